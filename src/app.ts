@@ -1,0 +1,235 @@
+/**
+ * The composition root: buildApp(config, deps) picks the adapters once, wires the modules, and
+ * returns a Fastify instance that tests drive with inject() and the server makes listen.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { Config } from './config/index.js';
+import { systemClock, systemContext, type Clock } from './context/index.js';
+import { AppError, ERROR_STATUS, ERROR_TITLES } from './errors/index.js';
+import { MemoryBus, type Bus } from './bus/index.js';
+import { openStorage, type Storage } from './storage/index.js';
+import { installAccessControl, installErrorHandling, installValidators, sendProblem } from './http/index.js';
+import { createMetrics } from './observability/metrics.js';
+import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
+import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
+import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
+import { seedDemo } from './workflows/seed-demo.js';
+
+export interface AppDeps {
+  /** An open storage to use; by default one is opened from config.databaseUrl (and closed with the app). */
+  storage?: Storage;
+  bus?: Bus;
+  clock?: Clock;
+  /** Pino options or false; by default logs at config.logLevel. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export interface Services {
+  storage: Storage;
+  bus: Bus;
+  clock: Clock;
+  catalogue: CatalogueService;
+  staff: StaffService;
+  liveRoom: LiveRoomService;
+  gateway: LiveRoomGateway;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
+const PAGES: Record<string, string> = {
+  '/live/:sessionId': 'live.html',
+  '/host/:sessionId': 'host.html',
+  '/compliance': 'compliance.html',
+  '/login': 'login.html',
+  '/setup': 'setup.html',
+};
+
+/** Wires the modules on the given backends. The CLI uses it without HTTP; buildApp adds HTTP on top. */
+export function createServices(
+  config: Config,
+  backends: { storage: Storage; bus: Bus; clock: Clock },
+  gatewayMetrics: GatewayMetrics = NO_GATEWAY_METRICS,
+  onError: (err: unknown) => void = () => undefined,
+): Services {
+  const { storage, bus, clock } = backends;
+  const catalogue = new CatalogueService(new KyselyCatalogueStore(storage.db), clock);
+  const staff = new StaffService(new KyselyStaffStore(storage.db), clock, config.staffSessionHours);
+  const lineupContext = systemContext('session lineup');
+  const liveRoom = new LiveRoomService(new KyselyLiveStore(storage.db, storage.capabilities), catalogue, bus, clock, {
+    maxPins: config.maxPinnedProducts,
+    listProductIds: async (brandId) => {
+      const ids: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await catalogue.listProducts(lineupContext, { brandId, limit: 500, ...(after ? { afterSku: after } : {}) });
+        ids.push(...page.map((p) => p.id));
+        if (page.length < 500) return ids;
+        after = page[page.length - 1]!.sku;
+      }
+    },
+  });
+  const gateway = new LiveRoomGateway(liveRoom, bus, config.ws, gatewayMetrics, onError);
+  return { storage, bus, clock, catalogue, staff, liveRoom, gateway };
+}
+
+const NO_GATEWAY_METRICS: GatewayMetrics = {
+  connectionOpened: () => undefined,
+  connectionClosed: () => undefined,
+  messagesSent: () => undefined,
+  slowConsumerDropped: () => undefined,
+};
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const storage = deps.storage ?? (await openStorage(config.databaseUrl));
+  const ownsStorage = deps.storage === undefined;
+  const clock = deps.clock ?? systemClock;
+
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      // Requests are logged by route and status only: never headers, cookies, bodies or query strings.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+    // Per-request lines would only repeat /metrics; errors and warnings are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+
+  const bus = deps.bus ?? new MemoryBus((err) => app.log.error({ err }, 'bus handler failed'));
+  const ownsBus = deps.bus === undefined;
+  const metrics = createMetrics();
+  const services = createServices(config, { storage, bus, clock }, metrics.gateway, (err) => app.log.error({ err }, 'live-room gateway error'));
+  const { catalogue, staff, liveRoom, gateway } = services;
+  app.decorate('services', services);
+
+  installValidators(app);
+  installErrorHandling(app);
+  app.addSchema({
+    $id: 'Problem',
+    type: 'object',
+    description: 'RFC 9457 problem details with a stable `code`',
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      code: { type: 'string', enum: Object.keys(ERROR_STATUS) },
+      detail: { type: 'string' },
+      instance: { type: 'string' },
+    },
+    required: ['type', 'title', 'status', 'code'],
+    additionalProperties: true,
+  });
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        mediaSrc: ["'self'", 'https:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:', 'https:'],
+        workerSrc: ["'self'", 'blob:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Plain HTTP on localhost is the demo's normal case; HSTS belongs to the TLS terminator.
+    hsts: false,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) =>
+      Object.assign(new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) }), { statusCode: 429 }),
+  });
+  await app.register(websocket, { options: { maxPayload: config.ws.maxPayloadBytes } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Qingliu (清流) API',
+        version: '1',
+        description:
+          'Live-stream commerce with consent-first, explainable AI. Errors are application/problem+json with a stable `code` (see docs/errors.md).',
+      },
+      tags: [
+        { name: 'catalogue', description: 'Brands, products, FAQ, import' },
+        { name: 'live room', description: 'Viewer-facing room state, events, orders, WebSocket' },
+        { name: 'host', description: 'Host console actions on a session they host' },
+        { name: 'staff', description: 'Staff sign-in and accounts' },
+      ],
+      components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  installAccessControl(app, { actorForToken: (t) => staff.actorForToken(t), allowedOrigins: [config.publicUrl, ...config.allowedOrigins] });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(catalogueRoutes(catalogue, { importBodyLimitBytes: config.importBodyLimitBytes }));
+  await app.register(staffRoutes(staff, { cookieSecure: config.cookieSecure }));
+  await app.register(liveRoomRoutes(liveRoom, gateway, { allowedOrigins: [config.publicUrl, ...config.allowedOrigins] }));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (await storage.ping()) return { status: 'ready', storage: storage.capabilities.dialect };
+    return sendProblem(reply, 'NOT_READY', 'storage is not reachable');
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/api/v1/errors', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    Object.entries(ERROR_STATUS).map(([code, status]) => ({ code, status, title: ERROR_TITLES[code as keyof typeof ERROR_STATUS] })),
+  );
+
+  // The pages, built by Vite into web/dist.
+  const built = fs.existsSync(path.join(WEB_DIST, 'live.html'));
+  if (built) {
+    await app.register(fastifyStatic, { root: WEB_DIST, index: false, wildcard: true, serve: true, prefix: '/', decorateReply: true });
+  }
+  for (const [route, file] of Object.entries(PAGES)) {
+    app.get(route, { schema: { hide: true } }, async (_request, reply) => {
+      if (!built) return sendProblem(reply, 'NOT_READY', 'The pages are not built yet: run `npm run build`.');
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').sendFile(file);
+    });
+  }
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/live/demo'));
+
+  if (config.seedDemo) await seedDemo(catalogue, liveRoom);
+  await liveRoom.start();
+
+  app.addHook('onClose', async () => {
+    await gateway.close();
+    liveRoom.stop();
+    if (ownsBus) await bus.close();
+    if (ownsStorage) await storage.close();
+  });
+
+  return app;
+}

@@ -1,0 +1,195 @@
+/**
+ * The only reader of process.env. Every setting is declared here with its default, parsed,
+ * validated, and returned frozen. All invalid settings are reported together in one message.
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type CookieSecure = 'auto' | 'always' | 'never';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL printed for people and used as the allowed WebSocket origin. */
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  /** `sqlite:<file>` or `postgres://…`. */
+  readonly databaseUrl: string;
+  readonly logLevel: LogLevel;
+  readonly seedDemo: boolean;
+  readonly trustProxy: boolean;
+  readonly cookieSecure: CookieSecure;
+  readonly staffSessionHours: number;
+  /** Extra origins allowed to open live-room WebSockets and send cookie-authenticated writes. */
+  readonly allowedOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly importBodyLimitBytes: number;
+  readonly ws: {
+    readonly maxPayloadBytes: number;
+    /** Sustained client messages per second per connection, with a burst of twice that. */
+    readonly messagesPerSecond: number;
+    /** A connection whose unsent buffer passes this is dropped so it cannot slow the room. */
+    readonly slowConsumerBytes: number;
+  };
+  readonly maxPinnedProducts: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Overrides from the command line win over the environment. */
+export interface ConfigOverrides {
+  port?: number | string;
+  host?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+  seedDemo?: boolean;
+  logLevel?: LogLevel;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The settings a deployment can give, documented in docs/configuration.md (a test keeps them in step). */
+export const CONFIG_KEYS = [
+  'PORT',
+  'HOST',
+  'QINGLIU_PUBLIC_URL',
+  'QINGLIU_DATA_DIR',
+  'DATABASE_URL',
+  'LOG_LEVEL',
+  'QINGLIU_SEED_DEMO',
+  'QINGLIU_TRUST_PROXY',
+  'QINGLIU_COOKIE_SECURE',
+  'QINGLIU_STAFF_SESSION_HOURS',
+  'QINGLIU_ALLOWED_ORIGINS',
+  'QINGLIU_BODY_LIMIT_BYTES',
+  'QINGLIU_IMPORT_BODY_LIMIT_BYTES',
+  'QINGLIU_WS_MAX_PAYLOAD_BYTES',
+  'QINGLIU_WS_MESSAGES_PER_SECOND',
+  'QINGLIU_WS_SLOW_CONSUMER_BYTES',
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  const problems: string[] = [];
+
+  const int = (key: string, raw: string | number | undefined, def: number, min: number, max: number): number => {
+    if (raw === undefined || raw === '') return def;
+    const n = typeof raw === 'number' ? raw : Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${key} must be an integer from ${min} to ${max} (got "${String(raw)}")`);
+      return def;
+    }
+    return n;
+  };
+  const bool = (key: string, raw: string | boolean | undefined, def: boolean): boolean => {
+    if (raw === undefined || raw === '') return def;
+    if (typeof raw === 'boolean') return raw;
+    if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    problems.push(`${key} must be true or false (got "${raw}")`);
+    return def;
+  };
+  const url = (key: string, raw: string): string | undefined => {
+    try {
+      const u = new URL(raw);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+      return u.origin;
+    } catch {
+      problems.push(`${key} must be an http(s) URL (got "${raw}")`);
+      return undefined;
+    }
+  };
+
+  const port = int('PORT', overrides.port ?? env.PORT, 3000, 0, 65535);
+  const host = overrides.host ?? env.HOST ?? '127.0.0.1';
+  const dataDir = path.resolve(overrides.dataDir ?? env.QINGLIU_DATA_DIR ?? './data');
+
+  let databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? '';
+  if (databaseUrl === '') databaseUrl = `sqlite:${path.join(dataDir, 'qingliu.sqlite')}`;
+  else if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    try {
+      new URL(databaseUrl);
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgres:// URL');
+    }
+  } else if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    if (file === '') problems.push('DATABASE_URL sqlite: needs a file path or :memory:');
+    else if (file !== ':memory:') databaseUrl = `sqlite:${path.resolve(file)}`;
+  } else {
+    // Never echo the value: it may carry a password.
+    problems.push('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
+  }
+
+  const logLevelRaw = overrides.logLevel ?? env.LOG_LEVEL ?? 'info';
+  let logLevel: LogLevel = 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) logLevel = logLevelRaw as LogLevel;
+  else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
+
+  const cookieRaw = env.QINGLIU_COOKIE_SECURE ?? 'auto';
+  let cookieSecure: CookieSecure = 'auto';
+  if (cookieRaw === 'auto' || cookieRaw === 'always' || cookieRaw === 'never') cookieSecure = cookieRaw;
+  else problems.push(`QINGLIU_COOKIE_SECURE must be auto, always or never (got "${cookieRaw}")`);
+
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const publicUrl = env.QINGLIU_PUBLIC_URL
+    ? (url('QINGLIU_PUBLIC_URL', env.QINGLIU_PUBLIC_URL) ?? '')
+    : `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+
+  const allowedOrigins: string[] = [];
+  for (const raw of (env.QINGLIU_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const origin = url('QINGLIU_ALLOWED_ORIGINS', raw);
+    if (origin) allowedOrigins.push(origin);
+  }
+
+  const config: Config = {
+    host,
+    port,
+    publicUrl,
+    dataDir,
+    databaseUrl,
+    logLevel,
+    seedDemo: bool('QINGLIU_SEED_DEMO', overrides.seedDemo ?? env.QINGLIU_SEED_DEMO, true),
+    trustProxy: bool('QINGLIU_TRUST_PROXY', env.QINGLIU_TRUST_PROXY, false),
+    cookieSecure,
+    staffSessionHours: int('QINGLIU_STAFF_SESSION_HOURS', env.QINGLIU_STAFF_SESSION_HOURS, 12, 1, 24 * 30),
+    allowedOrigins,
+    bodyLimitBytes: int('QINGLIU_BODY_LIMIT_BYTES', env.QINGLIU_BODY_LIMIT_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
+    importBodyLimitBytes: int(
+      'QINGLIU_IMPORT_BODY_LIMIT_BYTES',
+      env.QINGLIU_IMPORT_BODY_LIMIT_BYTES,
+      16 * 1024 * 1024,
+      1024,
+      512 * 1024 * 1024,
+    ),
+    ws: {
+      maxPayloadBytes: int('QINGLIU_WS_MAX_PAYLOAD_BYTES', env.QINGLIU_WS_MAX_PAYLOAD_BYTES, 64 * 1024, 256, 16 * 1024 * 1024),
+      messagesPerSecond: int('QINGLIU_WS_MESSAGES_PER_SECOND', env.QINGLIU_WS_MESSAGES_PER_SECOND, 10, 1, 1000),
+      slowConsumerBytes: int(
+        'QINGLIU_WS_SLOW_CONSUMER_BYTES',
+        env.QINGLIU_WS_SLOW_CONSUMER_BYTES,
+        4 * 1024 * 1024,
+        64 * 1024,
+        1024 * 1024 * 1024,
+      ),
+    },
+    maxPinnedProducts: 3,
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,129 @@
+/**
+ * Every error code Qingliu can answer with, and the one table mapping each to its HTTP status.
+ * Codes are stable: clients and docs/errors.md rely on them (a test checks every code is documented).
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  ORIGIN_NOT_ALLOWED: 403,
+  SETUP_TOKEN_INVALID: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  PRODUCT_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  FLASH_SALE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  USER_EXISTS: 409,
+  SESSION_EXISTS: 409,
+  SETUP_ALREADY_DONE: 409,
+  SESSION_NOT_LIVE: 409,
+  SESSION_ENDED: 409,
+  SESSION_ALREADY_LIVE: 409,
+  PIN_LIMIT_REACHED: 409,
+  PRODUCT_NOT_IN_SESSION: 409,
+  PRODUCT_SOLD_OUT: 409,
+  INSUFFICIENT_STOCK: 409,
+  FLASH_SALE_ACTIVE: 409,
+  FLASH_SALE_ENDED: 409,
+  DUPLICATE_REQUEST: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IMPORT_INVALID: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_READY: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_TITLES: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'The request did not match its schema',
+  MALFORMED_JSON: 'The request body is not valid JSON',
+  UNAUTHENTICATED: 'Sign in required',
+  INVALID_CREDENTIALS: 'Name or password is wrong',
+  FORBIDDEN: 'Your role may not do this',
+  ORIGIN_NOT_ALLOWED: 'The request came from an origin that is not allowed',
+  SETUP_TOKEN_INVALID: 'The setup link is invalid or already used',
+  NOT_FOUND: 'Not found',
+  ROUTE_NOT_FOUND: 'No such route',
+  PRODUCT_NOT_FOUND: 'No such product',
+  SESSION_NOT_FOUND: 'No such live session',
+  USER_NOT_FOUND: 'No such staff account',
+  FLASH_SALE_NOT_FOUND: 'No such flash sale',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  USER_EXISTS: 'A staff account with this name exists',
+  SESSION_EXISTS: 'A live session with this id exists',
+  SETUP_ALREADY_DONE: 'An administrator already exists',
+  SESSION_NOT_LIVE: 'The live session is not live',
+  SESSION_ENDED: 'The live session has ended',
+  SESSION_ALREADY_LIVE: 'The live session is already live',
+  PIN_LIMIT_REACHED: 'At most 3 products can be pinned at once',
+  PRODUCT_NOT_IN_SESSION: 'The product is not in this live session',
+  PRODUCT_SOLD_OUT: 'The product is sold out',
+  INSUFFICIENT_STOCK: 'Not enough stock',
+  FLASH_SALE_ACTIVE: 'A flash sale is already running for this product',
+  FLASH_SALE_ENDED: 'The flash sale has ended',
+  DUPLICATE_REQUEST: 'This request id was already used for a different request',
+  PAYLOAD_TOO_LARGE: 'The request body is too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
+  IMPORT_INVALID: 'The catalogue file has invalid rows; nothing was imported',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL: 'Internal error',
+  NOT_READY: 'The service is not ready',
+};
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** A fault or a refused request with a stable code. `detail` must never contain personal data. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extensions: Record<string, unknown>;
+  constructor(code: ErrorCode, detail?: string, extensions: Record<string, unknown> = {}) {
+    super(detail ?? ERROR_TITLES[code]);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.extensions = extensions;
+  }
+}
+
+export function problemOf(code: ErrorCode, detail?: string, extensions: Record<string, unknown> = {}): ProblemDetails {
+  return {
+    type: `urn:qingliu:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+    title: ERROR_TITLES[code],
+    status: ERROR_STATUS[code],
+    code,
+    ...(detail !== undefined ? { detail } : {}),
+    ...extensions,
+  };
+}
+
+/** Expected outcomes are values: services return these; routes turn failures into problems. */
+export type Result<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; detail?: string; extensions?: Record<string, unknown> };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(code: ErrorCode, detail?: string, extensions?: Record<string, unknown>): Result<T> => ({
+  ok: false,
+  code,
+  ...(detail !== undefined ? { detail } : {}),
+  ...(extensions !== undefined ? { extensions } : {}),
+});
+
+/** Returns the value or throws the failure as an AppError (for route handlers and the CLI). */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new AppError(result.code, result.detail, result.extensions);
+}

@@ -1,0 +1,150 @@
+/**
+ * The live room's WebSocket protocol: one schema per message, joined in discriminated unions on
+ * `type`. The schemas validate what clients send and type what the server sends.
+ * Path: GET /api/v1/sessions/:sessionId/live (WebSocket).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
+
+export const SessionStatus = Type.Union([Type.Literal('scheduled'), Type.Literal('live'), Type.Literal('ended')]);
+export type SessionStatus = Static<typeof SessionStatus>;
+
+export const ShowcaseProduct = Type.Object({
+  id: Type.String(),
+  sku: Type.String(),
+  name: Bilingual,
+  description: Bilingual,
+  category: Type.String(),
+  currency: Type.Literal('CNY'),
+  priceFen: Type.Integer(),
+  listPriceFen: Type.Integer(),
+  stock: Type.Integer(),
+  ageMinMonths: Type.Integer(),
+  ageMaxMonths: Type.Integer(),
+  attributes: Type.Record(Type.String(), Bilingual),
+  imageUrl: Type.String(),
+  position: Type.Integer(),
+  /** True when the host marked it sold out or real stock is zero. */
+  soldOut: Type.Boolean(),
+  /** True when the host marked it sold out (kept apart from stock so the host can undo it). */
+  markedSoldOut: Type.Boolean(),
+  pinnedAt: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type ShowcaseProduct = Static<typeof ShowcaseProduct>;
+
+export const FlashSaleView = Type.Object({
+  id: Type.String(),
+  productId: Type.String(),
+  priceFen: Type.Integer(),
+  /** The product's real price right before the sale (LC5). */
+  previousPriceFen: Type.Integer(),
+  quantity: Type.Integer(),
+  /** min(quantity − sold, product stock): real stock, never a display number (A9). */
+  remaining: Type.Integer(),
+  startsAt: Type.Integer(),
+  endsAt: Type.Integer(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('ended')]),
+  endReason: Type.Union([
+    Type.Literal('expired'),
+    Type.Literal('sold_out'),
+    Type.Literal('ended_by_host'),
+    Type.Literal('session_ended'),
+    Type.Null(),
+  ]),
+});
+export type FlashSaleView = Static<typeof FlashSaleView>;
+
+export const Counters = Type.Object({
+  /** WebSocket connections open to this room now. */
+  viewers: Type.Integer(),
+  likes: Type.Integer(),
+  addToCart: Type.Integer(),
+  orders: Type.Integer(),
+  unitsSold: Type.Integer(),
+});
+export type Counters = Static<typeof Counters>;
+
+export const RoomState = Type.Object({
+  session: Type.Object({
+    id: Type.String(),
+    brandId: Type.String(),
+    title: Bilingual,
+    status: SessionStatus,
+    hlsUrl: Type.Union([Type.String(), Type.Null()]),
+    posterUrl: Type.Union([Type.String(), Type.Null()]),
+    hostName: Type.Union([Type.String(), Type.Null()]),
+    startedAt: Type.Union([Type.Integer(), Type.Null()]),
+    endedAt: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  /** Who runs the room and sells in it (LC1). */
+  brand: Type.Object({
+    id: Type.String(),
+    name: Bilingual,
+    operator: Bilingual,
+    merchantLicence: Type.String(),
+    contactEmail: Type.String(),
+    contactPhone: Type.String(),
+  }),
+  products: Type.Array(ShowcaseProduct),
+  /** Pinned product ids, oldest pin first (at most 3). */
+  pins: Type.Array(Type.String()),
+  /** Flash sales running now. */
+  flashSales: Type.Array(FlashSaleView),
+  counters: Counters,
+  /** Server clock when the state was read, so pages can correct countdowns for clock skew. */
+  serverTime: Type.Integer(),
+  /** Showcase version: every change raises it by one; a gap tells a client to resync. */
+  seq: Type.Integer(),
+});
+export type RoomState = Static<typeof RoomState>;
+
+// ---- server → client ----
+const Seq = { seq: Type.Integer() };
+export const ServerMessage = Type.Union([
+  Type.Object({ type: Type.Literal('snapshot'), state: RoomState }),
+  Type.Object({
+    type: Type.Literal('session_status'),
+    ...Seq,
+    status: SessionStatus,
+    startedAt: Type.Union([Type.Integer(), Type.Null()]),
+    endedAt: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  Type.Object({ type: Type.Literal('pinned'), ...Seq, productId: Type.String(), pinnedAt: Type.Integer(), pins: Type.Array(Type.String()) }),
+  Type.Object({ type: Type.Literal('unpinned'), ...Seq, productId: Type.String(), pins: Type.Array(Type.String()) }),
+  Type.Object({
+    type: Type.Literal('sold_out'),
+    ...Seq,
+    productId: Type.String(),
+    soldOut: Type.Boolean(),
+    markedSoldOut: Type.Boolean(),
+  }),
+  Type.Object({ type: Type.Literal('stock'), ...Seq, productId: Type.String(), stock: Type.Integer(), soldOut: Type.Boolean() }),
+  Type.Object({ type: Type.Literal('flash_sale_started'), ...Seq, flashSale: FlashSaleView }),
+  Type.Object({ type: Type.Literal('flash_sale_updated'), ...Seq, flashSale: FlashSaleView }),
+  Type.Object({ type: Type.Literal('flash_sale_ended'), ...Seq, flashSale: FlashSaleView }),
+  Type.Object({ type: Type.Literal('counters'), counters: Counters }),
+  Type.Object({ type: Type.Literal('ack'), clientEventId: Type.String(), duplicate: Type.Boolean() }),
+  Type.Object({ type: Type.Literal('error'), code: Type.String(), detail: Type.String(), clientEventId: Type.Optional(Type.String()) }),
+  Type.Object({ type: Type.Literal('pong'), serverTime: Type.Integer() }),
+  /** The server is going away (shutdown) or dropped this client: reconnect (with backoff). */
+  Type.Object({ type: Type.Literal('reconnect'), reason: Type.String() }),
+]);
+export type ServerMessage = Static<typeof ServerMessage>;
+
+/** Messages that change the showcase carry a seq; the rest do not. */
+export type ShowcaseChange = Extract<ServerMessage, { seq: number }>;
+
+// ---- client → server ----
+const ClientEventId = Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+export const ClientMessage = Type.Union([
+  Type.Object({ type: Type.Literal('like'), clientEventId: ClientEventId }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('add_to_cart'), clientEventId: ClientEventId, productId: Type.String({ minLength: 1, maxLength: 64 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false }),
+]);
+export type ClientMessage = Static<typeof ClientMessage>;
+
+export { ClientEventId };

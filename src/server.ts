@@ -1,0 +1,49 @@
+/** Makes the app listen, prints where to look, and shuts down gracefully. Nothing else. */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config/index.js';
+import { describeDatabase } from './storage/index.js';
+import { DEMO_SESSION_ID } from './workflows/seed-demo.js';
+
+export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<FastifyInstance> {
+  const app = await buildApp(config);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = config.publicUrl.replace(/:\d+$/, `:${port}`);
+
+  print('');
+  print(`Qingliu 清流 is running on ${describeDatabase(config.databaseUrl)}`);
+  print(`  Viewer page (观众):        ${base}/live/${DEMO_SESSION_ID}`);
+  print(`  Host console (主播):       ${base}/host/${DEMO_SESSION_ID}`);
+  print(`  Compliance console (合规): ${base}/compliance`);
+  print(`  API docs:                  ${base}/api/docs`);
+  print(`  Health, readiness, metrics: ${base}/healthz  ${base}/readyz  ${base}/metrics`);
+  const setupToken = await app.services.staff.setupTokenIfNeeded();
+  if (setupToken) {
+    print('');
+    print('Staff sign-in: there is no administrator yet. Create one with this one-time link:');
+    print(`  ${base}/setup?token=${setupToken}`);
+    print('or from the shell (the password is read from standard input):');
+    print('  npx qingliu users add --name admin --role admin');
+  } else {
+    print(`Staff sign in at ${base}/login (add accounts with: npx qingliu users add --name NAME --role host)`);
+  }
+  print('');
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return app;
+}

@@ -1,0 +1,153 @@
+/**
+ * The storage face: opens SQLite (embedded, one node) or PostgreSQL (many nodes) behind one Kysely
+ * instance, runs the versioned migrations, and says what the dialect can do as flags.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
+import * as m0001 from './migrations/0001-live-room.js';
+
+export type { Database } from './schema.js';
+
+export interface StorageCapabilities {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Row locks (SELECT … FOR UPDATE) serialise concurrent writers; SQLite has one writer anyway. */
+  readonly rowLocks: boolean;
+}
+
+export interface Storage {
+  readonly db: Kysely<Database>;
+  readonly capabilities: StorageCapabilities;
+  /** Cheap round trip for readiness. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-live-room': m0001,
+};
+
+class StaticMigrations implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+export interface OpenStorageOptions {
+  /** PostgreSQL only: run inside this schema (created if missing). Tests use it for isolation. */
+  schema?: string;
+  poolSize?: number;
+}
+
+export async function openStorage(databaseUrl: string, options: OpenStorageOptions = {}): Promise<Storage> {
+  const storage = databaseUrl.startsWith('sqlite:')
+    ? openSqlite(databaseUrl.slice('sqlite:'.length))
+    : await openPostgres(databaseUrl, options);
+  try {
+    await migrate(storage.db);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  return storage;
+}
+
+function openSqlite(file: string): Storage {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const raw = new BetterSqlite3(file);
+  raw.pragma('journal_mode = WAL');
+  // Orders, stock and consent must survive a power cut: FULL syncs the WAL on every commit.
+  raw.pragma('synchronous = FULL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  let closed = false;
+  return {
+    db,
+    capabilities: { dialect: 'sqlite', rowLocks: false },
+    async ping() {
+      if (closed) return false;
+      try {
+        raw.prepare('select 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgres(url: string, options: OpenStorageOptions): Promise<Storage> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name');
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+    // bigint columns hold epoch ms, fen and counters, all far below 2^53: read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; readiness reports it instead.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    capabilities: { dialect: 'postgres', rowLocks: true },
+    async ping() {
+      if (closed) return false;
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrations() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
+  }
+}
+
+/** Describes a database URL without its password, for logs and start-up messages. */
+export function describeDatabase(databaseUrl: string): string {
+  if (databaseUrl.startsWith('sqlite:')) return `SQLite ${databaseUrl.slice('sqlite:'.length)}`;
+  try {
+    const u = new URL(databaseUrl);
+    return `PostgreSQL ${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
