@@ -91,10 +91,12 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly extensions: Record<string, unknown>;
+  readonly detail: string | undefined;
   constructor(code: ErrorCode, detail?: string, extensions: Record<string, unknown> = {}) {
     super(detail ?? ERROR_TITLES[code]);
     this.name = 'AppError';
     this.code = code;
+    this.detail = detail;
     this.status = ERROR_STATUS[code];
     this.extensions = extensions;
   }

@@ -103,7 +103,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       if (error.code === 'RATE_LIMITED' && error.extensions.retryAfterSeconds) {
         reply.header('retry-after', String(error.extensions.retryAfterSeconds));
       }
-      return sendProblem(reply, error.code, error.message, error.extensions);
+      return sendProblem(reply, error.code, error.detail, error.extensions);
     }
     const fe = error as FastifyError;
     if (fe.validation) {

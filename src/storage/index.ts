@@ -47,7 +47,7 @@ export async function openStorage(databaseUrl: string, options: OpenStorageOptio
     ? openSqlite(databaseUrl.slice('sqlite:'.length))
     : await openPostgres(databaseUrl, options);
   try {
-    await migrate(storage.db);
+    await migrate(storage.db, options.schema);
   } catch (err) {
     await storage.close();
     throw err;
@@ -132,8 +132,9 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
   };
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticMigrations() });
+async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
+  // Name the schema: Kysely otherwise finds its bookkeeping tables in any schema of the database.
+  const migrator = new Migrator({ db, provider: new StaticMigrations(), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -46,18 +46,30 @@ export async function freshStorage(dialect: Dialect): Promise<TestStorage> {
     return { storage, dispose: () => storage.close() };
   }
   const schema = `qt_${randomBytes(6).toString('hex')}`;
-  const storage = await openStorage(POSTGRES_URL, { schema, poolSize: 4 });
+  // Parallel test files create and drop schemas on one server; catalogue introspection during a
+  // migration fails if another schema is dropped at that moment, so both hold one advisory lock.
+  const storage = await underSchemaLock(() => openStorage(POSTGRES_URL, { schema, poolSize: 4 }));
   return {
     storage,
     async dispose() {
       await storage.close();
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      try {
+      await underSchemaLock(async (client) => {
         await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
+      });
     },
   };
+}
+
+const SCHEMA_LOCK = 7_424_011;
+
+async function underSchemaLock<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
+    return await work(client);
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
+    await client.end();
+  }
 }

@@ -107,13 +107,14 @@ export class KyselyCatalogueStore implements CatalogueStore {
     if (query.brandId) q = q.where('brand_id', '=', query.brandId);
     if (query.category) q = q.where('category', '=', query.category);
     if (query.search) {
-      // Wildcards are dropped rather than escaped: SQLite's LIKE has no default escape character.
+      // Wildcards are dropped rather than escaped (SQLite's LIKE has no default escape character);
+      // both sides are lower-cased because LIKE is case-insensitive on SQLite but not on PostgreSQL.
       const like = `%${query.search.toLowerCase().replace(/[\\%_]/g, '')}%`;
       q = q.where((eb) =>
         eb.or([
           eb(eb.fn('lower', ['sku']), 'like', eb.val(like)),
           eb(eb.fn('lower', ['name_en']), 'like', eb.val(like)),
-          eb('name_zh', 'like', eb.val(like)),
+          eb(eb.fn('lower', ['name_zh']), 'like', eb.val(like)),
         ]),
       );
     }
