@@ -1,0 +1,80 @@
+/** The gateway with sockets whose buffers we control: a slow socket is dropped, the others keep receiving. */
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { testApp, signIn, demoProductIds, type TestApp } from '../../../test/support/app.js';
+
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: { type: string; [k: string]: unknown }[] = [];
+  terminated = false;
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  terminate() {
+    this.terminated = true;
+    this.readyState = 3;
+    this.emit('close');
+  }
+  close() {
+    this.readyState = 3;
+    this.emit('close');
+  }
+}
+
+describe('LiveRoomGateway', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await testApp('sqlite', { env: { QINGLIU_WS_SLOW_CONSUMER_BYTES: String(64 * 1024) } });
+  });
+  afterEach(async () => t.close());
+
+  it('drops a socket that cannot keep up and keeps serving the others', async () => {
+    const { gateway } = t.app.services;
+    const fast = new FakeSocket();
+    const slow = new FakeSocket();
+    await gateway.join('demo', fast as unknown as WebSocket);
+    await gateway.join('demo', slow as unknown as WebSocket);
+    expect(fast.sent[0]?.type).toBe('snapshot');
+    expect(gateway.viewerCount('demo')).toBe(2);
+
+    slow.bufferedAmount = 10 * 1024 * 1024;
+    const admin = await signIn(t.app, 'admin');
+    const [p1] = await demoProductIds(t.app);
+    const res = await t.app.inject({ method: 'PUT', url: `/api/v1/sessions/demo/pins/${p1}`, headers: { cookie: admin.cookie } });
+    expect(res.statusCode).toBe(200);
+
+    expect(slow.terminated).toBe(true);
+    expect(fast.sent.some((m) => m.type === 'pinned' && m.productId === p1)).toBe(true);
+    expect(gateway.viewerCount('demo')).toBe(1);
+  });
+
+  it('sends changes that race the snapshot after it, and only when newer', async () => {
+    const { gateway } = t.app.services;
+    const admin = await signIn(t.app, 'admin');
+    const [p1] = await demoProductIds(t.app);
+    const socket = new FakeSocket();
+    // Pin while the viewer is joining: the change must reach it exactly once, after the snapshot.
+    const [, res] = await Promise.all([
+      gateway.join('demo', socket as unknown as WebSocket),
+      t.app.inject({ method: 'PUT', url: `/api/v1/sessions/demo/pins/${p1}`, headers: { cookie: admin.cookie } }),
+    ]);
+    expect(res.statusCode).toBe(200);
+    expect(socket.sent[0]?.type).toBe('snapshot');
+    const snapshot = socket.sent[0] as unknown as { state: { seq: number; pins: string[] } };
+    const pinned = socket.sent.filter((m) => m.type === 'pinned');
+    if (snapshot.state.pins.includes(p1!)) expect(pinned).toHaveLength(0);
+    else expect(pinned).toHaveLength(1);
+  });
+
+  it('tells viewers to reconnect when it closes', async () => {
+    const { gateway } = t.app.services;
+    const socket = new FakeSocket();
+    await gateway.join('demo', socket as unknown as WebSocket);
+    await gateway.close();
+    expect(socket.sent.at(-1)).toEqual({ type: 'reconnect', reason: 'server shutting down' });
+    expect(socket.readyState).toBe(3);
+  });
+});
