@@ -45,7 +45,13 @@ export function installAccessControl(app: FastifyInstance, options: HttpOptions)
   // Deny by default: a route under /api without a stated access fails at start-up, not in production.
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1')) return;
-    if (route.config?.access === undefined) throw new Error(`route ${String(route.method)} ${route.url} does not state its access`);
+    const access = route.config?.access;
+    if (access === undefined) throw new Error(`route ${String(route.method)} ${route.url} does not state its access`);
+    if (access !== 'public' && route.schema) {
+      // The API docs show who may call each staff route.
+      const who = access === 'staff' ? 'any signed-in staff member' : `roles: ${access.join(', ')}`;
+      route.schema = { ...route.schema, security: [{ staffCookie: [] }], description: `Staff only (${who}).` };
+    }
   });
 
   app.addHook('onRequest', async (request) => {
