@@ -78,7 +78,7 @@ export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGatewa
       },
       (socket, request) => {
         const { sessionId } = request.params as { sessionId: string };
-        void gateway.join(sessionId, socket).catch((err) => {
+        void gateway.join(sessionId, socket, { countAsViewer: request.ctx.actor.kind !== 'staff' }).catch((err) => {
           request.log.error({ err }, 'websocket join failed');
           socket.close(1011, 'internal error');
         });

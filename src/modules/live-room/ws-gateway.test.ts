@@ -69,6 +69,20 @@ describe('LiveRoomGateway', () => {
     else expect(pinned).toHaveLength(1);
   });
 
+  it('does not count staff consoles as viewers', async () => {
+    const { gateway } = t.app.services;
+    const host = new FakeSocket();
+    const viewer = new FakeSocket();
+    await gateway.join('demo', host as unknown as WebSocket, { countAsViewer: false });
+    expect(gateway.viewerCount('demo')).toBe(0);
+    expect((host.sent[0] as unknown as { state: { counters: { viewers: number } } }).state.counters.viewers).toBe(0);
+    await gateway.join('demo', viewer as unknown as WebSocket);
+    expect(gateway.viewerCount('demo')).toBe(1);
+    viewer.close();
+    host.close();
+    expect(gateway.viewerCount('demo')).toBe(0);
+  });
+
   it('tells viewers to reconnect when it closes', async () => {
     const { gateway } = t.app.services;
     const socket = new FakeSocket();

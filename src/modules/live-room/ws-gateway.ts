@@ -35,10 +35,14 @@ interface Viewer {
   tokens: number;
   lastRefill: number;
   strikes: number;
+  /** Staff consoles watch the room too, but are not viewers (LC4: the count is real viewers only). */
+  counted: boolean;
 }
 
 interface Room {
   viewers: Set<Viewer>;
+  /** Sockets that count as viewers (all but staff consoles). */
+  counted: number;
   unsubscribe: () => void;
   countersTimer: NodeJS.Timeout | undefined;
   countersDirty: boolean;
@@ -61,7 +65,7 @@ export class LiveRoomGateway {
   ) {}
 
   viewerCount(sessionId: string): number {
-    return this.#rooms.get(sessionId)?.viewers.size ?? 0;
+    return this.#rooms.get(sessionId)?.counted ?? 0;
   }
 
   totalConnections(): number {
@@ -70,15 +74,23 @@ export class LiveRoomGateway {
     return n;
   }
 
-  async join(sessionId: string, socket: WebSocket): Promise<void> {
+  async join(sessionId: string, socket: WebSocket, options: { countAsViewer: boolean } = { countAsViewer: true }): Promise<void> {
     if (this.#closing) {
       this.#sendDirect(socket, { type: 'reconnect', reason: 'server shutting down' });
       socket.close(CLOSE.goingAway, 'shutting down');
       return;
     }
-    const viewer: Viewer = { socket, pending: [], tokens: this.options.messagesPerSecond * 2, lastRefill: Date.now(), strikes: 0 };
+    const viewer: Viewer = {
+      socket,
+      pending: [],
+      tokens: this.options.messagesPerSecond * 2,
+      lastRefill: Date.now(),
+      strikes: 0,
+      counted: options.countAsViewer,
+    };
     const room = this.#room(sessionId);
     room.viewers.add(viewer);
+    if (viewer.counted) room.counted++;
     this.metrics.connectionOpened();
     socket.on('close', () => this.#leave(sessionId, viewer));
     socket.on('error', () => undefined);
@@ -86,7 +98,7 @@ export class LiveRoomGateway {
 
     let state;
     try {
-      state = await this.service.roomState(sessionId, room.viewers.size);
+      state = await this.service.roomState(sessionId, room.counted);
     } catch (err) {
       this.onError(err);
       socket.close(1011, 'internal error');
@@ -127,6 +139,7 @@ export class LiveRoomGateway {
     if (existing) return existing;
     const created: Room = {
       viewers: new Set(),
+      counted: 0,
       unsubscribe: () => undefined,
       countersTimer: undefined,
       countersDirty: false,
@@ -140,6 +153,7 @@ export class LiveRoomGateway {
   #leave(sessionId: string, viewer: Viewer): void {
     const room = this.#rooms.get(sessionId);
     if (!room || !room.viewers.delete(viewer)) return;
+    if (viewer.counted) room.counted--;
     this.metrics.connectionClosed();
     if (room.viewers.size === 0) this.#dropRoom(sessionId, room);
     else this.#markCountersDirty(sessionId, room);
@@ -198,7 +212,7 @@ export class LiveRoomGateway {
   async #pushCounters(sessionId: string, room: Room): Promise<void> {
     const stored = room.lastCounters ?? (await this.service.storedCounters(sessionId));
     if (!stored) return;
-    const counters: Counters = { viewers: room.viewers.size, ...stored };
+    const counters: Counters = { viewers: room.counted, ...stored };
     this.#broadcast(room, { type: 'counters', counters });
   }
 

@@ -1,0 +1,85 @@
+/**
+ * One i18next instance for every page. Simplified Chinese is the default; the viewer's choice is kept
+ * in localStorage (`qingliu.locale`) and mirrored on `<html lang>`.
+ */
+import i18next from 'i18next';
+import zhCN from './zh-CN.json';
+import en from './en.json';
+
+export type Locale = 'zh-CN' | 'en';
+export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
+export const DEFAULT_LOCALE: Locale = 'zh-CN';
+export const LOCALE_STORAGE_KEY = 'qingliu.locale';
+
+declare module 'i18next' {
+  interface CustomTypeOptions {
+    defaultNS: 'translation';
+    resources: { translation: typeof zhCN };
+  }
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return value === 'zh-CN' || value === 'en';
+}
+
+function storedLocale(): Locale {
+  try {
+    const value = globalThis.localStorage?.getItem(LOCALE_STORAGE_KEY);
+    return isLocale(value) ? value : DEFAULT_LOCALE;
+  } catch {
+    return DEFAULT_LOCALE; // storage can be blocked (private mode, sandboxed frames)
+  }
+}
+
+export const i18n = i18next.createInstance();
+void i18n.init({
+  resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
+  lng: storedLocale(),
+  fallbackLng: DEFAULT_LOCALE,
+  supportedLngs: LOCALES,
+  // Preact escapes text it renders; escaping here too would show entities.
+  interpolation: { escapeValue: false },
+  initAsync: false,
+});
+
+export const t = i18n.t.bind(i18n);
+
+export function currentLocale(): Locale {
+  return isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE;
+}
+
+export function setLocale(locale: Locale): void {
+  try {
+    globalThis.localStorage?.setItem(LOCALE_STORAGE_KEY, locale);
+  } catch {
+    // not persisted; the switch still works for this page view
+  }
+  void i18n.changeLanguage(locale);
+}
+
+/** Keeps `<html lang>` in step with the language, now and on every change. */
+export function syncDocumentLanguage(doc: Document): void {
+  const apply = (): void => {
+    doc.documentElement.lang = currentLocale();
+  };
+  apply();
+  i18n.on('languageChanged', apply);
+}
+
+/** A product's name or any `{zh, en}` pair in the current language. */
+export function pick(text: { zh: string; en: string }): string {
+  return currentLocale() === 'en' ? text.en || text.zh : text.zh || text.en;
+}
+
+type CategoryKey = keyof typeof zhCN.category;
+type ErrorCodeKey = keyof typeof zhCN.errors.codes;
+
+/** Category label; an unknown category shows its raw key. */
+export function categoryLabel(category: string): string {
+  return Object.hasOwn(zhCN.category, category) ? t(`category.${category as CategoryKey}`) : category;
+}
+
+/** A translated message for a known problem code, or null. */
+export function errorCodeMessage(code: string): string | null {
+  return Object.hasOwn(zhCN.errors.codes, code) ? t(`errors.codes.${code as ErrorCodeKey}`) : null;
+}

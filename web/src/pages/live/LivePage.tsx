@@ -1,0 +1,317 @@
+/**
+ * The viewer's live room (/live/:id), phone first. Every number on it — viewers, likes, prices,
+ * stock, "only N left", countdowns — comes from the server (A9, LC4); the operator and merchant are
+ * named in the header (LC1). Places for later capabilities are marked and empty.
+ */
+import type { JSX } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { pick, t } from '../../i18n/index.ts';
+import { ApiError, sendRoomEvent } from '../../ui/api.ts';
+import { readCartCount, writeCartCount } from '../../ui/cart.ts';
+import {
+  ConnectionIndicator,
+  LocaleSwitch,
+  ProblemMessage,
+  ReservedPanel,
+  Spinner,
+  StatusBadge,
+  ToastRegion,
+  useToaster,
+} from '../../ui/components.tsx';
+import type { Order, RoomState, ShowcaseProduct } from '../../ui/contract.ts';
+import { useServerNow } from '../../ui/countdown.ts';
+import { formatCount } from '../../ui/format.ts';
+import { newClientId } from '../../ui/ids.ts';
+import { sessionIdFromPath } from '../../ui/location.ts';
+import { formatFen } from '../../ui/money.ts';
+import { activeFlashSaleFor, pinnedProducts, productsInOrder } from '../../ui/room-state.ts';
+import { type ConnectionStatus } from '../../ui/room-socket.ts';
+import { useRoom } from '../../ui/use-room.ts';
+import { BuyDialog } from './BuyDialog.tsx';
+import { PinnedCard, ProductRow, type ProductActions } from './ProductViews.tsx';
+import { Stream } from './Stream.tsx';
+
+export function LivePage(): JSX.Element {
+  const sessionId = sessionIdFromPath(location.pathname, 'live');
+  if (!sessionId) return <PageMessage text={t('live.notFound')} />;
+  return <LiveRoom sessionId={sessionId} />;
+}
+
+function PageMessage({ text, error }: { text: string; error?: unknown }): JSX.Element {
+  return (
+    <main class="page-message">
+      <div class="auth-top">
+        <LocaleSwitch />
+      </div>
+      <h1>{text}</h1>
+      {error !== undefined && <ProblemMessage error={error} />}
+    </main>
+  );
+}
+
+function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
+  const room = useRoom(sessionId);
+  const toaster = useToaster();
+  const [cartCount, setCartCount] = useState(() => readCartCount(sessionId));
+  const [buying, setBuying] = useState<ShowcaseProduct | null>(null);
+  const { state } = room;
+  const status = state?.session.status;
+
+  useEffect(() => {
+    document.title = state ? t('live.documentTitle', { title: pick(state.session.title) }) : t('live.defaultTitle');
+  });
+
+  // A like or add-to-cart refused over the socket comes back as an `error` message.
+  useEffect(() => {
+    const message = room.lastMessage;
+    if (message?.type === 'error') {
+      toaster.showError(new ApiError({ type: 'about:blank', title: message.detail, status: 0, code: message.code }));
+    }
+  }, [room.lastMessage]);
+
+  const like = useCallback(() => {
+    const clientEventId = newClientId();
+    if (room.send({ type: 'like', clientEventId })) return;
+    sendRoomEvent(sessionId, { type: 'like', clientEventId }).catch(toaster.showError);
+  }, [room.send, sessionId]);
+
+  const actions: ProductActions = useMemo(
+    () => ({
+      onAddToCart: (product) => {
+        sendRoomEvent(sessionId, { type: 'add_to_cart', clientEventId: newClientId(), productId: product.id }).then(
+          () => {
+            setCartCount((count) => {
+              const next = count + 1;
+              writeCartCount(sessionId, next);
+              return next;
+            });
+            toaster.show('success', t('live.cart.added'));
+          },
+          toaster.showError,
+        );
+      },
+      onBuy: (product) => setBuying(product),
+      canBuy: status === 'live',
+      canAddToCart: status !== 'ended',
+    }),
+    [sessionId, status],
+  );
+
+  const onOrdered = useCallback((order: Order) => {
+    setBuying(null);
+    const amount = formatFen(order.unitPriceFen * order.quantity);
+    toaster.show('success', order.flashSaleId ? t('live.buy.successFlash', { amount }) : t('live.buy.success', { amount }));
+  }, []);
+
+  if (!state) {
+    if (room.loadError?.status === 404) return <PageMessage text={t('live.notFound')} />;
+    if (room.loadError) return <PageMessage text={t('live.loadFailed')} error={room.loadError} />;
+    return (
+      <div class="live-page">
+        <Spinner />
+      </div>
+    );
+  }
+
+  const buyingNow = buying ? (state.products.find((p) => p.id === buying.id) ?? buying) : null;
+  const buyingSale = buyingNow ? activeFlashSaleFor(state, buyingNow.id) : undefined;
+  // A sale whose time is up is not offered even if its end message is still on the way.
+  const liveSale = buyingSale && buyingSale.endsAt > Date.now() + room.offsetMs ? buyingSale : undefined;
+
+  return (
+    <>
+      <div class="consent-slot" data-slot="consent-banner"></div>
+      <a class="skip-link" href="#products">
+        {t('live.list.heading')}
+      </a>
+      <div class="live-page">
+        <LiveHeader state={state} connection={room.connection} />
+        <main class="live-main">
+          <div class="live-column">
+            <Stream session={state.session} />
+            <EngageBar likes={state.counters.likes} cartCount={cartCount} onLike={like} canLike={state.session.status === 'live'} />
+            <Showcase state={state} offsetMs={room.offsetMs} actions={actions} part="pinned" />
+          </div>
+          <div class="live-column">
+            <Showcase state={state} offsetMs={room.offsetMs} actions={actions} part="list" />
+            <ReservedPanel slot="recommendations" title={t('live.recommendations.heading')} text={t('live.recommendations.coming')} />
+            <ReservedPanel slot="chat" title={t('live.chat.heading')} text={t('live.chat.coming')} />
+          </div>
+        </main>
+        <footer class="live-footer">{t('live.footer')}</footer>
+      </div>
+      <BuyDialog
+        sessionId={sessionId}
+        product={buyingNow}
+        sale={liveSale}
+        onClose={() => setBuying(null)}
+        onOrdered={onOrdered}
+      />
+      <ToastRegion toaster={toaster} />
+    </>
+  );
+}
+
+function LiveHeader({ state, connection }: { state: RoomState; connection: ConnectionStatus }): JSX.Element {
+  const { session, brand, counters } = state;
+  const brandName = pick(brand.name);
+  const operator = pick(brand.operator);
+  return (
+    <header class="live-header">
+      <div class="live-header-top">
+        <div class="brand-avatar" aria-hidden="true">
+          {brandName.slice(0, 1)}
+        </div>
+        <div class="live-title-block">
+          <h1 class="live-title">{pick(session.title)}</h1>
+          <div class="live-meta">
+            <StatusBadge status={session.status} testId="session-status" />
+            <span data-testid="viewer-count" data-count={counters.viewers}>
+              {t('live.viewers', { n: formatCount(counters.viewers) })}
+            </span>
+            <ConnectionIndicator status={connection} />
+          </div>
+        </div>
+        <div class="live-header-actions">
+          <button
+            type="button"
+            class="btn btn-ghost btn-small"
+            data-slot="privacy"
+            disabled
+            title={t('live.privacyComing')}
+            aria-label={`${t('live.privacy')}（${t('live.privacyComing')}）`}
+          >
+            {t('live.privacy')}
+          </button>
+          <LocaleSwitch />
+        </div>
+      </div>
+      <details class="identity" data-testid="operator-identity">
+        <summary>{t('live.identity.summary', { operator, licence: brand.merchantLicence })}</summary>
+        <dl aria-label={t('live.identity.heading')}>
+          <dt>{t('live.identity.brand')}</dt>
+          <dd>{brandName}</dd>
+          <dt>{t('live.identity.operator')}</dt>
+          <dd>{operator}</dd>
+          <dt>{t('live.identity.licence')}</dt>
+          <dd>{brand.merchantLicence}</dd>
+          <dt>{t('live.identity.phone')}</dt>
+          <dd>
+            <a href={`tel:${brand.contactPhone.replace(/[^\d+]/g, '')}`}>{brand.contactPhone}</a>
+          </dd>
+          <dt>{t('live.identity.email')}</dt>
+          <dd>
+            <a href={`mailto:${brand.contactEmail}`}>{brand.contactEmail}</a>
+          </dd>
+          {session.hostName && (
+            <>
+              <dt>{t('live.identity.host')}</dt>
+              <dd>{session.hostName}</dd>
+            </>
+          )}
+        </dl>
+      </details>
+    </header>
+  );
+}
+
+function EngageBar(props: { likes: number; cartCount: number; onLike: () => void; canLike: boolean }): JSX.Element {
+  const [popping, setPopping] = useState(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const click = (): void => {
+    props.onLike();
+    setPopping(false);
+    clearTimeout(timer.current);
+    requestAnimationFrame(() => setPopping(true));
+    timer.current = setTimeout(() => setPopping(false), 400);
+  };
+  return (
+    <div class="engage-bar">
+      <button
+        type="button"
+        class="btn like-button"
+        data-testid="like-button"
+        aria-label={t('live.actions.likeLabel')}
+        disabled={!props.canLike}
+        onClick={click}
+      >
+        <span class={`like-heart${popping ? ' pop' : ''}`} aria-hidden="true">
+          ❤
+        </span>
+        {t('live.actions.like')}
+      </button>
+      <span class="like-count" data-testid="like-count" data-count={props.likes} title={t('live.actions.likes')}>
+        <span class="visually-hidden">{t('live.actions.likes')} </span>
+        {formatCount(props.likes)}
+      </span>
+      <span class="cart-pill" title={t('live.cart.count', { n: props.cartCount })}>
+        <svg class="cart-icon" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+          <path d="M3 4h2l2.4 11.2a1 1 0 0 0 1 .8h9.2a1 1 0 0 0 1-.8L20 8H6.2" />
+          <circle cx="9.5" cy="19.5" r="1.5" />
+          <circle cx="17" cy="19.5" r="1.5" />
+        </svg>
+        {t('live.cart.label')}
+        <span class="cart-count" data-testid="cart-count">
+          {props.cartCount}
+        </span>
+      </span>
+    </div>
+  );
+}
+
+/**
+ * The pinned cards or the full list. Both halves tick once a second only while a flash sale runs.
+ */
+function Showcase(props: { state: RoomState; offsetMs: number; actions: ProductActions; part: 'pinned' | 'list' }): JSX.Element {
+  const { state, actions } = props;
+  const serverNow = useServerNow(props.offsetMs, state.flashSales.length > 0);
+  const pinned = pinnedProducts(state).slice(0, 3);
+
+  if (props.part === 'pinned') {
+    // The list element stays in the page (hidden when empty) so tests and scripts can always find it.
+    return (
+      <section class="pinned-section" aria-labelledby="pinned-heading" hidden={pinned.length === 0}>
+        <h2 class="section-title" id="pinned-heading">
+          {t('live.pinned.heading')}
+        </h2>
+        <ul class="pinned-list" data-testid="pinned-list">
+          {pinned.map((product) => (
+            <PinnedCard
+              key={product.id}
+              product={product}
+              sale={activeFlashSaleFor(state, product.id)}
+              serverNow={serverNow}
+              actions={actions}
+            />
+          ))}
+        </ul>
+      </section>
+    );
+  }
+
+  const products = productsInOrder(state);
+  const pinnedIds = new Set(pinned.map((p) => p.id));
+  return (
+    <section class="list-section" id="products" aria-labelledby="list-heading" tabIndex={-1}>
+      <h2 class="section-title" id="list-heading">
+        {t('live.list.heading')} <small>{t('live.list.count', { n: products.length })}</small>
+      </h2>
+      {products.length === 0 ? (
+        <p class="muted">{t('live.list.empty')}</p>
+      ) : (
+        <ul class="product-list" data-testid="product-list">
+          {products.map((product) => (
+            <ProductRow
+              key={product.id}
+              product={product}
+              sale={activeFlashSaleFor(state, product.id)}
+              pinned={pinnedIds.has(product.id)}
+              serverNow={serverNow}
+              actions={actions}
+            />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,4 @@
+import { mountPage } from '../../ui/mount.tsx';
+import { LoginPage } from './LoginPage.tsx';
+
+mountPage(LoginPage);

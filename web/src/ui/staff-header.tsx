@@ -1,0 +1,27 @@
+/** The header of the staff pages: product mark, page name, who is signed in, language, sign out. */
+import type { JSX } from 'preact';
+import { t } from '../i18n/index.ts';
+import { signOut } from './auth.ts';
+import { LocaleSwitch } from './components.tsx';
+import type { StaffUser } from './contract.ts';
+
+export function StaffHeader({ user, title }: { user: StaffUser; title: string }): JSX.Element {
+  return (
+    <header class="staff-header">
+      <span class="staff-logo">
+        <span class="staff-logo-mark" aria-hidden="true">
+          清
+        </span>
+        {t('common.appName')}
+      </span>
+      <span class="staff-header-title">{title}</span>
+      <div class="staff-user">
+        <span data-testid="staff-user">{t('common.signedInAs', { name: user.name, role: t(`common.roles.${user.role}`) })}</span>
+        <LocaleSwitch />
+        <button type="button" class="btn btn-ghost btn-small" data-testid="sign-out" onClick={() => void signOut()}>
+          {t('common.signOut')}
+        </button>
+      </div>
+    </header>
+  );
+}

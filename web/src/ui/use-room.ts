@@ -1,0 +1,92 @@
+/**
+ * The page's live copy of a room: first painted from GET /sessions/:id, then kept current by the
+ * room socket (snapshot, then seq'd changes and counters). Also tracks the server clock offset.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, getRoomState } from './api.ts';
+import type { ClientMessage, RoomState, ServerMessage } from './contract.ts';
+import { clockOffset } from './countdown.ts';
+import { applyServerMessage } from './room-state.ts';
+import { RoomSocket, roomSocketUrl, type ConnectionStatus } from './room-socket.ts';
+
+export interface RoomHandle {
+  state: RoomState | null;
+  /** Set when the first load failed and no snapshot has arrived. */
+  loadError: ApiError | null;
+  connection: ConnectionStatus;
+  /** Server time minus local time, in ms. */
+  offsetMs: number;
+  /** Sends over the socket; false when it is not open (use HTTP then). */
+  send: (message: ClientMessage) => boolean;
+  /** Replaces the state with a server answer (the host's own REST results). */
+  patch: (update: (state: RoomState) => RoomState) => void;
+  /** Socket messages other than state (acks, errors) for the page to react to. */
+  lastMessage: ServerMessage | null;
+}
+
+export function useRoom(sessionId: string): RoomHandle {
+  const [state, setState] = useState<RoomState | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [connection, setConnection] = useState<ConnectionStatus>('connecting');
+  const [offsetMs, setOffsetMs] = useState(0);
+  const [lastMessage, setLastMessage] = useState<ServerMessage | null>(null);
+  const stateRef = useRef<RoomState | null>(null);
+  const socketRef = useRef<RoomSocket | null>(null);
+  const sawSnapshot = useRef(false);
+
+  const commit = useCallback((next: RoomState) => {
+    stateRef.current = next;
+    setState(next);
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    sawSnapshot.current = false;
+    const socket = new RoomSocket({
+      url: roomSocketUrl(sessionId, location),
+      onStatus: setConnection,
+      onClockOffset: setOffsetMs,
+      onMessage: (message) => {
+        if (message.type === 'snapshot') {
+          sawSnapshot.current = true;
+          setLoadError(null);
+          setOffsetMs(clockOffset(message.state.serverTime, Date.now()));
+        }
+        const update = applyServerMessage(stateRef.current, message);
+        if (update.kind === 'state') commit(update.state);
+        else if (update.kind === 'resync') socket.resync();
+        if (message.type === 'ack' || message.type === 'error') setLastMessage(message);
+      },
+    });
+    getRoomState(sessionId).then(
+      (loaded) => {
+        if (cancelled || sawSnapshot.current) return; // a snapshot is at least as new
+        setOffsetMs(clockOffset(loaded.serverTime, Date.now()));
+        commit(loaded);
+      },
+      (error: unknown) => {
+        if (cancelled || sawSnapshot.current) return;
+        if (error instanceof ApiError && error.status === 404) socket.stop(); // no such room: stop knocking
+        setLoadError(error instanceof ApiError ? error : new ApiError({ type: 'about:blank', title: String(error), status: 0, code: 'UNKNOWN' }));
+      },
+    );
+
+    socketRef.current = socket;
+    socket.start();
+    return () => {
+      cancelled = true;
+      socket.stop();
+      socketRef.current = null;
+    };
+  }, [sessionId, commit]);
+
+  const send = useCallback((message: ClientMessage) => socketRef.current?.send(message) ?? false, []);
+  const patch = useCallback(
+    (update: (current: RoomState) => RoomState) => {
+      if (stateRef.current) commit(update(stateRef.current));
+    },
+    [commit],
+  );
+
+  return { state, loadError, connection, offsetMs, send, patch, lastMessage };
+}
