@@ -1,0 +1,65 @@
+/**
+ * A real browser against a real server: a host pins a product in the host console and an open
+ * viewer page (phone-sized) shows it. Uses Debian's Chromium through playwright-core.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { testApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import { systemContext } from '../../src/context/index.js';
+
+const CHROMIUM = process.env.QINGLIU_CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing (.ci/run installs it)`);
+if (!available) console.warn(`[tests] browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+describe.runIf(available)('live room in a real browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await testApp('sqlite');
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const created = await t.app.services.staff.addUser(systemContext('test'), { name: 'hostadmin', role: 'admin', password: TEST_PASSWORD });
+    expect(created.ok).toBe(true);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('shows the host’s pin on an open viewer page', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await viewer.goto(`${base}/live/demo`);
+    await viewer.getByTestId('product-list').waitFor();
+    await expect.poll(() => viewer.getByTestId('connection-status').getAttribute('data-state')).toBe('open');
+    expect(await viewer.getByTestId('pinned-item').count()).toBe(0);
+
+    const host = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await host.goto(`${base}/login?next=/host/demo`);
+    await host.getByLabel(/用户名|Name/).fill('hostadmin');
+    await host.getByLabel(/密码|Password/).fill(TEST_PASSWORD);
+    await host.getByRole('button', { name: /登录|Sign in/ }).click();
+    await host.waitForURL(`${base}/host/demo`);
+    await host.getByTestId('go-live').click();
+    await expect.poll(() => viewer.getByTestId('session-status').getAttribute('data-status')).toBe('live');
+
+    const row = host.getByTestId('host-product-row').nth(2);
+    const productId = await row.getAttribute('data-product-id');
+    expect(productId).toBeTruthy();
+    await row.getByTestId('pin-button').click();
+
+    const pinned = viewer.locator(`[data-testid="pinned-item"][data-product-id="${productId}"]`);
+    await pinned.waitFor({ timeout: 5000 });
+    expect(await viewer.getByTestId('pinned-item').count()).toBe(1);
+    await viewer.screenshot({ path: 'test-results/viewer-pinned.png' });
+  }, 60_000);
+});

@@ -1,0 +1,141 @@
+/**
+ * The `qingliu` command line as a person runs it: a child process on a SQLite file. Bad input gets
+ * one clear message on stderr, nothing on stdout, and a non-zero exit; secrets are never printed.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { openStorage } from '../../src/storage/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/qingliu.js');
+
+// Each run starts Node and tsx afresh (a few seconds on a busy machine), hence the generous timeout.
+describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
+  let dir: string;
+  let db: string;
+
+  /** Runs the command with a clean environment (no DATABASE_URL from outside) unless `env` adds one. */
+  function qingliu(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, QINGLIU_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1', ...options.env };
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, input: options.input ?? '', encoding: 'utf8', timeout: 60_000 });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  async function productCount(): Promise<number> {
+    const storage = await openStorage(`sqlite:${db}`);
+    try {
+      const row = await storage.db
+        .selectFrom('products')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    } finally {
+      await storage.close();
+    }
+  }
+
+  const write = (name: string, content: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    return file;
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-cli-'));
+    db = path.join(dir, 'qingliu.sqlite');
+    // Seed the demo brand into the file, as `qingliu serve` does on first start.
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }, { databaseUrl: `sqlite:${db}`, seedDemo: true }), { logger: false });
+    await app.close();
+  });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const HEADER = 'sku,nameZh,nameEn,category,price,stock';
+
+  it('import products: a file with bad rows exits non-zero with one message naming the rows, prints nothing on stdout, imports nothing', async () => {
+    const before = await productCount();
+    const file = write('bad.csv', `${HEADER}\nCLI-001,甲,A,bath,1.00,5\nCLI-002,乙,B,bath,one yuan,5\nCLI-003,丙,C,bath,1.00,5\nCLI-004,丁,D,Not A Category,1.00,-3\n`);
+    const r = qingliu(['import', 'products', file, '--db', `sqlite:${db}`]);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/^qingliu: /gm)).toHaveLength(1);
+    expect(r.stderr).toMatch(/3 problem\(s\) in bad\.csv; nothing was imported/);
+    expect(r.stderr).toMatch(/row 2 \(line 3\), price: /);
+    expect(r.stderr).toMatch(/row 4 \(line 5\), category: /);
+    expect(r.stderr).toMatch(/row 4 \(line 5\), stock: /);
+    expect(r.stderr).not.toMatch(/row [13]\b/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await productCount()).toBe(before);
+  });
+
+  it('import products: a good file exits 0 and says what it did; importing it again updates', async () => {
+    const before = await productCount();
+    const file = write('good.csv', `${HEADER}\nCLI-101,甲,A,bath,1.00,5\nCLI-102,乙,B,bath,2.50,7\n`);
+    const r = qingliu(['import', 'products', file, '--db', `sqlite:${db}`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('imported 2 products (2 new, 0 updated)\n');
+    expect(await productCount()).toBe(before + 2);
+
+    const again = qingliu(['import', 'products', file, '--db', `sqlite:${db}`, '--json']);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ imported: true, created: 0, updated: 2 });
+    expect(await productCount()).toBe(before + 2);
+  });
+
+  it('import products: an unknown brand or an unreadable file is an error, not a crash', () => {
+    const file = write('one.csv', `${HEADER}\nCLI-201,甲,A,bath,1.00,5\n`);
+    const brand = qingliu(['import', 'products', file, '--brand', 'no-such-brand', '--db', `sqlite:${db}`]);
+    expect(brand.status).toBe(1);
+    expect(brand.stderr).toBe('qingliu: no brand "no-such-brand"\n');
+    expect(brand.stdout).toBe('');
+    const missing = qingliu(['import', 'products', path.join(dir, 'missing.csv'), '--db', `sqlite:${db}`]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^qingliu: cannot read ".*missing\.csv": ENOENT\n$/);
+  });
+
+  it('users add reads the password from stdin, never prints it, and users list shows the account', () => {
+    const password = 'a-long-and-secret-passphrase';
+    const r = qingliu(['users', 'add', '--name', 'ops-admin', '--role', 'admin', '--db', `sqlite:${db}`], { input: `${password}\n` });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('created admin account "ops-admin"\n');
+
+    const list = qingliu(['users', 'list', '--json', '--db', `sqlite:${db}`]);
+    expect(list.status).toBe(0);
+    const users = JSON.parse(list.stdout) as { id: string; name: string; role: string; disabled: boolean }[];
+    expect(users).toContainEqual({ id: expect.any(String), name: 'ops-admin', role: 'admin', disabled: false });
+    for (const out of [r.stdout, r.stderr, list.stdout, list.stderr]) {
+      expect(out).not.toContain(password);
+      expect(out).not.toContain('scrypt$');
+    }
+  });
+
+  it('users add with a short password exits non-zero with a clear message and creates nothing', () => {
+    const r = qingliu(['users', 'add', '--name', 'short-pw', '--role', 'host', '--db', `sqlite:${db}`], { input: 'tooshort\n' });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^qingliu: .*password: at least 12 characters/);
+    expect(r.stderr).not.toContain('tooshort');
+    const list = qingliu(['users', 'list', '--json', '--db', `sqlite:${db}`]);
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((u) => u.name)).not.toContain('short-pw');
+  });
+
+  it('an invalid DATABASE_URL exits 2 with a message naming DATABASE_URL (and not echoing it)', () => {
+    for (const url of ['mysql://x', 'mysql://root:hunter2@x/db']) {
+      const r = qingliu(['users', 'list'], { env: { DATABASE_URL: url } });
+      expect(r.status, url).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^qingliu: .*DATABASE_URL/s);
+      expect(r.stderr).not.toContain('hunter2');
+    }
+  });
+});
