@@ -24,6 +24,7 @@ import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modul
 import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
+import { importCatalogue } from './workflows/import-catalogue.js';
 
 export interface AppDeps {
   /** An open storage to use; by default one is opened from config.databaseUrl (and closed with the app). */
@@ -194,7 +195,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     );
   });
 
-  await app.register(catalogueRoutes(catalogue, { importBodyLimitBytes: config.importBodyLimitBytes }));
+  await app.register(
+    catalogueRoutes(catalogue, {
+      importBodyLimitBytes: config.importBodyLimitBytes,
+      importCatalogue: (ctx, brandId, content, format) => importCatalogue(ctx, services, brandId, content, format),
+    }),
+  );
   await app.register(staffRoutes(staff, { cookieSecure: config.cookieSecure }));
   await app.register(liveRoomRoutes(liveRoom, gateway, { allowedOrigins: [config.publicUrl, ...config.allowedOrigins] }));
 

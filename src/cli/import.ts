@@ -5,6 +5,7 @@ import { systemContext } from '../context/index.js';
 import { DEMO_BRAND_ID, type RowProblem } from '../modules/catalogue/index.js';
 import { CliError, dbOption } from './index.js';
 import { withServices } from './shared.js';
+import { importCatalogue } from '../workflows/import-catalogue.js';
 
 export function importCommand(): Command {
   const cmd = new Command('import').description('import data');
@@ -26,8 +27,9 @@ export function importCommand(): Command {
       } catch (err) {
         throw new CliError(`cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? 'error'}`, 2);
       }
-      await withServices(opts.db ? { databaseUrl: opts.db } : {}, async ({ catalogue }) => {
-        const result = await catalogue.importCatalogue(systemContext('cli import'), opts.brand, content, format);
+      await withServices(opts.db ? { databaseUrl: opts.db } : {}, async (services) => {
+        // Through the workflow, so open rooms' seq moves on and their viewers resync to the new data.
+        const result = await importCatalogue(systemContext('cli import'), services, opts.brand, content, format);
         if (!result.ok) {
           const problems = (result.extensions?.errors ?? []) as RowProblem[];
           if (opts.json) process.stdout.write(`${JSON.stringify({ imported: false, code: result.code, errors: problems }, null, 2)}\n`);

@@ -354,13 +354,9 @@ describe.each(DIALECTS)('live room over HTTP on %s', (dialect) => {
     }
   });
 
-  // BUG (reported): LiveRoomService caches each room's snapshot (#stateCache in
-  // src/modules/live-room/service.ts) and drops it only on changes to that same room. Products are
-  // shared by every session of a brand, so an order in room B lowers the stock that room A shows,
-  // yet GET /api/v1/sessions/A keeps serving the old stock and a flash sale `remaining` the server
-  // would refuse to sell: a display number, not real stock (A9). The server itself enforces the
-  // real figure (the test above). Remove `.fails` once the snapshot follows product stock.
-  it.fails('shows a flash sale’s `remaining` and the stock bounded by real stock after another room sold some (A9)', async () => {
+  // Products are shared by every session of a brand: an order in room B lowers the stock room A
+  // shows, and room A's flash-sale `remaining` with it (A9: never a display number).
+  it('shows a flash sale’s `remaining` and the stock bounded by real stock after another room sold some (A9)', async () => {
     const [p] = take(1, (x) => x.stock >= 6 && x.stock <= 99);
     const stock = p!.stock;
     const roomA = await newRoom([p!]);
@@ -374,10 +370,9 @@ describe.each(DIALECTS)('live room over HTTP on %s', (dialect) => {
     expect(state.flashSales.map((f) => f.remaining)).toEqual([stock - 4]);
   });
 
-  // BUG (reported; same cause as above): a catalogue import that changes a product's price does not
-  // drop the rooms' cached snapshots either, so the room keeps showing the old price while orders
-  // are charged the new one: the viewer pays a price the room never showed (A6, LC5, Pricing2026).
-  it.fails('after a catalogue import changes a price, the room shows the price that orders are charged', async () => {
+  // A catalogue import that changes a price reaches the rooms showing it; an order placed with the
+  // old price in hand is refused rather than charged a price the viewer never saw (A6, LC5).
+  it('after a catalogue import changes a price, the room shows the price that orders are charged', async () => {
     const [p] = take(1);
     const room = await newRoom([p!]);
     expect(productIn(await roomOf(room), p!.id).priceFen).toBe(p!.priceFen); // a viewer is watching
@@ -390,6 +385,12 @@ describe.each(DIALECTS)('live room over HTTP on %s', (dialect) => {
     const shown = productIn(await roomOf(room), p!.id).priceFen;
     expect((await order(room, p!.id, 1)).json().order.unitPriceFen).toBe(newPrice);
     expect(shown).toBe(newPrice);
+    const stale = await call('POST', `/api/v1/sessions/${room}/orders`, {
+      body: { productId: p!.id, quantity: 1, clientOrderId: `stale-price-${dialect}`, expectedUnitPriceFen: p!.priceFen },
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json()).toMatchObject({ code: 'PRICE_CHANGED', unitPriceFen: newPrice });
+    expect(productIn(await roomOf(room), p!.id).stock).toBe(p!.stock - 1);
   });
 
   it('a flash sale ends on time: past endsAt it is not listed even before the expiry job, and the job ends it as expired', async () => {

@@ -63,6 +63,17 @@ describe.each(DIALECTS)('live room WebSocket on %s', (dialect) => {
       return { viewer, snapshot: state };
     }
 
+    it('a sale in another room showing the same product reaches this room as a stock change', async () => {
+      const [product] = take(1);
+      const roomA = await newRoom([product!]);
+      const roomB = await newRoom([product!]);
+      const { viewer, snapshot } = await viewerOf(roomA);
+      const before = snapshot.products[0]!.stock;
+      await http('POST', `/api/v1/sessions/${roomB}/orders`, { productId: product, quantity: 2, clientOrderId: `cross-room-${dialect}` }, false);
+      const change = await viewer.next('stock');
+      expect(change).toMatchObject({ productId: product, stock: before - 2, soldOut: false, seq: snapshot.seq + 1 });
+    });
+
     it('a viewer first receives a snapshot of the room as it is', async () => {
       const products = take(3);
       const room = await newRoom(products);

@@ -214,11 +214,8 @@ describe('parseCatalogue', () => {
     expect(r).toMatchObject({ ok: false, problems: [{ row: 2, field: 'price', line: 5 }] });
   });
 
-  // BUG (reported): RowProblem.line is documented (types.ts) as "the line in the file where the
-  // record starts", but readCsv in import.ts stores csv-parse's `info.lines`, which is the line where
-  // the record ENDS. A bad record whose quoted cell spans lines 3–5 is reported on line 5.
-  // Remove `.fails` once the start line is reported.
-  it.fails('gives the line where a record spanning several lines starts', () => {
+  // RowProblem.line is where the record starts, even when a quoted cell spans lines 3–5.
+  it('gives the line where a record spanning several lines starts', () => {
     const r = parseCatalogue(`${HEADER},descriptionEn\nA1,甲,A,bath,1.00,1,x\nA2,乙,B,bath,oops,1,"one\ntwo\nthree"\n`, 'csv');
     expect(r).toMatchObject({ ok: false, problems: [{ row: 2, field: 'price', line: 3 }] });
   });

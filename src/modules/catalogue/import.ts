@@ -64,13 +64,14 @@ export function parseCatalogue(content: string, format: CatalogueFormat): ParseO
 type Records = { ok: true; rows: Record<string, unknown>[]; lines?: number[] } | { ok: false; problems: RowProblem[] };
 
 function readCsv(content: string): Records {
-  let parsed: { record: Record<string, string>; info: { lines: number } }[];
+  let parsed: { record: Record<string, string>; info: { lines: number }; raw: string }[];
   try {
     parsed = parseCsv(content.replace(/^\uFEFF/, ''), {
       columns: (header: string[]) => header.map((h) => h.trim()),
       skip_empty_lines: true,
       trim: false,
       info: true,
+      raw: true,
       relax_column_count: false,
     }) as typeof parsed;
   } catch (err) {
@@ -100,7 +101,8 @@ function readCsv(content: string): Records {
       for (const [k, v] of Object.entries(p.record)) if (v !== '') r[k] = v;
       return r;
     }),
-    lines: parsed.map((p) => p.info.lines),
+    // info.lines is where a record ends; a quoted cell may span lines, so count back to its start.
+    lines: parsed.map((p) => p.info.lines - (p.raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0)),
   };
 }
 

@@ -1,7 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, unwrap } from '../../errors/index.js';
+import type { RequestContext } from '../../context/index.js';
+import type { Result } from '../../errors/index.js';
+import type { CatalogueFormat } from './import.js';
 import type { CatalogueService } from './service.js';
+import type { ImportSummary } from './types.js';
+
+export interface CatalogueRouteOptions {
+  importBodyLimitBytes: number;
+  /** Imports and then lets whoever shows these products know (a workflow across modules). */
+  importCatalogue(ctx: RequestContext, brandId: string, content: string, format: CatalogueFormat): Promise<Result<ImportSummary>>;
+}
 
 const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
 const Faq = Type.Object({ question: Bilingual, answer: Bilingual });
@@ -25,7 +35,7 @@ export const ProductSchema = Type.Object({
 const ProductDetail = Type.Composite([ProductSchema, Type.Object({ faqs: Type.Array(Faq) })]);
 const Problem = { $ref: 'Problem#' };
 
-export function catalogueRoutes(service: CatalogueService, options: { importBodyLimitBytes: number }) {
+export function catalogueRoutes(service: CatalogueService, options: CatalogueRouteOptions) {
   return async function routes(app: FastifyInstance): Promise<void> {
     // Catalogue files arrive as CSV text; JSON uses Fastify's own parser.
     app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: options.importBodyLimitBytes }, (_req, body, done) =>
@@ -120,7 +130,8 @@ export function catalogueRoutes(service: CatalogueService, options: { importBody
         const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim();
         const isCsv = type === 'text/csv' || type === 'application/csv';
         const content = isCsv ? (request.body as string) : JSON.stringify(request.body);
-        return unwrap(await service.importCatalogue(request.ctx, brandId, content, isCsv ? 'csv' : 'json'));
+        const { created, updated } = unwrap(await options.importCatalogue(request.ctx, brandId, content, isCsv ? 'csv' : 'json'));
+        return { created, updated };
       },
     );
   };

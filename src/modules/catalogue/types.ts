@@ -57,6 +57,8 @@ export interface ProductQuery {
 export interface ImportSummary {
   created: number;
   updated: number;
+  /** Every product the import created or changed. */
+  productIds: string[];
 }
 
 export interface RowProblem {

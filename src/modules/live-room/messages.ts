@@ -120,6 +120,8 @@ export const ServerMessage = Type.Union([
     markedSoldOut: Type.Boolean(),
   }),
   Type.Object({ type: Type.Literal('stock'), ...Seq, productId: Type.String(), stock: Type.Integer(), soldOut: Type.Boolean() }),
+  /** Catalogue data of products in this room changed (price, names, stock …): replace them. */
+  Type.Object({ type: Type.Literal('products_updated'), ...Seq, products: Type.Array(ShowcaseProduct) }),
   Type.Object({ type: Type.Literal('flash_sale_started'), ...Seq, flashSale: FlashSaleView }),
   Type.Object({ type: Type.Literal('flash_sale_updated'), ...Seq, flashSale: FlashSaleView }),
   Type.Object({ type: Type.Literal('flash_sale_ended'), ...Seq, flashSale: FlashSaleView }),

@@ -129,6 +129,9 @@ export interface LiveStore {
     now: number,
   ): Promise<{ duplicate: boolean; counters: CounterRecord }>;
   counters(sessionId: string): Promise<CounterRecord | undefined>;
+  sessionHasProduct(sessionId: string, productId: string): Promise<boolean>;
+  /** Sessions not yet ended whose showcase holds any of these products. */
+  openSessionsWithProducts(productIds: readonly string[]): Promise<string[]>;
   /** Flash sales whose end time has passed but that are not yet marked ended. */
   dueFlashSales(now: number): Promise<{ sessionId: string; flashSaleId: string }[]>;
 }

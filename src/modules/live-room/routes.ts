@@ -121,7 +121,14 @@ export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGatewa
           summary: 'Buy from the live room at the current (or flash-sale) price; idempotent per clientOrderId',
           params: sessionParams,
           body: Type.Object(
-            { productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: 99 }), clientOrderId: ClientEventId },
+            {
+              productId: ProductId,
+              quantity: Type.Integer({ minimum: 1, maximum: 99 }),
+              clientOrderId: ClientEventId,
+              expectedUnitPriceFen: Type.Optional(
+                Type.Integer({ minimum: 0, description: 'The unit price shown to the viewer; a different current price answers 409 PRICE_CHANGED' }),
+              ),
+            },
             { additionalProperties: false },
           ),
           response: { 200: OrderReceipt, 201: OrderReceipt, 409: Problem },
@@ -129,7 +136,7 @@ export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGatewa
       },
       async (request, reply) => {
         const { sessionId } = request.params as { sessionId: string };
-        const body = request.body as { productId: string; quantity: number; clientOrderId: string };
+        const body = request.body as { productId: string; quantity: number; clientOrderId: string; expectedUnitPriceFen?: number };
         const { order, duplicate } = unwrap(await service.placeOrder(request.ctx, sessionId, body));
         return reply.status(duplicate ? 200 : 201).send({ order, duplicate });
       },

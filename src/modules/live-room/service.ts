@@ -56,6 +56,8 @@ export interface OrderInput {
   productId: string;
   quantity: number;
   clientOrderId: string;
+  /** The unit price the viewer saw; if the price is different now, nothing is charged (PRICE_CHANGED). */
+  expectedUnitPriceFen?: number;
 }
 
 export interface RoomEventInput {
@@ -71,7 +73,6 @@ export const SESSION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export class LiveRoomService {
   readonly #rooms = new Map<string, Promise<unknown>>();
-  readonly #stateCache = new Map<string, { seq: number; state: Promise<BaseState | undefined> }>();
   readonly #counters = new Map<string, CounterRecord>();
   readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
   #sweep: NodeJS.Timeout | undefined;
@@ -116,7 +117,9 @@ export class LiveRoomService {
 
   /** The room as a viewer sees it now; `viewers` is the live connection count. */
   async roomState(sessionId: string, viewers: number): Promise<RoomState | undefined> {
-    const base = await this.#baseState(sessionId);
+    // Read fresh every time: products (stock, price) are shared with other rooms and written by
+    // imports, so a cached picture could show a price or stock that orders would not honour.
+    const base = await this.#readBaseState(sessionId);
     if (!base) return undefined;
     const now = this.clock.now();
     const counters = await this.storedCounters(sessionId);
@@ -140,29 +143,6 @@ export class LiveRoomService {
   /** Counters learned from another node (or any source that read them after a commit). */
   noteStoredCounters(sessionId: string, counters: CounterRecord): void {
     this.#counters.set(sessionId, counters);
-  }
-
-  /** A change seen on the bus makes the cached snapshot stale. */
-  noteChange(sessionId: string, seq: number): void {
-    const cached = this.#stateCache.get(sessionId);
-    if (cached && cached.seq < seq) this.#stateCache.delete(sessionId);
-  }
-
-  async #baseState(sessionId: string): Promise<BaseState | undefined> {
-    const cached = this.#stateCache.get(sessionId);
-    if (cached) return cached.state;
-    const state = this.#readBaseState(sessionId);
-    const entry = { seq: Number.POSITIVE_INFINITY, state };
-    this.#stateCache.set(sessionId, entry);
-    try {
-      const s = await state;
-      if (!s) this.#stateCache.delete(sessionId);
-      else entry.seq = s.seq;
-      return s;
-    } catch (err) {
-      this.#stateCache.delete(sessionId);
-      throw err;
-    }
   }
 
   async #readBaseState(sessionId: string): Promise<BaseState | undefined> {
@@ -245,8 +225,6 @@ export class LiveRoomService {
       return fail('FORBIDDEN', 'only an administrator assigns hosts');
     }
     await this.store.updateSession(sessionId, patch);
-    // Title and stream are part of the snapshot; drop the cache so new viewers see them.
-    this.#stateCache.delete(sessionId);
     return ok((await this.store.getSession(sessionId))!);
   }
 
@@ -466,6 +444,10 @@ export class LiveRoomService {
         const available = Math.min(sale.quantity - sale.sold, target.product.stock);
         return fail('INSUFFICIENT_STOCK', `only ${available} left at the flash-sale price`, { available });
       }
+      const unitPriceFen = sale ? sale.priceFen : target.product.priceFen;
+      if (input.expectedUnitPriceFen !== undefined && input.expectedUnitPriceFen !== unitPriceFen) {
+        return fail('PRICE_CHANGED', `the unit price is now ${unitPriceFen} fen`, { unitPriceFen });
+      }
       const stock = await room.takeStock(input.productId, input.quantity);
       if (stock === undefined) {
         return fail('INSUFFICIENT_STOCK', `only ${target.product.stock} in stock`, { available: target.product.stock });
@@ -477,7 +459,7 @@ export class LiveRoomService {
         clientOrderId: input.clientOrderId,
         quantity: input.quantity,
         // Price parity (A6): the price is the product's or the running sale's, the same for everyone.
-        unitPriceFen: sale ? sale.priceFen : target.product.priceFen,
+        unitPriceFen,
         flashSaleId: sale?.id ?? null,
         replayOffsetMs: s.startedAt === null ? null : now - s.startedAt,
         createdAt: now,
@@ -496,20 +478,63 @@ export class LiveRoomService {
       }
       return ok({ value: { order, duplicate: false }, messages });
     }, 'any').then(async (r) => {
-      if (r.ok && !r.value.duplicate) await this.#publishStoredCounters(sessionId);
+      if (r.ok && !r.value.duplicate) {
+        await this.#publishStoredCounters(sessionId);
+        // The product's stock is shared: other rooms showing it learn the new stock too.
+        await this.refreshProducts([input.productId], { except: sessionId, kind: 'stock' });
+      }
       return r;
     });
   }
 
+  /**
+   * Tells every open room showing these products about their current data: 'stock' messages after a
+   * sale elsewhere, 'products_updated' after a catalogue change. Flash sales left with no stock end.
+   */
+  async refreshProducts(productIds: readonly string[], options: { except?: string; kind: 'stock' | 'products' }): Promise<void> {
+    const wanted = new Set(productIds);
+    const system: RequestContext = { requestId: 'refresh-products', actor: { kind: 'system', reason: 'shared product changed' }, locale: 'zh-CN' };
+    for (const sessionId of await this.store.openSessionsWithProducts([...wanted])) {
+      if (sessionId === options.except) continue;
+      await this.#change(system, sessionId, async (room) => {
+        const now = this.clock.now();
+        const changed = (await room.products()).filter((p) => wanted.has(p.product.id));
+        if (changed.length === 0) return ok({ value: undefined, messages: [] });
+        const messages: ShowcaseChange[] = [];
+        if (options.kind === 'products') {
+          messages.push({ type: 'products_updated', seq: await room.nextSeq(), products: changed.map(showcaseProduct) });
+        } else {
+          for (const p of changed) {
+            messages.push({
+              type: 'stock',
+              seq: await room.nextSeq(),
+              productId: p.product.id,
+              stock: p.product.stock,
+              soldOut: p.markedSoldOut || p.product.stock === 0,
+            });
+          }
+        }
+        const stockOf = new Map(changed.map((p) => [p.product.id, p.product.stock]));
+        for (const sale of await room.openFlashSales()) {
+          const stock = stockOf.get(sale.productId);
+          if (stock === undefined || sale.endsAt <= now) continue;
+          if (stock === 0) messages.push(await this.#endSale(room, sale, 'sold_out', 0, now));
+          else messages.push({ type: 'flash_sale_updated', seq: await room.nextSeq(), flashSale: flashSaleView(sale, stock, now) });
+        }
+        return ok({ value: undefined, messages });
+      });
+    }
+  }
+
   /** Counts a like or add-to-cart once per client event id. No viewer identity is stored. */
   async recordEvent(_ctx: RequestContext, sessionId: string, input: RoomEventInput): Promise<Result<{ duplicate: boolean }>> {
-    const state = await this.#baseState(sessionId);
-    if (!state) return fail('SESSION_NOT_FOUND');
-    if (state.session.status === 'ended') return fail('SESSION_ENDED');
-    if (input.type === 'like' && state.session.status !== 'live') return fail('SESSION_NOT_LIVE');
+    const session = await this.store.getSession(sessionId);
+    if (!session) return fail('SESSION_NOT_FOUND');
+    if (session.status === 'ended') return fail('SESSION_ENDED');
+    if (input.type === 'like' && session.status !== 'live') return fail('SESSION_NOT_LIVE');
     if (input.type === 'add_to_cart') {
       if (!input.productId) return fail('VALIDATION_FAILED', 'productId: required for add_to_cart');
-      if (!state.products.some((p) => p.id === input.productId)) return fail('PRODUCT_NOT_IN_SESSION');
+      if (!(await this.store.sessionHasProduct(sessionId, input.productId))) return fail('PRODUCT_NOT_IN_SESSION');
     } else if (input.productId !== undefined) {
       return fail('VALIDATION_FAILED', 'productId: only for add_to_cart');
     }
@@ -551,7 +576,6 @@ export class LiveRoomService {
       if (!outcome.ok) return outcome;
       const { value, messages } = outcome.value;
       if (messages.length) {
-        this.#stateCache.delete(sessionId);
         for (const m of messages) await this.bus.publish(roomTopic(sessionId), m satisfies RoomBusMessage);
       }
       return ok(value);

@@ -172,7 +172,6 @@ export class LiveRoomGateway {
       this.#markCountersDirty(sessionId, room);
       return;
     }
-    this.service.noteChange(sessionId, message.seq);
     this.#broadcast(room, message);
   }
 

@@ -99,7 +99,7 @@ export const sendRoomEvent = (
 
 export const placeOrder = (
   sessionId: string,
-  order: { productId: string; quantity: number; clientOrderId: string },
+  order: { productId: string; quantity: number; clientOrderId: string; expectedUnitPriceFen?: number },
 ): Promise<{ order: Order }> => apiRequest('POST', `${sessionPath(sessionId)}/orders`, order);
 
 // ---- staff auth ----

@@ -68,6 +68,13 @@ describe('applyServerMessage', () => {
     expect(applied(null, { type: 'snapshot', state: snapshot })).toBe(snapshot);
   });
 
+  it('replaces products whose catalogue data changed, keeping the others', () => {
+    const next = applied(room(), { type: 'products_updated', seq: 6, products: [product('p1', 1, { priceFen: 4_200 })] });
+    expect(next.products.find((p) => p.id === 'p1')?.priceFen).toBe(4_200);
+    expect(next.products.find((p) => p.id === 'p2')).toEqual(room().products[0]);
+    expect(next.seq).toBe(6);
+  });
+
   it('applies the next seq and advances', () => {
     const next = applied(room(), { type: 'pinned', seq: 6, productId: 'p3', pinnedAt: 2_000, pins: ['p3'] });
     expect(next.seq).toBe(6);

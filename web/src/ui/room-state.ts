@@ -50,6 +50,11 @@ function applyShowcaseChange(state: RoomState | null, change: ShowcaseChange): R
     case 'stock':
       next.products = updateProduct(state.products, change.productId, { stock: change.stock, soldOut: change.soldOut });
       break;
+    case 'products_updated': {
+      const fresh = new Map(change.products.map((p) => [p.id, p]));
+      next.products = state.products.map((p) => fresh.get(p.id) ?? p);
+      break;
+    }
     case 'flash_sale_started':
     case 'flash_sale_updated':
       next.flashSales = upsertFlashSale(state.flashSales, change.flashSale);

@@ -67,6 +67,7 @@ export class KyselyCatalogueStore implements CatalogueStore {
       }
       let created = 0;
       let updated = 0;
+      const productIds: string[] = [];
       for (const p of products) {
         const values = {
           name_zh: p.name.zh,
@@ -93,12 +94,13 @@ export class KyselyCatalogueStore implements CatalogueStore {
           await tx.insertInto('products').values({ id, brand_id: brandId, sku: p.sku, created_at: now, ...values }).execute();
           created++;
         }
+        productIds.push(id);
         if (p.faqs.length) {
           const productId = id;
           await tx.insertInto('faqs').values(p.faqs.map((f, i) => faqRow(brandId, productId, i, f))).execute();
         }
       }
-      return { created, updated };
+      return { created, updated, productIds };
     });
   }
 

@@ -146,6 +146,33 @@ export class KyselyLiveStore implements LiveStore {
     return countersOf(this.db, sessionId);
   }
 
+  async sessionHasProduct(sessionId: string, productId: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('session_products')
+      .select('product_id')
+      .where('session_id', '=', sessionId)
+      .where('product_id', '=', productId)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async openSessionsWithProducts(productIds: readonly string[]): Promise<string[]> {
+    if (productIds.length === 0) return [];
+    const found = new Set<string>();
+    for (let i = 0; i < productIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('session_products as sp')
+        .innerJoin('live_sessions as s', 's.id', 'sp.session_id')
+        .select('sp.session_id')
+        .distinct()
+        .where('sp.product_id', 'in', productIds.slice(i, i + 500))
+        .where('s.status', '!=', 'ended')
+        .execute();
+      for (const r of rows) found.add(r.session_id);
+    }
+    return [...found].sort();
+  }
+
   async dueFlashSales(now: number): Promise<{ sessionId: string; flashSaleId: string }[]> {
     const rows = await this.db
       .selectFrom('flash_sales')

@@ -41,7 +41,8 @@ export function BuyDialog(props: {
     setSubmitting(true);
     setError(null);
     try {
-      const { order } = await placeOrder(props.sessionId, { productId: product.id, quantity, clientOrderId });
+      // The price shown is the price charged: if it changed meanwhile, the server refuses (PRICE_CHANGED).
+      const { order } = await placeOrder(props.sessionId, { productId: product.id, quantity, clientOrderId, expectedUnitPriceFen: unitFen });
       props.onOrdered(order);
     } catch (failure) {
       setError(failure);
