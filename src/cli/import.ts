@@ -37,7 +37,8 @@ export function importCommand(): Command {
           const lines = problems.map((p) => `  row ${p.row}${p.line ? ` (line ${p.line})` : ''}, ${p.field}: ${p.reason}`);
           throw new CliError(`${problems.length} problem(s) in ${path.basename(file)}; nothing was imported:\n${lines.join('\n')}`);
         }
-        if (opts.json) process.stdout.write(`${JSON.stringify({ imported: true, ...result.value })}\n`);
+        const { created, updated } = result.value;
+        if (opts.json) process.stdout.write(`${JSON.stringify({ imported: true, created, updated })}\n`);
         else process.stdout.write(`imported ${result.value.created + result.value.updated} products (${result.value.created} new, ${result.value.updated} updated)\n`);
       });
     });

@@ -51,8 +51,13 @@ for (const dialect of DIALECTS) {
     });
 
     it('imports new SKUs and updates existing ones without duplicating', async () => {
-      expect(await store.importProducts('b1', [product('A'), product('B')], 10)).toEqual({ created: 2, updated: 0 });
-      expect(await store.importProducts('b1', [product('B', { priceFen: 9900, faqs: [] }), product('C')], 20)).toEqual({ created: 1, updated: 1 });
+      const first = await store.importProducts('b1', [product('A'), product('B')], 10);
+      expect(first).toMatchObject({ created: 2, updated: 0 });
+      const second = await store.importProducts('b1', [product('B', { priceFen: 9900, faqs: [] }), product('C')], 20);
+      expect(second).toMatchObject({ created: 1, updated: 1 });
+      // Every touched product is named, an updated one by its existing id.
+      expect(second.productIds).toHaveLength(2);
+      expect(second.productIds[0]).toBe(first.productIds[1]);
       expect(await store.countProducts('b1')).toBe(3);
       const [b] = await store.listProducts({ brandId: 'b1', search: 'product b', limit: 10 });
       expect(b).toMatchObject({ sku: 'B', priceFen: 9900, updatedAt: 20, currency: 'CNY' });
