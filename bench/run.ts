@@ -1,0 +1,123 @@
+/**
+ * Runs the benchmarks and reports; never asserts.
+ *
+ *   npm run bench                         both
+ *   npm run bench -- showcase             showcase broadcast latency only
+ *   npm run bench -- products             read API throughput only
+ *   flags: --viewers 1000 --rounds 30     (showcase)
+ *          --duration 10 --connections 50 (products)
+ *
+ * Tables go to stdout, progress to stderr, and the figures to bench/results/latest.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_DIR, codeVersion, killAllChildren, machineInfo } from './lib.js';
+import { runShowcase, showcaseReport, SHOWCASE_DEFAULTS, type ShowcaseResult } from './showcase-broadcast.js';
+import { runProducts, productsReport, PRODUCTS_DEFAULTS, type ProductsResult } from './product-list.js';
+
+const BENCHMARKS = ['showcase', 'products'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    viewers: { type: 'string' },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(
+    [
+      'Usage: npm run bench [-- showcase|products] [--viewers N] [--rounds N] [--duration S] [--connections N]',
+      `  showcase: viewers ${SHOWCASE_DEFAULTS.viewers}, rounds ${SHOWCASE_DEFAULTS.rounds}`,
+      `  products: duration ${PRODUCTS_DEFAULTS.durationSeconds} s, connections ${PRODUCTS_DEFAULTS.connections}`,
+    ].join('\n') + '\n',
+  );
+  process.exit(0);
+}
+
+function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`--${flag} must be a positive integer (got "${raw}")\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const unknown = positionals.filter((p) => !(BENCHMARKS as readonly string[]).includes(p));
+if (unknown.length) {
+  process.stderr.write(`Unknown benchmark(s): ${unknown.join(', ')}. Choose from: ${BENCHMARKS.join(', ')}.\n`);
+  process.exit(2);
+}
+const selected: Benchmark[] = positionals.length ? (positionals as Benchmark[]) : [...BENCHMARKS];
+
+const showcaseOptions = {
+  viewers: positiveInt('viewers', values.viewers, SHOWCASE_DEFAULTS.viewers),
+  rounds: positiveInt('rounds', values.rounds, SHOWCASE_DEFAULTS.rounds),
+};
+const productsOptions = {
+  durationSeconds: positiveInt('duration', values.duration, PRODUCTS_DEFAULTS.durationSeconds),
+  connections: positiveInt('connections', values.connections, PRODUCTS_DEFAULTS.connections),
+};
+
+process.once('SIGINT', () => {
+  killAllChildren();
+  process.exit(130);
+});
+
+const machine = machineInfo();
+const code = codeVersion();
+const out = (line = '') => process.stdout.write(line + '\n');
+out(`Qingliu benchmarks — ${new Date().toISOString()}`);
+out(`Machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB, ${machine.platform} (${machine.kernel})`);
+out(`Node ${machine.node}; open-files limit ${machine.openFilesLimit ?? 'unknown'}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+out(`Code: commit ${code.commit ?? 'unknown'}${code.srcModified ? ' with uncommitted changes in src/' : ''}`);
+out('Client (load generator) and server run in separate processes on the same cores: see docs/benchmarks.md on noise.');
+out();
+
+const results: {
+  startedAt: string;
+  finishedAt?: string;
+  machine: typeof machine;
+  code: typeof code;
+  loadAverageAtStart: number[];
+  argv: string[];
+  showcase?: ShowcaseResult;
+  products?: ProductsResult;
+  errors: { benchmark: Benchmark; message: string }[];
+} = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
+
+for (const benchmark of selected) {
+  try {
+    if (benchmark === 'showcase') {
+      results.showcase = await runShowcase(showcaseOptions);
+      out(showcaseReport(results.showcase));
+    } else {
+      results.products = await runProducts(productsOptions);
+      out(productsReport(results.products));
+    }
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    results.errors.push({ benchmark, message });
+    out(`${benchmark}: FAILED — ${message}`);
+    process.exitCode = 1;
+  } finally {
+    killAllChildren();
+  }
+  out();
+}
+
+results.finishedAt = new Date().toISOString();
+const resultsDir = path.join(BENCH_DIR, 'results');
+fs.mkdirSync(resultsDir, { recursive: true });
+const file = path.join(resultsDir, 'latest.json');
+fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+out(`Results written to ${path.relative(process.cwd(), file)}`);

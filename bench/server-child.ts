@@ -1,0 +1,52 @@
+/**
+ * The real Qingliu server for the benchmarks, in its own process: buildApp on a fresh temporary
+ * SQLite file with the demo seed, one administrator, listening on 127.0.0.1 and a free port.
+ * Prints one JSON line { port, admin: { name, password }, dataDir } on stdout when ready.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/index.js';
+import { systemContext } from '../src/context/index.js';
+import { exitWithParent } from './lib.js';
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-'));
+const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
+process.on('exit', removeDataDir);
+
+const config = loadConfig(
+  {
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    QINGLIU_DATA_DIR: dataDir,
+    // Viewers in the broadcast benchmark only listen; the per-connection limit on what clients send
+    // stays at its default so the server runs as deployed.
+    QINGLIU_WS_MESSAGES_PER_SECOND: '10',
+  },
+  { seedDemo: true },
+);
+
+const app = await buildApp(config);
+const admin = { name: 'bench-admin', password: randomBytes(18).toString('base64url') };
+const created = await app.services.staff.addUser(systemContext('bench'), { name: admin.name, role: 'admin', password: admin.password });
+if (!created.ok) throw new Error(`could not create the bench administrator: ${created.code}`);
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+const port = typeof address === 'object' && address ? address.port : 0;
+
+let closing = false;
+exitWithParent(() => {
+  if (closing) return;
+  closing = true;
+  const force = setTimeout(() => process.exit(0), 5000);
+  force.unref();
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+
+process.stdout.write(JSON.stringify({ port, admin, dataDir }) + '\n');
