@@ -7,7 +7,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -19,6 +18,7 @@ import { AppError, ERROR_STATUS, ERROR_TITLES } from './errors/index.js';
 import { MemoryBus, type Bus } from './bus/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { installAccessControl, installErrorHandling, installValidators, sendProblem } from './http/index.js';
+import { installSecurityHeaders } from './http/security-headers.js';
 import { createMetrics } from './observability/metrics.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
 import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
@@ -143,7 +143,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
 
   await app.register(cookie);
-  await app.register(helmet, {
+  installSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

@@ -63,7 +63,7 @@ function openSqlite(file: string): Storage {
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   let closed = false;
   return {
     db,
@@ -81,6 +81,29 @@ function openSqlite(file: string): Storage {
       if (closed) return;
       closed = true;
       await db.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely asks SQLite to prepare every statement anew; preparing costs more than running our small
+ * queries. Statements are reusable, so keep the recent ones (bounded: SQL text built with inline
+ * values would otherwise grow it without end).
+ */
+function withStatementCache(raw: BetterSqlite3.Database, size = 500) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sqlText: string) {
+      let statement = cache.get(sqlText);
+      if (statement) {
+        cache.delete(sqlText);
+      } else {
+        statement = raw.prepare(sqlText);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sqlText, statement);
+      return statement;
     },
   };
 }

@@ -66,6 +66,24 @@ for (const dialect of DIALECTS) {
       expect(detail?.attributes).toEqual({ material: { zh: '棉', en: 'Cotton' } });
     });
 
+    it('never serves a listing older than the database, whoever wrote it', async () => {
+      // Two stores on one database stand for two nodes (or the server and the CLI).
+      const other = new KyselyCatalogueStore(t.storage.db);
+      await store.importProducts('b1', [product('A'), product('B')], 10);
+      expect((await store.listProducts({ limit: 10 })).map((p) => p.priceFen)).toEqual([12900, 12900]);
+      // Same millisecond, twice: versions still move on.
+      await other.importProducts('b1', [product('A', { priceFen: 100, name: { zh: '新', en: 'New' } })], 10);
+      await other.importProducts('b1', [product('A', { priceFen: 200, name: { zh: '新', en: 'New' } })], 10);
+      const listed = await store.listProducts({ limit: 10 });
+      expect(listed.map((p) => [p.sku, p.priceFen, p.name.en])).toEqual([
+        ['A', 200, 'New'],
+        ['B', 12900, 'Product B'],
+      ]);
+      // Stock is always read fresh.
+      await t.storage.db.updateTable('products').set({ stock: 3 }).where('sku', '=', 'B').execute();
+      expect((await store.listProducts({ limit: 10 }))[1]?.stock).toBe(3);
+    });
+
     it('imports all or nothing', async () => {
       await store.importProducts('b1', [product('A')], 1);
       // A negative stock violates the table's check: the whole batch must roll back.

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import fastJson from 'fast-json-stringify';
 import { AppError, unwrap } from '../../errors/index.js';
 import type { RequestContext } from '../../context/index.js';
 import type { Result } from '../../errors/index.js';
@@ -32,10 +33,13 @@ export const ProductSchema = Type.Object({
   imageUrl: Type.String(),
   updatedAt: Type.Integer(),
 });
+const ProductList = Type.Object({ items: Type.Array(ProductSchema), nextAfter: Type.Union([Type.String(), Type.Null()]) });
 const ProductDetail = Type.Composite([ProductSchema, Type.Object({ faqs: Type.Array(Faq) })]);
 const Problem = { $ref: 'Problem#' };
 
 export function catalogueRoutes(service: CatalogueService, options: CatalogueRouteOptions) {
+  const listingBodies = new BoundedMap<string, string>(256);
+  const serializeListing = fastJson(ProductList);
   return async function routes(app: FastifyInstance): Promise<void> {
     // Catalogue files arrive as CSV text; JSON uses Fastify's own parser.
     app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: options.importBodyLimitBytes }, (_req, body, done) =>
@@ -60,10 +64,10 @@ export function catalogueRoutes(service: CatalogueService, options: CatalogueRou
             },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ items: Type.Array(ProductSchema), nextAfter: Type.Union([Type.String(), Type.Null()]) }) },
+          response: { 200: ProductList },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const q = request.query as { brandId?: string; category?: string; q?: string; after?: string; limit: number };
         const items = await service.listProducts(request.ctx, {
           limit: q.limit,
@@ -72,7 +76,16 @@ export function catalogueRoutes(service: CatalogueService, options: CatalogueRou
           ...(q.q ? { search: q.q } : {}),
           ...(q.after ? { afterSku: q.after } : {}),
         });
-        return { items, nextAfter: items.length === q.limit ? (items[items.length - 1]?.sku ?? null) : null };
+        // A page's body depends only on its products' ids, versions and stock: serialise each such
+        // page once. The key comes from this read, so a change anywhere gives a new key.
+        const key = `${q.limit}|${items.map((p) => `${p.id}@${p.updatedAt}:${p.stock}`).join(',')}`;
+        let body = listingBodies.get(key);
+        if (body === undefined) {
+          const fresh = serializeListing({ items, nextAfter: items.length === q.limit ? (items[items.length - 1]?.sku ?? null) : null });
+          listingBodies.set(key, fresh);
+          body = fresh;
+        }
+        return reply.type('application/json; charset=utf-8').send(body);
       },
     );
 
@@ -135,4 +148,17 @@ export function catalogueRoutes(service: CatalogueService, options: CatalogueRou
       },
     );
   };
+}
+
+/** A Map that forgets its oldest entry past a size. */
+class BoundedMap<K, V> {
+  readonly #map = new Map<K, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+  set(key: K, value: V): void {
+    if (this.#map.size >= this.capacity) this.#map.delete(this.#map.keys().next().value as K);
+    this.#map.set(key, value);
+  }
 }

@@ -37,6 +37,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('products_brand_sku', ['brand_id', 'sku'])
     .execute();
   await db.schema.createIndex('products_brand_category').on('products').columns(['brand_id', 'category', 'sku']).execute();
+  // Listings are keyset-paged by SKU, with or without a brand, reading only id, stock and version
+  // (the rest comes from a row cache): covering indexes answer them without touching the table.
+  await db.schema.createIndex('products_listing').on('products').columns(['sku', 'id', 'stock', 'updated_at']).execute();
+  await db.schema.createIndex('products_brand_listing').on('products').columns(['brand_id', 'sku', 'id', 'stock', 'updated_at']).execute();
 
   await db.schema
     .createTable('faqs')

@@ -1,12 +1,14 @@
 /** CatalogueStore on Kysely: the same code serves SQLite and PostgreSQL. */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../../../storage/index.js';
 import type { FaqTable, ProductTable } from '../../../storage/schema.js';
 import type { CatalogueStore } from '../ports.js';
 import type { Brand, Faq, ImportSummary, Product, ProductDetail, ProductInput, ProductQuery } from '../types.js';
 
 export class KyselyCatalogueStore implements CatalogueStore {
+  private readonly rows = new ProductRowCache(10_000);
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async upsertBrand(brand: Brand, brandFaqs: Faq[], now: number): Promise<void> {
@@ -82,16 +84,20 @@ export class KyselyCatalogueStore implements CatalogueStore {
           age_max_months: p.ageMaxMonths,
           attributes: JSON.stringify(p.attributes),
           image_url: p.imageUrl,
-          updated_at: now,
         };
         let id = existing.get(p.sku);
         if (id) {
-          await tx.updateTable('products').set(values).where('id', '=', id).execute();
+          // updated_at is the row's version for the row cache: strictly increasing, even within one ms.
+          await tx
+            .updateTable('products')
+            .set({ ...values, updated_at: sql<number>`case when updated_at >= ${now} then updated_at + 1 else ${now} end` })
+            .where('id', '=', id)
+            .execute();
           await tx.deleteFrom('faqs').where('product_id', '=', id).execute();
           updated++;
         } else {
           id = randomUUID();
-          await tx.insertInto('products').values({ id, brand_id: brandId, sku: p.sku, created_at: now, ...values }).execute();
+          await tx.insertInto('products').values({ id, brand_id: brandId, sku: p.sku, created_at: now, updated_at: now, ...values }).execute();
           created++;
         }
         productIds.push(id);
@@ -105,7 +111,9 @@ export class KyselyCatalogueStore implements CatalogueStore {
   }
 
   async listProducts(query: ProductQuery): Promise<Product[]> {
-    let q = this.db.selectFrom('products').selectAll();
+    // Read only what changes often (stock) and each row's version; the rest comes from the row
+    // cache when the version matches, else from one more query for the rows that changed.
+    let q = this.db.selectFrom('products').select(['id', 'stock', 'updated_at']);
     if (query.brandId) q = q.where('brand_id', '=', query.brandId);
     if (query.category) q = q.where('category', '=', query.category);
     if (query.search) {
@@ -121,8 +129,19 @@ export class KyselyCatalogueStore implements CatalogueStore {
       );
     }
     if (query.afterSku) q = q.where('sku', '>', query.afterSku);
-    const rows = await q.orderBy('sku').limit(query.limit).execute();
-    return rows.map(productOfRow);
+    const heads = await q.orderBy('sku').limit(query.limit).execute();
+    const missing = heads.filter((h) => !this.rows.get(h.id, Number(h.updated_at)));
+    if (missing.length) {
+      const rows = await this.db.selectFrom('products').selectAll().where('id', 'in', missing.map((m) => m.id)).execute();
+      for (const r of rows) this.rows.put(productOfRow(r));
+    }
+    return heads.map((h) => {
+      const cached = this.rows.get(h.id, Number(h.updated_at));
+      // A row changed between the two reads: its newer version is what the second read cached.
+      const product = cached ?? this.rows.latest(h.id);
+      if (!product) throw new Error('product vanished while listing');
+      return { ...product, stock: Number(h.stock) };
+    });
   }
 
   async getProduct(productId: string): Promise<ProductDetail | undefined> {
@@ -183,4 +202,28 @@ export function productOfRow(r: Selectable<ProductTable>): Product {
     imageUrl: r.image_url,
     updatedAt: Number(r.updated_at),
   };
+}
+
+/**
+ * Products by id at a version (their updated_at). Entries are only used when the database says the
+ * row still has that version, so a write by any process or node is never hidden. Bounded (LRU).
+ */
+class ProductRowCache {
+  readonly #entries = new Map<string, Product>();
+  constructor(private readonly capacity: number) {}
+
+  get(id: string, version: number): Product | undefined {
+    const p = this.#entries.get(id);
+    return p && p.updatedAt === version ? p : undefined;
+  }
+
+  latest(id: string): Product | undefined {
+    return this.#entries.get(id);
+  }
+
+  put(product: Product): void {
+    this.#entries.delete(product.id);
+    if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(product.id, Object.freeze(product));
+  }
 }
