@@ -78,6 +78,15 @@ for (const dialect of DIALECTS) {
       expect(await store.inRoom('nope', async () => 1)).toBeUndefined();
     });
 
+    it('shows catalogue changes made by any writer in the next read of the room', async () => {
+      expect((await store.readRoom('s1'))?.products[0]?.product.priceFen).toBe(1000);
+      const writer = new KyselyCatalogueStore(t.storage.db);
+      await writer.importProducts('b', [{ ...product('P1', 5), priceFen: 900, name: { zh: '新名', en: 'New name' } }], 0);
+      await t.storage.db.updateTable('products').set({ stock: 2 }).where('sku', '=', 'P1').execute();
+      const p1 = (await store.readRoom('s1'))?.products[0]?.product;
+      expect(p1).toMatchObject({ sku: 'P1', priceFen: 900, stock: 2, name: { zh: '新名', en: 'New name' } });
+    });
+
     it('updates the session fields it is given', async () => {
       expect(await store.updateSession('s1', { hlsUrl: 'https://cdn.example/live.m3u8', title: { zh: '新', en: 'New' } })).toBe(true);
       expect(await store.getSession('s1')).toMatchObject({ hlsUrl: 'https://cdn.example/live.m3u8', title: { zh: '新', en: 'New' } });

@@ -208,7 +208,7 @@ export function productOfRow(r: Selectable<ProductTable>): Product {
  * Products by id at a version (their updated_at). Entries are only used when the database says the
  * row still has that version, so a write by any process or node is never hidden. Bounded (LRU).
  */
-class ProductRowCache {
+export class ProductRowCache {
   readonly #entries = new Map<string, Product>();
   constructor(private readonly capacity: number) {}
 

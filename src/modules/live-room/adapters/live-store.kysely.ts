@@ -6,7 +6,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, StorageCapabilities } from '../../../storage/index.js';
 import type { FlashSaleTable, LiveSessionTable, ProductTable, SessionProductTable } from '../../../storage/schema.js';
-import { productOfRow } from '../../catalogue/index.js';
+import { ProductRowCache, productOfRow } from '../../catalogue/index.js';
 import type { SessionStatus } from '../messages.js';
 import type {
   CounterRecord,
@@ -25,6 +25,8 @@ import type {
 type Db = Kysely<Database> | Transaction<Database>;
 
 export class KyselyLiveStore implements LiveStore {
+  readonly #rows = new ProductRowCache(10_000);
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: StorageCapabilities,
@@ -102,11 +104,40 @@ export class KyselyLiveStore implements LiveStore {
       const session = await sessionById(tx, sessionId, false);
       if (!session) return undefined;
       const [products, openFlashSales, counters] = await Promise.all([
-        sessionProducts(tx, sessionId),
+        this.#showcase(tx, sessionId),
         openSales(tx, sessionId),
         countersOf(tx, sessionId),
       ]);
       return { session, products, openFlashSales, counters: counters ?? zeroCounters() };
+    });
+  }
+
+  /**
+   * The room's products for a snapshot: position, pin, sold-out, stock and version are read fresh;
+   * names, descriptions and attributes come from the row cache while the version matches.
+   */
+  async #showcase(db: Db, sessionId: string): Promise<SessionProductRecord[]> {
+    const heads = await db
+      .selectFrom('session_products as sp')
+      .innerJoin('products as p', 'p.id', 'sp.product_id')
+      .select(['p.id', 'p.stock', 'p.updated_at', 'sp.position', 'sp.sold_out', 'sp.pinned_at'])
+      .where('sp.session_id', '=', sessionId)
+      .orderBy('sp.position')
+      .execute();
+    const missing = heads.filter((h) => !this.#rows.get(h.id, Number(h.updated_at))).map((h) => h.id);
+    for (let i = 0; i < missing.length; i += 500) {
+      const rows = await db.selectFrom('products').selectAll().where('id', 'in', missing.slice(i, i + 500)).execute();
+      for (const r of rows) this.#rows.put(productOfRow(r));
+    }
+    return heads.map((h) => {
+      const product = this.#rows.get(h.id, Number(h.updated_at)) ?? this.#rows.latest(h.id);
+      if (!product) throw new Error('product vanished while reading the room');
+      return {
+        product: { ...product, stock: Number(h.stock) },
+        position: h.position,
+        markedSoldOut: h.sold_out === 1,
+        pinnedAt: h.pinned_at === null ? null : Number(h.pinned_at),
+      };
     });
   }
 
