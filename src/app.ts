@@ -20,6 +20,7 @@ import { openStorage, type Storage } from './storage/index.js';
 import { installAccessControl, installErrorHandling, installValidators, sendProblem } from './http/index.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { createMetrics } from './observability/metrics.js';
+import { safeError } from './observability/log.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
 import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       serializers: {
         req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: safeError,
       },
     },
     // Per-request lines would only repeat /metrics; errors and warnings are still logged.

@@ -2,7 +2,6 @@
  * HTTP plumbing shared by every module's routes: deny-by-default access control, the request
  * context, problem+json errors, and validators that refuse unknown or wrong-typed fields.
  */
-import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -149,8 +148,4 @@ function fieldOf(part: string, instancePath: string, params: Record<string, unkn
   const extra = (params.additionalProperty ?? params.missingProperty) as string | undefined;
   const tail = [path, extra].filter(Boolean).join('.');
   return tail ? `${part}.${tail}` : part;
-}
-
-export function newRequestId(): string {
-  return randomUUID();
 }

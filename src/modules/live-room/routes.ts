@@ -4,7 +4,7 @@ import { AppError, unwrap } from '../../errors/index.js';
 import { originAllowed } from '../../http/index.js';
 import { ClientEventId, FlashSaleView, RoomState } from './messages.js';
 import type { LiveRoomService } from './service.js';
-import { CLOSE, type LiveRoomGateway } from './ws-gateway.js';
+import type { LiveRoomGateway } from './ws-gateway.js';
 import type { SessionRecord } from './ports.js';
 
 const SessionId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
@@ -322,4 +322,3 @@ export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGatewa
   };
 }
 
-export { CLOSE };

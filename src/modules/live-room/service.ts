@@ -10,7 +10,7 @@ import { fail, ok, type Result } from '../../errors/index.js';
 import type { Bus } from '../../bus/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import type { Brand } from '../catalogue/index.js';
-import type { Counters, FlashSaleView, RoomState, ShowcaseChange, ShowcaseProduct } from './messages.js';
+import type { FlashSaleView, RoomState, ShowcaseChange, ShowcaseProduct } from './messages.js';
 import type {
   CounterRecord,
   FlashSaleEndReason,
@@ -639,4 +639,3 @@ function zeroCounters(): CounterRecord {
   return { likes: 0, addToCart: 0, orders: 0, unitsSold: 0 };
 }
 
-export type { Counters };
