@@ -1,8 +1,8 @@
 /** The header of the staff pages: product mark, page name, who is signed in, language, sign out. */
 import type { JSX } from 'preact';
 import { t } from '../i18n/index.ts';
-import { signOut } from './auth.ts';
-import { LocaleSwitch } from './components.tsx';
+import { signOut, type StaffState } from './auth.ts';
+import { LocaleSwitch, ProblemMessage, Spinner } from './components.tsx';
 import type { StaffUser } from './contract.ts';
 
 export function StaffHeader({ user, title }: { user: StaffUser; title: string }): JSX.Element {
@@ -23,5 +23,15 @@ export function StaffHeader({ user, title }: { user: StaffUser; title: string })
         </button>
       </div>
     </header>
+  );
+}
+
+/** While the signed-in user loads, a spinner; if it failed, the problem; else nothing (render the page). */
+export function StaffPending({ staff }: { staff: Exclude<StaffState, { kind: 'signed-in' }> }): JSX.Element {
+  if (staff.kind === 'loading') return <Spinner />;
+  return (
+    <main class="page-message">
+      <ProblemMessage error={staff.error} />
+    </main>
   );
 }

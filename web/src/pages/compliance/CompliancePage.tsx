@@ -7,8 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
-import { ProblemMessage, Spinner } from '../../ui/components.tsx';
-import { StaffHeader } from '../../ui/staff-header.tsx';
+import { StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { SECTIONS, sectionFromHash, type Section } from './sections.ts';
 
 function useHashSection(): Section {
@@ -40,14 +39,7 @@ export function CompliancePage(): JSX.Element {
     heading.current?.focus();
   }, [section.id]);
 
-  if (staff.kind === 'loading') return <Spinner />;
-  if (staff.kind === 'error') {
-    return (
-      <main class="page-message">
-        <ProblemMessage error={staff.error} />
-      </main>
-    );
-  }
+  if (staff.kind !== 'signed-in') return <StaffPending staff={staff} />;
 
   return (
     <>

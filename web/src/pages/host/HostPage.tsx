@@ -26,7 +26,7 @@ import { sessionIdFromPath } from '../../ui/location.ts';
 import { formatFen } from '../../ui/money.ts';
 import { activeFlashSaleFor, productsInOrder, withFlashSale, withPins, withSession, withSoldOut } from '../../ui/room-state.ts';
 import { useRoom, type RoomHandle } from '../../ui/use-room.ts';
-import { StaffHeader } from '../../ui/staff-header.tsx';
+import { StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
 
 /** The server's limit (config maxPinnedProducts, 3 by default); the server refuses a 4th pin either way. */
@@ -35,14 +35,7 @@ export const MAX_PINS = 3;
 export function HostPage(): JSX.Element {
   const staff = useStaff();
   const sessionId = sessionIdFromPath(location.pathname, 'host');
-  if (staff.kind === 'loading') return <Spinner />;
-  if (staff.kind === 'error') {
-    return (
-      <main class="page-message">
-        <ProblemMessage error={staff.error} />
-      </main>
-    );
-  }
+  if (staff.kind !== 'signed-in') return <StaffPending staff={staff} />;
   return (
     <>
       <StaffHeader user={staff.user} title={t('host.title')} />
