@@ -231,8 +231,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   if (config.seedDemo) await seedDemo(catalogue, liveRoom);
   await liveRoom.start();
+  // Expired staff sign-ins are refused anyway; this only keeps the table small.
+  const purge = setInterval(() => void staff.purgeExpiredSessions().catch((err) => app.log.warn({ err }, 'session purge failed')), 3600_000);
+  purge.unref();
 
   app.addHook('onClose', async () => {
+    clearInterval(purge);
     await gateway.close();
     liveRoom.stop();
     if (ownsBus) await bus.close();
