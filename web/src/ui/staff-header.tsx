@@ -35,3 +35,15 @@ export function StaffPending({ staff }: { staff: Exclude<StaffState, { kind: 'si
     </main>
   );
 }
+
+/** A staff page this role may not use: say so plainly (the API refuses the role's actions anyway). */
+export function RoleRefused({ user, title }: { user: StaffUser; title: string }): JSX.Element {
+  return (
+    <>
+      <StaffHeader user={user} title={title} />
+      <main class="page-message" data-testid="role-refused">
+        <p role="alert">{t('errors.codes.FORBIDDEN')}</p>
+      </main>
+    </>
+  );
+}

@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
-import { StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
+import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { SECTIONS, sectionFromHash, type Section } from './sections.ts';
 
 function useHashSection(): Section {
@@ -40,6 +40,7 @@ export function CompliancePage(): JSX.Element {
   }, [section.id]);
 
   if (staff.kind !== 'signed-in') return <StaffPending staff={staff} />;
+  if (staff.user.role !== 'compliance' && staff.user.role !== 'admin') return <RoleRefused user={staff.user} title={t('compliance.title')} />;
 
   return (
     <>

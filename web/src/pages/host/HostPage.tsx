@@ -26,7 +26,7 @@ import { sessionIdFromPath } from '../../ui/location.ts';
 import { formatFen } from '../../ui/money.ts';
 import { activeFlashSaleFor, productsInOrder, withFlashSale, withPins, withSession, withSoldOut } from '../../ui/room-state.ts';
 import { useRoom, type RoomHandle } from '../../ui/use-room.ts';
-import { StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
+import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
 
 /** The server's limit (config maxPinnedProducts, 3 by default); the server refuses a 4th pin either way. */
@@ -36,6 +36,7 @@ export function HostPage(): JSX.Element {
   const staff = useStaff();
   const sessionId = sessionIdFromPath(location.pathname, 'host');
   if (staff.kind !== 'signed-in') return <StaffPending staff={staff} />;
+  if (staff.user.role === 'compliance') return <RoleRefused user={staff.user} title={t('host.title')} />;
   return (
     <>
       <StaffHeader user={staff.user} title={t('host.title')} />
