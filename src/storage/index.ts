@@ -9,6 +9,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001-live-room.js';
+import * as m0004 from './migrations/0004-consent.js';
 
 export type { Database } from './schema.js';
 
@@ -28,6 +29,7 @@ export interface Storage {
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-live-room': m0001,
+  '0004-consent': m0004,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -130,6 +130,21 @@ export interface OrderTable {
   created_at: number;
 }
 
+export interface ConsentRecordTable {
+  id: string;
+  subject: string;
+  brand_id: string;
+  /** JSON arrays of purpose ids. */
+  granted: string;
+  refused: string;
+  notice_version: string;
+  notice_hash: string;
+  locale: string;
+  method: string;
+  region: string;
+  created_at: number;
+}
+
 export interface Database {
   brands: BrandTable;
   faqs: FaqTable;
@@ -142,4 +157,5 @@ export interface Database {
   session_counters: SessionCounterTable;
   room_events: RoomEventTable;
   orders: OrderTable;
+  consent_records: ConsentRecordTable;
 }
