@@ -26,6 +26,7 @@ import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/ind
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
+import { retentionJob } from './workflows/retention.js';
 
 export interface AppDeps {
   /** An open storage to use; by default one is opened from config.databaseUrl (and closed with the app). */
@@ -231,12 +232,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   if (config.seedDemo) await seedDemo(catalogue, liveRoom);
   await liveRoom.start();
-  // Expired staff sign-ins are refused anyway; this only keeps the table small.
-  const purge = setInterval(() => void staff.purgeExpiredSessions().catch((err) => app.log.warn({ err }, 'session purge failed')), 3600_000);
-  purge.unref();
+  const retention = retentionJob(services, () => clock.now());
+  retention.start(
+    (report) => app.log.info({ retention: report.results.map((r) => ({ category: r.category, deleted: r.deleted })) }, 'retention job ran'),
+    (err) => app.log.warn({ err }, 'retention job failed'),
+  );
 
   app.addHook('onClose', async () => {
-    clearInterval(purge);
+    retention.stop();
     await gateway.close();
     liveRoom.stop();
     if (ownsBus) await bus.close();

@@ -132,6 +132,10 @@ export interface LiveStore {
   sessionHasProduct(sessionId: string, productId: string): Promise<boolean>;
   /** Sessions not yet ended whose showcase holds any of these products. */
   openSessionsWithProducts(productIds: readonly string[]): Promise<string[]>;
+  /** Retention: deletes anonymous room events (their only use is de-duplicating retries) older than cutoff. */
+  purgeRoomEvents(cutoff: number): Promise<number>;
+  /** Retention: deletes commerce records older than cutoff. */
+  purgeOrders(cutoff: number): Promise<number>;
   /** Flash sales whose end time has passed but that are not yet marked ended. */
   dueFlashSales(now: number): Promise<{ sessionId: string; flashSaleId: string }[]>;
 }

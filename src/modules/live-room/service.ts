@@ -105,6 +105,16 @@ export class LiveRoomService {
     this.#expiryTimers.clear();
   }
 
+  // ---- retention ----
+
+  purgeRoomEvents(cutoff: number): Promise<number> {
+    return this.store.purgeRoomEvents(cutoff);
+  }
+
+  purgeOrders(cutoff: number): Promise<number> {
+    return this.store.purgeOrders(cutoff);
+  }
+
   // ---- reading ----
 
   getSession(sessionId: string): Promise<SessionRecord | undefined> {

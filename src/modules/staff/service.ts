@@ -108,7 +108,8 @@ export class StaffService {
     return result;
   }
 
-  purgeExpiredSessions(): Promise<number> {
-    return this.store.deleteExpiredSessions(this.clock.now());
+  /** Deletes sign-in sessions that expired before `cutoff` (now, by default). */
+  purgeExpiredSessions(cutoff = this.clock.now()): Promise<number> {
+    return this.store.deleteExpiredSessions(cutoff);
   }
 }

@@ -204,6 +204,16 @@ export class KyselyLiveStore implements LiveStore {
     return [...found].sort();
   }
 
+  async purgeRoomEvents(cutoff: number): Promise<number> {
+    const r = await this.db.deleteFrom('room_events').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async purgeOrders(cutoff: number): Promise<number> {
+    const r = await this.db.deleteFrom('orders').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async dueFlashSales(now: number): Promise<{ sessionId: string; flashSaleId: string }[]> {
     const rows = await this.db
       .selectFrom('flash_sales')

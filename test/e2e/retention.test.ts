@@ -1,0 +1,63 @@
+/** S1: the retention job deletes exactly what is past its retention, on every database. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { retentionJob, retentionCategories } from '../../src/workflows/retention.js';
+import { demoProductIds, signIn, testApp, type TestApp } from '../support/app.js';
+import { DIALECTS } from '../support/databases.js';
+
+const DAY = 86_400_000;
+
+describe.each(DIALECTS)('retention on %s', (dialect) => {
+  let t: TestApp;
+  let now = Date.UTC(2026, 10, 1);
+  beforeEach(async () => {
+    now = Date.UTC(2026, 10, 1);
+    t = await testApp(dialect, { deps: { clock: { now: () => now } } });
+  });
+  afterEach(async () => t.close());
+
+  const count = async (table: 'room_events' | 'orders' | 'staff_sessions') =>
+    Number((await t.app.services.storage.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('removes expired rows per category and keeps the rest', async () => {
+    const admin = await signIn(t.app, 'admin');
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+    const [p] = await demoProductIds(t.app);
+    const like = (id: string) => t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/events', payload: { type: 'like', clientEventId: id } });
+    const order = (id: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/orders', payload: { productId: p, quantity: 1, clientOrderId: id } });
+    expect((await like('old-like-0001')).statusCode).toBe(202);
+    expect((await order('old-order-0001')).statusCode).toBe(201);
+    now += 8 * DAY;
+    expect((await like('new-like-0001')).statusCode).toBe(202);
+    expect((await order('new-order-0001')).statusCode).toBe(201);
+
+    const job = retentionJob(t.app.services, () => now);
+    const first = await job.run();
+    expect(first.results.find((r) => r.category === 'room_events')?.deleted).toBe(1);
+    expect(await count('room_events')).toBe(1);
+    expect(await count('orders')).toBe(2);
+    // The staff session (12 h) expired more than a day ago.
+    expect(first.results.find((r) => r.category === 'staff_sign_ins')?.deleted).toBe(1);
+    expect(await count('staff_sessions')).toBe(0);
+
+    // Counters are aggregates, not events: they stay.
+    const state = (await t.app.inject('/api/v1/sessions/demo')).json();
+    expect(state.counters.likes).toBe(2);
+
+    now += 3 * 365 * DAY;
+    await job.run();
+    expect(await count('orders')).toBe(1);
+    now += 10 * DAY;
+    await job.run();
+    expect(await count('orders')).toBe(0);
+  });
+});
+
+describe('retention schedule', () => {
+  it('is documented in the data map, category by category', () => {
+    const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
+    const categories = retentionCategories({ liveRoom: {} as never, staff: {} as never });
+    for (const c of categories) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);
+  });
+});
