@@ -40,6 +40,7 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_READY: 503,
+  AUDIT_KEY_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -82,6 +83,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Internal error',
   NOT_READY: 'The service is not ready',
+  AUDIT_KEY_UNAVAILABLE: 'The access-log signing key is missing, unreadable or not the key that signed the log',
 };
 
 export interface ProblemDetails {

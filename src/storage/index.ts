@@ -10,6 +10,8 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, 
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001-live-room.js';
 import * as m0004 from './migrations/0004-consent.js';
+import * as m0005 from './migrations/0005-access-log.js';
+import * as m0006 from './migrations/0006-protection.js';
 
 export type { Database } from './schema.js';
 
@@ -30,6 +32,8 @@ export interface Storage {
 const MIGRATIONS: Record<string, Migration> = {
   '0001-live-room': m0001,
   '0004-consent': m0004,
+  '0005-access-log': m0005,
+  '0006-protection': m0006,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -65,6 +69,8 @@ function openSqlite(file: string): Storage {
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  // Deleted rows (a shredded data key above all) are overwritten, not left in free pages.
+  raw.pragma('secure_delete = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   let closed = false;
   return {

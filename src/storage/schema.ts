@@ -145,6 +145,60 @@ export interface ConsentRecordTable {
   created_at: number;
 }
 
+/** A subject's data key, only ever stored wrapped (base64url envelope) by a key-encryption key. */
+export interface DataKeyTable {
+  subject_id: string;
+  key_id: string;
+  wrapped_key: string;
+  kek_id: string;
+  created_at: number;
+}
+
+/** What remains of a destroyed data key: its random id and when (never the subject). */
+export interface DataKeyTombstoneTable {
+  key_id: string;
+  destroyed_at: number;
+}
+
+/** The device id ↔ pseudonym mapping (S2); the device id is sealed under the subject's data key. */
+export interface PseudonymTable {
+  purpose: string;
+  region: string;
+  pseudonym: string;
+  subject_id: string;
+  device_id_sealed: string;
+  created_at: number;
+}
+
+export interface ProtectionMetaTable {
+  name: string;
+  value: string;
+}
+
+/** The access log (see src/modules/access-log): canonical JSON entries and their hex leaf hashes. */
+export interface AccessLogEntryTable {
+  seq: number;
+  entry: string;
+  leaf_hash: string;
+}
+
+/** One row (id 1): entries so far, the tree's right edge (hex subtree hashes, comma-separated), checkpoints so far. */
+export interface AccessLogHeadTable {
+  id: number;
+  size: number;
+  frontier: string;
+  checkpoints: number;
+}
+
+export interface AccessLogCheckpointTable {
+  number: number;
+  tree_size: number;
+  root_hash: string;
+  created_at: number;
+  key_id: string;
+  signature: string;
+}
+
 export interface Database {
   brands: BrandTable;
   faqs: FaqTable;
@@ -158,4 +212,11 @@ export interface Database {
   room_events: RoomEventTable;
   orders: OrderTable;
   consent_records: ConsentRecordTable;
+  access_log_entries: AccessLogEntryTable;
+  access_log_head: AccessLogHeadTable;
+  access_log_checkpoints: AccessLogCheckpointTable;
+  data_keys: DataKeyTable;
+  data_key_tombstones: DataKeyTombstoneTable;
+  pseudonyms: PseudonymTable;
+  protection_meta: ProtectionMetaTable;
 }
