@@ -1,9 +1,11 @@
 /**
  * Runs the benchmarks and reports; never asserts.
  *
- *   npm run bench                         both
+ *   npm run bench                         all of them
  *   npm run bench -- showcase             showcase broadcast latency only
  *   npm run bench -- products             read API throughput only
+ *   npm run bench -- access-log           access-log append and proofs at 1 million entries
+ *   npm run bench -- protection           seal/open of 200-byte values against no encryption
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -16,8 +18,10 @@ import { parseArgs } from 'node:util';
 import { BENCH_DIR, codeVersion, killAllChildren, machineInfo } from './lib.js';
 import { runShowcase, showcaseReport, SHOWCASE_DEFAULTS, type ShowcaseResult } from './showcase-broadcast.js';
 import { runProducts, productsReport, PRODUCTS_DEFAULTS, type ProductsResult } from './product-list.js';
+import { accessLogReport, runAccessLog, type AccessLogResult } from './access-log.js';
+import { protectionReport, runProtection, type ProtectionBenchResult } from './protection.js';
 
-const BENCHMARKS = ['showcase', 'products'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -92,6 +96,8 @@ const results: {
   argv: string[];
   showcase?: ShowcaseResult;
   products?: ProductsResult;
+  accessLog?: AccessLogResult;
+  protection?: ProtectionBenchResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -100,9 +106,15 @@ for (const benchmark of selected) {
     if (benchmark === 'showcase') {
       results.showcase = await runShowcase(showcaseOptions);
       out(showcaseReport(results.showcase));
-    } else {
+    } else if (benchmark === 'products') {
       results.products = await runProducts(productsOptions);
       out(productsReport(results.products));
+    } else if (benchmark === 'access-log') {
+      results.accessLog = await runAccessLog();
+      out(accessLogReport(results.accessLog));
+    } else {
+      results.protection = await runProtection();
+      out(protectionReport(results.protection));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -24,6 +24,9 @@ import { safeError } from './observability/log.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
 import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
+import { AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile } from './modules/access-log/index.js';
+import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
+import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProtection, type KeySource } from './modules/protection/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionJob } from './workflows/retention.js';
@@ -45,6 +48,9 @@ export interface Services {
   staff: StaffService;
   liveRoom: LiveRoomService;
   gateway: LiveRoomGateway;
+  accessLog: AccessLogService;
+  protection: ProtectionService;
+  consent: ConsentService;
 }
 
 declare module 'fastify' {
@@ -63,13 +69,25 @@ const PAGES: Record<string, string> = {
 };
 
 /** Wires the modules on the given backends. The CLI uses it without HTTP; buildApp adds HTTP on top. */
+/**
+ * Opens the key material and the protected-storage service. Missing, unreadable or foreign key
+ * material stops start-up with one message (a ProtectionError); it is never regenerated over data.
+ */
+export function startProtectionFor(config: Config, storage: Storage, clock: Clock): Promise<ProtectionService> {
+  const source: KeySource =
+    config.keys.provider === 'file'
+      ? { kind: 'file', file: config.keys.file }
+      : { kind: 'env', keks: config.keys.keks, pseudonymRoot: config.keys.pseudonymRoot };
+  return startProtection({ dataKeys: new KyselyDataKeyStore(storage.db), pseudonyms: new KyselyPseudonymStore(storage.db) }, source, clock);
+}
+
 export function createServices(
   config: Config,
-  backends: { storage: Storage; bus: Bus; clock: Clock },
+  backends: { storage: Storage; bus: Bus; clock: Clock; protection: ProtectionService },
   gatewayMetrics: GatewayMetrics = NO_GATEWAY_METRICS,
   onError: (err: unknown) => void = () => undefined,
 ): Services {
-  const { storage, bus, clock } = backends;
+  const { storage, bus, clock, protection } = backends;
   const catalogue = new CatalogueService(new KyselyCatalogueStore(storage.db), clock);
   const staff = new StaffService(new KyselyStaffStore(storage.db), clock, config.staffSessionHours);
   const lineupContext = systemContext('session lineup');
@@ -87,7 +105,16 @@ export function createServices(
     },
   });
   const gateway = new LiveRoomGateway(liveRoom, bus, config.ws, gatewayMetrics, onError);
-  return { storage, bus, clock, catalogue, staff, liveRoom, gateway };
+  const accessLog = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(config.dataDir)), clock);
+  // The ledger's subject is the viewer's keyed subject id: nothing about the device is stored for it.
+  const consent = new ConsentService(
+    new KyselyConsentLedger(storage.db),
+    catalogue,
+    (deviceId) => protection.subjectFor(deviceId, config.dataRegion),
+    clock,
+    config.dataRegion,
+  );
+  return { storage, bus, clock, catalogue, staff, liveRoom, gateway, accessLog, protection, consent };
 }
 
 const NO_GATEWAY_METRICS: GatewayMetrics = {
@@ -123,7 +150,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const bus = deps.bus ?? new MemoryBus((err) => app.log.error({ err }, 'bus handler failed'));
   const ownsBus = deps.bus === undefined;
   const metrics = createMetrics();
-  const services = createServices(config, { storage, bus, clock }, metrics.gateway, (err) => app.log.error({ err }, 'live-room gateway error'));
+  let protection: ProtectionService;
+  try {
+    protection = await startProtectionFor(config, storage, clock);
+  } catch (err) {
+    if (ownsStorage) await storage.close();
+    throw err;
+  }
+  const services = createServices(config, { storage, bus, clock, protection }, metrics.gateway, (err) => app.log.error({ err }, 'live-room gateway error'));
   const { catalogue, staff, liveRoom, gateway } = services;
   app.decorate('services', services);
 
@@ -182,6 +216,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'live room', description: 'Viewer-facing room state, events, orders, WebSocket' },
         { name: 'host', description: 'Host console actions on a session they host' },
         { name: 'staff', description: 'Staff sign-in and accounts' },
+        { name: 'consent', description: 'The privacy notice and per-purpose consent (PIPL); the server enforces it' },
       ],
       components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
     },
@@ -205,6 +240,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }),
   );
   await app.register(staffRoutes(staff, { cookieSecure: config.cookieSecure }));
+  await app.register(consentRoutes(services.consent));
   await app.register(liveRoomRoutes(liveRoom, gateway, { allowedOrigins: [config.publicUrl, ...config.allowedOrigins] }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -5,10 +5,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { AppError } from '../errors/index.js';
+import { isProtectionError } from '../modules/protection/index.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 import { importCommand } from './import.js';
 import { sessionsCommand } from './sessions.js';
+import { auditLogCommand } from './audit-log.js';
+import { keysCommand } from './keys.js';
 
 export class CliError extends Error {
   constructor(
@@ -31,6 +34,8 @@ export function buildCli(): Command {
   program.addCommand(usersCommand());
   program.addCommand(importCommand());
   program.addCommand(sessionsCommand());
+  program.addCommand(auditLogCommand());
+  program.addCommand(keysCommand());
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;
@@ -54,6 +59,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof CliError) {
       process.stderr.write(`qingliu: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (isProtectionError(err)) {
+      process.stderr.write(`qingliu: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof AppError) {
       process.stderr.write(`qingliu: ${err.code}: ${err.message}\n`);

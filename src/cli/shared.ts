@@ -1,4 +1,4 @@
-import { createServices, type Services } from '../app.js';
+import { createServices, startProtectionFor, type Services } from '../app.js';
 import { MemoryBus } from '../bus/index.js';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
 import { systemClock } from '../context/index.js';
@@ -10,7 +10,8 @@ export async function withServices<T>(overrides: ConfigOverrides, work: (service
   const storage = await openStorage(config.databaseUrl);
   const bus = new MemoryBus();
   try {
-    return await work(createServices(config, { storage, bus, clock: systemClock }), config);
+    const protection = await startProtectionFor(config, storage, systemClock);
+    return await work(createServices(config, { storage, bus, clock: systemClock, protection }), config);
   } finally {
     await bus.close();
     await storage.close();

@@ -32,6 +32,10 @@ export interface Config {
     readonly slowConsumerBytes: number;
   };
   readonly maxPinnedProducts: number;
+  /** Data region of this deployment (L1): every pseudonym and record is bound to it. */
+  readonly dataRegion: string;
+  /** Where key-encryption keys and the pseudonym root come from. Secrets have no defaults. */
+  readonly keys: { readonly provider: 'file'; readonly file: string } | { readonly provider: 'env'; readonly keks: string; readonly pseudonymRoot: string };
 }
 
 export class ConfigError extends Error {
@@ -71,6 +75,11 @@ export const CONFIG_KEYS = [
   'QINGLIU_WS_MAX_PAYLOAD_BYTES',
   'QINGLIU_WS_MESSAGES_PER_SECOND',
   'QINGLIU_WS_SLOW_CONSUMER_BYTES',
+  'QINGLIU_DATA_REGION',
+  'QINGLIU_KEY_PROVIDER',
+  'QINGLIU_KEY_FILE',
+  'QINGLIU_KEKS',
+  'QINGLIU_PSEUDONYM_KEY',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -148,6 +157,19 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     if (origin) allowedOrigins.push(origin);
   }
 
+  const dataRegion = env.QINGLIU_DATA_REGION ?? 'cn';
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(dataRegion)) problems.push(`QINGLIU_DATA_REGION must be a lower-case label such as cn (got "${dataRegion}")`);
+  const keyProvider = env.QINGLIU_KEY_PROVIDER ?? 'file';
+  let keys: Config['keys'] = { provider: 'file', file: path.resolve(env.QINGLIU_KEY_FILE ?? path.join(dataDir, 'keys', 'keyring.json')) };
+  if (keyProvider === 'env') {
+    // Secrets: never echoed, never defaulted.
+    if (!env.QINGLIU_KEKS) problems.push('QINGLIU_KEKS is required when QINGLIU_KEY_PROVIDER=env (id:base64 key-encryption keys, current first)');
+    if (!env.QINGLIU_PSEUDONYM_KEY) problems.push('QINGLIU_PSEUDONYM_KEY is required when QINGLIU_KEY_PROVIDER=env (32 bytes, base64)');
+    keys = { provider: 'env', keks: env.QINGLIU_KEKS ?? '', pseudonymRoot: env.QINGLIU_PSEUDONYM_KEY ?? '' };
+  } else if (keyProvider !== 'file') {
+    problems.push(`QINGLIU_KEY_PROVIDER must be file or env (got "${keyProvider}")`);
+  }
+
   const config: Config = {
     host,
     port,
@@ -180,6 +202,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       ),
     },
     maxPinnedProducts: 3,
+    dataRegion,
+    keys,
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

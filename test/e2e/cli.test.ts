@@ -51,7 +51,7 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-cli-'));
     db = path.join(dir, 'qingliu.sqlite');
     // Seed the demo brand into the file, as `qingliu serve` does on first start.
-    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }, { databaseUrl: `sqlite:${db}`, seedDemo: true }), { logger: false });
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', QINGLIU_DATA_DIR: path.join(dir, 'data') }, { databaseUrl: `sqlite:${db}`, seedDemo: true }), { logger: false });
     await app.close();
   });
   afterAll(() => {

@@ -1,4 +1,7 @@
 /** Builds the real app in process (inject, or listen on a free loopback port) on a chosen database. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
@@ -16,7 +19,12 @@ export async function testApp(
   options: { env?: Record<string, string>; deps?: Omit<AppDeps, 'storage'>; seed?: boolean } = {},
 ): Promise<TestApp> {
   const { storage, dispose } = await freshStorage(dialect);
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...options.env }, { databaseUrl: 'sqlite::memory:', seedDemo: options.seed ?? true });
+  // Each app its own data directory: key files never shared between parallel tests.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'qingliu-test-'));
+  const config = loadConfig(
+    { LOG_LEVEL: 'silent', PORT: '0', QINGLIU_DATA_DIR: dataDir, ...options.env },
+    { databaseUrl: 'sqlite::memory:', seedDemo: options.seed ?? true },
+  );
   const app = await buildApp(config, { logger: false, ...options.deps, storage });
   return {
     app,
@@ -24,6 +32,7 @@ export async function testApp(
     async close() {
       await app.close();
       await dispose();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -53,7 +53,7 @@ export function consentRoutes(service: ConsentService) {
     app.post(
       '/api/v1/consent',
       {
-        config: { access: 'public' },
+        config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
         schema: {
           tags: ['consent'],
           summary: 'Record a consent decision (per purpose; all others are recorded as refused)',
@@ -99,10 +99,15 @@ export function consentRoutes(service: ConsentService) {
         schema: {
           tags: ['consent'],
           summary: `Every consent decision of this device, oldest first (device id in the ${DEVICE_HEADER} header)`,
+          querystring: Type.Object({ brandId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
           response: { 200: Type.Object({ items: Type.Array(Receipt) }) },
         },
       },
-      async (request) => ({ items: await service.history(deviceIdOf(request)) }),
+      async (request) => {
+        const { brandId } = request.query as { brandId?: string };
+        const items = await service.history(deviceIdOf(request));
+        return { items: brandId ? items.filter((r) => r.brandId === brandId) : items };
+      },
     );
   };
 }

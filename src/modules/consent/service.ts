@@ -16,7 +16,7 @@ export interface BrandLookup {
 }
 
 /** Turns a viewer's device id into the ledger's subject: a keyed pseudonym (the raw id is never kept). */
-export type SubjectOf = (deviceId: string) => string;
+export type SubjectOf = (deviceId: string) => string | Promise<string>;
 
 export interface ConsentDecision {
   deviceId: string;
@@ -91,7 +91,7 @@ export class ConsentService {
     if (decision.method === 'decline_all' && granted.length !== 0) return fail('VALIDATION_FAILED', 'method decline_all must grant no purpose');
     const record: ConsentRecord = {
       id: randomBytes(16).toString('base64url'),
-      subject: this.subjectOf(decision.deviceId),
+      subject: await this.subjectOf(decision.deviceId),
       brandId: decision.brandId,
       granted,
       refused: PURPOSES.filter((p) => !granted.includes(p)),
@@ -107,7 +107,7 @@ export class ConsentService {
   }
 
   async status(deviceId: string, brandId: string): Promise<ConsentStatus> {
-    const latest = await this.ledger.latest(this.subjectOf(deviceId), brandId);
+    const latest = await this.ledger.latest(await this.subjectOf(deviceId), brandId);
     const decidedAll = latest ? PURPOSES.every((p) => latest.granted.includes(p) || latest.refused.includes(p)) : false;
     return {
       current: latest ? receiptOf(latest) : null,
@@ -122,13 +122,13 @@ export class ConsentService {
    * covers the purposes that notice named; a purpose it did not name is not covered (C6).
    */
   async allows(deviceId: string, brandId: string, purpose: Purpose): Promise<boolean> {
-    const latest = await this.ledger.latest(this.subjectOf(deviceId), brandId);
+    const latest = await this.ledger.latest(await this.subjectOf(deviceId), brandId);
     return latest !== undefined && latest.granted.includes(purpose);
   }
 
   /** Every decision of one viewer (for the privacy centre and access requests). */
   async history(deviceId: string): Promise<ConsentReceipt[]> {
-    return (await this.ledger.history(this.subjectOf(deviceId))).map(receiptOf);
+    return (await this.ledger.history(await this.subjectOf(deviceId))).map(receiptOf);
   }
 }
 
