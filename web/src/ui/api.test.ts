@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, NETWORK_ERROR, apiRequest, pinProduct, toProblem } from './api.ts';
+import { ApiError, NETWORK_ERROR, apiRequest, consentReceipts, consentStatus, decideConsent, getNotice, getRoomState, pinProduct, toProblem } from './api.ts';
 
 function respond(status: number, body: string, contentType = 'application/json'): Response {
   return new Response(status === 204 ? null : body, { status, headers: { 'content-type': contentType } });
@@ -61,5 +61,43 @@ describe('toProblem', () => {
       code: 'VALIDATION_FAILED',
       errors: [{ path: '/x' }],
     });
+  });
+});
+
+describe('consent calls', () => {
+  const DEVICE = 'AbCdEfGhIjKlMnOpQrStUv';
+  const headersOf = (call: unknown): Record<string, string> => ((call as [string, RequestInit])[1].headers ?? {}) as Record<string, string>;
+
+  it('send the device id in the x-qingliu-device header (status, receipts) or the body (decision) only', async () => {
+    const fetchMock = vi.fn(async () => respond(200, '{}'));
+    vi.stubGlobal('fetch', fetchMock);
+
+    await getNotice('b 1', 'en');
+    await consentStatus('b 1', DEVICE);
+    await consentReceipts(DEVICE);
+    const decision = {
+      deviceId: DEVICE,
+      brandId: 'b1',
+      noticeVersion: 'v1',
+      noticeHash: 'a'.repeat(64),
+      locale: 'zh-CN' as const,
+      method: 'decline_all' as const,
+      granted: [],
+    };
+    await decideConsent(decision);
+    await getRoomState('demo');
+
+    const [notice, status, receipts, decide, room] = fetchMock.mock.calls as unknown as [string, RequestInit][];
+    expect(notice?.[0]).toBe('/api/v1/consent/notice?brandId=b%201&locale=en');
+    expect(headersOf(notice)['x-qingliu-device']).toBeUndefined();
+    expect(status?.[0]).toBe('/api/v1/consent/status?brandId=b%201');
+    expect(headersOf(status)['x-qingliu-device']).toBe(DEVICE);
+    expect(receipts?.[0]).toBe('/api/v1/consent/receipts');
+    expect(headersOf(receipts)['x-qingliu-device']).toBe(DEVICE);
+    expect(decide?.[0]).toBe('/api/v1/consent');
+    expect(decide?.[1].method).toBe('POST');
+    expect(JSON.parse(String(decide?.[1].body))).toEqual(decision);
+    expect(headersOf(decide)['x-qingliu-device']).toBeUndefined();
+    expect(headersOf(room)['x-qingliu-device']).toBeUndefined();
   });
 });

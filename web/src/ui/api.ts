@@ -2,7 +2,10 @@
  * The HTTP client for /api/v1. Errors arrive as application/problem+json; every failure, including
  * a network error or a non-JSON answer, becomes an ApiError carrying a problem with `title` and `code`.
  */
+import type { ConsentDecisionBody, ConsentNotice, ConsentReceipt, ConsentStatus } from './consent.ts';
 import type { FlashSaleView, Order, RoomSession, RoomState, StaffUser } from './contract.ts';
+import { DEVICE_HEADER } from './device.ts';
+import type { Locale } from '../i18n/index.ts';
 
 export interface Problem {
   type: string;
@@ -58,8 +61,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * Calls the API. Writes always send a JSON body (`{}` when there is nothing to say) so the server's
  * content-type check and CSRF origin check see a normal JSON request.
  */
-export async function apiRequest<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+export async function apiRequest<T>(method: Method, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
+  const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json, application/problem+json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (method !== 'GET') {
     headers['content-type'] = 'application/json';
@@ -101,6 +104,15 @@ export const placeOrder = (
   sessionId: string,
   order: { productId: string; quantity: number; clientOrderId: string; expectedUnitPriceFen?: number },
 ): Promise<{ order: Order }> => apiRequest('POST', `${sessionPath(sessionId)}/orders`, order);
+
+// ---- consent (the only calls that carry the device id) ----
+export const getNotice = (brandId: string, locale: Locale): Promise<ConsentNotice> =>
+  apiRequest('GET', `/api/v1/consent/notice?brandId=${enc(brandId)}&locale=${enc(locale)}`);
+export const decideConsent = (decision: ConsentDecisionBody): Promise<ConsentReceipt> => apiRequest('POST', '/api/v1/consent', decision);
+export const consentStatus = (brandId: string, deviceId: string): Promise<ConsentStatus> =>
+  apiRequest('GET', `/api/v1/consent/status?brandId=${enc(brandId)}`, undefined, { [DEVICE_HEADER]: deviceId });
+export const consentReceipts = (deviceId: string): Promise<{ items: ConsentReceipt[] }> =>
+  apiRequest('GET', '/api/v1/consent/receipts', undefined, { [DEVICE_HEADER]: deviceId });
 
 // ---- staff auth ----
 export const login = (name: string, password: string): Promise<{ user: StaffUser; expiresAt: number }> =>

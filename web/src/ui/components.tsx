@@ -6,13 +6,13 @@ import { ApiError, NETWORK_ERROR } from './api.ts';
 import type { SessionStatus } from './contract.ts';
 import type { ConnectionStatus } from './room-socket.ts';
 
-export function LocaleSwitch(): JSX.Element {
+export function LocaleSwitch({ testId = 'locale-switch' }: { testId?: string } = {}): JSX.Element {
   const target = currentLocale() === 'zh-CN' ? 'en' : 'zh-CN';
   return (
     <button
       type="button"
       class="btn btn-ghost btn-small locale-switch"
-      data-testid="locale-switch"
+      data-testid={testId}
       lang={t('common.localeSwitch.lang')}
       aria-label={t('common.localeSwitch.label')}
       title={t('common.localeSwitch.label')}

@@ -1,7 +1,9 @@
 /**
  * The viewer's live room (/live/:id), phone first. Every number on it — viewers, likes, prices,
  * stock, "only N left", countdowns — comes from the server (A9, LC4); the operator and merchant are
- * named in the header (LC1). Places for later capabilities are marked and empty.
+ * named in the header (LC1). The consent banner asks on first entry and the Privacy button reopens it
+ * (ConsentBanner.tsx); nothing here waits for a decision (C3). Places for later capabilities are
+ * marked and empty.
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -18,6 +20,7 @@ import {
   ToastRegion,
   useToaster,
 } from '../../ui/components.tsx';
+import { isModal, type ConsentReceipt } from '../../ui/consent.ts';
 import type { Order, RoomState, ShowcaseProduct } from '../../ui/contract.ts';
 import { useServerNow } from '../../ui/countdown.ts';
 import { formatCount } from '../../ui/format.ts';
@@ -28,8 +31,10 @@ import { activeFlashSaleFor, pinnedProducts, productsInOrder } from '../../ui/ro
 import { type ConnectionStatus } from '../../ui/room-socket.ts';
 import { useRoom } from '../../ui/use-room.ts';
 import { BuyDialog } from './BuyDialog.tsx';
+import { ConsentBanner } from './ConsentBanner.tsx';
 import { PinnedCard, ProductRow, type ProductActions } from './ProductViews.tsx';
 import { Stream } from './Stream.tsx';
+import { useConsent } from './use-consent.ts';
 
 export function LivePage(): JSX.Element {
   const sessionId = sessionIdFromPath(location.pathname, 'live');
@@ -56,6 +61,10 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
   const [buying, setBuying] = useState<ShowcaseProduct | null>(null);
   const { state } = room;
   const status = state?.session.status;
+  const onConsentRecorded = useCallback((receipt: ConsentReceipt) => toaster.show('success', t('consent.recorded', { id: receipt.consentId })), []);
+  const consent = useConsent(state?.brand.id ?? null, onConsentRecorded);
+  // Before a decision the banner is a modal over the page; the page stays in the DOM, inert only then.
+  const pageInert = isModal(consent.view);
 
   useEffect(() => {
     document.title = state ? t('live.documentTitle', { title: pick(state.session.title) }) : t('live.defaultTitle');
@@ -120,12 +129,14 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
 
   return (
     <>
-      <div class="consent-slot" data-slot="consent-banner"></div>
-      <a class="skip-link" href="#products">
+      <div class="consent-slot" data-slot="consent-banner">
+        <ConsentBanner consent={consent} />
+      </div>
+      <a class="skip-link" href="#products" inert={pageInert}>
         {t('live.list.heading')}
       </a>
-      <div class="live-page">
-        <LiveHeader state={state} connection={room.connection} />
+      <div class={`live-page${consent.view === 'compact' ? ' has-consent-bar' : ''}`} inert={pageInert}>
+        <LiveHeader state={state} connection={room.connection} onPrivacy={consent.openSettings} />
         <main class="live-main">
           <div class="live-column">
             <Stream session={state.session} />
@@ -152,7 +163,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
   );
 }
 
-function LiveHeader({ state, connection }: { state: RoomState; connection: ConnectionStatus }): JSX.Element {
+function LiveHeader({ state, connection, onPrivacy }: { state: RoomState; connection: ConnectionStatus; onPrivacy: () => void }): JSX.Element {
   const { session, brand, counters } = state;
   const brandName = pick(brand.name);
   const operator = pick(brand.operator);
@@ -173,14 +184,7 @@ function LiveHeader({ state, connection }: { state: RoomState; connection: Conne
           </div>
         </div>
         <div class="live-header-actions">
-          <button
-            type="button"
-            class="btn btn-ghost btn-small"
-            data-slot="privacy"
-            disabled
-            title={t('live.privacyComing')}
-            aria-label={`${t('live.privacy')}（${t('live.privacyComing')}）`}
-          >
+          <button type="button" class="btn btn-ghost btn-small" data-testid="privacy-button" aria-haspopup="dialog" title={t('live.privacyLabel')} onClick={onPrivacy}>
             {t('live.privacy')}
           </button>
           <LocaleSwitch />

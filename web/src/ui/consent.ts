@@ -1,0 +1,150 @@
+/**
+ * The consent contract the pages use (src/modules/consent/routes.ts) and the pure logic of the
+ * banner: which decision each button makes, the toggles' starting state, and how the banner moves
+ * between its views. No DOM, no fetch: unit-tested in node.
+ *
+ * Purpose ids are taken from the notice as strings, so a purpose the server adds later is shown and
+ * decided on without a page change (C6).
+ */
+import type { Locale } from '../i18n/index.ts';
+import { ApiError } from './api.ts';
+
+export type ConsentMethod = 'accept_all' | 'decline_all' | 'custom' | 'withdraw';
+
+export interface NoticePurpose {
+  id: string;
+  title: string;
+  use: string;
+  dataCategories: string;
+  retention: string;
+}
+
+/** GET /api/v1/consent/notice */
+export interface ConsentNotice {
+  version: string;
+  locale: Locale;
+  brandId: string;
+  /** The exact text shown; the ledger stores its SHA-256. Never reworded on the page. */
+  text: string;
+  hash: string;
+  purposes: NoticePurpose[];
+  operator: { name: string; contactEmail: string; contactPhone: string };
+}
+
+/** 201 from POST /api/v1/consent, and the items of /receipts. */
+export interface ConsentReceipt {
+  consentId: string;
+  brandId: string;
+  granted: string[];
+  refused: string[];
+  noticeVersion: string;
+  noticeHash: string;
+  locale: Locale;
+  method: string;
+  region: string;
+  at: number;
+}
+
+/** GET /api/v1/consent/status */
+export interface ConsentStatus {
+  current: ConsentReceipt | null;
+  needsAsking: boolean;
+  noticeVersion: string;
+}
+
+/** POST /api/v1/consent */
+export interface ConsentDecisionBody {
+  deviceId: string;
+  brandId: string;
+  noticeVersion: string;
+  noticeHash: string;
+  locale: Locale;
+  method: ConsentMethod;
+  granted: string[];
+}
+
+/** The buttons: the first three on the banner, the last in privacy settings. */
+export type ConsentAction = 'accept_all' | 'decline_all' | 'save' | 'withdraw';
+
+export type Toggles = Readonly<Record<string, boolean>>;
+
+/**
+ * The decision a button makes, built only from the notice on screen: its version, hash, locale and
+ * brand are what the viewer was shown, and its purposes are the ones they could grant.
+ */
+export function buildDecision(action: ConsentAction, notice: ConsentNotice, toggles: Toggles, deviceId: string): ConsentDecisionBody {
+  const base = { deviceId, brandId: notice.brandId, noticeVersion: notice.version, noticeHash: notice.hash, locale: notice.locale };
+  switch (action) {
+    case 'accept_all':
+      return { ...base, method: 'accept_all', granted: notice.purposes.map((p) => p.id) };
+    case 'decline_all':
+      return { ...base, method: 'decline_all', granted: [] };
+    case 'withdraw':
+      return { ...base, method: 'withdraw', granted: [] };
+    case 'save':
+      return { ...base, method: 'custom', granted: notice.purposes.filter((p) => toggles[p.id] === true).map((p) => p.id) };
+  }
+}
+
+/**
+ * Where the toggles start. Asking (no current decision passed): every purpose off. Settings: on for
+ * exactly the purposes the current decision granted; a purpose that decision did not grant — including
+ * one new to the notice — starts off (C6). Only the notice's own purposes are ever sent (buildDecision).
+ */
+export function initialToggles(current: ConsentReceipt | null = null): Record<string, boolean> {
+  const toggles: Record<string, boolean> = {};
+  for (const id of current?.granted ?? []) toggles[id] = true;
+  return toggles;
+}
+
+/** The notice's paragraphs as received (split on blank lines; nothing trimmed or reworded). */
+export function noticeParagraphs(text: string): string[] {
+  return text.split('\n\n');
+}
+
+/** Ask when the server says so — or when it cannot be asked (no answer yet is not a yes). */
+export function needsAsking(status: ConsentStatus | null): boolean {
+  return status === null || status.needsAsking;
+}
+
+/** A decision the server refused because the notice it was made on is not the current one. */
+export function isNoticeChanged(error: unknown): boolean {
+  return error instanceof ApiError && (error.code === 'NOTICE_OUTDATED' || error.code === 'NOTICE_MISMATCH');
+}
+
+/**
+ * The banner's views. `ask`: the modal first-time dialog. `compact`: a bar with the same three
+ * buttons that does not block the page (after Escape or "later": nothing is decided by it).
+ * `settings`: the modal opened from the Privacy button. `hidden`: nothing shown.
+ */
+export type ConsentView = 'hidden' | 'ask' | 'compact' | 'settings';
+
+export function isModal(view: ConsentView): boolean {
+  return view === 'ask' || view === 'settings';
+}
+
+/** Escape or "later": never a decision. An undecided viewer keeps the compact bar. */
+export function viewAfterDismiss(view: ConsentView, decided: boolean): ConsentView {
+  if (view === 'hidden') return 'hidden';
+  return decided ? 'hidden' : 'compact';
+}
+
+/** After a recorded decision nothing stays open. */
+export function viewAfterDecision(): ConsentView {
+  return 'hidden';
+}
+
+/** A refused decision on an outdated notice: the new notice is shown again in full. */
+export function viewAfterNoticeChanged(view: ConsentView): ConsentView {
+  return view === 'settings' ? 'settings' : 'ask';
+}
+
+/** On page entry. */
+export function initialView(status: ConsentStatus | null): ConsentView {
+  return needsAsking(status) ? 'ask' : 'hidden';
+}
+
+/** Receipts of one brand, newest first. */
+export function receiptsNewestFirst(items: readonly ConsentReceipt[], brandId: string): ConsentReceipt[] {
+  return items.filter((r) => r.brandId === brandId).sort((a, b) => b.at - a.at || (a.consentId < b.consentId ? 1 : -1));
+}
