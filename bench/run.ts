@@ -6,6 +6,7 @@
  *   npm run bench -- products             read API throughput only
  *   npm run bench -- access-log           access-log append and proofs at 1 million entries
  *   npm run bench -- protection           seal/open of 200-byte values against no encryption
+ *   npm run bench -- ingestion            personal events with consent check, sealed vs plain payloads
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -20,8 +21,9 @@ import { runShowcase, showcaseReport, SHOWCASE_DEFAULTS, type ShowcaseResult } f
 import { runProducts, productsReport, PRODUCTS_DEFAULTS, type ProductsResult } from './product-list.js';
 import { accessLogReport, runAccessLog, type AccessLogResult } from './access-log.js';
 import { protectionReport, runProtection, type ProtectionBenchResult } from './protection.js';
+import { ingestionReport, runIngestion, type IngestionResult } from './ingestion.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -98,6 +100,7 @@ const results: {
   products?: ProductsResult;
   accessLog?: AccessLogResult;
   protection?: ProtectionBenchResult;
+  ingestion?: IngestionResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -112,9 +115,12 @@ for (const benchmark of selected) {
     } else if (benchmark === 'access-log') {
       results.accessLog = await runAccessLog();
       out(accessLogReport(results.accessLog));
-    } else {
+    } else if (benchmark === 'protection') {
       results.protection = await runProtection();
       out(protectionReport(results.protection));
+    } else {
+      results.ingestion = await runIngestion();
+      out(ingestionReport(results.ingestion));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

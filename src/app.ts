@@ -26,6 +26,7 @@ import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/ind
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
 import { AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile } from './modules/access-log/index.js';
 import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
+import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
 import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProtection, type KeySource } from './modules/protection/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
@@ -51,6 +52,7 @@ export interface Services {
   accessLog: AccessLogService;
   protection: ProtectionService;
   consent: ConsentService;
+  viewerEvents: ViewerEventService;
 }
 
 declare module 'fastify' {
@@ -114,7 +116,19 @@ export function createServices(
     clock,
     config.dataRegion,
   );
-  return { storage, bus, clock, catalogue, staff, liveRoom, gateway, accessLog, protection, consent };
+  const viewerEvents = new ViewerEventService({
+    store: new KyselyViewerEventStore(storage.db),
+    sealer: protection,
+    consent,
+    ids: protection,
+    sessions: {
+      brandOf: async (sessionId) => (await liveRoom.getSession(sessionId))?.brandId,
+      hasProduct: (sessionId, productId) => liveRoom.sessionHasProduct(sessionId, productId),
+    },
+    clock,
+    region: config.dataRegion,
+  });
+  return { storage, bus, clock, catalogue, staff, liveRoom, gateway, accessLog, protection, consent, viewerEvents };
 }
 
 const NO_GATEWAY_METRICS: GatewayMetrics = {
@@ -241,6 +255,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   );
   await app.register(staffRoutes(staff, { cookieSecure: config.cookieSecure }));
   await app.register(consentRoutes(services.consent));
+  await app.register(viewerEventRoutes(services.viewerEvents));
   await app.register(liveRoomRoutes(liveRoom, gateway, { allowedOrigins: [config.publicUrl, ...config.allowedOrigins] }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -12,6 +12,7 @@ import * as m0001 from './migrations/0001-live-room.js';
 import * as m0004 from './migrations/0004-consent.js';
 import * as m0005 from './migrations/0005-access-log.js';
 import * as m0006 from './migrations/0006-protection.js';
+import * as m0007 from './migrations/0007-viewer-events.js';
 
 export type { Database } from './schema.js';
 
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-consent': m0004,
   '0005-access-log': m0005,
   '0006-protection': m0006,
+  '0007-viewer-events': m0007,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -199,6 +199,26 @@ export interface AccessLogCheckpointTable {
   signature: string;
 }
 
+export interface ViewerEventTable {
+  id: string;
+  subject: string;
+  pseudonym: string;
+  purpose: string;
+  session_id: string;
+  type: string;
+  client_event_id: string;
+  /** AES-256-GCM envelope (text form) under the subject's data key. */
+  payload_sealed: string;
+  region: string;
+  created_at: number;
+}
+
+export interface AnonymousEventCountTable {
+  session_id: string;
+  type: string;
+  count: number;
+}
+
 export interface Database {
   brands: BrandTable;
   faqs: FaqTable;
@@ -212,6 +232,8 @@ export interface Database {
   room_events: RoomEventTable;
   orders: OrderTable;
   consent_records: ConsentRecordTable;
+  viewer_events: ViewerEventTable;
+  anonymous_event_counts: AnonymousEventCountTable;
   access_log_entries: AccessLogEntryTable;
   access_log_head: AccessLogHeadTable;
   access_log_checkpoints: AccessLogCheckpointTable;

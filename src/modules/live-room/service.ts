@@ -121,6 +121,10 @@ export class LiveRoomService {
     return this.store.getSession(sessionId);
   }
 
+  sessionHasProduct(sessionId: string, productId: string): Promise<boolean> {
+    return this.store.sessionHasProduct(sessionId, productId);
+  }
+
   listSessions(_ctx: RequestContext): Promise<SessionRecord[]> {
     return this.store.listSessions();
   }
