@@ -31,6 +31,7 @@ import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProte
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionJob } from './workflows/retention.js';
+import { consentExportRoutes } from './workflows/consent-export.routes.js';
 
 export interface AppDeps {
   /** An open storage to use; by default one is opened from config.databaseUrl (and closed with the app). */
@@ -231,6 +232,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'host', description: 'Host console actions on a session they host' },
         { name: 'staff', description: 'Staff sign-in and accounts' },
         { name: 'consent', description: 'The privacy notice and per-purpose consent (PIPL); the server enforces it' },
+        { name: 'compliance', description: 'Compliance officers: consent statistics and ledger export (logged)' },
       ],
       components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
     },
@@ -256,6 +258,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(staffRoutes(staff, { cookieSecure: config.cookieSecure }));
   await app.register(consentRoutes(services.consent));
   await app.register(viewerEventRoutes(services.viewerEvents));
+  await app.register(consentExportRoutes(services));
   await app.register(liveRoomRoutes(liveRoom, gateway, { allowedOrigins: [config.publicUrl, ...config.allowedOrigins] }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));

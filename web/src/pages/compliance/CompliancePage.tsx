@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
+import { ConsentLedgerSection } from './ConsentLedgerSection.tsx';
 import { SECTIONS, sectionFromHash, type Section } from './sections.ts';
 
 function useHashSection(): Section {
@@ -62,12 +63,16 @@ export function CompliancePage(): JSX.Element {
             {title}
           </h1>
           <p class="muted">{t(`compliance.sections.${section.id}.about`)}</p>
-          <div class="card placeholder-card" data-slot={`compliance-${section.route}`}>
-            <p>
-              <strong>{t('compliance.placeholder')}</strong>
-            </p>
-            <p class="muted">{t('compliance.placeholderNote')}</p>
-          </div>
+          {section.id === 'consent' ? (
+            <ConsentLedgerSection />
+          ) : (
+            <div class="card placeholder-card" data-slot={`compliance-${section.route}`}>
+              <p>
+                <strong>{t('compliance.placeholder')}</strong>
+              </p>
+              <p class="muted">{t('compliance.placeholderNote')}</p>
+            </div>
+          )}
         </main>
       </div>
     </>
