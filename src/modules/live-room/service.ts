@@ -207,8 +207,9 @@ export class LiveRoomService {
     const id = input.id ?? randomUUID().slice(0, 8);
     if (!SESSION_ID_PATTERN.test(id)) return fail('VALIDATION_FAILED', 'id: lower-case letters, digits and "-", at most 63');
     if (!(await this.brands.getBrand(input.brandId))) return fail('NOT_FOUND', 'no such brand');
-    const productIds = input.productIds ?? (await this.options.listProductIds(input.brandId));
-    const known = new Set(await this.options.listProductIds(input.brandId));
+    const catalogue = await this.options.listProductIds(input.brandId);
+    const productIds = input.productIds ?? catalogue;
+    const known = new Set(catalogue);
     const unknown = productIds.filter((p) => !known.has(p));
     if (unknown.length) return fail('PRODUCT_NOT_FOUND', `${unknown.length} product id(s) are not in this brand's catalogue`);
     if (new Set(productIds).size !== productIds.length) return fail('VALIDATION_FAILED', 'productIds: each product at most once');
