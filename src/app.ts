@@ -28,9 +28,14 @@ import { AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogK
 import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
 import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
 import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProtection, type KeySource } from './modules/protection/index.js';
+import { KyselyViewerProfileStore, ViewerProfileService } from './modules/viewer-profile/index.js';
+import { InterestTagService, KyselyInterestTagStore } from './modules/interest-tags/index.js';
+import { applyWithdrawal, relayErasures, type PersonalDataSource } from './workflows/privacy.js';
+import { privacyRoutes } from './workflows/privacy.routes.js';
+import { placeOrderWithinLimits } from './workflows/place-order.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
-import { retentionJob } from './workflows/retention.js';
+import { retentionCategories, retentionJob } from './workflows/retention.js';
 import { consentExportRoutes } from './workflows/consent-export.routes.js';
 
 export interface AppDeps {
@@ -54,6 +59,11 @@ export interface Services {
   protection: ProtectionService;
   consent: ConsentService;
   viewerEvents: ViewerEventService;
+  profile: ViewerProfileService;
+  tags: InterestTagService;
+  /** Personal data other modules hold about a viewer, for the privacy centre's export and erasure. */
+  sources: PersonalDataSource[];
+  region: string;
 }
 
 declare module 'fastify' {
@@ -109,14 +119,36 @@ export function createServices(
   });
   const gateway = new LiveRoomGateway(liveRoom, bus, config.ws, gatewayMetrics, onError);
   const accessLog = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(config.dataDir)), clock);
+  const region = config.dataRegion;
+  const profile = new ViewerProfileService({
+    store: new KyselyViewerProfileStore(storage.db),
+    sealer: protection,
+    subjectFor: (deviceId) => protection.subjectFor(deviceId, region),
+    brands: catalogue,
+    clock,
+    region,
+    spending: config.minorSpending,
+  });
   // The ledger's subject is the viewer's keyed subject id: nothing about the device is stored for it.
+  // Minors mode, guardian consent and the personalisation switch override the viewer's own grants.
   const consent = new ConsentService(
     new KyselyConsentLedger(storage.db),
     catalogue,
-    (deviceId) => protection.subjectFor(deviceId, config.dataRegion),
+    (deviceId) => protection.subjectFor(deviceId, region),
     clock,
-    config.dataRegion,
+    region,
+    (deviceId, brandId) => profile.restrictions(deviceId, brandId),
   );
+  const productContext = systemContext('interest tags');
+  const tags = new InterestTagService({
+    store: new KyselyInterestTagStore(storage.db),
+    sealer: protection,
+    categoryOf: async (productId) => {
+      return (await catalogue.getProduct(productContext, productId))?.category;
+    },
+    clock,
+    region,
+  });
   const viewerEvents = new ViewerEventService({
     store: new KyselyViewerEventStore(storage.db),
     sealer: protection,
@@ -127,9 +159,18 @@ export function createServices(
       hasProduct: (sessionId, productId) => liveRoom.sessionHasProduct(sessionId, productId),
     },
     clock,
-    region: config.dataRegion,
+    region,
+    // Interest tags come only from events stored under the personalised-recommendations consent.
+    onStored: async (subject, event) => {
+      if (event.purpose === 'personalised_recommendations') await tags.recordSignal(subject, event);
+    },
   });
-  return { storage, bus, clock, catalogue, staff, liveRoom, gateway, accessLog, protection, consent, viewerEvents };
+  // Withdrawal (C7): what the viewer no longer allows is deleted at once, and the tags rebuilt.
+  consent.onDecided(async ({ subject, brandId, refused }) => {
+    await applyWithdrawal({ storage, viewerEvents, tags }, subject, brandId, refused);
+  });
+  relayErasures(bus, protection);
+  return { storage, bus, clock, catalogue, staff, liveRoom, gateway, accessLog, protection, consent, viewerEvents, profile, tags, sources: [], region };
 }
 
 const NO_GATEWAY_METRICS: GatewayMetrics = {
@@ -232,6 +273,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'host', description: 'Host console actions on a session they host' },
         { name: 'staff', description: 'Staff sign-in and accounts' },
         { name: 'consent', description: 'The privacy notice and per-purpose consent (PIPL); the server enforces it' },
+        { name: 'privacy', description: "The viewer's privacy centre: profile and minors mode, tags, export, erasure, guardian consent, processing rules" },
         { name: 'compliance', description: 'Compliance officers: consent statistics and ledger export (logged)' },
       ],
       components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
@@ -259,7 +301,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(consentRoutes(services.consent));
   await app.register(viewerEventRoutes(services.viewerEvents));
   await app.register(consentExportRoutes(services));
-  await app.register(liveRoomRoutes(liveRoom, gateway, { allowedOrigins: [config.publicUrl, ...config.allowedOrigins] }));
+  await app.register(
+    privacyRoutes({
+      ...services,
+      retentionSchedule: () => retentionCategories(services),
+      minorSpending: config.minorSpending,
+      now: () => clock.now(),
+    }),
+  );
+  await app.register(
+    liveRoomRoutes(liveRoom, gateway, {
+      allowedOrigins: [config.publicUrl, ...config.allowedOrigins],
+      placeOrder: (ctx, sessionId, input, deviceId) => placeOrderWithinLimits(services, ctx, sessionId, input, deviceId),
+    }),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

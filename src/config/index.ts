@@ -34,6 +34,8 @@ export interface Config {
   readonly maxPinnedProducts: number;
   /** Data region of this deployment (L1): every pseudonym and record is bound to it. */
   readonly dataRegion: string;
+  /** Minors mode (M2): the most a minor may spend per order and per calendar month (China time), in fen. */
+  readonly minorSpending: { readonly perOrderFen: number; readonly monthlyFen: number };
   /** Where key-encryption keys and the pseudonym root come from. Secrets have no defaults. */
   readonly keys: { readonly provider: 'file'; readonly file: string } | { readonly provider: 'env'; readonly keks: string; readonly pseudonymRoot: string };
 }
@@ -80,6 +82,8 @@ export const CONFIG_KEYS = [
   'QINGLIU_KEY_FILE',
   'QINGLIU_KEKS',
   'QINGLIU_PSEUDONYM_KEY',
+  'QINGLIU_MINOR_ORDER_LIMIT_FEN',
+  'QINGLIU_MINOR_MONTHLY_LIMIT_FEN',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -157,8 +161,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     if (origin) allowedOrigins.push(origin);
   }
 
-  const dataRegion = env.QINGLIU_DATA_REGION ?? 'cn';
-  if (!/^[a-z][a-z0-9-]{0,31}$/.test(dataRegion)) problems.push(`QINGLIU_DATA_REGION must be a lower-case label such as cn (got "${dataRegion}")`);
+  const dataRegion = env.QINGLIU_DATA_REGION ?? 'cn-mainland';
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(dataRegion)) problems.push(`QINGLIU_DATA_REGION must be a lower-case label such as cn-mainland (got "${dataRegion}")`);
   const keyProvider = env.QINGLIU_KEY_PROVIDER ?? 'file';
   let keys: Config['keys'] = { provider: 'file', file: path.resolve(env.QINGLIU_KEY_FILE ?? path.join(dataDir, 'keys', 'keyring.json')) };
   if (keyProvider === 'env') {
@@ -203,6 +207,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     },
     maxPinnedProducts: 3,
     dataRegion,
+    minorSpending: {
+      perOrderFen: int('QINGLIU_MINOR_ORDER_LIMIT_FEN', env.QINGLIU_MINOR_ORDER_LIMIT_FEN, 10_000, 0, 100_000_000),
+      monthlyFen: int('QINGLIU_MINOR_MONTHLY_LIMIT_FEN', env.QINGLIU_MINOR_MONTHLY_LIMIT_FEN, 40_000, 0, 100_000_000),
+    },
     keys,
   };
 

@@ -40,7 +40,7 @@ describe.each(DIALECTS)('consent API on %s', (dialect) => {
       payload: { deviceId: DEVICE, brandId: 'demo-brand', noticeVersion: n.version, noticeHash: n.hash, locale: 'zh-CN', method: 'decline_all', granted: [] },
     });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ granted: [], refused: [...PURPOSES], method: 'decline_all', region: 'cn' });
+    expect(res.json()).toMatchObject({ granted: [], refused: [...PURPOSES], method: 'decline_all', region: 'cn-mainland' });
     const status = await t.app.inject({ method: 'GET', url: '/api/v1/consent/status?brandId=demo-brand', headers: { 'x-qingliu-device': DEVICE } });
     expect(status.json()).toMatchObject({ needsAsking: false, current: { consentId: res.json().consentId } });
     const receipts = await t.app.inject({ method: 'GET', url: '/api/v1/consent/receipts?brandId=demo-brand', headers: { 'x-qingliu-device': DEVICE } });

@@ -57,7 +57,7 @@ describe.each(DIALECTS)('retention on %s', (dialect) => {
 describe('retention schedule', () => {
   it('is documented in the data map, category by category', () => {
     const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
-    const categories = retentionCategories({ liveRoom: {} as never, staff: {} as never });
+    const categories = retentionCategories({ liveRoom: {} as never, staff: {} as never, viewerEvents: {} as never, consent: {} as never, profile: {} as never });
     for (const c of categories) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);
   });
 });

@@ -30,7 +30,7 @@ describe.each(DIALECTS)('personal events on %s', (dialect) => {
   const send = (deviceId: string, type: string, clientEventId = `evt-${dialect}-${++eventNo}`) =>
     t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId, type, productId, clientEventId } });
   const rows = () => t.app.services.storage.db.selectFrom('viewer_events').selectAll().execute();
-  const rowsOf = async (deviceId: string) => (await rows()).filter((r) => r.subject === t.app.services.protection.subjectFor(deviceId, 'cn'));
+  const rowsOf = async (deviceId: string) => (await rows()).filter((r) => r.subject === t.app.services.protection.subjectFor(deviceId, 'cn-mainland'));
 
   it('stores nothing personal before a choice or after declining, and counts anonymously (C1, C4)', async () => {
     const undecided = 'undecided-device-000000001';
@@ -64,7 +64,8 @@ describe.each(DIALECTS)('personal events on %s', (dialect) => {
 
     await decide(device, 'withdraw', []);
     expect((await send(device, 'view')).json()).toMatchObject({ stored: false });
-    expect(await rowsOf(device)).toHaveLength(1);
+    // Withdrawal deletes what was stored for the purpose, at once (C7).
+    expect(await rowsOf(device)).toHaveLength(0);
   });
 
   it('refuses bad events with a problem and stores nothing', async () => {

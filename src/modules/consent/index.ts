@@ -1,7 +1,7 @@
 /** Consent (PIPL): purposes, the versioned notice, the append-only ledger, and the server-side check. */
-export { ConsentService, type ConsentReceipt, type ConsentStatus, type SubjectOf } from './service.js';
+export { ConsentService, type ConsentReceipt, type ConsentStatus, type SubjectOf, type ConsentRestrictions, type RestrictionsOf, type DecisionListener } from './service.js';
 export { KyselyConsentLedger } from './adapters/consent-ledger.kysely.js';
 export { consentRoutes, DEVICE_HEADER, deviceIdOf } from './routes.js';
-export { NOTICE_VERSION, noticeFor, type Notice } from './notice.js';
+export { NOTICE_VERSION, noticeFor, sha256Hex, type Notice } from './notice.js';
 export { PURPOSES, PURPOSE_NOTICES, isPurpose, type Purpose } from './purposes.js';
 export type { ConsentLedger, ConsentRecord, ConsentMethod } from './ports.js';

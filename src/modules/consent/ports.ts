@@ -20,11 +20,13 @@ export interface ConsentRecord {
   createdAt: number;
 }
 
-/** Append-only: there is deliberately no update or delete. */
+/** Append-only: there is deliberately no update, and deletion only by the retention schedule. */
 export interface ConsentLedger {
   append(record: ConsentRecord): Promise<void>;
   latest(subject: string, brandId: string): Promise<ConsentRecord | undefined>;
   history(subject: string): Promise<ConsentRecord[]>;
   /** Records in (time, id) order, for export; `after` is the last record of the previous page. */
   page(options: { limit: number; after?: { createdAt: number; id: string } }): Promise<ConsentRecord[]>;
+  /** Retention only: records older than the cutoff are deleted. Returns how many. */
+  purgeBefore(cutoff: number): Promise<number>;
 }

@@ -86,7 +86,15 @@ export function consentRoutes(service: ConsentService) {
           tags: ['consent'],
           summary: `This device's current decision and whether to ask again (device id in the ${DEVICE_HEADER} header)`,
           querystring: Type.Object({ brandId: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
-          response: { 200: Type.Object({ current: Type.Union([Receipt, Type.Null()]), needsAsking: Type.Boolean(), noticeVersion: Type.String() }) },
+          response: {
+            200: Type.Object({
+              current: Type.Union([Receipt, Type.Null()]),
+              effective: Type.Array(PurposeSchema),
+              mode: Type.String(),
+              needsAsking: Type.Boolean(),
+              noticeVersion: Type.String(),
+            }),
+          },
         },
       },
       async (request) => service.status(deviceIdOf(request), (request.query as { brandId: string }).brandId),

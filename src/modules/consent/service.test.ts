@@ -30,6 +30,11 @@ class ArrayLedger implements ConsentLedger {
   async page() {
     return this.records;
   }
+  async purgeBefore(cutoff: number) {
+    const before = this.records.length;
+    this.records.splice(0, this.records.length, ...this.records.filter((r) => r.createdAt >= cutoff));
+    return before - this.records.length;
+  }
 }
 
 function setup() {

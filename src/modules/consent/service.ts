@@ -43,15 +43,39 @@ export interface ConsentReceipt {
   at: number;
 }
 
+/**
+ * What overrides a viewer's own decisions (minors mode, the personalisation switch, a guardian's
+ * consent for a child under 14), from the viewer-profile module.
+ */
+export interface ConsentRestrictions {
+  mode: string;
+  /** Refused whatever the viewer's consent says. */
+  blocked: ReadonlySet<Purpose>;
+  /** A child under 14: only a guardian's grant counts, and it replaces the child's own. */
+  onlyGranted?: ReadonlySet<Purpose>;
+}
+
+export type RestrictionsOf = (deviceId: string, brandId: string) => Promise<ConsentRestrictions>;
+
+const NO_RESTRICTIONS: RestrictionsOf = async () => ({ mode: 'undeclared', blocked: new Set() });
+
 export interface ConsentStatus {
   current: ConsentReceipt | null;
+  /** The purposes that are really allowed now, after minors mode, guardian consent and the personalisation switch. */
+  effective: Purpose[];
+  /** The viewer's mode from their declared age (undeclared, adult, minor, child_awaiting_guardian, child_with_guardian). */
+  mode: string;
   /** True when the viewer has not decided under the current notice or on every current purpose (C6). */
   needsAsking: boolean;
   noticeVersion: string;
 }
 
+/** Told of every recorded decision, after it is in the ledger (e.g. to delete what is no longer allowed). */
+export type DecisionListener = (decision: { subject: string; brandId: string; granted: readonly Purpose[]; refused: readonly Purpose[] }) => Promise<void>;
+
 export class ConsentService {
   readonly #notices = new Map<string, Notice>();
+  readonly #listeners: DecisionListener[] = [];
 
   constructor(
     private readonly ledger: ConsentLedger,
@@ -59,6 +83,7 @@ export class ConsentService {
     private readonly subjectOf: SubjectOf,
     private readonly clock: Clock,
     private readonly region: string,
+    private readonly restrictionsOf: RestrictionsOf = NO_RESTRICTIONS,
   ) {}
 
   async notice(brandId: string, locale: Locale): Promise<Result<Notice>> {
@@ -85,6 +110,14 @@ export class ConsentService {
     if (!notice.ok) return notice;
     if (notice.value.hash !== decision.noticeHash) return fail('NOTICE_MISMATCH', 'the notice hash is not the hash of the notice shown');
     const granted = PURPOSES.filter((p) => decision.granted.includes(p));
+    if (granted.length) {
+      const r = await this.restrictionsOf(decision.deviceId, decision.brandId);
+      if (r.onlyGranted) return fail('GUARDIAN_CONSENT_REQUIRED', 'under 14, only a guardian can consent; decline, or ask a guardian');
+      if (r.mode === 'minor') {
+        const refused = granted.filter((p) => r.blocked.has(p));
+        if (refused.length) return fail('MINORS_MODE_RESTRICTED', `minors mode does not allow: ${refused.join(', ')}`);
+      }
+    }
     if (decision.method === 'accept_all' && granted.length !== PURPOSES.length) {
       return fail('VALIDATION_FAILED', 'method accept_all must grant every purpose');
     }
@@ -103,14 +136,21 @@ export class ConsentService {
       createdAt: this.clock.now(),
     };
     await this.ledger.append(record);
+    for (const listener of this.#listeners) await listener({ subject: record.subject, brandId: record.brandId, granted: record.granted, refused: record.refused });
     return ok(receiptOf(record));
   }
 
+  onDecided(listener: DecisionListener): void {
+    this.#listeners.push(listener);
+  }
+
   async status(deviceId: string, brandId: string): Promise<ConsentStatus> {
-    const latest = await this.ledger.latest(await this.subjectOf(deviceId), brandId);
+    const [latest, r] = await Promise.all([this.ledger.latest(await this.subjectOf(deviceId), brandId), this.restrictionsOf(deviceId, brandId)]);
     const decidedAll = latest ? PURPOSES.every((p) => latest.granted.includes(p) || latest.refused.includes(p)) : false;
     return {
       current: latest ? receiptOf(latest) : null,
+      effective: PURPOSES.filter((p) => effectiveGrant(latest, r, p)),
+      mode: r.mode,
       needsAsking: !latest || latest.noticeVersion !== NOTICE_VERSION || !decidedAll,
       noticeVersion: NOTICE_VERSION,
     };
@@ -122,14 +162,28 @@ export class ConsentService {
    * covers the purposes that notice named; a purpose it did not name is not covered (C6).
    */
   async allows(deviceId: string, brandId: string, purpose: Purpose): Promise<boolean> {
+    const r = await this.restrictionsOf(deviceId, brandId);
+    if (r.blocked.has(purpose)) return false;
+    if (r.onlyGranted) return r.onlyGranted.has(purpose);
     const latest = await this.ledger.latest(await this.subjectOf(deviceId), brandId);
     return latest !== undefined && latest.granted.includes(purpose);
+  }
+
+  /** Retention (3 years): the only way a record leaves the ledger. */
+  purgeBefore(cutoff: number): Promise<number> {
+    return this.ledger.purgeBefore(cutoff);
   }
 
   /** Every decision of one viewer (for the privacy centre and access requests). */
   async history(deviceId: string): Promise<ConsentReceipt[]> {
     return (await this.ledger.history(await this.subjectOf(deviceId))).map(receiptOf);
   }
+}
+
+function effectiveGrant(latest: ConsentRecord | undefined, r: ConsentRestrictions, purpose: Purpose): boolean {
+  if (r.blocked.has(purpose)) return false;
+  if (r.onlyGranted) return r.onlyGranted.has(purpose);
+  return latest !== undefined && latest.granted.includes(purpose);
 }
 
 function receiptOf(r: ConsentRecord): ConsentReceipt {

@@ -1,7 +1,7 @@
 /** Live room: sessions, showcase (pins, sold-out, flash sales), orders, real counters, WebSocket gateway. */
-export { LiveRoomService, roomTopic, flashSaleView, SESSION_ID_PATTERN, type RoomBusMessage, type NewSessionInput } from './service.js';
+export { LiveRoomService, roomTopic, flashSaleView, SESSION_ID_PATTERN, type RoomBusMessage, type NewSessionInput, type OrderInput } from './service.js';
 export { LiveRoomGateway, CLOSE, type GatewayMetrics } from './ws-gateway.js';
 export { KyselyLiveStore } from './adapters/live-store.kysely.js';
-export { liveRoomRoutes, sessionView, yuanToFen } from './routes.js';
+export { liveRoomRoutes, sessionView, yuanToFen, type PlaceOrder, type LiveRoomRouteOptions } from './routes.js';
 export * from './messages.js';
 export type * from './ports.js';

@@ -1,11 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, unwrap } from '../../errors/index.js';
+import { AppError, unwrap, type Result } from '../../errors/index.js';
+import type { RequestContext } from '../../context/index.js';
 import { originAllowed } from '../../http/index.js';
 import { ClientEventId, FlashSaleView, RoomState } from './messages.js';
 import type { LiveRoomService } from './service.js';
 import type { LiveRoomGateway } from './ws-gateway.js';
-import type { SessionRecord } from './ports.js';
+import type { OrderRecord, SessionRecord } from './ports.js';
+import type { OrderInput } from './service.js';
 
 const SessionId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 const ProductId = Type.String({ minLength: 1, maxLength: 64 });
@@ -49,7 +51,21 @@ export function yuanToFen(price: string): number {
   return Number(yuan) * 100 + Number(fen.padEnd(2, '0'));
 }
 
-export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGateway, options: { allowedOrigins: readonly string[] }) {
+export type PlaceOrder = (
+  ctx: RequestContext,
+  sessionId: string,
+  input: OrderInput,
+  deviceId: string | undefined,
+) => Promise<Result<{ order: OrderRecord; duplicate: boolean }>>;
+
+export interface LiveRoomRouteOptions {
+  allowedOrigins: readonly string[];
+  /** Orders go through this (e.g. minors' spending limits, keyed by the optional device id header). */
+  placeOrder?: PlaceOrder;
+}
+
+export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGateway, options: LiveRoomRouteOptions) {
+  const placeOrder: PlaceOrder = options.placeOrder ?? ((ctx, sessionId, input) => service.placeOrder(ctx, sessionId, input));
   return async function routes(app: FastifyInstance): Promise<void> {
     // ---- public: viewers ----
     app.get(
@@ -137,7 +153,9 @@ export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGatewa
       async (request, reply) => {
         const { sessionId } = request.params as { sessionId: string };
         const body = request.body as { productId: string; quantity: number; clientOrderId: string; expectedUnitPriceFen?: number };
-        const { order, duplicate } = unwrap(await service.placeOrder(request.ctx, sessionId, body));
+        const device = request.headers['x-qingliu-device'];
+        const deviceId = typeof device === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(device) ? device : undefined;
+        const { order, duplicate } = unwrap(await placeOrder(request.ctx, sessionId, body, deviceId));
         return reply.status(duplicate ? 200 : 201).send({ order, duplicate });
       },
     );

@@ -146,6 +146,16 @@ export class LiveRoomService {
     };
   }
 
+  /** The unit price an order for this product would pay now (the running flash sale's, else the product's). */
+  async unitPriceNow(sessionId: string, productId: string): Promise<number | undefined> {
+    const room = await this.store.readRoom(sessionId);
+    const target = room?.products.find((p) => p.product.id === productId);
+    if (!room || !target) return undefined;
+    const now = this.clock.now();
+    const sale = room.openFlashSales.find((f) => f.productId === productId && f.endsAt > now);
+    return sale ? sale.priceFen : target.product.priceFen;
+  }
+
   async storedCounters(sessionId: string): Promise<CounterRecord | undefined> {
     const cached = this.#counters.get(sessionId);
     if (cached) return cached;

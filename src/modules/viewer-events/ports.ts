@@ -18,6 +18,12 @@ export interface ViewerEventStore {
   /** Counts an event with no identity at all. */
   countAnonymously(sessionId: string, type: string): Promise<void>;
   anonymousCounts(sessionId: string): Promise<Record<string, number>>;
+  /** Withdrawal of one purpose: the subject's events stored for it are deleted. Returns how many. */
+  deleteSubjectPurpose(subject: string, purpose: string): Promise<number>;
+  /** Erasure: every event of the subject. Returns how many. */
+  deleteSubject(subject: string): Promise<number>;
+  /** Retention: events of a purpose stored before the cutoff. Returns how many. */
+  purgeBefore(purpose: string, cutoff: number): Promise<number>;
 }
 
 /** Seals and opens a subject's values (the protection module, or plaintext in a benchmark baseline). */

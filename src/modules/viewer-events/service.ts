@@ -40,6 +40,16 @@ export interface ViewerEventDeps {
   sessions: { brandOf(sessionId: string): Promise<string | undefined>; hasProduct(sessionId: string, productId: string): Promise<boolean> };
   clock: Clock;
   region: string;
+  /** Called after a personal event is stored (e.g. to derive interest tags); runs under the same consent. */
+  onStored?: (subject: string, event: { type: ViewerEventType; productId: string | null; purpose: Purpose; at: number }) => Promise<void>;
+}
+
+export interface OpenedEvent {
+  id: string;
+  purpose: string;
+  type: string;
+  payload: unknown;
+  at: number;
 }
 
 export class ViewerEventService {
@@ -73,12 +83,16 @@ export class ViewerEventService {
       region: d.region,
       createdAt,
     });
+    if (inserted && d.onStored) await d.onStored(subject, { type: input.type, productId: input.productId ?? null, purpose, at: createdAt });
     return ok({ stored: true, duplicate: !inserted, purpose });
   }
 
   /** A viewer's stored events, opened (for the privacy centre and access requests). */
-  async eventsOf(deviceId: string): Promise<{ id: string; purpose: string; type: string; payload: unknown; at: number }[]> {
-    const subject = this.deps.ids.subjectFor(deviceId, this.deps.region);
+  eventsOf(deviceId: string): Promise<OpenedEvent[]> {
+    return this.eventsOfSubject(this.deps.ids.subjectFor(deviceId, this.deps.region));
+  }
+
+  async eventsOfSubject(subject: string): Promise<OpenedEvent[]> {
     const rows = await this.deps.store.bySubject(subject);
     return Promise.all(
       rows.map(async (r) => ({
@@ -93,5 +107,14 @@ export class ViewerEventService {
 
   anonymousCounts(sessionId: string): Promise<Record<string, number>> {
     return this.deps.store.anonymousCounts(sessionId);
+  }
+
+  /** Withdrawal (C7): events stored under a purpose the viewer no longer allows are deleted. */
+  deleteForPurpose(subject: string, purpose: Purpose): Promise<number> {
+    return this.deps.store.deleteSubjectPurpose(subject, purpose);
+  }
+
+  purgeBefore(purpose: Purpose, cutoff: number): Promise<number> {
+    return this.deps.store.purgeBefore(purpose, cutoff);
   }
 }

@@ -52,6 +52,11 @@ export class KyselyConsentLedger implements ConsentLedger {
     const rows = await q.orderBy('created_at').orderBy('id').limit(options.limit).execute();
     return rows.map(recordOf);
   }
+
+  async purgeBefore(cutoff: number): Promise<number> {
+    const r = await this.db.deleteFrom('consent_records').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }
 
 function recordOf(r: Selectable<ConsentRecordTable>): ConsentRecord {

@@ -43,6 +43,21 @@ export class KyselyViewerEventStore implements ViewerEventStore {
     const rows = await this.db.selectFrom('anonymous_event_counts').select(['type', 'count']).where('session_id', '=', sessionId).execute();
     return Object.fromEntries(rows.map((r) => [r.type, Number(r.count)]));
   }
+
+  async deleteSubjectPurpose(subject: string, purpose: string): Promise<number> {
+    const r = await this.db.deleteFrom('viewer_events').where('subject', '=', subject).where('purpose', '=', purpose).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async deleteSubject(subject: string): Promise<number> {
+    const r = await this.db.deleteFrom('viewer_events').where('subject', '=', subject).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async purgeBefore(purpose: string, cutoff: number): Promise<number> {
+    const r = await this.db.deleteFrom('viewer_events').where('purpose', '=', purpose).where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }
 
 function eventOf(r: Selectable<ViewerEventTable>): StoredViewerEvent {

@@ -1,0 +1,141 @@
+/**
+ * Interest tags (A3): what ranking may use about a viewer, derived only from behaviour stored under
+ * the personalised-recommendations consent. The viewer sees every tag and can delete any; a deleted
+ * tag is never derived again from events before its deletion (the deletion time is kept, sealed,
+ * beside the tags). Withdrawal and erasure delete them all.
+ */
+import { fail, ok, type Result } from '../../errors/index.js';
+import type { Clock } from '../../context/index.js';
+import type { InterestTagStore } from './ports.js';
+
+/** How much one event says about an interest. */
+export const SIGNAL_WEIGHTS = { view: 1, click: 2, add_to_cart: 3, purchase: 5 } as const;
+export type SignalType = keyof typeof SIGNAL_WEIGHTS;
+
+export interface Signal {
+  type: string;
+  productId: string | null;
+  at: number;
+}
+
+export interface InterestTag {
+  /** Stable id, e.g. `category:diapers`. */
+  tag: string;
+  kind: 'category';
+  value: string;
+  weight: number;
+  events: number;
+  lastEventAt: number;
+}
+
+interface TagProfile {
+  tags: InterestTag[];
+  /** tag → when the viewer deleted it: events at or before this time never count for it again. */
+  deleted: Record<string, number>;
+}
+
+export interface InterestTagDeps {
+  store: InterestTagStore;
+  sealer: {
+    sealTextFor(subject: string, field: { table: string; column: string; rowId: string }, plaintext: string): Promise<string>;
+    openTextFor(subject: string, field: { table: string; column: string; rowId: string }, sealed: string): Promise<string>;
+  };
+  /** The product's category, or undefined for a product that no longer exists. */
+  categoryOf(productId: string): Promise<string | undefined>;
+  clock: Clock;
+  region: string;
+}
+
+const FIELD = (subject: string) => ({ table: 'viewer_tags', column: 'tags', rowId: subject });
+const MAX_CAS_RETRIES = 8;
+
+export class InterestTagService {
+  constructor(private readonly deps: InterestTagDeps) {}
+
+  /** Adds what one stored personalised event says. Events that say nothing about interest are ignored. */
+  async recordSignal(subject: string, signal: Signal): Promise<void> {
+    const derived = await this.#derive(signal);
+    if (!derived) return;
+    await this.#update(subject, (p) => ok(addTo(p, derived.tag, derived.value, derived.weight, signal.at)));
+  }
+
+  async list(subject: string): Promise<InterestTag[]> {
+    const { profile } = await this.#read(subject);
+    return [...profile.tags].sort((a, b) => b.weight - a.weight || a.tag.localeCompare(b.tag));
+  }
+
+  /** Deletes one tag (A3); it comes back only from events after this moment. */
+  deleteTag(subject: string, tag: string): Promise<Result<void>> {
+    const now = this.deps.clock.now();
+    return this.#update(subject, (p) => {
+      if (!p.tags.some((t) => t.tag === tag)) return fail('TAG_NOT_FOUND');
+      return ok({ tags: p.tags.filter((t) => t.tag !== tag), deleted: { ...p.deleted, [tag]: now } });
+    });
+  }
+
+  /**
+   * Recomputes the tags from the subject's stored events, keeping deletions: a tag deleted at time T
+   * counts only events after T. Used after events expire or when the derivation changes.
+   */
+  async rebuild(subject: string, events: readonly Signal[]): Promise<void> {
+    const derived: { tag: string; value: string; weight: number; at: number }[] = [];
+    for (const e of events) {
+      const d = await this.#derive(e);
+      if (d) derived.push({ ...d, at: e.at });
+    }
+    await this.#update(subject, (p) => {
+      let next: TagProfile = { tags: [], deleted: p.deleted };
+      for (const d of derived) next = addTo(next, d.tag, d.value, d.weight, d.at);
+      return ok(next);
+    });
+  }
+
+  /** Withdrawal of the personalised-recommendations consent, or erasure: every tag goes. */
+  deleteAll(subject: string): Promise<number> {
+    return this.deps.store.deleteSubject(subject);
+  }
+
+  async #derive(signal: Signal): Promise<{ tag: string; value: string; weight: number } | undefined> {
+    const weight = SIGNAL_WEIGHTS[signal.type as SignalType];
+    if (weight === undefined || signal.productId === null) return undefined;
+    const category = await this.deps.categoryOf(signal.productId);
+    if (!category) return undefined;
+    return { tag: `category:${category}`, value: category, weight };
+  }
+
+  async #read(subject: string): Promise<{ profile: TagProfile; version: number | undefined }> {
+    const row = await this.deps.store.get(subject);
+    if (!row) return { profile: { tags: [], deleted: {} }, version: undefined };
+    return { profile: JSON.parse(await this.deps.sealer.openTextFor(subject, FIELD(subject), row.tagsSealed)) as TagProfile, version: row.version };
+  }
+
+  async #update(subject: string, change: (p: TagProfile) => Result<TagProfile>): Promise<Result<void>> {
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const current = await this.#read(subject);
+      const next = change(current.profile);
+      if (!next.ok) return next;
+      const written = await this.deps.store.put(
+        {
+          subject,
+          region: this.deps.region,
+          tagsSealed: await this.deps.sealer.sealTextFor(subject, FIELD(subject), JSON.stringify(next.value)),
+          version: (current.version ?? 0) + 1,
+          updatedAt: this.deps.clock.now(),
+        },
+        current.version,
+      );
+      if (written) return ok(undefined);
+    }
+    return fail('DUPLICATE_REQUEST', 'the tags kept changing; try again');
+  }
+}
+
+function addTo(p: TagProfile, tag: string, value: string, weight: number, at: number): TagProfile {
+  const deletedAt = p.deleted[tag];
+  if (deletedAt !== undefined && at <= deletedAt) return p;
+  const existing = p.tags.find((t) => t.tag === tag);
+  const updated: InterestTag = existing
+    ? { ...existing, weight: existing.weight + weight, events: existing.events + 1, lastEventAt: Math.max(existing.lastEventAt, at) }
+    : { tag, kind: 'category', value, weight, events: 1, lastEventAt: at };
+  return { tags: [...p.tags.filter((t) => t.tag !== tag), updated], deleted: p.deleted };
+}

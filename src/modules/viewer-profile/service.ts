@@ -1,0 +1,339 @@
+/**
+ * What a viewer has told us about themselves and how they want to be treated: a declared age band
+ * (minors, M1/M2), the personalisation switch (A1), guardian consent for children under 14, and
+ * minors' spending limits. The profile is personal data: sealed under the viewer's data key.
+ *
+ * restrictions() is what the consent check consults on every personal write: the viewer's own
+ * consent is necessary, never sufficient.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { fail, ok, type Result } from '../../errors/index.js';
+import type { Clock, Locale } from '../../context/index.js';
+import type { Brand } from '../catalogue/index.js';
+import type { Purpose } from '../consent/index.js';
+import { GUARDIAN_NOTICE_VERSION, GUARDIAN_PURPOSES, guardianNoticeFor, type GuardianNotice, type GuardianPurpose } from './guardian-notice.js';
+import type { StoredGuardianConsent, ViewerProfileStore } from './ports.js';
+
+export const AGE_BANDS = ['under_14', '14_to_17', 'adult'] as const;
+export type AgeBand = (typeof AGE_BANDS)[number];
+
+/** Purposes minors mode never allows (M2), whatever anyone consents to. */
+export const MINOR_BLOCKED: readonly Purpose[] = ['personalised_recommendations', 'marketing', 'merchant_sharing'];
+
+export type ViewerMode = 'undeclared' | 'adult' | 'minor' | 'child_awaiting_guardian' | 'child_with_guardian';
+
+export interface SpendingLimits {
+  perOrderFen: number;
+  monthlyFen: number;
+}
+
+interface Profile {
+  ageBand: AgeBand | null;
+  declaredAt: number | null;
+  personalisation: boolean;
+}
+
+export interface ProfileView {
+  ageBand: AgeBand | null;
+  declaredAt: number | null;
+  mode: ViewerMode;
+  minorsMode: boolean;
+  personalisation: boolean;
+  /** For a child under 14: what their guardian allowed for this brand (empty when none yet). */
+  guardianPurposes: GuardianPurpose[];
+  spending: (SpendingLimits & { spentThisMonthFen: number }) | null;
+  region: string;
+}
+
+/** How the consent check must treat this viewer's own decisions. */
+export interface Restrictions {
+  mode: ViewerMode;
+  /** Purposes that are refused whatever the viewer's consent says. */
+  blocked: ReadonlySet<Purpose>;
+  /** For a child under 14, the guardian's grant replaces the child's own: only these may be allowed. */
+  onlyGranted?: ReadonlySet<Purpose>;
+}
+
+export interface GuardianRequestIssued {
+  /** Shown once to the child to hand to their guardian; only its hash is stored. */
+  code: string;
+  expiresAt: number;
+}
+
+export interface GuardianDecisionInput {
+  guardianDeviceId: string;
+  relationship: 'parent' | 'legal_guardian';
+  granted: string[];
+  noticeVersion: string;
+  noticeHash: string;
+  locale: Locale;
+}
+
+export interface GuardianConsentView {
+  id: string;
+  brandId: string;
+  granted: GuardianPurpose[];
+  method: 'guardian_grant' | 'withdraw';
+  noticeVersion: string;
+  noticeHash: string;
+  locale: string;
+  at: number;
+}
+
+export interface ViewerProfileDeps {
+  store: ViewerProfileStore;
+  sealer: {
+    sealTextFor(subject: string, field: { table: string; column: string; rowId: string }, plaintext: string): Promise<string>;
+    openTextFor(subject: string, field: { table: string; column: string; rowId: string }, sealed: string): Promise<string>;
+  };
+  subjectFor(deviceId: string): string;
+  brands: { getBrand(brandId: string): Promise<Brand | undefined> };
+  clock: Clock;
+  region: string;
+  spending: SpendingLimits;
+  /** How long a guardian link stays valid. */
+  guardianCodeTtlMs?: number;
+}
+
+const DEFAULT_PROFILE: Profile = { ageBand: null, declaredAt: null, personalisation: true };
+const PROFILE_FIELD = (subject: string) => ({ table: 'viewer_profiles', column: 'profile', rowId: subject });
+const GUARDIAN_FIELD = (id: string) => ({ table: 'guardian_consents', column: 'details', rowId: id });
+const AGE_ORDER: Record<AgeBand, number> = { under_14: 0, '14_to_17': 1, adult: 2 };
+const MAX_CAS_RETRIES = 5;
+
+export class ViewerProfileService {
+  readonly #ttl: number;
+
+  constructor(private readonly deps: ViewerProfileDeps) {
+    this.#ttl = deps.guardianCodeTtlMs ?? 24 * 3_600_000;
+  }
+
+  async view(deviceId: string, brandId: string): Promise<ProfileView> {
+    const subject = this.deps.subjectFor(deviceId);
+    const profile = await this.#read(subject);
+    const r = await this.#restrictionsOf(subject, brandId, profile.value);
+    const minorsMode = profile.value.ageBand === 'under_14' || profile.value.ageBand === '14_to_17';
+    return {
+      ageBand: profile.value.ageBand,
+      declaredAt: profile.value.declaredAt,
+      mode: r.mode,
+      minorsMode,
+      personalisation: profile.value.personalisation,
+      guardianPurposes: r.onlyGranted ? ([...r.onlyGranted] as GuardianPurpose[]) : [],
+      spending: minorsMode ? { ...this.deps.spending, spentThisMonthFen: await this.deps.store.spent(subject, this.#period()) } : null,
+      region: this.deps.region,
+    };
+  }
+
+  /**
+   * Records a declared age band. Lowering it is always possible; raising a declared minor's band is
+   * refused (a child could otherwise switch minors mode off), except by erasing everything.
+   */
+  async declareAge(deviceId: string, ageBand: AgeBand): Promise<Result<void>> {
+    return this.#update(this.deps.subjectFor(deviceId), (p) => {
+      if (p.ageBand !== null && p.ageBand !== 'adult' && AGE_ORDER[ageBand] > AGE_ORDER[p.ageBand]) {
+        return fail('AGE_DECLARATION_LOCKED', 'a declared minor age band cannot be raised');
+      }
+      return ok({ ...p, ageBand, declaredAt: this.deps.clock.now() });
+    });
+  }
+
+  /** The personalisation switch (A1): off means non-personalised from the next request on. */
+  setPersonalisation(deviceId: string, on: boolean): Promise<Result<void>> {
+    return this.#update(this.deps.subjectFor(deviceId), (p) => ok({ ...p, personalisation: on }));
+  }
+
+  async restrictions(deviceId: string, brandId: string): Promise<Restrictions> {
+    const subject = this.deps.subjectFor(deviceId);
+    return this.#restrictionsOf(subject, brandId, (await this.#read(subject)).value);
+  }
+
+  // ---- guardian consent (M1) ----
+
+  /** A child under 14 asks for their guardian's consent: a one-time code to hand over. */
+  async requestGuardian(deviceId: string, brandId: string): Promise<Result<GuardianRequestIssued>> {
+    const subject = this.deps.subjectFor(deviceId);
+    const profile = (await this.#read(subject)).value;
+    if (profile.ageBand !== 'under_14') return fail('VALIDATION_FAILED', 'a guardian link is only for a viewer who declared an age under 14');
+    if (!(await this.deps.brands.getBrand(brandId))) return fail('NOT_FOUND', 'no such brand');
+    const code = randomBytes(18).toString('base64url');
+    const now = this.deps.clock.now();
+    const expiresAt = now + this.#ttl;
+    await this.deps.store.addGuardianRequest({ codeHash: hashCode(code), subject, brandId, region: this.deps.region, createdAt: now, expiresAt, completedAt: null });
+    return ok({ code, expiresAt });
+  }
+
+  async guardianNotice(code: string, locale: Locale): Promise<Result<GuardianNotice>> {
+    const request = await this.#openRequest(code);
+    if (!request.ok) return request;
+    const brand = await this.deps.brands.getBrand(request.value.brandId);
+    if (!brand) return fail('GUARDIAN_CODE_INVALID');
+    return ok(guardianNoticeFor(brand, locale));
+  }
+
+  /** The guardian's decision, from their own device, on the notice exactly as shown. The code is then used up. */
+  async guardianDecide(code: string, input: GuardianDecisionInput): Promise<Result<GuardianConsentView>> {
+    const request = await this.#openRequest(code);
+    if (!request.ok) return request;
+    const { subject, brandId } = request.value;
+    if (this.deps.subjectFor(input.guardianDeviceId) === subject) return fail('GUARDIAN_SAME_DEVICE');
+    const notAllowed = input.granted.filter((p) => !(GUARDIAN_PURPOSES as readonly string[]).includes(p));
+    if (notAllowed.length) return fail('MINORS_MODE_RESTRICTED', `a guardian may allow only: ${GUARDIAN_PURPOSES.join(', ')}`);
+    if (input.noticeVersion !== GUARDIAN_NOTICE_VERSION) {
+      return fail('NOTICE_OUTDATED', 'the guardian notice has changed; show the current one', { noticeVersion: GUARDIAN_NOTICE_VERSION });
+    }
+    const brand = await this.deps.brands.getBrand(brandId);
+    if (!brand) return fail('GUARDIAN_CODE_INVALID');
+    const notice = guardianNoticeFor(brand, input.locale);
+    if (notice.hash !== input.noticeHash) return fail('NOTICE_MISMATCH', 'the notice hash is not the hash of the guardian notice shown');
+    const now = this.deps.clock.now();
+    if (!(await this.deps.store.completeGuardianRequest(request.value.codeHash, now))) return fail('GUARDIAN_CODE_INVALID');
+    const id = randomBytes(16).toString('base64url');
+    const granted = GUARDIAN_PURPOSES.filter((p) => input.granted.includes(p));
+    const record: StoredGuardianConsent = {
+      id,
+      subject,
+      brandId,
+      guardianSubject: this.deps.subjectFor(input.guardianDeviceId),
+      granted,
+      detailsSealed: await this.deps.sealer.sealTextFor(subject, GUARDIAN_FIELD(id), JSON.stringify({ relationship: input.relationship })),
+      noticeVersion: GUARDIAN_NOTICE_VERSION,
+      noticeHash: notice.hash,
+      locale: input.locale,
+      method: 'guardian_grant',
+      region: this.deps.region,
+      createdAt: now,
+    };
+    await this.deps.store.appendGuardianConsent(record);
+    return ok(guardianView(record));
+  }
+
+  /** The child (or the guardian on the child's device) withdraws the guardian's consent: as easy as granting. */
+  async withdrawGuardian(deviceId: string, brandId: string): Promise<Result<GuardianConsentView>> {
+    const subject = this.deps.subjectFor(deviceId);
+    const latest = (await this.deps.store.guardianConsents(subject, brandId)).at(-1);
+    if (!latest || latest.method === 'withdraw') return fail('NOT_FOUND', 'there is no guardian consent to withdraw');
+    const id = randomBytes(16).toString('base64url');
+    const record: StoredGuardianConsent = {
+      ...latest,
+      id,
+      granted: [],
+      detailsSealed: await this.deps.sealer.sealTextFor(subject, GUARDIAN_FIELD(id), JSON.stringify({ withdrawnFrom: latest.id })),
+      method: 'withdraw',
+      createdAt: this.deps.clock.now(),
+    };
+    await this.deps.store.appendGuardianConsent(record);
+    return ok(guardianView(record));
+  }
+
+  async guardianHistory(deviceId: string): Promise<GuardianConsentView[]> {
+    return (await this.deps.store.guardianConsents(this.deps.subjectFor(deviceId))).map(guardianView);
+  }
+
+  // ---- spending limits (M2) ----
+
+  /**
+   * Reserves an order's amount against a minor's limits; returns a release function for when the
+   * order does not go through. Viewers not in minors mode are not limited.
+   */
+  async reserveSpend(deviceId: string, amountFen: number): Promise<Result<() => Promise<void>>> {
+    const subject = this.deps.subjectFor(deviceId);
+    const profile = (await this.#read(subject)).value;
+    const minor = profile.ageBand === 'under_14' || profile.ageBand === '14_to_17';
+    if (!minor) return ok(async () => undefined);
+    const { perOrderFen, monthlyFen } = this.deps.spending;
+    if (amountFen > perOrderFen) {
+      return fail('SPENDING_LIMIT_REACHED', `minors mode allows at most ${perOrderFen} fen per order`, { perOrderFen, monthlyFen });
+    }
+    const period = this.#period();
+    if (!(await this.deps.store.reserveSpend(subject, period, amountFen, monthlyFen, this.deps.clock.now()))) {
+      return fail('SPENDING_LIMIT_REACHED', `minors mode allows at most ${monthlyFen} fen per month`, { perOrderFen, monthlyFen });
+    }
+    return ok(() => this.deps.store.releaseSpend(subject, period, amountFen, this.deps.clock.now()));
+  }
+
+  /** Retention: guardian consent records (3 years) and long-expired guardian links. */
+  purgeGuardianBefore(cutoff: number): Promise<number> {
+    return this.deps.store.purgeGuardianBefore(cutoff, this.deps.clock.now());
+  }
+
+  // ---- internals ----
+
+  async #restrictionsOf(subject: string, brandId: string, profile: Profile): Promise<Restrictions> {
+    const blocked = new Set<Purpose>();
+    if (!profile.personalisation) blocked.add('personalised_recommendations');
+    switch (profile.ageBand) {
+      case null:
+        return { mode: 'undeclared', blocked };
+      case 'adult':
+        return { mode: 'adult', blocked };
+      case '14_to_17':
+        for (const p of MINOR_BLOCKED) blocked.add(p);
+        return { mode: 'minor', blocked };
+      case 'under_14': {
+        for (const p of MINOR_BLOCKED) blocked.add(p);
+        const latest = (await this.deps.store.guardianConsents(subject, brandId)).at(-1);
+        const granted = latest && latest.method === 'guardian_grant' ? (latest.granted as Purpose[]) : [];
+        return { mode: granted.length ? 'child_with_guardian' : 'child_awaiting_guardian', blocked, onlyGranted: new Set(granted) };
+      }
+    }
+  }
+
+  async #read(subject: string): Promise<{ value: Profile; version: number | undefined; createdAt: number | undefined }> {
+    const row = await this.deps.store.get(subject);
+    if (!row) return { value: { ...DEFAULT_PROFILE }, version: undefined, createdAt: undefined };
+    const value = JSON.parse(await this.deps.sealer.openTextFor(subject, PROFILE_FIELD(subject), row.profileSealed)) as Profile;
+    return { value: { ...DEFAULT_PROFILE, ...value }, version: row.version, createdAt: row.createdAt };
+  }
+
+  async #update(subject: string, change: (p: Profile) => Result<Profile>): Promise<Result<void>> {
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const current = await this.#read(subject);
+      const next = change(current.value);
+      if (!next.ok) return next;
+      const now = this.deps.clock.now();
+      const written = await this.deps.store.put(
+        {
+          subject,
+          region: this.deps.region,
+          profileSealed: await this.deps.sealer.sealTextFor(subject, PROFILE_FIELD(subject), JSON.stringify(next.value)),
+          version: (current.version ?? 0) + 1,
+          createdAt: current.createdAt ?? now,
+          updatedAt: now,
+        },
+        current.version,
+      );
+      if (written) return ok(undefined);
+    }
+    return fail('DUPLICATE_REQUEST', 'the profile kept changing; try again');
+  }
+
+  async #openRequest(code: string) {
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) return fail('GUARDIAN_CODE_INVALID');
+    const request = await this.deps.store.guardianRequest(hashCode(code));
+    if (!request || request.completedAt !== null || request.expiresAt <= this.deps.clock.now()) return fail('GUARDIAN_CODE_INVALID');
+    return ok(request);
+  }
+
+  /** The calendar month in China time, which spending limits count by. */
+  #period(): string {
+    return new Date(this.deps.clock.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+  }
+}
+
+function hashCode(code: string): string {
+  return createHash('sha256').update(code, 'utf8').digest('hex');
+}
+
+function guardianView(r: StoredGuardianConsent): GuardianConsentView {
+  return {
+    id: r.id,
+    brandId: r.brandId,
+    granted: r.granted as GuardianPurpose[],
+    method: r.method,
+    noticeVersion: r.noticeVersion,
+    noticeHash: r.noticeHash,
+    locale: r.locale,
+    at: r.createdAt,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The data map: every kind of record Qingliu stores, where, whether it is personal, how it is
+ * protected and how long it is kept. The retention schedule (retention.ts) is the source of the
+ * periods the job enforces; this map describes them and everything kept "while needed". The
+ * compliance console, the processing-rules page and docs/data-map.md all show this one table
+ * (a test keeps the doc in step).
+ */
+export type Protection = 'sealed' | 'keyed-ids' | 'hashed' | 'none';
+
+export interface DataMapEntry {
+  category: string;
+  tables: readonly string[];
+  personal: boolean;
+  /** How personal values are protected at rest. */
+  protection: Protection;
+  what: { zh: string; en: string };
+  /** A retention category in the schedule, or a description of when it goes. */
+  kept: { retentionCategory: string } | { zh: string; en: string };
+}
+
+export const DATA_MAP: readonly DataMapEntry[] = [
+  {
+    category: 'personal events',
+    tables: ['viewer_events'],
+    personal: true,
+    protection: 'sealed',
+    what: { zh: '在同意“个性化推荐”后记录的浏览、点击、加购、购买事件', en: 'Views, clicks, add-to-cart and purchases stored under the personalised-recommendations consent' },
+    kept: { retentionCategory: 'viewer_events' },
+  },
+  {
+    category: 'feedback',
+    tables: ['viewer_events'],
+    personal: true,
+    protection: 'sealed',
+    what: { zh: '在同意“用反馈改进模型”后记录的点赞、点踩、不感兴趣', en: 'Likes, dislikes and "not interested" stored under the model-improvement consent' },
+    kept: { retentionCategory: 'viewer_feedback' },
+  },
+  {
+    category: 'interest tags',
+    tables: ['viewer_tags'],
+    personal: true,
+    protection: 'sealed',
+    what: { zh: '由上述事件推导的兴趣标签及您删除标签的时间', en: 'Interest tags derived from those events, and when you deleted any' },
+    kept: { zh: '撤回同意或删除数据时立即删除；随事件过期重新计算', en: 'Deleted at once on withdrawal or erasure; recomputed as events expire' },
+  },
+  {
+    category: 'viewer profile',
+    tables: ['viewer_profiles', 'minor_spend'],
+    personal: true,
+    protection: 'sealed',
+    what: { zh: '声明的年龄段、个性化推荐开关、未成年人每月消费额', en: 'Declared age band, the personalisation switch, a minor’s monthly spend' },
+    kept: { zh: '删除数据时删除', en: 'Until you erase your data' },
+  },
+  {
+    category: 'guardian consent',
+    tables: ['guardian_consents', 'guardian_requests'],
+    personal: true,
+    protection: 'sealed',
+    what: { zh: '监护人对未满十四周岁用户的单独同意；监护人链接只保存哈希', en: 'A guardian’s separate consent for a child under 14; guardian links kept only as hashes' },
+    kept: { retentionCategory: 'guardian_consents' },
+  },
+  {
+    category: 'consent records',
+    tables: ['consent_records'],
+    personal: true,
+    protection: 'keyed-ids',
+    what: { zh: '每次同意、拒绝与撤回的记录，含告知版本与原文哈希', en: 'Every grant, refusal and withdrawal, with the notice version and the hash of its text' },
+    kept: { retentionCategory: 'consent_records' },
+  },
+  {
+    category: 'rights requests',
+    tables: ['rights_tickets'],
+    personal: true,
+    protection: 'sealed',
+    what: { zh: '查阅、更正、删除等请求工单；请求内容加密', en: 'Access, correction and deletion request tickets; their text sealed' },
+    kept: { retentionCategory: 'rights_tickets' },
+  },
+  {
+    category: 'data keys and pseudonyms',
+    tables: ['data_keys', 'data_key_tombstones', 'pseudonyms', 'protection_meta'],
+    personal: true,
+    protection: 'sealed',
+    what: { zh: '每位观众的数据密钥（仅以包装形式保存）与设备标识↔假名映射（设备标识加密）', en: 'Each viewer’s data key (wrapped only) and the device id ↔ pseudonym mapping (device ids sealed)' },
+    kept: { zh: '删除数据时销毁（加密擦除）', en: 'Destroyed on erasure (crypto-shredding)' },
+  },
+  {
+    category: 'access log',
+    tables: ['access_log_entries', 'access_log_head', 'access_log_checkpoints'],
+    personal: true,
+    protection: 'keyed-ids',
+    what: { zh: '员工对个人信息的每次读取、导出与删除，防篡改', en: 'Every staff read, export and deletion of personal data, tamper-evident' },
+    kept: { retentionCategory: 'access_log' },
+  },
+  {
+    category: 'orders',
+    tables: ['orders'],
+    personal: false,
+    protection: 'none',
+    what: { zh: '订单（直播间、商品、数量、价格、回放时间），不含观众身份', en: 'Orders (room, product, quantity, price, replay time), with no viewer identity' },
+    kept: { retentionCategory: 'orders' },
+  },
+  {
+    category: 'anonymous counts',
+    tables: ['anonymous_event_counts', 'session_counters', 'room_events'],
+    personal: false,
+    protection: 'none',
+    what: { zh: '未经同意时只做的匿名计数，以及直播间计数器', en: 'Counts kept without any identity when there is no consent, and the room counters' },
+    kept: { retentionCategory: 'room_events' },
+  },
+  {
+    category: 'staff accounts',
+    tables: ['staff_users', 'staff_sessions'],
+    personal: true,
+    protection: 'hashed',
+    what: { zh: '员工账号：用户名、角色、scrypt 密码哈希、登录令牌哈希', en: 'Staff accounts: name, role, scrypt password hash, sign-in token hashes' },
+    kept: { retentionCategory: 'staff_sign_ins' },
+  },
+  {
+    category: 'catalogue and live sessions',
+    tables: ['brands', 'products', 'faqs', 'live_sessions', 'session_products', 'flash_sales'],
+    personal: false,
+    protection: 'none',
+    what: { zh: '品牌、商品、问答、直播场次与秒杀：业务数据', en: 'Brands, products, FAQ, live sessions and flash sales: business data' },
+    kept: { zh: '业务需要期间', en: 'While the business needs them' },
+  },
+];
