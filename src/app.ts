@@ -32,10 +32,14 @@ import { KyselyViewerProfileStore, ViewerProfileService } from './modules/viewer
 import { InterestTagService, KyselyInterestTagStore } from './modules/interest-tags/index.js';
 import { applyWithdrawal, relayErasures, type PersonalDataSource } from './workflows/privacy.js';
 import { privacyRoutes } from './workflows/privacy.routes.js';
+import { dataMapRoutes } from './workflows/data-map.routes.js';
+import { KyselyRightsTicketStore, RIGHTS_RETENTION_DAYS, RightsService, rightsDataSource, rightsRoutes } from './modules/rights/index.js';
+import { eraseSubject } from './workflows/privacy.js';
 import { placeOrderWithinLimits } from './workflows/place-order.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionCategories, retentionJob } from './workflows/retention.js';
+import type { RetentionCategory } from './modules/retention/index.js';
 import { consentExportRoutes } from './workflows/consent-export.routes.js';
 
 export interface AppDeps {
@@ -61,9 +65,12 @@ export interface Services {
   viewerEvents: ViewerEventService;
   profile: ViewerProfileService;
   tags: InterestTagService;
+  rights: RightsService;
   /** Personal data other modules hold about a viewer, for the privacy centre's export and erasure. */
   sources: PersonalDataSource[];
   region: string;
+  /** Retention categories contributed by modules beyond the core schedule. */
+  extraRetention: RetentionCategory[];
 }
 
 declare module 'fastify' {
@@ -79,6 +86,9 @@ const PAGES: Record<string, string> = {
   '/compliance': 'compliance.html',
   '/login': 'login.html',
   '/setup': 'setup.html',
+  '/privacy': 'privacy.html',
+  '/privacy/rules': 'privacy.html',
+  '/guardian': 'guardian.html',
 };
 
 /** Wires the modules on the given backends. The CLI uses it without HTTP; buildApp adds HTTP on top. */
@@ -170,7 +180,45 @@ export function createServices(
     await applyWithdrawal({ storage, viewerEvents, tags }, subject, brandId, refused);
   });
   relayErasures(bus, protection);
-  return { storage, bus, clock, catalogue, staff, liveRoom, gateway, accessLog, protection, consent, viewerEvents, profile, tags, sources: [], region };
+  const sources: PersonalDataSource[] = [];
+  const services: Services = {
+    storage,
+    bus,
+    clock,
+    catalogue,
+    staff,
+    liveRoom,
+    gateway,
+    accessLog,
+    protection,
+    consent,
+    viewerEvents,
+    profile,
+    tags,
+    // Completing a deletion request erases the viewer (the workflow needs every service, so it is bound late).
+    rights: new RightsService({
+      store: new KyselyRightsTicketStore(storage.db),
+      sealer: protection,
+      subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+      accessLog,
+      eraseSubject: async (ctx, subject) => {
+        await eraseSubject(ctx, services, subject);
+      },
+      clock,
+      region,
+    }),
+    sources,
+    region,
+    extraRetention: [],
+  };
+  sources.push(rightsDataSource(services.rights));
+  services.extraRetention.push({
+    category: 'rights_tickets',
+    basis: 'closed rights requests (PIPL 44–50), kept 3 years after closing as proof they were handled; open ones are never purged',
+    keepDays: RIGHTS_RETENTION_DAYS,
+    purge: (cutoff) => services.rights.purgeClosedBefore(cutoff),
+  });
+  return services;
 }
 
 const NO_GATEWAY_METRICS: GatewayMetrics = {
@@ -301,6 +349,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(consentRoutes(services.consent));
   await app.register(viewerEventRoutes(services.viewerEvents));
   await app.register(consentExportRoutes(services));
+  await app.register(rightsRoutes(services.rights));
+  await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
   await app.register(
     privacyRoutes({
       ...services,

@@ -19,6 +19,7 @@ import { KyselyInterestTagStore, type InterestTagService } from '../modules/inte
 import type { ProtectionService } from '../modules/protection/index.js';
 import { KyselyViewerEventStore, type ViewerEventService } from '../modules/viewer-events/index.js';
 import { KyselyViewerProfileStore, type ViewerProfileService } from '../modules/viewer-profile/index.js';
+import { accessLogSubjectOf } from '../modules/rights/index.js';
 
 export const ERASED_TOPIC = 'privacy.erased';
 
@@ -91,7 +92,7 @@ export async function eraseSubject(ctx: RequestContext, m: PrivacyModules, subje
     const tagsDeleted = await new KyselyInterestTagStore(tx).deleteSubject(subject);
     const profileRowsDeleted = await new KyselyViewerProfileStore(tx).deleteSubject(subject);
     for (const source of m.sources) if (source.eraseIn) bySource[source.category] = await source.eraseIn(tx, subject);
-    if (ctx.actor.kind !== 'anonymous') await m.accessLog.record(ctx, { action: 'delete', subject, purpose: 'rights-request' }, tx);
+    if (ctx.actor.kind !== 'anonymous') await m.accessLog.record(ctx, { action: 'delete', subject: accessLogSubjectOf(subject), purpose: 'rights-request' }, tx);
     return { eventsDeleted, tagsDeleted, profileRowsDeleted };
   });
   const shred = await m.protection.shred(subject);

@@ -249,7 +249,7 @@ describe.each(DIALECTS)('privacy centre on %s', (dialect) => {
 
   it('refuses bad input with problems and stores nothing', async () => {
     const viewer = 'bad-input-viewer-000000001';
-    const cases: [ReturnType<TestApp['app']['inject']>, number, string][] = [
+    const cases: [PromiseLike<{ statusCode: number; body: string; headers: Record<string, unknown>; json(): { code: string } }>, number, string][] = [
       [declareAge(viewer, 'ancient'), 400, 'VALIDATION_FAILED'],
       [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', payload: { brandId: BRAND, ageBand: 'adult' } }), 400, 'VALIDATION_FAILED'],
       [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: h('short'), payload: { brandId: BRAND, ageBand: 'adult' } }), 400, 'VALIDATION_FAILED'],

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { retentionJob, retentionCategories } from '../../src/workflows/retention.js';
+import { DATA_MAP } from '../../src/workflows/data-map.js';
 import { demoProductIds, signIn, testApp, type TestApp } from '../support/app.js';
 import { DIALECTS } from '../support/databases.js';
 
@@ -52,12 +53,51 @@ describe.each(DIALECTS)('retention on %s', (dialect) => {
     await job.run();
     expect(await count('orders')).toBe(0);
   });
+
+  it('documents every category the running app enforces, including those modules contribute', () => {
+    const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
+    for (const c of retentionCategories(t.app.services)) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);
+  });
+
+  it('deletes personal events and feedback past their periods, consent records after 3 years', async () => {
+    const device = 'retention-device-000000001';
+    const n = (await t.app.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=zh-CN' })).json();
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/consent',
+      payload: { deviceId: device, brandId: 'demo-brand', noticeVersion: n.version, noticeHash: n.hash, locale: 'zh-CN', method: 'accept_all', granted: n.purposes.map((p: { id: string }) => p.id) },
+    });
+    const [productId] = await demoProductIds(t.app);
+    const send = (type: string, id: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId: device, type, productId, clientEventId: id } });
+    expect((await send('view', 'ret-view-0001')).json()).toMatchObject({ stored: true });
+    expect((await send('like', 'ret-like-0001')).json()).toMatchObject({ stored: true });
+    const purposes = async () => (await t.app.services.storage.db.selectFrom('viewer_events').select('purpose').execute()).map((r) => r.purpose).sort();
+    const consents = async () => (await t.app.services.storage.db.selectFrom('consent_records').selectAll().execute()).length;
+    const job = retentionJob(t.app.services, () => now);
+    now += 89 * DAY;
+    await job.run();
+    expect(await purposes()).toEqual(['model_improvement', 'personalised_recommendations']);
+    now += 2 * DAY;
+    await job.run();
+    expect(await purposes()).toEqual(['model_improvement']);
+    now += 90 * DAY;
+    await job.run();
+    expect(await purposes()).toEqual([]);
+    expect(await consents()).toBe(1);
+    now += 3 * 365 * DAY;
+    await job.run();
+    expect(await consents()).toBe(0);
+  });
 });
 
 describe('retention schedule', () => {
   it('is documented in the data map, category by category', () => {
     const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
-    const categories = retentionCategories({ liveRoom: {} as never, staff: {} as never, viewerEvents: {} as never, consent: {} as never, profile: {} as never });
+    const stub = {} as never;
+    const categories = retentionCategories({ liveRoom: stub, staff: stub, viewerEvents: stub, consent: stub, profile: stub });
     for (const c of categories) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);
+    // And every kind of record in the data map, with its tables.
+    for (const d of DATA_MAP) expect(doc).toContain(`| ${d.category} | ${d.tables.map((t) => `\`${t}\``).join(', ')} | ${d.personal ? 'yes' : 'no'} | ${d.protection} |`);
   });
 });
