@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.ts';
 import {
+  blockedPurposes,
+  buildBandDecision,
   buildDecision,
+  grantsSomething,
+  isMinorMode,
+  minorsErrorKey,
+  togglesForBand,
   initialToggles,
   initialView,
   isModal,
@@ -187,5 +193,55 @@ describe('receiptsNewestFirst', () => {
   it('keeps this brand’s receipts, newest first', () => {
     const items = [receipt({ consentId: 'a', at: 1 }), receipt({ consentId: 'b', at: 3 }), receipt({ consentId: 'x', brandId: 'b2', at: 5 }), receipt({ consentId: 'c', at: 2 })];
     expect(receiptsNewestFirst(items, 'b1').map((r) => r.consentId)).toEqual(['b', 'c', 'a']);
+  });
+});
+
+describe('the age gate (M1/M2)', () => {
+  const zh = notice('zh-CN');
+  const all = Object.fromEntries(PURPOSE_IDS.map((id) => [id, true]));
+
+  it('declining, withdrawing and saving nothing grant nothing (no age band needed); Accept all and a switched-on Save do', () => {
+    expect(grantsSomething('decline_all', zh, all)).toBe(false);
+    expect(grantsSomething('withdraw', zh, all)).toBe(false);
+    expect(grantsSomething('save', zh, {})).toBe(false);
+    expect(grantsSomething('save', zh, { marketing: true })).toBe(true);
+    expect(grantsSomething('accept_all', zh, {})).toBe(true);
+  });
+
+  it('blocks nothing for adults or undeclared, three purposes at 14–17, everything under 14', () => {
+    expect(blockedPurposes('adult', zh).size).toBe(0);
+    expect(blockedPurposes(null, zh).size).toBe(0);
+    expect([...blockedPurposes('14_to_17', zh)].sort()).toEqual(['marketing', 'merchant_sharing', 'personalised_recommendations']);
+    expect([...blockedPurposes('under_14', zh)].sort()).toEqual([...PURPOSE_IDS].sort());
+  });
+
+  it('14–17: Accept all grants only the allowed purposes, sent as custom; Save drops blocked ones', () => {
+    expect(buildBandDecision('accept_all', zh, {}, DEVICE, '14_to_17')).toMatchObject({ method: 'custom', granted: ['assistant_memory', 'model_improvement'] });
+    expect(buildBandDecision('save', zh, all, DEVICE, '14_to_17')).toMatchObject({ method: 'custom', granted: ['assistant_memory', 'model_improvement'] });
+    expect(buildBandDecision('decline_all', zh, all, DEVICE, '14_to_17')).toMatchObject({ method: 'decline_all', granted: [] });
+  });
+
+  it('adults get the plain decision; under 14 the child grants nothing', () => {
+    expect(buildBandDecision('accept_all', zh, {}, DEVICE, 'adult')).toMatchObject({ method: 'accept_all', granted: PURPOSE_IDS });
+    expect(buildBandDecision('accept_all', zh, {}, DEVICE, 'under_14')).toMatchObject({ method: 'decline_all', granted: [] });
+  });
+
+  it('picking a band switches off what it cannot grant', () => {
+    expect(togglesForBand(all, '14_to_17', zh)).toEqual({ assistant_memory: true, model_improvement: true });
+    expect(togglesForBand(all, 'under_14', zh)).toEqual({});
+    expect(togglesForBand({ marketing: true, x: false }, 'adult', zh)).toEqual({ marketing: true });
+  });
+
+  it('names the minors modes and maps the refusals to messages', () => {
+    expect(isMinorMode('minor')).toBe(true);
+    expect(isMinorMode('child_awaiting_guardian')).toBe(true);
+    expect(isMinorMode('adult')).toBe(false);
+    expect(isMinorMode(undefined)).toBe(false);
+    const problem = (code: string) => new ApiError({ type: 'about:blank', title: code, status: 403, code });
+    expect(minorsErrorKey(problem('MINORS_MODE_RESTRICTED'))).toBe('consent.age.errors.minorsRestricted');
+    expect(minorsErrorKey(problem('GUARDIAN_CONSENT_REQUIRED'))).toBe('consent.age.errors.guardianRequired');
+    expect(minorsErrorKey(problem('AGE_DECLARATION_LOCKED'))).toBe('consent.age.errors.locked');
+    expect(minorsErrorKey(problem('NOTICE_OUTDATED'))).toBeNull();
+    expect(minorsErrorKey(new Error('x'))).toBeNull();
   });
 });

@@ -48,6 +48,10 @@ export interface ConsentReceipt {
 /** GET /api/v1/consent/status */
 export interface ConsentStatus {
   current: ConsentReceipt | null;
+  /** The purposes really allowed now, after minors mode, guardian consent and the personalisation switch. */
+  effective?: string[];
+  /** undeclared | adult | minor | child_awaiting_guardian | child_with_guardian */
+  mode?: ViewerMode | (string & {});
   needsAsking: boolean;
   noticeVersion: string;
 }
@@ -147,4 +151,85 @@ export function initialView(status: ConsentStatus | null): ConsentView {
 /** Receipts of one brand, newest first. */
 export function receiptsNewestFirst(items: readonly ConsentReceipt[], brandId: string): ConsentReceipt[] {
   return items.filter((r) => r.brandId === brandId).sort((a, b) => b.at - a.at || (a.consentId < b.consentId ? 1 : -1));
+}
+
+// ---- minors (M1/M2): the age gate's pure rules ----
+
+/** PUT /api/v1/privacy/age: the bands a viewer can declare. Unset until the viewer picks one. */
+export const AGE_BANDS = ['under_14', '14_to_17', 'adult'] as const;
+export type AgeBand = (typeof AGE_BANDS)[number];
+
+/** GET /api/v1/consent/status `mode`. */
+export type ViewerMode = 'undeclared' | 'adult' | 'minor' | 'child_awaiting_guardian' | 'child_with_guardian';
+
+/** Purposes a declared 14–17 viewer cannot grant (the server refuses with MINORS_MODE_RESTRICTED). */
+export const MINOR_BLOCKED_PURPOSES: readonly string[] = ['personalised_recommendations', 'marketing', 'merchant_sharing'];
+
+/** Error codes of the age gate and the minors rules, and the message key the page shows for each. */
+export const MINORS_ERROR_KEYS = {
+  GUARDIAN_CONSENT_REQUIRED: 'consent.age.errors.guardianRequired',
+  MINORS_MODE_RESTRICTED: 'consent.age.errors.minorsRestricted',
+  AGE_DECLARATION_LOCKED: 'consent.age.errors.locked',
+  AGE_REQUIRED: 'consent.age.errors.required',
+} as const;
+
+export function isAgeBand(value: unknown): value is AgeBand {
+  return typeof value === 'string' && (AGE_BANDS as readonly string[]).includes(value);
+}
+
+/** The purposes of the notice this band cannot grant itself: all of them under 14 (a guardian decides). */
+export function blockedPurposes(band: AgeBand | null, notice: Pick<ConsentNotice, 'purposes'>): Set<string> {
+  if (band === 'under_14') return new Set(notice.purposes.map((p) => p.id));
+  if (band === '14_to_17') return new Set(notice.purposes.map((p) => p.id).filter((id) => MINOR_BLOCKED_PURPOSES.includes(id)));
+  return new Set();
+}
+
+/** True for the bands that run the page in minors mode. */
+export function isMinorBand(band: AgeBand | null): boolean {
+  return band === 'under_14' || band === '14_to_17';
+}
+
+/** True for the modes shown with the minors badge. */
+export function isMinorMode(mode: string | undefined): boolean {
+  return mode === 'minor' || mode === 'child_awaiting_guardian' || mode === 'child_with_guardian';
+}
+
+/**
+ * Whether a button would grant something (and so needs a declared age band first). Declining all and
+ * withdrawing never do, and neither does saving with every switch off.
+ */
+export function grantsSomething(action: ConsentAction, notice: Pick<ConsentNotice, 'purposes'>, toggles: Toggles): boolean {
+  if (action === 'accept_all') return true;
+  if (action === 'save') return notice.purposes.some((p) => toggles[p.id] === true);
+  return false;
+}
+
+/**
+ * The decision under a declared band. A minor's Accept all grants only what the band may grant, sent
+ * as `custom` with those purposes; Save drops any blocked purpose; under 14 nothing is granted by the
+ * child (the guardian decides), so granting buttons are not offered — if called anyway, nothing is
+ * granted. Adults and viewers who declared nothing get buildDecision unchanged.
+ */
+export function buildBandDecision(action: ConsentAction, notice: ConsentNotice, toggles: Toggles, deviceId: string, band: AgeBand | null): ConsentDecisionBody {
+  const decision = buildDecision(action, notice, toggles, deviceId);
+  if (!isMinorBand(band) || (action !== 'accept_all' && action !== 'save')) return decision;
+  const blocked = blockedPurposes(band, notice);
+  const granted = decision.granted.filter((id) => !blocked.has(id));
+  if (band === 'under_14') return { ...decision, method: granted.length ? 'custom' : 'decline_all', granted };
+  return { ...decision, method: 'custom', granted };
+}
+
+/** The toggles after a band is picked: a purpose the band cannot grant is switched off. */
+export function togglesForBand(toggles: Toggles, band: AgeBand | null, notice: Pick<ConsentNotice, 'purposes'>): Record<string, boolean> {
+  const blocked = blockedPurposes(band, notice);
+  const next: Record<string, boolean> = {};
+  for (const [id, on] of Object.entries(toggles)) if (on && !blocked.has(id)) next[id] = true;
+  return next;
+}
+
+/** The message key for a refusal of the age gate or the minors rules, or null for any other error. */
+export function minorsErrorKey(error: unknown): (typeof MINORS_ERROR_KEYS)[keyof typeof MINORS_ERROR_KEYS] | null {
+  if (!(error instanceof ApiError)) return null;
+  const code = error.code;
+  return code in MINORS_ERROR_KEYS ? MINORS_ERROR_KEYS[code as keyof typeof MINORS_ERROR_KEYS] : null;
 }

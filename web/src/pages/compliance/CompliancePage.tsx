@@ -1,6 +1,6 @@
 /**
- * The compliance console (/compliance): navigation for every section a compliance officer will use,
- * each an honest placeholder until its capability ships. Hash routing (#/consent, #/rights …).
+ * The compliance console (/compliance): navigation for every section a compliance officer will use;
+ * sections whose capability has not shipped yet are honest placeholders. Hash routing (#/consent, #/rights …).
  * No sample data is ever shown.
  */
 import type { JSX } from 'preact';
@@ -9,6 +9,8 @@ import { t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { ConsentLedgerSection } from './ConsentLedgerSection.tsx';
+import { DataMapSection } from './DataMapSection.tsx';
+import { RightsSection } from './RightsSection.tsx';
 import { SECTIONS, sectionFromHash, type Section } from './sections.ts';
 
 function useHashSection(): Section {
@@ -65,6 +67,10 @@ export function CompliancePage(): JSX.Element {
           <p class="muted">{t(`compliance.sections.${section.id}.about`)}</p>
           {section.id === 'consent' ? (
             <ConsentLedgerSection />
+          ) : section.id === 'rights' ? (
+            <RightsSection />
+          ) : section.id === 'dataMap' ? (
+            <DataMapSection />
           ) : (
             <div class="card placeholder-card" data-slot={`compliance-${section.route}`}>
               <p>

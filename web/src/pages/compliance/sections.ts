@@ -6,6 +6,7 @@ export const SECTIONS = [
   { id: 'dataMap', route: 'data-map' },
   { id: 'bias', route: 'bias' },
   { id: 'accessLog', route: 'access-log' },
+  { id: 'crossBorder', route: 'cross-border' },
   { id: 'energy', route: 'energy' },
   { id: 'export', route: 'export' },
 ] as const;

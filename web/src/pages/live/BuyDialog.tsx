@@ -2,11 +2,13 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { pick, t } from '../../i18n/index.ts';
-import { placeOrder } from '../../ui/api.ts';
+import { ApiError } from '../../ui/api.ts';
 import { Dialog, ProblemMessage } from '../../ui/components.tsx';
 import type { FlashSaleView, Order, ShowcaseProduct } from '../../ui/contract.ts';
+import { storedDeviceId } from '../../ui/device.ts';
 import { newClientId } from '../../ui/ids.ts';
 import { formatFen } from '../../ui/money.ts';
+import { placeOrderAs } from './privacy-api.ts';
 
 const MAX_PER_ORDER = 99;
 
@@ -42,8 +44,11 @@ export function BuyDialog(props: {
     setError(null);
     try {
       // The price shown is the price charged: if it changed meanwhile, the server refuses (PRICE_CHANGED).
-      const { order } = await placeOrder(props.sessionId, { productId: product.id, quantity, clientOrderId, expectedUnitPriceFen: unitFen });
-      props.onOrdered(order);
+      // With a device id (the viewer decided) the server applies minors' spending limits; none is made here.
+      const order = { productId: product.id, quantity, clientOrderId, expectedUnitPriceFen: unitFen };
+      const placed = await placeOrderAs(props.sessionId, order, storedDeviceId());
+      props.onOrdered(placed.order);
+      return;
     } catch (failure) {
       setError(failure);
       setClientOrderId(newClientId()); // the refused attempt is done; a new try is a new order
@@ -111,7 +116,13 @@ export function BuyDialog(props: {
             </span>
           </div>
           <p class="field-hint">{t('live.buy.priceNote')}</p>
-          {error !== null && <ProblemMessage error={error} />}
+          {error instanceof ApiError && error.code === 'SPENDING_LIMIT_REACHED' ? (
+            <p class="problem" role="alert" data-testid="spending-limit">
+              {t('live.buy.spendingLimit')}
+            </p>
+          ) : (
+            error !== null && <ProblemMessage error={error} />
+          )}
           <div class="dialog-actions">
             <button type="button" class="btn btn-ghost" onClick={props.onClose}>
               {t('common.cancel')}

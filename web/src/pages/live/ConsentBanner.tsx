@@ -10,19 +10,32 @@
  * while it is open and only then.
  */
 import type { JSX } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.ts';
+import { ApiError } from '../../ui/api.ts';
 import { LocaleSwitch, ProblemMessage, Spinner } from '../../ui/components.tsx';
-import { isModal, noticeParagraphs, receiptsNewestFirst, type ConsentAction, type ConsentNotice, type ConsentReceipt } from '../../ui/consent.ts';
+import {
+  AGE_BANDS,
+  blockedPurposes,
+  isMinorMode,
+  isModal,
+  minorsErrorKey,
+  noticeParagraphs,
+  receiptsNewestFirst,
+  type ConsentAction,
+  type ConsentNotice,
+  type ConsentReceipt,
+} from '../../ui/consent.ts';
 import { trapTab } from '../../ui/focus-trap.ts';
 import { formatDateTime } from '../../ui/format.ts';
 import type { ConsentController } from './use-consent.ts';
+import './consent-age.css';
 
 const TITLE_ID = 'consent-title';
 const INTRO_ID = 'consent-intro';
 const BAR_TEXT_ID = 'consent-bar-text';
 
-export function ConsentBanner({ consent }: { consent: ConsentController }): JSX.Element | null {
+export function ConsentBanner({ consent, sessionId }: { consent: ConsentController; sessionId: string }): JSX.Element | null {
   const { view } = consent;
   const dialogRef = useRef<HTMLDivElement>(null);
   const titleRef = useRef<HTMLHeadingElement>(null);
@@ -109,22 +122,26 @@ export function ConsentBanner({ consent }: { consent: ConsentController }): JSX.
               {t('consent.noticeChanged')}
             </p>
           )}
-          {/* TODO(M1): the age gate goes here, before any purpose is offered (see use-consent.ts). */}
+          {settings && consent.decided && <EffectiveState consent={consent} />}
+          <AgeGate consent={consent} />
           <NoticeBody consent={consent} />
+          {settings && consent.decided && <PersonalisationSwitch consent={consent} />}
           {settings && <ReceiptHistory consent={consent} />}
           {settings && (
             <p class="consent-centre">
-              {/* The privacy centre (/privacy, R1) is a later page: a marked place, not a dead link. */}
-              <span class="link-coming" data-slot="privacy-centre" data-href="/privacy">
+              <a
+                href={`/privacy?brand=${encodeURIComponent(consent.notice?.brandId ?? consent.status?.current?.brandId ?? '')}&from=${encodeURIComponent(sessionId)}`}
+                data-testid="privacy-centre-link"
+              >
                 {t('consent.privacyCentre')}
-              </span>{' '}
-              <span class="muted">（{t('consent.privacyCentreComing')}）</span>
+              </a>{' '}
+              <span class="muted">（{t('consent.privacyCentreHint')}）</span>
             </p>
           )}
         </div>
 
         <footer class="consent-footer">
-          {consent.error !== null && <ProblemMessage error={consent.error} />}
+          {consent.error !== null && <ConsentProblem error={consent.error} />}
           {firstChoice ? <FirstChoiceButtons consent={consent} /> : <SettingsButtons consent={consent} />}
         </footer>
       </div>
@@ -172,12 +189,15 @@ function NoticeBody({ consent }: { consent: ConsentController }): JSX.Element {
 }
 
 function PurposeSwitches({ consent, notice }: { consent: ConsentController; notice: ConsentNotice }): JSX.Element {
+  const blocked = blockedPurposes(consent.band, notice);
   return (
     <fieldset class="consent-purposes">
       <legend>{t('consent.purposesHeading')}</legend>
+      {consent.band === 'under_14' && <p class="consent-minors-note">{t('consent.age.childPurposesNote')}</p>}
       <ul>
         {notice.purposes.map((purpose) => {
-          const on = consent.toggles[purpose.id] === true;
+          const isBlocked = blocked.has(purpose.id);
+          const on = consent.toggles[purpose.id] === true && !isBlocked;
           const inputId = `consent-purpose-${purpose.id}`;
           const detailsId = `${inputId}-details`;
           return (
@@ -195,13 +215,20 @@ function PurposeSwitches({ consent, notice }: { consent: ConsentController; noti
                   role="switch"
                   class="switch"
                   checked={on}
-                  aria-describedby={detailsId}
-                  disabled={consent.busy !== null}
+                  aria-describedby={isBlocked ? `${detailsId} ${inputId}-blocked` : detailsId}
+                  disabled={consent.busy !== null || isBlocked}
+                  data-blocked={isBlocked ? 'true' : undefined}
                   data-testid="consent-toggle"
                   data-purpose={purpose.id}
                   onChange={(event) => consent.setToggle(purpose.id, event.currentTarget.checked)}
                 />
               </div>
+              {isBlocked && consent.band === '14_to_17' && (
+                <p id={`${inputId}-blocked`} class="consent-minors-note" data-testid="minors-blocked-note">
+                  {t('consent.age.minorBlockedNote')}
+                </p>
+              )}
+              {isBlocked && consent.band === 'under_14' && <span id={`${inputId}-blocked`} hidden />}
               <div id={detailsId} class="consent-purpose-details">
                 <p>{purpose.use}</p>
                 <p>
@@ -223,12 +250,15 @@ function PurposeSwitches({ consent, notice }: { consent: ConsentController; noti
 
 function ChoiceButton(props: { consent: ConsentController; action: ConsentAction; label: string; testId: string }): JSX.Element {
   const { consent } = props;
+  // Under 14 the child grants nothing themselves (a guardian decides): the granting buttons stay in
+  // place, same size and style, but cannot be used.
+  const childBlocked = consent.band === 'under_14' && (props.action === 'accept_all' || props.action === 'save');
   return (
     <button
       type="button"
       class="btn btn-choice"
       data-testid={props.testId}
-      disabled={!consent.ready || consent.busy !== null}
+      disabled={!consent.ready || consent.busy !== null || childBlocked}
       aria-busy={consent.busy === props.action}
       onClick={() => consent.decide(props.action)}
     >
@@ -270,7 +300,7 @@ function ConsentBar({ consent }: { consent: ConsentController }): JSX.Element {
         </button>
       </p>
       {granted > 0 && <p class="consent-bar-note">{t('consent.bar.selected', { n: granted })}</p>}
-      {consent.error !== null && <ProblemMessage error={consent.error} />}
+      {consent.error !== null && <ConsentProblem error={consent.error} />}
       <FirstChoiceButtons consent={consent} />
     </section>
   );
@@ -328,4 +358,166 @@ const METHODS = ['accept_all', 'decline_all', 'custom', 'withdraw'] as const;
 function methodLabel(method: string): string {
   const known = METHODS.find((m) => m === method);
   return known ? t(`consent.methods.${known}`) : method;
+}
+
+/** A refusal of the age gate or the minors rules in plain words; any other problem as usual. */
+function ConsentProblem({ error }: { error: unknown }): JSX.Element {
+  const key = minorsErrorKey(error);
+  if (!key) return <ProblemMessage error={error} />;
+  const code = error instanceof ApiError ? error.code : '';
+  return (
+    <p class="problem" role="alert" data-testid="consent-age-error" data-code={code}>
+      {t(key)}
+    </p>
+  );
+}
+
+/**
+ * The age question (M1), before any purpose: unset by default, a radio group with a legend. Declining
+ * needs no answer; granting anything does. Under 14 a guardian decides: the child can ask for a link
+ * for the guardian's own phone, or continue without personalisation (the same as Decline all).
+ */
+function AgeGate({ consent }: { consent: ConsentController }): JSX.Element {
+  const declared = consent.profile?.ageBand ?? null;
+  return (
+    <fieldset class="consent-age" data-testid="age-gate">
+      <legend>{t('consent.age.legend')}</legend>
+      <p class="consent-age-hint muted">{t('consent.age.hint')}</p>
+      <div class="consent-age-options">
+        {AGE_BANDS.map((band) => (
+          <label key={band} class="consent-age-option">
+            <input
+              type="radio"
+              name="consent-age-band"
+              value={band}
+              checked={consent.band === band}
+              disabled={consent.busy !== null || consent.guardianBusy}
+              data-testid="age-band"
+              data-band={band}
+              onChange={() => consent.setBand(band)}
+            />{' '}
+            {t(`consent.age.bands.${band}`)}
+          </label>
+        ))}
+      </div>
+      {declared !== null && declared !== 'adult' && <p class="consent-minors-note">{t('consent.age.lockedNote')}</p>}
+      {consent.band === '14_to_17' && (
+        <p class="consent-minors-note" data-testid="minors-note">
+          {t('consent.age.minorNote')}
+        </p>
+      )}
+      {consent.band === 'under_14' && <GuardianBox consent={consent} />}
+    </fieldset>
+  );
+}
+
+function GuardianBox({ consent }: { consent: ConsentController }): JSX.Element {
+  const [copied, setCopied] = useState(false);
+  const copy = (): void => {
+    const link = consent.guardianLink;
+    if (!link) return;
+    navigator.clipboard?.writeText(link).then(
+      () => setCopied(true),
+      () => setCopied(false),
+    );
+  };
+  return (
+    <div class="consent-guardian" data-testid="guardian-box">
+      <p>{t('consent.age.childExplain')}</p>
+      {consent.guardianLink ? (
+        <div class="consent-guardian-link">
+          <label for="guardian-link">{t('consent.age.guardianLinkLabel')}</label>
+          <input id="guardian-link" class="input" type="text" readOnly value={consent.guardianLink} data-testid="guardian-link" onFocus={(e) => e.currentTarget.select()} />
+          <button type="button" class="btn btn-ghost btn-small" data-testid="guardian-link-copy" onClick={copy}>
+            {copied ? t('consent.age.copied') : t('consent.age.copy')}
+          </button>
+          <p class="muted">{t('consent.age.guardianLinkHint')}</p>
+        </div>
+      ) : (
+        <button type="button" class="btn btn-ghost" data-testid="guardian-ask" disabled={consent.guardianBusy} aria-busy={consent.guardianBusy} onClick={consent.askGuardian}>
+          {consent.guardianBusy ? t('consent.saving') : t('consent.age.askGuardian')}
+        </button>
+      )}
+      {consent.guardianError !== null && <ConsentProblem error={consent.guardianError} />}
+      <button
+        type="button"
+        class="btn btn-ghost"
+        data-testid="guardian-continue"
+        disabled={!consent.ready || consent.busy !== null}
+        onClick={() => consent.decide('decline_all')}
+      >
+        {t('consent.age.continueWithout')}
+      </button>
+    </div>
+  );
+}
+
+/** After a decision: what is really allowed now (after minors mode, a guardian, the switch) and the mode. */
+function EffectiveState({ consent }: { consent: ConsentController }): JSX.Element | null {
+  const { status } = consent;
+  if (!status?.effective) return null;
+  const titles = new Map((consent.notice?.purposes ?? []).map((p) => [p.id, p.title]));
+  const mode = status.mode ?? 'undeclared';
+  return (
+    <section class="consent-effective" data-testid="consent-effective" data-mode={mode} data-effective={status.effective.join(' ')} aria-labelledby="consent-effective-title">
+      <h3 id="consent-effective-title">
+        {t('consent.effective.heading')}{' '}
+        {isMinorMode(mode) && (
+          <span class="badge badge-minors" data-testid="consent-minors-badge">
+            {t('consent.mode.minorBadge')}
+          </span>
+        )}
+      </h3>
+      <p>{status.effective.length ? status.effective.map((id) => titles.get(id) ?? id).join('、') : t('consent.effective.none')}</p>
+      <p class="muted">{modeText(mode)}</p>
+    </section>
+  );
+}
+
+function modeText(mode: string): string {
+  switch (mode) {
+    case 'adult':
+      return t('consent.mode.adult');
+    case 'minor':
+      return t('consent.mode.minor');
+    case 'child_awaiting_guardian':
+      return t('consent.mode.child_awaiting_guardian');
+    case 'child_with_guardian':
+      return t('consent.mode.child_with_guardian');
+    default:
+      return t('consent.mode.undeclared');
+  }
+}
+
+/** The personalisation switch (A1): off means non-personalised from the next request on. */
+function PersonalisationSwitch({ consent }: { consent: ConsentController }): JSX.Element | null {
+  const { profile } = consent;
+  if (!profile) return null;
+  return (
+    <section class="consent-personalisation">
+      <div class="consent-purpose-row">
+        <label for="personalisation-toggle" class="consent-purpose-title">
+          {t('consent.personalisation.label')}
+        </label>
+        <span class="consent-switch-state" aria-hidden="true">
+          {profile.personalisation ? t('consent.on') : t('consent.off')}
+        </span>
+        <input
+          id="personalisation-toggle"
+          type="checkbox"
+          role="switch"
+          class="switch"
+          checked={profile.personalisation}
+          aria-describedby="personalisation-hint"
+          disabled={consent.personalisationBusy}
+          data-testid="personalisation-toggle"
+          onChange={(event) => consent.setPersonalisationOn(event.currentTarget.checked)}
+        />
+      </div>
+      <p id="personalisation-hint" class="muted">
+        {t('consent.personalisation.hint')}
+      </p>
+      {consent.personalisationError !== null && <ConsentProblem error={consent.personalisationError} />}
+    </section>
+  );
 }

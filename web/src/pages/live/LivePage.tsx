@@ -20,7 +20,8 @@ import {
   ToastRegion,
   useToaster,
 } from '../../ui/components.tsx';
-import { isModal, type ConsentReceipt } from '../../ui/consent.ts';
+import { sendBehaviour } from '../../ui/behaviour.ts';
+import { isMinorMode, isModal, type ConsentReceipt } from '../../ui/consent.ts';
 import type { Order, RoomState, ShowcaseProduct } from '../../ui/contract.ts';
 import { useServerNow } from '../../ui/countdown.ts';
 import { formatCount } from '../../ui/format.ts';
@@ -80,6 +81,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
 
   const like = useCallback(() => {
     const clientEventId = newClientId();
+    sendBehaviour(sessionId, 'like'); // only with a device id; the server decides what is kept
     if (room.send({ type: 'like', clientEventId })) return;
     sendRoomEvent(sessionId, { type: 'like', clientEventId }).catch(toaster.showError);
   }, [room.send, sessionId]);
@@ -89,6 +91,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
       onAddToCart: (product) => {
         sendRoomEvent(sessionId, { type: 'add_to_cart', clientEventId: newClientId(), productId: product.id }).then(
           () => {
+            sendBehaviour(sessionId, 'add_to_cart', product.id);
             setCartCount((count) => {
               const next = count + 1;
               writeCartCount(sessionId, next);
@@ -99,7 +102,10 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
           toaster.showError,
         );
       },
-      onBuy: (product) => setBuying(product),
+      onBuy: (product) => {
+        sendBehaviour(sessionId, 'click', product.id); // opening a product is a click
+        setBuying(product);
+      },
       canBuy: status === 'live',
       canAddToCart: status !== 'ended',
     }),
@@ -108,9 +114,10 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
 
   const onOrdered = useCallback((order: Order) => {
     setBuying(null);
+    sendBehaviour(sessionId, 'purchase', order.productId);
     const amount = formatFen(order.unitPriceFen * order.quantity);
     toaster.show('success', order.flashSaleId ? t('live.buy.successFlash', { amount }) : t('live.buy.success', { amount }));
-  }, []);
+  }, [sessionId]);
 
   if (!state) {
     if (room.loadError?.status === 404) return <PageMessage text={t('live.notFound')} />;
@@ -130,13 +137,13 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
   return (
     <>
       <div class="consent-slot" data-slot="consent-banner">
-        <ConsentBanner consent={consent} />
+        <ConsentBanner consent={consent} sessionId={sessionId} />
       </div>
       <a class="skip-link" href="#products" inert={pageInert}>
         {t('live.list.heading')}
       </a>
       <div class={`live-page${consent.view === 'compact' ? ' has-consent-bar' : ''}`} inert={pageInert}>
-        <LiveHeader state={state} connection={room.connection} onPrivacy={consent.openSettings} />
+        <LiveHeader state={state} connection={room.connection} onPrivacy={consent.openSettings} minorsMode={isMinorMode(consent.status?.mode)} />
         <main class="live-main">
           <div class="live-column">
             <Stream session={state.session} />
@@ -163,7 +170,8 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
   );
 }
 
-function LiveHeader({ state, connection, onPrivacy }: { state: RoomState; connection: ConnectionStatus; onPrivacy: () => void }): JSX.Element {
+function LiveHeader(props: { state: RoomState; connection: ConnectionStatus; onPrivacy: () => void; minorsMode: boolean }): JSX.Element {
+  const { state, connection, onPrivacy } = props;
   const { session, brand, counters } = state;
   const brandName = pick(brand.name);
   const operator = pick(brand.operator);
@@ -184,6 +192,11 @@ function LiveHeader({ state, connection, onPrivacy }: { state: RoomState; connec
           </div>
         </div>
         <div class="live-header-actions">
+          {props.minorsMode && (
+            <span class="badge badge-minors" data-testid="minors-badge" title={t('consent.mode.minor')}>
+              {t('consent.mode.minorBadge')}
+            </span>
+          )}
           <button type="button" class="btn btn-ghost btn-small" data-testid="privacy-button" aria-haspopup="dialog" title={t('live.privacyLabel')} onClick={onPrivacy}>
             {t('live.privacy')}
           </button>

@@ -8,9 +8,10 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { currentLocale } from '../../i18n/index.ts';
-import { consentReceipts, consentStatus, decideConsent, getNotice } from '../../ui/api.ts';
+import { ApiError, consentReceipts, consentStatus, decideConsent, getNotice } from '../../ui/api.ts';
 import {
-  buildDecision,
+  buildBandDecision,
+  grantsSomething,
   initialToggles,
   initialView,
   isModal,
@@ -19,6 +20,8 @@ import {
   viewAfterDecision,
   viewAfterDismiss,
   viewAfterNoticeChanged,
+  togglesForBand,
+  type AgeBand,
   type ConsentAction,
   type ConsentNotice,
   type ConsentReceipt,
@@ -27,6 +30,7 @@ import {
   type Toggles,
 } from '../../ui/consent.ts';
 import { deviceId, storedDeviceId } from '../../ui/device.ts';
+import { declareAge, privacyProfile, requestGuardian, setPersonalisation, type PrivacyProfile } from './privacy-api.ts';
 
 export interface ConsentController {
   view: ConsentView;
@@ -53,6 +57,25 @@ export interface ConsentController {
   expand: () => void;
   openSettings: () => void;
   retryNotice: () => void;
+  // ---- the age gate (M1/M2) ----
+  /** The band picked in this dialog, or the one declared before; null until the viewer picks one. */
+  band: AgeBand | null;
+  setBand: (band: AgeBand) => void;
+  /** This device's privacy profile (declared band, personalisation switch); null without a device id. */
+  profile: PrivacyProfile | null;
+  /** Under 14: the link for the guardian's own phone, once requested. */
+  guardianLink: string | null;
+  guardianBusy: boolean;
+  guardianError: unknown;
+  askGuardian: () => void;
+  personalisationBusy: boolean;
+  personalisationError: unknown;
+  setPersonalisationOn: (on: boolean) => void;
+}
+
+/** A refusal made on the page itself (no band picked yet), shown like the server's problems. */
+function localProblem(code: string, title: string): ApiError {
+  return new ApiError({ type: 'about:blank', title, status: 0, code });
 }
 
 function activeElement(): HTMLElement | null {
@@ -75,6 +98,13 @@ export function useConsent(brandId: string | null, onRecorded: (receipt: Consent
   const [noticeChanged, setNoticeChanged] = useState(false);
   const [receipts, setReceipts] = useState<ConsentReceipt[] | null>(null);
   const [receiptsError, setReceiptsError] = useState<unknown>(null);
+  const [band, setBandState] = useState<AgeBand | null>(null);
+  const [profile, setProfile] = useState<PrivacyProfile | null>(null);
+  const [guardianLink, setGuardianLink] = useState<string | null>(null);
+  const [guardianBusy, setGuardianBusy] = useState(false);
+  const [guardianError, setGuardianError] = useState<unknown>(null);
+  const [personalisationBusy, setPersonalisationBusy] = useState(false);
+  const [personalisationError, setPersonalisationError] = useState<unknown>(null);
   const autoOpened = useRef(false);
   const returnFocus = useRef<HTMLElement | null>(null);
 
@@ -105,6 +135,7 @@ export function useConsent(brandId: string | null, onRecorded: (receipt: Consent
       setStatusSettled(true);
       return;
     }
+    loadProfile(brandId, id);
     consentStatus(brandId, id)
       .then(
         (fetched) => {
@@ -121,8 +152,8 @@ export function useConsent(brandId: string | null, onRecorded: (receipt: Consent
   }, [brandId]);
 
   // First entry: ask once the notice is here and the status is known or known to be unavailable.
-  // TODO(M1): the age gate comes first here — a declared age under 14 leads to the guardian-consent
-  // flow, and until then the page stays anonymous and non-personalised; no purpose is offered.
+  // The age gate is part of the dialog (ConsentBanner): no purpose can be granted before a band is
+  // declared; under 14 a guardian decides, and until then the page stays anonymous and non-personalised.
   useEffect(() => {
     if (autoOpened.current || !statusSettled || !notice) return;
     autoOpened.current = true;
@@ -135,34 +166,104 @@ export function useConsent(brandId: string | null, onRecorded: (receipt: Consent
   const decided = status !== null && !needsAsking(status);
   const ready = notice !== null && notice.locale === locale;
 
-  const decide = (action: ConsentAction): void => {
-    if (!notice || !ready || busy) return;
-    const decision = buildDecision(action, notice, toggles, deviceId());
-    setBusy(action);
-    setError(null);
-    decideConsent(decision).then(
-      (receipt) => {
-        setBusy(null);
-        setStatus({ current: receipt, needsAsking: false, noticeVersion: receipt.noticeVersion });
-        setReceipts((list) => (list ? [...list, receipt] : list));
-        setNoticeChanged(false);
-        setView(viewAfterDecision());
-        onRecorded(receipt);
+  function loadProfile(brand: string, id: string): void {
+    privacyProfile(brand, id).then(
+      (fetched) => {
+        setProfile(fetched);
+        if (fetched.ageBand) setBandState(fetched.ageBand);
       },
-      (failure: unknown) => {
-        setBusy(null);
-        if (isNoticeChanged(failure)) {
-          // Decided on a notice that is no longer current: show the current one, choices reset.
-          setNoticeChanged(true);
-          setNotice(null);
-          setToggles(view === 'settings' ? initialToggles(status?.current ?? null) : initialToggles());
-          setView(viewAfterNoticeChanged(view));
-          setNoticeRequest((n) => n + 1);
-          return;
-        }
-        setError(failure);
-      },
+      () => undefined, // without it the gate simply starts unset
     );
+  }
+
+  /** The effective purposes and the mode, after a decision or a switch. */
+  const refreshStatus = (): void => {
+    const id = storedDeviceId();
+    if (!brandId || !id) return;
+    consentStatus(brandId, id).then(
+      (fetched) => setStatus(fetched),
+      () => undefined,
+    );
+  };
+
+  const decide = (action: ConsentAction): void => {
+    if (!notice || !ready || busy || !brandId) return;
+    const granting = grantsSomething(action, notice, toggles);
+    setError(null);
+    // Granting anything needs a declared age band (M1); declining never does.
+    if (granting && band === null) {
+      setError(localProblem('AGE_REQUIRED', 'age band required'));
+      return;
+    }
+    if (granting && band === 'under_14') {
+      setError(localProblem('GUARDIAN_CONSENT_REQUIRED', 'guardian consent required'));
+      return;
+    }
+    const id = deviceId();
+    const decision = buildBandDecision(action, notice, toggles, id, band);
+    setBusy(action);
+    const declared = granting && band !== null ? declareAge(brandId, band, id).then(setProfile) : Promise.resolve();
+    declared
+      .then(() => decideConsent(decision))
+      .then(
+        (receipt) => {
+          setBusy(null);
+          setStatus((known) => ({ ...known, current: receipt, needsAsking: false, noticeVersion: receipt.noticeVersion }));
+          setReceipts((list) => (list ? [...list, receipt] : list));
+          setNoticeChanged(false);
+          setView(viewAfterDecision());
+          onRecorded(receipt);
+          refreshStatus();
+        },
+        (failure: unknown) => {
+          setBusy(null);
+          if (failure instanceof ApiError && failure.code === 'AGE_DECLARATION_LOCKED') loadProfile(brandId, id); // show the declared band
+          if (isNoticeChanged(failure)) {
+            // Decided on a notice that is no longer current: show the current one, choices reset.
+            setNoticeChanged(true);
+            setNotice(null);
+            setToggles(view === 'settings' ? initialToggles(status?.current ?? null) : initialToggles());
+            setView(viewAfterNoticeChanged(view));
+            setNoticeRequest((n) => n + 1);
+            return;
+          }
+          setError(failure);
+        },
+      );
+  };
+
+  /** Under 14: declare the band, then ask for a one-time link the guardian opens on their own phone. */
+  const askGuardian = (): void => {
+    if (!brandId || guardianBusy) return;
+    const id = deviceId();
+    setGuardianBusy(true);
+    setGuardianError(null);
+    declareAge(brandId, 'under_14', id)
+      .then((declared) => {
+        setProfile(declared);
+        return requestGuardian(brandId, id);
+      })
+      .then(
+        (issued) => setGuardianLink(`${location.origin}${issued.path}`),
+        (failure: unknown) => setGuardianError(failure),
+      )
+      .finally(() => setGuardianBusy(false));
+  };
+
+  const setPersonalisationOn = (on: boolean): void => {
+    const id = storedDeviceId();
+    if (!brandId || !id || personalisationBusy) return;
+    setPersonalisationBusy(true);
+    setPersonalisationError(null);
+    setPersonalisation(brandId, on, id)
+      .then(
+        (updated) => {
+          setProfile(updated);
+          refreshStatus();
+        },
+        (failure: unknown) => setPersonalisationError(failure),
+      )
+      .finally(() => setPersonalisationBusy(false));
   };
 
   const loadReceipts = (): void => {
@@ -193,6 +294,20 @@ export function useConsent(brandId: string | null, onRecorded: (receipt: Consent
     receiptsError,
     returnFocus,
     setToggle: (purposeId, on) => setToggles((current) => ({ ...current, [purposeId]: on })),
+    band,
+    setBand: (next) => {
+      setBandState(next);
+      setError(null);
+      if (notice) setToggles((current) => togglesForBand(current, next, notice));
+    },
+    profile,
+    guardianLink,
+    guardianBusy,
+    guardianError,
+    askGuardian,
+    personalisationBusy,
+    personalisationError,
+    setPersonalisationOn,
     decide,
     dismiss: () => {
       setError(null);
@@ -211,6 +326,11 @@ export function useConsent(brandId: string | null, onRecorded: (receipt: Consent
       setView('settings');
       if (!notice) setNoticeRequest((n) => n + 1);
       loadReceipts();
+      const id = storedDeviceId();
+      if (brandId && id) {
+        loadProfile(brandId, id);
+        refreshStatus();
+      }
     },
     retryNotice: () => setNoticeRequest((n) => n + 1),
   };
