@@ -18,6 +18,16 @@ declare module 'fastify' {
   interface FastifyRequest {
     ctx: RequestContext;
   }
+  interface FastifyInstance {
+    /** Every /api/v1 route with who may call it (for role tests and the API docs). */
+    routeAccess: RouteAccess[];
+  }
+}
+
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
 }
 
 export const SESSION_COOKIE = 'qingliu_staff';
@@ -40,12 +50,15 @@ export function installValidators(app: FastifyInstance): void {
 
 export function installAccessControl(app: FastifyInstance, options: HttpOptions): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
+  const routes: RouteAccess[] = [];
+  app.decorate('routeAccess', routes);
 
   // Deny by default: a route under /api without a stated access fails at start-up, not in production.
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1')) return;
     const access = route.config?.access;
     if (access === undefined) throw new Error(`route ${String(route.method)} ${route.url} does not state its access`);
+    for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, access });
     if (access !== 'public' && route.schema) {
       // The API docs show who may call each staff route.
       const who = access === 'staff' ? 'any signed-in staff member' : `roles: ${access.join(', ')}`;

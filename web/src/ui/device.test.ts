@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEVICE_ID_PATTERN, DEVICE_STORAGE_KEY, deviceId, newDeviceId, resetDeviceMemoryForTests, storedDeviceId, type DeviceStorage } from './device.ts';
+import { DEVICE_ID_PATTERN, DEVICE_STORAGE_KEY, deviceId, forgetDeviceId, newDeviceId, resetDeviceMemoryForTests, storedDeviceId, type DeviceStorage } from './device.ts';
 
 class FakeStorage implements DeviceStorage {
   readonly data = new Map<string, string>();
@@ -51,6 +51,14 @@ describe('device id', () => {
     expect(deviceId(storage)).toBe(id);
     expect(storedDeviceId(storage)).toBe(id);
     expect(storage.writes).toBe(1);
+  });
+
+  it('is forgotten after an erasure, so the next decision starts under a new id', () => {
+    const storage = new FakeStorage();
+    const first = deviceId(storage);
+    forgetDeviceId(Object.assign(storage, { removeItem: (key: string) => void storage.data.delete(key) }));
+    expect(storedDeviceId(storage)).toBeNull();
+    expect(deviceId(storage)).not.toBe(first);
   });
 
   it('replaces a stored value the server would refuse', () => {

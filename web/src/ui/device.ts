@@ -57,6 +57,19 @@ export function deviceId(storage: DeviceStorage | undefined = defaultStorage()):
   return id;
 }
 
+/**
+ * After the viewer erased their data: this browser forgets its id, so whatever comes next starts
+ * from nothing (a new id, a new consent question) rather than under the erased one.
+ */
+export function forgetDeviceId(storage: (DeviceStorage & Partial<Pick<Storage, 'removeItem'>>) | undefined = defaultStorage()): void {
+  memoryId = null;
+  try {
+    storage?.removeItem?.(DEVICE_STORAGE_KEY);
+  } catch {
+    // blocked storage held nothing
+  }
+}
+
 /** Tests only: forget the page-view id. */
 export function resetDeviceMemoryForTests(): void {
   memoryId = null;

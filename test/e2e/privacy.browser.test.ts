@@ -1,0 +1,179 @@
+/**
+ * The privacy centre, the processing rules and the guardian page in a real browser (Debian's
+ * Chromium through playwright-core) against a real server: a viewer sees what is held, deletes a
+ * tag, switches personalisation off, downloads the CSV, files a request and erases everything; a
+ * guardian consents from their own phone.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PURPOSES } from '../../src/modules/consent/index.js';
+import { signIn, testApp, type TestApp } from '../support/app.js';
+
+const CHROMIUM = process.env.QINGLIU_CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing (.ci/run installs it)`);
+if (!available) console.warn(`[tests] browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+const BRAND = 'demo-brand';
+
+describe.runIf(available)('privacy centre in a real browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+  let eventNo = 0;
+
+  beforeAll(async () => {
+    t = await testApp('sqlite');
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const admin = await signIn(t.app, 'admin');
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const h = (deviceId: string) => ({ 'x-qingliu-device': deviceId });
+  const decide = async (deviceId: string, method: string, granted: string[]) => {
+    const n = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/consent',
+      payload: { deviceId, brandId: BRAND, noticeVersion: n.version, noticeHash: n.hash, locale: 'zh-CN', method, granted },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  };
+  const send = (deviceId: string, type: string, productId: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId, type, productId, clientEventId: `evt-browser-${++eventNo}` } });
+  /** A phone-sized page whose localStorage already holds this device id (as ui/device.ts stores it). */
+  const pageWithDevice = async (deviceId: string | null, locale = 'zh-CN'): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale, acceptDownloads: true });
+    if (deviceId) await context.addInitScript((id) => localStorage.setItem('qingliu.device', id), deviceId);
+    return context.newPage();
+  };
+
+  it('shows a viewer what is held, and lets them delete a tag, switch personalisation off, download, file a request and erase', async () => {
+    const viewer = 'browser-viewer-00000000001';
+    await decide(viewer, 'accept_all', [...PURPOSES]);
+    const room = (await t.app.inject('/api/v1/sessions/demo')).json() as { products: { id: string; category: string }[] };
+    const first = room.products[0]!;
+    const other = room.products.find((p) => p.category !== first.category)!;
+    for (const [type, id] of [['view', first.id], ['add_to_cart', first.id], ['click', other.id]] as const) {
+      expect((await send(viewer, type, id)).json()).toMatchObject({ stored: true });
+    }
+
+    const page = await pageWithDevice(viewer);
+    await page.goto(`${base}/privacy?brand=${BRAND}&from=demo`);
+    await page.getByTestId('privacy-page').waitFor();
+    expect(await page.getByTestId('privacy-back').getAttribute('href')).toBe('/live/demo');
+    await expect.poll(() => page.getByTestId('privacy-events').getAttribute('data-count')).toBe('3');
+    await page.locator(`[data-testid="privacy-tag"][data-tag="category:${other.category}"]`).waitFor();
+    expect(await page.getByTestId('privacy-tag').count()).toBe(2);
+
+    // A3: delete one tag, after a confirmation.
+    const tag = page.locator(`[data-testid="privacy-tag"][data-tag="category:${first.category}"]`);
+    await tag.getByTestId('privacy-tag-delete').click();
+    await tag.getByTestId('privacy-tag-delete-confirm').click();
+    await expect.poll(() => page.getByTestId('privacy-tag').count()).toBe(1);
+    const tags = (await t.app.inject({ method: 'GET', url: '/api/v1/privacy/tags', headers: h(viewer) })).json().items as { tag: string }[];
+    expect(tags.map((x) => x.tag)).toEqual([`category:${other.category}`]);
+
+    // A1: the switch, as the server sees it.
+    const toggle = page.getByTestId('personalisation-switch');
+    expect(await toggle.isChecked()).toBe(true);
+    await toggle.click();
+    await expect
+      .poll(async () => (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/profile?brandId=${BRAND}`, headers: h(viewer) })).json().personalisation)
+      .toBe(false);
+    await expect.poll(() => toggle.isChecked()).toBe(false);
+
+    // R1: the CSV download carries the device header, so it is this viewer's data.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('privacy-download-csv').click()]);
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const csv = Buffer.concat(chunks).toString('utf8');
+    expect(csv.startsWith('category,record,field,value')).toBe(true);
+    expect(csv).toContain('events,');
+    expect(download.suggestedFilename()).toMatch(/^qingliu-my-data-.*\.csv$/);
+
+    // R3: a correction request, listed as open.
+    await page.getByTestId('ticket-kind').selectOption('correction');
+    await page.getByTestId('ticket-details').fill('我的年龄段填错了，请更正。');
+    await page.getByTestId('ticket-submit').click();
+    const item = page.locator('[data-testid="ticket-item"][data-kind="correction"]');
+    await item.waitFor();
+    expect(await item.getAttribute('data-status')).toBe('open');
+
+    // Erasure: an explicit second step, then the report.
+    await page.getByTestId('erase-button').click();
+    await page.getByTestId('erase-confirm').click();
+    await page.getByTestId('erase-report').waitFor();
+    expect(Number(await page.getByTestId('erase-report-events').getAttribute('data-count'))).toBeGreaterThanOrEqual(3);
+    expect(await page.getByTestId('erase-report-key').getAttribute('data-destroyed')).toBe('true');
+    const subject = t.app.services.protection.subjectFor(viewer, t.config.dataRegion);
+    expect(await t.app.services.storage.db.selectFrom('viewer_events').selectAll().where('subject', '=', subject).execute()).toEqual([]);
+    await page.screenshot({ path: 'test-results/privacy-erased.png' });
+    await page.context().close();
+  }, 60_000);
+
+  it('says nothing is held, and calls nothing personal, when the device never decided', async () => {
+    const page = await pageWithDevice(null);
+    const personal: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/privacy/')) personal.push(r.url());
+    });
+    await page.goto(`${base}/privacy`);
+    await page.getByTestId('privacy-nothing-held').waitFor();
+    expect(personal).toEqual([]);
+    await page.context().close();
+  }, 30_000);
+
+  it('lets a guardian consent for a child under 14 from their own phone', async () => {
+    const child = 'browser-child-000000000001';
+    await decide(child, 'decline_all', []);
+    const age = await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: h(child), payload: { brandId: BRAND, ageBand: 'under_14' } });
+    expect(age.statusCode, age.body).toBe(200);
+    const issued = await t.app.inject({ method: 'POST', url: '/api/v1/privacy/guardian-requests', headers: h(child), payload: { brandId: BRAND } });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const { path } = issued.json() as { path: string };
+
+    const page = await pageWithDevice('browser-guardian-00000001');
+    await page.goto(`${base}${path}`);
+    const notice = page.getByTestId('guardian-notice');
+    await notice.waitFor();
+    expect(await notice.getAttribute('data-hash')).toMatch(/^[0-9a-f]{64}$/);
+    expect(await notice.textContent()).toContain('第三十一条');
+    const boxes = page.getByTestId('guardian-purpose');
+    expect(await boxes.count()).toBeGreaterThan(0);
+    for (const box of await boxes.all()) expect(await box.isChecked()).toBe(false);
+    await page.locator('[data-testid="guardian-purpose"][data-purpose="model_improvement"]').check();
+    await page.getByTestId('guardian-consent').click();
+    const result = page.getByTestId('guardian-result');
+    await result.waitFor();
+    expect(await result.getAttribute('data-granted')).toBe('model_improvement');
+
+    const status = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/status?brandId=${BRAND}`, headers: h(child) })).json();
+    expect(status.effective).toEqual(['model_improvement']);
+    await page.context().close();
+  }, 30_000);
+
+  it('renders the processing rules with every purpose', async () => {
+    const page = await pageWithDevice(null, 'en');
+    await page.goto(`${base}/privacy/rules?brand=${BRAND}`);
+    await page.getByTestId('rules-page').waitFor();
+    await page.getByTestId('rules-purpose').first().waitFor();
+    const shown = await page.getByTestId('rules-purpose').evaluateAll((els) => els.map((e) => e.getAttribute('data-purpose')));
+    expect(shown).toEqual([...PURPOSES]);
+    expect(await page.getByTestId('rules-data-row').count()).toBeGreaterThan(3);
+    await page.context().close();
+  }, 30_000);
+});
