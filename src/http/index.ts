@@ -73,7 +73,8 @@ export function installAccessControl(app: FastifyInstance, options: HttpOptions)
     request.ctx = { requestId: request.id, actor, locale: localeOf(request) };
   });
 
-  app.addHook('preHandler', async (request) => {
+  // Before validation: a caller without the role learns nothing, not even what a valid request looks like.
+  app.addHook('preValidation', async (request) => {
     const access = request.routeOptions.config?.access;
     if (access === undefined || access === 'public') return;
     const actor = request.ctx.actor;
