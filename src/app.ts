@@ -28,6 +28,7 @@ import { AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogK
 import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
 import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
 import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProtection, type KeySource } from './modules/protection/index.js';
+import { KyselyExportLedger, purgeTransferRecordsBefore, transferRoutes, transferServiceOn, type AlertLog, type TransferService } from './modules/transfer/index.js';
 import { KyselyViewerProfileStore, ViewerProfileService } from './modules/viewer-profile/index.js';
 import { InterestTagService, KyselyInterestTagStore } from './modules/interest-tags/index.js';
 import { applyWithdrawal, relayErasures, type PersonalDataSource } from './workflows/privacy.js';
@@ -63,6 +64,7 @@ export interface Services {
   protection: ProtectionService;
   consent: ConsentService;
   viewerEvents: ViewerEventService;
+  transfer: TransferService;
   profile: ViewerProfileService;
   tags: InterestTagService;
   rights: RightsService;
@@ -106,7 +108,7 @@ export function startProtectionFor(config: Config, storage: Storage, clock: Cloc
 
 export function createServices(
   config: Config,
-  backends: { storage: Storage; bus: Bus; clock: Clock; protection: ProtectionService },
+  backends: { storage: Storage; bus: Bus; clock: Clock; protection: ProtectionService; log?: AlertLog },
   gatewayMetrics: GatewayMetrics = NO_GATEWAY_METRICS,
   onError: (err: unknown) => void = () => undefined,
 ): Services {
@@ -180,6 +182,13 @@ export function createServices(
     await applyWithdrawal({ storage, viewerEvents, tags }, subject, brandId, refused);
   });
   relayErasures(bus, protection);
+  // The outbound gateway (L1, L2): the only way personal data leaves; its subject ids are the same keyed ids.
+  const transfer = transferServiceOn(storage.db, {
+    clock,
+    region,
+    subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+    log: backends.log ?? { warn: (details, message) => console.warn(message, JSON.stringify(details)) },
+  });
   const sources: PersonalDataSource[] = [];
   const services: Services = {
     storage,
@@ -193,6 +202,7 @@ export function createServices(
     protection,
     consent,
     viewerEvents,
+    transfer,
     profile,
     tags,
     // Completing a deletion request erases the viewer (the workflow needs every service, so it is bound late).
@@ -211,12 +221,28 @@ export function createServices(
     region,
     extraRetention: [],
   };
-  sources.push(rightsDataSource(services.rights));
+  sources.push(rightsDataSource(services.rights), {
+    category: 'cross_border',
+    describe: { zh: '您的个人信息被传输出境的年份（按年计数）', en: 'The years in which your personal information was transferred out of the region (the yearly count)' },
+    exportFor: async (subject) => [await transfer.personalDataOf(subject)],
+    // The count stays right; the rows can no longer be linked to the viewer.
+    eraseIn: (tx, subject) => new KyselyExportLedger(tx).forgetSubject(subject),
+    retainedBecause: {
+      zh: '出境单独同意记录以假名保存 3 年，用于证明传输合法；出境人数统计保留但不再与您关联。',
+      en: 'Separate consents to transfers are kept under a pseudonym for 3 years as proof; the yearly count keeps you counted but no longer linked to you.',
+    },
+  });
   services.extraRetention.push({
     category: 'rights_tickets',
     basis: 'closed rights requests (PIPL 44–50), kept 3 years after closing as proof they were handled; open ones are never purged',
     keepDays: RIGHTS_RETENTION_DAYS,
     purge: (cutoff) => services.rights.purgeClosedBefore(cutoff),
+  });
+  services.extraRetention.push({
+    category: 'cross_border_records',
+    basis: 'the transfer log, separate consents to transfers and the yearly count of individuals (PIPL 38–39); 3 years',
+    keepDays: RIGHTS_RETENTION_DAYS,
+    purge: (cutoff) => purgeTransferRecordsBefore(storage.db, cutoff),
   });
   return services;
 }
@@ -261,7 +287,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (ownsStorage) await storage.close();
     throw err;
   }
-  const services = createServices(config, { storage, bus, clock, protection }, metrics.gateway, (err) => app.log.error({ err }, 'live-room gateway error'));
+  const services = createServices(config, { storage, bus, clock, protection, log: app.log }, metrics.gateway, (err) => app.log.error({ err }, 'live-room gateway error'));
   const { catalogue, staff, liveRoom, gateway } = services;
   app.decorate('services', services);
 
@@ -323,6 +349,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'consent', description: 'The privacy notice and per-purpose consent (PIPL); the server enforces it' },
         { name: 'privacy', description: "The viewer's privacy centre: profile and minors mode, tags, export, erasure, guardian consent, processing rules" },
         { name: 'compliance', description: 'Compliance officers: consent statistics and ledger export (logged)' },
+        { name: 'transfer', description: 'Recipients outside the region and separate consent to each (PIPL 39); the gateway enforces it' },
       ],
       components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
     },
@@ -349,6 +376,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(consentRoutes(services.consent));
   await app.register(viewerEventRoutes(services.viewerEvents));
   await app.register(consentExportRoutes(services));
+  await app.register(transferRoutes(services.transfer));
   await app.register(rightsRoutes(services.rights));
   await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
   await app.register(

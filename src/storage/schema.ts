@@ -219,6 +219,216 @@ export interface AnonymousEventCountTable {
   count: number;
 }
 
+export interface ViewerProfileTable {
+  subject: string;
+  region: string;
+  profile_sealed: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ViewerTagsTable {
+  subject: string;
+  region: string;
+  tags_sealed: string;
+  version: number;
+  updated_at: number;
+}
+
+export interface GuardianConsentTable {
+  id: string;
+  subject: string;
+  brand_id: string;
+  guardian_subject: string;
+  /** JSON array of purposes. */
+  granted: string;
+  details_sealed: string;
+  notice_version: string;
+  notice_hash: string;
+  locale: string;
+  method: string;
+  region: string;
+  created_at: number;
+}
+
+export interface GuardianRequestTable {
+  code_hash: string;
+  subject: string;
+  brand_id: string;
+  region: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+export interface MinorSpendTable {
+  subject: string;
+  period: string;
+  spent_fen: number;
+  updated_at: number;
+}
+
+// ---- rights tickets (migration 0009): table interfaces go here ----
+/** A viewer's rights request (PIPL 44–50, R3); the details are sealed under the viewer's data key. */
+export interface RightsTicketTable {
+  id: string;
+  subject: string;
+  kind: string;
+  status: string;
+  /** AES-256-GCM envelope (text form) of the viewer's own words. */
+  details_sealed: string;
+  locale: string;
+  region: string;
+  created_at: number;
+  updated_at: number;
+  due_at: number;
+  closed_at: number | null;
+  /** Staff user id (or `system`) who closed it. */
+  handled_by: string | null;
+  /** Why it was rejected (required then), or a note on completion; shown to the viewer. */
+  reason: string | null;
+}
+
+// ---- cross-border transfer (migration 0010): table interfaces go here ----
+
+/** A recipient personal information may be sent to (L1); never updated: a changed recipient is a new id. */
+export interface TransferDestinationTable {
+  id: string;
+  recipient_name: string;
+  contact: string;
+  region: string;
+  purpose_zh: string;
+  purpose_en: string;
+  method_zh: string;
+  method_en: string;
+  rights_zh: string;
+  rights_en: string;
+  /** JSON array of {id, zh, en, sensitive}. */
+  categories: string;
+  /** 1 when any category is sensitive personal information. */
+  sensitive: number;
+  base_url: string;
+  created_by: string;
+  created_at: number;
+}
+
+/** A recorded transfer basis (PIPL 38): standard contract, certification or CAC security assessment. */
+export interface TransferBasisTable {
+  id: string;
+  destination_id: string;
+  kind: string;
+  reference: string;
+  valid_from: number;
+  valid_until: number;
+  recorded_by: string;
+  recorded_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+/** Who changed the destination registry, when and how (append-only). */
+export interface TransferChangeTable {
+  id: string;
+  destination_id: string;
+  action: string;
+  actor: string;
+  /** JSON object. */
+  detail: string;
+  created_at: number;
+}
+
+/** Separate consent per viewer and destination (PIPL 39): append-only, keyed subject only. */
+export interface TransferConsentTable {
+  id: string;
+  subject: string;
+  destination_id: string;
+  decision: string;
+  notice_version: string;
+  notice_hash: string;
+  locale: string;
+  region: string;
+  created_at: number;
+}
+
+/** Every outbound call the gateway refused or made: counts and categories, never subject ids. */
+export interface TransferLogTable {
+  id: string;
+  destination_id: string;
+  region: string | null;
+  cross_border: number;
+  subjects: number;
+  /** JSON array of category ids. */
+  categories: string;
+  sensitive: number;
+  outcome: string;
+  reason: string | null;
+  http_status: number | null;
+  actor: string;
+  created_at: number;
+}
+
+/** One row per individual, year (UTC+8) and kind ('any' | 'sensitive'): the unique key counts once. */
+export interface TransferIndividualTable {
+  year: number;
+  kind: string;
+  subject: string;
+  first_at: number;
+}
+
+/** Running totals of transfer_individuals per year and kind, so reading the counter scans nothing. */
+export interface TransferYearTotalTable {
+  year: number;
+  kind: string;
+  count: number;
+}
+
+/** Threshold alerts (L2): one row per year, threshold and level, raised once. */
+export interface TransferAlertTable {
+  year: number;
+  threshold: string;
+  level: string;
+  limit_value: number;
+  count: number;
+  raised_at: number;
+}
+
+// ---- access-log retention (migration 0011): table interfaces go here ----
+
+/**
+ * The access log's complete interior subtrees (level ≥ 1; level 0 is access_log_entries.leaf_hash):
+ * node (level, idx) is MTH of leaves [idx·2^level, (idx+1)·2^level). Written at append time, so a
+ * proof reads O(log n) rows.
+ */
+export interface AccessLogNodeTable {
+  level: number;
+  idx: number;
+  hash: string;
+}
+
+/** One row (id 1): the prune horizon. Entries below it may have an empty body (leaf hash kept). */
+export interface AccessLogRetentionTable {
+  id: number;
+  pruned_below: number;
+}
+
+/** Verification runs of the access log: who ran it, when, and the report (JSON, no personal data). */
+export interface AccessLogVerificationTable {
+  id: string;
+  started_at: number;
+  finished_at: number;
+  duration_ms: number;
+  actor_id: string;
+  actor_role: string;
+  /** ok | failed | error */
+  status: string;
+  problem_count: number;
+  /** JSON VerifyReport with its problems capped, or null when the run could not complete. */
+  report: string | null;
+  error_code: string | null;
+}
+
 export interface Database {
   brands: BrandTable;
   faqs: FaqTable;
@@ -241,4 +451,24 @@ export interface Database {
   data_key_tombstones: DataKeyTombstoneTable;
   pseudonyms: PseudonymTable;
   protection_meta: ProtectionMetaTable;
+  viewer_profiles: ViewerProfileTable;
+  viewer_tags: ViewerTagsTable;
+  guardian_consents: GuardianConsentTable;
+  guardian_requests: GuardianRequestTable;
+  minor_spend: MinorSpendTable;
+  // rights tickets (0009)
+  rights_tickets: RightsTicketTable;
+  // cross-border transfer (0010)
+  transfer_destinations: TransferDestinationTable;
+  transfer_bases: TransferBasisTable;
+  transfer_changes: TransferChangeTable;
+  transfer_consents: TransferConsentTable;
+  transfer_log: TransferLogTable;
+  transfer_individuals: TransferIndividualTable;
+  transfer_year_totals: TransferYearTotalTable;
+  transfer_alerts: TransferAlertTable;
+  // access-log retention (0011)
+  access_log_nodes: AccessLogNodeTable;
+  access_log_retention: AccessLogRetentionTable;
+  access_log_verifications: AccessLogVerificationTable;
 }

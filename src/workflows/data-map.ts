@@ -92,6 +92,17 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     kept: { retentionCategory: 'access_log' },
   },
   {
+    category: 'cross-border transfers',
+    tables: ['transfer_destinations', 'transfer_bases', 'transfer_changes', 'transfer_consents', 'transfer_log', 'transfer_individuals', 'transfer_year_totals', 'transfer_alerts'],
+    personal: true,
+    protection: 'keyed-ids',
+    what: {
+      zh: '境外接收方及其合法依据、每位观众对出境的单独同意、出境调用记录（仅计数）与本年度出境人数',
+      en: "Recipients outside the region and their legal bases, each viewer's separate consent to a transfer, the transfer log (counts only) and this year's count of individuals",
+    },
+    kept: { retentionCategory: 'cross_border_records' },
+  },
+  {
     category: 'orders',
     tables: ['orders'],
     personal: false,

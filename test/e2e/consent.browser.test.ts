@@ -48,7 +48,7 @@ describe.runIf(available)('consent and the age gate in a real browser', () => {
     await page.getByTestId('consent-notice').waitFor();
     return page;
   };
-  const storedDevice = (page: Page) => page.evaluate(() => localStorage.getItem('qingliu.device'));
+  const storedDevice = (page: Page) => page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('qingliu.device'));
 
   it('a new viewer declines all in one action, still likes, adds to cart and buys, and nothing personal is stored', async () => {
     const page = await newViewer();

@@ -56,7 +56,7 @@ describe.runIf(available)('privacy centre in a real browser', () => {
   /** A phone-sized page whose localStorage already holds this device id (as ui/device.ts stores it). */
   const pageWithDevice = async (deviceId: string | null, locale = 'zh-CN'): Promise<Page> => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale, acceptDownloads: true });
-    if (deviceId) await context.addInitScript((id) => localStorage.setItem('qingliu.device', id), deviceId);
+    if (deviceId) await context.addInitScript((id) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('qingliu.device', id), deviceId);
     return context.newPage();
   };
 

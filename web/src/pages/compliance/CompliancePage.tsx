@@ -9,6 +9,7 @@ import { t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { ConsentLedgerSection } from './ConsentLedgerSection.tsx';
+import { CrossBorderSection } from './CrossBorderSection.tsx';
 import { DataMapSection } from './DataMapSection.tsx';
 import { RightsSection } from './RightsSection.tsx';
 import { SECTIONS, sectionFromHash, type Section } from './sections.ts';
@@ -65,7 +66,9 @@ export function CompliancePage(): JSX.Element {
             {title}
           </h1>
           <p class="muted">{t(`compliance.sections.${section.id}.about`)}</p>
-          {section.id === 'consent' ? (
+          {section.id === 'crossBorder' ? (
+            <CrossBorderSection />
+          ) : section.id === 'consent' ? (
             <ConsentLedgerSection />
           ) : section.id === 'rights' ? (
             <RightsSection />
