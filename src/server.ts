@@ -16,6 +16,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   print(`Qingliu 清流 is running on ${describeDatabase(config.databaseUrl)}`);
   print(`  Viewer page (观众):        ${base}/live/${DEMO_SESSION_ID}`);
   print(`  Host console (主播):       ${base}/host/${DEMO_SESSION_ID}`);
+  print(`  Privacy centre (隐私中心): ${base}/privacy   processing rules: ${base}/privacy/rules`);
   print(`  Compliance console (合规): ${base}/compliance`);
   print(`  API docs:                  ${base}/api/docs`);
   print(`  Health, readiness, metrics: ${base}/healthz  ${base}/readyz  ${base}/metrics`);
