@@ -1,11 +1,14 @@
 /**
  * Access-log costs: append, and inclusion / consistency proof generation and verification, at
- * 1,000,000 entries in memory (the incremental trees), and append throughput through the SQLite
- * store (each append in its own transaction, as one staff access is; and 100 per transaction).
+ * 1,000,000 entries in memory (the incremental trees); append throughput through the SQLite store
+ * (each append in its own transaction, as one staff access is; and 100 per transaction); and proofs
+ * served from a SQLite store holding 1,000,000 entries (filled with bulk appends, 10,000 per
+ * transaction, through the store's own code, so entries, leaf hashes, stored subtree nodes and head
+ * are the real thing), next to the in-memory figures of the same run.
  *
  * Runs in this process (no server): `node --import tsx bench/access-log.ts [--entries N]
- * [--store-entries N] [--samples N]`, or from bench/run.ts via runAccessLog + accessLogReport.
- * Prints medians; never asserts.
+ * [--store-entries N] [--proof-store-entries N] [--samples N]`, or from bench/run.ts via
+ * runAccessLog + accessLogReport. Prints medians and p99; never asserts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +24,10 @@ import {
   MerkleTree,
   encodeEntry,
   LogVerifier,
+  inclusionProof,
   leafHash,
+  nodesOfRange,
+  rootFromInclusionProof,
   verifyConsistency,
   verifyInclusion,
 } from '../src/modules/access-log/index.js';
@@ -38,9 +44,17 @@ export interface AccessLogOptions {
   storeEntries: number;
   /** Appends through the SQLite store, 100 per transaction. */
   storeBatchedEntries: number;
+  /** Entries in the SQLite store that proofs are served from. */
+  proofStoreEntries: number;
 }
 
-export const ACCESS_LOG_DEFAULTS: AccessLogOptions = { entries: 1_000_000, proofSamples: 2000, storeEntries: 50_000, storeBatchedEntries: 20_000 };
+export const ACCESS_LOG_DEFAULTS: AccessLogOptions = {
+  entries: 1_000_000,
+  proofSamples: 2000,
+  storeEntries: 50_000,
+  storeBatchedEntries: 20_000,
+  proofStoreEntries: 1_000_000,
+};
 
 /** Microseconds: median, p99 and mean of the samples. */
 export interface Micros {
@@ -64,6 +78,8 @@ export interface AccessLogResult {
     consistency: { generateUs: Micros; verifyUs: Micros; proofHashesMax: number };
     /** The whole verifier (decode, leaf hash, tree, checks) over all entries, no database. */
     verifyAllSeconds: number;
+    /** Root of the in-memory tree (hex), to check the store's against. */
+    rootHash: string;
   };
   sqlite: {
     ownTransaction: { appendUs: Micros; perSecond: number };
@@ -71,6 +87,20 @@ export interface AccessLogResult {
     /** AccessLogService.verify over the store (reads + recompute), all entries appended above. */
     verifySeconds: number;
     entries: number;
+  };
+  /** Proofs served from a SQLite store of `entries` entries. */
+  storeProofs: {
+    entries: number;
+    /** Bulk fill: appendMany, 10,000 per transaction (encode + hash + frontier + inserts). */
+    fillSeconds: number;
+    fillPerSecond: number;
+    fileBytes: number;
+    /** The store's head root equals the in-memory tree's root over the same entries. */
+    rootMatchesMemory: boolean;
+    inclusion: { generateUs: Micros; verifyUs: Micros; proofHashes: number; rowsRead: number };
+    consistency: { generateUs: Micros; verifyUs: Micros };
+    /** AccessLogService.inclusionProof: entry and checkpoint reads, Ed25519 signature check, proof, verification. */
+    serviceProofUs: Micros;
   };
 }
 
@@ -169,6 +199,7 @@ function benchMemory(o: AccessLogOptions): AccessLogResult['memory'] {
   const report = verifier.finish({ treeSize: n, rootHash: root.toString('hex'), checkpoints: 0 });
   if (!report.ok) throw new Error('the verifier rejected an honest log');
   const verifyAllSeconds = (performance.now() - t0) / 1000;
+  const rootHash = root.toString('hex');
 
   return {
     treeAppendUs: micros(treeBatches),
@@ -178,6 +209,7 @@ function benchMemory(o: AccessLogOptions): AccessLogResult['memory'] {
     inclusion: { generateUs: micros(incGen), verifyUs: micros(incVer), proofHashes },
     consistency: { generateUs: micros(conGen), verifyUs: micros(conVer), proofHashesMax },
     verifyAllSeconds,
+    rootHash,
   };
 }
 
@@ -230,17 +262,123 @@ async function benchSqlite(o: AccessLogOptions): Promise<AccessLogResult['sqlite
   }
 }
 
+/**
+ * Proofs served from the store at proofStoreEntries. The fill goes through KyselyAccessLogStore.appendMany
+ * (the code every append runs, 10,000 entries per transaction), so the entries, their leaf hashes, the
+ * stored subtree nodes and the head are exactly what single appends would have written; the head's
+ * root is checked against the in-memory tree built from the same entries. Each proof then reads
+ * O(log n) rows: the proof's complete subtree nodes (one query) and leaf hashes (one query).
+ */
+async function benchStoreProofs(o: AccessLogOptions, memoryRoot: string | undefined): Promise<AccessLogResult['storeProofs']> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-proofs-'));
+  const file = path.join(dir, 'access-log-proofs.sqlite');
+  const storage = await openStorage(`sqlite:${file}`);
+  try {
+    const store = new KyselyAccessLogStore(storage.db);
+    const service = new AccessLogService(store, new MemorySigningKeyStore(), { now: () => Date.UTC(2026, 1, 1) });
+    const n = o.proofStoreEntries;
+    const BATCH = 10_000;
+    log(`access log: filling a SQLite store with ${fmtInt(n)} entries (appendMany, ${fmtInt(BATCH)} per transaction) …`);
+    const t0 = performance.now();
+    for (let start = 0; start < n; start += BATCH) {
+      const count = Math.min(BATCH, n - start);
+      await storage.db.transaction().execute((tx) => store.appendMany(entryText, count, tx));
+    }
+    const fillSeconds = (performance.now() - t0) / 1000;
+    const checkpoint = await service.checkpoint(CTX);
+    const head = await store.head();
+    if (head.treeSize !== n || checkpoint.treeSize !== n) throw new Error(`the store holds ${head.treeSize} entries, not ${n}`);
+    const rootMatchesMemory = memoryRoot !== undefined && o.entries === n ? head.rootHash === memoryRoot : false;
+    if (memoryRoot !== undefined && o.entries === n && !rootMatchesMemory) throw new Error('the store’s root differs from the in-memory tree’s');
+    const root = Buffer.from(checkpoint.rootHash, 'hex');
+    const fileBytes = fs.statSync(file).size + (fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0);
+
+    log(`access log: ${o.proofSamples} inclusion and consistency proofs served from the store at ${fmtInt(n)} …`);
+    const pick = rng(0x5eed);
+    const incGen: number[] = [];
+    const incVer: number[] = [];
+    let proofHashes = 0;
+    let rowsRead = 0;
+    for (let s = 0; s < o.proofSamples; s++) {
+      const index = pick(n);
+      let t = performance.now();
+      const proof = await store.inclusionProof(index, n);
+      incGen.push((performance.now() - t) * 1000);
+      if (!proof) throw new Error(`the store could not prove ${index}`);
+      const leaf = leafHash(entryText(index));
+      t = performance.now();
+      const ok = verifyInclusion(index, n, leaf, proof, root);
+      incVer.push((performance.now() - t) * 1000);
+      if (!ok) throw new Error(`the store's inclusion proof for ${index} failed`);
+      proofHashes = Math.max(proofHashes, proof.length);
+      let touched = 0;
+      inclusionProof(index, n, (start, end) => {
+        touched += nodesOfRange(start, end).length;
+        return Buffer.alloc(32);
+      });
+      rowsRead = Math.max(rowsRead, touched);
+    }
+    const conGen: number[] = [];
+    const conVer: number[] = [];
+    for (let s = 0; s < o.proofSamples; s++) {
+      const m = 1 + pick(n - 1);
+      const rootM = await storeRoot(store, m);
+      let t = performance.now();
+      const proof = await store.consistencyProof(m, n);
+      conGen.push((performance.now() - t) * 1000);
+      if (!proof) throw new Error(`the store could not prove ${m} → ${n}`);
+      t = performance.now();
+      const ok = verifyConsistency(m, n, rootM, root, proof);
+      conVer.push((performance.now() - t) * 1000);
+      if (!ok) throw new Error(`the store's consistency proof ${m} → ${n} failed`);
+    }
+    const serviceSamples: number[] = [];
+    for (let s = 0; s < o.proofSamples; s++) {
+      const index = pick(n);
+      const t = performance.now();
+      const r = await service.inclusionProof(CTX, index);
+      serviceSamples.push((performance.now() - t) * 1000);
+      if (!r.ok || !r.value.verified) throw new Error(`the service could not prove ${index}`);
+    }
+    return {
+      entries: n,
+      fillSeconds,
+      fillPerSecond: n / fillSeconds,
+      fileBytes,
+      rootMatchesMemory,
+      inclusion: { generateUs: micros(incGen), verifyUs: micros(incVer), proofHashes, rowsRead },
+      consistency: { generateUs: micros(conGen), verifyUs: micros(conVer) },
+      serviceProofUs: micros(serviceSamples),
+    };
+  } finally {
+    await storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The root at size m, from the stored nodes too (the old checkpoint a consistency proof starts at). */
+async function storeRoot(store: KyselyAccessLogStore, m: number): Promise<Buffer> {
+  // An inclusion proof of the last leaf at size m, folded with that leaf, is the root at size m.
+  const proof = await store.inclusionProof(m - 1, m);
+  const leaf = leafHash(entryText(m - 1));
+  const rootM = proof && rootFromInclusionProof(m - 1, m, leaf, proof);
+  if (!rootM) throw new Error(`no root at ${m}`);
+  return rootM;
+}
+
 export async function runAccessLog(partial: Partial<AccessLogOptions> = {}): Promise<AccessLogResult> {
   const options = { ...ACCESS_LOG_DEFAULTS, ...partial };
   const memory = benchMemory(options);
   const sqlite = await benchSqlite(options);
-  return { options, memory, sqlite };
+  const storeProofs = await benchStoreProofs(options, memory.rootHash);
+  return { options, memory, sqlite, storeProofs };
 }
 
 export function accessLogReport(r: AccessLogResult): string {
   const us = (m: Micros) => [m.median.toFixed(2), m.p99.toFixed(2)];
   const m = r.memory;
   const s = r.sqlite;
+  const p = r.storeProofs;
   return [
     `Access log (RFC 6962 Merkle tree), ${fmtInt(r.options.entries)} entries in memory; ${fmtInt(r.options.proofSamples)} random proofs each`,
     table(
@@ -266,16 +404,32 @@ export function accessLogReport(r: AccessLogResult): string {
       ],
     ),
     `verify through the store (read + recompute ${fmtInt(s.entries)} entries, 2 checkpoints): ${s.verifySeconds.toFixed(1)} s`,
+    '',
+    `Proofs served from a SQLite store of ${fmtInt(p.entries)} entries (stored subtree nodes, ≤ ${p.inclusion.rowsRead} rows per inclusion proof), against the in-memory tree of this run`,
+    table(
+      ['operation', 'store median µs', 'store p99 µs', 'memory median µs', 'memory p99 µs'],
+      [
+        [`inclusion proof: generate (${p.inclusion.proofHashes} hashes)`, ...us(p.inclusion.generateUs), ...us(m.inclusion.generateUs)],
+        ['inclusion proof: verify', ...us(p.inclusion.verifyUs), ...us(m.inclusion.verifyUs)],
+        ['consistency proof: generate', ...us(p.consistency.generateUs), ...us(m.consistency.generateUs)],
+        ['consistency proof: verify', ...us(p.consistency.verifyUs), ...us(m.consistency.verifyUs)],
+        ['service: entry + checkpoint + Ed25519 check + proof + verify', ...us(p.serviceProofUs), '—', '—'],
+      ],
+    ),
+    `Fill: ${fmtInt(p.entries)} entries in ${p.fillSeconds.toFixed(1)} s (${fmtInt(p.fillPerSecond)}/s, appendMany 10,000 per transaction); file ${(p.fileBytes / 2 ** 20).toFixed(0)} MiB; head root ${p.rootMatchesMemory ? 'equals' : 'was not compared with'} the in-memory root.`,
   ].join('\n');
 }
 
 // Standalone: node --import tsx bench/access-log.ts [--entries N] [--store-entries N] [--samples N]
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { entries: { type: 'string' }, 'store-entries': { type: 'string' }, samples: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { entries: { type: 'string' }, 'store-entries': { type: 'string' }, 'proof-store-entries': { type: 'string' }, samples: { type: 'string' } },
+  });
   const int = (raw: string | undefined) => (raw === undefined ? undefined : Number(raw));
   const partial: Partial<AccessLogOptions> = {};
   if (values.entries) partial.entries = int(values.entries)!;
   if (values['store-entries']) partial.storeEntries = int(values['store-entries'])!;
+  if (values['proof-store-entries']) partial.proofStoreEntries = int(values['proof-store-entries'])!;
   if (values.samples) partial.proofSamples = int(values.samples)!;
   for (const [k, v] of Object.entries(partial)) {
     if (!Number.isInteger(v) || v < 2) {

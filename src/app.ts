@@ -24,7 +24,7 @@ import { safeError } from './observability/log.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
 import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
-import { AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile } from './modules/access-log/index.js';
+import { ACCESS_LOG_KEEP_DAYS, AccessLogJob, AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile, accessLogRoutes } from './modules/access-log/index.js';
 import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
 import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
 import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProtection, type KeySource } from './modules/protection/index.js';
@@ -244,6 +244,12 @@ export function createServices(
     keepDays: RIGHTS_RETENTION_DAYS,
     purge: (cutoff) => purgeTransferRecordsBefore(storage.db, cutoff),
   });
+  services.extraRetention.push({
+    category: 'access_log',
+    basis: 'staff access to personal data (S3): entries keep their content 3 years, then only their hash, so the signed log stays verifiable',
+    keepDays: ACCESS_LOG_KEEP_DAYS,
+    purge: (cutoff) => accessLog.purgeBefore(cutoff),
+  });
   return services;
 }
 
@@ -378,6 +384,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(consentExportRoutes(services));
   await app.register(transferRoutes(services.transfer));
   await app.register(rightsRoutes(services.rights));
+  await app.register(accessLogRoutes(services.accessLog));
   await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
   await app.register(
     privacyRoutes({
@@ -421,11 +428,27 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await liveRoom.start();
   const retention = retentionJob(services, () => clock.now());
   retention.start(
-    (report) => app.log.info({ retention: report.results.map((r) => ({ category: r.category, deleted: r.deleted })) }, 'retention job ran'),
+    (report) => {
+      const results = report.results.map((r) => ({ category: r.category, deleted: r.deleted, ...(r.error ? { error: r.error } : {}) }));
+      if (report.results.some((r) => r.error)) app.log.warn({ retention: results }, 'retention job ran; some categories failed');
+      else app.log.info({ retention: results }, 'retention job ran');
+    },
     (err) => app.log.warn({ err }, 'retention job failed'),
   );
 
+  // Daily (first run a minute after start): sign a checkpoint over new entries, then verify the whole log.
+  const accessLogJob = new AccessLogJob(services.accessLog, { intervalMs: 86_400_000 });
+  accessLogJob.start(
+    ({ checkpoint, run }) => {
+      const details = { checkpoint: checkpoint?.number, verification: run && { status: run.status, problems: run.problemCount, ms: run.durationMs } };
+      if (run?.status === 'failed') app.log.error(details, 'access-log verification found tampering');
+      else app.log.info(details, 'access-log job ran');
+    },
+    (err) => app.log.warn({ err }, 'access-log job failed'),
+  );
+
   app.addHook('onClose', async () => {
+    accessLogJob.stop();
     retention.stop();
     await gateway.close();
     liveRoom.stop();

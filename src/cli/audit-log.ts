@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { systemContext } from '../context/index.js';
-import { describeProblem, type AccessLogService, type VerifyReport } from '../modules/access-log/index.js';
+import { describeProblem, type AccessLogService, type AccessLogStatus, type VerifyReport } from '../modules/access-log/index.js';
 import { CliError, dbOption } from './index.js';
 import { withServices } from './shared.js';
 
@@ -18,7 +18,9 @@ export function auditLogCommand(): Command {
     .option('--all-proofs', 'check an inclusion proof for every entry, not only for each checkpoint’s last')
     .addOption(dbOption())
     .action(async (opts: { json?: boolean; allProofs?: boolean; db?: string }) => {
-      const report = await withAccessLog(opts.db, (log) => log.verify(systemContext('cli audit-log verify'), { allInclusionProofs: opts.allProofs ?? false }));
+      // Recorded like every run, so the compliance console shows it as the last verification.
+      const run = await withAccessLog(opts.db, (log) => log.runVerification(systemContext('cli audit-log verify'), { allInclusionProofs: opts.allProofs ?? false }));
+      const report = run.report!;
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(humanReport(report));
       if (!report.ok) throw new CliError(`access log verification failed: ${report.problems.length} problem(s)`, 1);
@@ -33,7 +35,33 @@ export function auditLogCommand(): Command {
       if (opts.json) process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
       else process.stdout.write(`checkpoint #${c.number} signed: ${c.treeSize} entries, root ${c.rootHash}, key ${c.keyId}\n`);
     });
+  cmd
+    .command('status')
+    .description('show the entries, the latest signed checkpoint, entries since, the prune horizon and the last recorded verification run')
+    .option('--json', 'print the status as JSON')
+    .addOption(dbOption())
+    .action(async (opts: { json?: boolean; db?: string }) => {
+      const status = await withAccessLog(opts.db, (log) => log.status(systemContext('cli audit-log status')));
+      if (opts.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else process.stdout.write(humanStatus(status));
+    });
   return cmd;
+}
+
+function humanStatus(s: AccessLogStatus): string {
+  const lines = [`${s.entries} entries${s.prunedBelow > 0 ? `; bodies pruned below position ${s.prunedBelow} (past retention)` : ''}`];
+  const c = s.latestCheckpoint;
+  lines.push(c ? `latest checkpoint #${c.number}: ${c.treeSize} entries, root ${c.rootHash}, signed ${c.createdAt} by key ${c.keyId}; ${s.entriesSinceCheckpoint} entries since` : `no checkpoint signed yet; ${s.entriesSinceCheckpoint} entries unsigned`);
+  if (s.keyError) lines.push(`signing key: ${s.keyError}`);
+  const v = s.lastVerification;
+  if (!v) lines.push('never verified');
+  else {
+    const by = v.by.role === 'system' ? 'system' : `${v.by.role} ${v.by.id}`;
+    const outcome = v.status === 'error' ? `could not complete (${v.errorCode ?? 'error'})` : v.status === 'ok' ? 'intact' : `FAILED: ${v.problemCount} problem(s)`;
+    lines.push(`last verification ${v.startedAt} by ${by}, ${v.durationMs} ms: ${outcome}`);
+    if (v.status === 'failed') for (const p of v.report?.problems ?? []) lines.push(`  ${describeProblem(p)}`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 function humanReport(r: VerifyReport): string {

@@ -13,6 +13,10 @@ import * as m0004 from './migrations/0004-consent.js';
 import * as m0005 from './migrations/0005-access-log.js';
 import * as m0006 from './migrations/0006-protection.js';
 import * as m0007 from './migrations/0007-viewer-events.js';
+import * as m0008 from './migrations/0008-viewer-profile.js';
+import * as m0009 from './migrations/0009-rights.js';
+import * as m0010 from './migrations/0010-transfer.js';
+import * as m0011 from './migrations/0011-access-log-retention.js';
 
 export type { Database } from './schema.js';
 
@@ -36,6 +40,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-access-log': m0005,
   '0006-protection': m0006,
   '0007-viewer-events': m0007,
+  '0008-viewer-profile': m0008,
+  '0009-rights': m0009,
+  '0010-transfer': m0010,
+  '0011-access-log-retention': m0011,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -85,7 +85,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'access log',
-    tables: ['access_log_entries', 'access_log_head', 'access_log_checkpoints'],
+    tables: ['access_log_entries', 'access_log_head', 'access_log_checkpoints', 'access_log_nodes', 'access_log_retention', 'access_log_verifications'],
     personal: true,
     protection: 'keyed-ids',
     what: { zh: '员工对个人信息的每次读取、导出与删除，防篡改', en: 'Every staff read, export and deletion of personal data, tamper-evident' },

@@ -65,6 +65,30 @@ export function requestIdProblem(requestId: string): string | undefined {
   return TOKEN.test(requestId) ? undefined : 'request id: 1–128 printable characters';
 }
 
+/**
+ * The log's own subjects: `access-log:…` names the log itself, never a viewer. Callers of the
+ * service cannot record them; only a prune does, stating its new horizon (see prunedBelowOf).
+ */
+export const RESERVED_SUBJECT_PREFIX = 'access-log:';
+export const PRUNE_PURPOSE = 'access-log-retention';
+const PRUNE_SUBJECT = /^access-log:below-(0|[1-9][0-9]{0,15})$/;
+
+/** The subject of the entry a prune appends: the bodies below `horizon` were removed. */
+export function pruneSubject(horizon: number): string {
+  return `${RESERVED_SUBJECT_PREFIX}below-${horizon}`;
+}
+
+/**
+ * The horizon a prune entry states (the system deleted the bodies of the entries below it, past
+ * their retention), or undefined when the entry is not one.
+ */
+export function prunedBelowOf(entry: AccessEntry): number | undefined {
+  if (entry.actor.role !== 'system' || entry.action !== 'delete' || entry.purpose !== PRUNE_PURPOSE) return undefined;
+  const m = PRUNE_SUBJECT.exec(entry.subject);
+  const n = m ? Number(m[1]) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** The entry's bytes in the log. */
 export function encodeEntry(entry: AccessEntry): string {
   return canonicalJson({

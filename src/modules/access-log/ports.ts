@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/index.js';
+import type { AccessActor } from './entry.js';
+import type { VerifyReport } from './verify.js';
 
 /**
  * A handle to run the append on: usually the caller's open transaction, so the log entry commits
@@ -9,7 +11,10 @@ export type AccessLogDb = Kysely<Database>;
 
 export interface StoredEntry {
   readonly seq: number;
-  /** The canonical JSON of the entry: the leaf's bytes. */
+  /**
+   * The canonical JSON of the entry: the leaf's bytes. Empty once the entry's body was pruned past
+   * its retention (only below the prune horizon; its leaf hash stays, so the tree still verifies).
+   */
   readonly entry: string;
   /** Hex SHA-256(0x00 ‖ entry), written beside the entry at append time. */
   readonly leafHash: string;
@@ -43,6 +48,11 @@ export interface AccessLogStore {
    * get the same position and the stored frontier always matches the entries.
    */
   append(encode: (seq: number) => string, db?: AccessLogDb): Promise<StoredEntry>;
+  /**
+   * Appends `count` entries at the next positions under one hold of the head lock, with multi-row
+   * inserts: the same tree as `count` appends, for bulk writers (and the benchmark's fill).
+   */
+  appendMany(encode: (seq: number) => string, count: number, db?: AccessLogDb): Promise<StoredEntry[]>;
   /** Up to `limit` entries with seq ≥ fromSeq, in seq order. */
   entries(fromSeq: number, limit: number): Promise<StoredEntry[]>;
   count(): Promise<number>;
@@ -55,6 +65,49 @@ export interface AccessLogStore {
   /** All checkpoints, by number. */
   checkpoints(): Promise<StoredCheckpoint[]>;
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+
+  /** The prune horizon: entries below it may have no body (0 when nothing was ever pruned). */
+  pruneHorizon(): Promise<number>;
+  /**
+   * In one transaction under the head lock: removes the bodies of the entries in [horizon, end)
+   * (their leaf hashes stay), moves the horizon to `end`, and appends the entry `record` encodes,
+   * which states the new horizon in the log itself. `end` is clamped to the log's size. Nothing
+   * happens when it is not beyond the horizon.
+   */
+  pruneBodies(end: number, record: (seq: number, horizon: number) => string): Promise<{ pruned: number; horizon: number }>;
+  /**
+   * RFC 9162 inclusion proof for leaf `index` in the tree of `treeSize` leaves, from the stored
+   * complete subtrees (O(log n) rows read); undefined when a node it needs is missing or malformed.
+   */
+  inclusionProof(index: number, treeSize: number): Promise<Buffer[] | undefined>;
+  /** RFC 9162 consistency proof from size m to size n, likewise. */
+  consistencyProof(m: number, n: number): Promise<Buffer[] | undefined>;
+  /** The entry at `seq`, if stored. */
+  entry(seq: number): Promise<StoredEntry | undefined>;
+
+  /** Keeps one verification run (shared by every node reading this database). */
+  saveVerification(run: VerificationRun): Promise<void>;
+  latestVerification(): Promise<VerificationRun | undefined>;
+  /** Deletes runs started before `cutoff`, always keeping the latest; returns how many. */
+  purgeVerifications(cutoff: number): Promise<number>;
+}
+
+/** One run of the verifier, as recorded for the compliance console. */
+export interface VerificationRun {
+  readonly id: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  /** Wall time the run took. */
+  readonly durationMs: number;
+  /** Who ran it: a staff account (id and role; never a name), or `system` for jobs and the CLI. */
+  readonly actor: AccessActor;
+  /** `failed`: the log was found tampered with; `error`: the run could not complete (see errorCode). */
+  readonly status: 'ok' | 'failed' | 'error';
+  /** The report when the run completed; its problems are capped, `problemCount` is the total. */
+  readonly report: VerifyReport | null;
+  readonly problemCount: number;
+  readonly errorCode: string | null;
 }
 
 export interface SigningKey {

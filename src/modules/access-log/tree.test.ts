@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, rootOf, subtreeHashOf, verifyConsistency, verifyInclusion } from './merkle.js';
-import { Frontier, MerkleTree } from './tree.js';
+import { Frontier, MerkleTree, hashOfRange, nodesOfRange } from './tree.js';
 
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(`entry ${i}`));
 
@@ -71,5 +71,63 @@ describe('MerkleTree (every complete node kept)', () => {
     expect(() => tree.root(2)).toThrow(RangeError);
     expect(() => tree.inclusionProof(0, 2)).toThrow(RangeError);
     expect(() => tree.leaf(1)).toThrow(RangeError);
+  });
+});
+
+describe('stored complete nodes (what the store keeps to serve proofs)', () => {
+  it('Frontier.append returns exactly the complete subtrees it finished, level 1 up', () => {
+    const all = leaves(70);
+    const tree = new MerkleTree();
+    const f = Frontier.empty();
+    const nodes = new Map<string, string>();
+    for (const [seq, l] of all.entries()) {
+      tree.append(l);
+      f.append(l).forEach((h, i) => nodes.set(`${i + 1}:${(seq + 1) / 2 ** (i + 1) - 1}`, h.toString('hex')));
+    }
+    // Every complete aligned subtree of 2^level ≥ 2 leaves, and nothing else.
+    const expected = new Map<string, string>();
+    for (let level = 1; 2 ** level <= all.length; level++) {
+      for (let index = 0; (index + 1) * 2 ** level <= all.length; index++) {
+        expected.set(`${level}:${index}`, tree.subtreeHash(index * 2 ** level, (index + 1) * 2 ** level).toString('hex'));
+      }
+    }
+    expect(nodes).toEqual(expected);
+  });
+
+  it('any proof built from the nodes of its ranges equals the in-memory one', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(), fc.nat(), (n, a, b) => {
+        const all = leaves(n);
+        const tree = new MerkleTree();
+        for (const l of all) tree.append(l);
+        const node = ({ level, index }: { level: number; index: number }) => tree.subtreeHash(index * 2 ** level, (index + 1) * 2 ** level);
+        const fromNodes = (start: number, end: number) => {
+          for (const r of nodesOfRange(start, end)) expect((r.index + 1) * 2 ** r.level).toBeLessThanOrEqual(end);
+          return hashOfRange(start, end, node)!;
+        };
+        const size = 1 + (a % n);
+        const index = b % size;
+        const m = b % (size + 1);
+        expect(inclusionProof(index, size, fromNodes)).toEqual(tree.inclusionProof(index, size));
+        expect(consistencyProof(m, size, fromNodes)).toEqual(tree.consistencyProof(m, size));
+        // O(log n) nodes per proof, not O(n).
+        const touched = new Set<string>();
+        inclusionProof(index, size, (s, e) => {
+          for (const r of nodesOfRange(s, e)) touched.add(`${r.level}:${r.index}`);
+          return Buffer.alloc(32);
+        });
+        expect(touched.size).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(size + 1)) + 1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a missing node makes the range hash undefined rather than wrong', () => {
+    const tree = new MerkleTree();
+    for (const l of leaves(6)) tree.append(l);
+    const have = ({ level, index }: { level: number; index: number }) => (level === 1 && index === 2 ? undefined : tree.subtreeHash(index * 2 ** level, (index + 1) * 2 ** level));
+    expect(hashOfRange(0, 4, have)?.equals(tree.subtreeHash(0, 4))).toBe(true);
+    expect(hashOfRange(0, 6, have)).toBeUndefined();
+    expect(() => nodesOfRange(3, 3)).toThrow(RangeError);
   });
 });

@@ -38,16 +38,23 @@ export class Frontier {
     return this.hashes;
   }
 
-  /** Adds one leaf hash: merges the equal-sized subtrees at the right edge (one per trailing 1 bit). */
-  append(leaf: Uint8Array): void {
+  /**
+   * Adds one leaf hash: merges the equal-sized subtrees at the right edge (one per trailing 1 bit).
+   * Returns the complete subtrees this append finished, from level 1 up: the store keeps them so it
+   * can serve proofs without reading every leaf. The node at level l has index (size / 2^l) - 1.
+   */
+  append(leaf: Uint8Array): Buffer[] {
     let h: Buffer = Buffer.from(leaf);
     let s = this.size;
+    const completed: Buffer[] = [];
     while (s % 2 === 1) {
       h = nodeHash(this.hashes.pop()!, h);
+      completed.push(h);
       s = Math.floor(s / 2);
     }
     this.hashes.push(h);
     this.size++;
+    return completed;
   }
 
   /** MTH of the whole tree: fold the subtree roots from the right. */
@@ -142,6 +149,50 @@ export class MerkleTree {
     if (n > this.size) throw new RangeError(`the tree has ${this.size} leaves, not ${n}`);
     return consistencyProof(m, n, this.subtreeHash);
   }
+}
+
+/** A complete, aligned subtree: 2^level leaves starting at index × 2^level. Level 0 is a leaf. */
+export interface NodeRef {
+  readonly level: number;
+  readonly index: number;
+}
+
+/**
+ * The complete, aligned subtrees whose hashes make up MTH(D[start:end]), left to right, for a range
+ * the RFC's recursion produces (its start a multiple of the largest power of two below its width):
+ * what a store that keeps every complete node must read to serve any subtree hash a proof needs.
+ */
+export function nodesOfRange(start: number, end: number): NodeRef[] {
+  const width = end - start;
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && width > 0)) throw new RangeError(`no range [${start}, ${end})`);
+  const level = log2IfPowerOfTwo(width);
+  if (level !== undefined && start % width === 0) return [{ level, index: start / width }];
+  const k = splitPoint(width);
+  return [...nodesOfRange(start, start + k), ...nodesOfRange(start + k, end)];
+}
+
+/** MTH(D[start:end]) from the hashes of nodesOfRange(start, end); undefined when one is missing. */
+export function hashOfRange(start: number, end: number, hashOf: (node: NodeRef) => Uint8Array | undefined): Buffer | undefined {
+  const width = end - start;
+  const level = log2IfPowerOfTwo(width);
+  if (level !== undefined && start % width === 0) {
+    const h = hashOf({ level, index: start / width });
+    return h === undefined ? undefined : Buffer.from(h);
+  }
+  const k = splitPoint(width);
+  const left = hashOfRange(start, start + k, hashOf);
+  const right = left && hashOfRange(start + k, end, hashOf);
+  return left && right ? nodeHash(left, right) : undefined;
+}
+
+function log2IfPowerOfTwo(n: number): number | undefined {
+  let level = 0;
+  let p = 1;
+  while (p < n) {
+    p *= 2;
+    level++;
+  }
+  return p === n ? level : undefined;
 }
 
 function bitCount(n: number): number {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeEntry } from './entry.js';
+import { PRUNE_PURPOSE, encodeEntry, pruneSubject } from './entry.js';
 import { leafHash } from './merkle.js';
 import { Frontier } from './tree.js';
 import { checkpointText, ed25519Key } from './signing.js';
@@ -45,10 +45,16 @@ function honestLog(n: number, checkpointSizes: number[], key: SigningKey = KEY):
   return { rows, checkpoints, head: { treeSize: n, rootHash: f.root().toString('hex'), checkpoints: checkpoints.length } };
 }
 
-function verify(log: Log, options: { key?: SigningKey | undefined; all?: boolean; headAfter?: StoredHead } = {}): VerifyReport {
-  const v = new LogVerifier({ headBefore: log.head, checkpoints: log.checkpoints, key: 'key' in options ? options.key : KEY, allInclusionProofs: options.all ?? false });
+function verify(log: Log, options: { key?: SigningKey | undefined; all?: boolean; headAfter?: StoredHead; prunedBelow?: number } = {}): VerifyReport {
+  const v = new LogVerifier({
+    headBefore: log.head,
+    checkpoints: log.checkpoints,
+    key: 'key' in options ? options.key : KEY,
+    allInclusionProofs: options.all ?? false,
+    prunedBelow: options.prunedBelow ?? 0,
+  });
   for (const r of [...log.rows].sort((a, b) => a.seq - b.seq)) v.addEntry(r);
-  return v.finish(options.headAfter ?? log.head);
+  return v.finish(options.headAfter ?? log.head, options.prunedBelow ?? 0);
 }
 
 const kinds = (r: VerifyReport) => r.problems.map((p) => `${p.kind}@${p.position ?? '-'}${p.lastPosition !== undefined && p.lastPosition !== p.position ? `-${p.lastPosition}` : ''}${p.checkpoint !== undefined ? `#${p.checkpoint}` : ''}${p.lastCheckpoint !== undefined && p.lastCheckpoint !== p.checkpoint ? `-#${p.lastCheckpoint}` : ''}`);
@@ -203,5 +209,60 @@ describe('LogVerifier on tampered logs', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('LogVerifier on pruned logs (retention)', () => {
+  /** n entries, a checkpoint at `signed`; then the bodies below `horizon` removed and a prune entry stating it appended. */
+  function prunedLog(n: number, signed: number, horizon: number): Log {
+    const log = honestLog(n, [signed]);
+    const seq = n;
+    const text = encodeEntry({ seq, at: '2029-02-01T08:00:00.000Z', actor: { id: 'system', role: 'system' }, action: 'delete', subject: pruneSubject(horizon), purpose: PRUNE_PURPOSE, requestId: 'system-1' });
+    log.rows.push(row(seq, text));
+    const f = Frontier.empty();
+    for (const r of log.rows) f.append(Buffer.from(r.leafHash, 'hex'));
+    log.head = { ...log.head, treeSize: n + 1, rootHash: f.root().toString('hex') };
+    for (let i = 0; i < horizon; i++) log.rows[i] = { ...log.rows[i]!, entry: '' };
+    return log;
+  }
+
+  it('entries without a body below the stated horizon verify through their stored leaf hashes', () => {
+    const r = verify(prunedLog(12, 10, 6), { prunedBelow: 6, all: true });
+    expect(r.problems).toEqual([]);
+    expect(r).toMatchObject({ ok: true, entries: 13, prunedBelow: 6, prunedEntries: 6, latestVerifiedCheckpoint: { treeSize: 10 } });
+  });
+
+  it('a body removed above the horizon is tampering, named by its position', () => {
+    const log = prunedLog(12, 10, 6);
+    log.rows[8] = { ...log.rows[8]!, entry: '' };
+    const r = verify(log, { prunedBelow: 6 });
+    expect(kinds(r)).toEqual(['missing-body@8']);
+    expect(describeProblem(r.problems[0]!)).toMatch(/^position 8: missing-body: /);
+  });
+
+  it('an altered leaf hash of a pruned entry: the signed checkpoint no longer matches', () => {
+    const log = prunedLog(12, 10, 6);
+    log.rows[3] = { ...log.rows[3]!, leafHash: leafHash('forged').toString('hex') };
+    expect(kinds(verify(log, { prunedBelow: 6 }))).toEqual(['head-mismatch@0-12', 'root-mismatch@0-9#0']);
+  });
+
+  it('a stored horizon beyond what the prune entries state, or no prune entry at all', () => {
+    const log = prunedLog(12, 10, 6);
+    for (const i of [6, 7]) log.rows[i] = { ...log.rows[i]!, entry: '' };
+    expect(kinds(verify(log, { prunedBelow: 8 }))).toEqual(['unrecorded-prune@6-7', 'missing-body@6', 'missing-body@7']);
+    const bare = honestLog(8, [8]);
+    bare.rows[0] = { ...bare.rows[0]!, entry: '' };
+    expect(kinds(verify(bare, { prunedBelow: 1 }))).toEqual(['unrecorded-prune@0', 'missing-body@0']);
+  });
+
+  it('a prune entry written by staff (not the system) states nothing', () => {
+    const log = honestLog(6, [6]);
+    const text = encodeEntry({ seq: 6, at: '2029-02-01T08:00:00.000Z', actor: { id: 'staff-1', role: 'admin' }, action: 'delete', subject: pruneSubject(4), purpose: PRUNE_PURPOSE, requestId: 'r-6' });
+    log.rows.push(row(6, text));
+    const f = Frontier.empty();
+    for (const r of log.rows) f.append(Buffer.from(r.leafHash, 'hex'));
+    log.head = { ...log.head, treeSize: 7, rootHash: f.root().toString('hex') };
+    log.rows[1] = { ...log.rows[1]!, entry: '' };
+    expect(kinds(verify(log, { prunedBelow: 4 }))).toEqual(['unrecorded-prune@0-3', 'missing-body@1']);
   });
 });

@@ -13,9 +13,15 @@
  *    proof, and every later one (which it cannot reproduce) is a root mismatch;
  * 4. inclusion proofs against each verified checkpoint (its last entry, or every entry if asked).
  *
+ * Retention: below the prune horizon an entry may have lost its body (past its retention); the tree
+ * then uses its stored leaf hash, which the checkpoints still pin (an altered one is a root
+ * mismatch). Every prune appends an entry stating the new horizon, so the horizon itself is in the
+ * signed log: a body missing above the horizon those entries state is reported (`missing-body`),
+ * and a stored horizon beyond them is too (`unrecorded-prune`).
+ *
  * Positions are leaf indexes (= seq), from 0.
  */
-import { decodeEntry } from './entry.js';
+import { decodeEntry, prunedBelowOf } from './entry.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 import { MerkleTree } from './tree.js';
 import { checkpointText } from './signing.js';
@@ -34,7 +40,9 @@ export type ProblemKind =
   | 'bad-signature'
   | 'unknown-key'
   | 'removed-checkpoints'
-  | 'inclusion-proof-failed';
+  | 'inclusion-proof-failed'
+  | 'missing-body'
+  | 'unrecorded-prune';
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -64,6 +72,10 @@ export interface VerifyReport {
   /** Entries after the latest verified checkpoint: checked for form only until the next checkpoint. */
   readonly unsignedEntries: number;
   readonly proofsChecked: { inclusion: number; consistency: number };
+  /** The prune horizon the log's own prune entries state: entries below it may have no body. */
+  readonly prunedBelow: number;
+  /** Entries read without a body (pruned), checked through their stored leaf hash. */
+  readonly prunedEntries: number;
   readonly problems: Problem[];
 }
 
@@ -76,6 +88,8 @@ export interface VerifyInput {
   readonly key: SigningKey | undefined;
   /** Check an inclusion proof for every entry, not only for each checkpoint's last entry. */
   readonly allInclusionProofs?: boolean;
+  /** The stored prune horizon, read with headBefore (0 for a log never pruned). */
+  readonly prunedBelow?: number;
 }
 
 export class LogVerifier {
@@ -84,6 +98,10 @@ export class LogVerifier {
   private readonly seqs: number[] = [];
   private expected = 0;
   private entryProblems = 0;
+  /** Positions read without a body. */
+  private readonly bodiless: number[] = [];
+  /** The highest horizon stated by a prune entry read so far. */
+  private declaredHorizon = 0;
 
   constructor(private readonly input: VerifyInput) {}
 
@@ -94,9 +112,20 @@ export class LogVerifier {
       this.problem({ kind: 'removed-entries', position: this.expected, lastPosition: row.seq - 1, message: 'missing: entries were removed' });
     }
     this.expected = row.seq + 1;
+    this.seqs.push(row.seq);
+    if (row.entry === '') {
+      // No body (pruned, or removed): the stored leaf hash stands in; the checkpoints pin it.
+      this.bodiless.push(row.seq);
+      if (/^[0-9a-f]{64}$/.test(row.leafHash)) {
+        this.tree.append(Buffer.from(row.leafHash, 'hex'));
+      } else {
+        this.tree.append(leafHash(row.entry));
+        this.problem({ kind: 'malformed-entry', position: row.seq, message: 'an entry without a body holds no valid leaf hash' });
+      }
+      return;
+    }
     const leaf = leafHash(row.entry);
     this.tree.append(leaf);
-    this.seqs.push(row.seq);
     if (leaf.toString('hex') !== row.leafHash) {
       this.problem({ kind: 'altered-entry', position: row.seq, message: 'the entry does not match the leaf hash written with it: it was altered' });
     }
@@ -104,13 +133,36 @@ export class LogVerifier {
     if (!entry) this.problem({ kind: 'malformed-entry', position: row.seq, message: 'not a well-formed access-log entry' });
     else if (entry.seq !== row.seq) {
       this.problem({ kind: 'reordered-entry', position: row.seq, message: `holds the entry written at position ${entry.seq}: entries were reordered or moved` });
+    } else {
+      const stated = prunedBelowOf(entry);
+      if (stated !== undefined) this.declaredHorizon = Math.max(this.declaredHorizon, stated);
     }
   }
 
-  /** `headAfter` is the head read after the last entry (an entry beyond it cannot be a real append). */
-  finish(headAfter: StoredHead): VerifyReport {
+  /**
+   * `headAfter` is the head read after the last entry (an entry beyond it cannot be a real append);
+   * `prunedBelowAfter` the prune horizon read then (a prune may have run while entries were read).
+   */
+  finish(headAfter: StoredHead, prunedBelowAfter = this.input.prunedBelow ?? 0): VerifyReport {
     const { headBefore } = this.input;
     const n = this.tree.size;
+
+    // Bodies may be missing only below the horizon that both the store and the log's prune entries state.
+    const prunedBelowBefore = this.input.prunedBelow ?? 0;
+    if (prunedBelowBefore > this.declaredHorizon) {
+      this.problem({
+        kind: 'unrecorded-prune',
+        position: this.declaredHorizon,
+        lastPosition: prunedBelowBefore - 1,
+        message: `the stored prune horizon (${prunedBelowBefore}) is beyond the one the log's prune entries state (${this.declaredHorizon}): entries in these positions may have lost their body without a record`,
+      });
+    }
+    const allowed = Math.min(this.declaredHorizon, prunedBelowAfter);
+    let prunedEntries = 0;
+    for (const seq of this.bodiless) {
+      if (seq < allowed) prunedEntries++;
+      else this.problem({ kind: 'missing-body', position: seq, message: `the entry's body was removed above the prune horizon (${allowed}): only entries past their retention may lose it` });
+    }
 
     // Entries committed before we started must all be there.
     if (headBefore.treeSize > this.expected) {
@@ -154,6 +206,8 @@ export class LogVerifier {
         : null,
       unsignedEntries: n - (latest?.treeSize ?? 0),
       proofsChecked: { inclusion, consistency },
+      prunedBelow: allowed,
+      prunedEntries,
       problems: this.problems,
     };
   }

@@ -23,6 +23,23 @@ describe('RetentionJob', () => {
     ]);
   });
 
+  it('runs every category even when one fails, and reports the failure', async () => {
+    let ranAfter = false;
+    const job = new RetentionJob(
+      [
+        { category: 'broken', basis: 'x', keepDays: 1, purge: async () => Promise.reject(Object.assign(new Error('no key'), { code: 'AUDIT_KEY_UNAVAILABLE' })) },
+        { category: 'after', basis: 'y', keepDays: 1, purge: async () => ((ranAfter = true), 2) },
+      ],
+      () => 10 * 86_400_000,
+    );
+    const report = await job.run();
+    expect(ranAfter).toBe(true);
+    expect(report.results.map((r) => [r.category, r.deleted, r.error])).toEqual([
+      ['broken', 0, 'AUDIT_KEY_UNAVAILABLE'],
+      ['after', 2, undefined],
+    ]);
+  });
+
   it('refuses a schedule with a category twice or without a positive period', () => {
     const purge = async () => 0;
     expect(() => new RetentionJob([{ category: 'a', basis: '', keepDays: 1, purge }, { category: 'a', basis: '', keepDays: 2, purge }], Date.now)).toThrow(/twice/);

@@ -15,7 +15,8 @@ export interface RetentionCategory {
 
 export interface RetentionReport {
   ranAt: number;
-  results: { category: string; keepDays: number; cutoff: number; deleted: number }[];
+  /** One per category; a category that failed has `error` (its code or name) and deleted 0, and the others still ran. */
+  results: { category: string; keepDays: number; cutoff: number; deleted: number; error?: string }[];
 }
 
 export class RetentionJob {
@@ -43,7 +44,13 @@ export class RetentionJob {
     const results = [];
     for (const c of this.categories) {
       const cutoff = ranAt - c.keepDays * 86_400_000;
-      results.push({ category: c.category, keepDays: c.keepDays, cutoff, deleted: await c.purge(cutoff) });
+      try {
+        results.push({ category: c.category, keepDays: c.keepDays, cutoff, deleted: await c.purge(cutoff) });
+      } catch (err) {
+        // One category's failure (e.g. a missing signing key) must not keep the others' data past its time.
+        const code = (err as { code?: unknown }).code;
+        results.push({ category: c.category, keepDays: c.keepDays, cutoff, deleted: 0, error: typeof code === 'string' ? code : err instanceof Error ? err.name : 'error' });
+      }
     }
     return { ranAt, results };
   }

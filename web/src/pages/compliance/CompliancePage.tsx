@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
+import { AccessLogSection } from './AccessLogSection.tsx';
 import { ConsentLedgerSection } from './ConsentLedgerSection.tsx';
 import { CrossBorderSection } from './CrossBorderSection.tsx';
 import { DataMapSection } from './DataMapSection.tsx';
@@ -74,6 +75,8 @@ export function CompliancePage(): JSX.Element {
             <RightsSection />
           ) : section.id === 'dataMap' ? (
             <DataMapSection />
+          ) : section.id === 'accessLog' ? (
+            <AccessLogSection />
           ) : (
             <div class="card placeholder-card" data-slot={`compliance-${section.route}`}>
               <p>
