@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/index.js';
 import { systemClock, systemContext } from '../src/context/index.js';
 import { PURPOSES, NOTICE_VERSION } from '../src/modules/consent/index.js';
 import { KyselyViewerEventStore, ViewerEventService, type Sealer } from '../src/modules/viewer-events/index.js';
+import { InterestTagService, KyselyInterestTagStore } from '../src/modules/interest-tags/index.js';
 import { openStorage } from '../src/storage/index.js';
 import { seedDemo } from '../src/workflows/seed-demo.js';
 import { fmtInt, fmtRatio, median, percentile, table } from './lib.js';
@@ -58,8 +59,10 @@ export async function runIngestion(partial: Partial<IngestionOptions> = {}): Pro
     const ctx = systemContext('bench');
     const notice = await services.consent.notice('demo-brand', 'zh-CN');
     if (!notice.ok) throw new Error('no notice');
+    // Each pipeline its own viewers, so the plain one never meets sealed tags (and vice versa).
     const devices = Array.from({ length: options.viewers }, (_, i) => `bench-viewer-${String(i).padStart(8, '0')}`);
-    for (const deviceId of devices) {
+    const plainDevices = devices.map((d) => d.replace('viewer', 'plainv'));
+    for (const deviceId of [...devices, ...plainDevices]) {
       const r = await services.consent.decide(ctx, {
         deviceId,
         brandId: 'demo-brand',
@@ -72,6 +75,14 @@ export async function runIngestion(partial: Partial<IngestionOptions> = {}): Pro
       if (!r.ok) throw new Error(r.code);
     }
     const productIds = (await services.liveRoom.roomState('demo', 0))!.products.map((p) => p.id);
+    // The same pipeline (consent and minors checks, keyed ids, interest tags) with nothing sealed.
+    const plainTags = new InterestTagService({
+      store: new KyselyInterestTagStore(storage.db),
+      sealer: PLAIN,
+      categoryOf: async (productId) => (await services.catalogue.getProduct(ctx, productId))?.category,
+      clock: systemClock,
+      region: config.dataRegion,
+    });
     const plainService = new ViewerEventService({
       store: new KyselyViewerEventStore(storage.db),
       sealer: PLAIN,
@@ -80,15 +91,18 @@ export async function runIngestion(partial: Partial<IngestionOptions> = {}): Pro
       sessions: { brandOf: async () => 'demo-brand', hasProduct: (s, p) => services.liveRoom.sessionHasProduct(s, p) },
       clock: systemClock,
       region: config.dataRegion,
+      onStored: async (subject, event) => {
+        if (event.purpose === 'personalised_recommendations') await plainTags.recordSignal(subject, event);
+      },
     });
     let n = 0;
-    const round = async (service: ViewerEventService, label: string) => {
+    const round = async (service: ViewerEventService, label: string, viewers: readonly string[]) => {
       const times: number[] = [];
       const start = performance.now();
       for (let i = 0; i < options.eventsPerRound; i++) {
         const t0 = performance.now();
         const r = await service.ingest(ctx, 'demo', {
-          deviceId: devices[i % devices.length]!,
+          deviceId: viewers[i % viewers.length]!,
           type: 'view',
           productId: productIds[i % productIds.length]!,
           clientEventId: `${label}-${++n}`,
@@ -99,21 +113,21 @@ export async function runIngestion(partial: Partial<IngestionOptions> = {}): Pro
       return { eps: options.eventsPerRound / ((performance.now() - start) / 1000), times };
     };
     // Warm up both, then alternate rounds so background load falls on both alike.
-    await round(services.viewerEvents, 'warm-protected');
-    await round(plainService, 'warm-plain');
+    await round(services.viewerEvents, 'warm-protected', devices);
+    await round(plainService, 'warm-plain', plainDevices);
     const protectedRounds: { eps: number; times: number[] }[] = [];
     const plainRounds: { eps: number; times: number[] }[] = [];
     for (let r = 0; r < options.rounds; r++) {
-      protectedRounds.push(await round(services.viewerEvents, 'protected'));
-      plainRounds.push(await round(plainService, 'plain'));
+      protectedRounds.push(await round(services.viewerEvents, 'protected', devices));
+      plainRounds.push(await round(plainService, 'plain', plainDevices));
     }
     await storage.close();
     const stats = (name: string, rounds: { eps: number; times: number[] }[]): IngestionStats => {
       const all = rounds.flatMap((r) => r.times).sort((a, b) => a - b);
       return { name, eventsPerSecond: median(rounds.map((r) => r.eps)), p50Micros: percentile(all, 50), p99Micros: percentile(all, 99) };
     };
-    const prot = stats('consent check + sealed payload', protectedRounds);
-    const plain = stats('consent check + plain payload', plainRounds);
+    const prot = stats('consent check + sealed payload and tags', protectedRounds);
+    const plain = stats('consent check + plain payload and tags', plainRounds);
     const ratio = prot.eventsPerSecond / plain.eventsPerSecond;
     return { options, protected: prot, plain, ratio, target: { atLeast: 0.7, met: ratio >= 0.7 } };
   } finally {
