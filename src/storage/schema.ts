@@ -264,6 +264,7 @@ export interface GuardianRequestTable {
 
 export interface MinorSpendTable {
   subject: string;
+  region: string;
   period: string;
   spent_fen: number;
   updated_at: number;

@@ -57,7 +57,7 @@ export interface ViewerProfileStore {
    * Adds `amountFen` to the subject's spend for the period if the total stays within `limitFen`;
    * false (and nothing changed) otherwise. Atomic, so two orders at once cannot both pass.
    */
-  reserveSpend(subject: string, period: string, amountFen: number, limitFen: number, now: number): Promise<boolean>;
+  reserveSpend(subject: string, region: string, period: string, amountFen: number, limitFen: number, now: number): Promise<boolean>;
   releaseSpend(subject: string, period: string, amountFen: number, now: number): Promise<void>;
   spent(subject: string, period: string): Promise<number>;
 

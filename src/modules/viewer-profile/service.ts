@@ -246,7 +246,7 @@ export class ViewerProfileService {
       return fail('SPENDING_LIMIT_REACHED', `minors mode allows at most ${perOrderFen} fen per order`, { perOrderFen, monthlyFen });
     }
     const period = this.#period();
-    if (!(await this.deps.store.reserveSpend(subject, period, amountFen, monthlyFen, this.deps.clock.now()))) {
+    if (!(await this.deps.store.reserveSpend(subject, this.deps.region, period, amountFen, monthlyFen, this.deps.clock.now()))) {
       return fail('SPENDING_LIMIT_REACHED', `minors mode allows at most ${monthlyFen} fen per month`, { perOrderFen, monthlyFen });
     }
     return ok(() => this.deps.store.releaseSpend(subject, period, amountFen, this.deps.clock.now()));

@@ -64,6 +64,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('minor_spend')
     .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('period', 'text', (c) => c.notNull())
     .addColumn('spent_fen', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())

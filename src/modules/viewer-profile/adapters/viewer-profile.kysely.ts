@@ -114,12 +114,12 @@ export class KyselyViewerProfileStore implements ViewerProfileStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async reserveSpend(subject: string, period: string, amountFen: number, limitFen: number, now: number): Promise<boolean> {
+  async reserveSpend(subject: string, region: string, period: string, amountFen: number, limitFen: number, now: number): Promise<boolean> {
     if (amountFen > limitFen) return false;
     // Insert the first spend of the period, or add to it only while the total stays within the limit.
     const r = await this.db
       .insertInto('minor_spend')
-      .values({ subject, period, spent_fen: amountFen, updated_at: now })
+      .values({ subject, region, period, spent_fen: amountFen, updated_at: now })
       .onConflict((oc) =>
         oc
           .columns(['subject', 'period'])
