@@ -121,7 +121,8 @@ describe.runIf(available)('privacy centre in a real browser', () => {
     expect(await page.getByTestId('erase-report-key').getAttribute('data-destroyed')).toBe('true');
     const subject = t.app.services.protection.subjectFor(viewer, t.config.dataRegion);
     expect(await t.app.services.storage.db.selectFrom('viewer_events').selectAll().where('subject', '=', subject).execute()).toEqual([]);
-    await page.screenshot({ path: 'test-results/privacy-erased.png' });
+    // The browser forgets the erased id: the next visit starts afresh.
+    expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('qingliu.device'))).toBeNull();
     await page.context().close();
   }, 60_000);
 

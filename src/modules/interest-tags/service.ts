@@ -50,13 +50,20 @@ const FIELD = (subject: string) => ({ table: 'viewer_tags', column: 'tags', rowI
 const MAX_CAS_RETRIES = 8;
 
 export class InterestTagService {
+  /** Updates of one subject's tags on this node run one after another; other nodes are met by compare-and-set. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: InterestTagDeps) {}
 
-  /** Adds what one stored personalised event says. Events that say nothing about interest are ignored. */
+  /**
+   * Adds what one stored personalised event says. Events that say nothing about interest are ignored.
+   * Never loses a signal silently: if the tags cannot be written, it throws.
+   */
   async recordSignal(subject: string, signal: Signal): Promise<void> {
     const derived = await this.#derive(signal);
     if (!derived) return;
-    await this.#update(subject, (p) => ok(addTo(p, derived.tag, derived.value, derived.weight, signal.at)));
+    const r = await this.#update(subject, (p) => ok(addTo(p, derived.tag, derived.value, derived.weight, signal.at)));
+    if (!r.ok) throw new Error(`interest tags not updated: ${r.code}`);
   }
 
   async list(subject: string): Promise<InterestTag[]> {
@@ -109,8 +116,22 @@ export class InterestTagService {
     return { profile: JSON.parse(await this.deps.sealer.openTextFor(subject, FIELD(subject), row.tagsSealed)) as TagProfile, version: row.version };
   }
 
-  async #update(subject: string, change: (p: TagProfile) => Result<TagProfile>): Promise<Result<void>> {
+  #update(subject: string, change: (p: TagProfile) => Result<TagProfile>): Promise<Result<void>> {
+    const previous = this.#queues.get(subject) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.#write(subject, change),
+      () => this.#write(subject, change),
+    );
+    this.#queues.set(subject, run);
+    void run.finally(() => {
+      if (this.#queues.get(subject) === run) this.#queues.delete(subject);
+    });
+    return run;
+  }
+
+  async #write(subject: string, change: (p: TagProfile) => Result<TagProfile>): Promise<Result<void>> {
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       const current = await this.#read(subject);
       const next = change(current.profile);
       if (!next.ok) return next;

@@ -69,7 +69,8 @@ function Section(props: { id: string; title: string; testId?: string; children: 
 
 export function PrivacyPage(): JSX.Element {
   const { brandId, from } = parsePrivacyQuery(location.search);
-  const deviceId = storedDeviceId();
+  // Read once: after an erasure the browser forgets the id, but this page keeps showing the report.
+  const [deviceId] = useState(() => storedDeviceId());
   const [erased, setErased] = useState<ErasureReport | null>(null);
   const [generation, setGeneration] = useState(0); // bumps to reload the data after a change
   useEffect(() => {
