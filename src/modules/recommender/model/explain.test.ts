@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FeatureSpace, LinearBandit, defaultFeatureSpace, explain, meanVector, topReasons, type FeatureSpec } from './index.js';
+import { designMatrix, invertDense } from './testing.js';
+
+const dataset = (n: number): FeatureSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ name: `test.f${i}`, group: 'product', sensitive: false, label: { zh: `特征${i}`, en: `feature ${i}` } }));
+
+/** A bandit whose θ̂ is exactly `theta`: one update with x = e_i·s and reward r gives θ_i = r·s/(λ+s²). */
+function banditWithTheta(theta: number[]): LinearBandit {
+  const d = theta.length;
+  const bandit = new LinearBandit({ dim: d, kind: 'linucb', lambda: 1 });
+  theta.forEach((t, i) => {
+    if (t === 0) return;
+    const x = new Float64Array(d);
+    x[i] = 1;
+    bandit.update(x, 2 * t); // θ_i = 2t / (1 + 1) = t
+  });
+  return bandit;
+}
+
+const vec = (d: number) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: d, maxLength: d }).map((a) => Float64Array.from(a));
+
+describe('explain: exact SHAP for the linear exploit score', () => {
+  it('reproduces the research note vector (β=[0.8,−0.5,0.2], intercept −1 as the bias weight)', () => {
+    const space = new FeatureSpace(dataset(3), { allowUnlisted: true });
+    const bandit = banditWithTheta([-1, 0.8, -0.5, 0.2]);
+    const theta = Array.from(bandit.theta);
+    [-1, 0.8, -0.5, 0.2].forEach((t, i) => expect(theta[i]).toBeCloseTo(t, 15));
+    const x = Float64Array.of(1, 1, 1, 0);
+    const mu = Float64Array.of(1, 0.5, 0.2, 1.0);
+    const e = explain(bandit, space, x, mu);
+    expect(e.contributions.map((c) => c.feature)).toEqual(['test.f0', 'test.f1', 'test.f2']); // |0.4| = |−0.4| > |−0.2|, stable
+    expect(e.contributions.map((c) => c.phi)).toEqual([expect.closeTo(0.4, 12), expect.closeTo(-0.4, 12), expect.closeTo(-0.2, 12)]);
+    expect(e.contributions.map((c) => c.value)).toEqual([1, 1, 0]);
+    expect(e.base).toBeCloseTo(-0.5, 12);
+    expect(e.score).toBeCloseTo(-0.7, 12);
+    expect(1 / (1 + Math.exp(-e.score))).toBeCloseTo(0.331812, 6);
+    expect(e.contributions.some((c) => c.feature === 'bias')).toBe(false);
+  });
+
+  it('local accuracy: base + Σφ = θ̂ᵀx to 1e-9 over random models and inputs (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }).chain((d) =>
+          fc.record({
+            d: fc.constant(d),
+            steps: fc.array(fc.tuple(vec(d + 1), fc.double({ min: -2, max: 2, noNaN: true })), { maxLength: 30 }),
+            x: vec(d + 1),
+            mu: vec(d + 1),
+          }),
+        ),
+        ({ d, steps, x, mu }) => {
+          const space = new FeatureSpace(dataset(d), { allowUnlisted: true });
+          const bandit = new LinearBandit({ dim: d + 1, kind: 'lints', seed: 1 });
+          for (const [v, r] of steps) bandit.update(v, r);
+          const e = explain(bandit, space, x, mu);
+          const sum = e.contributions.reduce((s, c) => s + c.phi, 0);
+          expect(Math.abs(e.base + sum - e.score)).toBeLessThan(1e-9);
+          expect(Math.abs(e.score - bandit.exploit(x))).toBeLessThan(1e-12);
+          // θ̂ against the direct solve, so the explanation is of the model the maths defines
+          const inv = invertDense(designMatrix(steps.map(([v]) => v), d + 1, 1), d + 1);
+          for (const c of e.contributions) {
+            const i = space.indexOf(c.feature);
+            let t = 0;
+            for (let j = 0; j <= d; j++) t += inv[i * (d + 1) + j]! * steps.reduce((s, [v, r]) => s + r * v[j]!, 0);
+            expect(Math.abs(c.phi - t * (x[i]! - mu[i]!))).toBeLessThan(1e-9);
+          }
+          for (let t = 1; t < e.contributions.length; t++) {
+            expect(Math.abs(e.contributions[t - 1]!.phi)).toBeGreaterThanOrEqual(Math.abs(e.contributions[t]!.phi));
+          }
+          expect(e.modelVersion).toBe(bandit.version);
+        },
+      ),
+    );
+  });
+
+  it('missingness: x_i = μ_i or θ_i = 0 gives no contribution (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 4, maxLength: 4 }), vec(5), vec(5), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), (theta, x, mu, same, dead) => {
+        const space = new FeatureSpace(dataset(4), { allowUnlisted: true });
+        theta[dead - 1] = 0;
+        const bandit = banditWithTheta([0.3, ...theta]);
+        mu[same] = x[same]!;
+        x[0] = 1;
+        mu[0] = 1;
+        const e = explain(bandit, space, x, mu);
+        const names = e.contributions.map((c) => c.feature);
+        expect(names).not.toContain(space.names[same]);
+        expect(names).not.toContain(space.names[dead]);
+        expect(names).not.toContain('bias');
+        for (const c of e.contributions) expect(c.phi).not.toBe(0);
+      }),
+    );
+  });
+
+  it('symmetry: equal weights and equal deviations give equal φ', () => {
+    const space = new FeatureSpace(dataset(2), { allowUnlisted: true });
+    const bandit = banditWithTheta([0, 0.6, 0.6]);
+    const e = explain(bandit, space, Float64Array.of(1, 1, 0.5), Float64Array.of(1, 0.5, 0));
+    expect(e.contributions[0]!.phi).toBe(e.contributions[1]!.phi);
+  });
+
+  it('reports the exploration bonus as its own term, never spread over features', () => {
+    const space = new FeatureSpace(dataset(2), { allowUnlisted: true });
+    const bandit = new LinearBandit({ dim: 3, kind: 'linucb', alpha: 2 });
+    bandit.update(Float64Array.of(1, 1, 0), 1);
+    const x = Float64Array.of(1, 0, 1);
+    const mu = Float64Array.of(1, 0.5, 0.5);
+    const e = explain(bandit, space, x, mu);
+    expect(e.exploration).toEqual({ active: false, bonus: bandit.bonus(x) });
+    expect(e.exploration.bonus).toBeGreaterThan(0);
+    expect(Math.abs(e.base + e.contributions.reduce((s, c) => s + c.phi, 0) - e.score)).toBeLessThan(1e-12);
+    expect(explain(bandit, space, x, mu, { explored: true, bonus: 0.25 }).exploration).toEqual({ active: true, bonus: 0.25 });
+    expect(() => explain(bandit, space, Float64Array.of(1, 0), mu)).toThrow(RangeError);
+  });
+});
+
+describe('topReasons', () => {
+  const space = defaultFeatureSpace();
+  const names = ['room.pinned', 'behaviour.same_category_viewed', 'product.stock_low', 'room.popular_5m', 'room.flash_sale'];
+  const theta = new Array<number>(space.dim).fill(0);
+  theta[space.indexOf('room.pinned')] = 1.5;
+  theta[space.indexOf('behaviour.same_category_viewed')] = 1.0;
+  theta[space.indexOf('product.stock_low')] = 2.0; // the largest, but no viewer-facing reason (A9)
+  theta[space.indexOf('room.popular_5m')] = 0.5;
+  theta[space.indexOf('room.flash_sale')] = -1; // negative: never a reason
+  const bandit = banditWithTheta(theta);
+  const x = space.encode(Object.fromEntries(names.map((n) => [n, 1])));
+  const e = explain(bandit, space, x, meanVector([x, space.encode({})], space.dim));
+
+  it('gives the reasons of the top positive contributions, in order, in each language', () => {
+    expect(topReasons(e, space, 'zh-CN')).toEqual(['主播正在介绍这件商品', '你刚刚看过同类商品', '最近 5 分钟在本直播间很受欢迎']);
+    expect(topReasons(e, space, 'en', 2)).toEqual(['the host is presenting this now', 'you just looked at similar products']);
+    expect(e.contributions[0]!.feature).toBe('product.stock_low');
+  });
+
+  it('never shows a sensitive feature as a reason', () => {
+    const religion = { name: 'profile.religion', group: 'profile' as const, sensitive: true, label: { zh: '宗教信仰', en: 'religion' }, reason: { zh: 'x', en: 'x' } };
+    const sensitiveSpace = new FeatureSpace([religion], { separateConsent: new Set(['profile.religion']), allowUnlisted: true });
+    const b = banditWithTheta([0, 1]);
+    const ex = explain(b, sensitiveSpace, Float64Array.of(1, 1), Float64Array.of(1, 0));
+    expect(ex.contributions).toHaveLength(1);
+    expect(topReasons(ex, sensitiveSpace, 'en')).toEqual([]);
+  });
+});

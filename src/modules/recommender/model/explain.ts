@@ -1,0 +1,98 @@
+/**
+ * Exact explanations of the exploit score (A2): interventional SHAP for a linear scorer.
+ *
+ *   φ_i = θ̂_i·(x_i − μ_i),  base = θ̂ᵀμ,  score = θ̂ᵀx = base + Σφ_i   (exactly, up to rounding)
+ *
+ * μ is the background, e.g. the mean feature vector of the candidates on stage, so a feature that
+ * every candidate shares (bias, a room-wide flag) explains nothing. The exploration bonus is not a
+ * feature attribution and is reported as its own term (Azure Personalizer likewise warns that
+ * feature scores of exploratory actions do not explain the choice).
+ */
+import type { LinearBandit } from './bandit.js';
+import type { FeatureSpace } from './features.js';
+
+export interface Contribution {
+  feature: string;
+  value: number;
+  phi: number;
+}
+
+export interface Explanation {
+  /** θ̂ᵀx: the exploit score. */
+  score: number;
+  /** θ̂ᵀμ: the score of the background. */
+  base: number;
+  /** Sorted by |φ| descending; features with φ = 0 are left out. */
+  contributions: Contribution[];
+  /** Set by the slate selection: whether exploration (bonus or ε draw) put the item where it is. */
+  exploration: { active: boolean; bonus: number };
+  modelVersion: string;
+}
+
+export type ExplanationLocale = 'zh-CN' | 'en';
+
+/**
+ * Explains θ̂ᵀx against the background μ. Pass the slate pick to carry its exploration outcome;
+ * without one, `active` is false and `bonus` is the bandit's current bonus for x.
+ */
+export function explain(
+  bandit: LinearBandit,
+  space: FeatureSpace,
+  x: Float64Array,
+  background: Float64Array,
+  pick?: { explored: boolean; bonus: number },
+): Explanation {
+  const d = space.dim;
+  if (bandit.dim !== d) throw new RangeError(`the bandit has ${bandit.dim} dimensions; the space has ${d}`);
+  if (x.length !== d || background.length !== d) throw new RangeError(`vectors must have ${d} dimensions`);
+  const theta = bandit.theta;
+  let score = 0;
+  let base = 0;
+  const contributions: Contribution[] = [];
+  for (let i = 0; i < d; i++) {
+    const t = theta[i]!;
+    const xi = x[i]!;
+    score += t * xi;
+    base += t * background[i]!;
+    const phi = t * (xi - background[i]!);
+    if (phi !== 0) contributions.push({ feature: space.names[i]!, value: xi, phi });
+  }
+  // Stable sort: equal |φ| keep feature order.
+  contributions.sort((a, b) => Math.abs(b.phi) - Math.abs(a.phi));
+  return {
+    score,
+    base,
+    contributions,
+    exploration: pick ? { active: pick.explored, bonus: pick.bonus } : { active: false, bonus: bandit.bonus(x) },
+    modelVersion: bandit.version,
+  };
+}
+
+/**
+ * The plain-language reasons of the top positive contributions that have one, most important
+ * first, without repeats. Sensitive features are never shown (A2), whatever their weight.
+ */
+export function topReasons(explanation: Explanation, space: FeatureSpace, locale: ExplanationLocale, n = 3): string[] {
+  const out: string[] = [];
+  for (const c of explanation.contributions) {
+    if (out.length >= n) break;
+    if (!(c.phi > 0) || !space.has(c.feature)) continue;
+    const spec = space.spec(c.feature);
+    if (spec.sensitive || !spec.reason) continue;
+    const text = locale === 'zh-CN' ? spec.reason.zh : spec.reason.en;
+    if (!out.includes(text)) out.push(text);
+  }
+  return out;
+}
+
+/** The mean of the candidates' vectors: the usual background for `explain`. */
+export function meanVector(vectors: readonly Float64Array[], dim: number): Float64Array {
+  const mu = new Float64Array(dim);
+  if (vectors.length === 0) return mu;
+  for (const v of vectors) {
+    if (v.length !== dim) throw new RangeError(`vectors must have ${dim} dimensions`);
+    for (let i = 0; i < dim; i++) mu[i] = mu[i]! + v[i]!;
+  }
+  for (let i = 0; i < dim; i++) mu[i] = mu[i]! / vectors.length;
+  return mu;
+}

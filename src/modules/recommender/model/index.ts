@@ -1,0 +1,32 @@
+/**
+ * The recommender's model layer: feature space and allow-list (A7), a linear contextual bandit,
+ * exact explanations (A2) and slate selection with logged propensities. Pure code: no I/O, no
+ * database, no clock.
+ */
+export {
+  FEATURES,
+  ALLOWED_FEATURES,
+  SENSITIVE_FEATURES,
+  PRODUCT_CATEGORIES,
+  PRICE_BANDS,
+  BIAS,
+  FeatureSpace,
+  FeatureError,
+  SensitiveFeatureError,
+  isPersonal,
+  categoryFeature,
+  priceBandFeature,
+  pinnedRecency,
+  defaultFeatureSpace,
+  type FeatureSpec,
+  type FeatureGroup,
+  type FeatureSpaceOptions,
+  type FeatureErrorCode,
+  type Bilingual,
+  type ProductCategory,
+  type PriceBand,
+} from './features.js';
+export { LinearBandit, type BanditKind, type BanditSnapshot, type LinearBanditOptions } from './bandit.js';
+export { explain, topReasons, meanVector, type Explanation, type Contribution, type ExplanationLocale } from './explain.js';
+export { selectSlate, positionPropensities, type SlateCandidate, type SlatePick, type SlateRequest } from './slate.js';
+export { Rng, type RngState } from './rng.js';
