@@ -12,6 +12,7 @@ import { importCommand } from './import.js';
 import { sessionsCommand } from './sessions.js';
 import { auditLogCommand } from './audit-log.js';
 import { keysCommand } from './keys.js';
+import { evaluateCommand } from './evaluate.js';
 
 export class CliError extends Error {
   constructor(
@@ -36,6 +37,7 @@ export function buildCli(): Command {
   program.addCommand(sessionsCommand());
   program.addCommand(auditLogCommand());
   program.addCommand(keysCommand());
+  program.addCommand(evaluateCommand());
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;
