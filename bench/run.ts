@@ -7,6 +7,8 @@
  *   npm run bench -- access-log           access-log append and proofs at 1 million entries
  *   npm run bench -- protection           seal/open of 200-byte values against no encryption
  *   npm run bench -- ingestion            personal events with consent check, sealed vs plain payloads
+ *   npm run bench -- recommender-core     bandit decision (50 candidates × 32 features, slate 4, 4 explanations) + update
+ *   npm run bench -- evaluate             offline evaluation wall time on the two Open Bandit Dataset samples
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -22,8 +24,10 @@ import { runProducts, productsReport, PRODUCTS_DEFAULTS, type ProductsResult } f
 import { accessLogReport, runAccessLog, type AccessLogResult } from './access-log.js';
 import { protectionReport, runProtection, type ProtectionBenchResult } from './protection.js';
 import { ingestionReport, runIngestion, type IngestionResult } from './ingestion.js';
+import { recommenderCoreReport, runRecommenderCore, type RecommenderCoreResult } from './recommender-core.js';
+import { evaluateReport, runEvaluate, type EvaluateResult } from './evaluate.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -101,6 +105,8 @@ const results: {
   accessLog?: AccessLogResult;
   protection?: ProtectionBenchResult;
   ingestion?: IngestionResult;
+  recommenderCore?: RecommenderCoreResult;
+  evaluate?: EvaluateResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -118,9 +124,15 @@ for (const benchmark of selected) {
     } else if (benchmark === 'protection') {
       results.protection = await runProtection();
       out(protectionReport(results.protection));
-    } else {
+    } else if (benchmark === 'ingestion') {
       results.ingestion = await runIngestion();
       out(ingestionReport(results.ingestion));
+    } else if (benchmark === 'recommender-core') {
+      results.recommenderCore = await runRecommenderCore();
+      out(recommenderCoreReport(results.recommenderCore));
+    } else {
+      results.evaluate = await runEvaluate();
+      out(evaluateReport(results.evaluate));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

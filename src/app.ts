@@ -36,6 +36,7 @@ import { privacyRoutes } from './workflows/privacy.routes.js';
 import { dataMapRoutes } from './workflows/data-map.routes.js';
 import { KyselyRightsTicketStore, RIGHTS_RETENTION_DAYS, RightsService, rightsDataSource, rightsRoutes } from './modules/rights/index.js';
 import { eraseSubject } from './workflows/privacy.js';
+import { KyselyRecommenderStore, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
 import { placeOrderWithinLimits } from './workflows/place-order.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
@@ -68,6 +69,7 @@ export interface Services {
   profile: ViewerProfileService;
   tags: InterestTagService;
   rights: RightsService;
+  recommender: RecommenderService;
   /** Personal data other modules hold about a viewer, for the privacy centre's export and erasure. */
   sources: PersonalDataSource[];
   region: string;
@@ -161,6 +163,29 @@ export function createServices(
     clock,
     region,
   });
+  const recommender = new RecommenderService({
+    store: new KyselyRecommenderStore(storage.db),
+    rooms: liveRoom,
+    consent,
+    subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+    tagsOf: (subject) => tags.list(subject),
+    clock,
+    region,
+    onError,
+  });
+  const socketContext = systemContext('recommendations over the room socket');
+  gateway.useRecommendations({
+    forViewer: async (sessionId, deviceId, k) => {
+      const r = await recommender.recommend(socketContext, sessionId, { ...(deviceId ? { deviceId } : {}), ...(k ? { k } : {}) });
+      return r.ok ? { ok: true, value: r.value } : { ok: false, code: r.code, ...(r.detail ? { detail: r.detail } : {}) };
+    },
+    keyOf: (deviceId) => protection.subjectFor(deviceId, region),
+  });
+  recommender.onFeedback((sessionId, deviceId) => {
+    if (deviceId) gateway.refreshViewer(sessionId, protection.subjectFor(deviceId, region));
+  });
+  // Room activity without identity feeds the anonymous popularity the non-personalised list uses.
+  liveRoom.onActivity((sessionId, activity) => recommender.noteActivity(sessionId, activity.productId, activity.kind, activity.quantity));
   const viewerEvents = new ViewerEventService({
     store: new KyselyViewerEventStore(storage.db),
     sealer: protection,
@@ -174,14 +199,20 @@ export function createServices(
     region,
     // Interest tags come only from events stored under the personalised-recommendations consent.
     onStored: async (subject, event) => {
-      if (event.purpose === 'personalised_recommendations') await tags.recordSignal(subject, event);
+      if (event.purpose !== 'personalised_recommendations') return;
+      await tags.recordSignal(subject, event);
+      const category = event.productId === null ? undefined : (await catalogue.getProduct(productContext, event.productId))?.category;
+      recommender.noteBehaviour(subject, { ...event, category });
+      // The viewer acted: their list over the socket is recomputed.
+      gateway.refreshViewer(event.sessionId, subject);
     },
   });
   // Withdrawal (C7): what the viewer no longer allows is deleted at once, and the tags rebuilt.
   consent.onDecided(async ({ subject, brandId, refused }) => {
     await applyWithdrawal({ storage, viewerEvents, tags }, subject, brandId, refused);
+    if (refused.includes('personalised_recommendations')) recommender.forgetViewer(subject);
   });
-  relayErasures(bus, protection);
+  relayErasures(bus, protection, [(subject) => recommender.forgetViewer(subject)]);
   // The outbound gateway (L1, L2): the only way personal data leaves; its subject ids are the same keyed ids.
   const transfer = transferServiceOn(storage.db, {
     clock,
@@ -205,6 +236,7 @@ export function createServices(
     transfer,
     profile,
     tags,
+    recommender,
     // Completing a deletion request erases the viewer (the workflow needs every service, so it is bound late).
     rights: new RightsService({
       store: new KyselyRightsTicketStore(storage.db),
@@ -243,6 +275,12 @@ export function createServices(
     basis: 'the transfer log, separate consents to transfers and the yearly count of individuals (PIPL 38–39); 3 years',
     keepDays: RIGHTS_RETENTION_DAYS,
     purge: (cutoff) => purgeTransferRecordsBefore(storage.db, cutoff),
+  });
+  services.extraRetention.push({
+    category: 'recommendation_log',
+    basis: 'recommendations shown and their outcomes, with no viewer identity (health figures, offline evaluation); 180 days',
+    keepDays: 180,
+    purge: (cutoff) => new KyselyRecommenderStore(storage.db).purgeBefore(cutoff),
   });
   services.extraRetention.push({
     category: 'access_log',
@@ -355,6 +393,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'consent', description: 'The privacy notice and per-purpose consent (PIPL); the server enforces it' },
         { name: 'privacy', description: "The viewer's privacy centre: profile and minors mode, tags, export, erasure, guardian consent, processing rules" },
         { name: 'compliance', description: 'Compliance officers: consent statistics and ledger export (logged)' },
+        { name: 'recommendations', description: 'Explainable recommendations: consent-aware lists, feedback, health, how they work' },
         { name: 'transfer', description: 'Recipients outside the region and separate consent to each (PIPL 39); the gateway enforces it' },
       ],
       components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
@@ -385,6 +424,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(transferRoutes(services.transfer));
   await app.register(rightsRoutes(services.rights));
   await app.register(accessLogRoutes(services.accessLog));
+  await app.register(
+    recommenderRoutes(services.recommender, {
+      canSeeSession: async (request, sessionId) => {
+        const session = await liveRoom.getSession(sessionId);
+        return session !== undefined && liveRoom.canManage(request.ctx, session);
+      },
+      sessionStart: async (sessionId) => (await liveRoom.getSession(sessionId))?.startedAt ?? undefined,
+    }),
+  );
   await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
   await app.register(
     privacyRoutes({
@@ -426,6 +474,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   if (config.seedDemo) await seedDemo(catalogue, liveRoom);
   await liveRoom.start();
+  await services.recommender.restore();
+  services.recommender.start();
   const retention = retentionJob(services, () => clock.now());
   retention.start(
     (report) => {
@@ -450,6 +500,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => {
     accessLogJob.stop();
     retention.stop();
+    await services.recommender.stop();
     await gateway.close();
     liveRoom.stop();
     if (ownsBus) await bus.close();

@@ -17,6 +17,7 @@ import * as m0008 from './migrations/0008-viewer-profile.js';
 import * as m0009 from './migrations/0009-rights.js';
 import * as m0010 from './migrations/0010-transfer.js';
 import * as m0011 from './migrations/0011-access-log-retention.js';
+import * as m0012 from './migrations/0012-recommender.js';
 
 export type { Database } from './schema.js';
 
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-rights': m0009,
   '0010-transfer': m0010,
   '0011-access-log-retention': m0011,
+  '0012-recommender': m0012,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -430,6 +430,48 @@ export interface AccessLogVerificationTable {
   error_code: string | null;
 }
 
+export interface RecommendationDecisionTable {
+  id: string;
+  session_id: string;
+  product_id: string;
+  position: number;
+  propensity: number;
+  explored: number;
+  personalised: number;
+  model_version: string;
+  context: string;
+  region: string;
+  created_at: number;
+  clicked: number;
+  carted: number;
+  purchased: number;
+  feedback: string | null;
+}
+
+export interface RecommendationFeedbackTable {
+  idempotency_key: string;
+  decision_id: string;
+  type: string;
+  learned: number;
+  created_at: number;
+}
+
+export interface ModelSnapshotTable {
+  version: string;
+  model: string;
+  updates: number;
+  snapshot: string;
+  created_at: number;
+}
+
+export interface ModelUpdateTable {
+  model: string;
+  seq: number;
+  x: string;
+  reward: number;
+  created_at: number;
+}
+
 export interface Database {
   brands: BrandTable;
   faqs: FaqTable;
@@ -472,4 +514,8 @@ export interface Database {
   access_log_nodes: AccessLogNodeTable;
   access_log_retention: AccessLogRetentionTable;
   access_log_verifications: AccessLogVerificationTable;
+  recommendation_decisions: RecommendationDecisionTable;
+  recommendation_feedback: RecommendationFeedbackTable;
+  model_snapshots: ModelSnapshotTable;
+  model_updates: ModelUpdateTable;
 }

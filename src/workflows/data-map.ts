@@ -103,6 +103,17 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     kept: { retentionCategory: 'cross_border_records' },
   },
   {
+    category: 'recommendations',
+    tables: ['recommendation_decisions', 'recommendation_feedback', 'model_snapshots', 'model_updates'],
+    personal: false,
+    protection: 'none',
+    what: {
+      zh: '展示过的推荐及其结果（不含观众身份，只含商品与直播间特征）、模型快照与之后的更新（只有数字）',
+      en: 'Recommendations shown and their outcomes (no viewer identity: product and room features only), model snapshots and the updates since (numbers only)',
+    },
+    kept: { retentionCategory: 'recommendation_log' },
+  },
+  {
     category: 'orders',
     tables: ['orders'],
     personal: false,

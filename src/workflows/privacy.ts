@@ -104,10 +104,12 @@ export async function eraseSubject(ctx: RequestContext, m: PrivacyModules, subje
 }
 
 /** Every node forgets an erased subject's cached key as soon as the erasure is published. */
-export function relayErasures(bus: Bus, protection: ProtectionService): () => void {
+export function relayErasures(bus: Bus, protection: ProtectionService, alsoForget: readonly ((subject: string) => void)[] = []): () => void {
   return bus.subscribe(ERASED_TOPIC, (message) => {
     const subject = (message as { subject?: unknown }).subject;
-    if (typeof subject === 'string') protection.forget(subject);
+    if (typeof subject !== 'string') return;
+    protection.forget(subject);
+    for (const forget of alsoForget) forget(subject);
   });
 }
 

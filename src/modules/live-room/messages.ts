@@ -131,6 +131,8 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('pong'), serverTime: Type.Integer() }),
   /** The server is going away (shutdown) or dropped this client: reconnect (with backoff). */
   Type.Object({ type: Type.Literal('reconnect'), reason: Type.String() }),
+  /** This viewer's recommendations (after watch_recommendations, then whenever they change). */
+  Type.Object({ type: Type.Literal('recommendations'), recommendations: Type.Unknown() }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;
 
@@ -146,6 +148,15 @@ export const ClientMessage = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false }),
+  /** Ask for this viewer's recommendations over the socket, now and whenever they change. */
+  Type.Object(
+    {
+      type: Type.Literal('watch_recommendations'),
+      deviceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' })),
+      k: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 

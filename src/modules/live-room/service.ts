@@ -52,6 +52,13 @@ export interface FlashSaleInput {
   durationSeconds: number;
 }
 
+export interface RoomActivityEvent {
+  kind: 'add_to_cart' | 'purchase';
+  productId: string;
+  quantity: number;
+}
+export type ActivityListener = (sessionId: string, activity: RoomActivityEvent) => void;
+
 export interface OrderInput {
   productId: string;
   quantity: number;
@@ -75,6 +82,7 @@ export class LiveRoomService {
   readonly #rooms = new Map<string, Promise<unknown>>();
   readonly #counters = new Map<string, CounterRecord>();
   readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
+  readonly #activity: ActivityListener[] = [];
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(
@@ -504,6 +512,7 @@ export class LiveRoomService {
       return ok({ value: { order, duplicate: false }, messages });
     }, 'any').then(async (r) => {
       if (r.ok && !r.value.duplicate) {
+        this.#tellActivity(sessionId, { kind: 'purchase', productId: input.productId, quantity: input.quantity });
         await this.#publishStoredCounters(sessionId);
         // The product's stock is shared: other rooms showing it learn the new stock too.
         await this.refreshProducts([input.productId], { except: sessionId, kind: 'stock' });
@@ -569,8 +578,26 @@ export class LiveRoomService {
       this.clock.now(),
     );
     this.#counters.set(sessionId, counters);
-    if (!duplicate) await this.bus.publish(roomTopic(sessionId), { type: 'stored_counters', counters } satisfies RoomBusMessage);
+    if (!duplicate) {
+      await this.bus.publish(roomTopic(sessionId), { type: 'stored_counters', counters } satisfies RoomBusMessage);
+      if (input.type === 'add_to_cart' && input.productId) this.#tellActivity(sessionId, { kind: 'add_to_cart', productId: input.productId, quantity: 1 });
+    }
     return ok({ duplicate });
+  }
+
+  /** Told of room activity with no viewer identity (add-to-cart, orders): e.g. for anonymous popularity. */
+  onActivity(listener: ActivityListener): void {
+    this.#activity.push(listener);
+  }
+
+  #tellActivity(sessionId: string, activity: RoomActivityEvent): void {
+    for (const listener of this.#activity) {
+      try {
+        listener(sessionId, activity);
+      } catch {
+        // a listener's failure never fails the viewer's action
+      }
+    }
   }
 
   async #publishStoredCounters(sessionId: string): Promise<void> {

@@ -37,6 +37,8 @@ interface Viewer {
   strikes: number;
   /** Staff consoles watch the room too, but are not viewers (LC4: the count is real viewers only). */
   counted: boolean;
+  /** Set once the viewer asked for recommendations over this socket. */
+  recs?: { deviceId: string | undefined; key: string | undefined; k: number | undefined };
 }
 
 interface Room {
@@ -47,7 +49,20 @@ interface Room {
   countersTimer: NodeJS.Timeout | undefined;
   countersDirty: boolean;
   lastCounters: CounterRecord | undefined;
+  refreshTimer: NodeJS.Timeout | undefined;
 }
+
+/** Per-viewer lists pushed over the room's socket (the recommender); the gateway only carries them. */
+export interface RoomRecommendations {
+  /** The viewer's list, or an error code. */
+  forViewer(sessionId: string, deviceId: string | undefined, k: number | undefined): Promise<{ ok: true; value: unknown } | { ok: false; code: string; detail?: string }>;
+  /** The key viewer acts are reported under (so a refresh finds this viewer's sockets). */
+  keyOf(deviceId: string): string;
+}
+
+/** Showcase changes after which every watching viewer's list is recomputed. */
+const REFRESHING = new Set(['pinned', 'unpinned', 'flash_sale_started', 'flash_sale_ended', 'products_updated', 'sold_out', 'session_status']);
+const REFRESH_DEBOUNCE_MS = 300;
 
 /** Close codes: 4404 no such room, 4408 too slow, 4429 too many messages, 1001 server going away. */
 export const CLOSE = { notFound: 4404, slowConsumer: 4408, rateLimited: 4429, goingAway: 1001 } as const;
@@ -55,6 +70,7 @@ export const CLOSE = { notFound: 4404, slowConsumer: 4408, rateLimited: 4429, go
 export class LiveRoomGateway {
   readonly #rooms = new Map<string, Room>();
   #closing = false;
+  #recommendations: RoomRecommendations | undefined;
 
   constructor(
     private readonly service: LiveRoomService,
@@ -63,6 +79,18 @@ export class LiveRoomGateway {
     private readonly metrics: GatewayMetrics,
     private readonly onError: (err: unknown) => void,
   ) {}
+
+  /** Plugs in the recommender (it is built after the gateway). */
+  useRecommendations(recommendations: RoomRecommendations): void {
+    this.#recommendations = recommendations;
+  }
+
+  /** A viewer acted: recompute the lists of their sockets in that room. */
+  refreshViewer(sessionId: string, key: string): void {
+    const room = this.#rooms.get(sessionId);
+    if (!room) return;
+    for (const v of room.viewers) if (v.recs && v.recs.key === key) void this.#pushRecommendations(sessionId, v).catch(this.onError);
+  }
 
   viewerCount(sessionId: string): number {
     return this.#rooms.get(sessionId)?.counted ?? 0;
@@ -115,6 +143,8 @@ export class LiveRoomGateway {
     viewer.pending = null;
     for (const m of pending) if (!('seq' in m) || m.seq > state.seq) this.#sendDirect(socket, m);
     this.#markCountersDirty(sessionId, room);
+    // Asked for recommendations before the snapshot went out: answer now.
+    if (viewer.recs) await this.#pushRecommendations(sessionId, viewer);
   }
 
   /** Tells every viewer to reconnect (to another node) and closes the sockets. */
@@ -144,6 +174,7 @@ export class LiveRoomGateway {
       countersTimer: undefined,
       countersDirty: false,
       lastCounters: undefined,
+      refreshTimer: undefined,
     };
     created.unsubscribe = this.bus.subscribe(roomTopic(sessionId), (m) => this.#onBus(sessionId, created, m as RoomBusMessage));
     this.#rooms.set(sessionId, created);
@@ -162,6 +193,7 @@ export class LiveRoomGateway {
   #dropRoom(sessionId: string, room: Room): void {
     room.unsubscribe();
     if (room.countersTimer) clearTimeout(room.countersTimer);
+    if (room.refreshTimer) clearTimeout(room.refreshTimer);
     if (this.#rooms.get(sessionId) === room) this.#rooms.delete(sessionId);
   }
 
@@ -173,6 +205,25 @@ export class LiveRoomGateway {
       return;
     }
     this.#broadcast(room, message);
+    if (REFRESHING.has(message.type) || (message.type === 'stock' && message.soldOut)) this.#scheduleRefresh(sessionId, room);
+  }
+
+  /** After a showcase change, every watching viewer's list is recomputed once (debounced). */
+  #scheduleRefresh(sessionId: string, room: Room): void {
+    if (room.refreshTimer || !this.#recommendations) return;
+    room.refreshTimer = setTimeout(() => {
+      room.refreshTimer = undefined;
+      if (this.#rooms.get(sessionId) !== room) return;
+      for (const v of room.viewers) if (v.recs) void this.#pushRecommendations(sessionId, v).catch(this.onError);
+    }, REFRESH_DEBOUNCE_MS);
+    room.refreshTimer.unref();
+  }
+
+  async #pushRecommendations(sessionId: string, viewer: Viewer): Promise<void> {
+    if (!this.#recommendations || !viewer.recs || viewer.pending) return;
+    const r = await this.#recommendations.forViewer(sessionId, viewer.recs.deviceId, viewer.recs.k);
+    if (r.ok) this.#sendDirect(viewer.socket, { type: 'recommendations', recommendations: r.value });
+    else this.#sendDirect(viewer.socket, { type: 'error', code: r.code, detail: r.detail ?? r.code });
   }
 
   #broadcast(room: Room, message: ServerMessage | RoomBusMessage): void {
@@ -245,6 +296,15 @@ export class LiveRoomGateway {
     const message = parsed;
     if (message.type === 'ping') {
       this.#sendDirect(viewer.socket, { type: 'pong', serverTime: Date.now() });
+      return;
+    }
+    if (message.type === 'watch_recommendations') {
+      if (!this.#recommendations) {
+        this.#sendDirect(viewer.socket, { type: 'error', code: 'NOT_READY', detail: 'recommendations are not available' });
+        return;
+      }
+      viewer.recs = { deviceId: message.deviceId, key: message.deviceId ? this.#recommendations.keyOf(message.deviceId) : undefined, k: message.k };
+      await this.#pushRecommendations(sessionId, viewer);
       return;
     }
     const ctx: RequestContext = { requestId: randomUUID(), actor: ANONYMOUS, locale: 'zh-CN' };

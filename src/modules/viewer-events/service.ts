@@ -41,7 +41,7 @@ export interface ViewerEventDeps {
   clock: Clock;
   region: string;
   /** Called after a personal event is stored (e.g. to derive interest tags); runs under the same consent. */
-  onStored?: (subject: string, event: { type: ViewerEventType; productId: string | null; purpose: Purpose; at: number }) => Promise<void>;
+  onStored?: (subject: string, event: { sessionId: string; type: ViewerEventType; productId: string | null; purpose: Purpose; at: number }) => Promise<void>;
 }
 
 export interface OpenedEvent {
@@ -83,7 +83,7 @@ export class ViewerEventService {
       region: d.region,
       createdAt,
     });
-    if (inserted && d.onStored) await d.onStored(subject, { type: input.type, productId: input.productId ?? null, purpose, at: createdAt });
+    if (inserted && d.onStored) await d.onStored(subject, { sessionId, type: input.type, productId: input.productId ?? null, purpose, at: createdAt });
     return ok({ stored: true, duplicate: !inserted, purpose });
   }
 

@@ -1,0 +1,182 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../../../storage/index.js';
+import type { RecommendationDecisionTable } from '../../../storage/schema.js';
+import type { DecisionRecord, FeedbackType, ProductHealth, RecommenderStore, SnapshotRecord } from '../ports.js';
+
+const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purchased'>> = {
+  click: 'clicked',
+  add_to_cart: 'carted',
+  purchase: 'purchased',
+};
+
+export class KyselyRecommenderStore implements RecommenderStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async appendDecisions(decisions: readonly DecisionRecord[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < decisions.length; i += 200) {
+        await tx
+          .insertInto('recommendation_decisions')
+          .values(
+            decisions.slice(i, i + 200).map((d) => ({
+              id: d.id,
+              session_id: d.sessionId,
+              product_id: d.productId,
+              position: d.position,
+              propensity: d.propensity,
+              explored: d.explored ? 1 : 0,
+              personalised: d.personalised ? 1 : 0,
+              model_version: d.modelVersion,
+              context: JSON.stringify(d.context),
+              region: d.region,
+              created_at: d.createdAt,
+              clicked: 0,
+              carted: 0,
+              purchased: 0,
+              feedback: null,
+            })),
+          )
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async decision(id: string): Promise<DecisionRecord | undefined> {
+    const r = await this.db.selectFrom('recommendation_decisions').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? decisionOf(r) : undefined;
+  }
+
+  async recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number }): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('recommendation_feedback')
+        .values({ idempotency_key: input.idempotencyKey, decision_id: input.decisionId, type: input.type, learned: input.learned ? 1 : 0, created_at: input.at })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+      const column = OUTCOME_COLUMN[input.type];
+      if (column) await tx.updateTable('recommendation_decisions').set({ [column]: 1 }).where('id', '=', input.decisionId).execute();
+      else await tx.updateTable('recommendation_decisions').set({ feedback: input.type }).where('id', '=', input.decisionId).execute();
+      return true;
+    });
+  }
+
+  async health(sessionId: string, since: number): Promise<ProductHealth[]> {
+    const rows = await this.db
+      .selectFrom('recommendation_decisions')
+      .select((eb) => [
+        'product_id',
+        eb.fn.countAll<number>().as('impressions'),
+        eb.fn.sum<number>('clicked').as('clicks'),
+        eb.fn.sum<number>('carted').as('carts'),
+        eb.fn.sum<number>('purchased').as('purchases'),
+        eb.fn.sum<number>('explored').as('explored'),
+      ])
+      .where('session_id', '=', sessionId)
+      .where('created_at', '>=', since)
+      .groupBy('product_id')
+      .execute();
+    return rows
+      .map((r) => ({
+        productId: r.product_id,
+        impressions: Number(r.impressions),
+        clicks: Number(r.clicks ?? 0),
+        carts: Number(r.carts ?? 0),
+        purchases: Number(r.purchases ?? 0),
+        explored: Number(r.explored ?? 0),
+      }))
+      .sort((a, b) => b.impressions - a.impressions || a.productId.localeCompare(b.productId));
+  }
+
+  async summary(since: number) {
+    const rows = await this.db
+      .selectFrom('recommendation_decisions')
+      .select((eb) => [
+        'personalised',
+        eb.fn.countAll<number>().as('impressions'),
+        eb.fn.sum<number>('clicked').as('clicks'),
+        eb.fn.sum<number>('carted').as('carts'),
+        eb.fn.sum<number>('purchased').as('purchases'),
+        eb.fn.sum<number>('explored').as('explored'),
+      ])
+      .where('created_at', '>=', since)
+      .groupBy('personalised')
+      .execute();
+    return rows.map((r) => ({
+      personalised: Number(r.personalised) === 1,
+      impressions: Number(r.impressions),
+      clicks: Number(r.clicks ?? 0),
+      carts: Number(r.carts ?? 0),
+      purchases: Number(r.purchases ?? 0),
+      explored: Number(r.explored ?? 0),
+    }));
+  }
+
+  async personalisedCount(sessionId: string, since: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('recommendation_decisions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('session_id', '=', sessionId)
+      .where('created_at', '>=', since)
+      .where('personalised', '=', 1)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async decisionsBetween(from: number, until: number, limit: number, after?: { createdAt: number; id: string }) {
+    let q = this.db.selectFrom('recommendation_decisions').selectAll().where('created_at', '>=', from).where('created_at', '<', until);
+    if (after) q = q.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
+    const rows = await q.orderBy('created_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ ...decisionOf(r), clicked: Number(r.clicked) === 1 }));
+  }
+
+  async latestSnapshot(model: string): Promise<SnapshotRecord | undefined> {
+    const r = await this.db.selectFrom('model_snapshots').selectAll().where('model', '=', model).orderBy('updates', 'desc').limit(1).executeTakeFirst();
+    return r ? { version: r.version, model: r.model, updates: Number(r.updates), snapshot: r.snapshot, createdAt: Number(r.created_at) } : undefined;
+  }
+
+  async saveSnapshot(s: SnapshotRecord): Promise<void> {
+    await this.db
+      .insertInto('model_snapshots')
+      .values({ version: s.version, model: s.model, updates: s.updates, snapshot: s.snapshot, created_at: s.createdAt })
+      .onConflict((oc) => oc.column('version').doNothing())
+      .execute();
+  }
+
+  async updatesAfter(model: string, seq: number): Promise<{ seq: number; x: number[]; reward: number }[]> {
+    const rows = await this.db.selectFrom('model_updates').selectAll().where('model', '=', model).where('seq', '>', seq).orderBy('seq').execute();
+    return rows.map((r) => ({ seq: Number(r.seq), x: JSON.parse(r.x) as number[], reward: Number(r.reward) }));
+  }
+
+  async appendUpdate(model: string, seq: number, x: readonly number[], reward: number, at: number): Promise<void> {
+    await this.db.insertInto('model_updates').values({ model, seq, x: JSON.stringify(x), reward, created_at: at }).execute();
+  }
+
+  async pruneUpdates(model: string, upToSeq: number): Promise<void> {
+    await this.db.deleteFrom('model_updates').where('model', '=', model).where('seq', '<=', upToSeq).execute();
+  }
+
+  async purgeBefore(cutoff: number): Promise<number> {
+    const a = await this.db.deleteFrom('recommendation_feedback').where('created_at', '<', cutoff).executeTakeFirst();
+    const b = await this.db.deleteFrom('recommendation_decisions').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(a.numDeletedRows) + Number(b.numDeletedRows);
+  }
+}
+
+function decisionOf(r: Selectable<RecommendationDecisionTable>): DecisionRecord {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    productId: r.product_id,
+    position: Number(r.position),
+    propensity: Number(r.propensity),
+    explored: Number(r.explored) === 1,
+    personalised: Number(r.personalised) === 1,
+    modelVersion: r.model_version,
+    context: JSON.parse(r.context) as Record<string, number>,
+    region: r.region,
+    createdAt: Number(r.created_at),
+  };
+}

@@ -1,0 +1,22 @@
+/** The explainable real-time recommender: consent-aware lists with exact explanations, live learning under consent, health and model card. */
+export {
+  RecommenderService,
+  RECOMMENDER_DEFAULTS,
+  MODEL_ID,
+  NON_PERSONALISED_VERSION,
+  NON_PERSONALISED_WEIGHTS,
+  PRIOR_WEIGHTS,
+  DIVERSITY_PENALTY,
+  FEEDBACK_REWARD,
+  POPULARITY_WEIGHT,
+  priceBandOf,
+  type RecommenderDeps,
+  type RecommenderOptions,
+  type Recommendations,
+  type RecommendationItem,
+  type FeedbackInput,
+  type HealthReport,
+} from './service.js';
+export { recommenderRoutes, howItWorks, HOW_IT_WORKS_VERSION, type RecommenderRouteDeps } from './routes.js';
+export { KyselyRecommenderStore } from './adapters/recommender.kysely.js';
+export type * from './ports.js';

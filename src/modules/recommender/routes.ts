@@ -1,0 +1,184 @@
+/**
+ * Recommendations over HTTP: the viewer's list (device id in the x-qingliu-device header, or
+ * ?viewer=), feedback once per idempotency key, the host's recommendation health, the public
+ * "how recommendations work" page data, the staff model card, and the decision-log export for
+ * offline evaluation.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, unwrap } from '../../errors/index.js';
+import type { Locale } from '../../context/index.js';
+import { ALLOWED_FEATURES, SENSITIVE_FEATURES } from './model/index.js';
+import { DIVERSITY_PENALTY, FEEDBACK_REWARD, NON_PERSONALISED_WEIGHTS, type RecommenderService } from './service.js';
+import type { FeedbackType } from './ports.js';
+
+const DEVICE = /^[A-Za-z0-9_-]{16,128}$/;
+const SessionParams = Type.Object({ sessionId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
+const FEEDBACK_TYPES = Object.keys(FEEDBACK_REWARD) as FeedbackType[];
+export const HOW_IT_WORKS_VERSION = '2026-11-29.1';
+
+export interface RecommenderRouteDeps {
+  /** Whether a staff member may see this session's health (hosts: only sessions they host). */
+  canSeeSession(request: FastifyRequest, sessionId: string): Promise<boolean>;
+  /** When the session went live (health figures count from then), or undefined. */
+  sessionStart(sessionId: string): Promise<number | undefined>;
+}
+
+function viewerOf(request: FastifyRequest, fromQuery: string | undefined): string | undefined {
+  const header = request.headers['x-qingliu-device'];
+  const value = fromQuery ?? (typeof header === 'string' ? header : undefined);
+  if (value === undefined) return undefined;
+  if (!DEVICE.test(value)) throw new AppError('VALIDATION_FAILED', 'viewer: a device id of 16–128 letters, digits, "_" or "-"');
+  return value;
+}
+
+export function recommenderRoutes(service: RecommenderService, deps: RecommenderRouteDeps) {
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.get(
+      '/api/v1/sessions/:sessionId/recommendations',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['recommendations'],
+          summary: 'A ranked list for this viewer, each with its explanation; personalised only under consent',
+          params: SessionParams,
+          querystring: Type.Object(
+            { k: Type.Optional(Type.Integer({ minimum: 1, maximum: service.options.maxK })), viewer: Type.Optional(Type.String({ maxLength: 128 })) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request, reply) => {
+        const { sessionId } = request.params as { sessionId: string };
+        const q = request.query as { k?: number; viewer?: string };
+        const result = unwrap(await service.recommend(request.ctx, sessionId, { ...(q.k !== undefined ? { k: q.k } : {}), deviceId: viewerOf(request, q.viewer) }));
+        reply.header('cache-control', 'no-store');
+        return result;
+      },
+    );
+
+    app.post(
+      '/api/v1/sessions/:sessionId/recommendations/feedback',
+      {
+        config: { access: 'public', rateLimit: { max: 600, timeWindow: '1 minute' } },
+        schema: {
+          tags: ['recommendations'],
+          summary: 'Feedback on a recommendation shown; refines the model only under the model-improvement consent (F1)',
+          params: SessionParams,
+          body: Type.Object(
+            {
+              decisionId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+              type: Type.Union(FEEDBACK_TYPES.map((t) => Type.Literal(t))),
+              idempotencyKey: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+              deviceId: Type.Optional(Type.String({ pattern: DEVICE.source })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 202: Type.Object({ learned: Type.Boolean(), duplicate: Type.Boolean() }) },
+        },
+      },
+      async (request, reply) => {
+        const { sessionId } = request.params as { sessionId: string };
+        const body = request.body as { decisionId: string; type: FeedbackType; idempotencyKey: string; deviceId?: string };
+        return reply.status(202).send(unwrap(await service.feedback(request.ctx, sessionId, body)));
+      },
+    );
+
+    app.get(
+      '/api/v1/sessions/:sessionId/recommendations/health',
+      {
+        config: { access: ['host', 'admin', 'moderator'] },
+        schema: {
+          tags: ['recommendations'],
+          summary: 'Recommendation health for the host console: impressions, click-through and add-to-cart rates, exploration share',
+          params: SessionParams,
+        },
+      },
+      async (request) => {
+        const { sessionId } = request.params as { sessionId: string };
+        if (!(await deps.canSeeSession(request, sessionId))) throw new AppError('FORBIDDEN');
+        return service.health(sessionId, (await deps.sessionStart(sessionId)) ?? 0);
+      },
+    );
+
+    app.get(
+      '/api/v1/recommendations/how-it-works',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['recommendations'],
+          summary: 'How recommendations work (A4): objective, features used, what is never used, how to switch off — versioned',
+          querystring: Type.Object({ locale: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])) }, { additionalProperties: false }),
+        },
+      },
+      async (request) => howItWorks(service, (request.query as { locale?: Locale }).locale ?? request.ctx.locale),
+    );
+
+    app.get(
+      '/api/v1/recommender/model-card',
+      {
+        config: { access: 'staff' },
+        schema: { tags: ['recommendations'], summary: 'The model card: features, objective, exploration, version, last update, quality figures' },
+      },
+      async () => service.modelCard(),
+    );
+
+    app.get(
+      '/api/v1/compliance/recommendations/decisions.csv',
+      {
+        config: { access: ['compliance', 'admin'] },
+        schema: {
+          tags: ['recommendations'],
+          summary: 'The decision log (no viewer identity) for `qingliu evaluate`: one row per recommendation shown',
+          querystring: Type.Object({ from: Type.Optional(Type.Integer({ minimum: 0 })), until: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
+        },
+      },
+      async (request, reply) => {
+        const q = request.query as { from?: number; until?: number };
+        const csv = await service.exportDecisions(q.from ?? 0, q.until ?? Number.MAX_SAFE_INTEGER);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="qingliu-decisions-${new Date().toISOString().slice(0, 10)}.csv"`)
+          .header('cache-control', 'no-store')
+          .send(csv);
+      },
+    );
+  };
+}
+
+export function howItWorks(service: RecommenderService, locale: Locale) {
+  const zh = locale === 'zh-CN';
+  const pick = (b: { zh: string; en: string }) => (zh ? b.zh : b.en);
+  return {
+    version: HOW_IT_WORKS_VERSION,
+    locale,
+    objective: pick({
+      zh: '在直播间正在展示的商品中，为您挑选您最可能点击、加购或购买的几件。价格、优惠和优惠券资格与推荐无关，所有人相同。',
+      en: 'From the products on stage, pick the few you are most likely to click, add to cart or buy. Prices, discounts and coupon eligibility have nothing to do with it: they are the same for everyone.',
+    }),
+    personalised: pick({
+      zh: '只有在您同意“个性化推荐”、未关闭个性化推荐且不在未成年人模式时，才会使用您在本场直播中的浏览、加购和您的兴趣标签。模型是一个线性上下文老虎机（LinUCB），每条推荐都附带精确的特征贡献（基线加各特征贡献等于得分）。为了继续学习，约 10% 的位置会有意探索，这样的推荐会标明“探索”。',
+      en: 'Only if you consented to personalised recommendations, have not switched personalisation off and are not in minors mode do we use what you viewed and added to cart in this stream and your interest tags. The model is a linear contextual bandit (LinUCB); every recommendation carries its exact feature contributions (the base plus the contributions equals the score). To keep learning, about 10% of positions explore on purpose, and such picks say so.',
+    }),
+    nonPersonalised: pick({
+      zh: '其他情况下，推荐只看直播间本身：主播正在讲解的商品、最近 5 分钟和本场的热度、正在秒杀的商品，并兼顾品类多样性。它们标为“非个性化”，不读取也不保存您的任何个人行为。',
+      en: 'Otherwise the list looks only at the room: what the host is presenting, what has been popular in the last 5 minutes and this stream, what is on flash sale, with category diversity. It is marked "Not personalised" and reads and stores none of your behaviour.',
+    }),
+    nonPersonalisedWeights: { ...NON_PERSONALISED_WEIGHTS, diversity: -DIVERSITY_PENALTY },
+    learning: pick({
+      zh: '点击、加购、购买、点赞、点踩和“不感兴趣”只有在您同意“用反馈改进模型”时才会改进模型；否则只计入匿名的直播间热度。',
+      en: 'Clicks, add-to-cart, purchases, likes, dislikes and "not interested" refine the model only if you consented to "use my feedback to improve models"; otherwise they only count towards the room’s anonymous popularity.',
+    }),
+    features: ALLOWED_FEATURES.map((f) => ({ name: f.name, group: f.group, personal: f.group === 'behaviour' || f.group === 'profile', label: pick(f.label) })),
+    neverUsed: [
+      ...SENSITIVE_FEATURES.map((f) => pick(f.label)),
+      pick({ zh: '您声明的年龄段（只用于未成年人保护）', en: 'your declared age band (used only to protect minors)' }),
+      pick({ zh: '您的设备标识、联系方式或任何身份信息', en: 'your device id, contact details or any identity' }),
+    ],
+    switchOff: pick({
+      zh: '在直播间点“隐私”按钮或在隐私中心关闭个性化推荐，下一次请求即生效；也可以随时撤回同意，或查看、删除您的兴趣标签。',
+      en: 'Switch personalisation off with the Privacy button in the live room or in the privacy centre: it applies from the next request. You can also withdraw consent at any time, or see and delete your interest tags.',
+    }),
+    model: { kind: service.options.kind, epsilon: service.options.epsilon, version: service.modelVersion },
+  };
+}

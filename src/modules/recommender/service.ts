@@ -1,0 +1,569 @@
+/**
+ * The recommender: for each viewer in a live room, a short ranked list chosen from the products on
+ * stage, each with an exact explanation and plain-language reasons.
+ *
+ * - Personalised (A5) only when the server's consent check allows `personalised_recommendations`
+ *   (which already folds in minors mode and the personalisation switch): a shared linear contextual
+ *   bandit over product, room and the viewer's in-session behaviour, with explicit ε-exploration and
+ *   its propensity logged.
+ * - Otherwise non-personalised (C4, A1): a fixed, published scorer over room signals (pinned, popular
+ *   now, on flash sale) with category diversity; no personal event is read or stored.
+ * - Feedback updates the model at once, but only under the `model_improvement` consent (F1);
+ *   otherwise it only feeds the room's anonymous popularity.
+ * Prices are never touched here (A6): the list changes which products are shown, nothing else.
+ */
+import { randomBytes } from 'node:crypto';
+import { fail, ok, type Result } from '../../errors/index.js';
+import type { Clock, Locale, RequestContext } from '../../context/index.js';
+import type { Purpose } from '../consent/index.js';
+import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
+import { RoomPopularity, ViewerBehaviour } from './context.js';
+import {
+  FEATURES,
+  FeatureSpace,
+  LinearBandit,
+  PRODUCT_CATEGORIES,
+  Rng,
+  categoryFeature,
+  explain,
+  meanVector,
+  pinnedRecency,
+  priceBandFeature,
+  selectSlate,
+  topReasons,
+  type BanditKind,
+  type Explanation,
+  type PriceBand,
+} from './model/index.js';
+import type { DecisionRecord, FeedbackType, ProductHealth, RecommenderStore } from './ports.js';
+
+export const MODEL_ID = 'qingliu-linear-v1';
+export const NON_PERSONALISED_VERSION = 'non-personalised-v1';
+
+/** The published weights of the non-personalised list: room signals only. */
+export const NON_PERSONALISED_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({
+  'room.pinned': 3,
+  'room.pinned_recent': 1,
+  'room.flash_sale': 1.5,
+  'room.popular_5m': 2,
+  'room.popular_session': 1,
+  'product.on_sale': 0.3,
+});
+/**
+ * The personalised model's prior (a warm start, so a new deployment explains itself from the first
+ * request): θ₀ is these weights, i.e. b₀ = λθ₀ with A₀ = λI. Feedback then moves θ from here.
+ */
+export const PRIOR_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({
+  ...NON_PERSONALISED_WEIGHTS,
+  'behaviour.same_category_viewed': 1,
+  'behaviour.same_category_carted': 1.5,
+  'behaviour.viewed_this': 0.5,
+  'behaviour.tag_weight': 1,
+});
+/** Each earlier pick of the same category lowers a candidate by this much (diversity). */
+export const DIVERSITY_PENALTY = 1;
+
+export const FEEDBACK_REWARD: Record<FeedbackType, number> = { click: 1, add_to_cart: 1, purchase: 1, like: 1, dislike: 0, not_interested: 0 };
+/** How much each kind of room activity adds to anonymous popularity. */
+export const POPULARITY_WEIGHT = { like: 0.5, click: 1, add_to_cart: 2, purchase: 3 } as const;
+
+export interface RecommenderOptions {
+  defaultK: number;
+  maxK: number;
+  epsilon: number;
+  kind: BanditKind;
+  alpha: number;
+  seed: number;
+  /** A snapshot is written after this many updates (the updates since are kept apart). */
+  snapshotEvery: number;
+  /** Decisions are written in batches at most this often. */
+  flushMs: number;
+}
+
+export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
+  defaultK: 4,
+  maxK: 10,
+  epsilon: 0.1,
+  kind: 'linucb',
+  alpha: 0.5,
+  seed: 20_261_129,
+  snapshotEvery: 200,
+  flushMs: 250,
+};
+
+export interface RecommenderDeps {
+  store: RecommenderStore;
+  rooms: { roomState(sessionId: string, viewers: number): Promise<RoomState | undefined> };
+  consent: { allows(deviceId: string, brandId: string, purpose: Purpose): Promise<boolean> };
+  subjectOf(deviceId: string): string;
+  /** The viewer's interest tags (category → weight), for consenting viewers only. */
+  tagsOf(subject: string): Promise<readonly { kind: string; value: string; weight: number }[]>;
+  clock: Clock;
+  region: string;
+  onError?: (err: unknown) => void;
+}
+
+export interface RecommendationItem {
+  decisionId: string;
+  productId: string;
+  position: number;
+  personalised: boolean;
+  explanation: Explanation;
+  reasons: { zh: string[]; en: string[] };
+  propensity: number;
+}
+
+export interface Recommendations {
+  sessionId: string;
+  personalised: boolean;
+  label: { zh: string; en: string };
+  modelVersion: string;
+  items: RecommendationItem[];
+  at: number;
+}
+
+export interface FeedbackInput {
+  deviceId?: string;
+  decisionId: string;
+  type: FeedbackType;
+  idempotencyKey: string;
+}
+
+export interface HealthReport {
+  sessionId: string;
+  since: number;
+  modelVersion: string;
+  updates: number;
+  impressions: number;
+  explorationShare: number;
+  personalisedShare: number;
+  products: (ProductHealth & { ctr: number; cartRate: number })[];
+}
+
+interface LiveDecision {
+  record: DecisionRecord;
+  x: Float64Array;
+  learnable: boolean;
+}
+
+const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
+const LABEL_NOT_PERSONALISED = { zh: '非个性化', en: 'Not personalised' };
+const DIVERSITY_REASON = { zh: '为你挑选了不同品类', en: 'picked to show you different categories' };
+const MAX_LIVE_DECISIONS = 100_000;
+
+export class RecommenderService {
+  readonly space: FeatureSpace;
+  readonly options: RecommenderOptions;
+  readonly popularity = new RoomPopularity();
+  readonly behaviour = new ViewerBehaviour();
+  #bandit: LinearBandit;
+  #rng: Rng;
+  #pending: DecisionRecord[] = [];
+  #flushing: Promise<void> = Promise.resolve();
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #live = new Map<string, LiveDecision>();
+  readonly #feedbackListeners: ((sessionId: string, deviceId: string | undefined) => void)[] = [];
+  #persisting: Promise<void> = Promise.resolve();
+  #lastUpdateAt: number | null = null;
+  #snapshotUpdates = 0;
+
+  constructor(
+    private readonly deps: RecommenderDeps,
+    options: Partial<RecommenderOptions> = {},
+  ) {
+    this.options = { ...RECOMMENDER_DEFAULTS, ...options };
+    // The allow-listed defaults (A7): a sensitive feature could not even be constructed here.
+    this.space = new FeatureSpace(FEATURES);
+    this.#bandit = withPrior(
+      new LinearBandit({ dim: this.space.dim, kind: this.options.kind, alpha: this.options.alpha, seed: this.options.seed, version: MODEL_ID }),
+      this.space,
+      PRIOR_WEIGHTS,
+    );
+    this.#rng = new Rng(this.options.seed);
+  }
+
+  get modelVersion(): string {
+    return this.#bandit.version;
+  }
+
+  get updates(): number {
+    return this.#bandit.updates;
+  }
+
+  get lastUpdateAt(): number | null {
+    return this.#lastUpdateAt;
+  }
+
+  /** Restores the model: the latest snapshot plus every update recorded since (reproducible). */
+  async restore(): Promise<void> {
+    const snap = await this.deps.store.latestSnapshot(MODEL_ID);
+    let bandit = this.#bandit;
+    let seq = 0;
+    if (snap) {
+      bandit = LinearBandit.restore(JSON.parse(snap.snapshot));
+      seq = snap.updates;
+      this.#lastUpdateAt = snap.createdAt;
+    }
+    for (const u of await this.deps.store.updatesAfter(MODEL_ID, seq)) {
+      bandit.update(Float64Array.from(u.x), u.reward);
+      seq = u.seq;
+    }
+    this.#bandit = bandit;
+    this.#snapshotUpdates = snap?.updates ?? 0;
+  }
+
+  start(): void {
+    this.#flushTimer = setInterval(() => void this.flush(), this.options.flushMs);
+    this.#flushTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    await this.flush();
+    await this.#persisting;
+  }
+
+  /** Writes the buffered decisions (one transaction). */
+  flush(): Promise<void> {
+    if (this.#pending.length === 0) return this.#flushing;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushing = this.#flushing.then(() => this.deps.store.appendDecisions(batch)).catch((err) => this.deps.onError?.(err));
+    return this.#flushing;
+  }
+
+  async recommend(_ctx: RequestContext, sessionId: string, input: { deviceId?: string; k?: number }): Promise<Result<Recommendations>> {
+    const k = input.k ?? this.options.defaultK;
+    if (!Number.isInteger(k) || k < 1 || k > this.options.maxK) return fail('VALIDATION_FAILED', `k must be an integer from 1 to ${this.options.maxK}`);
+    const room = await this.deps.rooms.roomState(sessionId, 0);
+    if (!room) return fail('SESSION_NOT_FOUND');
+    const now = this.deps.clock.now();
+    const personalised =
+      input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.session.brandId, 'personalised_recommendations'));
+    const subject = personalised ? this.deps.subjectOf(input.deviceId!) : undefined;
+    const learnable = input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.session.brandId, 'model_improvement'));
+
+    const available = room.products.filter((p) => !p.soldOut);
+    const pop = this.popularity.snapshot(sessionId, now);
+    const maxRecent = Math.max(1, ...pop.recent.values());
+    const maxSession = Math.max(1, ...pop.session.values());
+    const onSale = new Set(room.flashSales.filter((f) => f.endsAt > now).map((f) => f.productId));
+    const behaviour = subject ? this.behaviour.of(subject, now) : undefined;
+    const tags = subject ? await this.deps.tagsOf(subject) : [];
+    const maxTag = Math.max(1, ...tags.map((t) => t.weight));
+    const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
+
+    const candidates = available.map((p) => {
+      const values: Record<string, number> = {
+        ...productValues(p),
+        'room.pinned': room.pins.includes(p.id) ? 1 : 0,
+        'room.pinned_recent': p.pinnedAt !== null ? pinnedRecency((now - p.pinnedAt) / 60_000) : 0,
+        'room.flash_sale': onSale.has(p.id) ? 1 : 0,
+        'room.popular_5m': (pop.recent.get(p.id) ?? 0) / maxRecent,
+        'room.popular_session': (pop.session.get(p.id) ?? 0) / maxSession,
+      };
+      if (behaviour) {
+        values['behaviour.same_category_viewed'] = Math.min(1, (behaviour.viewedCategories.get(p.category) ?? 0) / 3);
+        values['behaviour.same_category_carted'] = Math.min(1, (behaviour.cartedCategories.get(p.category) ?? 0) / 2);
+        values['behaviour.viewed_this'] = behaviour.viewed.has(p.id) ? 1 : 0;
+        values['behaviour.carted_this'] = behaviour.carted.has(p.id) ? 1 : 0;
+      }
+      if (subject) values['behaviour.tag_weight'] = tagWeight.get(p.category) ?? 0;
+      return { product: p, x: this.space.encode(values) };
+    });
+
+    const items = personalised ? this.#personalised(candidates, k) : this.#nonPersonalised(candidates, k);
+    const out: RecommendationItem[] = [];
+    for (const item of items) {
+      const decisionId = randomBytes(12).toString('base64url');
+      // Logged without the viewer, with only the non-personal features (evaluation, health).
+      const record: DecisionRecord = {
+        id: decisionId,
+        sessionId,
+        productId: item.productId,
+        position: item.position,
+        propensity: item.propensity,
+        explored: item.explanation.exploration.active,
+        personalised,
+        modelVersion: item.explanation.modelVersion,
+        context: this.#nonPersonalContext(item.x),
+        region: this.deps.region,
+        createdAt: now,
+      };
+      this.#pending.push(record);
+      this.#remember(decisionId, { record, x: personalised ? item.x : this.space.withoutPersonal(item.x), learnable });
+      out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
+    }
+    if (this.#pending.length >= 500) void this.flush();
+    return ok({
+      sessionId,
+      personalised,
+      label: personalised ? LABEL_PERSONALISED : LABEL_NOT_PERSONALISED,
+      modelVersion: personalised ? this.#bandit.version : NON_PERSONALISED_VERSION,
+      items: out,
+      at: now,
+    });
+  }
+
+  /**
+   * Feedback on a recommendation. Refines the model at once only under the model-improvement
+   * consent (F1); always feeds the room's anonymous popularity. Once per idempotency key.
+   */
+  async feedback(_ctx: RequestContext, sessionId: string, input: FeedbackInput): Promise<Result<{ learned: boolean; duplicate: boolean }>> {
+    const live = this.#live.get(input.decisionId);
+    let record = live?.record;
+    if (!record) {
+      await this.flush();
+      record = await this.deps.store.decision(input.decisionId);
+    }
+    if (!record || record.sessionId !== sessionId) return fail('DECISION_NOT_FOUND', 'no such recommendation was shown in this session');
+    const room = await this.deps.rooms.roomState(sessionId, 0);
+    if (!room) return fail('SESSION_NOT_FOUND');
+    // Consent is checked now, on the server: a withdrawal since the decision is honoured.
+    const learned =
+      live !== undefined &&
+      live.learnable &&
+      input.deviceId !== undefined &&
+      (await this.deps.consent.allows(input.deviceId, room.session.brandId, 'model_improvement'));
+    await this.flush();
+    const at = this.deps.clock.now();
+    const fresh = await this.deps.store.recordFeedback({ idempotencyKey: input.idempotencyKey, decisionId: record.id, type: input.type, learned, at });
+    if (!fresh) return ok({ learned: false, duplicate: true });
+    const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
+    if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
+    if (learned) this.#learn(live.x, FEEDBACK_REWARD[input.type], at);
+    for (const listener of this.#feedbackListeners) listener(sessionId, input.deviceId);
+    return ok({ learned, duplicate: false });
+  }
+
+  /** Told after each new feedback (e.g. to push the viewer a fresh list). */
+  onFeedback(listener: (sessionId: string, deviceId: string | undefined) => void): void {
+    this.#feedbackListeners.push(listener);
+  }
+
+  async health(sessionId: string, since: number): Promise<HealthReport> {
+    await this.flush();
+    const products = await this.deps.store.health(sessionId, since);
+    const impressions = products.reduce((n, p) => n + p.impressions, 0);
+    const explored = products.reduce((n, p) => n + p.explored, 0);
+    const personalisedCount = await this.deps.store.personalisedCount(sessionId, since);
+    return {
+      sessionId,
+      since,
+      modelVersion: this.#bandit.version,
+      updates: this.#bandit.updates,
+      impressions,
+      explorationShare: impressions ? explored / impressions : 0,
+      personalisedShare: impressions ? personalisedCount / impressions : 0,
+      products: products.map((p) => ({ ...p, ctr: p.impressions ? p.clicks / p.impressions : 0, cartRate: p.impressions ? p.carts / p.impressions : 0 })),
+    };
+  }
+
+  /** The model card for staff: what it uses, what it optimises, how it explores, how it is doing. */
+  async modelCard() {
+    await this.flush();
+    const since = this.deps.clock.now() - 86_400_000;
+    const rows = await this.deps.store.summary(since);
+    const segment = (personalised: boolean) => {
+      const r = rows.find((x) => x.personalised === personalised) ?? { impressions: 0, clicks: 0, carts: 0, purchases: 0, explored: 0 };
+      const rate = (n: number) => (r.impressions ? n / r.impressions : 0);
+      return { impressions: r.impressions, ctr: rate(r.clicks), cartRate: rate(r.carts), purchaseRate: rate(r.purchases), explorationShare: rate(r.explored) };
+    };
+    return {
+      model: MODEL_ID,
+      version: this.#bandit.version,
+      kind: this.options.kind,
+      alpha: this.options.alpha,
+      epsilon: this.options.epsilon,
+      updates: this.#bandit.updates,
+      lastUpdateAt: this.#lastUpdateAt,
+      objective: 'reward 1 for a click, add-to-cart, purchase or like on a shown item, 0 for dislike or not interested; maximise expected reward per impression',
+      features: this.space.specs.map((f) => ({ name: f.name, group: f.group, personal: f.group === 'behaviour' || f.group === 'profile' })),
+      learning: 'rank-one (Sherman–Morrison) update per feedback, only from viewers with the model-improvement consent; snapshot every ' + this.options.snapshotEvery + ' updates plus the updates since',
+      prior: PRIOR_WEIGHTS,
+      nonPersonalised: { version: NON_PERSONALISED_VERSION, weights: NON_PERSONALISED_WEIGHTS, diversityPenalty: DIVERSITY_PENALTY },
+      quality: { window: 'last 24 hours', personalised: segment(true), nonPersonalised: segment(false) },
+      offlineEvaluation: 'export the decision log (GET /api/v1/compliance/recommendations/decisions.csv) and run `qingliu evaluate --data DIR`',
+    };
+  }
+
+  /**
+   * The decision log as CSV for `qingliu evaluate`: decision_id, timestamp, item_id, position
+   * (1-based), click, propensity_score, then the non-personal features. No viewer identity.
+   */
+  async exportDecisions(from: number, until: number): Promise<string> {
+    await this.flush();
+    const features = this.space.names.filter((_, i) => !this.space.personal[i]);
+    const lines = [['decision_id', 'timestamp', 'item_id', 'position', 'click', 'propensity_score', ...features].join(',')];
+    let after: { createdAt: number; id: string } | undefined;
+    for (;;) {
+      const page = await this.deps.store.decisionsBetween(from, until, 1000, after);
+      for (const d of page) {
+        lines.push(
+          [d.id, new Date(d.createdAt).toISOString(), d.productId, d.position + 1, d.clicked ? 1 : 0, d.propensity, ...features.map((f) => d.context[f] ?? 0)].join(','),
+        );
+      }
+      if (page.length < 1000) break;
+      const last = page[page.length - 1]!;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+    return `${lines.join('\r\n')}\r\n`;
+  }
+
+  /** Room activity with no viewer identity (likes, add-to-cart, orders): anonymous popularity. */
+  noteActivity(sessionId: string, productId: string, kind: keyof typeof POPULARITY_WEIGHT, quantity = 1): void {
+    this.popularity.note(sessionId, productId, POPULARITY_WEIGHT[kind] * quantity, this.deps.clock.now());
+  }
+
+  /** A consenting viewer's stored behaviour event (the viewer-events module calls this). */
+  noteBehaviour(subject: string, event: { type: string; productId: string | null; category: string | undefined; at: number }): void {
+    if (event.productId === null) return;
+    this.behaviour.note(subject, { type: event.type, productId: event.productId, category: event.category, at: event.at });
+  }
+
+  /** Withdrawal or erasure: nothing of the viewer stays in memory. */
+  forgetViewer(subject: string): void {
+    this.behaviour.forget(subject);
+  }
+
+  // ---- internals ----
+
+  #personalised(candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number) {
+    const picks = selectSlate({
+      candidates: candidates.map((c) => ({ id: c.product.id, x: c.x })),
+      k: Math.min(k, candidates.length),
+      bandit: this.#bandit,
+      epsilon: this.options.epsilon,
+      rng: this.#rng,
+    });
+    const mu = meanVector(
+      candidates.map((c) => c.x),
+      this.space.dim,
+    );
+    const byId = new Map(candidates.map((c) => [c.product.id, c]));
+    return picks.map((pick) => {
+      const x = byId.get(pick.id)!.x;
+      const explanation = explain(this.#bandit, this.space, x, mu, pick);
+      return {
+        productId: pick.id,
+        position: pick.position,
+        propensity: pick.propensity,
+        x,
+        explanation,
+        reasons: { zh: topReasons(explanation, this.space, 'zh-CN'), en: topReasons(explanation, this.space, 'en') },
+      };
+    });
+  }
+
+  /** Room signals with published weights, then diversity: exact explanations, propensity 1. */
+  #nonPersonalised(candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number) {
+    const theta = new Float64Array(this.space.dim);
+    for (const [name, w] of Object.entries(NON_PERSONALISED_WEIGHTS)) theta[this.space.indexOf(name)] = w;
+    const mu = meanVector(
+      candidates.map((c) => c.x),
+      this.space.dim,
+    );
+    const base = dot(theta, mu);
+    const shownPerCategory = new Map<string, number>();
+    const remaining = [...candidates];
+    const out = [];
+    for (let position = 0; position < k && remaining.length > 0; position++) {
+      let best = 0;
+      let bestScore = -Infinity;
+      for (let i = 0; i < remaining.length; i++) {
+        const c = remaining[i]!;
+        const score = dot(theta, c.x) - DIVERSITY_PENALTY * (shownPerCategory.get(c.product.category) ?? 0);
+        if (score > bestScore || (score === bestScore && c.product.position < remaining[best]!.product.position)) {
+          best = i;
+          bestScore = score;
+        }
+      }
+      const chosen = remaining.splice(best, 1)[0]!;
+      const same = shownPerCategory.get(chosen.product.category) ?? 0;
+      shownPerCategory.set(chosen.product.category, same + 1);
+      const contributions: Explanation['contributions'] = [];
+      for (let i = 0; i < this.space.dim; i++) {
+        const phi = theta[i]! * (chosen.x[i]! - mu[i]!);
+        if (phi !== 0) contributions.push({ feature: this.space.names[i]!, value: chosen.x[i]!, phi });
+      }
+      if (same > 0) contributions.push({ feature: 'diversity', value: same, phi: -DIVERSITY_PENALTY * same });
+      contributions.sort((a, b) => Math.abs(b.phi) - Math.abs(a.phi));
+      const explanation: Explanation = {
+        score: bestScore,
+        base,
+        contributions,
+        exploration: { active: false, bonus: 0 },
+        modelVersion: NON_PERSONALISED_VERSION,
+      };
+      const reasons = {
+        zh: topReasons(explanation, this.space, 'zh-CN'),
+        en: topReasons(explanation, this.space, 'en'),
+      };
+      if (position > 0 && same === 0 && reasons.zh.length === 0) {
+        reasons.zh.push(DIVERSITY_REASON.zh);
+        reasons.en.push(DIVERSITY_REASON.en);
+      }
+      out.push({ productId: chosen.product.id, position, propensity: 1, x: chosen.x, explanation, reasons });
+    }
+    return out;
+  }
+
+  #nonPersonalContext(x: Float64Array): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < this.space.dim; i++) if (!this.space.personal[i] && x[i] !== 0) out[this.space.names[i]!] = x[i]!;
+    return out;
+  }
+
+  #remember(id: string, decision: LiveDecision): void {
+    if (this.#live.size >= MAX_LIVE_DECISIONS) this.#live.delete(this.#live.keys().next().value as string);
+    this.#live.set(id, decision);
+  }
+
+  #learn(x: Float64Array, reward: number, at: number): void {
+    this.#bandit.update(x, reward);
+    this.#lastUpdateAt = at;
+    const seq = this.#bandit.updates;
+    const snapshot = seq - this.#snapshotUpdates >= this.options.snapshotEvery ? this.#bandit.snapshot() : undefined;
+    const vector = Array.from(x);
+    this.#persisting = this.#persisting
+      .then(async () => {
+        await this.deps.store.appendUpdate(MODEL_ID, seq, vector, reward, at);
+        if (snapshot) {
+          await this.deps.store.saveSnapshot({ version: snapshot.version, model: MODEL_ID, updates: snapshot.updates, snapshot: JSON.stringify(snapshot), createdAt: at });
+          await this.deps.store.pruneUpdates(MODEL_ID, snapshot.updates);
+        }
+      })
+      .catch((err) => this.deps.onError?.(err));
+    if (snapshot) this.#snapshotUpdates = snapshot.updates;
+  }
+}
+
+function withPrior(bandit: LinearBandit, space: FeatureSpace, weights: Readonly<Record<string, number>>): LinearBandit {
+  const s = bandit.snapshot();
+  for (const [name, w] of Object.entries(weights)) s.b[space.indexOf(name)] = bandit.lambda * w;
+  return LinearBandit.restore(s);
+}
+
+function productValues(p: ShowcaseProduct): Record<string, number> {
+  const values: Record<string, number> = {};
+  if ((PRODUCT_CATEGORIES as readonly string[]).includes(p.category)) values[categoryFeature(p.category as (typeof PRODUCT_CATEGORIES)[number])] = 1;
+  values[priceBandFeature(priceBandOf(p.priceFen))] = 1;
+  values['product.on_sale'] = p.listPriceFen > p.priceFen ? 1 : 0;
+  values['product.stock_low'] = p.stock > 0 && p.stock <= 10 ? 1 : 0;
+  return values;
+}
+
+/** ¥0–99, ¥100–399, ¥400+. */
+export function priceBandOf(priceFen: number): PriceBand {
+  if (priceFen < 10_000) return 'low';
+  if (priceFen < 40_000) return 'mid';
+  return 'high';
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export type { Locale };
