@@ -1,0 +1,278 @@
+/**
+ * Recommendations end to end: consent decides personalised or not (C4, A1, A5), every item explains
+ * itself exactly (A2), feedback is idempotent and refines the model only under its own consent (F1),
+ * prices never depend on it (A6), lists follow the room over the socket, and the model survives a
+ * restart. On SQLite and PostgreSQL.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PURPOSES } from '../../src/modules/consent/index.js';
+import { buildApp } from '../../src/app.js';
+import type { RoomState } from '../../src/modules/live-room/index.js';
+import { signIn, testApp, type TestApp } from '../support/app.js';
+import { DIALECTS, freshStorage } from '../support/databases.js';
+import { closeAllViewers, connectViewer } from '../support/ws.js';
+
+const BRAND = 'demo-brand';
+
+interface Item {
+  decisionId: string;
+  productId: string;
+  position: number;
+  personalised: boolean;
+  propensity: number;
+  reasons: { zh: string[]; en: string[] };
+  explanation: { score: number; base: number; contributions: { feature: string; value: number; phi: number }[]; exploration: { active: boolean; bonus: number }; modelVersion: string };
+}
+
+describe.each(DIALECTS)('recommendations on %s', (dialect) => {
+  let t: TestApp;
+  let admin: { cookie: string };
+  let n = 0;
+  beforeEach(async () => {
+    t = await testApp(dialect);
+    admin = await signIn(t.app, 'admin');
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+  });
+  afterEach(async () => {
+    closeAllViewers();
+    await t.close();
+  });
+
+  const decide = async (deviceId: string, granted: string[]) => {
+    const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/consent',
+      payload: { deviceId, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: granted.length === PURPOSES.length ? 'accept_all' : granted.length ? 'custom' : 'decline_all', granted },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  };
+  const recs = async (deviceId?: string, k?: number) => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/sessions/demo/recommendations${k ? `?k=${k}` : ''}`, headers: deviceId ? { 'x-qingliu-device': deviceId } : {} });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { personalised: boolean; label: { zh: string; en: string }; modelVersion: string; items: Item[] };
+  };
+  const feedback = (decisionId: string, type: string, deviceId?: string, key = `fb-${dialect}-${++n}-key`) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId, type, idempotencyKey: key, ...(deviceId ? { deviceId } : {}) } });
+  const room = async () => (await t.app.inject('/api/v1/sessions/demo')).json() as RoomState;
+  const personalRows = () => t.app.services.storage.db.selectFrom('viewer_events').selectAll().execute();
+  const expectExact = (item: Item) => {
+    const sum = item.explanation.base + item.explanation.contributions.reduce((s, c) => s + c.phi, 0);
+    expect(Math.abs(sum - item.explanation.score)).toBeLessThan(1e-9);
+  };
+
+  it('gives a viewer without consent a non-personalised list, reads and stores nothing personal, and follows the host (C4, A2, A5)', async () => {
+    const undecided = await recs();
+    const declined = 'declined-recs-00000000001';
+    await decide(declined, []);
+    const list = await recs(declined);
+    for (const r of [undecided, list]) {
+      expect(r).toMatchObject({ personalised: false, label: { zh: '非个性化', en: 'Not personalised' }, modelVersion: 'non-personalised-v1' });
+      expect(r.items).toHaveLength(4);
+      for (const item of r.items) {
+        expect(item.personalised).toBe(false);
+        expect(item.explanation.exploration).toEqual({ active: false, bonus: 0 });
+        expect(item.explanation.contributions.every((c) => !c.feature.startsWith('behaviour.'))).toBe(true);
+        expectExact(item);
+      }
+    }
+    // Diversity: the four picks are not all one category.
+    const byId = new Map((await room()).products.map((p) => [p.id, p]));
+    expect(new Set(list.items.map((i) => byId.get(i.productId)!.category)).size).toBeGreaterThan(1);
+    // The host pins a product: it leads the list and says why.
+    const target = (await room()).products[30]!;
+    expect((await t.app.inject({ method: 'PUT', url: `/api/v1/sessions/demo/pins/${target.id}`, headers: { cookie: admin.cookie } })).statusCode).toBe(200);
+    const after = await recs(declined);
+    expect(after.items[0]!.productId).toBe(target.id);
+    expect(after.items[0]!.reasons.zh).toContain('主播正在介绍这件商品');
+    expect(after.items[0]!.reasons.en).toContain('the host is presenting this now');
+    expect(await personalRows()).toEqual([]);
+  });
+
+  it('personalises under consent, marks it, explains exactly, and stops at once when switched off or in minors mode (A1, A5)', async () => {
+    const viewer = 'consenting-recs-000000001';
+    await decide(viewer, [...PURPOSES]);
+    const viewed = (await room()).products[12]!;
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId: viewer, type: 'view', productId: viewed.id, clientEventId: `v-${dialect}-0001` } });
+    const list = await recs(viewer, 6);
+    expect(list).toMatchObject({ personalised: true, label: { zh: '个性化推荐', en: 'Personalised' } });
+    expect(list.modelVersion).toMatch(/^qingliu-linear-v1:\d+$/);
+    expect(list.items).toHaveLength(6);
+    for (const item of list.items) {
+      expect(item.personalised).toBe(true);
+      expect(item.propensity).toBeGreaterThan(0);
+      expect(item.propensity).toBeLessThanOrEqual(1);
+      expectExact(item);
+      // The exploration bonus is its own term, never a feature contribution.
+      expect(item.explanation.contributions.some((c) => c.feature.includes('bonus') || c.feature.includes('explor'))).toBe(false);
+    }
+    const sameCategory = list.items.filter((i) => i.reasons.zh.includes('你刚刚看过同类商品'));
+    expect(sameCategory.length).toBeGreaterThan(0);
+
+    await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/personalisation', headers: { 'x-qingliu-device': viewer }, payload: { brandId: BRAND, on: false } });
+    expect((await recs(viewer)).personalised).toBe(false);
+
+    const teen = 'teen-recs-000000000000001';
+    await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: { 'x-qingliu-device': teen }, payload: { brandId: BRAND, ageBand: '14_to_17' } });
+    await decide(teen, ['model_improvement']);
+    expect((await recs(teen)).personalised).toBe(false);
+  });
+
+  it('learns from feedback only under the model-improvement consent, once per key, only for items shown (F1)', async () => {
+    const learner = 'learner-recs-0000000000001';
+    const personalOnly = 'personal-only-recs-000001';
+    await decide(learner, [...PURPOSES]);
+    await decide(personalOnly, ['personalised_recommendations']);
+    const before = t.app.services.recommender.updates;
+
+    const mine = (await recs(learner)).items[0]!;
+    const key = `dup-${dialect}-key-0001`;
+    expect((await feedback(mine.decisionId, 'click', learner, key)).json()).toEqual({ learned: true, duplicate: false });
+    expect(t.app.services.recommender.updates).toBe(before + 1);
+    // The same key again: a no-op, never a second update.
+    expect((await feedback(mine.decisionId, 'click', learner, key)).json()).toEqual({ learned: false, duplicate: true });
+    expect(t.app.services.recommender.updates).toBe(before + 1);
+
+    const theirs = (await recs(personalOnly)).items[0]!;
+    expect((await feedback(theirs.decisionId, 'like', personalOnly)).json()).toEqual({ learned: false, duplicate: false });
+    const anonymous = (await recs()).items[0]!;
+    expect((await feedback(anonymous.decisionId, 'dislike')).json()).toEqual({ learned: false, duplicate: false });
+    expect(t.app.services.recommender.updates).toBe(before + 1);
+
+    // Never shown, or shown in another session: refused, nothing recorded.
+    const unknown = await feedback('never-shown-decision-01', 'click', learner);
+    expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'DECISION_NOT_FOUND']);
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: { cookie: admin.cookie }, payload: { id: 'other-room', brandId: BRAND, title: { zh: '另一场', en: 'Other' } } });
+    const elsewhere = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/other-room/recommendations/feedback', payload: { decisionId: mine.decisionId, type: 'click', idempotencyKey: 'elsewhere-key-01' } });
+    expect([elsewhere.statusCode, elsewhere.json().code]).toEqual([404, 'DECISION_NOT_FOUND']);
+    const rows = await t.app.services.storage.db.selectFrom('recommendation_feedback').selectAll().execute();
+    expect(rows.map((r) => [r.type, Number(r.learned)]).sort()).toEqual([
+      ['click', 1],
+      ['dislike', 0],
+      ['like', 0],
+    ]);
+  });
+
+  it('never changes a price: viewers of every profile pay the same for the same product (A6)', async () => {
+    const viewers = ['parity-consent-0000000001', 'parity-declined-000000001', 'parity-teen-0000000000001'];
+    await decide(viewers[0]!, [...PURPOSES]);
+    await decide(viewers[1]!, []);
+    await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: { 'x-qingliu-device': viewers[2]! }, payload: { brandId: BRAND, ageBand: '14_to_17' } });
+    const product = (await room()).products.find((p) => p.priceFen <= 5_000 && p.stock > 10)!;
+    const flash = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/demo/flash-sales',
+      headers: { cookie: admin.cookie },
+      payload: { productId: product.id, price: ((product.priceFen - 100) / 100).toFixed(2), quantity: 5, durationSeconds: 300 },
+    });
+    expect(flash.statusCode, flash.body).toBe(201);
+    const paid: number[] = [];
+    for (const viewer of viewers) {
+      const list = await recs(viewer, 10);
+      // A recommendation carries no price of its own.
+      expect(JSON.stringify(list)).not.toMatch(/priceFen|discount|coupon/i);
+      const order = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/sessions/demo/orders',
+        headers: { 'x-qingliu-device': viewer },
+        payload: { productId: product.id, quantity: 1, clientOrderId: `parity-${viewer}` },
+      });
+      expect(order.statusCode, order.body).toBe(201);
+      paid.push(order.json().order.unitPriceFen);
+    }
+    expect(new Set(paid)).toEqual(new Set([product.priceFen - 100]));
+  });
+
+  it('refuses bad input with problems', async () => {
+    const cases: [string, number, string][] = [
+      ['/api/v1/sessions/demo/recommendations?k=0', 400, 'VALIDATION_FAILED'],
+      ['/api/v1/sessions/demo/recommendations?k=11', 400, 'VALIDATION_FAILED'],
+      ['/api/v1/sessions/demo/recommendations?viewer=short', 400, 'VALIDATION_FAILED'],
+      ['/api/v1/sessions/nope/recommendations', 404, 'SESSION_NOT_FOUND'],
+      ['/api/v1/sessions/demo/recommendations?extra=1', 400, 'VALIDATION_FAILED'],
+    ];
+    for (const [url, status, code] of cases) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect([res.statusCode, res.json().code], url).toEqual([status, code]);
+    }
+    const item = (await recs()).items[0]!;
+    for (const payload of [
+      { decisionId: item.decisionId, type: 'stare', idempotencyKey: 'bad-key-00001' },
+      { decisionId: item.decisionId, type: 'click' },
+      { decisionId: item.decisionId, type: 'click', idempotencyKey: 'bad-key-00002', extra: true },
+    ]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload });
+      expect([res.statusCode, res.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect(await t.app.services.storage.db.selectFrom('recommendation_feedback').selectAll().execute()).toEqual([]);
+  });
+
+  it('shows hosts the health of their room, publishes how it works, and exports the decision log', async () => {
+    const viewer = 'health-recs-00000000000001';
+    await decide(viewer, [...PURPOSES]);
+    const shown = await recs(viewer);
+    await recs();
+    await feedback(shown.items[0]!.decisionId, 'click', viewer);
+    const host = await signIn(t.app, 'host');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations/health', headers: { cookie: host.cookie } })).statusCode).toBe(403);
+    const health = (await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations/health', headers: { cookie: admin.cookie } })).json();
+    expect(health.impressions).toBe(8);
+    expect(health.personalisedShare).toBe(0.5);
+    expect(health.products.find((p: { productId: string }) => p.productId === shown.items[0]!.productId)).toMatchObject({ clicks: 1 });
+    const how = (await t.app.inject({ method: 'GET', url: '/api/v1/recommendations/how-it-works?locale=en' })).json();
+    expect(how.version).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
+    expect(how.features.some((f: { name: string; personal: boolean }) => f.name === 'behaviour.tag_weight' && f.personal)).toBe(true);
+    expect(how.neverUsed.length).toBeGreaterThan(3);
+    const card = (await t.app.inject({ method: 'GET', url: '/api/v1/recommender/model-card', headers: { cookie: host.cookie } })).json();
+    expect(card).toMatchObject({ kind: 'linucb', updates: expect.any(Number) });
+    const officer = await signIn(t.app, 'compliance');
+    const csv = (await t.app.inject({ method: 'GET', url: '/api/v1/compliance/recommendations/decisions.csv', headers: { cookie: officer.cookie } })).body.trim().split('\r\n');
+    expect(csv[0]).toMatch(/^decision_id,timestamp,item_id,position,click,propensity_score,bias,/);
+    expect(csv).toHaveLength(9);
+    expect(csv.join('\n')).not.toContain(viewer);
+    expect(csv[0]).not.toContain('behaviour.');
+  });
+
+  it('pushes a fresh list over the room socket after a pin', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const socket = await connectViewer(t.app, 'demo');
+    await socket.next('snapshot');
+    socket.send({ type: 'watch_recommendations', k: 3 });
+    const first = (await socket.next('recommendations')).recommendations as { items: Item[] };
+    expect(first.items).toHaveLength(3);
+    const target = (await room()).products[40]!;
+    await t.app.inject({ method: 'PUT', url: `/api/v1/sessions/demo/pins/${target.id}`, headers: { cookie: admin.cookie } });
+    const pushed = (await socket.next('recommendations')).recommendations as { items: Item[] };
+    expect(pushed.items[0]!.productId).toBe(target.id);
+    socket.send({ type: 'watch_recommendations', k: 99 });
+    expect((await socket.next('error')).code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('the model survives a restart', () => {
+  it('restores the snapshot plus the updates since, to the same version and weights', async () => {
+    const { storage, dispose } = await freshStorage('sqlite');
+    const t = await testApp('sqlite');
+    await t.close();
+    const config = t.config;
+    const first = await buildApp(config, { logger: false, storage });
+    const admin = await signIn(first, 'admin');
+    await first.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+    const notice = (await first.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+    const device = 'restart-recs-0000000000001';
+    await first.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: device, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
+    for (let i = 0; i < 5; i++) {
+      const item = (await first.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': device } })).json().items[0];
+      await first.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId: item.decisionId, type: i % 2 ? 'dislike' : 'purchase', idempotencyKey: `restart-key-${i}-0`, deviceId: device } });
+    }
+    const version = first.services.recommender.modelVersion;
+    const card = (await first.inject({ method: 'GET', url: '/api/v1/recommender/model-card', headers: { cookie: admin.cookie } })).json();
+    await first.close();
+    const second = await buildApp(config, { logger: false, storage });
+    expect(second.services.recommender.modelVersion).toBe(version);
+    expect(second.services.recommender.updates).toBe(5);
+    expect(card.updates).toBe(5);
+    await second.close();
+    await dispose();
+  });
+});
