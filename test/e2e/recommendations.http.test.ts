@@ -276,3 +276,45 @@ describe('the model survives a restart', () => {
     await dispose();
   });
 });
+
+describe('the decision log feeds qingliu evaluate', () => {
+  it('exports a log the evaluator reads, and the logged policy’s value is the log’s click-through rate', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadBanditLog, evaluateLog } = await import('../../src/modules/evaluation/index.js');
+    const t = await testApp('sqlite');
+    const admin = await signIn(t.app, 'admin');
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+    const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+    let clicks = 0;
+    for (let v = 0; v < 12; v++) {
+      const device = `evaluate-viewer-${String(v).padStart(10, '0')}`;
+      if (v % 2 === 0) {
+        await t.app.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: device, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
+      }
+      const items = (await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': device } })).json().items as Item[];
+      if (v % 3 === 0) {
+        await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId: items[v % 4]!.decisionId, type: 'click', idempotencyKey: `evaluate-key-${v}-00`, deviceId: device } });
+        clicks++;
+      }
+    }
+    const officer = await signIn(t.app, 'compliance');
+    const csv = (await t.app.inject({ method: 'GET', url: '/api/v1/compliance/recommendations/decisions.csv', headers: { cookie: officer.cookie } })).body;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'qingliu-decisions-'));
+    try {
+      writeFileSync(path.join(dir, 'decisions.csv'), csv);
+      const loaded = await loadBanditLog(dir);
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.problem));
+      expect(loaded.log.layout).toBe('qingliu');
+      const result = await evaluateLog(loaded.log, { policies: ['logged'], estimators: ['ips', 'snips'], trainFraction: 0, bootstrap: 50 });
+      if (!result.ok) throw new Error(result.message);
+      expect(result.report.rows).toBe(48);
+      expect(result.report.clicks).toBe(clicks);
+      for (const e of result.report.estimates) expect(e.value).toBeCloseTo(clicks / 48, 12);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await t.close();
+    }
+  });
+});
