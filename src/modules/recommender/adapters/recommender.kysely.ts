@@ -159,9 +159,11 @@ export class KyselyRecommenderStore implements RecommenderStore {
   }
 
   async purgeBefore(cutoff: number): Promise<number> {
-    const a = await this.db.deleteFrom('recommendation_feedback').where('created_at', '<', cutoff).executeTakeFirst();
-    const b = await this.db.deleteFrom('recommendation_decisions').where('created_at', '<', cutoff).executeTakeFirst();
-    return Number(a.numDeletedRows) + Number(b.numDeletedRows);
+    return this.db.transaction().execute(async (tx) => {
+      const a = await tx.deleteFrom('recommendation_feedback').where('created_at', '<', cutoff).executeTakeFirst();
+      const b = await tx.deleteFrom('recommendation_decisions').where('created_at', '<', cutoff).executeTakeFirst();
+      return Number(a.numDeletedRows) + Number(b.numDeletedRows);
+    });
   }
 }
 

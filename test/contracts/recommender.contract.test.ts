@@ -1,0 +1,381 @@
+/** RecommenderStore contract, run on every storage adapter. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KyselyRecommenderStore, type DecisionRecord, type FeedbackType, type SnapshotRecord } from '../../src/modules/recommender/index.js';
+import { DIALECTS, freshStorage, type TestStorage } from '../support/databases.js';
+
+const decision = (id: string, createdAt: number, over: Partial<DecisionRecord> = {}): DecisionRecord => ({
+  id,
+  sessionId: 'live1',
+  productId: 'p1',
+  position: 0,
+  propensity: 0.5,
+  explored: false,
+  personalised: false,
+  modelVersion: 'np-1',
+  context: { price: 0.25, stock: 3 },
+  region: 'cn-mainland',
+  createdAt,
+  ...over,
+});
+
+const snapshot = (version: string, model: string, updates: number, over: Partial<SnapshotRecord> = {}): SnapshotRecord => ({
+  version,
+  model,
+  updates,
+  snapshot: JSON.stringify({ version, weights: [updates, -updates / 3] }),
+  createdAt: 1000 + updates,
+  ...over,
+});
+
+/** Zero-padded so text order equals numeric order under any collation. */
+const pad = (n: number): string => String(n).padStart(4, '0');
+
+for (const dialect of DIALECTS) {
+  describe(`RecommenderStore on ${dialect}`, () => {
+    let t: TestStorage;
+    let store: KyselyRecommenderStore;
+    beforeEach(async () => {
+      t = await freshStorage(dialect);
+      store = new KyselyRecommenderStore(t.storage.db);
+    });
+    afterEach(async () => t.dispose());
+
+    /** The outcome columns the port does not expose directly. */
+    const outcome = async (id: string) =>
+      t.storage.db
+        .selectFrom('recommendation_decisions')
+        .select(['clicked', 'carted', 'purchased', 'feedback'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+        .then((r) => ({ clicked: Number(r.clicked), carted: Number(r.carted), purchased: Number(r.purchased), feedback: r.feedback }));
+
+    const feedbackRows = async () =>
+      (await t.storage.db.selectFrom('recommendation_feedback').selectAll().orderBy('idempotency_key').execute()).map((r) => ({
+        key: r.idempotency_key,
+        decisionId: r.decision_id,
+        type: r.type,
+        learned: Number(r.learned),
+        at: Number(r.created_at),
+      }));
+
+    describe('decisions', () => {
+      it('answers undefined for an unknown decision and accepts an empty batch', async () => {
+        await store.appendDecisions([]);
+        expect(await store.decision('nope')).toBeUndefined();
+      });
+
+      it('appends many (more than one 200-row chunk) in one call and reads every field back', async () => {
+        const all = Array.from({ length: 450 }, (_, i) =>
+          decision(`d${pad(i)}`, 1_700_000_000_000 + i, {
+            sessionId: `live${i % 3}`,
+            productId: `p${i % 7}`,
+            position: i % 10,
+            propensity: i === 0 ? 0.1 + 0.2 : 1 / (i + 3),
+            explored: i % 2 === 0,
+            personalised: i % 5 === 0,
+            modelVersion: `m-${i % 4}`,
+            context: { price: i / 7, stock: -(i + 1), 'room.viewers': 1e6 + 0.5, 室温: 0.000123 },
+            region: i % 2 ? 'cn-mainland' : 'hk',
+          }),
+        );
+        await store.appendDecisions(all);
+        for (const i of [0, 1, 199, 200, 201, 399, 400, 449]) {
+          const got = await store.decision(`d${pad(i)}`);
+          expect(got).toEqual(all[i]);
+          expect(typeof got?.propensity).toBe('number');
+          expect(typeof got?.createdAt).toBe('number');
+          expect(typeof got?.explored).toBe('boolean');
+          expect(typeof got?.personalised).toBe('boolean');
+        }
+        expect((await store.decision('d0000'))?.propensity).toBe(0.1 + 0.2);
+        expect((await store.decision('d0449'))?.propensity).toBe(1 / 452);
+        const n = await t.storage.db.selectFrom('recommendation_decisions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        expect(Number(n.n)).toBe(450);
+      });
+
+      it('ignores a duplicate id (first write kept), within a batch and across calls', async () => {
+        await store.appendDecisions([decision('a', 10, { productId: 'first' })]);
+        await store.appendDecisions([decision('a', 20, { productId: 'second' }), decision('b', 30)]);
+        await store.appendDecisions([decision('c', 40, { productId: 'c1' }), decision('c', 41, { productId: 'c2' })]);
+        expect(await store.decision('a')).toEqual(decision('a', 10, { productId: 'first' }));
+        expect(await store.decision('b')).toEqual(decision('b', 30));
+        expect((await store.decision('c'))?.productId).toBe('c1');
+      });
+    });
+
+    describe('feedback', () => {
+      const cases: [FeedbackType, { clicked: number; carted: number; purchased: number; feedback: string | null }][] = [
+        ['click', { clicked: 1, carted: 0, purchased: 0, feedback: null }],
+        ['add_to_cart', { clicked: 0, carted: 1, purchased: 0, feedback: null }],
+        ['purchase', { clicked: 0, carted: 0, purchased: 1, feedback: null }],
+        ['like', { clicked: 0, carted: 0, purchased: 0, feedback: 'like' }],
+        ['dislike', { clicked: 0, carted: 0, purchased: 0, feedback: 'dislike' }],
+        ['not_interested', { clicked: 0, carted: 0, purchased: 0, feedback: 'not_interested' }],
+      ];
+      for (const [type, expected] of cases) {
+        it(`${type}: first time true and the outcome set; the same key again false and nothing changed`, async () => {
+          await store.appendDecisions([decision('d1', 10), decision('d2', 11)]);
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type, learned: true, at: 100 })).toBe(true);
+          expect(await outcome('d1')).toEqual(expected);
+          expect(await outcome('d2')).toEqual({ clicked: 0, carted: 0, purchased: 0, feedback: null });
+          expect(await feedbackRows()).toEqual([{ key: 'k1', decisionId: 'd1', type, learned: 1, at: 100 }]);
+
+          // Same key, other decision and type: refused, nothing touched.
+          const other: FeedbackType = type === 'purchase' ? 'dislike' : 'purchase';
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd2', type: other, learned: false, at: 200 })).toBe(false);
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type, learned: true, at: 100 })).toBe(false);
+          expect(await outcome('d1')).toEqual(expected);
+          expect(await outcome('d2')).toEqual({ clicked: 0, carted: 0, purchased: 0, feedback: null });
+          expect(await feedbackRows()).toEqual([{ key: 'k1', decisionId: 'd1', type, learned: 1, at: 100 }]);
+        });
+      }
+
+      it('accumulates outcomes from different keys on one decision; the latest text feedback wins', async () => {
+        await store.appendDecisions([decision('d1', 10)]);
+        expect(await store.recordFeedback({ idempotencyKey: 'a', decisionId: 'd1', type: 'click', learned: true, at: 20 })).toBe(true);
+        expect(await store.recordFeedback({ idempotencyKey: 'b', decisionId: 'd1', type: 'add_to_cart', learned: false, at: 21 })).toBe(true);
+        expect(await store.recordFeedback({ idempotencyKey: 'c', decisionId: 'd1', type: 'like', learned: true, at: 22 })).toBe(true);
+        expect(await store.recordFeedback({ idempotencyKey: 'd', decisionId: 'd1', type: 'dislike', learned: true, at: 23 })).toBe(true);
+        expect(await outcome('d1')).toEqual({ clicked: 1, carted: 1, purchased: 0, feedback: 'dislike' });
+        expect((await feedbackRows()).map((r) => [r.key, r.learned])).toEqual([
+          ['a', 1],
+          ['b', 0],
+          ['c', 1],
+          ['d', 1],
+        ]);
+      });
+
+      it('concurrent feedback with the same key: exactly one true', async () => {
+        await store.appendDecisions([decision('d1', 10)]);
+        const results = await Promise.all(
+          Array.from({ length: 5 }, (_, i) => store.recordFeedback({ idempotencyKey: 'same', decisionId: 'd1', type: 'click', learned: true, at: 100 + i })),
+        );
+        expect(results.filter((r) => r)).toHaveLength(1);
+        expect(await feedbackRows()).toHaveLength(1);
+        expect(await outcome('d1')).toEqual({ clicked: 1, carted: 0, purchased: 0, feedback: null });
+      });
+    });
+
+    describe('health, personalised count and summary', () => {
+      beforeEach(async () => {
+        await store.appendDecisions([
+          // Before the window: counted nowhere.
+          decision('old1', 99, { productId: 'pA', explored: true, personalised: true }),
+          // live1 in the window: pA ×3, pB ×1, pC ×2.
+          decision('a1', 100, { productId: 'pA', explored: true, personalised: true }),
+          decision('a2', 110, { productId: 'pA' }),
+          decision('a3', 120, { productId: 'pA', explored: true }),
+          decision('b1', 130, { productId: 'pB', personalised: true }),
+          decision('c1', 140, { productId: 'pC', personalised: true }),
+          decision('c2', 150, { productId: 'pC' }),
+          // Another session: never in live1's figures.
+          decision('x1', 160, { sessionId: 'live2', productId: 'pB', personalised: true, explored: true }),
+          decision('x2', 170, { sessionId: 'live2', productId: 'pB' }),
+        ]);
+        const fb = (key: string, decisionId: string, type: FeedbackType) => store.recordFeedback({ idempotencyKey: key, decisionId, type, learned: true, at: 500 });
+        await fb('f1', 'a1', 'click');
+        await fb('f2', 'a1', 'add_to_cart');
+        await fb('f3', 'a2', 'click');
+        await fb('f4', 'a3', 'purchase');
+        await fb('f5', 'c1', 'click');
+        await fb('f6', 'old1', 'click');
+        await fb('f7', 'old1', 'purchase');
+        await fb('f8', 'x1', 'click');
+        await fb('f9', 'b1', 'like');
+      });
+
+      it('health counts per product for one session since a time, most impressions first', async () => {
+        expect(await store.health('live1', 100)).toEqual([
+          { productId: 'pA', impressions: 3, clicks: 2, carts: 1, purchases: 1, explored: 2 },
+          { productId: 'pC', impressions: 2, clicks: 1, carts: 0, purchases: 0, explored: 0 },
+          { productId: 'pB', impressions: 1, clicks: 0, carts: 0, purchases: 0, explored: 0 },
+        ]);
+        // `since` is inclusive; an earlier since takes in the old decision.
+        expect((await store.health('live1', 99))[0]).toEqual({ productId: 'pA', impressions: 4, clicks: 3, carts: 1, purchases: 2, explored: 3 });
+        expect(await store.health('live1', 141)).toEqual([{ productId: 'pC', impressions: 1, clicks: 0, carts: 0, purchases: 0, explored: 0 }]);
+        expect(await store.health('live2', 0)).toEqual([{ productId: 'pB', impressions: 2, clicks: 1, carts: 0, purchases: 0, explored: 1 }]);
+        expect(await store.health('nobody', 0)).toEqual([]);
+        expect(await store.health('live1', 10_000)).toEqual([]);
+        const h = await store.health('live1', 0);
+        for (const row of h) for (const v of [row.impressions, row.clicks, row.carts, row.purchases, row.explored]) expect(typeof v).toBe('number');
+      });
+
+      it('breaks an impressions tie by product id', async () => {
+        await store.appendDecisions([decision('t1', 1000, { sessionId: 'tie', productId: 'zz' }), decision('t2', 1000, { sessionId: 'tie', productId: 'aa' })]);
+        expect((await store.health('tie', 0)).map((r) => r.productId)).toEqual(['aa', 'zz']);
+      });
+
+      it('counts the personalised decisions of a session since a time', async () => {
+        expect(await store.personalisedCount('live1', 100)).toBe(3);
+        expect(await store.personalisedCount('live1', 99)).toBe(4);
+        expect(await store.personalisedCount('live1', 131)).toBe(1);
+        expect(await store.personalisedCount('live2', 0)).toBe(1);
+        expect(await store.personalisedCount('nobody', 0)).toBe(0);
+      });
+
+      it('summarises every session since a time, split by personalised', async () => {
+        const byFlag = async (since: number) => (await store.summary(since)).sort((a, b) => Number(a.personalised) - Number(b.personalised));
+        expect(await byFlag(100)).toEqual([
+          { personalised: false, impressions: 4, clicks: 1, carts: 0, purchases: 1, explored: 1 },
+          { personalised: true, impressions: 4, clicks: 3, carts: 1, purchases: 0, explored: 2 },
+        ]);
+        expect(await byFlag(0)).toEqual([
+          { personalised: false, impressions: 4, clicks: 1, carts: 0, purchases: 1, explored: 1 },
+          { personalised: true, impressions: 5, clicks: 4, carts: 1, purchases: 1, explored: 3 },
+        ]);
+        expect(await byFlag(165)).toEqual([{ personalised: false, impressions: 1, clicks: 0, carts: 0, purchases: 0, explored: 0 }]);
+        expect(await store.summary(10_000)).toEqual([]);
+      });
+    });
+
+    describe('decisionsBetween', () => {
+      it('pages with `after`: [from, until), ordered by time then id, no row twice, none missed', async () => {
+        // 60 decisions over 12 distinct times, inserted out of order, ids not in time order.
+        const all = Array.from({ length: 60 }, (_, i) => decision(`e${pad((i * 37) % 60)}`, 1000 + (i % 12) * 10, { productId: `p${i}` }));
+        await store.appendDecisions([...all].reverse());
+        await store.recordFeedback({ idempotencyKey: 'k', decisionId: 'e0005', type: 'click', learned: true, at: 2000 });
+        await store.recordFeedback({ idempotencyKey: 'k2', decisionId: 'e0042', type: 'purchase', learned: true, at: 2000 });
+
+        const from = 1020;
+        const until = 1100;
+        const expected = all
+          .filter((d) => d.createdAt >= from && d.createdAt < until)
+          .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        expect(expected.length).toBeGreaterThan(0);
+
+        const seen: (DecisionRecord & { clicked: boolean })[] = [];
+        let after: { createdAt: number; id: string } | undefined;
+        for (let guard = 0; guard < 100; guard++) {
+          const page = await store.decisionsBetween(from, until, 7, after);
+          expect(page.length).toBeLessThanOrEqual(7);
+          if (page.length === 0) break;
+          seen.push(...page);
+          const last = page[page.length - 1]!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen.map((d) => d.id)).toEqual(expected.map((d) => d.id));
+        expect(new Set(seen.map((d) => d.id)).size).toBe(seen.length);
+        expect(seen.every((d) => d.createdAt >= from && d.createdAt < until)).toBe(true);
+        // Every field comes back, plus clicked (only a click counts, not a purchase).
+        for (const d of seen) {
+          const { clicked, ...rest } = d;
+          expect(rest).toEqual(all.find((x) => x.id === d.id));
+          expect(clicked).toBe(d.id === 'e0005');
+        }
+        expect(seen.find((d) => d.id === 'e0005')).toBeDefined();
+      });
+
+      it('includes `from`, excludes `until`, and an empty range is empty', async () => {
+        await store.appendDecisions([decision('a', 10), decision('b', 20), decision('c', 30)]);
+        expect((await store.decisionsBetween(10, 30, 100)).map((d) => d.id)).toEqual(['a', 'b']);
+        expect((await store.decisionsBetween(11, 31, 100)).map((d) => d.id)).toEqual(['b', 'c']);
+        expect(await store.decisionsBetween(20, 20, 100)).toEqual([]);
+        expect((await store.decisionsBetween(0, 100, 100, { createdAt: 20, id: 'b' })).map((d) => d.id)).toEqual(['c']);
+        expect((await store.decisionsBetween(0, 100, 100, { createdAt: 20, id: 'a' })).map((d) => d.id)).toEqual(['b', 'c']);
+        expect((await store.decisionsBetween(0, 100, 100, { createdAt: 30, id: 'c' })).map((d) => d.id)).toEqual([]);
+      });
+    });
+
+    describe('snapshots', () => {
+      it('answers undefined for a model with no snapshot', async () => {
+        expect(await store.latestSnapshot('linucb')).toBeUndefined();
+      });
+
+      it('picks the highest `updates` per model, whatever the save order; models are separate', async () => {
+        await store.saveSnapshot(snapshot('v2', 'linucb', 20));
+        await store.saveSnapshot(snapshot('v10', 'linucb', 1000));
+        await store.saveSnapshot(snapshot('v9', 'linucb', 900));
+        await store.saveSnapshot(snapshot('o1', 'other', 5_000));
+        expect(await store.latestSnapshot('linucb')).toEqual(snapshot('v10', 'linucb', 1000));
+        expect(await store.latestSnapshot('other')).toEqual(snapshot('o1', 'other', 5_000));
+        const s = await store.latestSnapshot('linucb');
+        expect(typeof s?.updates).toBe('number');
+        expect(typeof s?.createdAt).toBe('number');
+      });
+
+      it('saving the same version twice is a no-op (the first kept)', async () => {
+        await store.saveSnapshot(snapshot('v1', 'linucb', 10));
+        await store.saveSnapshot(snapshot('v1', 'linucb', 99, { snapshot: 'changed', createdAt: 1 }));
+        expect(await store.latestSnapshot('linucb')).toEqual(snapshot('v1', 'linucb', 10));
+        const n = await t.storage.db.selectFrom('model_snapshots').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        expect(Number(n.n)).toBe(1);
+      });
+    });
+
+    describe('model updates', () => {
+      it('answers updates after a seq in order, with x arrays exactly as given', async () => {
+        const xs: number[][] = [
+          [1, 0, -1],
+          [0.1, -0.2, 0.30000000000000004, 1 / 3, -2 / 3],
+          [1e-12, -1e12, 123456789.123456, Number.MIN_VALUE, -Number.MAX_SAFE_INTEGER],
+          [],
+          [-0.5, 0.5, 2.5],
+        ];
+        // Appended out of order.
+        for (const [i, seq] of [3, 1, 5, 2, 4].entries()) await store.appendUpdate('linucb', seq, xs[seq - 1]!, seq === 3 ? -1 : seq / 10, 1000 + i);
+        await store.appendUpdate('other', 2, [9], 1, 1000);
+
+        const all = await store.updatesAfter('linucb', 0);
+        expect(all.map((u) => u.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect(all.map((u) => u.x)).toEqual(xs);
+        for (const [i, u] of all.entries()) for (const [j, v] of u.x.entries()) expect(Object.is(v, xs[i]![j])).toBe(true);
+        expect(all.map((u) => u.reward)).toEqual([0.1, 0.2, -1, 0.4, 0.5]);
+        expect((await store.updatesAfter('linucb', 3)).map((u) => u.seq)).toEqual([4, 5]);
+        expect(await store.updatesAfter('linucb', 5)).toEqual([]);
+        expect(await store.updatesAfter('other', 0)).toEqual([{ seq: 2, x: [9], reward: 1 }]);
+        expect(await store.updatesAfter('none', 0)).toEqual([]);
+      });
+
+      it('refuses a second update with the same model and seq', async () => {
+        await store.appendUpdate('linucb', 1, [1], 1, 10);
+        await expect(store.appendUpdate('linucb', 1, [2], 0, 11)).rejects.toThrow();
+        expect(await store.updatesAfter('linucb', 0)).toEqual([{ seq: 1, x: [1], reward: 1 }]);
+      });
+
+      it('prunes only updates at or below the seq, and only of that model', async () => {
+        for (let seq = 1; seq <= 6; seq++) await store.appendUpdate('linucb', seq, [seq, -seq / 4], seq, seq);
+        for (let seq = 1; seq <= 3; seq++) await store.appendUpdate('other', seq, [seq], 0, seq);
+        await store.pruneUpdates('linucb', 4);
+        expect(await store.updatesAfter('linucb', 0)).toEqual([
+          { seq: 5, x: [5, -1.25], reward: 5 },
+          { seq: 6, x: [6, -1.5], reward: 6 },
+        ]);
+        expect((await store.updatesAfter('other', 0)).map((u) => u.seq)).toEqual([1, 2, 3]);
+        await store.pruneUpdates('linucb', 0);
+        expect((await store.updatesAfter('linucb', 0)).map((u) => u.seq)).toEqual([5, 6]);
+        await store.pruneUpdates('linucb', 6);
+        expect(await store.updatesAfter('linucb', 0)).toEqual([]);
+      });
+    });
+
+    describe('purgeBefore', () => {
+      it('removes decisions and feedback older than the cutoff only and returns the count', async () => {
+        await store.appendDecisions([decision('d1', 10), decision('d2', 20), decision('d3', 30), decision('d4', 40)]);
+        await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type: 'click', learned: true, at: 15 });
+        await store.recordFeedback({ idempotencyKey: 'k2', decisionId: 'd2', type: 'like', learned: true, at: 29 });
+        await store.recordFeedback({ idempotencyKey: 'k3', decisionId: 'd2', type: 'purchase', learned: true, at: 30 });
+        await store.recordFeedback({ idempotencyKey: 'k4', decisionId: 'd4', type: 'click', learned: true, at: 45 });
+        await store.saveSnapshot(snapshot('v1', 'linucb', 1, { createdAt: 1 }));
+        await store.appendUpdate('linucb', 1, [1], 1, 1);
+
+        // Decisions d1, d2 (< 30) and feedback k1, k2 (< 30): four rows.
+        expect(await store.purgeBefore(30)).toBe(4);
+        expect(await store.decision('d1')).toBeUndefined();
+        expect(await store.decision('d2')).toBeUndefined();
+        expect(await store.decision('d3')).toEqual(decision('d3', 30));
+        expect(await store.decision('d4')).toBeDefined();
+        expect((await feedbackRows()).map((r) => r.key)).toEqual(['k3', 'k4']);
+        // Not retention's business: the model.
+        expect(await store.latestSnapshot('linucb')).toBeDefined();
+        expect(await store.updatesAfter('linucb', 0)).toHaveLength(1);
+
+        expect(await store.purgeBefore(30)).toBe(0);
+        // A used key stays used while its feedback row is kept.
+        expect(await store.recordFeedback({ idempotencyKey: 'k4', decisionId: 'd3', type: 'click', learned: true, at: 50 })).toBe(false);
+        expect(await store.purgeBefore(1_000)).toBe(4);
+        expect(await store.decisionsBetween(0, 10_000, 100)).toEqual([]);
+        expect(await feedbackRows()).toEqual([]);
+      });
+    });
+  });
+}
