@@ -93,6 +93,7 @@ const PAGES: Record<string, string> = {
   '/privacy': 'privacy.html',
   '/privacy/rules': 'privacy.html',
   '/guardian': 'guardian.html',
+  '/recommendations': 'recommendations.html',
 };
 
 /** Wires the modules on the given backends. The CLI uses it without HTTP; buildApp adds HTTP on top. */

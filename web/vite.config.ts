@@ -1,7 +1,7 @@
 /**
  * Builds the browser pages: one HTML entry per page, Preact for the views, assets under /assets/.
  * The server serves web/dist: /live/:id → live.html, /host/:id → host.html, /privacy and
- * /privacy/rules → privacy.html, /compliance, /login, /setup and /guardian to their pages; the dev and preview servers below do the same rewrites.
+ * /privacy/rules → privacy.html, /compliance, /login, /setup, /guardian and /recommendations to their pages; the dev and preview servers below do the same rewrites.
  */
 import { fileURLToPath } from 'node:url';
 import type { Connect, Plugin } from 'vite';
@@ -9,7 +9,7 @@ import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
-const PAGES = ['live', 'host', 'compliance', 'login', 'setup', 'privacy', 'guardian'] as const;
+const PAGES = ['live', 'host', 'compliance', 'login', 'setup', 'privacy', 'guardian', 'recommendations'] as const;
 const API_TARGET = 'http://127.0.0.1:3000';
 
 /** The same page routes the server has, so `vite` and `vite preview` answer /live/demo too. */
@@ -18,7 +18,7 @@ function pageRoutes(): Plugin {
     const url = req.url ?? '/';
     const [pathname = '/', query = ''] = url.split('?', 2);
     const match =
-      /^\/(live|host)\/[^/]+\/?$/.exec(pathname) ?? /^\/(privacy)(?:\/rules)?\/?$/.exec(pathname) ?? /^\/(compliance|login|setup|guardian)\/?$/.exec(pathname);
+      /^\/(live|host)\/[^/]+\/?$/.exec(pathname) ?? /^\/(privacy)(?:\/rules)?\/?$/.exec(pathname) ?? /^\/(compliance|login|setup|guardian|recommendations)\/?$/.exec(pathname);
     if (match) req.url = `/${match[1]}.html${query ? `?${query}` : ''}`;
     next();
   };

@@ -21,6 +21,7 @@ export function applyServerMessage(state: RoomState | null, message: ServerMessa
     case 'error':
     case 'pong':
     case 'reconnect':
+    case 'recommendations':
       return { kind: 'unchanged' };
     default:
       return applyShowcaseChange(state, message);

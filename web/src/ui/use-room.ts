@@ -22,6 +22,8 @@ export interface RoomHandle {
   patch: (update: (state: RoomState) => RoomState) => void;
   /** Socket messages other than state (acks, errors) for the page to react to. */
   lastMessage: ServerMessage | null;
+  /** The latest recommendations pushed over the socket (their own slot: never lost behind an ack). */
+  recommendations: unknown;
 }
 
 export function useRoom(sessionId: string): RoomHandle {
@@ -30,6 +32,7 @@ export function useRoom(sessionId: string): RoomHandle {
   const [connection, setConnection] = useState<ConnectionStatus>('connecting');
   const [offsetMs, setOffsetMs] = useState(0);
   const [lastMessage, setLastMessage] = useState<ServerMessage | null>(null);
+  const [recommendations, setRecommendations] = useState<unknown>(null);
   const stateRef = useRef<RoomState | null>(null);
   const socketRef = useRef<RoomSocket | null>(null);
   const sawSnapshot = useRef(false);
@@ -56,6 +59,7 @@ export function useRoom(sessionId: string): RoomHandle {
         if (update.kind === 'state') commit(update.state);
         else if (update.kind === 'resync') socket.resync();
         if (message.type === 'ack' || message.type === 'error') setLastMessage(message);
+        if (message.type === 'recommendations') setRecommendations(message.recommendations);
       },
     });
     getRoomState(sessionId).then(
@@ -88,5 +92,5 @@ export function useRoom(sessionId: string): RoomHandle {
     [commit],
   );
 
-  return { state, loadError, connection, offsetMs, send, patch, lastMessage };
+  return { state, loadError, connection, offsetMs, send, patch, lastMessage, recommendations };
 }

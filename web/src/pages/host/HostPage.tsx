@@ -28,6 +28,7 @@ import { activeFlashSaleFor, productsInOrder, withFlashSale, withPins, withSessi
 import { useRoom, type RoomHandle } from '../../ui/use-room.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
+import { RecommendationHealth } from './RecommendationHealth.tsx';
 
 /** The server's limit (config maxPinnedProducts, 3 by default); the server refuses a 4th pin either way. */
 export const MAX_PINS = 3;
@@ -145,11 +146,11 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
           <CountersPanel counters={state.counters} />
           <FlashSalesPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} />
           <ProductsPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} onFlashSale={setFlashFor} />
+          <RecommendationHealth sessionId={sessionId} state={state} />
         </div>
 
         <aside class="reserved-stack" aria-labelledby="reserved-heading">
           <h2 id="reserved-heading">{t('host.reserved.heading')}</h2>
-          <ReservedPanel slot="recommendation-health" title={t('host.reserved.recommendationHealth')} level={3} />
           <ReservedPanel slot="fairness-alerts" title={t('host.reserved.fairnessAlerts')} level={3} />
           <ReservedPanel slot="energy-meter" title={t('host.reserved.energyMeter')} level={3} />
           <ReservedPanel slot="chat-moderation" title={t('host.reserved.chatModeration')} level={3} />

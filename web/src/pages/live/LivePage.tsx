@@ -20,6 +20,8 @@ import {
   ToastRegion,
   useToaster,
 } from '../../ui/components.tsx';
+import { parseRecList, sendRecFeedback, socketCarriesRecommendations, type RecList } from '../../ui/recommendations.ts';
+import { storedDeviceId } from '../../ui/device.ts';
 import { sendBehaviour } from '../../ui/behaviour.ts';
 import { isMinorMode, isModal, type ConsentReceipt } from '../../ui/consent.ts';
 import type { Order, RoomState, ShowcaseProduct } from '../../ui/contract.ts';
@@ -34,8 +36,12 @@ import { useRoom } from '../../ui/use-room.ts';
 import { BuyDialog } from './BuyDialog.tsx';
 import { ConsentBanner } from './ConsentBanner.tsx';
 import { PinnedCard, ProductRow, type ProductActions } from './ProductViews.tsx';
+import { Recommendations, type RecommendationActions } from './Recommendations.tsx';
 import { Stream } from './Stream.tsx';
 import { useConsent } from './use-consent.ts';
+
+/** Whether the room socket may carry recommendations (else they come over HTTP only). */
+const SOCKET_RECS = socketCarriesRecommendations();
 
 export function LivePage(): JSX.Element {
   const sessionId = sessionIdFromPath(location.pathname, 'live');
@@ -66,6 +72,16 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
   const consent = useConsent(state?.brand.id ?? null, onConsentRecorded);
   // Before a decision the banner is a modal over the page; the page stays in the DOM, inert only then.
   const pageInert = isModal(consent.view);
+  // Recommendations: the decision a product was opened from (its purchase is that card's feedback),
+  // the list last pushed over the socket, and what in the viewer's consent changes the list.
+  const buyingDecision = useRef<string | null>(null);
+  const [pushedRecs, setPushedRecs] = useState<RecList | null>(null);
+  const recsConsentKey = JSON.stringify([
+    consent.status?.current?.consentId ?? null,
+    consent.status?.effective ?? null,
+    consent.profile?.personalisation ?? null,
+    consent.profile?.mode ?? null,
+  ]);
 
   useEffect(() => {
     document.title = state ? t('live.documentTitle', { title: pick(state.session.title) }) : t('live.defaultTitle');
@@ -78,6 +94,12 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
       toaster.showError(new ApiError({ type: 'about:blank', title: message.detail, status: 0, code: message.code }));
     }
   }, [room.lastMessage]);
+
+  useEffect(() => {
+    if (room.recommendations === null) return;
+    const list = parseRecList(room.recommendations);
+    if (list) setPushedRecs(list);
+  }, [room.recommendations]);
 
   const like = useCallback(() => {
     const clientEventId = newClientId();
@@ -104,6 +126,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
       },
       onBuy: (product) => {
         sendBehaviour(sessionId, 'click', product.id); // opening a product is a click
+        buyingDecision.current = null;
         setBuying(product);
       },
       canBuy: status === 'live',
@@ -112,8 +135,28 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
     [sessionId, status],
   );
 
+  // A card opened or added to the cart from the recommendations: the same acts, plus its feedback.
+  const recActions: RecommendationActions = useMemo(
+    () => ({
+      onOpen: (product, decisionId) => {
+        actions.onBuy(product);
+        buyingDecision.current = decisionId;
+        void sendRecFeedback(sessionId, decisionId, 'click', storedDeviceId());
+      },
+      onAddToCart: (product, decisionId) => {
+        actions.onAddToCart(product);
+        void sendRecFeedback(sessionId, decisionId, 'add_to_cart', storedDeviceId());
+      },
+      canBuy: actions.canBuy,
+      canAddToCart: actions.canAddToCart,
+    }),
+    [actions, sessionId],
+  );
+
   const onOrdered = useCallback((order: Order) => {
     setBuying(null);
+    if (buyingDecision.current) void sendRecFeedback(sessionId, buyingDecision.current, 'purchase', storedDeviceId());
+    buyingDecision.current = null;
     sendBehaviour(sessionId, 'purchase', order.productId);
     const amount = formatFen(order.unitPriceFen * order.quantity);
     toaster.show('success', order.flashSaleId ? t('live.buy.successFlash', { amount }) : t('live.buy.success', { amount }));
@@ -152,7 +195,18 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
           </div>
           <div class="live-column">
             <Showcase state={state} offsetMs={room.offsetMs} actions={actions} part="list" />
-            <ReservedPanel slot="recommendations" title={t('live.recommendations.heading')} text={t('live.recommendations.coming')} />
+            <div data-slot="recommendations">
+              <Recommendations
+                sessionId={sessionId}
+                state={state}
+                offsetMs={room.offsetMs}
+                consentKey={recsConsentKey}
+                socketReady={SOCKET_RECS && room.connection === 'open'}
+                send={room.send}
+                pushed={pushedRecs}
+                actions={recActions}
+              />
+            </div>
             <ReservedPanel slot="chat" title={t('live.chat.heading')} text={t('live.chat.coming')} />
           </div>
         </main>
@@ -162,7 +216,10 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
         sessionId={sessionId}
         product={buyingNow}
         sale={liveSale}
-        onClose={() => setBuying(null)}
+        onClose={() => {
+          buyingDecision.current = null;
+          setBuying(null);
+        }}
         onOrdered={onOrdered}
       />
       <ToastRegion toaster={toaster} />

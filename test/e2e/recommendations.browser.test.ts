@@ -1,0 +1,148 @@
+/**
+ * Recommendations in a real browser against a real server (A4, A5, A6, F1): a viewer who declines
+ * consent gets a non-personalised list with reasons, sees a pinned product arrive without a reload,
+ * and a 👎 is recorded without learning; a viewer who accepts all gets personalised cards, a 👍
+ * teaches the model, and the host console's health panel shows the update; /recommendations renders
+ * the feature list. Uses Debian's Chromium through playwright-core, like browser.test.ts.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { demoProductIds, signIn, testApp, type TestApp } from '../support/app.js';
+
+const CHROMIUM = process.env.QINGLIU_CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing (.ci/run installs it)`);
+if (!available) console.warn(`[tests] browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+describe.runIf(available)('recommendations in a real browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+  let admin: { cookie: string };
+
+  beforeAll(async () => {
+    t = await testApp('sqlite');
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    admin = await signIn(t.app, 'admin', 'recsadmin');
+    const started = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+    expect(started.statusCode, started.body).toBe(200);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const db = () => t.app.services.storage.db;
+  const feedbackFor = async (decisionId: string) =>
+    db().selectFrom('recommendation_feedback').selectAll().where('decision_id', '=', decisionId).execute();
+  const newViewer = async (): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await page.goto(`${base}/live/demo`);
+    await page.getByTestId('consent-dialog').waitFor();
+    await page.getByTestId('consent-notice').waitFor();
+    return page;
+  };
+  const shownProducts = async (page: Page) =>
+    page.getByTestId('recs-item').evaluateAll((items) => items.map((el) => el.getAttribute('data-product-id')));
+
+  it('a viewer who declines gets a non-personalised list with reasons, a pin arrives live, and 👎 is recorded without learning', async () => {
+    const page = await newViewer();
+    await page.getByTestId('consent-decline-all').click();
+    await page.getByTestId('consent-dialog').waitFor({ state: 'detached' });
+
+    const panel = page.getByTestId('recs-panel');
+    await expect.poll(() => panel.getAttribute('data-personalised')).toBe('false');
+    await expect.poll(() => page.getByTestId('recs-item').count()).toBe(4);
+    expect(await panel.textContent()).toContain('非个性化');
+    expect(await page.getByTestId('recs-badge').count()).toBe(0);
+    expect(await page.getByTestId('recs-how-link').getAttribute('href')).toMatch(/^\/recommendations/);
+
+    // Each card's price is the showcase's price for that product (A6).
+    const first = page.getByTestId('recs-item').first();
+    const firstId = (await first.getAttribute('data-product-id'))!;
+    const showcasePrice = await page.locator(`[data-testid="product-item"][data-product-id="${firstId}"] .price`).first().textContent();
+    expect(await first.locator('.price').first().textContent()).toBe(showcasePrice);
+
+    await first.getByTestId('recs-why').click();
+    const why = first.getByTestId('recs-why-panel');
+    await why.waitFor();
+    expect(await first.getByTestId('recs-why').getAttribute('aria-expanded')).toBe('true');
+    expect(await why.getByTestId('recs-reason').count()).toBeGreaterThan(0);
+    expect(await why.getByTestId('recs-contribution').count()).toBeGreaterThan(0);
+    expect(await why.getByTestId('recs-identity').getAttribute('data-exact')).toBe('true');
+
+    // The host pins a product the viewer is not shown: it arrives in the list without a reload.
+    const shown = await shownProducts(page);
+    const target = (await demoProductIds(t.app)).find((id) => !shown.includes(id))!;
+    const pinned = await t.app.inject({ method: 'PUT', url: `/api/v1/sessions/demo/pins/${target}`, headers: { cookie: admin.cookie }, payload: {} });
+    expect(pinned.statusCode, pinned.body).toBe(200);
+    await page.locator(`[data-testid="recs-item"][data-product-id="${target}"]`).waitFor({ timeout: 10_000 });
+
+    // 👎 on a card: recorded, and not learned from (no model-improvement consent).
+    const card = page.getByTestId('recs-item').first();
+    const decisionId = (await card.getAttribute('data-decision-id'))!;
+    await card.getByTestId('recs-dislike').click();
+    await expect.poll(async () => (await feedbackFor(decisionId)).map((r) => [r.type, r.learned])).toEqual([['dislike', 0]]);
+    await page.close();
+  }, 30_000);
+
+  it('a viewer who accepts all gets personalised cards; 👍 teaches the model and the host health panel shows it', async () => {
+    const page = await newViewer();
+    await page.locator('[data-testid="age-band"][data-band="adult"]').check();
+    await page.getByTestId('consent-accept-all').click();
+    await page.getByTestId('consent-dialog').waitFor({ state: 'detached' });
+
+    await expect.poll(() => page.getByTestId('recs-panel').getAttribute('data-personalised')).toBe('true');
+    await expect.poll(() => page.getByTestId('recs-badge').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('recs-badge').first().textContent()).toBe('个性化推荐');
+    // The list may be replaced by a push while we look at it: take the card's decision id as clicked.
+    const card = page.locator('[data-testid="recs-item"][data-personalised="true"]').first();
+    const button = card.getByTestId('recs-like');
+    await button.waitFor();
+    const decisionId = (await button.evaluate((el) => {
+      const id = (el as unknown as { closest(s: string): { getAttribute(n: string): string | null } | null }).closest('[data-testid="recs-item"]')?.getAttribute('data-decision-id') ?? null;
+      (el as unknown as { click(): void }).click();
+      return id;
+    }))!;
+    await expect.poll(async () => (await feedbackFor(decisionId)).map((r) => [r.type, r.learned])).toEqual([['like', 1]]);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const [name, ...value] = admin.cookie.split('=');
+    await context.addCookies([{ name: name!, value: value.join('='), url: base }]);
+    const host = await context.newPage();
+    await host.goto(`${base}/host/demo`);
+    const health = host.getByTestId('host-recs-health');
+    await expect.poll(async () => Number(await health.getAttribute('data-updates')), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await host.getByTestId('host-recs-model-version').textContent()).toBe(t.app.services.recommender.modelVersion);
+    await expect.poll(() => host.getByTestId('host-recs-row').count()).toBeGreaterThan(0);
+    await context.close();
+    await page.close();
+  }, 30_000);
+
+  it('/recommendations renders the features, grouped, in the chosen language', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const answer = await page.goto(`${base}/recommendations?brand=demo-brand&from=demo`);
+    expect(answer?.status()).toBe(200);
+    const root = page.getByTestId('how-recs-page');
+    await root.waitFor();
+    await expect.poll(() => page.getByTestId('how-recs-feature').count()).toBeGreaterThan(5);
+    expect(await page.locator('[data-testid="how-recs-group"][data-group="behaviour"]').count()).toBe(1);
+    expect(await page.getByTestId('how-recs-never').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('how-recs-weight').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('how-recs-privacy-link').getAttribute('href')).toBe('/privacy?brand=demo-brand&from=demo');
+    expect(await root.getAttribute('data-version')).toBeTruthy();
+    expect(await page.locator('h1').textContent()).toBe('推荐是如何工作的');
+    await page.getByTestId('locale-switch').click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('How recommendations work');
+    await expect.poll(() => root.textContent()).toContain('Never used');
+    await page.close();
+  }, 20_000);
+});

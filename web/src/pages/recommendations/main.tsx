@@ -1,0 +1,4 @@
+import { mountPage } from '../../ui/mount.tsx';
+import { HowRecommendationsPage } from './HowRecommendationsPage.tsx';
+
+mountPage(HowRecommendationsPage);

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import type { FlashSaleView, RoomState, ShowcaseProduct } from './contract.ts';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  cardPrice,
+  checkExplanation,
+  contributionRows,
+  feedbackBody,
+  formatShare,
+  formatSigned,
+  groupFeatures,
+  howItWorksHref,
+  newIdempotencyKey,
+  parseHowQuery,
+  parseRecList,
+  privacyHref,
+  reasonsFor,
+  requestK,
+  sendRecFeedback,
+  showcaseKey,
+  socketCarriesRecommendations,
+  visibleItems,
+  type RecItem,
+} from './recommendations.ts';
+
+const product = (id: string, over: Partial<ShowcaseProduct> = {}): ShowcaseProduct =>
+  ({ id, name: { zh: id, en: id }, priceFen: 12_900, listPriceFen: 15_900, soldOut: false, stock: 10, imageUrl: '/x.png', position: 0, category: 'c', ...over }) as unknown as ShowcaseProduct;
+
+const item = (productId: string, over: Partial<RecItem> = {}): RecItem => ({
+  decisionId: `d-${productId}-xxxxxx`,
+  productId,
+  position: 1,
+  personalised: false,
+  explanation: { score: 1.5, base: 0.25, contributions: [{ feature: 'room.pinned', value: 1, phi: 1.25 }], exploration: { active: false, bonus: 0 }, modelVersion: 'v1' },
+  reasons: { zh: ['主播正在讲解'], en: ['the host is presenting it'] },
+  propensity: 0.9,
+  ...over,
+});
+
+describe('explanations', () => {
+  it('checks base + Σφ = score within 1e-9 and flags a mismatch', () => {
+    const contributions = [
+      { feature: 'a', value: 1, phi: 0.1 },
+      { feature: 'b', value: 1, phi: 0.2 },
+      { feature: 'c', value: 1, phi: -0.05 },
+    ];
+    const exact = checkExplanation({ base: 0.3, score: 0.3 + 0.1 + 0.2 - 0.05, contributions });
+    expect(exact.exact).toBe(true);
+    expect(exact.sum).toBeCloseTo(0.25, 12);
+    expect(checkExplanation({ base: 0.3, score: 0.55 + 1e-6, contributions }).exact).toBe(false);
+    expect(checkExplanation({ base: 0, score: 0, contributions: [] }).exact).toBe(true);
+  });
+
+  it('orders contributions by |φ| and signs them', () => {
+    const rows = contributionRows({
+      contributions: [
+        { feature: 'small', value: 1, phi: 0.01 },
+        { feature: 'neg', value: 1, phi: -0.5 },
+        { feature: 'pos', value: 0.5, phi: 0.25 },
+      ],
+    });
+    expect(rows.map((r) => r.feature)).toEqual(['neg', 'pos', 'small']);
+    expect(rows.map((r) => r.phiText)).toEqual(['−0.500', '+0.250', '+0.010']);
+    expect(rows.map((r) => r.direction)).toEqual(['down', 'up', 'up']);
+  });
+
+  it('formats signed numbers and shares without a negative zero', () => {
+    expect(formatSigned(0)).toBe('0.000');
+    expect(formatSigned(-0.0000001)).toBe('0.000');
+    expect(formatSigned(1.23456, 2)).toBe('+1.23');
+    expect(formatShare(0.1234)).toBe('12.3%');
+    expect(formatShare(0)).toBe('0.0%');
+    expect(formatShare(Number.NaN)).toBe('—');
+  });
+});
+
+describe('reasons and lists', () => {
+  it('chooses reasons by locale, falling back to the other language when one is empty', () => {
+    expect(reasonsFor(item('p'), 'zh-CN')).toEqual(['主播正在讲解']);
+    expect(reasonsFor(item('p'), 'en')).toEqual(['the host is presenting it']);
+    expect(reasonsFor(item('p', { reasons: { zh: ['只有中文'], en: [] } }), 'en')).toEqual(['只有中文']);
+  });
+
+  it('parses a server list and refuses a malformed one', () => {
+    const raw = { personalised: true, label: { zh: '个性化推荐', en: 'Personalised' }, modelVersion: 'm@3', items: [item('a')], at: 5 };
+    const parsed = parseRecList(raw);
+    expect(parsed?.items[0]?.productId).toBe('a');
+    expect(parsed?.personalised).toBe(true);
+    expect(parseRecList(null)).toBeNull();
+    expect(parseRecList({ ...raw, items: [{ decisionId: 'x' }] })).toBeNull();
+    expect(parseRecList({ ...raw, label: 'x' })).toBeNull();
+  });
+
+  it('shows at most four items whose product is in the room, skipping hidden ones, with the room price', () => {
+    const products = [product('a', { priceFen: 100 }), product('b'), product('c'), product('d'), product('e')];
+    const list = { items: ['a', 'gone', 'b', 'c', 'd', 'e'].map((id) => item(id, { decisionId: `dec-${id}-1234` })) };
+    const shown = visibleItems(list, products, new Set(['b']));
+    expect(shown.map((s) => s.product.id)).toEqual(['a', 'c', 'd', 'e']);
+    expect(shown[0]!.product.priceFen).toBe(100);
+    expect(visibleItems(null, products, new Set())).toEqual([]);
+    expect(requestK(0)).toBe(4);
+    expect(requestK(2)).toBe(6);
+    expect(requestK(50)).toBe(10);
+  });
+
+  it('prices a card exactly as the showcase does', () => {
+    const p = product('a', { priceFen: 12_900, listPriceFen: 15_900 });
+    expect(cardPrice(p, undefined)).toEqual({ priceFen: 12_900, struckFen: 15_900, flash: false });
+    expect(cardPrice(product('b', { priceFen: 100, listPriceFen: 100 }), undefined).struckFen).toBeNull();
+    const sale = { priceFen: 9_900, previousPriceFen: 12_900, remaining: 3 } as FlashSaleView;
+    expect(cardPrice(p, sale)).toEqual({ priceFen: 9_900, struckFen: 12_900, flash: true });
+    expect(cardPrice(p, { ...sale, remaining: 0 }).priceFen).toBe(12_900);
+  });
+
+  it('changes the showcase key on pins, sales and sold-outs only', () => {
+    const state = {
+      session: { status: 'live' },
+      pins: [],
+      flashSales: [],
+      products: [product('a'), product('b')],
+      counters: { likes: 1 },
+    } as unknown as RoomState;
+    const key = showcaseKey(state);
+    expect(showcaseKey({ ...state, counters: { likes: 2 } } as unknown as RoomState)).toBe(key);
+    expect(showcaseKey({ ...state, pins: ['a'] })).not.toBe(key);
+    expect(showcaseKey({ ...state, products: [product('a', { soldOut: true }), product('b')] })).not.toBe(key);
+    expect(showcaseKey(null)).toBe('');
+  });
+});
+
+describe('feedback', () => {
+  it('makes random idempotency keys the server accepts', () => {
+    const a = newIdempotencyKey();
+    const b = newIdempotencyKey();
+    expect(a).toMatch(IDEMPOTENCY_KEY_PATTERN);
+    expect(a).toHaveLength(22);
+    expect(a).not.toBe(b);
+    expect(newIdempotencyKey((bytes) => bytes.fill(255))).toBe('_____________________w');
+  });
+
+  it('carries the device id only when there is one', () => {
+    expect(feedbackBody('dec-123456', 'like', null, 'key-12345')).toEqual({ decisionId: 'dec-123456', type: 'like', idempotencyKey: 'key-12345' });
+    expect(feedbackBody('dec-123456', 'dislike', 'device-id-1234567890', 'key-12345')).toEqual({
+      decisionId: 'dec-123456',
+      type: 'dislike',
+      idempotencyKey: 'key-12345',
+      deviceId: 'device-id-1234567890',
+    });
+  });
+
+  it('never rejects, and each send has its own key', async () => {
+    const bodies: unknown[] = [];
+    const ok = await sendRecFeedback('demo', 'dec-123456', 'like', null, async (_s, body) => {
+      bodies.push(body);
+      return { learned: false, duplicate: false };
+    });
+    expect(ok).toEqual({ learned: false, duplicate: false });
+    await sendRecFeedback('demo', 'dec-123456', 'like', null, async (_s, body) => {
+      bodies.push(body);
+      return { learned: false, duplicate: false };
+    });
+    expect((bodies[0] as { idempotencyKey: string }).idempotencyKey).not.toBe((bodies[1] as { idempotencyKey: string }).idempotencyKey);
+    expect(await sendRecFeedback('demo', 'd', 'like', null, () => Promise.reject(new Error('down')))).toBeNull();
+    expect(
+      await sendRecFeedback('demo', 'd', 'like', null, () => {
+        throw new Error('sync');
+      }),
+    ).toBeNull();
+  });
+});
+
+describe('the page helpers', () => {
+  it('groups features in a fixed order', () => {
+    const groups = groupFeatures([
+      { name: 'behaviour.x', group: 'behaviour', personal: true, label: 'x' },
+      { name: 'room.y', group: 'room', personal: false, label: 'y' },
+      { name: 'product.z', group: 'product', personal: false, label: 'z' },
+      { name: 'other.w', group: 'other', personal: false, label: 'w' },
+    ]);
+    expect(groups.map((g) => g.group)).toEqual(['product', 'room', 'behaviour', 'other']);
+  });
+
+  it('parses the query and builds the links', () => {
+    expect(parseHowQuery('?brand=demo-brand&from=demo')).toEqual({ brandId: 'demo-brand', from: 'demo' });
+    expect(parseHowQuery('?brand=<x>')).toEqual({ brandId: null, from: null });
+    expect(howItWorksHref('demo-brand', 'demo')).toBe('/recommendations?brand=demo-brand&from=demo');
+    expect(howItWorksHref(null, null)).toBe('/recommendations');
+    expect(privacyHref('demo-brand', null)).toBe('/privacy?brand=demo-brand');
+  });
+
+  it('uses the socket only when the room reducer lets recommendations through', () => {
+    expect(socketCarriesRecommendations(() => ({ kind: 'unchanged' }))).toBe(true);
+    expect(socketCarriesRecommendations(() => ({ kind: 'resync' }))).toBe(false);
+    expect(
+      socketCarriesRecommendations(() => {
+        throw new Error('x');
+      }),
+    ).toBe(false);
+  });
+});
