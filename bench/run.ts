@@ -9,6 +9,7 @@
  *   npm run bench -- ingestion            personal events with consent check, sealed vs plain payloads
  *   npm run bench -- recommender-core     bandit decision (50 candidates × 32 features, slate 4, 4 explanations) + update
  *   npm run bench -- evaluate             offline evaluation wall time on the two Open Bandit Dataset samples
+ *   npm run bench -- recommendations      GET …/recommendations?k=4, 10,000 viewers (30 % consenting), vs a bare Fastify route
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -26,8 +27,9 @@ import { protectionReport, runProtection, type ProtectionBenchResult } from './p
 import { ingestionReport, runIngestion, type IngestionResult } from './ingestion.js';
 import { recommenderCoreReport, runRecommenderCore, type RecommenderCoreResult } from './recommender-core.js';
 import { evaluateReport, runEvaluate, type EvaluateResult } from './evaluate.js';
+import { recommendationsReport, runRecommendations, type RecommendationsResult } from './recommendations.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -107,6 +109,7 @@ const results: {
   ingestion?: IngestionResult;
   recommenderCore?: RecommenderCoreResult;
   evaluate?: EvaluateResult;
+  recommendations?: RecommendationsResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -130,9 +133,12 @@ for (const benchmark of selected) {
     } else if (benchmark === 'recommender-core') {
       results.recommenderCore = await runRecommenderCore();
       out(recommenderCoreReport(results.recommenderCore));
-    } else {
+    } else if (benchmark === 'evaluate') {
       results.evaluate = await runEvaluate();
       out(evaluateReport(results.evaluate));
+    } else {
+      results.recommendations = await runRecommendations();
+      out(recommendationsReport(results.recommendations));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -23,7 +23,7 @@ import { createMetrics } from './observability/metrics.js';
 import { safeError } from './observability/log.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
 import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
-import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, type GatewayMetrics } from './modules/live-room/index.js';
+import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, roomTopic, type GatewayMetrics } from './modules/live-room/index.js';
 import { ACCESS_LOG_KEEP_DAYS, AccessLogJob, AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile, accessLogRoutes } from './modules/access-log/index.js';
 import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
 import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
@@ -82,6 +82,9 @@ declare module 'fastify' {
     services: Services;
   }
 }
+
+/** A viewer's consent or profile changed on some node (payload: subject and the node it came from). */
+export const VIEWER_CHANGED_TOPIC = 'privacy.viewer_changed';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
 const PAGES: Record<string, string> = {
@@ -173,6 +176,12 @@ export function createServices(
     clock,
     region,
     onError,
+    // A showcase change drops the recommender's cached view of the room at once.
+    watchRoom: (sessionId, onChange) => {
+      bus.subscribe(roomTopic(sessionId), (message) => {
+        if ((message as { type?: string }).type !== 'stored_counters') onChange();
+      });
+    },
   });
   const socketContext = systemContext('recommendations over the room socket');
   gateway.useRecommendations({
@@ -213,7 +222,18 @@ export function createServices(
     await applyWithdrawal({ storage, viewerEvents, tags }, subject, brandId, refused);
     if (refused.includes('personalised_recommendations')) recommender.forgetViewer(subject);
   });
-  relayErasures(bus, protection, [(subject) => recommender.forgetViewer(subject)]);
+  relayErasures(bus, protection, [(subject) => recommender.forgetViewer(subject), (subject) => profile.forget(subject)]);
+  // Consent and profile reads are cached per node; a change on one node makes the others read again.
+  const node = crypto.randomUUID();
+  const tellOtherNodes = (subject: string) => void bus.publish(VIEWER_CHANGED_TOPIC, { subject, node }).catch(onError);
+  consent.onDecided(async ({ subject }) => tellOtherNodes(subject));
+  profile.onChanged(tellOtherNodes);
+  bus.subscribe(VIEWER_CHANGED_TOPIC, (message) => {
+    const m = message as { subject?: unknown; node?: unknown };
+    if (typeof m.subject !== 'string' || m.node === node) return;
+    consent.forget(m.subject);
+    profile.forget(m.subject);
+  });
   // The outbound gateway (L1, L2): the only way personal data leaves; its subject ids are the same keyed ids.
   const transfer = transferServiceOn(storage.db, {
     clock,

@@ -10,6 +10,7 @@ import type { Brand } from '../catalogue/index.js';
 import { NOTICE_VERSION, noticeFor, type Notice } from './notice.js';
 import { PURPOSES, isPurpose, type Purpose } from './purposes.js';
 import type { ConsentLedger, ConsentMethod, ConsentRecord } from './ports.js';
+import { Lru } from '../../shared/lru.js';
 
 export interface BrandLookup {
   getBrand(brandId: string): Promise<Brand | undefined>;
@@ -76,6 +77,11 @@ export type DecisionListener = (decision: { subject: string; brandId: string; gr
 export class ConsentService {
   readonly #notices = new Map<string, Notice>();
   readonly #listeners: DecisionListener[] = [];
+  /**
+   * Each viewer's latest decision per brand (null: none), read on every personal write. Kept right
+   * by this node's own decisions at once; another node's decision reaches it through forget().
+   */
+  readonly #latest = new Lru<string, ConsentRecord | null>(50_000);
 
   constructor(
     private readonly ledger: ConsentLedger,
@@ -136,6 +142,7 @@ export class ConsentService {
       createdAt: this.clock.now(),
     };
     await this.ledger.append(record);
+    this.#latest.set(`${record.subject}|${record.brandId}`, record);
     for (const listener of this.#listeners) await listener({ subject: record.subject, brandId: record.brandId, granted: record.granted, refused: record.refused });
     return ok(receiptOf(record));
   }
@@ -145,7 +152,7 @@ export class ConsentService {
   }
 
   async status(deviceId: string, brandId: string): Promise<ConsentStatus> {
-    const [latest, r] = await Promise.all([this.ledger.latest(await this.subjectOf(deviceId), brandId), this.restrictionsOf(deviceId, brandId)]);
+    const [latest, r] = await Promise.all([this.#latestOf(await this.subjectOf(deviceId), brandId), this.restrictionsOf(deviceId, brandId)]);
     const decidedAll = latest ? PURPOSES.every((p) => latest.granted.includes(p) || latest.refused.includes(p)) : false;
     return {
       current: latest ? receiptOf(latest) : null,
@@ -165,13 +172,35 @@ export class ConsentService {
     const r = await this.restrictionsOf(deviceId, brandId);
     if (r.blocked.has(purpose)) return false;
     if (r.onlyGranted) return r.onlyGranted.has(purpose);
-    const latest = await this.ledger.latest(await this.subjectOf(deviceId), brandId);
+    const latest = await this.#latestOf(await this.subjectOf(deviceId), brandId);
     return latest !== undefined && latest.granted.includes(purpose);
   }
 
+  /** Every purpose allowed now (one read of the restrictions and the ledger, for callers needing several). */
+  async effective(deviceId: string, brandId: string): Promise<ReadonlySet<Purpose>> {
+    const [latest, r] = await Promise.all([this.#latestOf(await this.subjectOf(deviceId), brandId), this.restrictionsOf(deviceId, brandId)]);
+    return new Set(PURPOSES.filter((p) => effectiveGrant(latest, r, p)));
+  }
+
   /** Retention (3 years): the only way a record leaves the ledger. */
-  purgeBefore(cutoff: number): Promise<number> {
-    return this.ledger.purgeBefore(cutoff);
+  async purgeBefore(cutoff: number): Promise<number> {
+    const n = await this.ledger.purgeBefore(cutoff);
+    if (n > 0) this.#latest.clear();
+    return n;
+  }
+
+  /** Another node recorded a decision for this subject: read it from the ledger next time. */
+  forget(subject: string): void {
+    this.#latest.deleteWhere((key) => key.startsWith(`${subject}|`));
+  }
+
+  async #latestOf(subject: string, brandId: string): Promise<ConsentRecord | undefined> {
+    const key = `${subject}|${brandId}`;
+    const cached = this.#latest.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const read = await this.ledger.latest(subject, brandId);
+    this.#latest.set(key, read ?? null);
+    return read;
   }
 
   /** Every decision of one viewer (for the privacy centre and access requests). */

@@ -15,6 +15,31 @@ import type { FeedbackType } from './ports.js';
 const DEVICE = /^[A-Za-z0-9_-]{16,128}$/;
 const SessionParams = Type.Object({ sessionId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
 const FEEDBACK_TYPES = Object.keys(FEEDBACK_REWARD) as FeedbackType[];
+const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
+const RecommendationsSchema = Type.Object({
+  sessionId: Type.String(),
+  personalised: Type.Boolean(),
+  label: Bilingual,
+  modelVersion: Type.String(),
+  at: Type.Integer(),
+  items: Type.Array(
+    Type.Object({
+      decisionId: Type.String(),
+      productId: Type.String(),
+      position: Type.Integer(),
+      personalised: Type.Boolean(),
+      propensity: Type.Number(),
+      reasons: Type.Object({ zh: Type.Array(Type.String()), en: Type.Array(Type.String()) }),
+      explanation: Type.Object({
+        score: Type.Number(),
+        base: Type.Number(),
+        contributions: Type.Array(Type.Object({ feature: Type.String(), value: Type.Number(), phi: Type.Number() })),
+        exploration: Type.Object({ active: Type.Boolean(), bonus: Type.Number() }),
+        modelVersion: Type.String(),
+      }),
+    }),
+  ),
+});
 export const HOW_IT_WORKS_VERSION = '2026-11-29.1';
 
 export interface RecommenderRouteDeps {
@@ -46,6 +71,7 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
             { k: Type.Optional(Type.Integer({ minimum: 1, maximum: service.options.maxK })), viewer: Type.Optional(Type.String({ maxLength: 128 })) },
             { additionalProperties: false },
           ),
+          response: { 200: RecommendationsSchema },
         },
       },
       async (request, reply) => {

@@ -94,13 +94,18 @@ export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
 export interface RecommenderDeps {
   store: RecommenderStore;
   rooms: { roomState(sessionId: string, viewers: number): Promise<RoomState | undefined> };
-  consent: { allows(deviceId: string, brandId: string, purpose: Purpose): Promise<boolean> };
+  consent: {
+    allows(deviceId: string, brandId: string, purpose: Purpose): Promise<boolean>;
+    effective(deviceId: string, brandId: string): Promise<ReadonlySet<Purpose>>;
+  };
   subjectOf(deviceId: string): string;
   /** The viewer's interest tags (category → weight), for consenting viewers only. */
   tagsOf(subject: string): Promise<readonly { kind: string; value: string; weight: number }[]>;
   clock: Clock;
   region: string;
   onError?: (err: unknown) => void;
+  /** Calls back on every showcase change of a room (pins, stock, flash sales …), so cached views go at once. */
+  watchRoom?: (sessionId: string, onChange: () => void) => void;
 }
 
 export interface RecommendationItem {
@@ -140,6 +145,31 @@ export interface HealthReport {
   products: (ProductHealth & { ctr: number; cartRate: number })[];
 }
 
+/** One pick, before it gets a decision id. */
+interface Picked {
+  productId: string;
+  position: number;
+  propensity: number;
+  x: Float64Array;
+  explanation: Explanation;
+  reasons: { zh: string[]; en: string[] };
+  /** The non-personal features, when already computed (cached non-personalised picks). */
+  context?: Record<string, number>;
+}
+
+/** A room as the recommender sees it, rebuilt at most once a second or at once after a showcase change. */
+interface RoomView {
+  brandId: string;
+  at: number;
+  /** Available products with their non-personal feature vectors (behaviour left at 0). */
+  candidates: { product: ShowcaseProduct; x: Float64Array }[];
+  /** The non-personalised list per k: the same for every such viewer at this moment. */
+  nonPersonalised: Map<number, Picked[]>;
+}
+
+const ROOM_VIEW_TTL_MS = 1000;
+const NOTHING_ALLOWED: ReadonlySet<Purpose> = new Set();
+
 interface LiveDecision {
   record: DecisionRecord;
   x: Float64Array;
@@ -162,6 +192,9 @@ export class RecommenderService {
   #flushing: Promise<void> = Promise.resolve();
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #live = new Map<string, LiveDecision>();
+  readonly #rooms = new Map<string, RoomView | Promise<RoomView | undefined>>();
+  readonly #watched = new Set<string>();
+  readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number };
   readonly #feedbackListeners: ((sessionId: string, deviceId: string | undefined) => void)[] = [];
   #persisting: Promise<void> = Promise.resolve();
   #lastUpdateAt: number | null = null;
@@ -174,6 +207,13 @@ export class RecommenderService {
     this.options = { ...RECOMMENDER_DEFAULTS, ...options };
     // The allow-listed defaults (A7): a sensitive feature could not even be constructed here.
     this.space = new FeatureSpace(FEATURES);
+    this.#idx = {
+      viewedCategory: this.space.indexOf('behaviour.same_category_viewed'),
+      cartedCategory: this.space.indexOf('behaviour.same_category_carted'),
+      viewedThis: this.space.indexOf('behaviour.viewed_this'),
+      cartedThis: this.space.indexOf('behaviour.carted_this'),
+      tagWeight: this.space.indexOf('behaviour.tag_weight'),
+    };
     this.#bandit = withPrior(
       new LinearBandit({ dim: this.space.dim, kind: this.options.kind, alpha: this.options.alpha, seed: this.options.seed, version: MODEL_ID }),
       this.space,
@@ -235,47 +275,41 @@ export class RecommenderService {
   async recommend(_ctx: RequestContext, sessionId: string, input: { deviceId?: string; k?: number }): Promise<Result<Recommendations>> {
     const k = input.k ?? this.options.defaultK;
     if (!Number.isInteger(k) || k < 1 || k > this.options.maxK) return fail('VALIDATION_FAILED', `k must be an integer from 1 to ${this.options.maxK}`);
-    const room = await this.deps.rooms.roomState(sessionId, 0);
-    if (!room) return fail('SESSION_NOT_FOUND');
     const now = this.deps.clock.now();
-    const personalised =
-      input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.session.brandId, 'personalised_recommendations'));
+    const room = await this.#room(sessionId, now);
+    if (!room) return fail('SESSION_NOT_FOUND');
+    // One server-side consent read answers both questions (consent, minors mode, the switch).
+    const allowed = input.deviceId !== undefined ? await this.deps.consent.effective(input.deviceId, room.brandId) : NOTHING_ALLOWED;
+    const personalised = allowed.has('personalised_recommendations');
+    const learnable = allowed.has('model_improvement');
     const subject = personalised ? this.deps.subjectOf(input.deviceId!) : undefined;
-    const learnable = input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.session.brandId, 'model_improvement'));
 
-    const available = room.products.filter((p) => !p.soldOut);
-    const pop = this.popularity.snapshot(sessionId, now);
-    const maxRecent = Math.max(1, ...pop.recent.values());
-    const maxSession = Math.max(1, ...pop.session.values());
-    const onSale = new Set(room.flashSales.filter((f) => f.endsAt > now).map((f) => f.productId));
-    const behaviour = subject ? this.behaviour.of(subject, now) : undefined;
-    const tags = subject ? await this.deps.tagsOf(subject) : [];
-    const maxTag = Math.max(1, ...tags.map((t) => t.weight));
-    const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
-
-    const candidates = available.map((p) => {
-      const values: Record<string, number> = {
-        ...productValues(p),
-        'room.pinned': room.pins.includes(p.id) ? 1 : 0,
-        'room.pinned_recent': p.pinnedAt !== null ? pinnedRecency((now - p.pinnedAt) / 60_000) : 0,
-        'room.flash_sale': onSale.has(p.id) ? 1 : 0,
-        'room.popular_5m': (pop.recent.get(p.id) ?? 0) / maxRecent,
-        'room.popular_session': (pop.session.get(p.id) ?? 0) / maxSession,
-      };
-      if (behaviour) {
-        values['behaviour.same_category_viewed'] = Math.min(1, (behaviour.viewedCategories.get(p.category) ?? 0) / 3);
-        values['behaviour.same_category_carted'] = Math.min(1, (behaviour.cartedCategories.get(p.category) ?? 0) / 2);
-        values['behaviour.viewed_this'] = behaviour.viewed.has(p.id) ? 1 : 0;
-        values['behaviour.carted_this'] = behaviour.carted.has(p.id) ? 1 : 0;
-      }
-      if (subject) values['behaviour.tag_weight'] = tagWeight.get(p.category) ?? 0;
-      return { product: p, x: this.space.encode(values) };
-    });
-
-    const items = personalised ? this.#personalised(candidates, k) : this.#nonPersonalised(candidates, k);
+    let items: Picked[];
+    if (!subject) {
+      items = this.#nonPersonalisedCached(room, k);
+    } else {
+      const behaviour = this.behaviour.of(subject, now);
+      const tags = await this.deps.tagsOf(subject);
+      const maxTag = Math.max(1, ...tags.map((t) => t.weight));
+      const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
+      const candidates = room.candidates.map((c) => {
+        const x = Float64Array.from(c.x);
+        const p = c.product;
+        if (behaviour) {
+          x[this.#idx.viewedCategory] = Math.min(1, (behaviour.viewedCategories.get(p.category) ?? 0) / 3);
+          x[this.#idx.cartedCategory] = Math.min(1, (behaviour.cartedCategories.get(p.category) ?? 0) / 2);
+          x[this.#idx.viewedThis] = behaviour.viewed.has(p.id) ? 1 : 0;
+          x[this.#idx.cartedThis] = behaviour.carted.has(p.id) ? 1 : 0;
+        }
+        x[this.#idx.tagWeight] = tagWeight.get(p.category) ?? 0;
+        return { product: p, x };
+      });
+      items = this.#personalised(candidates, k);
+    }
     const out: RecommendationItem[] = [];
-    for (const item of items) {
-      const decisionId = randomBytes(12).toString('base64url');
+    const ids = randomBytes(12 * items.length).toString('base64url');
+    for (const [i, item] of items.entries()) {
+      const decisionId = ids.slice(i * 16, i * 16 + 16);
       // Logged without the viewer, with only the non-personal features (evaluation, health).
       const record: DecisionRecord = {
         id: decisionId,
@@ -286,12 +320,12 @@ export class RecommenderService {
         explored: item.explanation.exploration.active,
         personalised,
         modelVersion: item.explanation.modelVersion,
-        context: this.#nonPersonalContext(item.x),
+        context: item.context ?? this.#nonPersonalContext(item.x),
         region: this.deps.region,
         createdAt: now,
       };
       this.#pending.push(record);
-      this.#remember(decisionId, { record, x: personalised ? item.x : this.space.withoutPersonal(item.x), learnable });
+      this.#remember(decisionId, { record, x: item.x, learnable });
       out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
     }
     if (this.#pending.length >= 500) void this.flush();
@@ -317,14 +351,14 @@ export class RecommenderService {
       record = await this.deps.store.decision(input.decisionId);
     }
     if (!record || record.sessionId !== sessionId) return fail('DECISION_NOT_FOUND', 'no such recommendation was shown in this session');
-    const room = await this.deps.rooms.roomState(sessionId, 0);
+    const room = await this.#room(sessionId, this.deps.clock.now());
     if (!room) return fail('SESSION_NOT_FOUND');
     // Consent is checked now, on the server: a withdrawal since the decision is honoured.
     const learned =
       live !== undefined &&
       live.learnable &&
       input.deviceId !== undefined &&
-      (await this.deps.consent.allows(input.deviceId, room.session.brandId, 'model_improvement'));
+      (await this.deps.consent.allows(input.deviceId, room.brandId, 'model_improvement'));
     await this.flush();
     const at = this.deps.clock.now();
     const fresh = await this.deps.store.recordFeedback({ idempotencyKey: input.idempotencyKey, decisionId: record.id, type: input.type, learned, at });
@@ -426,9 +460,70 @@ export class RecommenderService {
     this.behaviour.forget(subject);
   }
 
+  /** A showcase change (pin, stock, flash sale …): the next request rebuilds the room's view. */
+  invalidateRoom(sessionId: string): void {
+    this.#rooms.delete(sessionId);
+  }
+
   // ---- internals ----
 
-  #personalised(candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number) {
+  async #room(sessionId: string, now: number): Promise<RoomView | undefined> {
+    const cached = this.#rooms.get(sessionId);
+    if (cached && !(cached instanceof Promise) && now - cached.at < ROOM_VIEW_TTL_MS) return cached;
+    if (cached instanceof Promise) return cached;
+    if (!this.#watched.has(sessionId) && this.deps.watchRoom) {
+      this.#watched.add(sessionId);
+      this.deps.watchRoom(sessionId, () => this.invalidateRoom(sessionId));
+    }
+    const building = this.#buildRoom(sessionId, now);
+    this.#rooms.set(sessionId, building);
+    try {
+      const view = await building;
+      if (this.#rooms.get(sessionId) === building) {
+        if (view) this.#rooms.set(sessionId, view);
+        else this.#rooms.delete(sessionId);
+      }
+      return view;
+    } catch (err) {
+      if (this.#rooms.get(sessionId) === building) this.#rooms.delete(sessionId);
+      throw err;
+    }
+  }
+
+  async #buildRoom(sessionId: string, now: number): Promise<RoomView | undefined> {
+    const room = await this.deps.rooms.roomState(sessionId, 0);
+    if (!room) return undefined;
+    const pop = this.popularity.snapshot(sessionId, now);
+    const maxRecent = Math.max(1, ...pop.recent.values());
+    const maxSession = Math.max(1, ...pop.session.values());
+    const onSale = new Set(room.flashSales.filter((f) => f.endsAt > now).map((f) => f.productId));
+    const pins = new Set(room.pins);
+    const candidates = room.products
+      .filter((p) => !p.soldOut)
+      .map((p) => ({
+        product: p,
+        x: this.space.encode({
+          ...productValues(p),
+          'room.pinned': pins.has(p.id) ? 1 : 0,
+          'room.pinned_recent': p.pinnedAt !== null ? pinnedRecency((now - p.pinnedAt) / 60_000) : 0,
+          'room.flash_sale': onSale.has(p.id) ? 1 : 0,
+          'room.popular_5m': (pop.recent.get(p.id) ?? 0) / maxRecent,
+          'room.popular_session': (pop.session.get(p.id) ?? 0) / maxSession,
+        }),
+      }));
+    return { brandId: room.session.brandId, at: now, candidates, nonPersonalised: new Map() };
+  }
+
+  #nonPersonalisedCached(room: RoomView, k: number): Picked[] {
+    let picks = room.nonPersonalised.get(k);
+    if (!picks) {
+      picks = this.#nonPersonalised(room.candidates, k).map((p) => ({ ...p, context: this.#nonPersonalContext(p.x) }));
+      room.nonPersonalised.set(k, picks);
+    }
+    return picks;
+  }
+
+  #personalised(candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number): Picked[] {
     const picks = selectSlate({
       candidates: candidates.map((c) => ({ id: c.product.id, x: c.x })),
       k: Math.min(k, candidates.length),
@@ -456,7 +551,7 @@ export class RecommenderService {
   }
 
   /** Room signals with published weights, then diversity: exact explanations, propensity 1. */
-  #nonPersonalised(candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number) {
+  #nonPersonalised(candidates: readonly { product: ShowcaseProduct; x: Float64Array }[], k: number): Picked[] {
     const theta = new Float64Array(this.space.dim);
     for (const [name, w] of Object.entries(NON_PERSONALISED_WEIGHTS)) theta[this.space.indexOf(name)] = w;
     const mu = meanVector(
@@ -466,7 +561,7 @@ export class RecommenderService {
     const base = dot(theta, mu);
     const shownPerCategory = new Map<string, number>();
     const remaining = [...candidates];
-    const out = [];
+    const out: Picked[] = [];
     for (let position = 0; position < k && remaining.length > 0; position++) {
       let best = 0;
       let bestScore = -Infinity;

@@ -13,6 +13,7 @@ import type { Brand } from '../catalogue/index.js';
 import type { Purpose } from '../consent/index.js';
 import { GUARDIAN_NOTICE_VERSION, GUARDIAN_PURPOSES, guardianNoticeFor, type GuardianNotice, type GuardianPurpose } from './guardian-notice.js';
 import type { StoredGuardianConsent, ViewerProfileStore } from './ports.js';
+import { Lru } from '../../shared/lru.js';
 
 export const AGE_BANDS = ['under_14', '14_to_17', 'adult'] as const;
 export type AgeBand = (typeof AGE_BANDS)[number];
@@ -103,6 +104,10 @@ const MAX_CAS_RETRIES = 5;
 
 export class ViewerProfileService {
   readonly #ttl: number;
+  /** Stored profile rows (null: none) and latest guardian decisions, read on every consent check. */
+  readonly #rows = new Lru<string, { value: Profile; version: number | undefined; createdAt: number | undefined } | null>(50_000);
+  readonly #guardian = new Lru<string, StoredGuardianConsent | null>(50_000);
+  readonly #changed: ((subject: string) => void)[] = [];
 
   constructor(private readonly deps: ViewerProfileDeps) {
     this.#ttl = deps.guardianCodeTtlMs ?? 24 * 3_600_000;
@@ -205,6 +210,8 @@ export class ViewerProfileService {
       createdAt: now,
     };
     await this.deps.store.appendGuardianConsent(record);
+    this.#guardian.set(`${subject}|${brandId}`, record);
+    this.#tellChanged(subject);
     return ok(guardianView(record));
   }
 
@@ -223,6 +230,8 @@ export class ViewerProfileService {
       createdAt: this.deps.clock.now(),
     };
     await this.deps.store.appendGuardianConsent(record);
+    this.#guardian.set(`${subject}|${brandId}`, record);
+    this.#tellChanged(subject);
     return ok(guardianView(record));
   }
 
@@ -257,7 +266,31 @@ export class ViewerProfileService {
     return this.deps.store.purgeGuardianBefore(cutoff, this.deps.clock.now());
   }
 
+  /** Told after this node changes a viewer's profile or guardian consent (to relay to other nodes). */
+  onChanged(listener: (subject: string) => void): void {
+    this.#changed.push(listener);
+  }
+
+  /** Erasure, or another node's change: read this subject from the store next time. */
+  forget(subject: string): void {
+    this.#rows.delete(subject);
+    this.#guardian.deleteWhere((key) => key.startsWith(`${subject}|`));
+  }
+
   // ---- internals ----
+
+  async #latestGuardian(subject: string, brandId: string): Promise<StoredGuardianConsent | undefined> {
+    const key = `${subject}|${brandId}`;
+    const cached = this.#guardian.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const latest = (await this.deps.store.guardianConsents(subject, brandId)).at(-1);
+    this.#guardian.set(key, latest ?? null);
+    return latest;
+  }
+
+  #tellChanged(subject: string): void {
+    for (const listener of this.#changed) listener(subject);
+  }
 
   async #restrictionsOf(subject: string, brandId: string, profile: Profile): Promise<Restrictions> {
     const blocked = new Set<Purpose>();
@@ -272,7 +305,7 @@ export class ViewerProfileService {
         return { mode: 'minor', blocked };
       case 'under_14': {
         for (const p of MINOR_BLOCKED) blocked.add(p);
-        const latest = (await this.deps.store.guardianConsents(subject, brandId)).at(-1);
+        const latest = await this.#latestGuardian(subject, brandId);
         const granted = latest && latest.method === 'guardian_grant' ? (latest.granted as Purpose[]) : [];
         return { mode: granted.length ? 'child_with_guardian' : 'child_awaiting_guardian', blocked, onlyGranted: new Set(granted) };
       }
@@ -280,10 +313,17 @@ export class ViewerProfileService {
   }
 
   async #read(subject: string): Promise<{ value: Profile; version: number | undefined; createdAt: number | undefined }> {
+    const cached = this.#rows.get(subject);
+    if (cached !== undefined) return cached === null ? { value: { ...DEFAULT_PROFILE }, version: undefined, createdAt: undefined } : cached;
     const row = await this.deps.store.get(subject);
-    if (!row) return { value: { ...DEFAULT_PROFILE }, version: undefined, createdAt: undefined };
+    if (!row) {
+      this.#rows.set(subject, null);
+      return { value: { ...DEFAULT_PROFILE }, version: undefined, createdAt: undefined };
+    }
     const value = JSON.parse(await this.deps.sealer.openTextFor(subject, PROFILE_FIELD(subject), row.profileSealed)) as Profile;
-    return { value: { ...DEFAULT_PROFILE, ...value }, version: row.version, createdAt: row.createdAt };
+    const read = { value: { ...DEFAULT_PROFILE, ...value }, version: row.version, createdAt: row.createdAt };
+    this.#rows.set(subject, read);
+    return read;
   }
 
   async #update(subject: string, change: (p: Profile) => Result<Profile>): Promise<Result<void>> {
@@ -303,7 +343,12 @@ export class ViewerProfileService {
         },
         current.version,
       );
-      if (written) return ok(undefined);
+      if (written) {
+        this.#rows.set(subject, { value: next.value, version: (current.version ?? 0) + 1, createdAt: current.createdAt ?? now });
+        this.#tellChanged(subject);
+        return ok(undefined);
+      }
+      this.#rows.delete(subject); // someone else wrote first: read it again
     }
     return fail('DUPLICATE_REQUEST', 'the profile kept changing; try again');
   }

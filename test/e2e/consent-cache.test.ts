@@ -1,0 +1,50 @@
+/**
+ * Consent and profile reads are cached per node. A decision, a profile change or an erasure on one
+ * node reaches another node's next check through the bus: never a stale "allowed".
+ */
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { MemoryBus } from '../../src/bus/index.js';
+import { PURPOSES } from '../../src/modules/consent/index.js';
+import { testApp } from '../support/app.js';
+import { freshStorage } from '../support/databases.js';
+
+describe('two nodes on one database and one bus', () => {
+  it('see each other’s consent decisions, personalisation switches and erasures on the next check', async () => {
+    const { storage, dispose } = await freshStorage('sqlite');
+    const template = await testApp('sqlite');
+    await template.close();
+    const bus = new MemoryBus();
+    const a = await buildApp(template.config, { logger: false, storage, bus });
+    const b = await buildApp(template.config, { logger: false, storage, bus });
+    try {
+      const device = 'two-nodes-device-0000000001';
+      const allowsOnB = () => b.services.consent.allows(device, 'demo-brand', 'personalised_recommendations');
+      expect(await allowsOnB()).toBe(false); // B now holds "no decision" in its cache
+
+      const notice = (await a.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=zh-CN' })).json();
+      const decide = (method: string, granted: string[]) =>
+        a.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: device, brandId: 'demo-brand', noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method, granted } });
+      expect((await decide('accept_all', [...PURPOSES])).statusCode).toBe(201);
+      expect(await allowsOnB()).toBe(true);
+
+      await a.inject({ method: 'PUT', url: '/api/v1/privacy/personalisation', headers: { 'x-qingliu-device': device }, payload: { brandId: 'demo-brand', on: false } });
+      expect(await allowsOnB()).toBe(false);
+      await a.inject({ method: 'PUT', url: '/api/v1/privacy/personalisation', headers: { 'x-qingliu-device': device }, payload: { brandId: 'demo-brand', on: true } });
+      expect(await allowsOnB()).toBe(true);
+
+      await a.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: { 'x-qingliu-device': device }, payload: { brandId: 'demo-brand', ageBand: '14_to_17' } });
+      expect(await allowsOnB()).toBe(false);
+      // Erasure on A: B's cached profile goes too (the consent record itself is kept, as evidence).
+      await a.inject({ method: 'POST', url: '/api/v1/privacy/erasure', headers: { 'x-qingliu-device': device }, payload: { confirm: true } });
+      expect((await b.inject({ method: 'GET', url: '/api/v1/privacy/profile?brandId=demo-brand', headers: { 'x-qingliu-device': device } })).json().ageBand).toBeNull();
+
+      expect((await decide('withdraw', [])).statusCode).toBe(201);
+      expect(await allowsOnB()).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+      await dispose();
+    }
+  });
+});
