@@ -2,33 +2,24 @@
  * A real browser against a real server: a host pins a product in the host console and an open
  * viewer page (phone-sized) shows it. Uses Debian's Chromium through playwright-core.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium, listenLocally } from '../support/browser.js';
 import { testApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { systemContext } from '../../src/context/index.js';
 
-const CHROMIUM = process.env.QINGLIU_CHROMIUM ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing (.ci/run installs it)`);
-if (!available) console.warn(`[tests] browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
-describe.runIf(available)('live room in a real browser', () => {
+describe.runIf(chromiumAvailable)('live room in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
     t = await testApp('sqlite');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenLocally(t.app);
     const created = await t.app.services.staff.addUser(systemContext('test'), { name: 'hostadmin', role: 'admin', password: TEST_PASSWORD });
     expect(created.ok).toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

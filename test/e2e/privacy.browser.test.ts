@@ -4,20 +4,16 @@
  * tag, switches personalisation off, downloads the CSV, files a request and erases everything; a
  * guardian consents from their own phone.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, listenLocally } from '../support/browser.js';
 import { PURPOSES } from '../../src/modules/consent/index.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
 
-const CHROMIUM = process.env.QINGLIU_CHROMIUM ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing (.ci/run installs it)`);
-if (!available) console.warn(`[tests] browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const BRAND = 'demo-brand';
 
-describe.runIf(available)('privacy centre in a real browser', () => {
+describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
   let base: string;
@@ -25,15 +21,10 @@ describe.runIf(available)('privacy centre in a real browser', () => {
 
   beforeAll(async () => {
     t = await testApp('sqlite');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenLocally(t.app);
     const admin = await signIn(t.app, 'admin');
     await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

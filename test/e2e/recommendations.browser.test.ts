@@ -5,17 +5,13 @@
  * teaches the model, and the host console's health panel shows the update; /recommendations renders
  * the feature list. Uses Debian's Chromium through playwright-core, like browser.test.ts.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, listenLocally } from '../support/browser.js';
 import { demoProductIds, signIn, testApp, type TestApp } from '../support/app.js';
 
-const CHROMIUM = process.env.QINGLIU_CHROMIUM ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing (.ci/run installs it)`);
-if (!available) console.warn(`[tests] browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
-describe.runIf(available)('recommendations in a real browser', () => {
+describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
   let base: string;
@@ -23,16 +19,11 @@ describe.runIf(available)('recommendations in a real browser', () => {
 
   beforeAll(async () => {
     t = await testApp('sqlite');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenLocally(t.app);
     admin = await signIn(t.app, 'admin', 'recsadmin');
     const started = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
     expect(started.statusCode, started.body).toBe(200);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
