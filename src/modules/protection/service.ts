@@ -171,6 +171,7 @@ export class ProtectionService {
   readonly #loading = new Map<string, Promise<DataKey | undefined>>();
   /** Mappings this process has recorded: (purpose/region/pseudonym) → subject. */
   readonly #recorded = new Map<string, string>();
+  readonly #subjects = new Map<string, string>();
   /** Bumped by every eviction: a load that started before it must not fill the cache after it. */
   #epoch = 0;
 
@@ -310,7 +311,15 @@ export class ProtectionService {
 
   /** The subject id of a device in a region: the id its data key and erasure go by. */
   subjectFor(deviceId: string, region: string): string {
-    return this.#pseudonymKeys.subject(deviceId, region);
+    // Asked several times per request (consent, profile, recommender): the HMAC is computed once.
+    const key = `${region}|${deviceId}`;
+    let subject = this.#subjects.get(key);
+    if (subject === undefined) {
+      subject = this.#pseudonymKeys.subject(deviceId, region);
+      if (this.#subjects.size >= this.#options.cacheSize) this.#subjects.delete(this.#subjects.keys().next().value as string);
+      this.#subjects.set(key, subject);
+    }
+    return subject;
   }
 
   /** The subject's recorded devices and pseudonyms, device ids opened (for access and export requests). */

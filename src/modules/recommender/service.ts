@@ -293,7 +293,7 @@ export class RecommenderService {
       const maxTag = Math.max(1, ...tags.map((t) => t.weight));
       const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
       const candidates = room.candidates.map((c) => {
-        const x = Float64Array.from(c.x);
+        const x = c.x.slice();
         const p = c.product;
         if (behaviour) {
           x[this.#idx.viewedCategory] = Math.min(1, (behaviour.viewedCategories.get(p.category) ?? 0) / 3);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../../../storage/index.js';
 import type { RecommendationDecisionTable } from '../../../storage/schema.js';
 import type { DecisionRecord, FeedbackType, ProductHealth, RecommenderStore, SnapshotRecord } from '../ports.js';
@@ -12,34 +12,20 @@ const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purch
 export class KyselyRecommenderStore implements RecommenderStore {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** The one-row insert, compiled once for this dialect (placeholders differ); each row only binds values. */
+  #insertDecisionSql: string | undefined;
+
   async appendDecisions(decisions: readonly DecisionRecord[]): Promise<void> {
     if (decisions.length === 0) return;
+    const text = (this.#insertDecisionSql ??= this.db
+      .insertInto('recommendation_decisions')
+      .values(rowOf(decisions[0]!))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .compile().sql);
+    // Decisions are logged on every request: binding values to a prepared statement, rather than
+    // building a query per row, keeps the log's cost per request small.
     await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < decisions.length; i += 200) {
-        await tx
-          .insertInto('recommendation_decisions')
-          .values(
-            decisions.slice(i, i + 200).map((d) => ({
-              id: d.id,
-              session_id: d.sessionId,
-              product_id: d.productId,
-              position: d.position,
-              propensity: d.propensity,
-              explored: d.explored ? 1 : 0,
-              personalised: d.personalised ? 1 : 0,
-              model_version: d.modelVersion,
-              context: JSON.stringify(d.context),
-              region: d.region,
-              created_at: d.createdAt,
-              clicked: 0,
-              carted: 0,
-              purchased: 0,
-              feedback: null,
-            })),
-          )
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-      }
+      for (const d of decisions) await tx.executeQuery(CompiledQuery.raw(text, Object.values(rowOf(d))));
     });
   }
 
@@ -165,6 +151,27 @@ export class KyselyRecommenderStore implements RecommenderStore {
       return Number(a.numDeletedRows) + Number(b.numDeletedRows);
     });
   }
+}
+
+/** Column order is fixed here and in the compiled insert: both come from this one object literal. */
+function rowOf(d: DecisionRecord) {
+  return {
+    id: d.id,
+    session_id: d.sessionId,
+    product_id: d.productId,
+    position: d.position,
+    propensity: d.propensity,
+    explored: d.explored ? 1 : 0,
+    personalised: d.personalised ? 1 : 0,
+    model_version: d.modelVersion,
+    context: JSON.stringify(d.context),
+    region: d.region,
+    created_at: d.createdAt,
+    clicked: 0,
+    carted: 0,
+    purchased: 0,
+    feedback: null,
+  };
 }
 
 function decisionOf(r: Selectable<RecommendationDecisionTable>): DecisionRecord {

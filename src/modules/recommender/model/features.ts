@@ -268,7 +268,7 @@ export class FeatureSpace {
 
   /** A copy of x with the personal features zeroed: what a viewer without consent is scored on. */
   withoutPersonal(x: Float64Array): Float64Array {
-    const y = Float64Array.from(x);
+    const y = x.slice();
     for (let i = 0; i < this.dim; i++) if (this.personal[i] === 1) y[i] = 0;
     return y;
   }
