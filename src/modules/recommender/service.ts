@@ -307,9 +307,12 @@ export class RecommenderService {
       items = this.#personalised(candidates, k);
     }
     const out: RecommendationItem[] = [];
+    // Time first (so the log's index grows at its end), then 96 random bits (so ids cannot be guessed:
+    // holding one is what lets feedback refer to a recommendation shown).
+    const stamp = now.toString(36).padStart(9, '0');
     const ids = randomBytes(12 * items.length).toString('base64url');
     for (const [i, item] of items.entries()) {
-      const decisionId = ids.slice(i * 16, i * 16 + 16);
+      const decisionId = `${stamp}${ids.slice(i * 16, i * 16 + 16)}`;
       // Logged without the viewer, with only the non-personal features (evaluation, health).
       const record: DecisionRecord = {
         id: decisionId,

@@ -12,20 +12,33 @@ const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purch
 export class KyselyRecommenderStore implements RecommenderStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The one-row insert, compiled once for this dialect (placeholders differ); each row only binds values. */
-  #insertDecisionSql: string | undefined;
+  /** Inserts of 1 and of CHUNK rows, compiled once for this dialect (placeholders differ); rows only bind values. */
+  readonly #insertSql = new Map<number, string>();
+
+  #insertText(rows: number, sample: DecisionRecord): string {
+    let text = this.#insertSql.get(rows);
+    if (text === undefined) {
+      text = this.db
+        .insertInto('recommendation_decisions')
+        .values(Array.from({ length: rows }, () => rowOf(sample)))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .compile().sql;
+      this.#insertSql.set(rows, text);
+    }
+    return text;
+  }
 
   async appendDecisions(decisions: readonly DecisionRecord[]): Promise<void> {
     if (decisions.length === 0) return;
-    const text = (this.#insertDecisionSql ??= this.db
-      .insertInto('recommendation_decisions')
-      .values(rowOf(decisions[0]!))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .compile().sql);
-    // Decisions are logged on every request: binding values to a prepared statement, rather than
-    // building a query per row, keeps the log's cost per request small.
+    // Decisions are logged on every request: binding values to statements compiled once (50 rows
+    // at a time, then one by one) keeps the log's cost per request small.
     await this.db.transaction().execute(async (tx) => {
-      for (const d of decisions) await tx.executeQuery(CompiledQuery.raw(text, Object.values(rowOf(d))));
+      let i = 0;
+      for (; i + DECISION_CHUNK <= decisions.length; i += DECISION_CHUNK) {
+        const chunk = decisions.slice(i, i + DECISION_CHUNK);
+        await tx.executeQuery(CompiledQuery.raw(this.#insertText(DECISION_CHUNK, chunk[0]!), chunk.flatMap((d) => Object.values(rowOf(d)))));
+      }
+      for (; i < decisions.length; i++) await tx.executeQuery(CompiledQuery.raw(this.#insertText(1, decisions[i]!), Object.values(rowOf(decisions[i]!))));
     });
   }
 
@@ -152,6 +165,8 @@ export class KyselyRecommenderStore implements RecommenderStore {
     });
   }
 }
+
+const DECISION_CHUNK = 50;
 
 /** Column order is fixed here and in the compiled insert: both come from this one object literal. */
 function rowOf(d: DecisionRecord) {
