@@ -1,6 +1,7 @@
 /** ConsentLedger on Kysely (SQLite and PostgreSQL): inserts and reads only. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../../storage/index.js';
+import { PreparedQuery } from '../../../storage/prepared.js';
 import type { ConsentRecordTable } from '../../../storage/schema.js';
 import type { Locale } from '../../../context/index.js';
 import type { Purpose } from '../purposes.js';
@@ -29,14 +30,7 @@ export class KyselyConsentLedger implements ConsentLedger {
   }
 
   async latest(subject: string, brandId: string): Promise<ConsentRecord | undefined> {
-    const row = await this.db
-      .selectFrom('consent_records')
-      .selectAll()
-      .where('subject', '=', subject)
-      .where('brand_id', '=', brandId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    const [row] = await LATEST.rows(this.db, [subject, brandId]);
     return row ? recordOf(row) : undefined;
   }
 
@@ -58,6 +52,17 @@ export class KyselyConsentLedger implements ConsentLedger {
     return Number(r.numDeletedRows);
   }
 }
+
+/** Read on a viewer's first request on a node (then cached): compiled once. */
+const LATEST = new PreparedQuery<Selectable<ConsentRecordTable>>((db, [subject, brandId]) =>
+  db
+    .selectFrom('consent_records')
+    .selectAll()
+    .where('subject', '=', subject as string)
+    .where('brand_id', '=', brandId as string)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc'),
+);
 
 function recordOf(r: Selectable<ConsentRecordTable>): ConsentRecord {
   return {

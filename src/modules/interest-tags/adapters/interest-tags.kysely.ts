@@ -1,12 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../storage/index.js';
+import { PreparedQuery } from '../../../storage/prepared.js';
+import type { ViewerTagsTable } from '../../../storage/schema.js';
+
+/** Read on every personalised recommendation: compiled once. */
+const TAGS = new PreparedQuery<ViewerTagsTable>((db, [subject]) => db.selectFrom('viewer_tags').selectAll().where('subject', '=', subject as string));
 import type { InterestTagStore, StoredTags } from '../ports.js';
 
 export class KyselyInterestTagStore implements InterestTagStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(subject: string): Promise<StoredTags | undefined> {
-    const r = await this.db.selectFrom('viewer_tags').selectAll().where('subject', '=', subject).executeTakeFirst();
+    const [r] = await TAGS.rows(this.db, [subject]);
     return r ? { subject: r.subject, region: r.region, tagsSealed: r.tags_sealed, version: Number(r.version), updatedAt: Number(r.updated_at) } : undefined;
   }
 

@@ -1,12 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../storage/index.js';
+import { PreparedQuery } from '../../../storage/prepared.js';
+import type { ViewerProfileTable } from '../../../storage/schema.js';
+
+/** Read on a viewer's first request on a node (then cached): compiled once. */
+const PROFILE = new PreparedQuery<ViewerProfileTable>((db, [subject]) => db.selectFrom('viewer_profiles').selectAll().where('subject', '=', subject as string));
 import type { StoredGuardianConsent, StoredGuardianRequest, StoredProfile, ViewerProfileStore } from '../ports.js';
 
 export class KyselyViewerProfileStore implements ViewerProfileStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(subject: string): Promise<StoredProfile | undefined> {
-    const r = await this.db.selectFrom('viewer_profiles').selectAll().where('subject', '=', subject).executeTakeFirst();
+    const [r] = await PROFILE.rows(this.db, [subject]);
     if (!r) return undefined;
     return {
       subject: r.subject,
