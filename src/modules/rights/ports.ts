@@ -1,14 +1,9 @@
 import type { AccessLogDb, AccessRecord } from '../access-log/index.js';
 import type { Locale, RequestContext } from '../../context/index.js';
 
-/** What a viewer can ask for (PIPL 44–50; 24 and 48 for explanations of processing and automated decisions). */
-export const TICKET_KINDS = ['access', 'correction', 'deletion', 'explanation', 'complaint'] as const;
-export type TicketKind = (typeof TICKET_KINDS)[number];
+import type { TicketKind, TicketOutcome, TicketStatus } from './contract.js';
 
-/** `open` → `completed` | `rejected`; a closed ticket never changes again. */
-export const TICKET_STATUSES = ['open', 'completed', 'rejected'] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
-export type TicketOutcome = Exclude<TicketStatus, 'open'>;
+export { TICKET_KINDS, TICKET_STATUSES, type TicketKind, type TicketOutcome, type TicketStatus } from './contract.js';
 
 /** One ticket as stored. */
 export interface StoredTicket {

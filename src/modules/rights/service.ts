@@ -73,40 +73,9 @@ export interface ViewerTicket {
   reason: string | null;
 }
 
-/** A list row for officers: metadata only, never the viewer's words. */
-export interface TicketMetadata {
-  id: string;
-  kind: TicketKind;
-  status: TicketStatus;
-  createdAt: number;
-  dueAt: number;
-  overdue: boolean;
-  closedAt: number | null;
-}
+import type { StaffTicket, TicketMetadata, TicketPage, TicketSummary } from './contract.js';
 
-/** One ticket for an officer. `details` is present only from read() (a logged access). */
-export interface StaffTicket extends TicketMetadata {
-  locale: Locale;
-  region: string;
-  updatedAt: number;
-  handledBy: string | null;
-  reason: string | null;
-  details?: string | null;
-  detailsErased?: boolean;
-}
-
-export interface TicketPage {
-  items: TicketMetadata[];
-  /** Pass as `after` for the next page; null on the last page. */
-  next: string | null;
-}
-
-export interface TicketSummary {
-  total: number;
-  byStatus: Record<TicketStatus, number>;
-  byKind: Record<TicketKind, Record<TicketStatus, number>>;
-  overdue: number;
-}
+export type { StaffTicket, TicketMetadata, TicketPage, TicketSummary };
 
 export interface TicketFilter {
   status: TicketStatus | 'all';

@@ -1,45 +1,13 @@
 /** The rights-requests section's contract with the server and its pure rules (no DOM, unit-tested). */
 
-export const TICKET_KINDS = ['access', 'correction', 'deletion', 'explanation', 'complaint'] as const;
-export const TICKET_STATUSES = ['open', 'completed', 'rejected'] as const;
-export type TicketKind = (typeof TICKET_KINDS)[number];
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
-export type TicketOutcome = Exclude<TicketStatus, 'open'>;
+import type { TicketKind, TicketMetadata, TicketOutcome, TicketStatus } from '../../../../src/modules/rights/contract.ts';
+
+export type { StaffTicket, TicketKind, TicketMetadata, TicketOutcome, TicketPage, TicketStatus, TicketSummary } from '../../../../src/modules/rights/contract.ts';
+
+/** The same lists as the server's contract (kept here so nothing from the server is bundled; the types check they match). */
+export const TICKET_KINDS = ['access', 'correction', 'deletion', 'explanation', 'complaint'] as const satisfies readonly TicketKind[];
+export const TICKET_STATUSES = ['open', 'completed', 'rejected'] as const satisfies readonly TicketStatus[];
 export type StatusFilter = TicketStatus | 'all';
-
-/** A list row: metadata only (the server never sends the viewer's words in lists). */
-export interface TicketMetadata {
-  id: string;
-  kind: TicketKind;
-  status: TicketStatus;
-  createdAt: number;
-  dueAt: number;
-  overdue: boolean;
-  closedAt: number | null;
-}
-
-export interface StaffTicket extends TicketMetadata {
-  locale: 'zh-CN' | 'en';
-  region: string;
-  updatedAt: number;
-  handledBy: string | null;
-  reason: string | null;
-  /** Present when the ticket was opened (a logged read); null with detailsErased when the viewer was erased. */
-  details?: string | null;
-  detailsErased?: boolean;
-}
-
-export interface TicketPage {
-  items: TicketMetadata[];
-  next: string | null;
-}
-
-export interface TicketSummary {
-  total: number;
-  byStatus: Record<TicketStatus, number>;
-  byKind: Record<TicketKind, Record<TicketStatus, number>>;
-  overdue: number;
-}
 
 export interface TicketFilter {
   status: StatusFilter;
