@@ -17,8 +17,7 @@ export async function placeOrderWithinLimits(
   deviceId: string | undefined,
 ): Promise<Result<{ order: OrderRecord; duplicate: boolean }>> {
   if (deviceId === undefined) return m.liveRoom.placeOrder(ctx, sessionId, input);
-  const restrictions = await m.profile.restrictions(deviceId, '');
-  if (restrictions.mode === 'undeclared' || restrictions.mode === 'adult') return m.liveRoom.placeOrder(ctx, sessionId, input);
+  if (!(await m.profile.declared(deviceId)).minor) return m.liveRoom.placeOrder(ctx, sessionId, input);
 
   const unitPriceFen = await m.liveRoom.unitPriceNow(sessionId, input.productId);
   // Unknown session or product: let the order path answer with its own precise error.

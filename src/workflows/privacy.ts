@@ -161,12 +161,12 @@ export interface ViewerDataExport {
 export async function exportViewerData(m: PrivacyModules, deviceId: string, now: number): Promise<ViewerDataExport> {
   const subject = m.protection.subjectFor(deviceId, m.region);
   const events = await m.viewerEvents.eventsOfSubject(subject);
-  const profile = await m.profile.view(deviceId, '');
+  const { ageBand, declaredAt, personalisation } = await m.profile.declared(deviceId);
   const out: ViewerDataExport = {
     generatedAt: new Date(now).toISOString(),
     region: m.region,
     subject,
-    profile: { ageBand: profile.ageBand, declaredAt: profile.declaredAt, personalisation: profile.personalisation },
+    profile: { ageBand, declaredAt, personalisation },
     pseudonyms: (await m.protection.devicesOf(subject)).map(({ purpose, region, pseudonym }) => ({ purpose, region, pseudonym })),
     consents: await m.consent.history(deviceId),
     guardianConsents: await m.profile.guardianHistory(deviceId),

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fail, ok, type Result } from '../../errors/index.js';
-import type { Clock, Locale, RequestContext } from '../../context/index.js';
+import type { Clock, RequestContext } from '../../context/index.js';
 import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
 import { RoomPopularity, ViewerBehaviour } from './context.js';
@@ -194,6 +194,8 @@ export class RecommenderService {
   readonly #live = new Map<string, LiveDecision>();
   readonly #rooms = new Map<string, RoomView | Promise<RoomView | undefined>>();
   readonly #watched = new Set<string>();
+  /** NON_PERSONALISED_WEIGHTS as a vector over the feature space. */
+  readonly #nonPersonalisedTheta: Float64Array;
   readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number };
   readonly #feedbackListeners: ((sessionId: string, deviceId: string | undefined) => void)[] = [];
   #persisting: Promise<void> = Promise.resolve();
@@ -207,6 +209,8 @@ export class RecommenderService {
     this.options = { ...RECOMMENDER_DEFAULTS, ...options };
     // The allow-listed defaults (A7): a sensitive feature could not even be constructed here.
     this.space = new FeatureSpace(FEATURES);
+    this.#nonPersonalisedTheta = new Float64Array(this.space.dim);
+    for (const [name, w] of Object.entries(NON_PERSONALISED_WEIGHTS)) this.#nonPersonalisedTheta[this.space.indexOf(name)] = w;
     this.#idx = {
       viewedCategory: this.space.indexOf('behaviour.same_category_viewed'),
       cartedCategory: this.space.indexOf('behaviour.same_category_carted'),
@@ -555,8 +559,7 @@ export class RecommenderService {
 
   /** Room signals with published weights, then diversity: exact explanations, propensity 1. */
   #nonPersonalised(candidates: readonly { product: ShowcaseProduct; x: Float64Array }[], k: number): Picked[] {
-    const theta = new Float64Array(this.space.dim);
-    for (const [name, w] of Object.entries(NON_PERSONALISED_WEIGHTS)) theta[this.space.indexOf(name)] = w;
+    const theta = this.#nonPersonalisedTheta;
     const mu = meanVector(
       candidates.map((c) => c.x),
       this.space.dim,
@@ -664,4 +667,3 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-export type { Locale };

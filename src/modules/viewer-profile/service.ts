@@ -113,11 +113,17 @@ export class ViewerProfileService {
     this.#ttl = deps.guardianCodeTtlMs ?? 24 * 3_600_000;
   }
 
+  /** What the viewer declared, whatever the brand: age band, when, the personalisation switch, whether a minor. */
+  async declared(deviceId: string): Promise<{ ageBand: AgeBand | null; declaredAt: number | null; personalisation: boolean; minor: boolean }> {
+    const { value } = await this.#read(this.deps.subjectFor(deviceId));
+    return { ageBand: value.ageBand, declaredAt: value.declaredAt, personalisation: value.personalisation, minor: isMinor(value.ageBand) };
+  }
+
   async view(deviceId: string, brandId: string): Promise<ProfileView> {
     const subject = this.deps.subjectFor(deviceId);
     const profile = await this.#read(subject);
     const r = await this.#restrictionsOf(subject, brandId, profile.value);
-    const minorsMode = profile.value.ageBand === 'under_14' || profile.value.ageBand === '14_to_17';
+    const minorsMode = isMinor(profile.value.ageBand);
     return {
       ageBand: profile.value.ageBand,
       declaredAt: profile.value.declaredAt,
@@ -248,8 +254,7 @@ export class ViewerProfileService {
   async reserveSpend(deviceId: string, amountFen: number): Promise<Result<() => Promise<void>>> {
     const subject = this.deps.subjectFor(deviceId);
     const profile = (await this.#read(subject)).value;
-    const minor = profile.ageBand === 'under_14' || profile.ageBand === '14_to_17';
-    if (!minor) return ok(async () => undefined);
+    if (!isMinor(profile.ageBand)) return ok(async () => undefined);
     const { perOrderFen, monthlyFen } = this.deps.spending;
     if (amountFen > perOrderFen) {
       return fail('SPENDING_LIMIT_REACHED', `minors mode allows at most ${perOrderFen} fen per order`, { perOrderFen, monthlyFen });
@@ -364,6 +369,10 @@ export class ViewerProfileService {
   #period(): string {
     return new Date(this.deps.clock.now() + 8 * 3_600_000).toISOString().slice(0, 7);
   }
+}
+
+function isMinor(ageBand: AgeBand | null): boolean {
+  return ageBand === 'under_14' || ageBand === '14_to_17';
 }
 
 function hashCode(code: string): string {
