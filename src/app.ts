@@ -222,17 +222,19 @@ export function createServices(
     await applyWithdrawal({ storage, viewerEvents, tags }, subject, brandId, refused);
     if (refused.includes('personalised_recommendations')) recommender.forgetViewer(subject);
   });
-  relayErasures(bus, protection, [(subject) => recommender.forgetViewer(subject), (subject) => profile.forget(subject)]);
-  // Consent and profile reads are cached per node; a change on one node makes the others read again.
+  relayErasures(bus, protection, [(subject) => recommender.forgetViewer(subject), (subject) => profile.forget(subject), (subject) => tags.forget(subject)]);
+  // Consent, profile and tag reads are cached per node; a change on one node makes the others read again.
   const node = crypto.randomUUID();
   const tellOtherNodes = (subject: string) => void bus.publish(VIEWER_CHANGED_TOPIC, { subject, node }).catch(onError);
   consent.onDecided(async ({ subject }) => tellOtherNodes(subject));
   profile.onChanged(tellOtherNodes);
+  tags.onChanged(tellOtherNodes);
   bus.subscribe(VIEWER_CHANGED_TOPIC, (message) => {
     const m = message as { subject?: unknown; node?: unknown };
     if (typeof m.subject !== 'string' || m.node === node) return;
     consent.forget(m.subject);
     profile.forget(m.subject);
+    tags.forget(m.subject);
   });
   // The outbound gateway (L1, L2): the only way personal data leaves; its subject ids are the same keyed ids.
   const transfer = transferServiceOn(storage.db, {

@@ -129,7 +129,8 @@ for (const dialect of DIALECTS) {
     });
 
     // Writers on one node queue per subject; two services on one database (two nodes) meet by
-    // compare-and-set and retry. Every signal counts either way.
+    // compare-and-set and retry. Every signal counts either way. Each node caches what it read or
+    // wrote and drops it when the other says it changed the subject (the app relays this over the bus).
     it('counts every one of several concurrent signals for one subject (CAS retry)', async () => {
       const n = 20;
       const otherNode = new InterestTagService({
@@ -139,8 +140,11 @@ for (const dialect of DIALECTS) {
         clock: { now: () => now },
         region: 'cn-mainland',
       });
+      service.onChanged((subject) => otherNode.forget(subject));
+      otherNode.onChanged((subject) => service.forget(subject));
       await Promise.all(Array.from({ length: n }, (_, i) => (i % 2 ? otherNode : service).recordSignal('s1', signal('view', 'p1', 100 + i))));
       expect(await service.list('s1')).toEqual([{ tag: tagOf(DIAPERS), kind: 'category', value: DIAPERS, weight: n, events: n, lastEventAt: 100 + n - 1 }]);
+      expect(await otherNode.list('s1')).toEqual(await service.list('s1'));
       expect((await store.get('s1'))?.version).toBe(n);
     });
 

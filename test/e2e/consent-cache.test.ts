@@ -1,6 +1,7 @@
 /**
- * Consent and profile reads are cached per node. A decision, a profile change or an erasure on one
- * node reaches another node's next check through the bus: never a stale "allowed".
+ * Consent, profile and interest-tag reads are cached per node. A decision, a profile change, a tag
+ * change or an erasure on one node reaches another node's next check through the bus: never a stale
+ * "allowed", never a deleted tag ranked on.
  */
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -41,6 +42,54 @@ describe('two nodes on one database and one bus', () => {
 
       expect((await decide('withdraw', [])).statusCode).toBe(201);
       expect(await allowsOnB()).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+      await dispose();
+    }
+  });
+
+  it('see each other’s interest-tag changes: new events, deleted tags and withdrawal', async () => {
+    const { storage, dispose } = await freshStorage('sqlite');
+    const template = await testApp('sqlite');
+    await template.close();
+    const bus = new MemoryBus();
+    const a = await buildApp(template.config, { logger: false, storage, bus });
+    const b = await buildApp(template.config, { logger: false, storage, bus });
+    try {
+      const device = 'two-nodes-tags-device-00001';
+      const h = { 'x-qingliu-device': device };
+      const notice = (await a.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=zh-CN' })).json();
+      const decide = (method: string, granted: string[]) =>
+        a.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: device, brandId: 'demo-brand', noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method, granted } });
+      expect((await decide('accept_all', [...PURPOSES])).statusCode).toBe(201);
+      const room = (await a.inject('/api/v1/sessions/demo')).json() as { products: { id: string; category: string }[] };
+      const first = room.products[0]!;
+      const other = room.products.find((p) => p.category !== first.category)!;
+      let n = 0;
+      const send = async (node: typeof a, type: string, productId: string) =>
+        expect(
+          (await node.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId: device, type, productId, clientEventId: `two-nodes-${++n}` } })).statusCode,
+        ).toBe(202);
+      const tagsOn = async (node: typeof a) =>
+        ((await node.inject({ method: 'GET', url: '/api/v1/privacy/tags', headers: h })).json().items as { tag: string; weight: number }[]).map((t) => [t.tag, t.weight]);
+
+      expect(await tagsOn(b)).toEqual([]); // B now holds "no tags" in its cache
+      await send(a, 'view', first.id);
+      expect(await tagsOn(b)).toEqual([[`category:${first.category}`, 1]]);
+      await send(a, 'add_to_cart', first.id);
+      expect(await tagsOn(b)).toEqual([[`category:${first.category}`, 4]]);
+
+      // Deleted on B: A (which wrote the tag and cached it) no longer lists or ranks on it.
+      expect((await b.inject({ method: 'DELETE', url: `/api/v1/privacy/tags/category:${first.category}`, headers: h })).statusCode).toBe(204);
+      expect(await tagsOn(a)).toEqual([]);
+      await send(b, 'click', other.id);
+      expect(await tagsOn(a)).toEqual([[`category:${other.category}`, 2]]);
+
+      // Withdrawal on A: every tag goes, on both nodes.
+      expect((await decide('withdraw', [])).statusCode).toBe(201);
+      expect(await tagsOn(b)).toEqual([]);
+      expect(await tagsOn(a)).toEqual([]);
     } finally {
       await a.close();
       await b.close();

@@ -6,6 +6,7 @@
  */
 import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock } from '../../context/index.js';
+import { Lru } from '../../shared/lru.js';
 import type { InterestTagStore } from './ports.js';
 
 /** How much one event says about an interest. */
@@ -52,6 +53,15 @@ const MAX_CAS_RETRIES = 8;
 export class InterestTagService {
   /** Updates of one subject's tags on this node run one after another; other nodes are met by compare-and-set. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /**
+   * The decoded tags last read or written on this node, per subject (ranking reads them on every
+   * personalised request). A write here replaces the entry; a write elsewhere, a withdrawal or an
+   * erasure drops it (`forget`, told over the bus).
+   */
+  readonly #cache = new Lru<string, { profile: TagProfile; version: number | undefined }>(50_000);
+  /** Bumped by every write and forget: a read that overlapped one does not fill the cache. */
+  #epoch = 0;
+  readonly #changed: ((subject: string) => void)[] = [];
 
   constructor(private readonly deps: InterestTagDeps) {}
 
@@ -67,7 +77,7 @@ export class InterestTagService {
   }
 
   async list(subject: string): Promise<InterestTag[]> {
-    const { profile } = await this.#read(subject);
+    const { profile } = await this.#readCached(subject);
     return [...profile.tags].sort((a, b) => b.weight - a.weight || a.tag.localeCompare(b.tag));
   }
 
@@ -98,8 +108,36 @@ export class InterestTagService {
   }
 
   /** Withdrawal of the personalised-recommendations consent, or erasure: every tag goes. */
-  deleteAll(subject: string): Promise<number> {
-    return this.deps.store.deleteSubject(subject);
+  async deleteAll(subject: string): Promise<number> {
+    this.forget(subject);
+    const n = await this.deps.store.deleteSubject(subject);
+    this.forget(subject);
+    this.#tell(subject);
+    return n;
+  }
+
+  /** Told after this node changed a subject's tags (e.g. to make other nodes read them again). */
+  onChanged(listener: (subject: string) => void): void {
+    this.#changed.push(listener);
+  }
+
+  /** Erasure, or another node's change: read this subject's tags from the store next time. */
+  forget(subject: string): void {
+    this.#epoch++;
+    this.#cache.delete(subject);
+  }
+
+  #tell(subject: string): void {
+    for (const listener of this.#changed) listener(subject);
+  }
+
+  async #readCached(subject: string): Promise<{ profile: TagProfile; version: number | undefined }> {
+    const cached = this.#cache.get(subject);
+    if (cached) return cached;
+    const epoch = this.#epoch;
+    const read = await this.#read(subject);
+    if (epoch === this.#epoch) this.#cache.set(subject, read);
+    return read;
   }
 
   async #derive(signal: Signal): Promise<{ tag: string; value: string; weight: number } | undefined> {
@@ -135,17 +173,23 @@ export class InterestTagService {
       const current = await this.#read(subject);
       const next = change(current.profile);
       if (!next.ok) return next;
+      const version = (current.version ?? 0) + 1;
       const written = await this.deps.store.put(
         {
           subject,
           region: this.deps.region,
           tagsSealed: await this.deps.sealer.sealTextFor(subject, FIELD(subject), JSON.stringify(next.value)),
-          version: (current.version ?? 0) + 1,
+          version,
           updatedAt: this.deps.clock.now(),
         },
         current.version,
       );
-      if (written) return ok(undefined);
+      if (written) {
+        this.forget(subject);
+        this.#cache.set(subject, { profile: next.value, version });
+        this.#tell(subject);
+        return ok(undefined);
+      }
     }
     return fail('DUPLICATE_REQUEST', 'the tags kept changing; try again');
   }
