@@ -1,6 +1,13 @@
 /**
- * Security headers from helmet, computed once at start-up and set on every reply. (Running helmet's
- * middleware per request re-parses its whole policy each time, which cost more than our handlers.)
+ * Security headers, computed once at start-up and set on every reply. (Running helmet's middleware
+ * per request re-parses its whole policy each time, which cost more than our handlers.)
+ *
+ * Pages and their assets get helmet's set with our content security policy. The JSON API under
+ * `/api/v1/` gets the short set the OWASP REST Security Cheat Sheet gives for API responses: a
+ * policy that allows nothing and no framing (a response opened as a document can run nothing),
+ * nosniff, DENY framing, no referrer, same-origin resources. The document-only headers (XSS
+ * auditor, DNS prefetch, download options, agent clusters) say nothing to a JSON client and would
+ * be sent some 700 bytes at a time.
  */
 import helmet, { type HelmetOptions } from 'helmet';
 import type { FastifyInstance } from 'fastify';
@@ -24,10 +31,21 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
   return headers;
 }
 
-export function installSecurityHeaders(app: FastifyInstance, options: Readonly<HelmetOptions>): void {
-  const headers = securityHeaders(options);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+/** The headers of every response under API_PREFIX. */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+});
+
+export const API_PREFIX = '/api/v1/';
+
+export function installSecurityHeaders(app: FastifyInstance, pageOptions: Readonly<HelmetOptions>): void {
+  const pageHeaders = securityHeaders(pageOptions);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.url.startsWith(API_PREFIX) ? API_SECURITY_HEADERS : pageHeaders);
     done();
   });
 }
