@@ -1,4 +1,5 @@
 /** RecommenderStore contract, run on every storage adapter. */
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KyselyRecommenderStore, type DecisionRecord, type FeedbackType, type SnapshotRecord } from '../../src/modules/recommender/index.js';
 import { DIALECTS, freshStorage, type TestStorage } from '../support/databases.js';
@@ -91,6 +92,24 @@ for (const dialect of DIALECTS) {
         expect((await store.decision('d0449'))?.propensity).toBe(1 / 452);
         const n = await t.storage.db.selectFrom('recommendation_decisions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
         expect(Number(n.n)).toBe(450);
+      });
+
+      // The log is committed without waiting for the disk; nothing else may be.
+      it('leaves the connection as fully synchronous as it found it, also when a batch fails', async () => {
+        const level = async () =>
+          dialect === 'sqlite'
+            ? Number((await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(t.storage.db)).rows[0]!.synchronous)
+            : String((await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(t.storage.db)).rows[0]!.synchronous_commit);
+        const before = await level();
+        expect(before).toBe(dialect === 'sqlite' ? 2 : 'on');
+        await store.appendDecisions([decision('s1', 10), decision('s2', 11)]);
+        expect(await level()).toBe(before);
+        const bad = { ...decision('s3', 12), sessionId: null } as unknown as DecisionRecord;
+        await expect(store.appendDecisions([decision('s4', 13), bad])).rejects.toThrow();
+        expect(await level()).toBe(before);
+        // All or nothing: the failed batch left no row behind.
+        expect(await store.decision('s4')).toBeUndefined();
+        expect(await store.decision('s1')).toBeDefined();
       });
 
       it('ignores a duplicate id (first write kept), within a batch and across calls', async () => {

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../../../storage/index.js';
 import type { RecommendationDecisionTable } from '../../../storage/schema.js';
 import type { DecisionRecord, FeedbackType, ProductHealth, RecommenderStore, SnapshotRecord } from '../ports.js';
@@ -10,7 +10,11 @@ const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purch
 };
 
 export class KyselyRecommenderStore implements RecommenderStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #sqlite: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  }
 
   /** Inserts of 1 and of CHUNK rows, compiled once for this dialect (placeholders differ); rows only bind values. */
   readonly #insertSql = new Map<number, string>();
@@ -28,18 +32,42 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return text;
   }
 
+  /**
+   * The decision log is telemetry for health figures and offline evaluation, already buffered in
+   * memory for up to a flush interval; it is committed without waiting for the disk. On SQLite (WAL)
+   * its transaction runs at synchronous = NORMAL on the held connection, which is then set back, so
+   * the rows reach the disk with the next fully synchronous commit; on PostgreSQL with
+   * synchronous_commit off for that transaction only. A power cut may lose the last fraction of a
+   * second of decisions, never other data, and never leaves the database inconsistent.
+   */
   async appendDecisions(decisions: readonly DecisionRecord[]): Promise<void> {
     if (decisions.length === 0) return;
     // Decisions are logged on every request: binding values to statements compiled once (50 rows
     // at a time, then one by one) keeps the log's cost per request small.
-    await this.db.transaction().execute(async (tx) => {
+    const insert = async (tx: Transaction<Database>) => {
       let i = 0;
       for (; i + DECISION_CHUNK <= decisions.length; i += DECISION_CHUNK) {
         const chunk = decisions.slice(i, i + DECISION_CHUNK);
         await tx.executeQuery(CompiledQuery.raw(this.#insertText(DECISION_CHUNK, chunk[0]!), chunk.flatMap((d) => Object.values(rowOf(d)))));
       }
       for (; i < decisions.length; i++) await tx.executeQuery(CompiledQuery.raw(this.#insertText(1, decisions[i]!), Object.values(rowOf(decisions[i]!))));
-    });
+    };
+    if (this.#sqlite) {
+      await this.db.connection().execute(async (conn) => {
+        const before = (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(conn)).rows[0]?.synchronous ?? 2;
+        await sql.raw('PRAGMA synchronous = NORMAL').execute(conn);
+        try {
+          await conn.transaction().execute(insert);
+        } finally {
+          await sql.raw(`PRAGMA synchronous = ${Number(before)}`).execute(conn);
+        }
+      });
+    } else {
+      await this.db.transaction().execute(async (tx) => {
+        await sql.raw('SET LOCAL synchronous_commit = off').execute(tx);
+        await insert(tx);
+      });
+    }
   }
 
   async decision(id: string): Promise<DecisionRecord | undefined> {
@@ -168,6 +196,20 @@ export class KyselyRecommenderStore implements RecommenderStore {
 
 const DECISION_CHUNK = 50;
 
+/**
+ * The non-personalised list of a room is computed once per room change and its items' contexts are
+ * shared by every decision made from it: their JSON is written once. Contexts are never mutated.
+ */
+const CONTEXT_JSON = new WeakMap<object, string>();
+function contextJson(context: Readonly<Record<string, number>>): string {
+  let text = CONTEXT_JSON.get(context);
+  if (text === undefined) {
+    text = JSON.stringify(context);
+    CONTEXT_JSON.set(context, text);
+  }
+  return text;
+}
+
 /** Column order is fixed here and in the compiled insert: both come from this one object literal. */
 function rowOf(d: DecisionRecord) {
   return {
@@ -179,7 +221,7 @@ function rowOf(d: DecisionRecord) {
     explored: d.explored ? 1 : 0,
     personalised: d.personalised ? 1 : 0,
     model_version: d.modelVersion,
-    context: JSON.stringify(d.context),
+    context: contextJson(d.context),
     region: d.region,
     created_at: d.createdAt,
     clicked: 0,
