@@ -14,7 +14,7 @@
  * A⁻¹ is kept exactly symmetric (the upper triangle is computed and mirrored). Everything lives in
  * Float64Arrays; the only allocation per update is none, per decision none.
  */
-import { Rng, type RngState } from './rng.js';
+import { Rng, type RngState } from '../../../shared/rng.js';
 
 export type BanditKind = 'linucb' | 'lints';
 

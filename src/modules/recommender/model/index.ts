@@ -29,4 +29,4 @@ export {
 export { LinearBandit, type BanditKind, type BanditSnapshot, type LinearBanditOptions } from './bandit.js';
 export { explain, topReasons, meanVector, type Explanation, type Contribution, type ExplanationLocale } from './explain.js';
 export { selectSlate, positionPropensities, type SlateCandidate, type SlatePick, type SlateRequest } from './slate.js';
-export { Rng, type RngState } from './rng.js';
+export { Rng, type RngState } from '../../../shared/rng.js';

@@ -11,7 +11,7 @@
  * One call is one decision: a lints bandit draws one θ̃ for the whole slate.
  */
 import type { LinearBandit } from './bandit.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../../shared/rng.js';
 
 export { Rng };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from './index.js';
+import { Rng } from './rng.js';
 
 describe('Rng (xoshiro128**)', () => {
   it('matches the reference sequence for state {1, 2, 3, 4}', () => {
