@@ -18,6 +18,7 @@ import * as m0009 from './migrations/0009-rights.js';
 import * as m0010 from './migrations/0010-transfer.js';
 import * as m0011 from './migrations/0011-access-log-retention.js';
 import * as m0012 from './migrations/0012-recommender.js';
+import * as m0013 from './migrations/0013-experiments.js';
 
 export type { Database } from './schema.js';
 
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-transfer': m0010,
   '0011-access-log-retention': m0011,
   '0012-recommender': m0012,
+  '0013-experiments': m0013,
 };
 
 class StaticMigrations implements MigrationProvider {

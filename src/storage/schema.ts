@@ -446,6 +446,62 @@ export interface RecommendationDecisionTable {
   carted: number;
   purchased: number;
   feedback: string | null;
+  /** Set when a running experiment's arm made the decision (0013). */
+  experiment_id: string | null;
+  arm: string | null;
+}
+
+export interface ExperimentTable {
+  id: string;
+  brand_id: string;
+  name: string;
+  definition: string;
+  status: string;
+  simulated: number;
+  assignment_salt: string;
+  created_by: string;
+  created_at: number;
+  started_at: number | null;
+  stopped_at: number | null;
+  stop_reason: string | null;
+}
+
+export interface ExperimentUnitTable {
+  experiment_id: string;
+  unit: string;
+  arm: string;
+  region: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  requests: number;
+  impressions: number;
+  clicks: number;
+  carts: number;
+  orders: number;
+  gmv_fen: number;
+  reports: number;
+  opted_out: number;
+}
+
+export interface ExperimentArmTotalsTable {
+  experiment_id: string;
+  arm: string;
+  cohort: string;
+  requests: number;
+  impressions: number;
+  clicks: number;
+  carts: number;
+  orders: number;
+  gmv_fen: number;
+  ranking_cpu_micros: number;
+}
+
+export interface ExperimentLookTable {
+  experiment_id: string;
+  look: number;
+  fraction: number;
+  taken_at: number;
+  analysis: string;
 }
 
 export interface RecommendationFeedbackTable {
@@ -496,6 +552,10 @@ export interface Database {
   protection_meta: ProtectionMetaTable;
   viewer_profiles: ViewerProfileTable;
   viewer_tags: ViewerTagsTable;
+  experiments: ExperimentTable;
+  experiment_units: ExperimentUnitTable;
+  experiment_arm_totals: ExperimentArmTotalsTable;
+  experiment_looks: ExperimentLookTable;
   guardian_consents: GuardianConsentTable;
   guardian_requests: GuardianRequestTable;
   minor_spend: MinorSpendTable;

@@ -13,6 +13,8 @@ export interface DecisionRecord {
   readonly context: Readonly<Record<string, number>>;
   readonly region: string;
   readonly createdAt: number;
+  /** The running experiment and arm that made this decision, if any. */
+  readonly experiment?: { readonly id: string; readonly arm: string } | undefined;
 }
 
 export type FeedbackType = 'click' | 'add_to_cart' | 'purchase' | 'like' | 'dislike' | 'not_interested';

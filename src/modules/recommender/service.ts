@@ -19,6 +19,7 @@ import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
 import { RoomPopularity, ViewerBehaviour } from './context.js';
 import { Lru } from '../../shared/lru.js';
+import { ModelSlot } from './model-slot.js';
 import {
   FEATURES,
   FeatureSpace,
@@ -113,6 +114,37 @@ export interface RecommenderDeps {
   onError?: (err: unknown) => void;
   /** Calls back on every showcase change of a room (pins, stock, flash sales …), so cached views go at once. */
   watchRoom?: (sessionId: string, onChange: () => void) => void;
+  /** Running A/B experiments: which arm serves a request, and what happened under it. */
+  experiments?: ExperimentArms;
+}
+
+/** The arm that serves one request of a running experiment. */
+export interface ArmAssignment {
+  experimentId: string;
+  /** The arm's id, or OUTSIDE_ARM for a viewer without personalisation consent (never in a personalised arm). */
+  arm: string;
+  policy: ArmPolicy;
+  /** Exploration share for the bandit arms (default: the recommender's). */
+  epsilon?: number;
+  /** LinUCB's bonus width, or the scale of the Thompson draw (default: the recommender's). */
+  alpha?: number;
+}
+
+/** The ranking policies an experiment's arm may use. */
+export const ARM_POLICIES = ['non_personalised', 'linucb', 'lints'] as const;
+export type ArmPolicy = (typeof ARM_POLICIES)[number];
+
+/** The cohort of viewers without personalisation consent: served non-personalised, counted apart. */
+export const OUTSIDE_ARM = 'outside';
+
+/** What the recommender asks of, and tells, the experiments module. */
+export interface ExperimentArms {
+  /** The arm for this request, or undefined when no experiment covers the room. `subject` only when personalisation is allowed. */
+  assign(sessionId: string, brandId: string, subject: string | undefined): ArmAssignment | undefined;
+  /** One list served under an arm: its length and the CPU time its ranking took (for energy per 1,000 lists). */
+  served(assignment: ArmAssignment, subject: string | undefined, served: { items: number; rankingMicros: number; at: number }): void;
+  /** Feedback on a decision an arm made (outcomes per arm and, for a known viewer, per unit). */
+  feedback(experiment: { id: string; arm: string }, deviceId: string | undefined, type: FeedbackType, at: number): void;
 }
 
 export interface RecommendationItem {
@@ -181,6 +213,8 @@ interface LiveDecision {
   record: DecisionRecord;
   x: Float64Array;
   learnable: boolean;
+  /** The model that ranked it and learns from its feedback. */
+  slot: ModelSlot;
 }
 
 const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
@@ -211,8 +245,10 @@ export class RecommenderService {
   readonly options: RecommenderOptions;
   readonly popularity = new RoomPopularity();
   readonly behaviour = new ViewerBehaviour();
-  #bandit: LinearBandit;
-  #rng: Rng;
+  /** The production model. */
+  readonly #main: ModelSlot;
+  /** Each running experiment's bandit arms have a model of their own, learning only from their arm. */
+  readonly #arms = new Map<string, ModelSlot | Promise<ModelSlot>>();
   #pending: DecisionRecord[] = [];
   #flushing: Promise<void> = Promise.resolve();
   #flushTimer: NodeJS.Timeout | undefined;
@@ -223,9 +259,6 @@ export class RecommenderService {
   readonly #nonPersonalisedTheta: Float64Array;
   readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number };
   readonly #feedbackListeners: ((sessionId: string, deviceId: string | undefined) => void)[] = [];
-  #persisting: Promise<void> = Promise.resolve();
-  #lastUpdateAt: number | null = null;
-  #snapshotUpdates = 0;
 
   constructor(
     private readonly deps: RecommenderDeps,
@@ -243,42 +276,81 @@ export class RecommenderService {
       cartedThis: this.space.indexOf('behaviour.carted_this'),
       tagWeight: this.space.indexOf('behaviour.tag_weight'),
     };
-    this.#bandit = withPrior(
-      new LinearBandit({ dim: this.space.dim, kind: this.options.kind, alpha: this.options.alpha, seed: this.options.seed, version: MODEL_ID }),
-      this.space,
-      PRIOR_WEIGHTS,
+    this.#main = new ModelSlot(
+      MODEL_ID,
+      withPrior(
+        new LinearBandit({ dim: this.space.dim, kind: this.options.kind, alpha: this.options.alpha, seed: this.options.seed, version: MODEL_ID }),
+        this.space,
+        PRIOR_WEIGHTS,
+      ),
+      new Rng(this.options.seed),
+      this.deps.store,
+      this.options.snapshotEvery,
+      this.deps.onError,
     );
-    this.#rng = new Rng(this.options.seed);
   }
 
   get modelVersion(): string {
-    return this.#bandit.version;
+    return this.#main.bandit.version;
   }
 
   get updates(): number {
-    return this.#bandit.updates;
+    return this.#main.bandit.updates;
   }
 
   get lastUpdateAt(): number | null {
-    return this.#lastUpdateAt;
+    return this.#main.lastUpdateAt;
   }
 
   /** Restores the model: the latest snapshot plus every update recorded since (reproducible). */
   async restore(): Promise<void> {
-    const snap = await this.deps.store.latestSnapshot(MODEL_ID);
-    let bandit = this.#bandit;
-    let seq = 0;
-    if (snap) {
-      bandit = LinearBandit.restore(JSON.parse(snap.snapshot));
-      seq = snap.updates;
-      this.#lastUpdateAt = snap.createdAt;
-    }
-    for (const u of await this.deps.store.updatesAfter(MODEL_ID, seq)) {
-      bandit.update(Float64Array.from(u.x), u.reward);
-      seq = u.seq;
-    }
-    this.#bandit = bandit;
-    this.#snapshotUpdates = snap?.updates ?? 0;
+    await this.#main.restore();
+  }
+
+  /** An experiment arm's model, for its model card (undefined until the arm first served). */
+  armModel(experimentId: string, arm: string): { version: string; updates: number; kind: string } | undefined {
+    const slot = this.#arms.get(armModelId(experimentId, arm));
+    if (!slot || slot instanceof Promise) return undefined;
+    return { version: slot.bandit.version, updates: slot.bandit.updates, kind: slot.bandit.kind };
+  }
+
+  /**
+   * The model of an experiment's bandit arm: restored if it has learnt before (also on another
+   * node or before a restart), otherwise a copy of the production model as it is now, with the
+   * arm's kind and exploration width, so every arm starts from the same knowledge.
+   */
+  #armSlot(assignment: ArmAssignment): ModelSlot | Promise<ModelSlot> {
+    const id = armModelId(assignment.experimentId, assignment.arm);
+    const known = this.#arms.get(id);
+    if (known) return known;
+    const kind = assignment.policy === 'lints' ? 'lints' : 'linucb';
+    const start = this.#main.bandit.snapshot();
+    const initial = LinearBandit.restore({
+      ...start,
+      id,
+      kind,
+      alpha: assignment.alpha ?? this.options.alpha,
+      sample: null,
+      version: `${id}:${start.updates}`,
+    });
+    const slot = new ModelSlot(id, initial, new Rng(hashSeed(this.options.seed, id)), this.deps.store, this.options.snapshotEvery, this.deps.onError);
+    const ready = slot.restore().then(
+      () => {
+        this.#arms.set(id, slot);
+        return slot;
+      },
+      (err: unknown) => {
+        this.#arms.delete(id);
+        throw err;
+      },
+    );
+    this.#arms.set(id, ready);
+    return ready;
+  }
+
+  /** An experiment ended: its arms' models leave memory (they stay stored). */
+  dropExperiment(experimentId: string): void {
+    for (const id of [...this.#arms.keys()]) if (id.startsWith(`experiment:${experimentId}:`)) this.#arms.delete(id);
   }
 
   start(): void {
@@ -289,7 +361,8 @@ export class RecommenderService {
   async stop(): Promise<void> {
     if (this.#flushTimer) clearInterval(this.#flushTimer);
     await this.flush();
-    await this.#persisting;
+    await this.#main.settled();
+    for (const slot of this.#arms.values()) if (!(slot instanceof Promise)) await slot.settled();
   }
 
   /** Writes the buffered decisions (one transaction). */
@@ -309,12 +382,28 @@ export class RecommenderService {
     if (!room) return fail('SESSION_NOT_FOUND');
     // One server-side consent read answers both questions (consent, minors mode, the switch).
     const allowed = input.deviceId !== undefined ? await this.deps.consent.effective(input.deviceId, room.brandId) : NOTHING_ALLOWED;
-    const personalised = allowed.has('personalised_recommendations');
-    const learnable = allowed.has('model_improvement');
-    const subject = personalised ? this.deps.subjectOf(input.deviceId!) : undefined;
+    const subject = allowed.has('personalised_recommendations') ? this.deps.subjectOf(input.deviceId!) : undefined;
+    // A running experiment picks the policy: its arm's model, or the non-personalised list. A viewer
+    // without personalisation consent is never put in a personalised arm.
+    const assignment = this.deps.experiments?.assign(sessionId, room.brandId, subject);
+    let slot: ModelSlot | undefined = subject ? this.#main : undefined;
+    if (assignment) {
+      if (!subject || assignment.policy === 'non_personalised') slot = undefined;
+      else {
+        const s = this.#armSlot(assignment);
+        slot = s instanceof Promise ? await s : s;
+      }
+    }
+    const personalised = slot !== undefined;
+    // Outside experiments, non-personalised feedback still refines the production model (under
+    // consent); inside one, only a bandit arm's own decisions refine that arm's model.
+    const learnSlot = slot ?? (assignment ? undefined : this.#main);
+    const learnable = learnSlot !== undefined && allowed.has('model_improvement');
 
     let items: Picked[];
-    if (!subject) {
+    let rankingStarted = 0;
+    if (!slot || !subject) {
+      rankingStarted = performance.now();
       items = this.#nonPersonalisedCached(room, k);
     } else {
       const behaviour = this.behaviour.of(subject, now);
@@ -337,8 +426,11 @@ export class RecommenderService {
         x[this.#idx.tagWeight] = tagWeight.get(p.category) ?? 0;
         return { product: p, x };
       });
-      items = this.#personalised(candidates, k);
+      rankingStarted = performance.now();
+      items = this.#personalised(slot, candidates, k, assignment?.epsilon);
     }
+    const rankingMicros = (performance.now() - rankingStarted) * 1000;
+    const experiment = assignment ? { id: assignment.experimentId, arm: assignment.arm } : undefined;
     const out: RecommendationItem[] = [];
     // Time first (so the log's index grows at its end), then 96 random bits (so ids cannot be guessed:
     // holding one is what lets feedback refer to a recommendation shown).
@@ -359,19 +451,21 @@ export class RecommenderService {
         context: item.context ?? this.#nonPersonalContext(item.x),
         region: this.deps.region,
         createdAt: now,
+        ...(experiment ? { experiment } : {}),
       };
       this.#pending.push(record);
       // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
       // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
-      if (learnable) this.#remember(decisionId, { record, x: subject ? item.x.slice() : item.x, learnable });
+      if (learnable) this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot });
       out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
     }
     if (this.#pending.length >= this.options.flushRows) void this.flush();
+    if (assignment) this.deps.experiments?.served(assignment, subject, { items: out.length, rankingMicros, at: now });
     return ok({
       sessionId,
       personalised,
       label: personalised ? LABEL_PERSONALISED : LABEL_NOT_PERSONALISED,
-      modelVersion: personalised ? this.#bandit.version : NON_PERSONALISED_VERSION,
+      modelVersion: slot ? slot.bandit.version : NON_PERSONALISED_VERSION,
       items: out,
       at: now,
     });
@@ -403,7 +497,8 @@ export class RecommenderService {
     if (!fresh) return ok({ learned: false, duplicate: true });
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
-    if (learned) this.#learn(live.x, FEEDBACK_REWARD[input.type], at);
+    if (learned) live.slot.learn(live.x, FEEDBACK_REWARD[input.type], at);
+    if (record.experiment) this.deps.experiments?.feedback(record.experiment, input.deviceId, input.type, at);
     for (const listener of this.#feedbackListeners) listener(sessionId, input.deviceId);
     return ok({ learned, duplicate: false });
   }
@@ -422,8 +517,8 @@ export class RecommenderService {
     return {
       sessionId,
       since,
-      modelVersion: this.#bandit.version,
-      updates: this.#bandit.updates,
+      modelVersion: this.#main.bandit.version,
+      updates: this.#main.bandit.updates,
       impressions,
       explorationShare: impressions ? explored / impressions : 0,
       personalisedShare: impressions ? personalisedCount / impressions : 0,
@@ -443,12 +538,12 @@ export class RecommenderService {
     };
     return {
       model: MODEL_ID,
-      version: this.#bandit.version,
+      version: this.#main.bandit.version,
       kind: this.options.kind,
       alpha: this.options.alpha,
       epsilon: this.options.epsilon,
-      updates: this.#bandit.updates,
-      lastUpdateAt: this.#lastUpdateAt,
+      updates: this.#main.bandit.updates,
+      lastUpdateAt: this.#main.lastUpdateAt,
       objective: 'reward 1 for a click, add-to-cart, purchase or like on a shown item, 0 for dislike or not interested; maximise expected reward per impression',
       features: this.space.specs.map((f) => ({ name: f.name, group: f.group, personal: f.group === 'behaviour' || f.group === 'profile' })),
       learning: 'rank-one (Sherman–Morrison) update per feedback, only from viewers with the model-improvement consent; snapshot every ' + this.options.snapshotEvery + ' updates plus the updates since',
@@ -561,13 +656,14 @@ export class RecommenderService {
     return picks;
   }
 
-  #personalised(candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number): Picked[] {
+  #personalised(slot: ModelSlot, candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number, epsilon = this.options.epsilon): Picked[] {
+    const bandit = slot.bandit;
     const picks = selectSlate({
       candidates: candidates.map((c) => ({ id: c.product.id, x: c.x })),
       k: Math.min(k, candidates.length),
-      bandit: this.#bandit,
-      epsilon: this.options.epsilon,
-      rng: this.#rng,
+      bandit,
+      epsilon,
+      rng: slot.rng,
     });
     const mu = meanVector(
       candidates.map((c) => c.x),
@@ -576,7 +672,7 @@ export class RecommenderService {
     const byId = new Map(candidates.map((c) => [c.product.id, c]));
     return picks.map((pick) => {
       const x = byId.get(pick.id)!.x;
-      const explanation = explain(this.#bandit, this.space, x, mu, pick);
+      const explanation = explain(bandit, this.space, x, mu, pick);
       return {
         productId: pick.id,
         position: pick.position,
@@ -650,23 +746,6 @@ export class RecommenderService {
     this.#live.set(id, decision);
   }
 
-  #learn(x: Float64Array, reward: number, at: number): void {
-    this.#bandit.update(x, reward);
-    this.#lastUpdateAt = at;
-    const seq = this.#bandit.updates;
-    const snapshot = seq - this.#snapshotUpdates >= this.options.snapshotEvery ? this.#bandit.snapshot() : undefined;
-    const vector = Array.from(x);
-    this.#persisting = this.#persisting
-      .then(async () => {
-        await this.deps.store.appendUpdate(MODEL_ID, seq, vector, reward, at);
-        if (snapshot) {
-          await this.deps.store.saveSnapshot({ version: snapshot.version, model: MODEL_ID, updates: snapshot.updates, snapshot: JSON.stringify(snapshot), createdAt: at });
-          await this.deps.store.pruneUpdates(MODEL_ID, snapshot.updates);
-        }
-      })
-      .catch((err) => this.deps.onError?.(err));
-    if (snapshot) this.#snapshotUpdates = snapshot.updates;
-  }
 }
 
 function withPrior(bandit: LinearBandit, space: FeatureSpace, weights: Readonly<Record<string, number>>): LinearBandit {
@@ -697,3 +776,14 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
+/** The stored model id of an experiment's arm. */
+export function armModelId(experimentId: string, arm: string): string {
+  return `experiment:${experimentId}:${arm}`;
+}
+
+/** A seed for an arm's exploration draws: the recommender's seed mixed with the arm's model id (FNV-1a). */
+function hashSeed(seed: number, id: string): number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

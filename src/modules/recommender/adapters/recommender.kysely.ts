@@ -228,6 +228,8 @@ function rowOf(d: DecisionRecord) {
     carted: 0,
     purchased: 0,
     feedback: null,
+    experiment_id: d.experiment?.id ?? null,
+    arm: d.experiment?.arm ?? null,
   };
 }
 
@@ -243,6 +245,7 @@ function decisionOf(r: Selectable<RecommendationDecisionTable>): DecisionRecord 
     modelVersion: r.model_version,
     context: JSON.parse(r.context) as Record<string, number>,
     region: r.region,
+    ...(r.experiment_id !== null && r.arm !== null ? { experiment: { id: r.experiment_id, arm: r.arm } } : {}),
     createdAt: Number(r.created_at),
   };
 }
