@@ -38,6 +38,7 @@ import { KyselyRightsTicketStore, RIGHTS_RETENTION_DAYS, RightsService, rightsDa
 import { eraseSubject } from './workflows/privacy.js';
 import { KyselyRecommenderStore, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
 import { placeOrderWithinLimits } from './workflows/place-order.js';
+import { ExperimentService, experimentRoutes, experimentsDataSource, EXPERIMENT_UNITS_KEEP_DAYS, KyselyExperimentStore } from './modules/experiments/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionCategories, retentionJob } from './workflows/retention.js';
@@ -70,6 +71,7 @@ export interface Services {
   tags: InterestTagService;
   rights: RightsService;
   recommender: RecommenderService;
+  experiments: ExperimentService;
   /** Personal data other modules hold about a viewer, for the privacy centre's export and erasure. */
   sources: PersonalDataSource[];
   region: string;
@@ -85,6 +87,8 @@ declare module 'fastify' {
 
 /** A viewer's consent or profile changed on some node (payload: subject and the node it came from). */
 export const VIEWER_CHANGED_TOPIC = 'privacy.viewer_changed';
+/** An experiment started, stopped or completed on some node (payload: its id and the node). */
+export const EXPERIMENTS_CHANGED_TOPIC = 'experiments.changed';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
 const PAGES: Record<string, string> = {
@@ -97,6 +101,7 @@ const PAGES: Record<string, string> = {
   '/privacy/rules': 'privacy.html',
   '/guardian': 'guardian.html',
   '/recommendations': 'recommendations.html',
+  '/experiments/:experimentId': 'experiment.html',
 };
 
 /** Wires the modules on the given backends. The CLI uses it without HTTP; buildApp adds HTTP on top. */
@@ -167,6 +172,27 @@ export function createServices(
     clock,
     region,
   });
+  const experimentNode = crypto.randomUUID();
+  const experiments = new ExperimentService({
+    store: new KyselyExperimentStore(storage.db),
+    clock,
+    region,
+    subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+    sessionBrand: async (sessionId) => (await liveRoom.getSession(sessionId))?.brandId,
+    allowsPersonalisation: (deviceId, brandId) => consent.allows(deviceId, brandId, 'personalised_recommendations'),
+    mode: config.mode,
+    onChanged: (id, status) => {
+      if (status !== 'running') recommender.dropExperiment(id);
+      void bus.publish(EXPERIMENTS_CHANGED_TOPIC, { id, status, node: experimentNode }).catch(onError);
+    },
+    onError,
+  });
+  bus.subscribe(EXPERIMENTS_CHANGED_TOPIC, (message) => {
+    const m = message as { id?: unknown; status?: unknown; node?: unknown };
+    if (m.node === experimentNode || typeof m.id !== 'string') return;
+    if (m.status !== 'running') recommender.dropExperiment(m.id);
+    void experiments.load().catch(onError);
+  });
   const recommender = new RecommenderService({
     store: new KyselyRecommenderStore(storage.db),
     rooms: liveRoom,
@@ -176,6 +202,7 @@ export function createServices(
     clock,
     region,
     onError,
+    experiments,
     // A showcase change drops the recommender's cached view of the room at once.
     watchRoom: (sessionId, onChange) => {
       bus.subscribe(roomTopic(sessionId), (message) => {
@@ -227,6 +254,10 @@ export function createServices(
   const node = crypto.randomUUID();
   const tellOtherNodes = (subject: string) => void bus.publish(VIEWER_CHANGED_TOPIC, { subject, node }).catch(onError);
   consent.onDecided(async ({ subject }) => tellOtherNodes(subject));
+  // Withdrawing the personalised-recommendations consent is an opt-out in the brand's experiments.
+  consent.onDecided(async ({ subject, brandId, refused }) => {
+    if (refused.includes('personalised_recommendations')) await experiments.noteOptOut(subject, brandId);
+  });
   profile.onChanged(tellOtherNodes);
   tags.onChanged(tellOtherNodes);
   bus.subscribe(VIEWER_CHANGED_TOPIC, (message) => {
@@ -260,6 +291,7 @@ export function createServices(
     profile,
     tags,
     recommender,
+    experiments,
     // Completing a deletion request erases the viewer (the workflow needs every service, so it is bound late).
     rights: new RightsService({
       store: new KyselyRightsTicketStore(storage.db),
@@ -271,12 +303,16 @@ export function createServices(
       },
       clock,
       region,
+      // A complaint counts against the arms of the experiments the viewer is in.
+      onFiled: async (subject, kind) => {
+        if (kind === 'complaint') await experiments.noteReport(subject);
+      },
     }),
     sources,
     region,
     extraRetention: [],
   };
-  sources.push(rightsDataSource(services.rights), {
+  sources.push(experimentsDataSource(experiments), rightsDataSource(services.rights), {
     category: 'cross_border',
     describe: { zh: '您的个人信息被传输出境的年份（按年计数）', en: 'The years in which your personal information was transferred out of the region (the yearly count)' },
     exportFor: async (subject) => [await transfer.personalDataOf(subject)],
@@ -304,6 +340,12 @@ export function createServices(
     basis: 'recommendations shown and their outcomes, with no viewer identity (health figures, offline evaluation); 180 days',
     keepDays: 180,
     purge: (cutoff) => new KyselyRecommenderStore(storage.db).purgeBefore(cutoff),
+  });
+  services.extraRetention.push({
+    category: 'experiment_units',
+    basis: 'per-viewer outcome counters of A/B experiments under a keyed hash, kept 90 days after the experiment ends so the result can be checked; the per-arm totals and analyses carry no viewer',
+    keepDays: EXPERIMENT_UNITS_KEEP_DAYS,
+    purge: (cutoff) => new KyselyExperimentStore(storage.db).purgeUnitsOfEndedBefore(cutoff),
   });
   services.extraRetention.push({
     category: 'access_log',
@@ -456,6 +498,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       sessionStart: async (sessionId) => (await liveRoom.getSession(sessionId))?.startedAt ?? undefined,
     }),
   );
+  await app.register(experimentRoutes(services.experiments));
   await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
   await app.register(
     privacyRoutes({
@@ -463,12 +506,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       retentionSchedule: () => retentionCategories(services),
       minorSpending: config.minorSpending,
       now: () => clock.now(),
+      onPersonalisation: async (deviceId, brandId, on) => {
+        if (!on) await services.experiments.noteOptOut(services.protection.subjectFor(deviceId, services.region), brandId);
+      },
     }),
   );
   await app.register(
     liveRoomRoutes(liveRoom, gateway, {
       allowedOrigins: [config.publicUrl, ...config.allowedOrigins],
-      placeOrder: (ctx, sessionId, input, deviceId) => placeOrderWithinLimits(services, ctx, sessionId, input, deviceId),
+      placeOrder: async (ctx, sessionId, input, deviceId) => {
+        const placed = await placeOrderWithinLimits(services, ctx, sessionId, input, deviceId);
+        if (placed.ok && !placed.value.duplicate) {
+          const { order } = placed.value;
+          const brandId = (await liveRoom.getSession(sessionId))?.brandId;
+          if (brandId) await services.experiments.noteOrder(sessionId, brandId, deviceId, order.unitPriceFen * order.quantity);
+        }
+        return placed;
+      },
     }),
   );
 
@@ -499,6 +553,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await liveRoom.start();
   await services.recommender.restore();
   services.recommender.start();
+  await services.experiments.load();
+  services.experiments.start();
   const retention = retentionJob(services, () => clock.now());
   retention.start(
     (report) => {
@@ -523,6 +579,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => {
     accessLogJob.stop();
     retention.stop();
+    await services.experiments.stop();
     await services.recommender.stop();
     await gateway.close();
     liveRoom.stop();

@@ -16,6 +16,11 @@ export interface Config {
   /** `sqlite:<file>` or `postgres://…`. */
   readonly databaseUrl: string;
   readonly logLevel: LogLevel;
+  /**
+   * `demo` (the default for a local try-out): demo data may be seeded and simulated audiences may
+   * drive rooms, always labelled. `production`: simulated traffic is refused (LC4: no faked traffic).
+   */
+  readonly mode: 'demo' | 'production';
   readonly seedDemo: boolean;
   readonly trustProxy: boolean;
   readonly cookieSecure: CookieSecure;
@@ -53,6 +58,7 @@ export interface ConfigOverrides {
   host?: string;
   databaseUrl?: string;
   dataDir?: string;
+  mode?: 'demo' | 'production';
   seedDemo?: boolean;
   logLevel?: LogLevel;
 }
@@ -119,6 +125,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     }
   };
 
+  const rawMode = overrides.mode ?? env.QINGLIU_MODE ?? 'demo';
+  if (rawMode !== 'demo' && rawMode !== 'production') problems.push(`QINGLIU_MODE must be demo or production (got "${rawMode}")`);
+  const mode: Config['mode'] = rawMode === 'production' ? 'production' : 'demo';
   const port = int('PORT', overrides.port ?? env.PORT, 3000, 0, 65535);
   const host = overrides.host ?? env.HOST ?? '127.0.0.1';
   const dataDir = path.resolve(overrides.dataDir ?? env.QINGLIU_DATA_DIR ?? './data');
@@ -181,7 +190,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dataDir,
     databaseUrl,
     logLevel,
-    seedDemo: bool('QINGLIU_SEED_DEMO', overrides.seedDemo ?? env.QINGLIU_SEED_DEMO, true),
+    mode,
+    seedDemo: bool('QINGLIU_SEED_DEMO', overrides.seedDemo ?? env.QINGLIU_SEED_DEMO, mode === 'demo'),
     trustProxy: bool('QINGLIU_TRUST_PROXY', env.QINGLIU_TRUST_PROXY, false),
     cookieSecure,
     staffSessionHours: int('QINGLIU_STAFF_SESSION_HOURS', env.QINGLIU_STAFF_SESSION_HOURS, 12, 1, 24 * 30),

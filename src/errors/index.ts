@@ -59,6 +59,10 @@ export const ERROR_STATUS = {
   DESTINATION_EXISTS: 409,
   BASIS_NOT_FOUND: 404,
   BASIS_ALREADY_REVOKED: 409,
+  EXPERIMENT_NOT_FOUND: 404,
+  EXPERIMENT_STATE: 409,
+  EXPERIMENT_CONFLICT: 409,
+  SIMULATION_REFUSED: 403,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -120,6 +124,10 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   DESTINATION_EXISTS: 'A transfer destination with this id exists',
   BASIS_NOT_FOUND: 'No such transfer basis',
   BASIS_ALREADY_REVOKED: 'The transfer basis is already revoked',
+  EXPERIMENT_NOT_FOUND: 'No such experiment',
+  EXPERIMENT_STATE: 'The experiment is not in a state that allows this',
+  EXPERIMENT_CONFLICT: 'Another experiment already runs in this room',
+  SIMULATION_REFUSED: 'Simulated traffic is refused outside demo mode (no faked traffic in real rooms)',
 };
 
 export interface ProblemDetails {

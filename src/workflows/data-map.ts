@@ -114,6 +114,28 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     kept: { retentionCategory: 'recommendation_log' },
   },
   {
+    category: 'experiment units',
+    tables: ['experiment_units'],
+    personal: true,
+    protection: 'keyed-ids',
+    what: {
+      zh: '推荐对比实验中每位同意个性化推荐的观众一行：实验专属密钥下的哈希（不是设备号或假名）、组别及请求、曝光、点击、加购、下单次数',
+      en: 'One row per viewer with the personalised-recommendations consent in a recommendation experiment: a hash under the experiment’s own key (not a device id or pseudonym), the arm, and counts of requests, impressions, clicks, add-to-carts and orders',
+    },
+    kept: { retentionCategory: 'experiment_units' },
+  },
+  {
+    category: 'experiments',
+    tables: ['experiments', 'experiment_arm_totals', 'experiment_looks'],
+    personal: false,
+    protection: 'none',
+    what: {
+      zh: '实验定义、每组合计（含未同意观众的匿名合计）与每次计划分析的结果',
+      en: 'Experiment definitions, totals per arm (with the anonymous totals of viewers outside the comparison) and the result of every scheduled analysis',
+    },
+    kept: { zh: '业务需要期间', en: 'While the business needs them' },
+  },
+  {
     category: 'orders',
     tables: ['orders'],
     personal: false,

@@ -36,7 +36,14 @@ const GuardianConsentView = Type.Object({
 });
 const writeLimit = { max: 30, timeWindow: '1 minute' };
 
-export function privacyRoutes(m: PrivacyModules & RulesModules & { now: () => number }) {
+export function privacyRoutes(
+  m: PrivacyModules &
+    RulesModules & {
+      now: () => number;
+      /** Told after the viewer switched personalisation on or off (experiments count the opt-outs). */
+      onPersonalisation?: (deviceId: string, brandId: string, on: boolean) => Promise<void>;
+    },
+) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get(
       '/api/v1/privacy/profile',
@@ -86,6 +93,7 @@ export function privacyRoutes(m: PrivacyModules & RulesModules & { now: () => nu
         const deviceId = deviceIdOf(request);
         const body = request.body as { brandId: string; on: boolean };
         unwrap(await m.profile.setPersonalisation(deviceId, body.on));
+        await m.onPersonalisation?.(deviceId, body.brandId, body.on);
         return m.profile.view(deviceId, body.brandId);
       },
     );

@@ -49,6 +49,8 @@ export interface RightsDeps {
   eraseSubject: EraseSubject;
   clock: Clock;
   region: string;
+  /** Told after a ticket is filed (e.g. experiments count complaints per arm). */
+  onFiled?: (subject: string, kind: TicketKind) => void | Promise<void>;
 }
 
 export interface NewTicket {
@@ -134,6 +136,7 @@ export class RightsService {
       reason: null,
     };
     await this.deps.store.insert(ticket);
+    await this.deps.onFiled?.(subject, input.kind);
     return ok(viewerView(ticket, { details, detailsErased: false }));
   }
 

@@ -1,0 +1,129 @@
+/**
+ * The experiment contract shared with the pages: the JSON of GET /api/v1/experiments/:id and of the
+ * list. Types only, standing alone (the pages type-check against it without loading server code);
+ * definition.ts checks at compile time that its schema's type matches `DefinitionView`.
+ */
+
+export type ExperimentStatus = 'draft' | 'running' | 'stopped' | 'completed';
+export type Bilingual = { zh: string; en: string };
+
+export interface ArmDefinitionView {
+  id: string;
+  name: string;
+  policy: string;
+  epsilon?: number;
+  alpha?: number;
+}
+
+export interface DefinitionView {
+  name: string;
+  description?: string;
+  brandId: string;
+  sessionIds: string[];
+  arms: ArmDefinitionView[];
+  allocation: number[];
+  control: string;
+  primaryMetric: string;
+  guardrails: { metric: string; margin?: number }[];
+  alpha: number;
+  spending: string;
+  plannedUnitsPerArm: number;
+  lookEveryMinutes: number;
+}
+
+export interface ExperimentView {
+  id: string;
+  brandId: string;
+  name: string;
+  status: ExperimentStatus;
+  /** Created by the simulator (demo mode only): shown as simulated everywhere. */
+  simulated: boolean;
+  definition: DefinitionView;
+  createdBy: string;
+  createdAt: number;
+  startedAt: number | null;
+  stoppedAt: number | null;
+  stopReason: string | null;
+}
+
+export interface IntervalView {
+  estimate: number;
+  lo: number;
+  hi: number;
+}
+
+export type VerdictKind = 'better' | 'worse' | 'no_detectable_difference' | 'not_enough_data' | 'guardrail_breached';
+
+export interface Verdict {
+  kind: VerdictKind;
+  /** Final: the look at information fraction 1, or the experiment was stopped. */
+  final: boolean;
+  text: Bilingual;
+}
+
+export interface GuardrailResult {
+  metric: string;
+  margin: number;
+  /** treatment − control with its repeated interval (none for exposure_gini). */
+  difference: IntervalView | null;
+  breached: boolean;
+}
+
+export interface Comparison {
+  treatment: string;
+  control: string;
+  metric: string;
+  difference: (IntervalView & { se: number }) | null;
+  relativeUplift: IntervalView | null;
+  z: number | null;
+  crossed: boolean;
+  guardrails: GuardrailResult[];
+  verdict: Verdict;
+}
+
+export interface ArmSummary {
+  arm: string;
+  name: string;
+  policy: string;
+  units: number;
+  /** Per-viewer means by metric (conversion, gmv_per_viewer in yuan, clicks_per_viewer, …); null without units. */
+  means: Record<string, number | null>;
+  exposureGini: number | null;
+}
+
+export interface LookAnalysis {
+  look: number;
+  fraction: number;
+  /** The boundary (critical z) of this look for each comparison's share of alpha. */
+  bound: number;
+  alphaPerComparison: number;
+  final: boolean;
+  arms: ArmSummary[];
+  comparisons: Comparison[];
+}
+
+export interface ArmReport {
+  arm: string;
+  name: string;
+  policy: string;
+  /** 'outside': viewers without personalisation consent, counted anonymously (no units). */
+  cohort: 'in' | 'outside';
+  units: number | null;
+  requests: number;
+  impressions: number;
+  clickThrough: number | null;
+  cartRate: number | null;
+  orders: number;
+  gmvYuan: number;
+  /** Energy of the ranking work per 1,000 lists served, with the method that estimated it. */
+  energy: { rankingCpuMsPer1000: number | null; whPer1000: number | null; method: string };
+}
+
+export interface ExperimentReport {
+  experiment: ExperimentView;
+  arms: ArmReport[];
+  /** The analysis of every scheduled look so far, oldest first. */
+  looks: (LookAnalysis & { takenAt: number })[];
+  latest: (LookAnalysis & { takenAt: number }) | null;
+  method: string;
+}

@@ -1,0 +1,119 @@
+/**
+ * What an operator writes to define an experiment, and its validation: the schema (TypeBox, so the
+ * API documents it), then the checks a schema cannot make. Every problem names its field.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv, type ErrorObject } from 'ajv';
+import { ARM_POLICIES, OUTSIDE_ARM } from '../recommender/index.js';
+import { SPENDINGS } from './stats/index.js';
+import type { DefinitionView } from './contract.js';
+
+/** Per-viewer metrics an experiment can be judged on (the primary metric and guardrails). */
+export const UNIT_METRICS = ['conversion', 'gmv_per_viewer', 'clicks_per_viewer', 'carts_per_viewer', 'opt_out_rate', 'report_rate'] as const;
+export type UnitMetric = (typeof UNIT_METRICS)[number];
+/** Guardrails may also watch the spread of exposure over products (one figure per arm, no interval). */
+export const GUARDRAIL_METRICS = [...UNIT_METRICS, 'exposure_gini'] as const;
+export type GuardrailMetric = (typeof GUARDRAIL_METRICS)[number];
+/** The metrics for which a higher value is worse. */
+export const HIGHER_IS_WORSE: ReadonlySet<GuardrailMetric> = new Set(['opt_out_rate', 'report_rate', 'exposure_gini']);
+
+const Slug = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description });
+
+export const Arm = Type.Object(
+  {
+    id: Slug('Short id of the arm, e.g. "control", "bandit"'),
+    name: Type.String({ minLength: 1, maxLength: 80 }),
+    policy: Type.String({ description: `How this arm ranks: ${ARM_POLICIES.join(', ')}` }),
+    epsilon: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5, description: 'Share of positions explored on purpose (bandit arms)' })),
+    alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 5, description: 'Exploration width of LinUCB, or scale of the Thompson draw (bandit arms)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const Guardrail = Type.Object(
+  {
+    metric: Type.String({ description: `One of ${GUARDRAIL_METRICS.join(', ')}` }),
+    margin: Type.Optional(
+      Type.Number({ minimum: 0, description: 'How much worse than control (absolute, in the metric’s unit) is tolerated before the guardrail counts as breached; default 0' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ExperimentDefinition = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    brandId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
+    sessionIds: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), {
+      maxItems: 50,
+      description: 'The live rooms it runs in; empty means every room of the brand',
+    }),
+    arms: Type.Array(Arm, { minItems: 2, maxItems: 5 }),
+    allocation: Type.Array(Type.Number({ exclusiveMinimum: 0, maximum: 1 }), { minItems: 2, maxItems: 5, description: 'Share of viewers per arm, in arm order; sums to 1' }),
+    control: Slug('The arm the others are compared with'),
+    primaryMetric: Type.String({ description: `One of ${UNIT_METRICS.join(', ')}` }),
+    guardrails: Type.Array(Guardrail, { maxItems: 7 }),
+    alpha: Type.Number({ minimum: 0.001, maximum: 0.2, description: 'Two-sided error rate of each comparison (split over the treatment arms)' }),
+    spending: Type.String({ description: `Alpha-spending function: ${SPENDINGS.join(', ')}` }),
+    plannedUnitsPerArm: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'Viewers per arm at which the experiment is complete (information fraction 1)' }),
+    lookEveryMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'How often the analysis is taken (looks are scheduled, not on demand)' }),
+  },
+  { additionalProperties: false },
+);
+export type ExperimentDefinition = Static<typeof ExperimentDefinition>;
+
+// The pages' contract describes the same shape (compile-time checks, both ways).
+const toView = (d: ExperimentDefinition): DefinitionView => d;
+const fromView = (d: DefinitionView): ExperimentDefinition => d;
+void toView;
+void fromView;
+
+/** Defaults an operator may leave out. */
+export const DEFINITION_DEFAULTS = {
+  description: '',
+  sessionIds: [] as string[],
+  guardrails: [{ metric: 'opt_out_rate' }, { metric: 'report_rate' }],
+  alpha: 0.05,
+  spending: 'obrien_fleming',
+  lookEveryMinutes: 5,
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const check = ajv.compile(ExperimentDefinition);
+
+/** A validated definition, or every problem found (each naming its field). */
+export function parseDefinition(input: unknown): { ok: true; value: ExperimentDefinition } | { ok: false; problems: string[] } {
+  const value = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...DEFINITION_DEFAULTS, ...(input as Record<string, unknown>) } : input;
+  if (!check(value)) return { ok: false, problems: (check.errors ?? []).map(describe) };
+  const d = value as ExperimentDefinition;
+  const problems: string[] = [];
+  const ids = d.arms.map((a) => a.id);
+  d.arms.forEach((arm, i) => {
+    if (!(ARM_POLICIES as readonly string[]).includes(arm.policy)) problems.push(`/arms/${i}/policy: unknown model "${arm.policy}"; known: ${ARM_POLICIES.join(', ')}`);
+    if (arm.id === OUTSIDE_ARM) problems.push(`/arms/${i}/id: "${OUTSIDE_ARM}" is reserved for viewers without personalisation consent`);
+    if (ids.indexOf(arm.id) !== i) problems.push(`/arms/${i}/id: "${arm.id}" is used by more than one arm`);
+    if (arm.policy === 'non_personalised' && (arm.epsilon !== undefined || arm.alpha !== undefined)) {
+      problems.push(`/arms/${i}: epsilon and alpha apply to bandit arms only`);
+    }
+  });
+  if (d.allocation.length !== d.arms.length) problems.push(`/allocation: ${d.allocation.length} shares for ${d.arms.length} arms`);
+  const total = d.allocation.reduce((a, b) => a + b, 0);
+  if (Math.abs(total - 1) > 1e-6) problems.push(`/allocation: the shares must sum to 1 (they sum to ${+total.toFixed(6)})`);
+  if (!ids.includes(d.control)) problems.push(`/control: no arm "${d.control}" (arms: ${ids.join(', ')})`);
+  if (!d.arms.some((a) => a.policy !== 'non_personalised')) problems.push('/arms: at least one arm must use a bandit model (a comparison of identical lists measures nothing)');
+  if (!(UNIT_METRICS as readonly string[]).includes(d.primaryMetric)) problems.push(`/primaryMetric: unknown metric "${d.primaryMetric}"; known: ${UNIT_METRICS.join(', ')}`);
+  d.guardrails.forEach((g, i) => {
+    if (!(GUARDRAIL_METRICS as readonly string[]).includes(g.metric)) problems.push(`/guardrails/${i}/metric: unknown metric "${g.metric}"; known: ${GUARDRAIL_METRICS.join(', ')}`);
+  });
+  if (!(SPENDINGS as readonly string[]).includes(d.spending)) problems.push(`/spending: unknown spending function "${d.spending}"; known: ${SPENDINGS.join(', ')}`);
+  if (new Set(d.sessionIds).size !== d.sessionIds.length) problems.push('/sessionIds: a room is listed twice');
+  return problems.length ? { ok: false, problems } : { ok: true, value: d };
+}
+
+function describe(e: ErrorObject): string {
+  const at = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') return `${at}: unknown field "${String((e.params as { additionalProperty: string }).additionalProperty)}"`;
+  if (e.keyword === 'required') return `${at}: missing field "${String((e.params as { missingProperty: string }).missingProperty)}"`;
+  return `${at}: ${e.message ?? 'is not valid'}`;
+}

@@ -1,0 +1,436 @@
+/**
+ * A/B experiments on live traffic (recommendations): defined by an operator, started and stopped,
+ * assigning each viewer with personalisation consent to an arm by a keyed hash, counting what
+ * happened per arm and per viewer-unit, taking scheduled looks (interim analyses), and reporting
+ * results whose intervals stay valid under those looks.
+ *
+ * Viewers without personalisation consent are never put in a personalised arm: they get the
+ * non-personalised list and are counted apart, anonymously (no unit, no row of their own).
+ */
+import { randomBytes } from 'node:crypto';
+import { fail, ok, type Result } from '../../errors/index.js';
+import type { Clock, RequestContext } from '../../context/index.js';
+import { Lru } from '../../shared/lru.js';
+import { OUTSIDE_ARM, type ArmAssignment, type ArmPolicy, type ExperimentArms, type FeedbackType } from '../recommender/index.js';
+import { cpuTimeEnergyKwh, CPU_TIME_METHOD } from '../energy/index.js';
+import { analyse, informationFraction } from './analysis.js';
+import type { ArmReport, ExperimentReport, ExperimentView, LookAnalysis } from './contract.js';
+
+export type { ArmReport, ExperimentReport, ExperimentView } from './contract.js';
+import { armIndexOf, unitOf } from './assignment.js';
+import { parseDefinition, type ExperimentDefinition } from './definition.js';
+import type { ArmTotals, Cohort, ExperimentRecord, ExperimentStatus, ExperimentStore, TotalsDelta, UnitDelta } from './ports.js';
+
+export interface ExperimentDeps {
+  store: ExperimentStore;
+  clock: Clock;
+  region: string;
+  /** The keyed pseudonym of a device (the protection module's). */
+  subjectOf(deviceId: string): string;
+  /** The brand of a live session, or undefined when there is no such session. */
+  sessionBrand(sessionId: string): Promise<string | undefined>;
+  /** Whether the viewer allows personalised recommendations from this brand now (consent, minors mode, the switch). */
+  allowsPersonalisation(deviceId: string, brandId: string): Promise<boolean>;
+  /** 'demo' allows simulated experiments (never in production: LC4). */
+  mode: 'demo' | 'production';
+  /** Told when an experiment starts, stops or completes (other nodes reload; arm models leave memory). */
+  onChanged?: (experimentId: string, status: ExperimentStatus) => void;
+  onError?: (err: unknown) => void;
+}
+
+export interface ExperimentOptions {
+  /** Buffered counts are written at least this often. */
+  flushMs: number;
+  /** How often the look schedule is checked. */
+  tickMs: number;
+}
+
+export const EXPERIMENT_DEFAULTS: ExperimentOptions = { flushMs: 1000, tickMs: 15_000 };
+
+interface Running {
+  record: ExperimentRecord;
+  definition: ExperimentDefinition;
+  lastLookAt: number;
+  fractions: number[];
+}
+
+const STAFF_ONLY_SIMULATION = 'simulated experiments run only in demo mode';
+
+export class ExperimentService implements ExperimentArms {
+  readonly options: ExperimentOptions;
+  /** Running experiments by room, and brand-wide ones by brand. */
+  #bySession = new Map<string, Running>();
+  #byBrand = new Map<string, Running>();
+  #byId = new Map<string, Running>();
+  readonly #units = new Lru<string, string>(100_000);
+  #unitDeltas = new Map<string, UnitDelta>();
+  #totalDeltas = new Map<string, TotalsDelta>();
+  #flushing: Promise<void> = Promise.resolve();
+  #timers: NodeJS.Timeout[] = [];
+  #looking: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: ExperimentDeps,
+    options: Partial<ExperimentOptions> = {},
+  ) {
+    this.options = { ...EXPERIMENT_DEFAULTS, ...options };
+  }
+
+  // ---- lifecycle ----
+
+  /** Reads the running experiments (at start, and when another node changed one). */
+  async load(): Promise<void> {
+    const running = await this.deps.store.list({ status: 'running' });
+    const bySession = new Map<string, Running>();
+    const byBrand = new Map<string, Running>();
+    const byId = new Map<string, Running>();
+    for (const record of running) {
+      const previous = this.#byId.get(record.id);
+      const looks = await this.deps.store.looks(record.id);
+      const r: Running = {
+        record,
+        definition: record.definition,
+        lastLookAt: looks.at(-1)?.takenAt ?? previous?.lastLookAt ?? record.startedAt ?? record.createdAt,
+        fractions: looks.map((l) => l.fraction),
+      };
+      byId.set(record.id, r);
+      if (record.definition.sessionIds.length === 0) byBrand.set(record.brandId, r);
+      for (const s of record.definition.sessionIds) bySession.set(s, r);
+    }
+    this.#bySession = bySession;
+    this.#byBrand = byBrand;
+    this.#byId = byId;
+  }
+
+  start(): void {
+    const flush = setInterval(() => void this.flush(), this.options.flushMs);
+    const tick = setInterval(() => void this.takeDueLooks(this.deps.clock.now()), this.options.tickMs);
+    flush.unref();
+    tick.unref();
+    this.#timers.push(flush, tick);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    await this.#looking;
+    await this.flush();
+  }
+
+  // ---- operator actions ----
+
+  async create(ctx: RequestContext, input: unknown, opts: { simulated?: boolean } = {}): Promise<Result<ExperimentView>> {
+    if (opts.simulated && this.deps.mode !== 'demo') return fail('SIMULATION_REFUSED', STAFF_ONLY_SIMULATION);
+    const parsed = parseDefinition(input);
+    if (!parsed.ok) return fail('VALIDATION_FAILED', parsed.problems.join('; '), { problems: parsed.problems });
+    const d = parsed.value;
+    for (const [i, s] of d.sessionIds.entries()) {
+      const brand = await this.deps.sessionBrand(s);
+      if (brand === undefined) return fail('SESSION_NOT_FOUND', `/sessionIds/${i}: no live session "${s}"`);
+      if (brand !== d.brandId) return fail('VALIDATION_FAILED', `/sessionIds/${i}: session "${s}" belongs to another brand`);
+    }
+    const record: ExperimentRecord = {
+      id: `exp-${randomBytes(6).toString('hex')}`,
+      brandId: d.brandId,
+      name: d.name,
+      definition: d,
+      status: 'draft',
+      simulated: opts.simulated === true,
+      assignmentSalt: randomBytes(32).toString('hex'),
+      createdBy: ctx.actor.kind === 'staff' ? ctx.actor.name : 'system',
+      createdAt: this.deps.clock.now(),
+      startedAt: null,
+      stoppedAt: null,
+      stopReason: null,
+    };
+    if (!(await this.deps.store.insert(record))) return fail('DUPLICATE_REQUEST', 'an experiment with this id exists; try again');
+    return ok(viewOf(record));
+  }
+
+  async startExperiment(_ctx: RequestContext, id: string): Promise<Result<ExperimentView>> {
+    const record = await this.deps.store.get(id);
+    if (!record) return fail('EXPERIMENT_NOT_FOUND');
+    if (record.status !== 'draft') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a draft can start`);
+    await this.load();
+    const clash = this.#clashWith(record);
+    if (clash) return fail('EXPERIMENT_CONFLICT', `experiment ${clash.id} already runs in ${clash.where}`);
+    if (!(await this.deps.store.setStatus(id, ['draft'], 'running', this.deps.clock.now()))) return fail('EXPERIMENT_STATE', 'it changed meanwhile; reload');
+    await this.load();
+    this.deps.onChanged?.(id, 'running');
+    return ok(viewOf((await this.deps.store.get(id))!));
+  }
+
+  /** Stops a running experiment after a last look (its final analysis). */
+  async stopExperiment(_ctx: RequestContext, id: string, reason = 'stopped by operator'): Promise<Result<ExperimentView>> {
+    const record = await this.deps.store.get(id);
+    if (!record) return fail('EXPERIMENT_NOT_FOUND');
+    if (record.status !== 'running') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a running experiment can stop`);
+    await this.load();
+    const running = this.#byId.get(id);
+    if (running) await this.#serially(() => this.#takeLook(running, this.deps.clock.now(), true));
+    await this.deps.store.setStatus(id, ['running'], 'stopped', this.deps.clock.now(), reason);
+    await this.load();
+    this.deps.onChanged?.(id, 'stopped');
+    return ok(viewOf((await this.deps.store.get(id))!));
+  }
+
+  async get(id: string): Promise<ExperimentView | undefined> {
+    const r = await this.deps.store.get(id);
+    return r ? viewOf(r) : undefined;
+  }
+
+  async list(filter: { status?: ExperimentStatus; brandId?: string } = {}): Promise<ExperimentView[]> {
+    return (await this.deps.store.list(filter)).map(viewOf);
+  }
+
+  async report(id: string): Promise<Result<ExperimentReport>> {
+    const record = await this.deps.store.get(id);
+    if (!record) return fail('EXPERIMENT_NOT_FOUND');
+    await this.flush();
+    const [totals, sums, stored] = await Promise.all([this.deps.store.totals(id), this.deps.store.unitSums(id), this.deps.store.looks(id)]);
+    const looks = stored.map((l) => ({ ...(JSON.parse(l.analysis) as LookAnalysis), takenAt: l.takenAt }));
+    const arms: ArmReport[] = [
+      ...record.definition.arms.map((a) => armReport(a.id, a.name, a.policy, 'in', totals, sums.find((s) => s.arm === a.id)?.units ?? 0)),
+      armReport(OUTSIDE_ARM, 'Outside (no personalisation consent)', 'non_personalised', 'outside', totals, null),
+    ];
+    return ok({
+      experiment: viewOf(record),
+      arms,
+      looks,
+      latest: looks.at(-1) ?? null,
+      method:
+        'Group-sequential design with Lan–DeMets alpha spending and repeated confidence intervals (docs/experiments-statistics.md); ' +
+        'alpha split evenly over the treatment arms; viewers are units, assigned by a keyed hash of their pseudonym; viewers without personalisation consent are outside the comparison.',
+    });
+  }
+
+  // ---- the request path (ExperimentArms) ----
+
+  assign(sessionId: string, brandId: string, subject: string | undefined): ArmAssignment | undefined {
+    const running = this.#bySession.get(sessionId) ?? this.#byBrand.get(brandId);
+    if (!running || running.record.brandId !== brandId) return undefined;
+    if (subject === undefined) return { experimentId: running.record.id, arm: OUTSIDE_ARM, policy: 'non_personalised' };
+    const d = running.definition;
+    const arm = d.arms[armIndexOf(this.#unit(running, subject), d.allocation)]!;
+    return {
+      experimentId: running.record.id,
+      arm: arm.id,
+      policy: arm.policy as ArmPolicy,
+      ...(arm.epsilon !== undefined ? { epsilon: arm.epsilon } : {}),
+      ...(arm.alpha !== undefined ? { alpha: arm.alpha } : {}),
+    };
+  }
+
+  served(assignment: ArmAssignment, subject: string | undefined, served: { items: number; rankingMicros: number; at: number }): void {
+    const running = this.#byId.get(assignment.experimentId);
+    if (!running) return;
+    const cohort: Cohort = assignment.arm === OUTSIDE_ARM ? 'outside' : 'in';
+    this.#addTotals(assignment.experimentId, assignment.arm, cohort, { requests: 1, impressions: served.items, rankingCpuMicros: served.rankingMicros });
+    if (cohort === 'in' && subject !== undefined) {
+      this.#addUnit(running, this.#unit(running, subject), assignment.arm, served.at, { requests: 1, impressions: served.items });
+    }
+  }
+
+  feedback(experiment: { id: string; arm: string }, deviceId: string | undefined, type: FeedbackType, at: number): void {
+    const running = this.#byId.get(experiment.id);
+    if (!running) return;
+    const counts = type === 'click' ? { clicks: 1 } : type === 'add_to_cart' ? { carts: 1 } : undefined;
+    if (!counts) return;
+    const cohort: Cohort = experiment.arm === OUTSIDE_ARM ? 'outside' : 'in';
+    this.#addTotals(experiment.id, experiment.arm, cohort, counts);
+    if (cohort === 'in' && deviceId !== undefined) this.#addUnit(running, this.#unit(running, this.deps.subjectOf(deviceId)), experiment.arm, at, counts);
+  }
+
+  // ---- outcomes reported by other modules ----
+
+  /** An order placed in a room: counted for the viewer's unit, or anonymously outside the comparison. */
+  async noteOrder(sessionId: string, brandId: string, deviceId: string | undefined, amountFen: number): Promise<void> {
+    const running = this.#bySession.get(sessionId) ?? this.#byBrand.get(brandId);
+    if (!running || running.record.brandId !== brandId) return;
+    if (deviceId !== undefined) {
+      await this.flush();
+      const arm = await this.deps.store.changeUnit(running.record.id, this.#unit(running, this.deps.subjectOf(deviceId)), { orders: 1, gmvFen: amountFen });
+      if (arm !== undefined) return;
+      // A consenting viewer never shown a list is not part of the experiment (exposure-triggered analysis).
+      if (await this.deps.allowsPersonalisation(deviceId, brandId)) return;
+    }
+    this.#addTotals(running.record.id, OUTSIDE_ARM, 'outside', { orders: 1, gmvFen: amountFen });
+  }
+
+  /** The viewer switched personalisation off or withdrew that consent: an opt-out in every experiment of the brand. */
+  async noteOptOut(subject: string, brandId: string): Promise<void> {
+    await this.#changeEverywhere(subject, (r) => r.record.brandId === brandId, { optedOut: true });
+  }
+
+  /** The viewer filed a report or complaint. */
+  async noteReport(subject: string): Promise<void> {
+    await this.#changeEverywhere(subject, () => true, { reports: 1 });
+  }
+
+  /** The viewer's own unit rows in every experiment (the privacy centre's export). */
+  async unitsOfSubject(subject: string): Promise<readonly unknown[]> {
+    await this.flush();
+    const all = await this.deps.store.list({});
+    const rows = await this.deps.store.units(all.map((e) => ({ experimentId: e.id, unit: unitOf(e.assignmentSalt, subject) })));
+    return rows.map((r) => {
+      const e = all.find((x) => x.id === r.experimentId)!;
+      const arm = e.definition.arms.find((a) => a.id === r.arm);
+      return { experiment: e.name, experimentId: e.id, simulated: e.simulated, arm: arm?.name ?? r.arm, ...r.counts };
+    });
+  }
+
+  // ---- looks ----
+
+  /** Takes the looks that are due (the schedule: every lookEveryMinutes while running). */
+  takeDueLooks(now: number): Promise<void> {
+    return this.#serially(async () => {
+      for (const running of [...this.#byId.values()]) {
+        if (now - running.lastLookAt >= running.definition.lookEveryMinutes * 60_000) await this.#takeLook(running, now, false);
+      }
+    });
+  }
+
+  #serially(work: () => Promise<void>): Promise<void> {
+    this.#looking = this.#looking.then(work).catch((err) => this.deps.onError?.(err));
+    return this.#looking;
+  }
+
+  async #takeLook(running: Running, now: number, stopping: boolean): Promise<void> {
+    await this.flush();
+    const id = running.record.id;
+    running.lastLookAt = now;
+    const [sums, exposure, stored] = await Promise.all([this.deps.store.unitSums(id), this.deps.store.exposure(id), this.deps.store.looks(id)]);
+    const fractions = stored.map((l) => l.fraction);
+    const fraction = informationFraction(running.definition, sums);
+    // No new viewers since the last look: nothing to spend alpha on (a stop still records the last analysis).
+    if (fraction <= (fractions.at(-1) ?? 0) || fraction <= 0) {
+      running.fractions = fractions;
+      return;
+    }
+    fractions.push(fraction);
+    const analysis = analyse({ definition: running.definition, fractions, sums, exposure, stopped: stopping });
+    if (!(await this.deps.store.addLook({ experimentId: id, look: fractions.length, fraction, takenAt: now, analysis: JSON.stringify(analysis) }))) {
+      // Another node took this look first: its record stands.
+      running.fractions = (await this.deps.store.looks(id)).map((l) => l.fraction);
+      return;
+    }
+    running.fractions = fractions;
+    if (fraction >= 1 && !stopping) {
+      if (await this.deps.store.setStatus(id, ['running'], 'completed', now, 'planned sample reached')) {
+        await this.load();
+        this.deps.onChanged?.(id, 'completed');
+      }
+    }
+  }
+
+  // ---- buffering ----
+
+  /** Writes the buffered counts (one transaction). */
+  flush(): Promise<void> {
+    if (this.#unitDeltas.size === 0 && this.#totalDeltas.size === 0) return this.#flushing;
+    const units = [...this.#unitDeltas.values()];
+    const totals = [...this.#totalDeltas.values()];
+    this.#unitDeltas = new Map();
+    this.#totalDeltas = new Map();
+    this.#flushing = this.#flushing.then(() => this.deps.store.applyDeltas(units, totals)).catch((err) => this.deps.onError?.(err));
+    return this.#flushing;
+  }
+
+  #unit(running: Running, subject: string): string {
+    const key = `${running.record.id}|${subject}`;
+    let unit = this.#units.get(key);
+    if (unit === undefined) {
+      unit = unitOf(running.record.assignmentSalt, subject);
+      this.#units.set(key, unit);
+    }
+    return unit;
+  }
+
+  #addUnit(running: Running, unit: string, arm: string, at: number, counts: Partial<Pick<UnitDelta, 'requests' | 'impressions' | 'clicks' | 'carts'>>): void {
+    const key = `${running.record.id}|${unit}`;
+    let d = this.#unitDeltas.get(key);
+    if (!d) {
+      d = { experimentId: running.record.id, unit, arm, region: this.deps.region, at, requests: 0, impressions: 0, clicks: 0, carts: 0 };
+      this.#unitDeltas.set(key, d);
+    }
+    d.at = Math.max(d.at, at);
+    d.requests += counts.requests ?? 0;
+    d.impressions += counts.impressions ?? 0;
+    d.clicks += counts.clicks ?? 0;
+    d.carts += counts.carts ?? 0;
+  }
+
+  #addTotals(experimentId: string, arm: string, cohort: Cohort, counts: Partial<Omit<TotalsDelta, 'experimentId' | 'arm' | 'cohort'>>): void {
+    const key = `${experimentId}|${arm}|${cohort}`;
+    let d = this.#totalDeltas.get(key);
+    if (!d) {
+      d = { experimentId, arm, cohort, requests: 0, impressions: 0, clicks: 0, carts: 0, orders: 0, gmvFen: 0, rankingCpuMicros: 0 };
+      this.#totalDeltas.set(key, d);
+    }
+    d.requests += counts.requests ?? 0;
+    d.impressions += counts.impressions ?? 0;
+    d.clicks += counts.clicks ?? 0;
+    d.carts += counts.carts ?? 0;
+    d.orders += counts.orders ?? 0;
+    d.gmvFen += counts.gmvFen ?? 0;
+    d.rankingCpuMicros += counts.rankingCpuMicros ?? 0;
+  }
+
+  async #changeEverywhere(subject: string, applies: (r: Running) => boolean, change: { optedOut?: boolean; reports?: number }): Promise<void> {
+    const targets = [...this.#byId.values()].filter(applies);
+    if (targets.length === 0) return;
+    await this.flush();
+    for (const r of targets) await this.deps.store.changeUnit(r.record.id, this.#unit(r, subject), change);
+  }
+
+  #clashWith(record: ExperimentRecord): { id: string; where: string } | undefined {
+    for (const other of this.#byId.values()) {
+      if (other.record.brandId !== record.brandId) continue;
+      const mine = record.definition.sessionIds;
+      const theirs = other.definition.sessionIds;
+      if (mine.length === 0 || theirs.length === 0) return { id: other.record.id, where: mine.length === 0 ? 'a room of this brand' : `room ${mine.find((s) => theirs.length === 0 || theirs.includes(s))}` };
+      const shared = mine.find((s) => theirs.includes(s));
+      if (shared) return { id: other.record.id, where: `room ${shared}` };
+    }
+    return undefined;
+  }
+}
+
+function viewOf(r: ExperimentRecord): ExperimentView {
+  return {
+    id: r.id,
+    brandId: r.brandId,
+    name: r.name,
+    status: r.status,
+    simulated: r.simulated,
+    definition: r.definition,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    stoppedAt: r.stoppedAt,
+    stopReason: r.stopReason,
+  };
+}
+
+function armReport(arm: string, name: string, policy: string, cohort: Cohort, totals: readonly ArmTotals[], units: number | null): ArmReport {
+  const t = totals.find((x) => x.arm === arm && x.cohort === cohort) ?? { requests: 0, impressions: 0, clicks: 0, carts: 0, orders: 0, gmvFen: 0, rankingCpuMicros: 0 };
+  const cpuMsPer1000 = t.requests ? (t.rankingCpuMicros / t.requests) * 1000 / 1000 : null;
+  return {
+    arm,
+    name,
+    policy,
+    cohort,
+    units,
+    requests: t.requests,
+    impressions: t.impressions,
+    clickThrough: t.impressions ? t.clicks / t.impressions : null,
+    cartRate: t.impressions ? t.carts / t.impressions : null,
+    orders: t.orders,
+    gmvYuan: t.gmvFen / 100,
+    energy: {
+      rankingCpuMsPer1000: cpuMsPer1000,
+      whPer1000: cpuMsPer1000 === null ? null : cpuTimeEnergyKwh(cpuMsPer1000 / 1000) * 1000,
+      method: CPU_TIME_METHOD,
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Experiments end to end on both databases: an operator defines and starts an experiment in the
+ * demo room; consenting viewers are split by keyed hash and served by their arm (the non-personalised
+ * list, or the arm's own bandit); viewers without consent are outside, served non-personalised and
+ * counted anonymously; clicks, orders, opt-outs and complaints reach the right arm; a scheduled look
+ * stores its analysis; stopping takes the final look. Bad definitions name their field.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PURPOSES } from '../../src/modules/consent/index.js';
+import { signIn, testApp, type TestApp } from '../support/app.js';
+import { DIALECTS } from '../support/databases.js';
+
+const BRAND = 'demo-brand';
+
+const definition = (over: Record<string, unknown> = {}) => ({
+  name: 'Personalised vs not',
+  brandId: BRAND,
+  sessionIds: ['demo'],
+  arms: [
+    { id: 'control', name: 'Not personalised', policy: 'non_personalised' },
+    { id: 'bandit', name: 'LinUCB', policy: 'linucb', epsilon: 0.05 },
+  ],
+  allocation: [0.5, 0.5],
+  control: 'control',
+  primaryMetric: 'conversion',
+  plannedUnitsPerArm: 100,
+  lookEveryMinutes: 5,
+  ...over,
+});
+
+describe.each(DIALECTS)('experiments on %s', (dialect) => {
+  let t: TestApp;
+  let admin: { cookie: string };
+  let n = 0;
+  beforeEach(async () => {
+    t = await testApp(dialect);
+    admin = await signIn(t.app, 'admin');
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+  });
+  afterEach(async () => t.close());
+
+  const post = (url: string, payload?: unknown, cookie = admin.cookie) => t.app.inject({ method: 'POST', url, headers: { cookie }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const decide = async (deviceId: string, granted: readonly string[]) => {
+    const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+    // Each viewer from its own address, as real devices are (the route allows 30 decisions a minute per address).
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/consent',
+      remoteAddress: `10.9.${++n % 250}.${n % 200}`,
+      payload: { deviceId, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: granted.length ? 'custom' : 'decline_all', granted },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  };
+  const recs = async (deviceId: string) => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=3', headers: { 'x-qingliu-device': deviceId } });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { personalised: boolean; modelVersion: string; items: { decisionId: string; productId: string; personalised: boolean }[] };
+  };
+  const report = async (id: string) => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${id}`, headers: { cookie: admin.cookie } });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+  const device = (i: number) => `exp-${dialect}-viewer-${String(i).padStart(6, '0')}`;
+
+  it('splits consenting viewers by keyed hash, keeps the rest outside, counts outcomes per arm and looks on schedule', async () => {
+    const created = await post('/api/v1/experiments', definition());
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    expect(created.json().status).toBe('draft');
+    expect((await post(`/api/v1/experiments/${id}/start`)).json().status).toBe('running');
+    expect((await post(`/api/v1/experiments/${id}/start`)).json().code).toBe('EXPERIMENT_STATE');
+
+    const consenting = Array.from({ length: 40 }, (_, i) => device(i));
+    for (const d of consenting) await decide(d, PURPOSES);
+    const armOf = new Map<string, string>();
+    for (const d of consenting) {
+      const first = await recs(d);
+      const again = await recs(d);
+      // The arm is stable per viewer, and labelled truthfully: the control arm's list is not personalised.
+      expect(again.personalised).toBe(first.personalised);
+      armOf.set(d, first.personalised ? 'bandit' : 'control');
+      if (first.personalised) expect(first.modelVersion).toMatch(new RegExp(`^experiment:${id}:bandit:`));
+      else expect(first.modelVersion).toBe('non-personalised-v1');
+    }
+    const sizes = [...armOf.values()].reduce((m, a) => m.set(a, (m.get(a) ?? 0) + 1), new Map<string, number>());
+    expect(sizes.get('control')).toBeGreaterThan(5);
+    expect(sizes.get('bandit')).toBeGreaterThan(5);
+
+    // Outside: no personalisation consent → non-personalised, never a unit.
+    const outsiders = [device(900), device(901)];
+    await decide(outsiders[0]!, []);
+    for (const d of outsiders) expect((await recs(d)).personalised).toBe(false);
+
+    // A click from a bandit viewer, an order from a control viewer and one from an outsider.
+    const banditViewer = consenting.find((d) => armOf.get(d) === 'bandit')!;
+    const controlViewer = consenting.find((d) => armOf.get(d) === 'control')!;
+    const shown = await recs(banditViewer);
+    const click = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/demo/recommendations/feedback',
+      payload: { decisionId: shown.items[0]!.decisionId, type: 'click', idempotencyKey: `exp-click-${dialect}-${++n}`, deviceId: banditViewer },
+    });
+    expect(click.statusCode, click.body).toBe(202);
+    expect(click.json().learned).toBe(true);
+    const room = (await t.app.inject('/api/v1/sessions/demo')).json() as { products: { id: string; priceFen: number; soldOut: boolean }[] };
+    const product = room.products.find((p) => !p.soldOut)!;
+    const order = (d: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/orders', headers: { 'x-qingliu-device': d }, payload: { productId: product.id, quantity: 2, clientOrderId: `exp-order-${dialect}-${++n}` } });
+    expect((await order(controlViewer)).statusCode).toBe(201);
+    expect((await order(outsiders[0]!)).statusCode).toBe(201);
+
+    // The bandit viewer switches personalisation off: an opt-out, and from now on not personalised.
+    await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/personalisation', headers: { 'x-qingliu-device': banditViewer }, payload: { brandId: BRAND, on: false } });
+    expect((await recs(banditViewer)).personalised).toBe(false);
+
+    // The production model learnt nothing from the experiment; the arm's model did.
+    expect(t.app.services.recommender.updates).toBe(0);
+    expect(t.app.services.recommender.armModel(id, 'bandit')?.updates).toBe(1);
+
+    // A look on schedule (the clock moved on by the look interval).
+    await t.app.services.experiments.takeDueLooks(Date.now() + 6 * 60_000);
+    const r = await report(id);
+    expect(r.looks).toHaveLength(1);
+    expect(r.latest.fraction).toBeCloseTo(40 / 200, 10);
+    const arm = (a: string, cohort = 'in') => r.arms.find((x: { arm: string; cohort: string }) => x.arm === a && x.cohort === cohort);
+    expect(arm('control').units + arm('bandit').units).toBe(40);
+    expect(arm('control').units).toBe(sizes.get('control'));
+    expect(arm('bandit').requests).toBe(2 * sizes.get('bandit')! + 1);
+    expect(arm('bandit').impressions).toBe(3 * (2 * sizes.get('bandit')! + 1));
+    expect(arm('bandit').clickThrough).toBeGreaterThan(0);
+    expect(arm('control').orders).toBe(1);
+    expect(arm('control').gmvYuan).toBe((2 * product.priceFen) / 100);
+    // The opted-out viewer's later request is outside (no consent now); earlier ones stay in their arm.
+    const outside = arm('outside', 'outside');
+    expect(outside.requests).toBe(outsiders.length + 1);
+    expect(outside.orders).toBe(1);
+    expect(outside.units).toBeNull();
+    const comparison = r.latest.comparisons[0];
+    expect(comparison.treatment).toBe('bandit');
+    expect(r.latest.arms.find((a: { arm: string }) => a.arm === 'bandit').means.opt_out_rate).toBeCloseTo(1 / sizes.get('bandit')!, 10);
+    expect(r.latest.arms.find((a: { arm: string }) => a.arm === 'control').means.conversion).toBeCloseTo(1 / sizes.get('control')!, 10);
+    expect(typeof comparison.verdict.text.en).toBe('string');
+    expect(Number.isFinite(r.latest.bound)).toBe(true);
+    expect(arm('bandit').energy.method).toMatch(/ccf-linear/);
+
+    // No unit row holds a device id or the pseudonym.
+    const units = await t.app.services.storage.db.selectFrom('experiment_units').selectAll().execute();
+    expect(units).toHaveLength(40);
+    const subject = t.app.services.protection.subjectFor(banditViewer, t.app.services.region);
+    expect(JSON.stringify(units)).not.toContain(subject);
+    expect(JSON.stringify(units)).not.toContain(banditViewer);
+
+    // The viewer sees their unit in their data export, and erasure deletes it.
+    const exported = await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data', headers: { 'x-qingliu-device': banditViewer } });
+    const mine = exported.json().experiment_units as { experimentId: string; arm: string; requests: number; optedOut: boolean }[];
+    expect(mine).toEqual([expect.objectContaining({ experimentId: id, arm: 'LinUCB', requests: 3, optedOut: true })]);
+    await t.app.inject({ method: 'POST', url: '/api/v1/privacy/erasure', headers: { 'x-qingliu-device': banditViewer }, payload: { confirm: true } });
+    expect(await t.app.services.storage.db.selectFrom('experiment_units').selectAll().execute()).toHaveLength(39);
+
+    // Stopping takes a final look when there is news, and the room goes back to the production model.
+    const stopped = await post(`/api/v1/experiments/${id}/stop`, { reason: 'enough' });
+    expect(stopped.json().status).toBe('stopped');
+    expect((await recs(consenting.find((d) => armOf.get(d) === 'bandit' && d !== banditViewer)!)).modelVersion).toMatch(/^qingliu-linear-v1:/);
+  });
+
+  it('refuses bad definitions with every problem named, and a second experiment in the same room', async () => {
+    const bad = await post('/api/v1/experiments', definition({ allocation: [0.5, 0.4], arms: [{ id: 'control', name: 'A', policy: 'non_personalised' }, { id: 'b', name: 'B', policy: 'mlp-heavy' }], primaryMetric: 'happiness' }));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('VALIDATION_FAILED');
+    expect(bad.json().detail).toContain('/allocation: the shares must sum to 1');
+    expect(bad.json().detail).toContain('/arms/1/policy: unknown model "mlp-heavy"');
+    expect(bad.json().detail).toContain('/primaryMetric: unknown metric "happiness"');
+    expect((await post('/api/v1/experiments', definition({ extra: 1 }))).json().detail).toContain('unknown field "extra"');
+    expect((await post('/api/v1/experiments', definition({ control: 'nobody' }))).json().detail).toContain('/control: no arm "nobody"');
+    expect((await post('/api/v1/experiments', definition({ sessionIds: ['no-such-room'] }))).json().code).toBe('SESSION_NOT_FOUND');
+    expect((await post('/api/v1/experiments', definition({ arms: [{ id: 'a', name: 'A', policy: 'non_personalised' }, { id: 'b', name: 'B', policy: 'non_personalised' }], control: 'a' }))).json().detail).toContain(
+      'at least one arm must use a bandit model',
+    );
+    // Nothing was stored by any refused definition.
+    expect(await t.app.services.storage.db.selectFrom('experiments').selectAll().execute()).toHaveLength(0);
+
+    const a = (await post('/api/v1/experiments', definition())).json().id as string;
+    const b = (await post('/api/v1/experiments', definition({ sessionIds: [] }))).json().id as string;
+    expect((await post(`/api/v1/experiments/${a}/start`)).statusCode).toBe(200);
+    const clash = await post(`/api/v1/experiments/${b}/start`);
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().code).toBe('EXPERIMENT_CONFLICT');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/experiments/exp-000000000000', headers: { cookie: admin.cookie } })).json().code).toBe('EXPERIMENT_NOT_FOUND');
+
+    // Roles: a moderator may read but not define; viewers may not read.
+    const moderator = await signIn(t.app, 'moderator');
+    expect((await post('/api/v1/experiments', definition(), moderator.cookie)).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${a}`, headers: { cookie: moderator.cookie } })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${a}` })).statusCode).toBe(401);
+  });
+});
