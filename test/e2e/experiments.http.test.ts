@@ -54,7 +54,7 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
   const recs = async (deviceId: string) => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=3', headers: { 'x-qingliu-device': deviceId } });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { personalised: boolean; modelVersion: string; items: { decisionId: string; productId: string; personalised: boolean }[] };
+    return res.json() as { personalised: boolean; modelVersion: string; experiment?: { id: string; arm: string }; items: { decisionId: string; productId: string; personalised: boolean }[] };
   };
   const report = async (id: string) => {
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${id}`, headers: { cookie: admin.cookie } });
@@ -80,6 +80,7 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
       // The arm is stable per viewer, and labelled truthfully: the control arm's list is not personalised.
       expect(again.personalised).toBe(first.personalised);
       armOf.set(d, first.personalised ? 'bandit' : 'control');
+      expect(first.experiment).toEqual({ id, arm: armOf.get(d) });
       if (first.personalised) expect(first.modelVersion).toMatch(new RegExp(`^experiment:${id}:bandit:`));
       else expect(first.modelVersion).toBe('non-personalised-v1');
     }
@@ -90,7 +91,11 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     // Outside: no personalisation consent → non-personalised, never a unit.
     const outsiders = [device(900), device(901)];
     await decide(outsiders[0]!, []);
-    for (const d of outsiders) expect((await recs(d)).personalised).toBe(false);
+    for (const d of outsiders) {
+      const list = await recs(d);
+      expect(list.personalised).toBe(false);
+      expect(list.experiment?.arm).toBe('outside');
+    }
 
     // A click from a bandit viewer, an order from a control viewer and one from an outsider.
     const banditViewer = consenting.find((d) => armOf.get(d) === 'bandit')!;

@@ -22,6 +22,7 @@ const RecommendationsSchema = Type.Object({
   label: Bilingual,
   modelVersion: Type.String(),
   at: Type.Integer(),
+  experiment: Type.Optional(Type.Object({ id: Type.String(), arm: Type.String() }, { description: 'The A/B experiment and arm that served this list, when one runs in the room' })),
   items: Type.Array(
     Type.Object({
       decisionId: Type.String(),

@@ -164,6 +164,8 @@ export interface Recommendations {
   modelVersion: string;
   items: RecommendationItem[];
   at: number;
+  /** The experiment and arm that served this list, if one runs in the room (shown for transparency). */
+  experiment?: { id: string; arm: string };
 }
 
 export interface FeedbackInput {
@@ -468,6 +470,7 @@ export class RecommenderService {
       modelVersion: slot ? slot.bandit.version : NON_PERSONALISED_VERSION,
       items: out,
       at: now,
+      ...(experiment ? { experiment } : {}),
     });
   }
 
