@@ -19,6 +19,7 @@ import { MemoryBus, type Bus } from './bus/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { installAccessControl, installErrorHandling, installValidators, sendProblem } from './http/index.js';
 import { installSecurityHeaders } from './http/security-headers.js';
+import { installSimulatedTraffic, SimulatedTraffic } from './http/simulated.js';
 import { createMetrics } from './observability/metrics.js';
 import { safeError } from './observability/log.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
@@ -419,6 +420,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
 
   await app.register(cookie);
+  const simulatedTraffic = new SimulatedTraffic();
+  installSimulatedTraffic(app, { mode: config.mode, traffic: simulatedTraffic, now: () => clock.now() });
   installSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
@@ -526,6 +529,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }),
   );
 
+  app.get(
+    '/api/v1/sessions/:sessionId/simulation',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['live room'],
+        summary: 'Whether this room has had simulated viewers lately (demo mode only), so its pages can say so',
+        params: { type: 'object', properties: { sessionId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }, required: ['sessionId'], additionalProperties: false },
+      },
+    },
+    async (request) => ({ mode: config.mode, ...simulatedTraffic.of((request.params as { sessionId: string }).sessionId, clock.now()) }),
+  );
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     if (await storage.ping()) return { status: 'ready', storage: storage.capabilities.dialect };
