@@ -13,6 +13,7 @@ import { sessionsCommand } from './sessions.js';
 import { auditLogCommand } from './audit-log.js';
 import { keysCommand } from './keys.js';
 import { evaluateCommand } from './evaluate.js';
+import { experimentsCommand } from './experiments.js';
 
 export class CliError extends Error {
   constructor(
@@ -38,6 +39,7 @@ export function buildCli(): Command {
   program.addCommand(auditLogCommand());
   program.addCommand(keysCommand());
   program.addCommand(evaluateCommand());
+  program.addCommand(experimentsCommand());
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;

@@ -104,7 +104,9 @@ export class ExperimentService implements ExperimentArms {
 
   start(): void {
     const flush = setInterval(() => void this.flush(), this.options.flushMs);
-    const tick = setInterval(() => void this.takeDueLooks(this.deps.clock.now()), this.options.tickMs);
+    // Each tick also re-reads which experiments run: one started or stopped elsewhere (another node
+    // whose message was missed, or the CLI on a single-node deployment) takes effect within a tick.
+    const tick = setInterval(() => void this.load().then(() => this.takeDueLooks(this.deps.clock.now()), this.deps.onError), this.options.tickMs);
     flush.unref();
     tick.unref();
     this.#timers.push(flush, tick);

@@ -1,0 +1,96 @@
+/**
+ * `qingliu experiments` as a person runs it: a child process on a SQLite file. It defines, starts,
+ * reports and stops an experiment; bad input gets one clear message naming the problem and a
+ * non-zero exit, with nothing stored.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/qingliu.js');
+
+describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
+  let dir: string;
+  let db: string;
+  const qingliu = (args: string[]) => {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, QINGLIU_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1' };
+    const r = spawnSync(process.execPath, [BIN, 'experiments', ...args, ...(args.includes('--help') ? [] : ['--db', `sqlite:${db}`])], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const write = (name: string, content: unknown) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  };
+  const definition = {
+    name: 'CLI experiment',
+    brandId: 'demo-brand',
+    sessionIds: ['demo'],
+    arms: [
+      { id: 'control', name: 'Not personalised', policy: 'non_personalised' },
+      { id: 'ts', name: 'Thompson', policy: 'lints' },
+    ],
+    allocation: [0.5, 0.5],
+    control: 'control',
+    primaryMetric: 'conversion',
+    plannedUnitsPerArm: 500,
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-exp-cli-'));
+    db = path.join(dir, 'qingliu.sqlite');
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', QINGLIU_DATA_DIR: path.join(dir, 'data') }, { databaseUrl: `sqlite:${db}`, seedDemo: true }), { logger: false });
+    await app.close();
+  });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates, starts, reports and stops an experiment', () => {
+    const created = qingliu(['create', '--file', write('good.json', definition), '--json']);
+    expect(created.status, created.stderr).toBe(0);
+    const id = JSON.parse(created.stdout).id as string;
+    expect(id).toMatch(/^exp-[0-9a-f]{12}$/);
+    expect(qingliu(['start', id]).stdout).toBe(`${id}\trunning\n`);
+    const listed = qingliu(['list', '--status', 'running']);
+    expect(listed.stdout).toContain(`${id}\trunning\tdemo\tCLI experiment`);
+    const report = qingliu(['report', id]);
+    expect(report.status).toBe(0);
+    expect(report.stdout).toContain('CLI experiment');
+    expect(report.stdout).toContain('no look yet');
+    expect(report.stdout).toContain('Outside (no personalisation consent)');
+    const json = JSON.parse(qingliu(['report', id, '--json']).stdout);
+    expect(json.experiment).toMatchObject({ id, status: 'running', simulated: false });
+    expect(json.arms.map((a: { arm: string }) => a.arm)).toEqual(['control', 'ts', 'outside']);
+    expect(qingliu(['stop', id, '--reason', 'done']).stdout).toBe(`${id}\tstopped\n`);
+    expect(JSON.parse(qingliu(['report', id, '--json']).stdout).experiment.stopReason).toBe('done');
+  });
+
+  it('refuses bad input with one message and a non-zero exit, storing nothing', () => {
+    const before = qingliu(['list', '--json']);
+    const count = JSON.parse(before.stdout).length as number;
+    const cases: [string[], RegExp][] = [
+      [['create', '--file', write('bad.json', { ...definition, allocation: [0.7, 0.7], arms: [definition.arms[0], { id: 'x', name: 'X', policy: 'deep-net' }] })], /\/arms\/1\/policy: unknown model "deep-net".*\/allocation: the shares must sum to 1/],
+      [['create', '--file', write('broken.json', '{ "name": ')], /broken\.json: not valid JSON/],
+      [['create', '--file', path.join(dir, 'missing.json')], /missing\.json: no such file/],
+      [['report', 'not-an-id'], /"not-an-id" is not an experiment id/],
+      [['report', 'exp-000000000000'], /no experiment "exp-000000000000"/],
+      [['list', '--status', 'sleeping'], /Allowed choices are draft, running, stopped, completed/],
+    ];
+    for (const [args, message] of cases) {
+      const r = qingliu(args);
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(JSON.parse(qingliu(['list', '--json']).stdout)).toHaveLength(count);
+  });
+});
