@@ -1,6 +1,6 @@
 /**
  * Recommender core, in process: one decision and one update of the linear contextual bandit, for
- * 50 candidate products and 32 features (Qingliu's 29 default features plus 3 padding dimensions,
+ * 50 candidate products and 32 features (Qingliu's 30 default features plus 2 padding dimensions,
  * the budget the model layer is sized for).
  *
  * One iteration = encode the 50 candidates from named values, score them all (exploit + bonus)

@@ -30,7 +30,7 @@ import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/co
 import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
 import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProtection, type KeySource } from './modules/protection/index.js';
 import { KyselyExportLedger, purgeTransferRecordsBefore, transferRoutes, transferServiceOn, type AlertLog, type TransferService } from './modules/transfer/index.js';
-import { KyselyViewerProfileStore, ViewerProfileService } from './modules/viewer-profile/index.js';
+import { CHILD_AGE_MONTHS, KyselyViewerProfileStore, ViewerProfileService } from './modules/viewer-profile/index.js';
 import { InterestTagService, KyselyInterestTagStore } from './modules/interest-tags/index.js';
 import { applyWithdrawal, relayErasures, type PersonalDataSource } from './workflows/privacy.js';
 import { privacyRoutes } from './workflows/privacy.routes.js';
@@ -200,6 +200,10 @@ export function createServices(
     consent,
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
     tagsOf: (subject) => tags.list(subject),
+    childAgeOf: async (deviceId) => {
+      const band = (await profile.declared(deviceId)).childAgeBand;
+      return band ? CHILD_AGE_MONTHS[band] : null;
+    },
     clock,
     region,
     onError,

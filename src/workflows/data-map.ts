@@ -48,7 +48,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     tables: ['viewer_profiles', 'minor_spend'],
     personal: true,
     protection: 'sealed',
-    what: { zh: '声明的年龄段、个性化推荐开关、未成年人每月消费额', en: 'Declared age band, the personalisation switch, a minor’s monthly spend' },
+    what: { zh: '声明的年龄段、宝宝月龄段（自愿填写）、个性化推荐开关、未成年人每月消费额', en: 'Declared age band, your child’s age band (if you gave it), the personalisation switch, a minor’s monthly spend' },
     kept: { zh: '删除数据时删除', en: 'Until you erase your data' },
   },
   {

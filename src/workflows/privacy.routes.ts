@@ -8,15 +8,19 @@ import type { FastifyInstance } from 'fastify';
 import { unwrap } from '../errors/index.js';
 import type { Locale } from '../context/index.js';
 import { deviceIdOf } from '../modules/consent/index.js';
-import { AGE_BANDS, GUARDIAN_PURPOSES, type AgeBand } from '../modules/viewer-profile/index.js';
+import { AGE_BANDS, CHILD_AGE_BANDS, GUARDIAN_PURPOSES, type AgeBand, type ChildAgeBand } from '../modules/viewer-profile/index.js';
 import { eraseSubject, exportCsv, exportViewerData, type PrivacyModules } from './privacy.js';
 import { processingRules, type RulesModules } from './processing-rules.js';
 
 const LocaleSchema = Type.Union([Type.Literal('zh-CN'), Type.Literal('en')]);
 const BrandId = Type.String({ minLength: 1, maxLength: 64 });
+const ChildAgeBandSchema = Type.Union([...CHILD_AGE_BANDS.map((b) => Type.Literal(b)), Type.Null()], {
+  description: 'Your child’s age band (0–6 months, 6–12 months, 1–3 years, 3–6 years, over 6), or null to clear it',
+});
 const ProfileView = Type.Object({
   ageBand: Type.Union([...AGE_BANDS.map((b) => Type.Literal(b)), Type.Null()]),
   declaredAt: Type.Union([Type.Integer(), Type.Null()]),
+  childAgeBand: ChildAgeBandSchema,
   mode: Type.String(),
   minorsMode: Type.Boolean(),
   personalisation: Type.Boolean(),
@@ -74,6 +78,25 @@ export function privacyRoutes(
         const deviceId = deviceIdOf(request);
         const body = request.body as { brandId: string; ageBand: AgeBand };
         unwrap(await m.profile.declareAge(deviceId, body.ageBand));
+        return m.profile.view(deviceId, body.brandId);
+      },
+    );
+
+    app.put(
+      '/api/v1/privacy/child-age',
+      {
+        config: { access: 'public', rateLimit: writeLimit },
+        schema: {
+          tags: ['privacy'],
+          summary: 'Declare (or clear) your child’s age band for better suggestions; used only under the personalised-recommendations consent',
+          body: Type.Object({ brandId: BrandId, childAgeBand: ChildAgeBandSchema }, { additionalProperties: false }),
+          response: { 200: ProfileView },
+        },
+      },
+      async (request) => {
+        const deviceId = deviceIdOf(request);
+        const body = request.body as { brandId: string; childAgeBand: ChildAgeBand | null };
+        unwrap(await m.profile.declareChildAge(deviceId, body.childAgeBand));
         return m.profile.view(deviceId, body.brandId);
       },
     );

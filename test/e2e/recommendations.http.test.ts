@@ -96,7 +96,7 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId: viewer, type: 'view', productId: viewed.id, clientEventId: `v-${dialect}-0001` } });
     const list = await recs(viewer, 6);
     expect(list).toMatchObject({ personalised: true, label: { zh: '个性化推荐', en: 'Personalised' } });
-    expect(list.modelVersion).toMatch(/^qingliu-linear-v1:\d+$/);
+    expect(list.modelVersion).toMatch(/^qingliu-linear-v2:\d+$/);
     expect(list.items).toHaveLength(6);
     for (const item of list.items) {
       expect(item.personalised).toBe(true);
@@ -116,6 +116,43 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: { 'x-qingliu-device': teen }, payload: { brandId: BRAND, ageBand: '14_to_17' } });
     await decide(teen, ['model_improvement']);
     expect((await recs(teen)).personalised).toBe(false);
+  });
+
+  it('ranks with the child’s age band a consenting viewer declared, says so, and never uses it without consent', async () => {
+    const parent = 'child-age-recs-00000000001';
+    await decide(parent, [...PURPOSES]);
+    const declared = await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': parent }, payload: { brandId: BRAND, childAgeBand: '3_6y' } });
+    expect(declared.statusCode, declared.body).toBe(200);
+    expect(declared.json().childAgeBand).toBe('3_6y');
+    const products = new Map((await room()).products.map((p) => [p.id, p]));
+    const list = await recs(parent, 6);
+    expect(list.personalised).toBe(true);
+    for (const item of list.items) {
+      expectExact(item);
+      const p = products.get(item.productId)!;
+      const fits = p.ageMinMonths < 72 && p.ageMaxMonths >= 36;
+      const fit = item.explanation.contributions.find((c) => c.feature === 'profile.child_age_fit');
+      // Contributions are relative to the candidates' mean, so a fitting product's term is positive.
+      if (fit) expect(fit.value).toBe(fits ? 1 : 0);
+      if (fits && fit && fit.phi > 0 && item.reasons.en.length < 3) expect(item.reasons.en).toContain('it suits the age you gave for your child');
+    }
+    expect(list.items.some((i) => i.explanation.contributions.some((c) => c.feature === 'profile.child_age_fit'))).toBe(true);
+    // Declared child ages never reach the decision log (personal features are not logged).
+    const logged = await t.app.services.storage.db.selectFrom('recommendation_decisions').select('context').execute();
+    expect(logged.some((r) => r.context.includes('child_age'))).toBe(false);
+
+    // Without the consent the same declaration is not used.
+    const declined = 'child-age-recs-00000000002';
+    await decide(declined, []);
+    await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': declined }, payload: { brandId: BRAND, childAgeBand: '0_6m' } });
+    const plain = await recs(declined, 6);
+    expect(plain.personalised).toBe(false);
+    expect(plain.items.some((i) => i.explanation.contributions.some((c) => c.feature.startsWith('profile.')))).toBe(false);
+
+    // Bad input, and clearing it.
+    const bad = await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': parent }, payload: { brandId: BRAND, childAgeBand: '12y' } });
+    expect(bad.statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': parent }, payload: { brandId: BRAND, childAgeBand: null } })).json().childAgeBand).toBeNull();
   });
 
   it('learns from feedback only under the model-improvement consent, once per key, only for items shown (F1)', async () => {

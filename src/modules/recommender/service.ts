@@ -39,7 +39,8 @@ import {
 } from './model/index.js';
 import type { DecisionRecord, FeedbackType, ProductHealth, RecommenderStore } from './ports.js';
 
-export const MODEL_ID = 'qingliu-linear-v1';
+/** v2: the feature space gained profile.child_age_fit (a v1 snapshot has other dimensions and is not restored). */
+export const MODEL_ID = 'qingliu-linear-v2';
 export const NON_PERSONALISED_VERSION = 'non-personalised-v1';
 
 /** The published weights of the non-personalised list: room signals only. */
@@ -61,6 +62,7 @@ export const PRIOR_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({
   'behaviour.same_category_carted': 1.5,
   'behaviour.viewed_this': 0.5,
   'behaviour.tag_weight': 1,
+  'profile.child_age_fit': 1,
 });
 /** Each earlier pick of the same category lowers a candidate by this much (diversity). */
 export const DIVERSITY_PENALTY = 1;
@@ -109,6 +111,8 @@ export interface RecommenderDeps {
   subjectOf(deviceId: string): string;
   /** The viewer's interest tags (category → weight), for consenting viewers only. */
   tagsOf(subject: string): Promise<readonly { kind: string; value: string; weight: number }[]>;
+  /** The child's age in months [from, to) from the band the viewer declared, for consenting viewers only; null when none. */
+  childAgeOf?(deviceId: string): Promise<readonly [number, number] | null>;
   clock: Clock;
   region: string;
   onError?: (err: unknown) => void;
@@ -259,7 +263,7 @@ export class RecommenderService {
   readonly #watched = new Set<string>();
   /** NON_PERSONALISED_WEIGHTS as a vector over the feature space. */
   readonly #nonPersonalisedTheta: Float64Array;
-  readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number };
+  readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number; childAgeFit: number };
   readonly #feedbackListeners: ((sessionId: string, deviceId: string | undefined) => void)[] = [];
 
   constructor(
@@ -277,6 +281,7 @@ export class RecommenderService {
       viewedThis: this.space.indexOf('behaviour.viewed_this'),
       cartedThis: this.space.indexOf('behaviour.carted_this'),
       tagWeight: this.space.indexOf('behaviour.tag_weight'),
+      childAgeFit: this.space.indexOf('profile.child_age_fit'),
     };
     this.#main = new ModelSlot(
       MODEL_ID,
@@ -409,7 +414,7 @@ export class RecommenderService {
       items = this.#nonPersonalisedCached(room, k);
     } else {
       const behaviour = this.behaviour.of(subject, now);
-      const tags = await this.deps.tagsOf(subject);
+      const [tags, childAge] = await Promise.all([this.deps.tagsOf(subject), this.deps.childAgeOf?.(input.deviceId!) ?? null]);
       const maxTag = Math.max(1, ...tags.map((t) => t.weight));
       const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
       // One block for every candidate's vector: 50 typed-array copies cost about 40 µs, views of one block 8.
@@ -426,6 +431,8 @@ export class RecommenderService {
           x[this.#idx.cartedThis] = behaviour.carted.has(p.id) ? 1 : 0;
         }
         x[this.#idx.tagWeight] = tagWeight.get(p.category) ?? 0;
+        // The product's age range [min, max] in months meets the declared band [from, to).
+        if (childAge) x[this.#idx.childAgeFit] = p.ageMinMonths < childAge[1] && p.ageMaxMonths >= childAge[0] ? 1 : 0;
         return { product: p, x };
       });
       rankingStarted = performance.now();

@@ -2,6 +2,9 @@
 export {
   ViewerProfileService,
   AGE_BANDS,
+  CHILD_AGE_BANDS,
+  CHILD_AGE_MONTHS,
+  type ChildAgeBand,
   MINOR_BLOCKED,
   type AgeBand,
   type ViewerMode,

@@ -18,6 +18,21 @@ import { Lru } from '../../shared/lru.js';
 export const AGE_BANDS = ['under_14', '14_to_17', 'adult'] as const;
 export type AgeBand = (typeof AGE_BANDS)[number];
 
+/**
+ * The age of the viewer's child, as a coarse band the viewer may declare (or clear) for better
+ * suggestions: used for ranking only under the personalised-recommendations consent, never shown
+ * to anyone else. Month ranges are [from, to).
+ */
+export const CHILD_AGE_BANDS = ['0_6m', '6_12m', '1_3y', '3_6y', '6y_plus'] as const;
+export type ChildAgeBand = (typeof CHILD_AGE_BANDS)[number];
+export const CHILD_AGE_MONTHS: Readonly<Record<ChildAgeBand, readonly [number, number]>> = Object.freeze({
+  '0_6m': [0, 6],
+  '6_12m': [6, 12],
+  '1_3y': [12, 36],
+  '3_6y': [36, 72],
+  '6y_plus': [72, 216],
+});
+
 /** Purposes minors mode never allows (M2), whatever anyone consents to. */
 export const MINOR_BLOCKED: readonly Purpose[] = ['personalised_recommendations', 'marketing', 'merchant_sharing'];
 
@@ -32,11 +47,13 @@ interface Profile {
   ageBand: AgeBand | null;
   declaredAt: number | null;
   personalisation: boolean;
+  childAgeBand: ChildAgeBand | null;
 }
 
 export interface ProfileView {
   ageBand: AgeBand | null;
   declaredAt: number | null;
+  childAgeBand: ChildAgeBand | null;
   mode: ViewerMode;
   minorsMode: boolean;
   personalisation: boolean;
@@ -96,7 +113,7 @@ export interface ViewerProfileDeps {
   guardianCodeTtlMs?: number;
 }
 
-const DEFAULT_PROFILE: Profile = { ageBand: null, declaredAt: null, personalisation: true };
+const DEFAULT_PROFILE: Profile = { ageBand: null, declaredAt: null, personalisation: true, childAgeBand: null };
 const PROFILE_FIELD = (subject: string) => ({ table: 'viewer_profiles', column: 'profile', rowId: subject });
 const GUARDIAN_FIELD = (id: string) => ({ table: 'guardian_consents', column: 'details', rowId: id });
 const AGE_ORDER: Record<AgeBand, number> = { under_14: 0, '14_to_17': 1, adult: 2 };
@@ -114,9 +131,9 @@ export class ViewerProfileService {
   }
 
   /** What the viewer declared, whatever the brand: age band, when, the personalisation switch, whether a minor. */
-  async declared(deviceId: string): Promise<{ ageBand: AgeBand | null; declaredAt: number | null; personalisation: boolean; minor: boolean }> {
+  async declared(deviceId: string): Promise<{ ageBand: AgeBand | null; declaredAt: number | null; personalisation: boolean; minor: boolean; childAgeBand: ChildAgeBand | null }> {
     const { value } = await this.#read(this.deps.subjectFor(deviceId));
-    return { ageBand: value.ageBand, declaredAt: value.declaredAt, personalisation: value.personalisation, minor: isMinor(value.ageBand) };
+    return { ageBand: value.ageBand, declaredAt: value.declaredAt, personalisation: value.personalisation, minor: isMinor(value.ageBand), childAgeBand: value.childAgeBand };
   }
 
   async view(deviceId: string, brandId: string): Promise<ProfileView> {
@@ -127,6 +144,7 @@ export class ViewerProfileService {
     return {
       ageBand: profile.value.ageBand,
       declaredAt: profile.value.declaredAt,
+      childAgeBand: profile.value.childAgeBand,
       mode: r.mode,
       minorsMode,
       personalisation: profile.value.personalisation,
@@ -147,6 +165,12 @@ export class ViewerProfileService {
       }
       return ok({ ...p, ageBand, declaredAt: this.deps.clock.now() });
     });
+  }
+
+  /** The child's age band the viewer declares (or clears with null) for better suggestions. */
+  declareChildAge(deviceId: string, band: ChildAgeBand | null): Promise<Result<void>> {
+    if (band !== null && !(CHILD_AGE_BANDS as readonly string[]).includes(band)) return Promise.resolve(fail('VALIDATION_FAILED', `childAgeBand: one of ${CHILD_AGE_BANDS.join(', ')} or null`));
+    return this.#update(this.deps.subjectFor(deviceId), (p) => ok({ ...p, childAgeBand: band }));
   }
 
   /** The personalisation switch (A1): off means non-personalised from the next request on. */

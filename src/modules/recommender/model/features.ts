@@ -110,9 +110,10 @@ const spec = (name: string, group: FeatureGroup, label: Bilingual, reason?: Bili
   Object.freeze(reason ? { name, group, sensitive: false, label, reason } : { name, group, sensitive: false, label });
 
 /**
- * The default Qingliu features, in encoding order (29 dimensions). `behaviour.*` is used only for
- * viewers who consented to personalised recommendations; the caller leaves those values out (0)
- * otherwise.
+ * The default Qingliu features, in encoding order (30 dimensions). `behaviour.*` and `profile.*`
+ * are used only for viewers who consented to personalised recommendations; the caller leaves those
+ * values out (0) otherwise. `profile.child_age_fit` is 1 when the product's age range meets the
+ * child's age band the viewer declared (coarse, declared, never inferred).
  */
 export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   BIAS_SPEC,
@@ -148,6 +149,10 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   spec('behaviour.viewed_this', 'behaviour', { zh: '看过这件商品', en: 'viewed this product' }, { zh: '你刚刚看过这件商品', en: 'you looked at this product' }),
   spec('behaviour.carted_this', 'behaviour', { zh: '已在购物车', en: 'in your cart' }, { zh: '这件商品在你的购物车里', en: 'this product is in your cart' }),
   spec('behaviour.tag_weight', 'behaviour', { zh: '兴趣标签', en: 'interest tags' }, { zh: '符合你的兴趣标签', en: 'it matches your interest tags' }),
+  spec('profile.child_age_fit', 'profile', { zh: '适合宝宝月龄', en: 'fits your child’s age' }, {
+    zh: '适合你告诉我们的宝宝月龄',
+    en: 'it suits the age you gave for your child',
+  }),
 ]);
 
 /** The allow-list: every feature Qingliu may rank with without separate consent. */
