@@ -18,6 +18,9 @@ import {
   getTags,
   getTickets,
   setPersonalisation,
+  setChildAge,
+  CHILD_AGE_BANDS,
+  type ChildAgeBand,
   type ErasureReport,
   type InterestTag,
   type ProfileView,
@@ -227,6 +230,8 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
         <dd>{data.profile.ageBand ?? t('privacy.data.notDeclared')}</dd>
         <dt>{t('privacy.data.personalisation')}</dt>
         <dd>{yesNo(data.profile.personalisation)}</dd>
+        <dt>{t('privacy.personalisation.childAge')}</dt>
+        <dd>{data.profile.childAgeBand ? t(`privacy.personalisation.childAgeBands.${data.profile.childAgeBand as ChildAgeBand}`) : t('privacy.data.notDeclared')}</dd>
       </dl>
 
       <RecordList title={t('privacy.data.events')} records={data.events} testId="privacy-events" />
@@ -380,6 +385,18 @@ function PersonalisationSection({ deviceId, brandId }: { deviceId: string; brand
     getProfile(deviceId, brandId).then(setProfile, setError);
   }, [deviceId, brandId]);
 
+  const declareChildAge = async (band: ChildAgeBand | null): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      setProfile(await setChildAge(deviceId, brandId, band));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const toggle = async (on: boolean): Promise<void> => {
     setBusy(true);
     setError(null);
@@ -419,6 +436,27 @@ function PersonalisationSection({ deviceId, brandId }: { deviceId: string; brand
           </p>
           <p role="status" class="visually-hidden">
             {profile.personalisation ? t('privacy.personalisation.nowOn') : t('privacy.personalisation.nowOff')}
+          </p>
+          <div class="privacy-switch-row">
+            <label for="child-age-band">{t('privacy.personalisation.childAge')}</label>
+            <select
+              id="child-age-band"
+              data-testid="child-age-band"
+              value={profile.childAgeBand ?? ''}
+              disabled={busy}
+              aria-describedby="child-age-explain"
+              onChange={(event) => void declareChildAge(event.currentTarget.value === '' ? null : (event.currentTarget.value as ChildAgeBand))}
+            >
+              <option value="">{t('privacy.personalisation.childAgeNone')}</option>
+              {CHILD_AGE_BANDS.map((band) => (
+                <option value={band} key={band}>
+                  {t(`privacy.personalisation.childAgeBands.${band}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <p id="child-age-explain" class="muted">
+            {t('privacy.personalisation.childAgeExplain')}
           </p>
         </>
       )}

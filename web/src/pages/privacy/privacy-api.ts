@@ -10,6 +10,7 @@ const dev = (deviceId: string): Record<string, string> => ({ [DEVICE_HEADER]: de
 export interface ProfileView {
   ageBand: string | null;
   declaredAt: number | null;
+  childAgeBand: ChildAgeBand | null;
   mode: string;
   minorsMode: boolean;
   personalisation: boolean;
@@ -56,6 +57,11 @@ export const getProfile = (deviceId: string, brandId: string): Promise<ProfileVi
   apiRequest('GET', `/api/v1/privacy/profile?brandId=${enc(brandId)}`, undefined, dev(deviceId));
 export const setPersonalisation = (deviceId: string, brandId: string, on: boolean): Promise<ProfileView> =>
   apiRequest('PUT', '/api/v1/privacy/personalisation', { brandId, on }, dev(deviceId));
+/** The child's age bands a viewer may declare (the server's CHILD_AGE_BANDS). */
+export const CHILD_AGE_BANDS = ['0_6m', '6_12m', '1_3y', '3_6y', '6y_plus'] as const;
+export type ChildAgeBand = (typeof CHILD_AGE_BANDS)[number];
+export const setChildAge = (deviceId: string, brandId: string, childAgeBand: ChildAgeBand | null): Promise<ProfileView> =>
+  apiRequest('PUT', '/api/v1/privacy/child-age', { brandId, childAgeBand }, dev(deviceId));
 export const getTickets = (deviceId: string): Promise<{ items: ViewerTicket[] }> => apiRequest('GET', '/api/v1/privacy/tickets', undefined, dev(deviceId));
 export const fileTicket = (deviceId: string, ticket: { kind: TicketKind; details: string; locale: Locale }): Promise<ViewerTicket> =>
   apiRequest('POST', '/api/v1/privacy/tickets', ticket, dev(deviceId));
