@@ -1,0 +1,142 @@
+/**
+ * The experiment service's schedule and lifecycle on a real (in-memory SQLite) store with a
+ * controlled clock: looks only when due and only with new viewers, completion at the planned
+ * sample, a final look on stop, simulated experiments only in demo mode, assignment stable and
+ * consent-bound.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemContext } from '../../context/index.js';
+import { openStorage, type Storage } from '../../storage/index.js';
+import { OUTSIDE_ARM } from '../recommender/index.js';
+import { KyselyExperimentStore } from './adapters/experiments.kysely.js';
+import { ExperimentService, type ExperimentDeps } from './service.js';
+
+const ctx = systemContext('test');
+const definition = {
+  name: 'T',
+  brandId: 'b1',
+  sessionIds: ['s1'],
+  arms: [
+    { id: 'control', name: 'Control', policy: 'non_personalised' },
+    { id: 'bandit', name: 'Bandit', policy: 'lints' },
+  ],
+  allocation: [0.5, 0.5],
+  control: 'control',
+  primaryMetric: 'clicks_per_viewer',
+  plannedUnitsPerArm: 100,
+  lookEveryMinutes: 5,
+};
+
+describe('ExperimentService', () => {
+  let storage: Storage;
+  const now = 1_000_000;
+  const changes: string[] = [];
+  const make = (over: Partial<ExperimentDeps> = {}) =>
+    new ExperimentService({
+      store: new KyselyExperimentStore(storage.db),
+      clock: { now: () => now },
+      region: 'cn-mainland',
+      subjectOf: (d) => `subject-of-${d}`,
+      sessionBrand: async (s) => (s === 's1' || s === 's2' ? 'b1' : undefined),
+      allowsPersonalisation: async () => false,
+      mode: 'demo',
+      onChanged: (id, status) => changes.push(`${id}:${status}`),
+      ...over,
+    });
+  beforeEach(async () => {
+    storage = await openStorage('sqlite::memory:');
+    changes.length = 0;
+  });
+  afterEach(async () => storage.close());
+
+  it('assigns by keyed hash (stable, per experiment), keeps viewers without consent outside, and only in its rooms', async () => {
+    const s = make();
+    const id = (await s.create(ctx, definition)).ok && (await s.list())[0]!.id;
+    expect((await s.startExperiment(ctx, id as string)).ok).toBe(true);
+    const arms = new Map<string, number>();
+    for (let i = 0; i < 400; i++) {
+      const a = s.assign('s1', 'b1', `subject-${i}`)!;
+      expect(s.assign('s1', 'b1', `subject-${i}`)!.arm).toBe(a.arm);
+      arms.set(a.arm, (arms.get(a.arm) ?? 0) + 1);
+    }
+    expect(arms.get('control')! + arms.get('bandit')!).toBe(400);
+    expect(Math.abs(arms.get('control')! - 200)).toBeLessThan(50);
+    expect(s.assign('s1', 'b1', undefined)).toEqual({ experimentId: id, arm: OUTSIDE_ARM, policy: 'non_personalised' });
+    expect(s.assign('s2', 'b1', 'subject-1')).toBeUndefined();
+    expect(s.assign('s1', 'other-brand', 'subject-1')).toBeUndefined();
+    expect(s.assign('s1', 'b1', 'subject-1')!.policy).toMatch(/non_personalised|lints/);
+  });
+
+  it('looks on schedule only when there are new viewers, completes at the planned sample, and a stop takes the final look', async () => {
+    const s = make();
+    const created = await s.create(ctx, definition);
+    if (!created.ok) throw new Error(created.code);
+    const id = created.value.id;
+    await s.startExperiment(ctx, id);
+    const serve = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const a = s.assign('s1', 'b1', `subject-${i}`)!;
+        s.served(a, `subject-${i}`, { items: 4, rankingMicros: 50, at: now });
+      }
+    };
+    serve(0, 60);
+    await s.takeDueLooks(now + 60_000); // not due yet (1 minute < 5)
+    const early = await s.report(id);
+    expect(early.ok && early.value.looks).toHaveLength(0);
+    await s.takeDueLooks(now + 5 * 60_000);
+    let report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks).toHaveLength(1);
+    expect(report.value.latest!.fraction).toBeCloseTo(60 / 200, 12);
+    // Due again but no new viewer: no look (no alpha spent on nothing).
+    await s.takeDueLooks(now + 10 * 60_000);
+    report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks).toHaveLength(1);
+    // The energy of the ranking work per 1,000 lists, with its method.
+    const bandit = report.value.arms.find((a) => a.arm === 'bandit')!;
+    expect(bandit.energy.rankingCpuMsPer1000).toBeCloseTo(50, 9);
+    // 50 ms of CPU per 1,000 lists × 3.5 W × PUE 1.3 = 6.3e-5 Wh.
+    expect(bandit.energy.whPer1000).toBeCloseTo((0.05 * 3.5 * 1.3) / 3600, 12);
+
+    // Past the planned sample: the next look is final and the experiment completes by itself.
+    serve(60, 230);
+    await s.takeDueLooks(now + 15 * 60_000);
+    report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.latest!.fraction).toBe(1);
+    expect(report.value.latest!.final).toBe(true);
+    expect(report.value.experiment.status).toBe('completed');
+    expect(changes).toContain(`${id}:completed`);
+    expect(s.assign('s1', 'b1', 'subject-1')).toBeUndefined();
+    expect((await s.stopExperiment(ctx, id)).ok).toBe(false);
+
+    // Another experiment, stopped early: the stop takes a final look below fraction 1.
+    const second = await s.create(ctx, { ...definition, name: 'second' });
+    if (!second.ok) throw new Error(second.code);
+    await s.startExperiment(ctx, second.value.id);
+    serve(1000, 1040);
+    const stopped = await s.stopExperiment(ctx, second.value.id, 'enough');
+    expect(stopped.ok && stopped.value.status).toBe('stopped');
+    const r2 = await s.report(second.value.id);
+    if (!r2.ok) throw new Error(r2.code);
+    expect(r2.value.looks).toHaveLength(1);
+    expect(r2.value.latest!.final).toBe(true);
+    expect(r2.value.latest!.fraction).toBeLessThan(1);
+    await s.stop();
+  });
+
+  it('refuses simulated experiments outside demo mode, conflicting experiments and unknown rooms', async () => {
+    const production = make({ mode: 'production' });
+    expect(await production.create(ctx, definition, { simulated: true })).toMatchObject({ ok: false, code: 'SIMULATION_REFUSED' });
+    expect((await production.create(ctx, definition)).ok).toBe(true);
+    const demo = make();
+    const sim = await demo.create(ctx, definition, { simulated: true });
+    expect(sim.ok && sim.value.simulated).toBe(true);
+    expect(await demo.create(ctx, { ...definition, sessionIds: ['nowhere'] })).toMatchObject({ ok: false, code: 'SESSION_NOT_FOUND' });
+    const [a, b] = await demo.list();
+    expect((await demo.startExperiment(ctx, a!.id)).ok).toBe(true);
+    expect(await demo.startExperiment(ctx, b!.id)).toMatchObject({ ok: false, code: 'EXPERIMENT_CONFLICT' });
+    expect(await demo.startExperiment(ctx, 'exp-000000000000')).toMatchObject({ ok: false, code: 'EXPERIMENT_NOT_FOUND' });
+  });
+});
