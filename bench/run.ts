@@ -10,6 +10,7 @@
  *   npm run bench -- recommender-core     bandit decision (50 candidates × 32 features, slate 4, 4 explanations) + update
  *   npm run bench -- evaluate             offline evaluation wall time on the two Open Bandit Dataset samples
  *   npm run bench -- recommendations      GET …/recommendations?k=4, 10,000 viewers (30 % consenting), vs a bare Fastify route
+ *   npm run bench -- simulation-coverage  coverage of the experiments' 95 % intervals over 1,000 simulated A/B runs
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -28,8 +29,9 @@ import { ingestionReport, runIngestion, type IngestionResult } from './ingestion
 import { recommenderCoreReport, runRecommenderCore, type RecommenderCoreResult } from './recommender-core.js';
 import { evaluateReport, runEvaluate, type EvaluateResult } from './evaluate.js';
 import { recommendationsReport, runRecommendations, type RecommendationsResult } from './recommendations.js';
+import { runSimulationCoverage, simulationCoverageReport, type SimulationCoverageResult } from './simulation-coverage.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -110,6 +112,7 @@ const results: {
   recommenderCore?: RecommenderCoreResult;
   evaluate?: EvaluateResult;
   recommendations?: RecommendationsResult;
+  simulationCoverage?: SimulationCoverageResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -136,9 +139,12 @@ for (const benchmark of selected) {
     } else if (benchmark === 'evaluate') {
       results.evaluate = await runEvaluate();
       out(evaluateReport(results.evaluate));
-    } else {
+    } else if (benchmark === 'recommendations') {
       results.recommendations = await runRecommendations();
       out(recommendationsReport(results.recommendations));
+    } else {
+      results.simulationCoverage = await runSimulationCoverage();
+      out(simulationCoverageReport(results.simulationCoverage));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
