@@ -1,7 +1,7 @@
 /**
  * Builds the browser pages: one HTML entry per page, Preact for the views, assets under /assets/.
  * The server serves web/dist: /live/:id → live.html, /host/:id → host.html, /privacy and
- * /privacy/rules → privacy.html, /compliance, /login, /setup, /guardian and /recommendations to their pages; the dev and preview servers below do the same rewrites.
+ * /privacy/rules → privacy.html, /compliance, /login, /setup, /guardian and /recommendations to their pages, /experiments/:id → experiment.html; the dev and preview servers below do the same rewrites.
  */
 import { fileURLToPath } from 'node:url';
 import type { Connect, Plugin } from 'vite';
@@ -9,7 +9,7 @@ import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
-const PAGES = ['live', 'host', 'compliance', 'login', 'setup', 'privacy', 'guardian', 'recommendations'] as const;
+const PAGES = ['live', 'host', 'compliance', 'login', 'setup', 'privacy', 'guardian', 'recommendations', 'experiment'] as const;
 const API_TARGET = 'http://127.0.0.1:3000';
 
 /** The same page routes the server has, so `vite` and `vite preview` answer /live/demo too. */
@@ -19,7 +19,8 @@ function pageRoutes(): Plugin {
     const [pathname = '/', query = ''] = url.split('?', 2);
     const match =
       /^\/(live|host)\/[^/]+\/?$/.exec(pathname) ?? /^\/(privacy)(?:\/rules)?\/?$/.exec(pathname) ?? /^\/(compliance|login|setup|guardian|recommendations)\/?$/.exec(pathname);
-    if (match) req.url = `/${match[1]}.html${query ? `?${query}` : ''}`;
+    const page = match?.[1] ?? (/^\/experiments\/[^/]+\/?$/.test(pathname) ? 'experiment' : undefined);
+    if (page) req.url = `/${page}.html${query ? `?${query}` : ''}`;
     next();
   };
   return {

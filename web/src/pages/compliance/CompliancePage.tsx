@@ -12,6 +12,7 @@ import { AccessLogSection } from './AccessLogSection.tsx';
 import { ConsentLedgerSection } from './ConsentLedgerSection.tsx';
 import { CrossBorderSection } from './CrossBorderSection.tsx';
 import { DataMapSection } from './DataMapSection.tsx';
+import { ExperimentsSection } from './ExperimentsSection.tsx';
 import { RightsSection } from './RightsSection.tsx';
 import { SECTIONS, sectionFromHash, type Section } from './sections.ts';
 
@@ -77,6 +78,8 @@ export function CompliancePage(): JSX.Element {
             <DataMapSection />
           ) : section.id === 'accessLog' ? (
             <AccessLogSection />
+          ) : section.id === 'experiments' ? (
+            <ExperimentsSection />
           ) : (
             <div class="card placeholder-card" data-slot={`compliance-${section.route}`}>
               <p>

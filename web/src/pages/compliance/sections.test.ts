@@ -13,8 +13,9 @@ describe('compliance sections', () => {
   });
 
   it('has a title for every section', () => {
-    expect(SECTIONS).toHaveLength(8);
+    expect(SECTIONS).toHaveLength(9);
     expect(sectionFromHash('#/cross-border').id).toBe('crossBorder');
+    expect(sectionFromHash('#/experiments').id).toBe('experiments');
     for (const section of SECTIONS) expect(zhCN.compliance.sections[section.id].title).toBeTruthy();
   });
 });

@@ -5,6 +5,7 @@ export const SECTIONS = [
   { id: 'rights', route: 'rights' },
   { id: 'dataMap', route: 'data-map' },
   { id: 'bias', route: 'bias' },
+  { id: 'experiments', route: 'experiments' },
   { id: 'accessLog', route: 'access-log' },
   { id: 'crossBorder', route: 'cross-border' },
   { id: 'energy', route: 'energy' },

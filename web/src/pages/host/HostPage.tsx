@@ -29,6 +29,7 @@ import { useRoom, type RoomHandle } from '../../ui/use-room.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
 import { RecommendationHealth } from './RecommendationHealth.tsx';
+import { RoomExperiments } from './RoomExperiments.tsx';
 
 /** The server's limit (config maxPinnedProducts, 3 by default); the server refuses a 4th pin either way. */
 export const MAX_PINS = 3;
@@ -147,6 +148,7 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
           <FlashSalesPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} />
           <ProductsPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} onFlashSale={setFlashFor} />
           <RecommendationHealth sessionId={sessionId} state={state} />
+          <RoomExperiments sessionId={sessionId} brandId={state.session.brandId} />
         </div>
 
         <aside class="reserved-stack" aria-labelledby="reserved-heading">
