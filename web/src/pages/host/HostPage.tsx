@@ -30,6 +30,7 @@ import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.ts
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
 import { RecommendationHealth } from './RecommendationHealth.tsx';
 import { RoomExperiments } from './RoomExperiments.tsx';
+import { SimulatedAudienceNotice } from '../../ui/simulated.tsx';
 
 /** The server's limit (config maxPinnedProducts, 3 by default); the server refuses a 4th pin either way. */
 export const MAX_PINS = 3;
@@ -115,6 +116,7 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
   return (
     <>
       <main class="host-main">
+        <SimulatedAudienceNotice sessionId={sessionId} />
         <div class="host-column">
           <section class="card panel session-panel" aria-labelledby="session-title">
             <div class="session-info">

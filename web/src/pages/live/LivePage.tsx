@@ -8,6 +8,7 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { pick, t } from '../../i18n/index.ts';
+import { SimulatedAudienceNotice } from '../../ui/simulated.tsx';
 import { ApiError, sendRoomEvent } from '../../ui/api.ts';
 import { readCartCount, writeCartCount } from '../../ui/cart.ts';
 import {
@@ -187,6 +188,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
       </a>
       <div class={`live-page${consent.view === 'compact' ? ' has-consent-bar' : ''}`} inert={pageInert}>
         <LiveHeader state={state} connection={room.connection} onPrivacy={consent.openSettings} minorsMode={isMinorMode(consent.status?.mode)} />
+        <SimulatedAudienceNotice sessionId={sessionId} />
         <main class="live-main">
           <div class="live-column">
             <Stream session={state.session} />
