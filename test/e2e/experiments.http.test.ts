@@ -7,8 +7,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PURPOSES } from '../../src/modules/consent/index.js';
+import { buildApp } from '../../src/app.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
-import { DIALECTS } from '../support/databases.js';
+import { DIALECTS, freshStorage } from '../support/databases.js';
 
 const BRAND = 'demo-brand';
 
@@ -198,5 +199,61 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     expect((await post('/api/v1/experiments', definition(), moderator.cookie)).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${a}`, headers: { cookie: moderator.cookie } })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${a}` })).statusCode).toBe(401);
+  });
+});
+
+describe('an experiment across a restart', () => {
+  it('keeps running, keeps each viewer in their arm, and restores the bandit arm’s own model', async () => {
+    const { storage, dispose } = await freshStorage('sqlite');
+    const template = await testApp('sqlite');
+    await template.close();
+    const first = await buildApp(template.config, { logger: false, storage });
+    try {
+      const admin = await signIn(first, 'admin');
+      await first.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+      const created = await first.inject({ method: 'POST', url: '/api/v1/experiments', headers: { cookie: admin.cookie }, payload: definition({ allocation: [0.01, 0.99] }) });
+      const id = created.json().id as string;
+      await first.inject({ method: 'POST', url: `/api/v1/experiments/${id}/start`, headers: { cookie: admin.cookie } });
+      const notice = (await first.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+      const viewers = ['restart-exp-viewer-000001', 'restart-exp-viewer-000002', 'restart-exp-viewer-000003'];
+      const arms = new Map<string, string>();
+      let learnt = 0;
+      for (const [i, d] of viewers.entries()) {
+        await first.inject({
+          method: 'POST',
+          url: '/api/v1/consent',
+          remoteAddress: `10.8.0.${i + 1}`,
+          payload: { deviceId: d, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] },
+        });
+        const list = (await first.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': d } })).json();
+        arms.set(d, list.experiment.arm);
+        if (list.experiment.arm === 'bandit') {
+          const fb = await first.inject({
+            method: 'POST',
+            url: '/api/v1/sessions/demo/recommendations/feedback',
+            payload: { decisionId: list.items[0].decisionId, type: 'purchase', idempotencyKey: `restart-exp-${i}`, deviceId: d },
+          });
+          if (fb.json().learned) learnt++;
+        }
+      }
+      expect(learnt).toBeGreaterThan(0);
+      const before = first.services.recommender.armModel(id, 'bandit')!;
+      expect(before.updates).toBe(learnt);
+      await first.close();
+
+      const second = await buildApp(template.config, { logger: false, storage });
+      try {
+        for (const d of viewers) {
+          const list = (await second.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': d } })).json();
+          expect(list.experiment).toEqual({ id, arm: arms.get(d) });
+          if (arms.get(d) === 'bandit') expect(list.modelVersion).toBe(before.version);
+        }
+        expect(second.services.recommender.armModel(id, 'bandit')).toEqual(before);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await dispose();
+    }
   });
 });
