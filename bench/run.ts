@@ -11,6 +11,7 @@
  *   npm run bench -- evaluate             offline evaluation wall time on the two Open Bandit Dataset samples
  *   npm run bench -- recommendations      GET …/recommendations?k=4, 10,000 viewers (30 % consenting), vs a bare Fastify route
  *   npm run bench -- simulation-coverage  coverage of the experiments' 95 % intervals over 1,000 simulated A/B runs
+ *   npm run bench -- fairness             a fairness audit over 1 million decisions and 10 segments: time and memory
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -30,8 +31,9 @@ import { recommenderCoreReport, runRecommenderCore, type RecommenderCoreResult }
 import { evaluateReport, runEvaluate, type EvaluateResult } from './evaluate.js';
 import { recommendationsReport, runRecommendations, type RecommendationsResult } from './recommendations.js';
 import { runSimulationCoverage, simulationCoverageReport, type SimulationCoverageResult } from './simulation-coverage.js';
+import { fairnessReport, runFairnessBench, type FairnessBenchResult } from './fairness.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -113,6 +115,7 @@ const results: {
   evaluate?: EvaluateResult;
   recommendations?: RecommendationsResult;
   simulationCoverage?: SimulationCoverageResult;
+  fairness?: FairnessBenchResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -142,9 +145,12 @@ for (const benchmark of selected) {
     } else if (benchmark === 'recommendations') {
       results.recommendations = await runRecommendations();
       out(recommendationsReport(results.recommendations));
-    } else {
+    } else if (benchmark === 'simulation-coverage') {
       results.simulationCoverage = await runSimulationCoverage();
       out(simulationCoverageReport(results.simulationCoverage));
+    } else {
+      results.fairness = await runFairnessBench();
+      out(fairnessReport(results.fairness));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

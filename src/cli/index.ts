@@ -14,6 +14,7 @@ import { auditLogCommand } from './audit-log.js';
 import { keysCommand } from './keys.js';
 import { evaluateCommand } from './evaluate.js';
 import { experimentsCommand } from './experiments.js';
+import { exposureCommand, fairnessCommand } from './fairness.js';
 
 export class CliError extends Error {
   constructor(
@@ -40,6 +41,8 @@ export function buildCli(): Command {
   program.addCommand(keysCommand());
   program.addCommand(evaluateCommand());
   program.addCommand(experimentsCommand());
+  program.addCommand(fairnessCommand());
+  program.addCommand(exposureCommand());
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;

@@ -1,0 +1,273 @@
+/**
+ * The fairness audit at scale: 1,000,000 decisions in 10 segments with known selection rates and
+ * labels, generated in memory as columns (Int32 group codes, Uint8 predictions and labels), then
+ * the full audit `qingliu fairness` runs (tally, rates, disparities with 200 bootstrap resamples,
+ * z-tests, Holm, summary indices). Reported: the audit's wall time (median of 3 after a warm-up on
+ * a small log), and memory — the peak RSS of the measuring process above its baseline, and the
+ * growth of V8 heap + array buffers, each ÷ decisions. Targets: under 2 s, about 200 bytes per
+ * decision at most.
+ *
+ * Secondary figure: the same log as a CSV file (about 10 MB) read and checked by the CLI's reader
+ * and then audited (the path `qingliu fairness --input` takes).
+ *
+ * Each measurement runs in a fresh child process (`node --expose-gc --import tsx bench/fairness.ts
+ * --measure …`) so that earlier benchmarks' garbage cannot blur the memory figures.
+ *
+ *   node --import tsx bench/fairness.ts      runs it alone and prints the report
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../src/shared/rng.js';
+import { fairnessAudit, readDecisionFile, type DecisionColumns } from '../src/modules/fairness/index.js';
+import { fmtInt, fmtMs, log, median, ROOT_DIR, table } from './lib.js';
+
+export interface FairnessBenchOptions {
+  decisions: number;
+  segments: number;
+  bootstrap: number;
+  runs: number;
+  seed: number;
+}
+
+export const FAIRNESS_BENCH_DEFAULTS: FairnessBenchOptions = { decisions: 1_000_000, segments: 10, bootstrap: 200, runs: 3, seed: 1 };
+
+/** Targets from the brief of the audit. */
+export const FAIRNESS_TARGETS = { auditMs: 2000, bytesPerDecision: 200 } as const;
+
+export interface FairnessMeasurement {
+  mode: 'memory' | 'csv';
+  decisions: number;
+  /** Generating the columns (memory) or writing the CSV (csv), ms; not part of the audit. */
+  prepareMs: number;
+  /** Median over runs of the measured step: the audit (memory) or read + audit (csv), ms. */
+  medianMs: number;
+  runsMs: number[];
+  /** csv mode: median reading/checking time alone, ms. */
+  readMs?: number;
+  fileBytes?: number;
+  /** RSS after start-up, imports, a warm-up and a GC, bytes. */
+  baselineRss: number;
+  /** Peak RSS of the process over the measurement (getrusage maxrss), bytes. */
+  peakRss: number;
+  /** (peakRss − baselineRss) ÷ decisions. */
+  rssBytesPerDecision: number;
+  /** Growth of V8 heapUsed + arrayBuffers from the baseline to its largest sampled value, ÷ decisions. */
+  heapBytesPerDecision: number;
+  /** Sanity: the largest |selection rate − its generating rate| over segments, and gaps flagged. */
+  maxRateError: number;
+  flagged: number;
+  disparities: number;
+}
+
+export interface FairnessBenchResult {
+  options: FairnessBenchOptions;
+  node: string;
+  memory: FairnessMeasurement;
+  csv: FairnessMeasurement | undefined;
+  meetsTime: boolean;
+  meetsMemory: boolean;
+}
+
+/** Segment k's selection rate: 0.30, 0.32, …; segment sizes ∝ k + 1; labels ~ Bernoulli(0.4). */
+export const segmentRate = (k: number) => 0.3 + 0.02 * k;
+
+/** Generates the log: P(ŷ = 1 | y) = rate ± 0.1 around the label so that P(ŷ = 1) = rate exactly. */
+export function generateLog(o: Pick<FairnessBenchOptions, 'decisions' | 'segments' | 'seed'>): DecisionColumns {
+  const rng = new Rng(o.seed);
+  const groups = Array.from({ length: o.segments }, (_, k) => `segment-${String(k).padStart(2, '0')}`);
+  const total = (o.segments * (o.segments + 1)) / 2;
+  const cumulative = Float64Array.from({ length: o.segments }, (_, k) => ((k + 1) * (k + 2)) / 2 / total);
+  const group = new Int32Array(o.decisions);
+  const prediction = new Uint8Array(o.decisions);
+  const label = new Uint8Array(o.decisions);
+  for (let i = 0; i < o.decisions; i++) {
+    const u = rng.next();
+    let k = 0;
+    while (u >= cumulative[k]!) k++;
+    const y = rng.next() < 0.4 ? 1 : 0;
+    group[i] = k;
+    label[i] = y;
+    prediction[i] = rng.next() < segmentRate(k) + (y ? 0.06 : -0.04) ? 1 : 0;
+  }
+  return { groups, group, prediction, label };
+}
+
+interface Sampler {
+  sample(): void;
+  heapPeak(): number;
+}
+
+function heapSampler(): Sampler {
+  let peak = 0;
+  return {
+    sample() {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed + m.arrayBuffers);
+    },
+    heapPeak: () => peak,
+  };
+}
+
+function collect(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+}
+
+/** Runs in the child: measures one mode and prints one JSON line. */
+async function measure(mode: 'memory' | 'csv', o: FairnessBenchOptions): Promise<FairnessMeasurement> {
+  // Warm-up on a small log so that compiled code is in the baseline.
+  const small = generateLog({ ...o, decisions: 20_000 });
+  fairnessAudit(small, { bootstrap: o.bootstrap, seed: o.seed });
+  let file: string | undefined;
+  let prepareMs = 0;
+  let fileBytes: number | undefined;
+  if (mode === 'csv') {
+    const t0 = performance.now();
+    const cols = generateLog(o);
+    file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-fairness-')), 'decisions.csv');
+    const fd = fs.openSync(file, 'w');
+    fs.writeSync(fd, 'segment,recommended,bought\n');
+    const chunk: string[] = [];
+    for (let i = 0; i < cols.group.length; i++) {
+      chunk.push(`${cols.groups[cols.group[i]!]},${cols.prediction[i]},${cols.label![i]}`);
+      if (chunk.length === 50_000 || i === cols.group.length - 1) {
+        fs.writeSync(fd, chunk.join('\n') + '\n');
+        chunk.length = 0;
+      }
+    }
+    fs.closeSync(fd);
+    fileBytes = fs.statSync(file).size;
+    prepareMs = performance.now() - t0;
+  }
+  collect();
+  const base = process.memoryUsage();
+  const baselineRss = base.rss;
+  const heapBase = base.heapUsed + base.arrayBuffers;
+  const sampler = heapSampler();
+  sampler.sample();
+
+  const runsMs: number[] = [];
+  const readsMs: number[] = [];
+  let cols: DecisionColumns | undefined;
+  if (mode === 'memory') {
+    const t0 = performance.now();
+    cols = generateLog(o);
+    prepareMs = performance.now() - t0;
+    sampler.sample();
+  }
+  let maxRateError = 0;
+  let flagged = 0;
+  let disparities = 0;
+  for (let run = 0; run < o.runs; run++) {
+    const t0 = performance.now();
+    let data = cols;
+    if (mode === 'csv') {
+      const read = await readDecisionFile(file!, { group: 'segment', prediction: 'recommended', label: 'bought' });
+      if (!read.ok) throw new Error(`bench csv: ${read.problem.reason}`);
+      data = read.data;
+      readsMs.push(performance.now() - t0);
+      sampler.sample();
+    }
+    const result = fairnessAudit(data!, { bootstrap: o.bootstrap, seed: o.seed + run });
+    runsMs.push(performance.now() - t0);
+    sampler.sample();
+    if (!result.ok) throw new Error(`bench audit: ${result.message}`);
+    const { audit } = result;
+    maxRateError = Math.max(...audit.groups.map((g, k) => Math.abs(g.selectionRate! - segmentRate(k))));
+    flagged = audit.disparities.filter((d) => d.flagged).length;
+    disparities = audit.disparities.length;
+    data = undefined;
+  }
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  return {
+    mode,
+    decisions: o.decisions,
+    prepareMs,
+    medianMs: median(runsMs),
+    runsMs,
+    ...(mode === 'csv' ? { readMs: median(readsMs), fileBytes } : {}),
+    baselineRss,
+    peakRss,
+    rssBytesPerDecision: Math.max(0, peakRss - baselineRss) / o.decisions,
+    heapBytesPerDecision: Math.max(0, sampler.heapPeak() - heapBase) / o.decisions,
+    maxRateError,
+    flagged,
+    disparities,
+  };
+}
+
+const SELF = fileURLToPath(import.meta.url);
+
+function child(mode: 'memory' | 'csv', o: FairnessBenchOptions): FairnessMeasurement {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', SELF, '--measure', mode, JSON.stringify(o)], {
+    cwd: ROOT_DIR,
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`fairness bench child (${mode}) exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as FairnessMeasurement;
+}
+
+export async function runFairnessBench(partial: Partial<FairnessBenchOptions> & { csv?: boolean } = {}): Promise<FairnessBenchResult> {
+  const { csv: withCsv = true, ...rest } = partial;
+  const options = { ...FAIRNESS_BENCH_DEFAULTS, ...rest };
+  log(`fairness: ${fmtInt(options.decisions)} decisions, ${options.segments} segments, bootstrap ${options.bootstrap}, ${options.runs} runs (child process) …`);
+  const memory = child('memory', options);
+  let csv: FairnessMeasurement | undefined;
+  if (withCsv) {
+    log('fairness: the same log through the CSV reader (child process) …');
+    csv = child('csv', options);
+  }
+  return {
+    options,
+    node: process.version,
+    memory,
+    csv,
+    meetsTime: memory.medianMs < FAIRNESS_TARGETS.auditMs,
+    meetsMemory: Math.max(memory.rssBytesPerDecision, memory.heapBytesPerDecision) <= FAIRNESS_TARGETS.bytesPerDecision,
+  };
+}
+
+const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+
+export function fairnessReport(r: FairnessBenchResult): string {
+  const o = r.options;
+  const rows: (string | number)[][] = [r.memory, ...(r.csv ? [r.csv] : [])].map((m) => [
+    m.mode === 'memory' ? 'columns in memory → audit' : `CSV (${mib(m.fileBytes ?? 0)}) → read + check → audit`,
+    fmtMs(m.medianMs) + (m.readMs !== undefined ? ` (read ${fmtMs(m.readMs)})` : ''),
+    m.runsMs.map((x) => fmtMs(x)).join(', '),
+    `${mib(m.peakRss - m.baselineRss)} → ${m.rssBytesPerDecision.toFixed(1)} B`,
+    `${m.heapBytesPerDecision.toFixed(1)} B`,
+    `${m.flagged}/${m.disparities}`,
+  ]);
+  return [
+    `Fairness audit — ${fmtInt(o.decisions)} decisions, ${o.segments} segments, labels, bootstrap ${o.bootstrap} (multinomial over cells), ` +
+      `Holm per metric; median of ${o.runs} runs after a warm-up, each mode in a fresh child process, Node ${r.node}`,
+    '',
+    table(['path', 'median wall time', 'runs', 'peak RSS above baseline (÷ decisions)', 'heap + buffers ÷ decisions', 'flagged / compared'], rows),
+    '',
+    `columns generated in ${fmtMs(r.memory.prepareMs)} (not in the audit time); selection rates recovered within ${r.memory.maxRateError.toFixed(4)} of the generating rates`,
+    `targets: audit under ${FAIRNESS_TARGETS.auditMs / 1000} s — ${r.meetsTime ? 'MET' : 'MISSED'}; at most ~${FAIRNESS_TARGETS.bytesPerDecision} bytes per decision (in-memory path) — ${r.meetsMemory ? 'MET' : 'MISSED'}`,
+  ].join('\n');
+}
+
+// Child mode, or run alone.
+if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
+  const i = process.argv.indexOf('--measure');
+  if (i >= 0) {
+    const mode = process.argv[i + 1] as 'memory' | 'csv';
+    const o = { ...FAIRNESS_BENCH_DEFAULTS, ...(JSON.parse(process.argv[i + 2] ?? '{}') as Partial<FairnessBenchOptions>) };
+    process.stdout.write(`${JSON.stringify(await measure(mode, o))}\n`);
+  } else {
+    process.stdout.write(`${fairnessReport(await runFairnessBench())}\n`);
+  }
+}
