@@ -15,6 +15,7 @@ import { keysCommand } from './keys.js';
 import { evaluateCommand } from './evaluate.js';
 import { experimentsCommand } from './experiments.js';
 import { exposureCommand, fairnessCommand } from './fairness.js';
+import { simulateCommand } from './simulate.js';
 
 export class CliError extends Error {
   constructor(
@@ -43,6 +44,7 @@ export function buildCli(): Command {
   program.addCommand(experimentsCommand());
   program.addCommand(fairnessCommand());
   program.addCommand(exposureCommand());
+  program.addCommand(simulateCommand());
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;

@@ -5,6 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, unwrap } from '../../errors/index.js';
+import { SIMULATED_HEADER } from '../../http/simulated.js';
 import { ExperimentDefinition } from './definition.js';
 import { EXPERIMENT_STATUSES, type ExperimentStatus } from './ports.js';
 import type { ExperimentService } from './service.js';
@@ -25,7 +26,9 @@ export function experimentRoutes(service: ExperimentService) {
           body: Type.Object({}, { additionalProperties: true, description: 'An experiment definition', examples: [exampleDefinition()] }),
         },
       },
-      async (request, reply) => reply.status(201).send(unwrap(await service.create(request.ctx, request.body))),
+      // The simulator's requests carry the simulated header (served only in demo mode): its experiments are marked.
+      async (request, reply) =>
+        reply.status(201).send(unwrap(await service.create(request.ctx, request.body, { simulated: request.headers[SIMULATED_HEADER] !== undefined }))),
     );
 
     app.get(

@@ -12,7 +12,7 @@ function scorer(alpha = 0): LinearBandit {
 }
 
 describe('selectSlate', () => {
-  it('with ε = 0 and no bonus takes the best by exploit, ties to the smaller id, propensity 1', () => {
+  it('with ε = 0 and no bonus takes the best by exploit, ties to the earlier candidate, propensity 1', () => {
     const slate = selectSlate({ candidates: candidatesOf([0.2, 0.9, 0.5, 0.9, 0.1]), k: 3, bandit: scorer(), epsilon: 0, rng: new Rng(1) });
     expect(slate.map((p) => p.id)).toEqual(['p01', 'p03', 'p02']);
     expect(slate.map((p) => p.position)).toEqual([0, 1, 2]);
@@ -58,7 +58,7 @@ describe('selectSlate', () => {
           const ids = candidates.map((c) => c.id);
           let remaining = candidates.map((_, i) => i);
           for (const pick of slate) {
-            const dist = positionPropensities(remaining, rank, ids, epsilon);
+            const dist = positionPropensities(remaining, rank, epsilon);
             expect(Math.abs(dist.reduce((s, p) => s + p, 0) - 1)).toBeLessThan(1e-12);
             const at = remaining.findIndex((i) => ids[i] === pick.id);
             expect(at).toBeGreaterThanOrEqual(0);

@@ -3,7 +3,9 @@
  * be logged with π(a | x, items already placed) for off-policy evaluation (IPS/SNIPS/DR need it).
  *
  * For each position in order, over the candidates not yet placed:
- *   with probability 1 − ε take the greedy one: highest exploit + bonus, ties to the smaller id;
+ *   with probability 1 − ε take the greedy one: highest exploit + bonus, ties to the earlier
+ *   candidate (the caller's order: the showcase position), so equal scores rank the same way in
+ *   every database;
  *   with probability ε take one uniformly at random.
  *   propensity = (1 − ε)·[it is the greedy one] + ε / remaining
  * `explored` marks a pick other than the greedy-by-exploit one: the bonus or the ε draw put it there.
@@ -65,8 +67,8 @@ export function selectSlate(request: SlateRequest): SlatePick[] {
   const k = Math.min(request.k, n);
   const picks: SlatePick[] = [];
   for (let position = 0; position < k; position++) {
-    const greedy = argmaxBy(remaining, rank, candidates);
-    const greedyByExploit = argmaxBy(remaining, exploit, candidates);
+    const greedy = argmaxBy(remaining, rank);
+    const greedyByExploit = argmaxBy(remaining, exploit);
     const m = remaining.length;
     let slot = remaining.indexOf(greedy);
     if (epsilon > 0 && rng.next() < epsilon) slot = rng.int(m);
@@ -89,21 +91,19 @@ export function selectSlate(request: SlateRequest): SlatePick[] {
  * The pick distribution at one position: the probability of each remaining candidate (indices into
  * `scores`), given the rank scores. Sums to 1; `selectSlate` logs the entry of the item it picked.
  */
-export function positionPropensities(remaining: readonly number[], scores: ArrayLike<number>, ids: readonly string[], epsilon: number): number[] {
+export function positionPropensities(remaining: readonly number[], scores: ArrayLike<number>, epsilon: number): number[] {
   const m = remaining.length;
   if (m === 0) return [];
-  const greedy = argmaxBy(remaining, scores, ids.map((id) => ({ id })));
+  const greedy = argmaxBy(remaining, scores);
   return remaining.map((i) => (i === greedy ? 1 - epsilon : 0) + epsilon / m);
 }
 
-/** The index (from `among`) with the highest score; equal scores go to the smaller id. */
-function argmaxBy(among: readonly number[], scores: ArrayLike<number>, candidates: readonly { id: string }[]): number {
+/** The index (from `among`) with the highest score; equal scores go to the earlier candidate. */
+function argmaxBy(among: readonly number[], scores: ArrayLike<number>): number {
   let best = among[0]!;
   for (let t = 1; t < among.length; t++) {
     const i = among[t]!;
-    const s = scores[i]!;
-    const bs = scores[best]!;
-    if (s > bs || (s === bs && candidates[i]!.id < candidates[best]!.id)) best = i;
+    if (scores[i]! > scores[best]! || (scores[i] === scores[best] && i < best)) best = i;
   }
   return best;
 }

@@ -1,0 +1,184 @@
+/**
+ * The port of the simulation driver: what the runner does to a Qingliu server, whichever way it is
+ * reached. The runner (run.ts) depends only on this; two adapters implement it:
+ *
+ * - inject-target.ts: the app built in this process, driven with `app.inject` (no sockets), on a
+ *   clock the runner moves, so every server-side time window follows simulated time;
+ * - http-target.ts: a real server over HTTP and WebSocket, on its own (real) clock.
+ *
+ * Every request and socket an adapter sends carries `x-qingliu-simulated: 1` (SIMULATED_HEADER);
+ * a production server refuses them (403 SIMULATION_REFUSED, LC4), and the runner then stops at once.
+ */
+
+/**
+ * The server routes the simulator uses (the same a browser or the host console uses), with the
+ * per-client-address limit a route has on the server (requests a minute), where it has one.
+ */
+export const ROUTES = {
+  room: { method: 'GET', label: 'GET /api/v1/sessions/:id' },
+  notice: { method: 'GET', label: 'GET /api/v1/consent/notice' },
+  consent: { method: 'POST', label: 'POST /api/v1/consent', perMinute: 30 },
+  age: { method: 'PUT', label: 'PUT /api/v1/privacy/age', perMinute: 30 },
+  childAge: { method: 'PUT', label: 'PUT /api/v1/privacy/child-age', perMinute: 30 },
+  personalisation: { method: 'PUT', label: 'PUT /api/v1/privacy/personalisation', perMinute: 30 },
+  recommendations: { method: 'GET', label: 'GET /api/v1/sessions/:id/recommendations' },
+  feedback: { method: 'POST', label: 'POST /api/v1/sessions/:id/recommendations/feedback', perMinute: 600 },
+  behaviour: { method: 'POST', label: 'POST /api/v1/sessions/:id/behaviour', perMinute: 600 },
+  events: { method: 'POST', label: 'POST /api/v1/sessions/:id/events' },
+  orders: { method: 'POST', label: 'POST /api/v1/sessions/:id/orders' },
+  login: { method: 'POST', label: 'POST /api/v1/auth/login', perMinute: 10 },
+  start: { method: 'POST', label: 'POST /api/v1/sessions/:id/start' },
+  pin: { method: 'PUT', label: 'PUT /api/v1/sessions/:id/pins/:productId' },
+  unpin: { method: 'DELETE', label: 'DELETE /api/v1/sessions/:id/pins/:productId' },
+  soldOut: { method: 'PUT', label: 'PUT /api/v1/sessions/:id/products/:productId/sold-out' },
+  flashSale: { method: 'POST', label: 'POST /api/v1/sessions/:id/flash-sales' },
+  endFlashSale: { method: 'POST', label: 'POST /api/v1/sessions/:id/flash-sales/:fid/end' },
+  experimentCreate: { method: 'POST', label: 'POST /api/v1/experiments' },
+  experimentStart: { method: 'POST', label: 'POST /api/v1/experiments/:id/start' },
+  experimentStop: { method: 'POST', label: 'POST /api/v1/experiments/:id/stop' },
+  experimentReport: { method: 'GET', label: 'GET /api/v1/experiments/:id' },
+  simulationLabel: { method: 'GET', label: 'GET /api/v1/sessions/:id/simulation' },
+} as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; label: string; perMinute?: number }>;
+
+/** One of the routes above. */
+export type RouteKey = keyof typeof ROUTES;
+/** An HTTP method the simulator sends. */
+export type SimMethod = (typeof ROUTES)[RouteKey]['method'];
+
+/** The per-address limit of a route (requests a minute), or undefined when it has none. */
+export function routeLimit(route: RouteKey): number | undefined {
+  const r = ROUTES[route];
+  return 'perMinute' in r ? r.perMinute : undefined;
+}
+
+/** One request of the simulator. */
+export interface SimRequest {
+  route: RouteKey;
+  /** Path and query, e.g. `/api/v1/sessions/demo/recommendations?k=4`. */
+  path: string;
+  /** JSON body, if any. */
+  body?: unknown;
+  /** The simulated viewer's device id, sent in the `x-qingliu-device` header. */
+  deviceId?: string;
+  /**
+   * The viewer's index: requests of one viewer come from one client address, different viewers'
+   * from different ones where the adapter can (as real devices do).
+   */
+  viewer?: number;
+  /** Sent as the signed-in staff member (host actions, experiments). */
+  staff?: boolean;
+}
+
+/** The answer to a request. `status` 0 means the request never got an answer (transport failure). */
+export interface SimResponse {
+  status: number;
+  /** Parsed JSON body, or undefined. */
+  body: unknown;
+  /** The problem code of an error answer (application/problem+json `code`). */
+  code?: string;
+  /** The problem detail of an error answer. */
+  detail?: string;
+  /** For a transport failure: what failed (e.g. ECONNREFUSED). */
+  transportError?: string;
+  /** Time from sending to the end of the answer (or the failure). */
+  ms: number;
+}
+
+/** A viewer's open live-room socket. */
+export interface SimSocket {
+  /** Closes it as a browser closing the tab does; resolves once closed (or given up on). */
+  close(): Promise<void>;
+}
+
+/** What an adapter counted about its sockets and pacing (totals, never per request). */
+export interface TargetStats {
+  socketsOpened: number;
+  socketsFailed: number;
+  /** Most sockets open at once. */
+  socketsPeak: number;
+  /** Messages received over all sockets. */
+  socketMessages: number;
+  /** Most viewers the room's own counter reported (from `counters` messages), or null. */
+  roomViewersPeak: number | null;
+  /** Requests held back to stay within a route's per-address limit, and for how long in all. */
+  pacedRequests: number;
+  pacedWaitMs: number;
+  /** Client addresses the viewers' requests came from. */
+  clientAddresses: number;
+}
+
+/** The port: what the driver does to a server. */
+export interface SimTarget {
+  readonly mode: 'in-process' | 'http';
+  /** The server's URL, or 'in-process'. */
+  readonly description: string;
+  /** Whether `openSocket` opens a real socket the server counts (false in process: no sockets). */
+  readonly holdsSockets: boolean;
+  /** Whether the server's clock is the simulated one (`advanceTo` moves it). */
+  readonly clockFollowsSimulation: boolean;
+  /** The server's time now (epoch ms): the simulated clock in process, the real one over HTTP. */
+  now(): number;
+  /**
+   * Simulated time has reached `epochMs`. In process: the server's clock moves there (never back)
+   * and the experiments' scheduled looks that are due are taken; over HTTP nothing happens (the
+   * server's own timer takes looks in real time).
+   */
+  advanceTo(epochMs: number): Promise<void>;
+  /** Sends one request; never throws for an HTTP error or a transport failure (see SimResponse). */
+  request(request: SimRequest): Promise<SimResponse>;
+  /** Signs a staff member in for host actions and experiments; false when no account is available. */
+  signInStaff(): Promise<boolean>;
+  /** Opens the viewer's live-room socket (a no-op handle where sockets are not held). */
+  openSocket(sessionId: string, viewer: number): Promise<SimSocket>;
+  stats(): TargetStats;
+  /** What the adapter did that a reader of the report should know (pacing, addresses, …). */
+  notes(): string[];
+  /** Closes sockets, connections and, in process, the app and its temporary files. */
+  close(): Promise<void>;
+}
+
+/** A production server refused simulated traffic (403 SIMULATION_REFUSED): nothing was stored. */
+export class SimulationRefusedError extends Error {
+  readonly code = 'SIMULATION_REFUSED';
+  constructor(readonly target: string) {
+    super(`the server at ${target} runs in production mode; simulated audiences run only in demo mode`);
+    this.name = 'SimulationRefusedError';
+  }
+}
+
+/** The server could not be reached (or stopped answering). */
+export class TargetUnreachableError extends Error {
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+  ) {
+    super(`cannot reach the server at ${target} (${reason})`);
+    this.name = 'TargetUnreachableError';
+  }
+}
+
+/** The server refused something the run needs before it starts (a bad experiment, no such room …). */
+export class SimulationSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulationSetupError';
+  }
+}
+
+/** A problem+json body's code and detail, when the body is one. */
+export function problemOf(body: unknown): { code?: string; detail?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const b = body as { code?: unknown; detail?: unknown };
+  return { ...(typeof b.code === 'string' ? { code: b.code } : {}), ...(typeof b.detail === 'string' ? { detail: b.detail } : {}) };
+}
+
+/** A distinct private client address for each viewer (in process, passed to `inject`). */
+export function viewerAddress(viewer: number): string {
+  const i = viewer + 1;
+  return `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+}
+
+/** Empty stats, for adapters to start from. */
+export function emptyTargetStats(): TargetStats {
+  return { socketsOpened: 0, socketsFailed: 0, socketsPeak: 0, socketMessages: 0, roomViewersPeak: null, pacedRequests: 0, pacedWaitMs: 0, clientAddresses: 0 };
+}
