@@ -12,6 +12,8 @@
  *   npm run bench -- recommendations      GET …/recommendations?k=4, 10,000 viewers (30 % consenting), vs a bare Fastify route
  *   npm run bench -- simulation-coverage  coverage of the experiments' 95 % intervals over 1,000 simulated A/B runs
  *   npm run bench -- fairness             a fairness audit over 1 million decisions and 10 segments: time and memory
+ *   npm run bench -- simulation           simulated viewers per second against a real server (HTTP + WebSocket) and in process
+ *   npm run bench -- simulation-uplift    the bandit's conversion uplift over non-personalised in the simulated baby-care show
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -32,8 +34,10 @@ import { evaluateReport, runEvaluate, type EvaluateResult } from './evaluate.js'
 import { recommendationsReport, runRecommendations, type RecommendationsResult } from './recommendations.js';
 import { runSimulationCoverage, simulationCoverageReport, type SimulationCoverageResult } from './simulation-coverage.js';
 import { fairnessReport, runFairnessBench, type FairnessBenchResult } from './fairness.js';
+import { runSimulationBench, simulationReport, type SimulationBenchResult } from './simulation.js';
+import { runSimulationUplift, simulationUpliftReport, type SimulationUpliftResult } from './simulation-uplift.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness', 'simulation', 'simulation-uplift'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -116,6 +120,8 @@ const results: {
   recommendations?: RecommendationsResult;
   simulationCoverage?: SimulationCoverageResult;
   fairness?: FairnessBenchResult;
+  simulation?: SimulationBenchResult;
+  simulationUplift?: SimulationUpliftResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -148,9 +154,15 @@ for (const benchmark of selected) {
     } else if (benchmark === 'simulation-coverage') {
       results.simulationCoverage = await runSimulationCoverage();
       out(simulationCoverageReport(results.simulationCoverage));
-    } else {
+    } else if (benchmark === 'fairness') {
       results.fairness = await runFairnessBench();
       out(fairnessReport(results.fairness));
+    } else if (benchmark === 'simulation') {
+      results.simulation = await runSimulationBench();
+      out(simulationReport(results.simulation));
+    } else {
+      results.simulationUplift = await runSimulationUplift();
+      out(simulationUpliftReport(results.simulationUplift));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
