@@ -22,6 +22,8 @@ export interface Config {
    */
   readonly mode: 'demo' | 'production';
   readonly seedDemo: boolean;
+  /** `qingliu serve` runs a gentle simulated audience in the demo room while it is live (demo mode only). */
+  readonly demoAudience: boolean;
   readonly trustProxy: boolean;
   readonly cookieSecure: CookieSecure;
   readonly staffSessionHours: number;
@@ -75,6 +77,7 @@ export const CONFIG_KEYS = [
   'LOG_LEVEL',
   'QINGLIU_MODE',
   'QINGLIU_SEED_DEMO',
+  'QINGLIU_DEMO_AUDIENCE',
   'QINGLIU_TRUST_PROXY',
   'QINGLIU_COOKIE_SECURE',
   'QINGLIU_STAFF_SESSION_HOURS',
@@ -129,6 +132,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   const rawMode = overrides.mode ?? env.QINGLIU_MODE ?? 'demo';
   if (rawMode !== 'demo' && rawMode !== 'production') problems.push(`QINGLIU_MODE must be demo or production (got "${rawMode}")`);
   const mode: Config['mode'] = rawMode === 'production' ? 'production' : 'demo';
+  const demoAudience = bool('QINGLIU_DEMO_AUDIENCE', env.QINGLIU_DEMO_AUDIENCE, mode === 'demo');
+  if (demoAudience && mode !== 'demo') problems.push('QINGLIU_DEMO_AUDIENCE can be on only with QINGLIU_MODE=demo (no simulated traffic in real rooms)');
   const port = int('PORT', overrides.port ?? env.PORT, 3000, 0, 65535);
   const host = overrides.host ?? env.HOST ?? '127.0.0.1';
   const dataDir = path.resolve(overrides.dataDir ?? env.QINGLIU_DATA_DIR ?? './data');
@@ -193,6 +198,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     logLevel,
     mode,
     seedDemo: bool('QINGLIU_SEED_DEMO', overrides.seedDemo ?? env.QINGLIU_SEED_DEMO, mode === 'demo'),
+    demoAudience,
     trustProxy: bool('QINGLIU_TRUST_PROXY', env.QINGLIU_TRUST_PROXY, false),
     cookieSecure,
     staffSessionHours: int('QINGLIU_STAFF_SESSION_HOURS', env.QINGLIU_STAFF_SESSION_HOURS, 12, 1, 24 * 30),

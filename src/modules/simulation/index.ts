@@ -7,3 +7,4 @@
 export * from './world/index.js';
 export * from './driver/index.js';
 export { abCoverage, demoProductViews, fixedPolicies, wilson, type CoverageOptions, type CoverageResult } from './ab-coverage.js';
+export { startDemoAudience, DEMO_AUDIENCE_DEFAULTS, type DemoAudience, type DemoAudienceOptions } from './demo-audience.js';

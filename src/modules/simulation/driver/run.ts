@@ -29,6 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Rng } from '../../../shared/rng.js';
 import type { RoomState } from '../../live-room/index.js';
 import type { ExperimentReport } from '../../experiments/index.js';
@@ -96,6 +97,8 @@ export interface SimulateOptions {
   /** Viewer events in flight at once (default 1 in process, 32 over HTTP). */
   concurrency?: number;
   onProgress?: (progress: SimProgress) => void;
+  /** Ends the show early (e.g. the server is shutting down): the viewers leave and the report covers what ran. */
+  signal?: AbortSignal;
 }
 
 /** The settings of a run after defaults, checked. */
@@ -676,11 +679,17 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   };
 
   try {
-    for (let event = schedule.pop(); event !== undefined && fatal === undefined; event = schedule.pop()) {
+    for (let event = schedule.pop(); event !== undefined && fatal === undefined && !options.signal?.aborted; event = schedule.pop()) {
       if (speed !== 'max') {
         const due = realStart + (event.minute * 60_000) / speed;
         const wait = due - performance.now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (wait > 1) {
+          try {
+            await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
+          } catch {
+            break; // aborted while waiting
+          }
+        }
       }
       if (event.kind === 'tick' || event.kind === 'host' || event.kind === 'saleEnd') {
         await drain();
