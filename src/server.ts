@@ -8,6 +8,9 @@ import { startDemoAudience } from './modules/simulation/index.js';
 
 export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<FastifyInstance> {
   const app = await buildApp(config);
+  // The demo's gentle simulated audience: only in demo mode with the demo room seeded, labelled in its pages.
+  const audience = config.demoAudience && config.mode === 'demo' && config.seedDemo ? startDemoAudience(app, { mode: config.mode, sessionId: DEMO_SESSION_ID, log: app.log }) : undefined;
+  if (audience) app.addHook('onClose', () => audience.stop());
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -31,12 +34,9 @@ export async function startServer(config: Config, print: (line: string) => void 
   } else {
     print(`Staff sign in at ${base}/login (add accounts with: npx qingliu users add --name NAME --role host)`);
   }
-  // The demo's gentle simulated audience: only in demo mode with the demo room seeded, labelled in its pages.
-  const audience = config.demoAudience && config.mode === 'demo' && config.seedDemo ? startDemoAudience(app, { mode: config.mode, sessionId: DEMO_SESSION_ID, log: app.log }) : undefined;
   if (audience) {
     print(`A gentle simulated audience (demo only, labelled as simulated) visits ${base}/live/${DEMO_SESSION_ID} while it is live;`);
     print('turn it off with QINGLIU_DEMO_AUDIENCE=false.');
-    app.addHook('onClose', () => audience.stop());
   }
   print('');
 
