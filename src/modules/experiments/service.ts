@@ -18,7 +18,7 @@ import type { ArmReport, ExperimentReport, ExperimentView, LookAnalysis } from '
 
 export type { ArmReport, ExperimentReport, ExperimentView } from './contract.js';
 import { armIndexOf, unitOf } from './assignment.js';
-import { parseDefinition, type ExperimentDefinition } from './definition.js';
+import { parseDefinition } from './definition.js';
 import type { ArmTotals, Cohort, ExperimentRecord, ExperimentStatus, ExperimentStore, TotalsDelta, UnitDelta } from './ports.js';
 
 export interface ExperimentDeps {
@@ -49,12 +49,9 @@ export const EXPERIMENT_DEFAULTS: ExperimentOptions = { flushMs: 1000, tickMs: 1
 
 interface Running {
   record: ExperimentRecord;
-  definition: ExperimentDefinition;
+  /** When this node last took (or tried to take) a look; the looks themselves are read from the store. */
   lastLookAt: number;
-  fractions: number[];
 }
-
-const STAFF_ONLY_SIMULATION = 'simulated experiments run only in demo mode';
 
 export class ExperimentService implements ExperimentArms {
   readonly options: ExperimentOptions;
@@ -87,12 +84,7 @@ export class ExperimentService implements ExperimentArms {
     for (const record of running) {
       const previous = this.#byId.get(record.id);
       const looks = await this.deps.store.looks(record.id);
-      const r: Running = {
-        record,
-        definition: record.definition,
-        lastLookAt: looks.at(-1)?.takenAt ?? previous?.lastLookAt ?? record.startedAt ?? record.createdAt,
-        fractions: looks.map((l) => l.fraction),
-      };
+      const r: Running = { record, lastLookAt: looks.at(-1)?.takenAt ?? previous?.lastLookAt ?? record.startedAt ?? record.createdAt };
       byId.set(record.id, r);
       if (record.definition.sessionIds.length === 0) byBrand.set(record.brandId, r);
       for (const s of record.definition.sessionIds) bySession.set(s, r);
@@ -122,7 +114,7 @@ export class ExperimentService implements ExperimentArms {
   // ---- operator actions ----
 
   async create(ctx: RequestContext, input: unknown, opts: { simulated?: boolean } = {}): Promise<Result<ExperimentView>> {
-    if (opts.simulated && this.deps.mode !== 'demo') return fail('SIMULATION_REFUSED', STAFF_ONLY_SIMULATION);
+    if (opts.simulated && this.deps.mode !== 'demo') return fail('SIMULATION_REFUSED', 'simulated experiments run only in demo mode');
     const parsed = parseDefinition(input);
     if (!parsed.ok) return fail('VALIDATION_FAILED', parsed.problems.join('; '), { problems: parsed.problems });
     const d = parsed.value;
@@ -209,10 +201,10 @@ export class ExperimentService implements ExperimentArms {
   // ---- the request path (ExperimentArms) ----
 
   assign(sessionId: string, brandId: string, subject: string | undefined): ArmAssignment | undefined {
-    const running = this.#bySession.get(sessionId) ?? this.#byBrand.get(brandId);
-    if (!running || running.record.brandId !== brandId) return undefined;
+    const running = this.#runningIn(sessionId, brandId);
+    if (!running) return undefined;
     if (subject === undefined) return { experimentId: running.record.id, arm: OUTSIDE_ARM, policy: 'non_personalised' };
-    const d = running.definition;
+    const d = running.record.definition;
     const arm = d.arms[armIndexOf(this.#unit(running, subject), d.allocation)]!;
     return {
       experimentId: running.record.id,
@@ -221,6 +213,12 @@ export class ExperimentService implements ExperimentArms {
       ...(arm.epsilon !== undefined ? { epsilon: arm.epsilon } : {}),
       ...(arm.alpha !== undefined ? { alpha: arm.alpha } : {}),
     };
+  }
+
+  /** The running experiment covering this room (its own, or its brand's brand-wide one). */
+  #runningIn(sessionId: string, brandId: string): Running | undefined {
+    const running = this.#bySession.get(sessionId) ?? this.#byBrand.get(brandId);
+    return running && running.record.brandId === brandId ? running : undefined;
   }
 
   served(assignment: ArmAssignment, subject: string | undefined, served: { items: number; rankingMicros: number; at: number }): void {
@@ -247,8 +245,8 @@ export class ExperimentService implements ExperimentArms {
 
   /** An order placed in a room: counted for the viewer's unit, or anonymously outside the comparison. */
   async noteOrder(sessionId: string, brandId: string, deviceId: string | undefined, amountFen: number): Promise<void> {
-    const running = this.#bySession.get(sessionId) ?? this.#byBrand.get(brandId);
-    if (!running || running.record.brandId !== brandId) return;
+    const running = this.#runningIn(sessionId, brandId);
+    if (!running) return;
     if (deviceId !== undefined) {
       await this.flush();
       const arm = await this.deps.store.changeUnit(running.record.id, this.#unit(running, this.deps.subjectOf(deviceId)), { orders: 1, gmvFen: amountFen });
@@ -287,7 +285,7 @@ export class ExperimentService implements ExperimentArms {
   takeDueLooks(now: number): Promise<void> {
     return this.#serially(async () => {
       for (const running of [...this.#byId.values()]) {
-        if (now - running.lastLookAt >= running.definition.lookEveryMinutes * 60_000) await this.#takeLook(running, now, false);
+        if (now - running.lastLookAt >= running.record.definition.lookEveryMinutes * 60_000) await this.#takeLook(running, now, false);
       }
     });
   }
@@ -303,20 +301,13 @@ export class ExperimentService implements ExperimentArms {
     running.lastLookAt = now;
     const [sums, exposure, stored] = await Promise.all([this.deps.store.unitSums(id), this.deps.store.exposure(id), this.deps.store.looks(id)]);
     const fractions = stored.map((l) => l.fraction);
-    const fraction = informationFraction(running.definition, sums);
-    // No new viewers since the last look: nothing to spend alpha on (a stop still records the last analysis).
-    if (fraction <= (fractions.at(-1) ?? 0) || fraction <= 0) {
-      running.fractions = fractions;
-      return;
-    }
+    const fraction = informationFraction(running.record.definition, sums);
+    // No new viewers since the last look: nothing to spend alpha on.
+    if (fraction <= (fractions.at(-1) ?? 0) || fraction <= 0) return;
     fractions.push(fraction);
-    const analysis = analyse({ definition: running.definition, fractions, sums, exposure, stopped: stopping });
-    if (!(await this.deps.store.addLook({ experimentId: id, look: fractions.length, fraction, takenAt: now, analysis: JSON.stringify(analysis) }))) {
-      // Another node took this look first: its record stands.
-      running.fractions = (await this.deps.store.looks(id)).map((l) => l.fraction);
-      return;
-    }
-    running.fractions = fractions;
+    const analysis = analyse({ definition: running.record.definition, fractions, sums, exposure, stopped: stopping });
+    // False when another node took this look first: its record stands.
+    if (!(await this.deps.store.addLook({ experimentId: id, look: fractions.length, fraction, takenAt: now, analysis: JSON.stringify(analysis) }))) return;
     if (fraction >= 1 && !stopping) {
       if (await this.deps.store.setStatus(id, ['running'], 'completed', now, 'planned sample reached')) {
         await this.load();
@@ -389,8 +380,8 @@ export class ExperimentService implements ExperimentArms {
     for (const other of this.#byId.values()) {
       if (other.record.brandId !== record.brandId) continue;
       const mine = record.definition.sessionIds;
-      const theirs = other.definition.sessionIds;
-      if (mine.length === 0 || theirs.length === 0) return { id: other.record.id, where: mine.length === 0 ? 'a room of this brand' : `room ${mine.find((s) => theirs.length === 0 || theirs.includes(s))}` };
+      const theirs = other.record.definition.sessionIds;
+      if (mine.length === 0 || theirs.length === 0) return { id: other.record.id, where: mine.length === 0 ? 'a room of this brand' : `room ${mine[0]}` };
       const shared = mine.find((s) => theirs.includes(s));
       if (shared) return { id: other.record.id, where: `room ${shared}` };
     }
