@@ -1,14 +1,15 @@
 /**
  * The viewer's privacy centre over HTTP (device id in the x-qingliu-device header): profile, age
- * and minors mode, the personalisation switch, guardian consent, tags, the data export (JSON and
- * CSV), erasure and the processing rules. Every check is made here, on the server.
+ * and minors mode, the optional child's age band and city tier, the personalisation switch,
+ * guardian consent, tags, the data export (JSON and CSV), erasure and the processing rules. Every
+ * check is made here, on the server.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { unwrap } from '../errors/index.js';
 import type { Locale } from '../context/index.js';
 import { deviceIdOf } from '../modules/consent/index.js';
-import { AGE_BANDS, CHILD_AGE_BANDS, GUARDIAN_PURPOSES, type AgeBand, type ChildAgeBand } from '../modules/viewer-profile/index.js';
+import { AGE_BANDS, CHILD_AGE_BANDS, CITY_TIERS, GUARDIAN_PURPOSES, type AgeBand, type ChildAgeBand, type CityTier } from '../modules/viewer-profile/index.js';
 import { eraseSubject, exportCsv, exportViewerData, type PrivacyModules } from './privacy.js';
 import { processingRules, type RulesModules } from './processing-rules.js';
 
@@ -17,10 +18,14 @@ const BrandId = Type.String({ minLength: 1, maxLength: 64 });
 const ChildAgeBandSchema = Type.Union([...CHILD_AGE_BANDS.map((b) => Type.Literal(b)), Type.Null()], {
   description: 'Your child’s age band (0–6 months, 6–12 months, 1–3 years, 3–6 years, over 6), or null to clear it',
 });
+const CityTierSchema = Type.Union([...CITY_TIERS.map((t) => Type.Literal(t)), Type.Null()], {
+  description: 'Your city tier (tier1, tier2, tier3_plus), or null to clear it; used only for fairness audits, never for ranking or prices',
+});
 const ProfileView = Type.Object({
   ageBand: Type.Union([...AGE_BANDS.map((b) => Type.Literal(b)), Type.Null()]),
   declaredAt: Type.Union([Type.Integer(), Type.Null()]),
   childAgeBand: ChildAgeBandSchema,
+  cityTier: CityTierSchema,
   mode: Type.String(),
   minorsMode: Type.Boolean(),
   personalisation: Type.Boolean(),
@@ -97,6 +102,25 @@ export function privacyRoutes(
         const deviceId = deviceIdOf(request);
         const body = request.body as { brandId: string; childAgeBand: ChildAgeBand | null };
         unwrap(await m.profile.declareChildAge(deviceId, body.childAgeBand));
+        return m.profile.view(deviceId, body.brandId);
+      },
+    );
+
+    app.put(
+      '/api/v1/privacy/city-tier',
+      {
+        config: { access: 'public', rateLimit: writeLimit },
+        schema: {
+          tags: ['privacy'],
+          summary: 'Declare (or clear) your city tier; used only to audit that no group of viewers is treated worse, never for ranking or prices',
+          body: Type.Object({ brandId: BrandId, cityTier: CityTierSchema }, { additionalProperties: false }),
+          response: { 200: ProfileView },
+        },
+      },
+      async (request) => {
+        const deviceId = deviceIdOf(request);
+        const body = request.body as { brandId: string; cityTier: CityTier | null };
+        unwrap(await m.profile.declareCityTier(deviceId, body.cityTier));
         return m.profile.view(deviceId, body.brandId);
       },
     );

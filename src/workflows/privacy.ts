@@ -146,7 +146,7 @@ export interface ViewerDataExport {
   region: string;
   /** The keyed id your data is filed under (not your device id). */
   subject: string;
-  profile: { ageBand: string | null; declaredAt: number | null; personalisation: boolean; childAgeBand: string | null };
+  profile: { ageBand: string | null; declaredAt: number | null; personalisation: boolean; childAgeBand: string | null; cityTier: string | null };
   pseudonyms: { purpose: string; region: string; pseudonym: string }[];
   consents: unknown[];
   guardianConsents: unknown[];
@@ -161,12 +161,12 @@ export interface ViewerDataExport {
 export async function exportViewerData(m: PrivacyModules, deviceId: string, now: number): Promise<ViewerDataExport> {
   const subject = m.protection.subjectFor(deviceId, m.region);
   const events = await m.viewerEvents.eventsOfSubject(subject);
-  const { ageBand, declaredAt, personalisation, childAgeBand } = await m.profile.declared(deviceId);
+  const { ageBand, declaredAt, personalisation, childAgeBand, cityTier } = await m.profile.declared(deviceId);
   const out: ViewerDataExport = {
     generatedAt: new Date(now).toISOString(),
     region: m.region,
     subject,
-    profile: { ageBand, declaredAt, personalisation, childAgeBand },
+    profile: { ageBand, declaredAt, personalisation, childAgeBand, cityTier },
     pseudonyms: (await m.protection.devicesOf(subject)).map(({ purpose, region, pseudonym }) => ({ purpose, region, pseudonym })),
     consents: await m.consent.history(deviceId),
     guardianConsents: await m.profile.guardianHistory(deviceId),

@@ -1,8 +1,8 @@
 /**
  * The privacy centre, the processing rules and the guardian page in a real browser (Debian's
  * Chromium through playwright-core) against a real server: a viewer sees what is held, deletes a
- * tag, switches personalisation off, downloads the CSV, files a request and erases everything; a
- * guardian consents from their own phone.
+ * tag, switches personalisation off, declares and clears a city tier, downloads the CSV, files a
+ * request and erases everything; a guardian consents from their own phone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -85,6 +85,16 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
       .poll(async () => (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/profile?brandId=${BRAND}`, headers: h(viewer) })).json().personalisation)
       .toBe(false);
     await expect.poll(() => toggle.isChecked()).toBe(false);
+
+    // The city tier: declared and cleared with its select, which says what it is for.
+    const profile = async () => (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/profile?brandId=${BRAND}`, headers: h(viewer) })).json();
+    const tier = page.getByTestId('city-tier');
+    expect(await tier.inputValue()).toBe('');
+    expect(await page.locator('#city-tier-explain').textContent()).toContain('公平');
+    await tier.selectOption('tier2');
+    await expect.poll(async () => (await profile()).cityTier).toBe('tier2');
+    await tier.selectOption('');
+    await expect.poll(async () => (await profile()).cityTier).toBeNull();
 
     // R1: the CSV download carries the device header, so it is this viewer's data.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('privacy-download-csv').click()]);

@@ -1,10 +1,11 @@
 /**
  * The viewer's privacy centre and the rules the server enforces for them: minors (M1, M2), the
- * personalisation switch (A1), interest tags (A3), the export (R1), erasure, the processing rules
- * (R4), withdrawal (C7). On SQLite and PostgreSQL.
+ * personalisation switch (A1), the declared city tier, interest tags (A3), the export (R1), erasure,
+ * the processing rules (R4), withdrawal (C7). On SQLite and PostgreSQL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PURPOSES } from '../../src/modules/consent/index.js';
+import { KyselyViewerProfileStore } from '../../src/modules/viewer-profile/index.js';
 import { demoProductIds, signIn, testApp, type TestApp } from '../support/app.js';
 import { DIALECTS } from '../support/databases.js';
 
@@ -205,6 +206,65 @@ describe.each(DIALECTS)('privacy centre on %s', (dialect) => {
     expect(download.headers['cache-control']).toBe('no-store');
   });
 
+  it('lets a viewer declare and clear a city tier (for fairness audits only), and exports it', async () => {
+    const viewer = 'city-tier-viewer-000000001';
+    const cityTier = (tier: unknown, deviceId = viewer) =>
+      t.app.inject({ method: 'PUT', url: '/api/v1/privacy/city-tier', headers: h(deviceId), payload: { brandId: BRAND, cityTier: tier } });
+    const profile = async () => (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/profile?brandId=${BRAND}`, headers: h(viewer) })).json();
+    expect((await profile()).cityTier).toBeNull();
+
+    const declared = await cityTier('tier2');
+    expect(declared.statusCode, declared.body).toBe(200);
+    // The same answer as the other privacy-centre writes: the whole profile view.
+    expect(declared.json()).toMatchObject({ cityTier: 'tier2', childAgeBand: null, mode: 'undeclared', personalisation: true, region: t.config.dataRegion });
+    expect((await profile()).cityTier).toBe('tier2');
+    // Sealed at rest, like the rest of the profile.
+    expect(JSON.stringify(await t.app.services.storage.db.selectFrom('viewer_profiles').selectAll().execute())).not.toContain('tier2');
+
+    // In the export (R1), JSON and CSV.
+    const data = (await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data', headers: h(viewer) })).json();
+    expect(data.profile).toMatchObject({ cityTier: 'tier2', childAgeBand: null });
+    const csv = await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data?format=csv', headers: h(viewer) });
+    expect(csv.body.split('\r\n')).toContain('profile,,cityTier,tier2');
+
+    // Cleared with null; other declarations stay as they were.
+    await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: h(viewer), payload: { brandId: BRAND, childAgeBand: '1_3y' } });
+    const cleared = await cityTier(null);
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json()).toMatchObject({ cityTier: null, childAgeBand: '1_3y' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data', headers: h(viewer) })).json().profile.cityTier).toBeNull();
+
+    // A value that is not a tier is refused, naming the field, and changes nothing.
+    await cityTier('tier1');
+    for (const bad of ['tier4', 'Tier1', '', 1]) {
+      const res = await cityTier(bad);
+      expect([res.statusCode, res.json().code], res.body).toEqual([400, 'VALIDATION_FAILED']);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().detail).toContain('cityTier');
+    }
+    expect((await profile()).cityTier).toBe('tier1');
+    // The service checks it too, whoever calls it.
+    const direct = await t.app.services.profile.declareCityTier(viewer, 'tier4' as never);
+    expect(direct).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    expect((await profile()).cityTier).toBe('tier1');
+  });
+
+  it('reads a profile stored before the city tier existed as having none', async () => {
+    const viewer = 'older-profile-viewer-00001';
+    const subject = t.app.services.protection.subjectFor(viewer, t.config.dataRegion);
+    // A profile as it was sealed before the field was added: no cityTier key at all.
+    const older = JSON.stringify({ ageBand: 'adult', declaredAt: 1, personalisation: true, childAgeBand: '3_6y' });
+    const sealed = await t.app.services.protection.sealTextFor(subject, { table: 'viewer_profiles', column: 'profile', rowId: subject }, older);
+    const store = new KyselyViewerProfileStore(t.app.services.storage.db);
+    expect(await store.put({ subject, region: t.config.dataRegion, profileSealed: sealed, version: 1, createdAt: 1, updatedAt: 1 }, undefined)).toBe(true);
+    const view = (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/profile?brandId=${BRAND}`, headers: h(viewer) })).json();
+    expect(view).toMatchObject({ ageBand: 'adult', childAgeBand: '3_6y', cityTier: null });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data', headers: h(viewer) })).json().profile).toMatchObject({ childAgeBand: '3_6y', cityTier: null });
+    // And it can be declared on top of it.
+    const declared = await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/city-tier', headers: h(viewer), payload: { brandId: BRAND, cityTier: 'tier3_plus' } });
+    expect(declared.json()).toMatchObject({ ageBand: 'adult', childAgeBand: '3_6y', cityTier: 'tier3_plus' });
+  });
+
   it('explains the processing rules from what the system runs on (R4)', async () => {
     const zh = (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/rules?brandId=${BRAND}&locale=zh-CN` })).json();
     expect(zh.version).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
@@ -254,6 +314,10 @@ describe.each(DIALECTS)('privacy centre on %s', (dialect) => {
       [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', payload: { brandId: BRAND, ageBand: 'adult' } }), 400, 'VALIDATION_FAILED'],
       [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: h('short'), payload: { brandId: BRAND, ageBand: 'adult' } }), 400, 'VALIDATION_FAILED'],
       [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/personalisation', headers: h(viewer), payload: { brandId: BRAND, on: 'yes' } }), 400, 'VALIDATION_FAILED'],
+      [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/city-tier', headers: h(viewer), payload: { brandId: BRAND, cityTier: 'tier9' } }), 400, 'VALIDATION_FAILED'],
+      [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/city-tier', headers: h(viewer), payload: { brandId: BRAND } }), 400, 'VALIDATION_FAILED'],
+      [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/city-tier', headers: h(viewer), payload: { brandId: BRAND, cityTier: 'tier1', city: 'Shanghai' } }), 400, 'VALIDATION_FAILED'],
+      [t.app.inject({ method: 'PUT', url: '/api/v1/privacy/city-tier', payload: { brandId: BRAND, cityTier: 'tier1' } }), 400, 'VALIDATION_FAILED'],
       [t.app.inject({ method: 'POST', url: '/api/v1/privacy/erasure', headers: h(viewer), payload: {} }), 400, 'VALIDATION_FAILED'],
       [t.app.inject({ method: 'POST', url: '/api/v1/privacy/erasure', headers: h(viewer), payload: { confirm: true, extra: 1 } }), 400, 'VALIDATION_FAILED'],
       [t.app.inject({ method: 'DELETE', url: '/api/v1/privacy/tags/DROP%20TABLE', headers: h(viewer) }), 400, 'VALIDATION_FAILED'],

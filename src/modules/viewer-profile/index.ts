@@ -1,10 +1,12 @@
-/** The viewer's declared age band, minors mode, guardian consent, the personalisation switch and minors' spending limits. */
+/** The viewer's declared age band, child's age band and city tier, minors mode, guardian consent, the personalisation switch and minors' spending limits. */
 export {
   ViewerProfileService,
   AGE_BANDS,
   CHILD_AGE_BANDS,
   CHILD_AGE_MONTHS,
   type ChildAgeBand,
+  CITY_TIERS,
+  type CityTier,
   MINOR_BLOCKED,
   type AgeBand,
   type ViewerMode,

@@ -1,7 +1,8 @@
 /**
  * What a viewer has told us about themselves and how they want to be treated: a declared age band
- * (minors, M1/M2), the personalisation switch (A1), guardian consent for children under 14, and
- * minors' spending limits. The profile is personal data: sealed under the viewer's data key.
+ * (minors, M1/M2), the personalisation switch (A1), guardian consent for children under 14,
+ * minors' spending limits, and two optional coarse bands (the child's age, the city tier). The
+ * profile is personal data: sealed under the viewer's data key.
  *
  * restrictions() is what the consent check consults on every personal write: the viewer's own
  * consent is necessary, never sufficient.
@@ -33,6 +34,15 @@ export const CHILD_AGE_MONTHS: Readonly<Record<ChildAgeBand, readonly [number, n
   '6y_plus': [72, 216],
 });
 
+/**
+ * The size of the viewer's city, as a coarse band the viewer may declare (or clear with null) in
+ * the privacy centre. Used only to audit that no group of viewers is treated worse (the fairness
+ * audits, which see it on the decision log with no identity attached); never for ranking or
+ * prices, never shown to anyone else.
+ */
+export const CITY_TIERS = ['tier1', 'tier2', 'tier3_plus'] as const;
+export type CityTier = (typeof CITY_TIERS)[number];
+
 /** Purposes minors mode never allows (M2), whatever anyone consents to. */
 export const MINOR_BLOCKED: readonly Purpose[] = ['personalised_recommendations', 'marketing', 'merchant_sharing'];
 
@@ -48,12 +58,14 @@ interface Profile {
   declaredAt: number | null;
   personalisation: boolean;
   childAgeBand: ChildAgeBand | null;
+  cityTier: CityTier | null;
 }
 
 export interface ProfileView {
   ageBand: AgeBand | null;
   declaredAt: number | null;
   childAgeBand: ChildAgeBand | null;
+  cityTier: CityTier | null;
   mode: ViewerMode;
   minorsMode: boolean;
   personalisation: boolean;
@@ -113,7 +125,8 @@ export interface ViewerProfileDeps {
   guardianCodeTtlMs?: number;
 }
 
-const DEFAULT_PROFILE: Profile = { ageBand: null, declaredAt: null, personalisation: true, childAgeBand: null };
+// Spread under every stored profile on read, so a field added later reads as its default in profiles stored before it.
+const DEFAULT_PROFILE: Profile = { ageBand: null, declaredAt: null, personalisation: true, childAgeBand: null, cityTier: null };
 const PROFILE_FIELD = (subject: string) => ({ table: 'viewer_profiles', column: 'profile', rowId: subject });
 const GUARDIAN_FIELD = (id: string) => ({ table: 'guardian_consents', column: 'details', rowId: id });
 const AGE_ORDER: Record<AgeBand, number> = { under_14: 0, '14_to_17': 1, adult: 2 };
@@ -130,10 +143,19 @@ export class ViewerProfileService {
     this.#ttl = deps.guardianCodeTtlMs ?? 24 * 3_600_000;
   }
 
-  /** What the viewer declared, whatever the brand: age band, when, the personalisation switch, whether a minor. */
-  async declared(deviceId: string): Promise<{ ageBand: AgeBand | null; declaredAt: number | null; personalisation: boolean; minor: boolean; childAgeBand: ChildAgeBand | null }> {
+  /** What the viewer declared, whatever the brand: age band, when, the personalisation switch, whether a minor, child's age band, city tier. */
+  async declared(
+    deviceId: string,
+  ): Promise<{ ageBand: AgeBand | null; declaredAt: number | null; personalisation: boolean; minor: boolean; childAgeBand: ChildAgeBand | null; cityTier: CityTier | null }> {
     const { value } = await this.#read(this.deps.subjectFor(deviceId));
-    return { ageBand: value.ageBand, declaredAt: value.declaredAt, personalisation: value.personalisation, minor: isMinor(value.ageBand), childAgeBand: value.childAgeBand };
+    return {
+      ageBand: value.ageBand,
+      declaredAt: value.declaredAt,
+      personalisation: value.personalisation,
+      minor: isMinor(value.ageBand),
+      childAgeBand: value.childAgeBand,
+      cityTier: value.cityTier,
+    };
   }
 
   async view(deviceId: string, brandId: string): Promise<ProfileView> {
@@ -145,6 +167,7 @@ export class ViewerProfileService {
       ageBand: profile.value.ageBand,
       declaredAt: profile.value.declaredAt,
       childAgeBand: profile.value.childAgeBand,
+      cityTier: profile.value.cityTier,
       mode: r.mode,
       minorsMode,
       personalisation: profile.value.personalisation,
@@ -171,6 +194,12 @@ export class ViewerProfileService {
   declareChildAge(deviceId: string, band: ChildAgeBand | null): Promise<Result<void>> {
     if (band !== null && !(CHILD_AGE_BANDS as readonly string[]).includes(band)) return Promise.resolve(fail('VALIDATION_FAILED', `childAgeBand: one of ${CHILD_AGE_BANDS.join(', ')} or null`));
     return this.#update(this.deps.subjectFor(deviceId), (p) => ok({ ...p, childAgeBand: band }));
+  }
+
+  /** The city tier the viewer declares (or clears with null), for fairness audits only (see CITY_TIERS). */
+  declareCityTier(deviceId: string, tier: CityTier | null): Promise<Result<void>> {
+    if (tier !== null && !(CITY_TIERS as readonly string[]).includes(tier)) return Promise.resolve(fail('VALIDATION_FAILED', `cityTier: one of ${CITY_TIERS.join(', ')} or null`));
+    return this.#update(this.deps.subjectFor(deviceId), (p) => ok({ ...p, cityTier: tier }));
   }
 
   /** The personalisation switch (A1): off means non-personalised from the next request on. */

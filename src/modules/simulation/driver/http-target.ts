@@ -232,7 +232,7 @@ export class HttpTarget implements SimTarget {
     return true;
   }
 
-  openSocket(sessionId: string, viewer: number): Promise<SimSocket> {
+  openSocket(sessionId: string, viewer: number, userAgent?: string): Promise<SimSocket> {
     const slot = this.#spread ? viewer % CLIENT_ADDRESSES : undefined;
     if (slot !== undefined) this.#usedSlots.add(slot);
     const wsBase = new URL(this.#base);
@@ -241,7 +241,7 @@ export class HttpTarget implements SimTarget {
     const url = new URL(`/api/v1/sessions/${encodeURIComponent(sessionId)}/live`, wsBase);
     return new Promise<SimSocket>((resolve, reject) => {
       const socket = new WebSocket(url, {
-        headers: { [SIMULATED_HEADER]: '1' },
+        headers: { [SIMULATED_HEADER]: '1', ...(userAgent !== undefined ? { 'user-agent': userAgent } : {}) },
         perMessageDeflate: false,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         ...(slot !== undefined ? { localAddress: loopbackAddress(slot) } : {}),
@@ -359,6 +359,7 @@ export class HttpTarget implements SimTarget {
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
     if (r.deviceId !== undefined) headers['x-qingliu-device'] = r.deviceId;
+    if (r.userAgent !== undefined) headers['user-agent'] = r.userAgent;
     if (r.staff && this.#cookie) headers.cookie = this.#cookie;
     const options: RequestOptions = {
       host: this.#connectHost,

@@ -30,6 +30,7 @@ export {
   roomView,
   scenarioForRun,
   simulate,
+  VIEWER_USER_AGENTS,
   type ExperimentOption,
   type ResolvedSettings,
   type RoomView,

@@ -98,6 +98,7 @@ export class InjectTarget implements SimTarget {
   async request(r: SimRequest): Promise<SimResponse> {
     const headers: Record<string, string> = { [SIMULATED_HEADER]: '1' };
     if (r.deviceId !== undefined) headers['x-qingliu-device'] = r.deviceId;
+    if (r.userAgent !== undefined) headers['user-agent'] = r.userAgent;
     if (r.staff && this.#cookie) headers.cookie = this.#cookie;
     if (r.viewer !== undefined) this.#addresses.add(r.viewer);
     const started = performance.now();

@@ -5,6 +5,7 @@
  * that bad input starts nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { deviceClassOf } from '../../../shared/device-class.js';
 import { builtinScenarioPath, generateAudience, parseScenario, readScenarioFile, type HostStep, type Scenario, type SimViewer } from '../world/index.js';
 import { withoutTimings } from './report.js';
 import {
@@ -17,6 +18,7 @@ import {
   scenarioForRun,
   Schedule,
   simulate,
+  VIEWER_USER_AGENTS,
   type SimEvent,
 } from './run.js';
 import {
@@ -73,6 +75,7 @@ class FakeTarget implements SimTarget {
   readonly clockFollowsSimulation = true;
   readonly sent: SimRequest[] = [];
   readonly opened: number[] = [];
+  readonly socketUserAgents = new Map<number, string | undefined>();
   clock = 1_700_000_000_000;
   status: 'scheduled' | 'live';
   readonly products = Array.from({ length: 12 }, (_, i) => product(i));
@@ -90,8 +93,9 @@ class FakeTarget implements SimTarget {
   async signInStaff(): Promise<boolean> {
     return true;
   }
-  async openSocket(_sessionId: string, viewer: number): Promise<SimSocket> {
+  async openSocket(_sessionId: string, viewer: number, userAgent?: string): Promise<SimSocket> {
     this.opened.push(viewer);
+    this.socketUserAgents.set(viewer, userAgent);
     return { close: async () => undefined };
   }
   stats(): TargetStats {
@@ -329,6 +333,34 @@ describe('simulate against a fake server', () => {
       if (r.route === 'recommendations' && !firstList.has(r.viewer)) firstList.set(r.viewer, i);
     });
     for (const [v, i] of firstList) expect(firstConsent.get(v)!).toBeLessThan(i);
+  });
+
+  it('declares the city tier where it tells the child’s age band, and sends each viewer’s requests with their device’s User-Agent', async () => {
+    const target = new FakeTarget({ personalisedFor });
+    await simulate({ target, scenario: NO_HOST, viewers: 60, minutes: 15, seed: 5 });
+    const audience = generateAudience(scenarioForRun(NO_HOST, { viewers: 60, minutes: 15 }), 5);
+    const childAge = target.sent.filter((r) => r.route === 'childAge');
+    const cityTier = target.sent.filter((r) => r.route === 'cityTier');
+    expect(cityTier.length).toBeGreaterThan(0);
+    // The same viewers, each right after their child's age band, on the privacy centre's route.
+    expect(cityTier.map((r) => r.viewer)).toEqual(childAge.map((r) => r.viewer));
+    for (const r of cityTier) {
+      const v = audience[r.viewer!]!;
+      expect(r).toMatchObject({ path: '/api/v1/privacy/city-tier', deviceId: v.deviceId, body: { brandId: 'demo-brand', cityTier: v.segment.cityTier } });
+      expect(target.sent[target.sent.indexOf(r) - 1]).toMatchObject({ route: 'childAge', viewer: r.viewer });
+    }
+    // Every viewer request, and the socket, carries the viewer's device's User-Agent; staff and room reads none.
+    for (const r of target.sent) {
+      if (r.viewer === undefined) expect(r.userAgent).toBeUndefined();
+      else expect(r.userAgent).toBe(VIEWER_USER_AGENTS[audience[r.viewer]!.segment.device]);
+    }
+    for (const [viewer, ua] of target.socketUserAgents) expect(ua).toBe(VIEWER_USER_AGENTS[audience[viewer]!.segment.device]);
+  });
+
+  it('uses User-Agents a server reads back as the device: iPhone, Android, and a desktop for the rest', () => {
+    expect(deviceClassOf(VIEWER_USER_AGENTS.ios)).toBe('ios');
+    expect(deviceClassOf(VIEWER_USER_AGENTS.android)).toBe('android');
+    expect(deviceClassOf(VIEWER_USER_AGENTS.other)).toBe('desktop');
   });
 
   it('is deterministic for a seed (numbers except timings), also with several viewers in flight', async () => {

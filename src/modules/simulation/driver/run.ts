@@ -12,7 +12,9 @@
  * - each whole simulated minute the target's clock moves (in process), the room is read again;
  * - host steps pin, unpin, mark sold out, restock, start and end flash sales, as a host would;
  * - a viewer arrives: opens the room's socket, declares their age band if a minor, records their
- *   consent decision (accept all, decline all, or purpose by purpose as drawn);
+ *   consent decision (accept all, decline all, or purpose by purpose as drawn) and, when they allow
+ *   personalisation, tells their child's age band and city tier; every request and socket of a
+ *   viewer carries their device's User-Agent (VIEWER_USER_AGENTS);
  * - at each of their request minutes: asks for a list; the truth of that list (expected purchases,
  *   the best possible list's, the regret) is counted for the list's arm; the viewer responds by the
  *   world's behaviour model and sends what they did: behaviour events (view for each examined item,
@@ -44,6 +46,7 @@ import {
   regret,
   respond,
   roomContext,
+  type Device,
   type HostStep,
   type ProductView,
   type Purpose,
@@ -61,6 +64,17 @@ import {
   type SimSocket,
   type SimTarget,
 } from './target.js';
+
+/**
+ * The User-Agent a simulated viewer's requests and socket carry, by their device: what the phone
+ * browsers of real viewers send, so the server sees the simulated audience's devices as it would
+ * real ones'. 'other' stands for every viewer not on a phone: desktop Chrome on Windows.
+ */
+export const VIEWER_USER_AGENTS: Readonly<Record<Device, string>> = Object.freeze({
+  ios: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  android: 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.0.0 Mobile Safari/537.36',
+  other: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36',
+});
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -414,6 +428,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     if (tally.consecutiveTransportErrors >= GIVE_UP_AFTER_TRANSPORT_ERRORS) throw new TargetUnreachableError(target.description, res.transportError ?? 'no answer');
     return res;
   };
+  /** What every request of a viewer carries: their client address (by index) and their device's User-Agent. */
+  const asViewer = (v: SimViewer) => ({ viewer: v.index, userAgent: VIEWER_USER_AGENTS[v.segment.device] });
   const staffSend = (route: SimRequest['route'], path: string, body?: unknown) => send({ route, path, staff: true, ...(body !== undefined ? { body } : {}) });
 
   // ---- before anything changes on the server ----
@@ -553,11 +569,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
 
   const arrive = async (v: SimViewer) => {
     tally.viewersArrived++;
-    sockets.set(v.index, await target.openSocket(sessionId, v.index));
+    sockets.set(v.index, await target.openSocket(sessionId, v.index, VIEWER_USER_AGENTS[v.segment.device]));
     if (v.ageBand !== 'adult') {
       if (v.ageBand === 'under_14') tally.minors.under14++;
       else tally.minors.from14To17++;
-      const res = await send({ route: 'age', path: '/api/v1/privacy/age', deviceId: v.deviceId, viewer: v.index, body: { brandId: room.brandId, ageBand: v.ageBand } });
+      const res = await send({ route: 'age', path: '/api/v1/privacy/age', deviceId: v.deviceId, ...asViewer(v), body: { brandId: room.brandId, ageBand: v.ageBand } });
       if (res.status === 200) tally.minors.declared++;
     }
     const notice = notices.get(v.locale);
@@ -567,19 +583,21 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     const res = await send({
       route: 'consent',
       path: '/api/v1/consent',
-      viewer: v.index,
+      ...asViewer(v),
       body: { deviceId: v.deviceId, brandId: room.brandId, noticeVersion: notice.version, noticeHash: notice.hash, locale: v.locale, method, granted },
     });
     if (res.status === 201) tally.consent(method, method === 'accept_all' ? PURPOSES : v.consent.granted);
-    // Viewers who allow personalisation also tell their child's age band (the privacy centre's
-    // optional field); the server uses it only while personalisation is allowed.
+    // Viewers who allow personalisation also fill in the privacy centre's optional fields: their
+    // child's age band (the server ranks with it only while personalisation is allowed) and their
+    // city tier (for fairness audits only, never for ranking or prices).
     if (res.status === 201 && (method === 'accept_all' || v.consent.granted.includes('personalised_recommendations'))) {
-      await send({ route: 'childAge', path: '/api/v1/privacy/child-age', deviceId: v.deviceId, viewer: v.index, body: { brandId: room.brandId, childAgeBand: v.segment.childAgeBand } });
+      await send({ route: 'childAge', path: '/api/v1/privacy/child-age', deviceId: v.deviceId, ...asViewer(v), body: { brandId: room.brandId, childAgeBand: v.segment.childAgeBand } });
+      await send({ route: 'cityTier', path: '/api/v1/privacy/city-tier', deviceId: v.deviceId, ...asViewer(v), body: { brandId: room.brandId, cityTier: v.segment.cityTier } });
     }
   };
 
   const askForList = async (v: SimViewer, n: number, minute: number) => {
-    const res = await send({ route: 'recommendations', path: `${base}/recommendations?k=${k}`, deviceId: v.deviceId, viewer: v.index });
+    const res = await send({ route: 'recommendations', path: `${base}/recommendations?k=${k}`, deviceId: v.deviceId, ...asViewer(v) });
     if (res.status !== 200) return;
     const list = recommendationsOf(res.body);
     if (!list) return;
@@ -599,11 +617,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     const actions = respond(v, slate, ctx, noise, new Rng(mixSeed('respond', scenario.name, seed, v.index, n)));
     let seq = 0;
     const id = (kind: string) => `sim-${runId}-${v.index}-${n}-${seq++}-${kind}`.slice(0, 64);
-    const viewer = { deviceId: v.deviceId, viewer: v.index };
+    const viewer = { deviceId: v.deviceId, ...asViewer(v) };
     const behaviour = (type: string, productId: string) =>
-      send({ route: 'behaviour', path: `${base}/behaviour`, viewer: v.index, body: { deviceId: v.deviceId, type, clientEventId: id('b'), productId } });
+      send({ route: 'behaviour', path: `${base}/behaviour`, ...asViewer(v), body: { deviceId: v.deviceId, type, clientEventId: id('b'), productId } });
     const feedback = (type: string, decisionId: string) =>
-      send({ route: 'feedback', path: `${base}/recommendations/feedback`, viewer: v.index, body: { decisionId, type, idempotencyKey: id('f'), deviceId: v.deviceId } });
+      send({ route: 'feedback', path: `${base}/recommendations/feedback`, ...asViewer(v), body: { decisionId, type, idempotencyKey: id('f'), deviceId: v.deviceId } });
     for (const action of actions) {
       const pair = shown[action.position];
       if (!pair) continue;
@@ -620,7 +638,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
           break;
         case 'add_to_cart':
           tally.addToCart(arm);
-          await send({ route: 'events', path: `${base}/events`, viewer: v.index, body: { type: 'add_to_cart', clientEventId: id('e'), productId } });
+          await send({ route: 'events', path: `${base}/events`, ...asViewer(v), body: { type: 'add_to_cart', clientEventId: id('e'), productId } });
           await behaviour('add_to_cart', productId);
           await feedback('add_to_cart', item.decisionId);
           break;
@@ -653,7 +671,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   };
 
   const optOut = async (v: SimViewer) => {
-    const res = await send({ route: 'personalisation', path: '/api/v1/privacy/personalisation', deviceId: v.deviceId, viewer: v.index, body: { brandId: room.brandId, on: false } });
+    const res = await send({ route: 'personalisation', path: '/api/v1/privacy/personalisation', deviceId: v.deviceId, ...asViewer(v), body: { brandId: room.brandId, on: false } });
     if (res.status === 200) tally.optOuts++;
   };
 

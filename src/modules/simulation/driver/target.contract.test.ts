@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { systemContext } from '../../../context/index.js';
+import { SIMULATED_HEADER } from '../../../http/simulated.js';
 import { testApp, type TestApp } from '../../../../test/support/app.js';
 import { createHttpTarget } from './http-target.js';
 import { createInjectTarget, InjectTarget } from './inject-target.js';
@@ -34,10 +35,14 @@ async function listening(t: TestApp): Promise<string> {
   return t.app.listen({ host: '127.0.0.1', port: 0 });
 }
 
-const adapters: Record<'inject' | 'http', { demo(): Promise<Fixture>; production(): Promise<Fixture> }> = {
+/** Called with the app before it serves anything (hooks can be added only then). */
+type Prepare = (app: FastifyInstance) => void;
+
+const adapters: Record<'inject' | 'http', { demo(prepare?: Prepare): Promise<Fixture>; production(): Promise<Fixture> }> = {
   inject: {
-    async demo() {
+    async demo(prepare) {
       const target = await createInjectTarget();
+      prepare?.(target.app);
       return { target, app: target.app, close: () => target.close() };
     },
     async production() {
@@ -47,8 +52,9 @@ const adapters: Record<'inject' | 'http', { demo(): Promise<Fixture>; production
     },
   },
   http: {
-    async demo() {
+    async demo(prepare) {
       const t = await testApp('sqlite');
+      prepare?.(t.app);
       const staff = await staffOn(t.app);
       const target = createHttpTarget({ url: await listening(t), staff });
       return {
@@ -134,6 +140,27 @@ describe.each(['inject', 'http'] as const)('SimTarget contract: %s', (kind) => {
     expect(new Set(statuses)).toEqual(new Set([201]));
     expect(target.stats().clientAddresses).toBeGreaterThanOrEqual(40);
     expect(target.stats().pacedRequests).toBe(0);
+  });
+
+  it('sends a viewer’s User-Agent when one is given, on requests and the socket', async () => {
+    const seen: { url: string; userAgent: string | undefined }[] = [];
+    fixture = await adapters[kind].demo((app) =>
+      app.addHook('onRequest', async (request) => {
+        if (request.headers[SIMULATED_HEADER] === '1') seen.push({ url: request.url, userAgent: request.headers['user-agent'] });
+      }),
+    );
+    const { target } = fixture;
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    const res = await target.request({ route: 'room', path: '/api/v1/sessions/demo?ua=given', viewer: 2, userAgent: iphone });
+    expect(res.status).toBe(200);
+    expect(seen.find((s) => s.url.endsWith('?ua=given'))?.userAgent).toBe(iphone);
+    await target.request({ route: 'room', path: '/api/v1/sessions/demo?ua=none', viewer: 2 });
+    expect(seen.find((s) => s.url.endsWith('?ua=none'))?.userAgent).not.toBe(iphone);
+    if (target.holdsSockets) {
+      const socket = await target.openSocket('demo', 2, iphone);
+      expect(seen.find((s) => s.url.startsWith('/api/v1/sessions/demo/live'))?.userAgent).toBe(iphone);
+      await socket.close();
+    }
   });
 
   it('opens and closes a viewer’s socket (counted by the room where sockets are held)', async () => {

@@ -20,6 +20,7 @@ export const ROUTES = {
   consent: { method: 'POST', label: 'POST /api/v1/consent', perMinute: 30 },
   age: { method: 'PUT', label: 'PUT /api/v1/privacy/age', perMinute: 30 },
   childAge: { method: 'PUT', label: 'PUT /api/v1/privacy/child-age', perMinute: 30 },
+  cityTier: { method: 'PUT', label: 'PUT /api/v1/privacy/city-tier', perMinute: 30 },
   personalisation: { method: 'PUT', label: 'PUT /api/v1/privacy/personalisation', perMinute: 30 },
   recommendations: { method: 'GET', label: 'GET /api/v1/sessions/:id/recommendations' },
   feedback: { method: 'POST', label: 'POST /api/v1/sessions/:id/recommendations/feedback', perMinute: 600 },
@@ -60,6 +61,8 @@ export interface SimRequest {
   body?: unknown;
   /** The simulated viewer's device id, sent in the `x-qingliu-device` header. */
   deviceId?: string;
+  /** The User-Agent of the simulated viewer's device, sent in the `user-agent` header. */
+  userAgent?: string;
   /**
    * The viewer's index: requests of one viewer come from one client address, different viewers'
    * from different ones where the adapter can (as real devices do).
@@ -128,8 +131,11 @@ export interface SimTarget {
   request(request: SimRequest): Promise<SimResponse>;
   /** Signs a staff member in for host actions and experiments; false when no account is available. */
   signInStaff(): Promise<boolean>;
-  /** Opens the viewer's live-room socket (a no-op handle where sockets are not held). */
-  openSocket(sessionId: string, viewer: number): Promise<SimSocket>;
+  /**
+   * Opens the viewer's live-room socket (a no-op handle where sockets are not held), its handshake
+   * sent with the viewer's User-Agent when one is given.
+   */
+  openSocket(sessionId: string, viewer: number, userAgent?: string): Promise<SimSocket>;
   stats(): TargetStats;
   /** What the adapter did that a reader of the report should know (pacing, addresses, …). */
   notes(): string[];

@@ -19,8 +19,11 @@ import {
   getTickets,
   setPersonalisation,
   setChildAge,
+  setCityTier,
   CHILD_AGE_BANDS,
+  CITY_TIERS,
   type ChildAgeBand,
+  type CityTier,
   type ErasureReport,
   type InterestTag,
   type ProfileView,
@@ -232,6 +235,8 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
         <dd>{yesNo(data.profile.personalisation)}</dd>
         <dt>{t('privacy.personalisation.childAge')}</dt>
         <dd>{data.profile.childAgeBand ? t(`privacy.personalisation.childAgeBands.${data.profile.childAgeBand as ChildAgeBand}`) : t('privacy.data.notDeclared')}</dd>
+        <dt>{t('privacy.personalisation.cityTier')}</dt>
+        <dd>{data.profile.cityTier ? t(`privacy.personalisation.cityTiers.${data.profile.cityTier as CityTier}`) : t('privacy.data.notDeclared')}</dd>
       </dl>
 
       <RecordList title={t('privacy.data.events')} records={data.events} testId="privacy-events" />
@@ -397,6 +402,18 @@ function PersonalisationSection({ deviceId, brandId }: { deviceId: string; brand
     }
   };
 
+  const declareCityTier = async (tier: CityTier | null): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      setProfile(await setCityTier(deviceId, brandId, tier));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const toggle = async (on: boolean): Promise<void> => {
     setBusy(true);
     setError(null);
@@ -457,6 +474,27 @@ function PersonalisationSection({ deviceId, brandId }: { deviceId: string; brand
           </div>
           <p id="child-age-explain" class="muted">
             {t('privacy.personalisation.childAgeExplain')}
+          </p>
+          <div class="privacy-switch-row">
+            <label for="city-tier">{t('privacy.personalisation.cityTier')}</label>
+            <select
+              id="city-tier"
+              data-testid="city-tier"
+              value={profile.cityTier ?? ''}
+              disabled={busy}
+              aria-describedby="city-tier-explain"
+              onChange={(event) => void declareCityTier(event.currentTarget.value === '' ? null : (event.currentTarget.value as CityTier))}
+            >
+              <option value="">{t('privacy.personalisation.cityTierNone')}</option>
+              {CITY_TIERS.map((tier) => (
+                <option value={tier} key={tier}>
+                  {t(`privacy.personalisation.cityTiers.${tier}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <p id="city-tier-explain" class="muted">
+            {t('privacy.personalisation.cityTierExplain')}
           </p>
         </>
       )}

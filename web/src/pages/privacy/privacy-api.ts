@@ -11,6 +11,7 @@ export interface ProfileView {
   ageBand: string | null;
   declaredAt: number | null;
   childAgeBand: ChildAgeBand | null;
+  cityTier: CityTier | null;
   mode: string;
   minorsMode: boolean;
   personalisation: boolean;
@@ -62,6 +63,11 @@ export const CHILD_AGE_BANDS = ['0_6m', '6_12m', '1_3y', '3_6y', '6y_plus'] as c
 export type ChildAgeBand = (typeof CHILD_AGE_BANDS)[number];
 export const setChildAge = (deviceId: string, brandId: string, childAgeBand: ChildAgeBand | null): Promise<ProfileView> =>
   apiRequest('PUT', '/api/v1/privacy/child-age', { brandId, childAgeBand }, dev(deviceId));
+/** The city tiers a viewer may declare (the server's CITY_TIERS): for fairness checks only. */
+export const CITY_TIERS = ['tier1', 'tier2', 'tier3_plus'] as const;
+export type CityTier = (typeof CITY_TIERS)[number];
+export const setCityTier = (deviceId: string, brandId: string, cityTier: CityTier | null): Promise<ProfileView> =>
+  apiRequest('PUT', '/api/v1/privacy/city-tier', { brandId, cityTier }, dev(deviceId));
 export const getTickets = (deviceId: string): Promise<{ items: ViewerTicket[] }> => apiRequest('GET', '/api/v1/privacy/tickets', undefined, dev(deviceId));
 export const fileTicket = (deviceId: string, ticket: { kind: TicketKind; details: string; locale: Locale }): Promise<ViewerTicket> =>
   apiRequest('POST', '/api/v1/privacy/tickets', ticket, dev(deviceId));

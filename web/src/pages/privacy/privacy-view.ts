@@ -39,7 +39,7 @@ export interface ViewerExport {
   generatedAt: string;
   region: string;
   subject: string;
-  profile: { ageBand: string | null; declaredAt: number | null; personalisation: boolean; childAgeBand: string | null };
+  profile: { ageBand: string | null; declaredAt: number | null; personalisation: boolean; childAgeBand: string | null; cityTier: string | null };
   pseudonyms: unknown[];
   consents: ConsentReceiptView[];
   guardianConsents: { id: string; brandId: string; granted: string[]; method: string; noticeVersion: string; noticeHash: string; at: number }[];
