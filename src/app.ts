@@ -37,8 +37,9 @@ import { privacyRoutes } from './workflows/privacy.routes.js';
 import { dataMapRoutes } from './workflows/data-map.routes.js';
 import { KyselyRightsTicketStore, RIGHTS_RETENTION_DAYS, RightsService, rightsDataSource, rightsRoutes } from './modules/rights/index.js';
 import { eraseSubject } from './workflows/privacy.js';
-import { KyselyRecommenderStore, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
+import { KyselyRecommenderStore, priceBandOf, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
 import { placeOrderWithinLimits } from './workflows/place-order.js';
+import { FairnessService, fairnessRoutes, KyselyFairnessStore } from './modules/fairness/index.js';
 import { ExperimentService, experimentRoutes, experimentsDataSource, EXPERIMENT_UNITS_KEEP_DAYS, KyselyExperimentStore } from './modules/experiments/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
@@ -73,6 +74,7 @@ export interface Services {
   rights: RightsService;
   recommender: RecommenderService;
   experiments: ExperimentService;
+  fairness: FairnessService;
   /** Personal data other modules hold about a viewer, for the privacy centre's export and erasure. */
   sources: PersonalDataSource[];
   region: string;
@@ -202,7 +204,14 @@ export function createServices(
     tagsOf: (subject) => tags.list(subject),
     childAgeOf: async (deviceId) => {
       const band = (await profile.declared(deviceId)).childAgeBand;
-      return band ? CHILD_AGE_MONTHS[band] : null;
+      return band ? { band, months: CHILD_AGE_MONTHS[band] } : null;
+    },
+    // The decision log's audit segments: the declared city tier (declared for audits only) and
+    // whether the viewer decided on consent for this brand before this show began.
+    auditSegmentsOf: async (deviceId, brandId, sessionStartedAt) => {
+      const [declared, decidedAt] = await Promise.all([profile.declared(deviceId), consent.decidedAt(deviceId, brandId)]);
+      const visitor = decidedAt === undefined || sessionStartedAt === null ? null : decidedAt < sessionStartedAt ? 'returning' : 'new';
+      return { cityTier: declared.cityTier, visitor };
     },
     clock,
     region,
@@ -217,8 +226,8 @@ export function createServices(
   });
   const socketContext = systemContext('recommendations over the room socket');
   gateway.useRecommendations({
-    forViewer: async (sessionId, deviceId, k) => {
-      const r = await recommender.recommend(socketContext, sessionId, { ...(deviceId ? { deviceId } : {}), ...(k ? { k } : {}) });
+    forViewer: async (sessionId, deviceId, k, device) => {
+      const r = await recommender.recommend(socketContext, sessionId, { ...(deviceId ? { deviceId } : {}), ...(k ? { k } : {}), ...(device ? { device } : {}) });
       return r.ok ? { ok: true, value: r.value } : { ok: false, code: r.code, ...(r.detail ? { detail: r.detail } : {}) };
     },
     keyOf: (deviceId) => protection.subjectFor(deviceId, region),
@@ -279,6 +288,16 @@ export function createServices(
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
     log: backends.log ?? { warn: (details, message) => console.warn(message, JSON.stringify(details)) },
   });
+  const fairness = new FairnessService(
+    { store: new KyselyFairnessStore(storage.db), clock, priceBandOf, flushDecisions: () => recommender.flush(), onError },
+    {
+      settings: { threshold: config.fairness.ratioThreshold, minGroupSize: config.fairness.minGroupSize },
+      thresholdReason: config.fairness.thresholdReason,
+      liveMinutes: config.fairness.liveMinutes,
+      scheduleHours: config.fairness.scheduleHours,
+      keepDays: config.fairness.keepDays,
+    },
+  );
   const sources: PersonalDataSource[] = [];
   const services: Services = {
     storage,
@@ -297,6 +316,7 @@ export function createServices(
     tags,
     recommender,
     experiments,
+    fairness,
     // Completing a deletion request erases the viewer (the workflow needs every service, so it is bound late).
     rights: new RightsService({
       store: new KyselyRightsTicketStore(storage.db),
@@ -345,6 +365,12 @@ export function createServices(
     basis: 'recommendations shown and their outcomes, with no viewer identity (health figures, offline evaluation); 180 days',
     keepDays: 180,
     purge: (cutoff) => new KyselyRecommenderStore(storage.db).purgeBefore(cutoff),
+  });
+  services.extraRetention.push({
+    category: 'fairness_audits',
+    basis: 'fairness audit reports and live alerts (A8): aggregates over decisions without viewer identity, small groups suppressed; at least 3 years',
+    keepDays: config.fairness.keepDays,
+    purge: (cutoff) => fairness.purgeBefore(cutoff),
   });
   services.extraRetention.push({
     category: 'experiment_units',
@@ -506,6 +532,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }),
   );
   await app.register(experimentRoutes(services.experiments));
+  await app.register(fairnessRoutes(services.fairness));
+  services.fairness.labelSimulatedBy((sessionId) => simulatedTraffic.of(sessionId, clock.now()).simulated);
   await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
   await app.register(
     privacyRoutes({
@@ -574,6 +602,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   services.recommender.start();
   await services.experiments.load();
   services.experiments.start();
+  services.fairness.start();
   const retention = retentionJob(services, () => clock.now());
   retention.start(
     (report) => {
@@ -599,6 +628,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     accessLogJob.stop();
     retention.stop();
     await services.experiments.stop();
+    await services.fairness.stop();
     await services.recommender.stop();
     await gateway.close();
     liveRoom.stop();

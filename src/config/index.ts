@@ -43,6 +43,19 @@ export interface Config {
   readonly dataRegion: string;
   /** Minors mode (M2): the most a minor may spend per order and per calendar month (China time), in fen. */
   readonly minorSpending: { readonly perOrderFen: number; readonly monthlyFen: number };
+  /** Fairness audits: thresholds (each with its recorded reason), how often they run, how long reports are kept. */
+  readonly fairness: {
+    readonly ratioThreshold: number;
+    readonly minGroupSize: number;
+    /** Why the operator changed a threshold from its default; recorded in every report. */
+    readonly thresholdReason: string | null;
+    /** Live audits of each live session, every this many minutes (0: off). */
+    readonly liveMinutes: number;
+    /** Scheduled audits of each brand's decisions, over each period of this many hours. */
+    readonly scheduleHours: number;
+    /** Reports are kept this many days (at least three years, A8). */
+    readonly keepDays: number;
+  };
   /** Where key-encryption keys and the pseudonym root come from. Secrets have no defaults. */
   readonly keys: { readonly provider: 'file'; readonly file: string } | { readonly provider: 'env'; readonly keks: string; readonly pseudonymRoot: string };
 }
@@ -94,7 +107,16 @@ export const CONFIG_KEYS = [
   'QINGLIU_PSEUDONYM_KEY',
   'QINGLIU_MINOR_ORDER_LIMIT_FEN',
   'QINGLIU_MINOR_MONTHLY_LIMIT_FEN',
+  'QINGLIU_FAIRNESS_RATIO_THRESHOLD',
+  'QINGLIU_FAIRNESS_MIN_GROUP_SIZE',
+  'QINGLIU_FAIRNESS_THRESHOLD_REASON',
+  'QINGLIU_FAIRNESS_LIVE_MINUTES',
+  'QINGLIU_FAIRNESS_SCHEDULE_HOURS',
+  'QINGLIU_FAIRNESS_KEEP_DAYS',
 ] as const;
+
+/** Three years and a day: the least a fairness report is kept (A8). */
+export const FAIRNESS_MIN_KEEP_DAYS = 3 * 365 + 1;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -127,6 +149,16 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       problems.push(`${key} must be an http(s) URL (got "${raw}")`);
       return undefined;
     }
+  };
+
+  const ratio = (key: string, raw: string | undefined, def: number): number => {
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!(n > 0 && n <= 1)) {
+      problems.push(`${key} must be a number in (0, 1] (got "${raw}")`);
+      return def;
+    }
+    return n;
   };
 
   const rawMode = overrides.mode ?? env.QINGLIU_MODE ?? 'demo';
@@ -189,6 +221,19 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     problems.push(`QINGLIU_KEY_PROVIDER must be file or env (got "${keyProvider}")`);
   }
 
+  const fairness: Config['fairness'] = {
+    ratioThreshold: ratio('QINGLIU_FAIRNESS_RATIO_THRESHOLD', env.QINGLIU_FAIRNESS_RATIO_THRESHOLD, 0.8),
+    // Below 10 a group's rates could single people out; the default is 30.
+    minGroupSize: int('QINGLIU_FAIRNESS_MIN_GROUP_SIZE', env.QINGLIU_FAIRNESS_MIN_GROUP_SIZE, 30, 10, 1_000_000),
+    thresholdReason: env.QINGLIU_FAIRNESS_THRESHOLD_REASON?.trim() || null,
+    liveMinutes: int('QINGLIU_FAIRNESS_LIVE_MINUTES', env.QINGLIU_FAIRNESS_LIVE_MINUTES, 5, 0, 24 * 60),
+    scheduleHours: int('QINGLIU_FAIRNESS_SCHEDULE_HOURS', env.QINGLIU_FAIRNESS_SCHEDULE_HOURS, 24, 1, 24 * 31),
+    keepDays: int('QINGLIU_FAIRNESS_KEEP_DAYS', env.QINGLIU_FAIRNESS_KEEP_DAYS, FAIRNESS_MIN_KEEP_DAYS, FAIRNESS_MIN_KEEP_DAYS, 100 * 366),
+  };
+  if ((fairness.ratioThreshold !== 0.8 || fairness.minGroupSize !== 30) && fairness.thresholdReason === null) {
+    problems.push('QINGLIU_FAIRNESS_THRESHOLD_REASON is required when a fairness threshold differs from its default (every report records why)');
+  }
+
   const config: Config = {
     host,
     port,
@@ -228,6 +273,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       perOrderFen: int('QINGLIU_MINOR_ORDER_LIMIT_FEN', env.QINGLIU_MINOR_ORDER_LIMIT_FEN, 10_000, 0, 100_000_000),
       monthlyFen: int('QINGLIU_MINOR_MONTHLY_LIMIT_FEN', env.QINGLIU_MINOR_MONTHLY_LIMIT_FEN, 40_000, 0, 100_000_000),
     },
+    fairness,
     keys,
   };
 

@@ -63,6 +63,9 @@ export const ERROR_STATUS = {
   EXPERIMENT_STATE: 409,
   EXPERIMENT_CONFLICT: 409,
   SIMULATION_REFUSED: 403,
+  AUDIT_NOT_FOUND: 404,
+  ALERT_NOT_FOUND: 404,
+  AUDIT_EMPTY: 422,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -128,6 +131,9 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   EXPERIMENT_STATE: 'The experiment is not in a state that allows this',
   EXPERIMENT_CONFLICT: 'Another experiment already runs in this room',
   SIMULATION_REFUSED: 'Simulated traffic is refused outside demo mode (no faked traffic in real rooms)',
+  AUDIT_NOT_FOUND: 'No such fairness audit',
+  ALERT_NOT_FOUND: 'No such fairness alert, or it was acknowledged already',
+  AUDIT_EMPTY: 'No decisions to audit in that scope',
 };
 
 export interface ProblemDetails {

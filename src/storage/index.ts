@@ -19,6 +19,7 @@ import * as m0010 from './migrations/0010-transfer.js';
 import * as m0011 from './migrations/0011-access-log-retention.js';
 import * as m0012 from './migrations/0012-recommender.js';
 import * as m0013 from './migrations/0013-experiments.js';
+import * as m0014 from './migrations/0014-fairness.js';
 
 export type { Database } from './schema.js';
 
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-access-log-retention': m0011,
   '0012-recommender': m0012,
   '0013-experiments': m0013,
+  '0014-fairness': m0014,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -449,6 +449,42 @@ export interface RecommendationDecisionTable {
   /** Set when a running experiment's arm made the decision (0013). */
   experiment_id: string | null;
   arm: string | null;
+  /** What a fairness audit needs (0014): the price seen and list price, the category, and the list's coarse segments. */
+  price_fen: number | null;
+  list_price_fen: number | null;
+  category: string | null;
+  seg_child_age: string | null;
+  seg_city_tier: string | null;
+  seg_device: string | null;
+  seg_visitor: string | null;
+}
+
+export interface FairnessAuditTable {
+  id: string;
+  run_key: string | null;
+  trigger: string;
+  brand_id: string;
+  session_id: string | null;
+  scope_from: number;
+  scope_until: number;
+  created_at: number;
+  keep_until: number;
+  decisions: number;
+  flagged: number;
+  simulated: number;
+  headline: string;
+  report: string;
+}
+
+export interface FairnessAlertTable {
+  id: string;
+  audit_id: string;
+  brand_id: string;
+  session_id: string;
+  created_at: number;
+  flags: string;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
 }
 
 export interface ExperimentTable {
@@ -578,4 +614,7 @@ export interface Database {
   recommendation_feedback: RecommendationFeedbackTable;
   model_snapshots: ModelSnapshotTable;
   model_updates: ModelUpdateTable;
+  // fairness audits (0014)
+  fairness_audits: FairnessAuditTable;
+  fairness_alerts: FairnessAlertTable;
 }

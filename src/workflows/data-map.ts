@@ -48,7 +48,10 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     tables: ['viewer_profiles', 'minor_spend'],
     personal: true,
     protection: 'sealed',
-    what: { zh: '声明的年龄段、宝宝月龄段（自愿填写）、个性化推荐开关、未成年人每月消费额', en: 'Declared age band, your child’s age band (if you gave it), the personalisation switch, a minor’s monthly spend' },
+    what: {
+      zh: '声明的年龄段、宝宝月龄段（自愿填写）、城市级别（自愿填写，仅用于公平性检查）、个性化推荐开关、未成年人每月消费额',
+      en: 'Declared age band, your child’s age band (if you gave it), your city tier (if you gave it; used only for fairness checks), the personalisation switch, a minor’s monthly spend',
+    },
     kept: { zh: '删除数据时删除', en: 'Until you erase your data' },
   },
   {
@@ -108,10 +111,21 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     personal: false,
     protection: 'none',
     what: {
-      zh: '展示过的推荐及其结果（不含观众身份，只含商品与直播间特征）、模型快照与之后的更新（只有数字）',
-      en: 'Recommendations shown and their outcomes (no viewer identity: product and room features only), model snapshots and the updates since (numbers only)',
+      zh: '展示过的推荐及其结果（不含观众身份，只含商品与直播间特征、所见价格，以及该列表的粗粒度分组：孩子年龄段、城市级别、设备类型、新老访客，用于公平性审计）、模型快照与之后的更新（只有数字）',
+      en: 'Recommendations shown and their outcomes (no viewer identity: product and room features, the price seen, and the list’s coarse segments for fairness audits: child age band, city tier, device type, new or returning), model snapshots and the updates since (numbers only)',
     },
     kept: { retentionCategory: 'recommendation_log' },
+  },
+  {
+    category: 'fairness audits',
+    tables: ['fairness_audits', 'fairness_alerts'],
+    personal: false,
+    protection: 'none',
+    what: {
+      zh: '公平性审计报告与直播中的提醒：只有汇总数字，人数过少的分组只报人数',
+      en: 'Fairness audit reports and live alerts: aggregates only; groups below the minimum size are reported by size alone',
+    },
+    kept: { retentionCategory: 'fairness_audits' },
   },
   {
     category: 'experiment units',

@@ -182,6 +182,11 @@ export class ConsentService {
     return new Set(PURPOSES.filter((p) => effectiveGrant(latest, r, p)));
   }
 
+  /** When the viewer's latest decision for the brand was made (cached like every consent read); undefined when none. */
+  async decidedAt(deviceId: string, brandId: string): Promise<number | undefined> {
+    return (await this.#latestOf(await this.subjectOf(deviceId), brandId))?.createdAt;
+  }
+
   /** Retention (3 years): the only way a record leaves the ledger. */
   async purgeBefore(cutoff: number): Promise<number> {
     const n = await this.ledger.purgeBefore(cutoff);

@@ -17,3 +17,11 @@ export {
   type RankingData,
   type RankingFileColumns,
 } from './csv.js';
+export * from './audit/contract.js';
+export { AUDIT_SETTINGS_DEFAULTS, runAudit, thresholdsOf, type AuditComputation, type AuditSettings, type PriceBandOf } from './audit/engine.js';
+export { AuditLogBuilder, type AuditLogColumns, type AuditRow, type SegmentColumn } from './audit/log.js';
+export { renderAuditHtml } from './audit/report-html.js';
+export type { AuditQuery, DecisionScope, FairnessStore, StoredAudit } from './ports.js';
+export { KyselyFairnessStore } from './adapters/fairness.kysely.js';
+export { FAIRNESS_DEFAULTS, FairnessService, summaryOf, type AuditComparison, type AuditRequest, type FairnessDeps, type FairnessOptions } from './service.js';
+export { fairnessRoutes } from './routes.js';

@@ -1,3 +1,4 @@
+import { deviceClassOf } from '../../shared/device-class.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, unwrap, type Result } from '../../errors/index.js';
@@ -94,7 +95,8 @@ export function liveRoomRoutes(service: LiveRoomService, gateway: LiveRoomGatewa
       },
       (socket, request) => {
         const { sessionId } = request.params as { sessionId: string };
-        void gateway.join(sessionId, socket, { countAsViewer: request.ctx.actor.kind !== 'staff' }).catch((err) => {
+        // Only the device's coarse class is kept, never the User-Agent itself.
+        void gateway.join(sessionId, socket, { countAsViewer: request.ctx.actor.kind !== 'staff', device: deviceClassOf(request.headers['user-agent']) }).catch((err) => {
           request.log.error({ err }, 'websocket join failed');
           socket.close(1011, 'internal error');
         });

@@ -39,6 +39,8 @@ interface Viewer {
   counted: boolean;
   /** Set once the viewer asked for recommendations over this socket. */
   recs?: { deviceId: string | undefined; key: string | undefined; k: number | undefined };
+  /** The coarse class of the device (from the handshake's User-Agent), for the decision log's audit segments. */
+  device: string | undefined;
 }
 
 interface Room {
@@ -55,7 +57,7 @@ interface Room {
 /** Per-viewer lists pushed over the room's socket (the recommender); the gateway only carries them. */
 export interface RoomRecommendations {
   /** The viewer's list, or an error code. */
-  forViewer(sessionId: string, deviceId: string | undefined, k: number | undefined): Promise<{ ok: true; value: unknown } | { ok: false; code: string; detail?: string }>;
+  forViewer(sessionId: string, deviceId: string | undefined, k: number | undefined, device: string | undefined): Promise<{ ok: true; value: unknown } | { ok: false; code: string; detail?: string }>;
   /** The key viewer acts are reported under (so a refresh finds this viewer's sockets). */
   keyOf(deviceId: string): string;
 }
@@ -102,7 +104,7 @@ export class LiveRoomGateway {
     return n;
   }
 
-  async join(sessionId: string, socket: WebSocket, options: { countAsViewer: boolean } = { countAsViewer: true }): Promise<void> {
+  async join(sessionId: string, socket: WebSocket, options: { countAsViewer: boolean; device?: string } = { countAsViewer: true }): Promise<void> {
     if (this.#closing) {
       this.#sendDirect(socket, { type: 'reconnect', reason: 'server shutting down' });
       socket.close(CLOSE.goingAway, 'shutting down');
@@ -115,6 +117,7 @@ export class LiveRoomGateway {
       lastRefill: Date.now(),
       strikes: 0,
       counted: options.countAsViewer,
+      device: options.device,
     };
     const room = this.#room(sessionId);
     room.viewers.add(viewer);
@@ -221,7 +224,7 @@ export class LiveRoomGateway {
 
   async #pushRecommendations(sessionId: string, viewer: Viewer): Promise<void> {
     if (!this.#recommendations || !viewer.recs || viewer.pending) return;
-    const r = await this.#recommendations.forViewer(sessionId, viewer.recs.deviceId, viewer.recs.k);
+    const r = await this.#recommendations.forViewer(sessionId, viewer.recs.deviceId, viewer.recs.k, viewer.device);
     if (r.ok) this.#sendDirect(viewer.socket, { type: 'recommendations', recommendations: r.value });
     else this.#sendDirect(viewer.socket, { type: 'error', code: r.code, detail: r.detail ?? r.code });
   }

@@ -15,6 +15,24 @@ export interface DecisionRecord {
   readonly createdAt: number;
   /** The running experiment and arm that made this decision, if any. */
   readonly experiment?: { readonly id: string; readonly arm: string } | undefined;
+  /** What a fairness audit reads: the price the viewer saw (a running flash sale's), the list price, the category. */
+  readonly priceFen?: number | undefined;
+  readonly listPriceFen?: number | undefined;
+  readonly category?: string | undefined;
+  /** The list's coarse segments (no identity); absent on decisions made before they were recorded. */
+  readonly segments?: DecisionSegments | undefined;
+}
+
+/**
+ * The coarse segments a decision carries for fairness audits, each null when unknown: the child age
+ * band (only on personalised lists: it is declared for ranking under that consent), the declared
+ * city tier (declared for audits only), the device class and whether the viewer is new or returning.
+ */
+export interface DecisionSegments {
+  readonly childAgeBand: string | null;
+  readonly cityTier: string | null;
+  readonly device: string | null;
+  readonly visitor: 'new' | 'returning' | null;
 }
 
 export type FeedbackType = 'click' | 'add_to_cart' | 'purchase' | 'like' | 'dislike' | 'not_interested';

@@ -4,6 +4,7 @@
  * "how recommendations work" page data, the staff model card, and the decision-log export for
  * offline evaluation.
  */
+import { deviceClassOf } from '../../shared/device-class.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, unwrap } from '../../errors/index.js';
@@ -78,7 +79,14 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
       async (request, reply) => {
         const { sessionId } = request.params as { sessionId: string };
         const q = request.query as { k?: number; viewer?: string };
-        const result = unwrap(await service.recommend(request.ctx, sessionId, { ...(q.k !== undefined ? { k: q.k } : {}), deviceId: viewerOf(request, q.viewer) }));
+        const result = unwrap(
+          await service.recommend(request.ctx, sessionId, {
+            ...(q.k !== undefined ? { k: q.k } : {}),
+            deviceId: viewerOf(request, q.viewer),
+            // Only the coarse class is kept (audit segments), never the User-Agent itself.
+            device: deviceClassOf(request.headers['user-agent']),
+          }),
+        );
         reply.header('cache-control', 'no-store');
         return result;
       },

@@ -37,7 +37,7 @@ import {
   type Explanation,
   type PriceBand,
 } from './model/index.js';
-import type { DecisionRecord, FeedbackType, ProductHealth, RecommenderStore } from './ports.js';
+import type { DecisionRecord, DecisionSegments, FeedbackType, ProductHealth, RecommenderStore } from './ports.js';
 
 /** v2: the feature space gained profile.child_age_fit (a v1 snapshot has other dimensions and is not restored). */
 export const MODEL_ID = 'qingliu-linear-v2';
@@ -111,8 +111,8 @@ export interface RecommenderDeps {
   subjectOf(deviceId: string): string;
   /** The viewer's interest tags (category → weight), for consenting viewers only. */
   tagsOf(subject: string): Promise<readonly { kind: string; value: string; weight: number }[]>;
-  /** The child's age in months [from, to) from the band the viewer declared, for consenting viewers only; null when none. */
-  childAgeOf?(deviceId: string): Promise<readonly [number, number] | null>;
+  /** The band the viewer declared for their child and its months [from, to), for consenting viewers only; null when none. */
+  childAgeOf?(deviceId: string): Promise<{ band: string; months: readonly [number, number] } | null>;
   clock: Clock;
   region: string;
   onError?: (err: unknown) => void;
@@ -120,6 +120,11 @@ export interface RecommenderDeps {
   watchRoom?: (sessionId: string, onChange: () => void) => void;
   /** Running A/B experiments: which arm serves a request, and what happened under it. */
   experiments?: ExperimentArms;
+  /**
+   * The viewer's declared city tier and whether they are new or returning to the brand (for the
+   * decision log's audit segments; both null when unknown). Must be cheap: it runs per request.
+   */
+  auditSegmentsOf?: (deviceId: string, brandId: string, sessionStartedAt: number | null) => Promise<{ cityTier: string | null; visitor: 'new' | 'returning' | null }>;
 }
 
 /** The arm that serves one request of a running experiment. */
@@ -206,8 +211,11 @@ interface Picked {
 interface RoomView {
   brandId: string;
   at: number;
+  startedAt: number | null;
   /** Available products with their non-personal feature vectors (behaviour left at 0). */
   candidates: { product: ShowcaseProduct; x: Float64Array }[];
+  /** Per product: the price a viewer sees now (a running flash sale's, else the product's), the list price and category. */
+  audit: Map<string, { priceFen: number; listPriceFen: number; category: string }>;
   /** The non-personalised list per k: the same for every such viewer at this moment. */
   nonPersonalised: Map<number, Picked[]>;
 }
@@ -381,7 +389,8 @@ export class RecommenderService {
     return this.#flushing;
   }
 
-  async recommend(_ctx: RequestContext, sessionId: string, input: { deviceId?: string; k?: number }): Promise<Result<Recommendations>> {
+  /** `device`: the coarse class of the viewer's device (from the User-Agent), for the audit segments. */
+  async recommend(_ctx: RequestContext, sessionId: string, input: { deviceId?: string; k?: number; device?: string }): Promise<Result<Recommendations>> {
     const k = input.k ?? this.options.defaultK;
     if (!Number.isInteger(k) || k < 1 || k > this.options.maxK) return fail('VALIDATION_FAILED', `k must be an integer from 1 to ${this.options.maxK}`);
     const now = this.deps.clock.now();
@@ -407,6 +416,15 @@ export class RecommenderService {
     const learnSlot = slot ?? (assignment ? undefined : this.#main);
     const learnable = learnSlot !== undefined && allowed.has('model_improvement');
 
+    // Started now, awaited after ranking; a failure only loses the segments, never the list.
+    const declared =
+      input.deviceId !== undefined && this.deps.auditSegmentsOf
+        ? this.deps.auditSegmentsOf(input.deviceId, room.brandId, room.startedAt).catch((err: unknown) => {
+            this.deps.onError?.(err);
+            return undefined;
+          })
+        : undefined;
+    let childAgeBand: string | null = null;
     let items: Picked[];
     let rankingStarted = 0;
     if (!slot || !subject) {
@@ -415,6 +433,7 @@ export class RecommenderService {
     } else {
       const behaviour = this.behaviour.of(subject, now);
       const [tags, childAge] = await Promise.all([this.deps.tagsOf(subject), this.deps.childAgeOf?.(input.deviceId!) ?? null]);
+      if (childAge) childAgeBand = childAge.band;
       const maxTag = Math.max(1, ...tags.map((t) => t.weight));
       const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
       // One block for every candidate's vector: 50 typed-array copies cost about 40 µs, views of one block 8.
@@ -432,7 +451,7 @@ export class RecommenderService {
         }
         x[this.#idx.tagWeight] = tagWeight.get(p.category) ?? 0;
         // The product's age range [min, max] in months meets the declared band [from, to).
-        if (childAge) x[this.#idx.childAgeFit] = p.ageMinMonths < childAge[1] && p.ageMaxMonths >= childAge[0] ? 1 : 0;
+        if (childAge) x[this.#idx.childAgeFit] = p.ageMinMonths < childAge.months[1] && p.ageMaxMonths >= childAge.months[0] ? 1 : 0;
         return { product: p, x };
       });
       rankingStarted = performance.now();
@@ -440,6 +459,8 @@ export class RecommenderService {
     }
     const rankingMicros = (performance.now() - rankingStarted) * 1000;
     const experiment = assignment ? { id: assignment.experimentId, arm: assignment.arm } : undefined;
+    const more = declared ? await declared : undefined;
+    const segments: DecisionSegments = { childAgeBand, cityTier: more?.cityTier ?? null, device: input.device ?? null, visitor: more?.visitor ?? null };
     const out: RecommendationItem[] = [];
     // Time first (so the log's index grows at its end), then 96 random bits (so ids cannot be guessed:
     // holding one is what lets feedback refer to a recommendation shown).
@@ -461,6 +482,8 @@ export class RecommenderService {
         region: this.deps.region,
         createdAt: now,
         ...(experiment ? { experiment } : {}),
+        ...room.audit.get(item.productId),
+        segments,
       };
       this.#pending.push(record);
       // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
@@ -654,7 +677,9 @@ export class RecommenderService {
           'room.popular_session': (pop.session.get(p.id) ?? 0) / maxSession,
         }),
       }));
-    return { brandId: room.session.brandId, at: now, candidates, nonPersonalised: new Map() };
+    const sale = new Map(room.flashSales.filter((f) => f.status === 'active' && f.endsAt > now).map((f) => [f.productId, f.priceFen]));
+    const audit = new Map(room.products.map((p) => [p.id, { priceFen: sale.get(p.id) ?? p.priceFen, listPriceFen: p.listPriceFen, category: p.category }]));
+    return { brandId: room.session.brandId, startedAt: room.session.startedAt ?? null, at: now, candidates, audit, nonPersonalised: new Map() };
   }
 
   #nonPersonalisedCached(room: RoomView, k: number): Picked[] {

@@ -230,6 +230,13 @@ function rowOf(d: DecisionRecord) {
     feedback: null,
     experiment_id: d.experiment?.id ?? null,
     arm: d.experiment?.arm ?? null,
+    price_fen: d.priceFen ?? null,
+    list_price_fen: d.listPriceFen ?? null,
+    category: d.category ?? null,
+    seg_child_age: d.segments?.childAgeBand ?? null,
+    seg_city_tier: d.segments?.cityTier ?? null,
+    seg_device: d.segments?.device ?? null,
+    seg_visitor: d.segments?.visitor ?? null,
   };
 }
 
@@ -247,5 +254,11 @@ function decisionOf(r: Selectable<RecommendationDecisionTable>): DecisionRecord 
     region: r.region,
     ...(r.experiment_id !== null && r.arm !== null ? { experiment: { id: r.experiment_id, arm: r.arm } } : {}),
     createdAt: Number(r.created_at),
+    ...(r.price_fen !== null ? { priceFen: Number(r.price_fen) } : {}),
+    ...(r.list_price_fen !== null ? { listPriceFen: Number(r.list_price_fen) } : {}),
+    ...(r.category !== null ? { category: r.category } : {}),
+    ...(r.seg_child_age !== null || r.seg_city_tier !== null || r.seg_device !== null || r.seg_visitor !== null
+      ? { segments: { childAgeBand: r.seg_child_age, cityTier: r.seg_city_tier, device: r.seg_device, visitor: r.seg_visitor === 'new' || r.seg_visitor === 'returning' ? r.seg_visitor : null } }
+      : {}),
   };
 }

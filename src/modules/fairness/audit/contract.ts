@@ -1,0 +1,231 @@
+/**
+ * What a fairness audit of Qingliu's own decision log reports: types only (the web pages import
+ * them too). Every figure is aggregated over decisions that carry no viewer identity; a group
+ * below the minimum size is reported with its size only (A8).
+ */
+
+/** The coarse viewer segments a decision may carry (the allow-list: nothing else can be audited). */
+export const SEGMENT_ATTRIBUTES = ['childAgeBand', 'cityTier', 'device', 'visitor'] as const;
+export type SegmentAttribute = (typeof SEGMENT_ATTRIBUTES)[number];
+
+/** The groupings of products whose exposure is audited. */
+export const PRODUCT_GROUPINGS = ['category', 'priceBand'] as const;
+export type ProductGrouping = (typeof PRODUCT_GROUPINGS)[number];
+
+export const AUDIT_TRIGGERS = ['session_end', 'scheduled', 'on_demand', 'live'] as const;
+export type AuditTrigger = (typeof AUDIT_TRIGGERS)[number];
+
+/** The per-group rates a segment gap can be about. */
+export const SEGMENT_METRICS = ['premiumRate', 'meanPrice', 'meanDiscount', 'ctr', 'conversion', 'tpr', 'fpr'] as const;
+export type SegmentMetric = (typeof SEGMENT_METRICS)[number];
+
+export interface Threshold<T = number> {
+  readonly value: T;
+  /** Why this value: recorded with every report. */
+  readonly reason: string;
+}
+
+export interface AuditThresholds {
+  /** τ: a gap is outside the band when ratio < τ or ratio > 1/τ. */
+  readonly ratio: Threshold;
+  /** Groups with fewer decisions are suppressed (size only). */
+  readonly minGroupSize: Threshold;
+  /** Family-wise significance level after Holm's correction. */
+  readonly alpha: Threshold;
+  /** Products priced at or above this quantile of the products shown are "premium". */
+  readonly premiumQuantile: Threshold;
+  /** A product group's exposure share ÷ merit share outside [band, 1/band] is flagged. */
+  readonly exposureBand: Threshold;
+}
+
+export interface AuditScope {
+  readonly brandId: string;
+  /** One live session, or every session of the brand in [from, until). */
+  readonly sessionId: string | null;
+  readonly from: number;
+  readonly until: number;
+}
+
+export interface SegmentGroupRow {
+  readonly group: string;
+  /** Decisions (impressions) of the group. */
+  readonly impressions: number;
+  readonly suppressed: boolean;
+  /** Share of the group's impressions that were premium products (the audit's "selection"). */
+  readonly premiumRate: number | null;
+  /** The group's share of all premium impressions of the reported groups. */
+  readonly premiumShare: number | null;
+  readonly ctr: number | null;
+  /** Purchases per impression. */
+  readonly conversion: number | null;
+  /** Mean price of the products recommended to the group, in yuan. */
+  readonly meanPrice: number | null;
+  /** Mean discount (1 − price ÷ list price). */
+  readonly meanDiscount: number | null;
+  /** Error rates of "premium shown" against "clicked" (label). */
+  readonly tpr: number | null;
+  readonly fpr: number | null;
+  readonly fnr: number | null;
+  readonly fdr: number | null;
+  readonly for: number | null;
+}
+
+export interface SegmentGap {
+  readonly group: string;
+  readonly metric: SegmentMetric;
+  readonly value: number | null;
+  readonly referenceValue: number | null;
+  /** value − reference (signed). */
+  readonly difference: number | null;
+  /** value ÷ reference. */
+  readonly ratio: number | null;
+  /** Inside the band [τ, 1/τ]. */
+  readonly fair: boolean | null;
+  /** Seeded percentile bootstrap 95 % interval of the difference. */
+  readonly ci95: readonly [number, number] | null;
+  readonly pValue: number | null;
+  /** Holm-adjusted over the groups compared on this metric. */
+  readonly pAdjusted: number | null;
+  /** Outside the band and significant after correction. */
+  readonly flagged: boolean;
+}
+
+export interface SegmentAudit {
+  readonly attribute: SegmentAttribute;
+  /** 'ok', or why nothing could be compared. */
+  readonly status: 'ok' | 'one_group' | 'too_few' | 'not_recorded';
+  /** Decisions that carry this attribute, and those that do not (undeclared, or not recorded). */
+  readonly recorded: number;
+  readonly missing: number;
+  readonly reference: string | null;
+  readonly groups: readonly SegmentGroupRow[];
+  readonly gaps: readonly SegmentGap[];
+  /** AIF360's signed comparisons of each reported group against the reference, on "premium shown". */
+  readonly signed: readonly {
+    readonly group: string;
+    readonly statisticalParityDifference: number | null;
+    readonly disparateImpact: number | null;
+    readonly equalOpportunityDifference: number | null;
+    readonly averageOddsDifference: number | null;
+  }[];
+  readonly summary: {
+    readonly demographicParityDifference: number | null;
+    readonly demographicParityRatio: number | null;
+    readonly equalizedOddsDifference: number | null;
+    readonly equalOpportunityDifference: number | null;
+    readonly generalizedEntropyIndex: number | null;
+    readonly theilIndex: number | null;
+  };
+}
+
+export interface ProductGroupExposure {
+  readonly group: string;
+  /** Distinct products of the group shown. */
+  readonly products: number;
+  readonly impressions: number;
+  /** Mean amortised exposure of the group's products: Σ 1/log2(1 + position) ÷ lists. */
+  readonly meanExposure: number;
+  /** Share of all exposure. */
+  readonly exposureShare: number;
+  /** Merit: the click-through of the group's impressions. */
+  readonly merit: number | null;
+  /** Share of all merit (Σ products' click-through). */
+  readonly meritShare: number | null;
+  /** exposureShare ÷ meritShare: 1 when attention follows merit. */
+  readonly exposurePerMerit: number | null;
+  readonly fair: boolean | null;
+  readonly flagged: boolean;
+}
+
+export interface ExposureSection {
+  readonly lists: number;
+  readonly productsShown: number;
+  readonly catalogueSize: number;
+  /** Distinct products shown ÷ catalogue size. */
+  readonly coverage: number | null;
+  /** Gini of impressions over the catalogue (unseen products as 0). */
+  readonly gini: number | null;
+  /** Gini of amortised exposure over the catalogue. */
+  readonly exposureGini: number | null;
+  readonly groupings: readonly {
+    readonly grouping: ProductGrouping;
+    readonly groups: readonly ProductGroupExposure[];
+    readonly minMaxRatio: number | null;
+  }[];
+}
+
+export interface AuditFlag {
+  readonly kind: 'segment' | 'exposure';
+  /** A segment attribute, or a product grouping. */
+  readonly dimension: string;
+  readonly group: string;
+  readonly reference: string | null;
+  readonly metric: string;
+  readonly ratio: number | null;
+  readonly difference: number | null;
+  readonly pAdjusted: number | null;
+  /** One plain sentence. */
+  readonly text: { readonly zh: string; readonly en: string };
+}
+
+export interface FairnessReport {
+  readonly id: string;
+  readonly trigger: AuditTrigger;
+  readonly scope: AuditScope;
+  readonly createdAt: number;
+  /** Reports are kept at least three years (A8); purged after this. */
+  readonly keepUntil: number;
+  readonly decisions: number;
+  readonly lists: number;
+  readonly personalisedShare: number | null;
+  readonly simulated: boolean;
+  readonly definitions: {
+    /** Premium: price ≥ this (fen), the premiumQuantile of the prices of the products shown. */
+    readonly premiumFromFen: number | null;
+    readonly selection: string;
+    readonly label: string;
+  };
+  readonly method: {
+    readonly bootstrap: number;
+    readonly seed: number;
+    readonly tests: string;
+    readonly correction: string;
+  };
+  readonly thresholds: AuditThresholds;
+  readonly segments: readonly SegmentAudit[];
+  readonly exposure: ExposureSection;
+  readonly flags: readonly AuditFlag[];
+}
+
+/** One line of the audit list: enough for trends. */
+export interface AuditSummaryRow {
+  readonly id: string;
+  readonly trigger: AuditTrigger;
+  readonly brandId: string;
+  readonly sessionId: string | null;
+  readonly from: number;
+  readonly until: number;
+  readonly createdAt: number;
+  readonly decisions: number;
+  readonly flagged: number;
+  readonly simulated: boolean;
+  /** Headline figures for trend lines. */
+  readonly headline: {
+    /** Largest |1 − ratio| of mean recommended price against the reference, over every attribute. */
+    readonly maxPriceGap: number | null;
+    /** Smallest premium-rate ratio (demographic parity ratio) over every attribute. */
+    readonly minParityRatio: number | null;
+    readonly exposureGini: number | null;
+    readonly coverage: number | null;
+  };
+}
+
+export interface FairnessAlert {
+  readonly id: string;
+  readonly auditId: string;
+  readonly brandId: string;
+  readonly sessionId: string;
+  readonly createdAt: number;
+  readonly flags: readonly AuditFlag[];
+  readonly acknowledgedAt: number | null;
+}

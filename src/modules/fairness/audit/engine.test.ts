@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../shared/rng.js';
+import { runAudit } from './engine.js';
+import { AuditLogBuilder, type AuditRow } from './log.js';
+
+const band = (fen: number) => (fen < 10_000 ? 'low' : fen < 40_000 ? 'mid' : 'high');
+
+/** Eight products: four cheap (¥50), four dear (¥500); categories a–d. */
+const PRODUCTS = Array.from({ length: 8 }, (_, p) => ({ id: `p${p}`, category: 'abcd'[p % 4]!, priceFen: p < 4 ? 5_000 : 50_000, listPriceFen: p < 4 ? 6_000 : 50_000 }));
+
+/**
+ * Lists of 4 for viewers of three tiers; `premiumOdds[tier]` is the chance each slot holds a dear
+ * product. Clicks: 10 % of impressions, independent of everything.
+ */
+function world(seed: number, lists: number, premiumOdds: Record<string, number>, segments: (r: Rng) => AuditRow['segments'] = () => ({})): AuditLogBuilder {
+  const rng = new Rng(seed);
+  const b = new AuditLogBuilder();
+  const tiers = Object.keys(premiumOdds);
+  for (let l = 0; l < lists; l++) {
+    const tier = tiers[Math.floor(rng.next() * tiers.length)]!;
+    const extra = segments(rng);
+    for (let pos = 1; pos <= 4; pos++) {
+      const dear = rng.next() < premiumOdds[tier]!;
+      const p = PRODUCTS[(dear ? 4 : 0) + Math.floor(rng.next() * 4)]!;
+      b.push({
+        productId: p.id,
+        category: p.category,
+        position: pos,
+        priceFen: p.priceFen,
+        listPriceFen: p.listPriceFen,
+        clicked: rng.next() < 0.1,
+        purchased: rng.next() < 0.02,
+        personalised: true,
+        segments: { cityTier: tier, ...extra },
+      });
+    }
+  }
+  return b;
+}
+
+describe('fairness audit of the decision log', () => {
+  it('flags a tier steered to pricier products, on premium rate and mean price, with the reference named', () => {
+    const log = world(1, 3_000, { tier1: 0.7, tier2: 0.3, tier3_plus: 0.3 }).build();
+    const r = runAudit(log, { catalogueSize: 8, priceBandOf: band });
+    expect(r.decisions).toBe(12_000);
+    expect(r.lists).toBe(3_000);
+    expect(r.premiumFromFen).toBe(50_000);
+    const city = r.segments.find((s) => s.attribute === 'cityTier')!;
+    expect(city.status).toBe('ok');
+    const premium = city.gaps.filter((g) => g.metric === 'premiumRate');
+    const tier1 = premium.find((g) => g.group === 'tier1') ?? premium.find((g) => g.group !== city.reference && city.reference !== 'tier1');
+    // Whichever tier is the reference, tier1 differs from the others and is flagged against them.
+    const flagged = r.flags.filter((f) => f.dimension === 'cityTier').map((f) => f.metric);
+    expect(flagged).toContain('premiumRate');
+    expect(flagged).toContain('meanPrice');
+    expect(tier1?.pAdjusted).toBeLessThan(1e-6);
+    const t1 = city.groups.find((g) => g.group === 'tier1')!;
+    expect(t1.premiumRate).toBeGreaterThan(0.65);
+    expect(t1.meanPrice).toBeGreaterThan(300);
+    // Clicks are independent of tier: no click-through gap is flagged.
+    expect(city.gaps.filter((g) => g.metric === 'ctr' && g.flagged)).toEqual([]);
+    // The bootstrap interval of the price gap excludes 0 and contains the estimate.
+    const price = city.gaps.find((g) => g.metric === 'meanPrice' && (g.group === 'tier1' || city.reference === 'tier1'))!;
+    expect(price.ci95).not.toBeNull();
+    expect(price.ci95![0]).toBeLessThanOrEqual(price.difference!);
+    expect(price.ci95![1]).toBeGreaterThanOrEqual(price.difference!);
+    expect(Math.sign(price.ci95![0])).toBe(Math.sign(price.ci95![1]));
+    expect(r.flags[0]!.text.en).toMatch(/city tier "/);
+    expect(r.flags[0]!.text.zh).toMatch(/城市级别/);
+  });
+
+  it('flags nothing for segments when every tier is treated alike (several seeds)', () => {
+    for (const seed of [2, 3, 4]) {
+      const r = runAudit(world(seed, 3_000, { tier1: 0.4, tier2: 0.4, tier3_plus: 0.4 }).build(), { catalogueSize: 8, priceBandOf: band });
+      expect(r.flags.filter((f) => f.kind === 'segment')).toEqual([]);
+      const city = r.segments.find((s) => s.attribute === 'cityTier')!;
+      for (const g of city.gaps.filter((x) => x.metric === 'premiumRate')) expect(g.ratio!).toBeGreaterThan(0.8);
+    }
+  });
+
+  it('suppresses small groups (size only), reports unrecorded attributes, and refuses nothing', () => {
+    const log = world(5, 2_000, { tier1: 0.4, tier2: 0.4 }, (rng) => ({ device: rng.next() < 0.998 ? 'android' : 'ios' })).build();
+    const r = runAudit(log, { catalogueSize: 8, priceBandOf: band });
+    const device = r.segments.find((s) => s.attribute === 'device')!;
+    const ios = device.groups.find((g) => g.group === 'ios')!;
+    expect(ios.suppressed).toBe(true);
+    expect(ios.impressions).toBeLessThan(30);
+    expect(ios.premiumRate).toBeNull();
+    expect(ios.meanPrice).toBeNull();
+    expect(device.status).toBe('one_group');
+    expect(device.gaps).toEqual([]);
+    expect(r.segments.find((s) => s.attribute === 'childAgeBand')!.status).toBe('not_recorded');
+    expect(r.segments.find((s) => s.attribute === 'visitor')!.missing).toBe(8_000);
+  });
+
+  it('reports every group as too few when even the largest is below the minimum size', () => {
+    const r = runAudit(world(6, 5, { tier1: 0.5, tier2: 0.5 }).build(), { catalogueSize: 8, priceBandOf: band });
+    const city = r.segments.find((s) => s.attribute === 'cityTier')!;
+    expect(city.status).toBe('too_few');
+    expect(city.groups.every((g) => g.suppressed && g.premiumRate === null)).toBe(true);
+  });
+
+  it('computes position-weighted exposure, amortised over lists, against merit, with Gini and coverage', () => {
+    const b = new AuditLogBuilder();
+    // Two lists: [p0, p4] twice; p0 clicked once in four … p4 clicked twice.
+    for (let l = 0; l < 2; l++) {
+      b.push({ productId: 'p0', category: 'a', position: 1, priceFen: 5_000, listPriceFen: 5_000, clicked: l === 0, purchased: false, personalised: false, segments: {} });
+      b.push({ productId: 'p4', category: 'b', position: 2, priceFen: 50_000, listPriceFen: 50_000, clicked: true, purchased: false, personalised: false, segments: {} });
+    }
+    const r = runAudit(b.build(), { catalogueSize: 4, priceBandOf: band, settings: { minGroupSize: 1 } });
+    expect(r.exposure.lists).toBe(2);
+    expect(r.exposure.coverage).toBe(0.5);
+    // Impressions 2, 2, 0, 0 over a catalogue of 4: Gini 0.5.
+    expect(r.exposure.gini).toBeCloseTo(0.5, 12);
+    const cat = r.exposure.groupings.find((g) => g.grouping === 'category')!;
+    const a = cat.groups.find((g) => g.group === 'a')!;
+    const bb = cat.groups.find((g) => g.group === 'b')!;
+    expect(a.meanExposure).toBeCloseTo(1, 12);
+    expect(bb.meanExposure).toBeCloseTo(1 / Math.log2(3), 12);
+    const total = 1 + 1 / Math.log2(3);
+    expect(a.exposureShare).toBeCloseTo(1 / total, 12);
+    // Merit: click-through 0.5 and 1.0 → shares 1/3 and 2/3.
+    expect(a.meritShare).toBeCloseTo(1 / 3, 12);
+    expect(a.exposurePerMerit).toBeCloseTo(1 / total / (1 / 3), 12);
+    expect(a.flagged).toBe(true);
+    expect(cat.minMaxRatio).toBeCloseTo(1 / Math.log2(3), 12);
+    expect(r.flags.some((f) => f.kind === 'exposure' && f.group === 'a')).toBe(true);
+  });
+
+  it('is reproducible: the same log and seed give the same report', () => {
+    const log = world(7, 500, { tier1: 0.6, tier2: 0.3 }).build();
+    expect(runAudit(log, { catalogueSize: 8, priceBandOf: band })).toEqual(runAudit(log, { catalogueSize: 8, priceBandOf: band }));
+  });
+});

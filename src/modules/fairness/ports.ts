@@ -1,0 +1,56 @@
+/** What fairness audits need from storage. Nothing here identifies a viewer. */
+import type { AuditSummaryRow, AuditTrigger, FairnessAlert, FairnessReport } from './audit/contract.js';
+import type { AuditRow } from './audit/log.js';
+
+export interface DecisionScope {
+  readonly brandId: string;
+  /** One session, or every session of the brand. */
+  readonly sessionId: string | null;
+  readonly from: number;
+  readonly until: number;
+}
+
+export interface StoredAudit {
+  readonly report: FairnessReport;
+  readonly summary: AuditSummaryRow;
+  /** Makes a scheduled, end-of-session or live audit run once across nodes; null on demand. */
+  readonly runKey: string | null;
+}
+
+export interface AuditQuery {
+  readonly brandId?: string | undefined;
+  readonly sessionId?: string | undefined;
+  readonly trigger?: AuditTrigger | undefined;
+  /** Newest first, before this time. */
+  readonly before?: number | undefined;
+  readonly limit: number;
+}
+
+export interface FairnessStore {
+  /**
+   * Visits the scope's decisions that carry the audit's fields (those logged before they were
+   * recorded are skipped and counted), in pages, oldest first.
+   */
+  scanDecisions(scope: DecisionScope, visit: (row: AuditRow) => void): Promise<{ skipped: number }>;
+  /** Live sessions with their brand and start, for live audits. */
+  liveSessions(): Promise<{ sessionId: string; brandId: string; startedAt: number }[]>;
+  /** Brands whose sessions made decisions in [from, until). */
+  brandsWithDecisions(from: number, until: number): Promise<string[]>;
+  /** Sessions that ended since a time and have no end-of-session audit yet. */
+  endedWithoutAudit(since: number): Promise<{ sessionId: string; brandId: string; startedAt: number | null; endedAt: number }[]>;
+  session(sessionId: string): Promise<{ brandId: string; startedAt: number | null; endedAt: number | null } | undefined>;
+  catalogueSize(brandId: string): Promise<number>;
+
+  /** Stores an audit; false (nothing stored) when its run key was taken already. */
+  saveAudit(audit: StoredAudit): Promise<boolean>;
+  audit(id: string): Promise<FairnessReport | undefined>;
+  audits(query: AuditQuery): Promise<AuditSummaryRow[]>;
+  hasRunKey(runKey: string): Promise<boolean>;
+
+  saveAlert(alert: FairnessAlert): Promise<void>;
+  alerts(query: { brandId?: string | undefined; sessionId?: string | undefined; limit: number }): Promise<FairnessAlert[]>;
+  acknowledgeAlert(id: string, by: string, at: number): Promise<boolean>;
+
+  /** Retention: audits (and their alerts) made before the cutoff. */
+  purgeBefore(cutoff: number): Promise<number>;
+}
