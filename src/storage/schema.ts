@@ -450,6 +450,8 @@ export interface RecommendationDecisionTable {
   experiment_id: string | null;
   arm: string | null;
   /** What a fairness audit needs (0014): the price seen and list price, the category, and the list's coarse segments. */
+  list_id: string | null;
+  show_viewer: string | null;
   price_fen: number | null;
   list_price_fen: number | null;
   category: string | null;

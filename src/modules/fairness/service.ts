@@ -4,8 +4,9 @@
  * - at the end of every live session (over the session);
  * - on a schedule (default daily, over each brand's previous period, in China time);
  * - on demand (a session, or a brand over a time window);
- * - live during a session (every few minutes over the session so far): a significant gap that
- *   was not alerted before in the session raises an alert for the host and compliance consoles.
+ * - live during a session (every few minutes over the session so far): a significant viewer-segment
+ *   gap found by two checks in a row, not alerted before in the session, raises an alert for the
+ *   host and compliance consoles.
  *
  * Every audit keeps its report (aggregates only, small groups suppressed) for at least three years.
  * Scheduled, end-of-session and live audits carry a run key, unique in storage, so that with many
@@ -82,8 +83,9 @@ export class FairnessService {
   readonly settings: AuditSettings;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> = Promise.resolve();
-  /** Live checks this node ran: session → last check number. */
+  /** Live checks this node ran: session → last check number, and the segment flags it found. */
   readonly #liveChecked = new Map<string, number>();
+  readonly #liveFlags = new Map<string, Set<string>>();
 
   constructor(
     private readonly deps: FairnessDeps,
@@ -116,7 +118,9 @@ export class FairnessService {
       const session = await this.deps.store.session(request.sessionId);
       if (!session) return fail('SESSION_NOT_FOUND');
       if (request.brandId !== undefined && request.brandId !== session.brandId) return fail('VALIDATION_FAILED', 'brandId: the session belongs to another brand');
-      scope = { brandId: session.brandId, sessionId: request.sessionId, from: request.from ?? session.startedAt ?? 0, until: request.until ?? session.endedAt ?? now + 1 };
+      // An ended session up to and including its last millisecond, as its end-of-session audit.
+      const until = request.until ?? (session.endedAt !== null ? session.endedAt + 1 : now + 1);
+      scope = { brandId: session.brandId, sessionId: request.sessionId, from: request.from ?? session.startedAt ?? 0, until };
     } else if (request.brandId !== undefined) {
       scope = { brandId: request.brandId, sessionId: null, from: request.from ?? now - DAY, until: request.until ?? now + 1 };
     } else {
@@ -206,7 +210,11 @@ export class FairnessService {
     const every = this.options.liveMinutes * 60_000;
     const live = await this.deps.store.liveSessions();
     const open = new Set(live.map((s) => s.sessionId));
-    for (const id of this.#liveChecked.keys()) if (!open.has(id)) this.#liveChecked.delete(id);
+    for (const id of this.#liveChecked.keys()) {
+      if (open.has(id)) continue;
+      this.#liveChecked.delete(id);
+      this.#liveFlags.delete(id);
+    }
     for (const s of live) {
       const n = Math.floor((now - s.startedAt) / every);
       if (n < 1 || (this.#liveChecked.get(s.sessionId) ?? 0) >= n) continue;
@@ -214,9 +222,15 @@ export class FairnessService {
       const scope = { brandId: s.brandId, sessionId: s.sessionId, from: s.startedAt, until: now + 1 };
       const computed = await this.#compute('live', scope);
       if (!computed) continue;
-      // Only viewer-segment gaps alert live (harm to viewers, now); exposure is in every report.
+      // Only viewer-segment gaps alert live (harm to viewers, now); exposure is in every report. A
+      // check every few minutes is a test every few minutes: a gap alerts only when two checks in a
+      // row find it, so one noisy check raises nothing.
+      const segmentFlags = computed.flags.filter((f) => f.kind === 'segment');
+      const before = this.#liveFlags.get(s.sessionId);
+      this.#liveFlags.set(s.sessionId, new Set(segmentFlags.map(flagKey)));
+      if (!before) continue;
       const alerted = new Set((await this.deps.store.alerts({ sessionId: s.sessionId, limit: 1_000 })).flatMap((a) => a.flags.map(flagKey)));
-      const fresh = computed.flags.filter((f) => f.kind === 'segment' && !alerted.has(flagKey(f)));
+      const fresh = segmentFlags.filter((f) => before.has(flagKey(f)) && !alerted.has(flagKey(f)));
       if (fresh.length === 0) continue;
       if (!(await this.deps.store.saveAudit({ report: computed, summary: summaryOf(computed), runKey: `live:${s.sessionId}:${n}` }))) continue;
       const alert: FairnessAlert = { id: `alert-${randomBytes(6).toString('hex')}`, auditId: computed.id, brandId: s.brandId, sessionId: s.sessionId, createdAt: now, flags: fresh, acknowledgedAt: null };
@@ -261,7 +275,7 @@ export class FairnessService {
         bootstrap: this.settings.bootstrap,
         seed: this.settings.seed,
         tests: 'rates: two-proportion z-test; mean price and discount: Welch z-test; two-sided',
-        correction: `Holm, per metric over the groups compared with the reference; α = ${this.settings.alpha}`,
+        correction: `Holm over every segment gap of the audit (all attributes, metrics and groups), and over the product groups of each grouping for exposure; α = ${this.settings.alpha}`,
       },
       thresholds: thresholdsOf(this.settings, this.options.thresholdReason),
       segments: computed.segments,

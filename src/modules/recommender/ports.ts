@@ -15,6 +15,13 @@ export interface DecisionRecord {
   readonly createdAt: number;
   /** The running experiment and arm that made this decision, if any. */
   readonly experiment?: { readonly id: string; readonly arm: string } | undefined;
+  /** The first decision id of the list this decision was shown in (the fairness audit's unit). */
+  readonly listId?: string | undefined;
+  /**
+   * A label for the viewer's lists within this show (HMAC of the device id under a key held in
+   * memory for the show, never stored): the fairness audit's unit of analysis.
+   */
+  readonly showViewer?: string | undefined;
   /** What a fairness audit reads: the price the viewer saw (a running flash sale's), the list price, the category. */
   readonly priceFen?: number | undefined;
   readonly listPriceFen?: number | undefined;

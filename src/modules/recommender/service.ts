@@ -12,7 +12,7 @@
  *   otherwise it only feeds the room's anonymous popularity.
  * Prices are never touched here (A6): the list changes which products are shown, nothing else.
  */
-import { randomFillSync } from 'node:crypto';
+import { createHmac, randomBytes, randomFillSync } from 'node:crypto';
 import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import type { Purpose } from '../consent/index.js';
@@ -272,6 +272,8 @@ export class RecommenderService {
   /** NON_PERSONALISED_WEIGHTS as a vector over the feature space. */
   readonly #nonPersonalisedTheta: Float64Array;
   readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number; childAgeFit: number };
+  /** Per show: a random key held in memory only, for the decision log's per-show viewer labels. */
+  readonly #showKeys = new Map<string, Buffer>();
   readonly #feedbackListeners: ((sessionId: string, deviceId: string | undefined) => void)[] = [];
 
   constructor(
@@ -466,6 +468,8 @@ export class RecommenderService {
     // holding one is what lets feedback refer to a recommendation shown).
     const stamp = now.toString(36).padStart(9, '0');
     const ids = randomIdBytes(12 * items.length).toString('base64url');
+    const listId = `${stamp}${ids.slice(0, 16)}`;
+    const showViewer = input.deviceId !== undefined ? this.#showViewer(sessionId, input.deviceId) : undefined;
     for (const [i, item] of items.entries()) {
       const decisionId = `${stamp}${ids.slice(i * 16, i * 16 + 16)}`;
       // Logged without the viewer, with only the non-personal features (evaluation, health).
@@ -482,6 +486,8 @@ export class RecommenderService {
         region: this.deps.region,
         createdAt: now,
         ...(experiment ? { experiment } : {}),
+        listId,
+        showViewer,
         ...room.audit.get(item.productId),
         segments,
       };
@@ -624,6 +630,26 @@ export class RecommenderService {
   /** Withdrawal or erasure: nothing of the viewer stays in memory. */
   forgetViewer(subject: string): void {
     this.behaviour.forget(subject);
+  }
+
+  /**
+   * The viewer's label for this show: HMAC-SHA-256 of the device id under the show's key, 96 bits.
+   * The key lives in this process only and is never written; a node that restarts, or a second
+   * node, labels the same viewer differently (the audit then counts them as two units).
+   */
+  #showViewer(sessionId: string, deviceId: string): string {
+    let key = this.#showKeys.get(sessionId);
+    if (!key) {
+      if (this.#showKeys.size >= 1_000) this.#showKeys.delete(this.#showKeys.keys().next().value as string);
+      key = randomBytes(32);
+      this.#showKeys.set(sessionId, key);
+    }
+    return createHmac('sha256', key).update(deviceId).digest('base64url').slice(0, 16);
+  }
+
+  /** The show ended: its key is forgotten, so its labels lead to no one. */
+  forgetShow(sessionId: string): void {
+    this.#showKeys.delete(sessionId);
   }
 
   /** A showcase change (pin, stock, flash sale …): the next request rebuilds the room's view. */

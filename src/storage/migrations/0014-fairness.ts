@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Fairness audits. A decision now records what the audit needs and nothing that identifies the
- * viewer: the price the viewer saw and the list price, the product's category, and the coarse
+ * viewer: the list it was shown in, the price the viewer saw and the list price, the product's category, and the coarse
  * segments of the list (declared child age band, declared city tier, device class, new or
  * returning), each null when not declared or not known. Audits keep their report (aggregates
  * only; small groups suppressed) for at least three years (A8); a run key makes each scheduled or
@@ -10,6 +10,12 @@ import type { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const [column, type] of [
+    // The first decision id of the list this row was shown in.
+    ['list_id', 'text'],
+    // A label for one viewer's lists within one show: HMAC of the device id under a random key that
+    // one node holds in memory for the show and never stores, so the audit can count a viewer's
+    // lists as one unit; once the key is gone the label leads to no one.
+    ['show_viewer', 'text'],
     ['price_fen', 'integer'],
     ['list_price_fen', 'integer'],
     ['category', 'text'],

@@ -19,6 +19,8 @@ export class KyselyFairnessStore implements FairnessStore {
         .select([
           'id',
           'created_at',
+          'list_id',
+          'show_viewer',
           'product_id',
           'category',
           'position',
@@ -48,9 +50,14 @@ export class KyselyFairnessStore implements FairnessStore {
           continue;
         }
         visit({
+          // A row without its list (written by hand or by an older node) counts as a list of its own.
+          listId: r.list_id ?? r.id,
+          // Lists without a viewer label (no device id) count as units of their own.
+          unitId: r.show_viewer ?? `list:${r.list_id ?? r.id}`,
           productId: r.product_id,
           category: r.category,
-          position: Number(r.position),
+          // Stored 0-based (the recommender's slate); the audit log is 1-based (a list starts at 1).
+          position: Number(r.position) + 1,
           priceFen: Number(r.price_fen),
           listPriceFen: Number(r.list_price_fen),
           clicked: Number(r.clicked) === 1,

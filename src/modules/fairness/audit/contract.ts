@@ -84,7 +84,7 @@ export interface SegmentGap {
   /** Seeded percentile bootstrap 95 % interval of the difference. */
   readonly ci95: readonly [number, number] | null;
   readonly pValue: number | null;
-  /** Holm-adjusted over the groups compared on this metric. */
+  /** Holm-adjusted over every segment gap of the audit (all attributes, metrics and groups). */
   readonly pAdjusted: number | null;
   /** Outside the band and significant after correction. */
   readonly flagged: boolean;
@@ -127,13 +127,19 @@ export interface ProductGroupExposure {
   readonly meanExposure: number;
   /** Share of all exposure. */
   readonly exposureShare: number;
-  /** Merit: the click-through of the group's impressions. */
+  /** Merit: the click-through of the group's impressions (its share of merit weighs it by its products shown). */
   readonly merit: number | null;
   /** Share of all merit (Σ products' click-through). */
   readonly meritShare: number | null;
   /** exposureShare ÷ meritShare: 1 when attention follows merit. */
   readonly exposurePerMerit: number | null;
   readonly fair: boolean | null;
+  /**
+   * Outside the band: the z-test of the group's merit against the merit that would put it on the
+   * band's edge (cluster variance over units), and Holm-adjusted over the grouping's groups.
+   */
+  readonly pValue: number | null;
+  readonly pAdjusted: number | null;
   readonly flagged: boolean;
 }
 

@@ -11,29 +11,23 @@
  * conversion, and the mean recommended price and discount, each against the reference group.
  *
  * Products. Position-weighted exposure (1/log2(1 + position)) amortised over the lists of the
- * scope, per product group, against merit (the group's click-through): a group whose share of
- * attention is out of proportion to its share of merit is outside the band. Gini and coverage over
- * the catalogue.
+ * scope, per product group, against merit (the group's click-through × its products shown): a group
+ * whose share of attention is out of proportion to its share of merit is outside the band, and is
+ * flagged when its measured merit differs significantly from the merit that would put it on the
+ * band's edge. Gini and coverage over the catalogue.
  *
- * Significance: rates by the two-proportion z-test, means by Welch's z (large samples), each with
- * a seeded bootstrap 95 % interval of the difference and Holm's correction over the groups
- * compared on the metric. A gap is flagged only when it is outside the band and significant.
+ * Significance. The unit is the viewer in the show (the decision log labels a viewer's lists with
+ * a per-show key it never stores), never the row: the products of one list, and the lists of one
+ * viewer, are not independent draws. Every per-group figure is a ratio of sums over the group's
+ * units; its difference from the reference gets a z-test with the ratio estimator's cluster
+ * (linearised) variance about the pooled ratio, a seeded bootstrap 95 % interval from resampling
+ * units, and Holm's correction over every gap the audit tests (all attributes, metrics and groups).
+ * A gap is flagged only when it is outside the band and significant. Groups with fewer units than the minimum size are reported by
+ * their size alone.
  */
 import { Rng } from '../../../shared/rng.js';
 import { normalUpper } from '../../experiments/stats/normal.js';
-import {
-  fairnessAudit,
-  gini,
-  holm,
-  isSuppressed,
-  multinomial,
-  percentileInterval,
-  quantileSorted,
-  referenceDisparity,
-  withinBand,
-  type AuditDisparity,
-  type FairnessAudit,
-} from '../metrics/index.js';
+import { generalizedEntropyFromCounts, gini, holm, isSuppressed, multinomial, percentileInterval, quantileSorted, referenceDisparity, uniformIndexer, withinBand } from '../metrics/index.js';
 import {
   PRODUCT_GROUPINGS,
   SEGMENT_ATTRIBUTES,
@@ -88,7 +82,7 @@ export function thresholdsOf(s: AuditSettings, operatorReason?: string | null): 
           ? 'below about 30 decisions a rate is too uncertain to support a conclusion, and small cells can single people out'
           : set,
     },
-    alpha: { value: s.alpha, reason: 'family-wise error rate per metric after Holm’s step-down correction over the groups compared' },
+    alpha: { value: s.alpha, reason: 'family-wise error rate of the whole audit after Holm’s step-down correction over every gap it tests' },
     premiumQuantile: {
       value: s.premiumQuantile,
       reason: 'premium = the dearest quarter of the products shown: steering shows up as a group getting more of them than others',
@@ -116,20 +110,39 @@ export type PriceBandOf = (priceFen: number) => string;
 export function runAudit(log: AuditLogColumns, options: { settings?: Partial<AuditSettings>; catalogueSize: number; priceBandOf: PriceBandOf }): AuditComputation {
   const s = { ...AUDIT_SETTINGS_DEFAULTS, ...options.settings };
   const n = log.rows;
-  let lists = 0;
+  const lists = log.lists;
   let personalised = 0;
-  for (let i = 0; i < n; i++) {
-    if (log.position[i] === 1) lists++;
-    personalised += log.personalised[i]!;
-  }
+  for (let i = 0; i < n; i++) personalised += log.personalised[i]!;
   const premiumFromFen = premiumCut(log, s.premiumQuantile);
   const premium = new Uint8Array(n);
   if (premiumFromFen !== null) for (let i = 0; i < n; i++) premium[i] = log.priceFen[i]! >= premiumFromFen ? 1 : 0;
 
-  const segments = SEGMENT_ATTRIBUTES.map((attribute, a) => segmentAudit(log, attribute, premium, s, s.seed + 1_000 * (a + 1)));
+  const segments = correctAcrossSegments(
+    SEGMENT_ATTRIBUTES.map((attribute, a) => segmentAudit(log, attribute, premium, s, s.seed + 1_000 * (a + 1))),
+    s,
+  );
   const exposure = exposureSection(log, lists, options.catalogueSize, options.priceBandOf, s);
   const flags = [...segments.flatMap(segmentFlags), ...exposureFlags(exposure)];
   return { decisions: n, lists, personalisedShare: n > 0 ? personalised / n : null, premiumFromFen, segments, exposure, flags };
+}
+
+/**
+ * Holm's correction over every gap the audit tests — all attributes, metrics and groups are one
+ * family — so that auditing more segments and metrics does not raise more false flags: with 4
+ * attributes, 7 metrics and 2–4 groups each, correcting per metric alone would flag about one gap
+ * per audit in a world with no gap at all.
+ */
+function correctAcrossSegments(segments: SegmentAudit[], s: AuditSettings): SegmentAudit[] {
+  const all = segments.flatMap((a) => a.gaps.map((g) => g.pValue));
+  const adjusted = holm(all);
+  let k = 0;
+  return segments.map((a) => ({
+    ...a,
+    gaps: a.gaps.map((g) => {
+      const pAdjusted = adjusted[k++]!;
+      return { ...g, pAdjusted, flagged: g.fair === false && pAdjusted !== null && pAdjusted < s.alpha };
+    }),
+  }));
 }
 
 /** The premiumQuantile of the products' prices (each product once, at its mean price shown). */
@@ -157,102 +170,319 @@ const NO_SUMMARY: SegmentAudit['summary'] = {
   theilIndex: null,
 };
 
+/**
+ * Every per-group figure is a ratio of two sums over the group's units, R = Σy / Σx: the unit is one
+ * viewer's lists in the show, so neither the rows of a list nor a viewer's lists count as independent.
+ */
+const RATIO_METRICS: readonly { metric: SegmentMetric; y: number; x: number }[] = [
+  { metric: 'premiumRate', y: 0, x: 7 },
+  { metric: 'meanPrice', y: 1, x: 7 },
+  { metric: 'meanDiscount', y: 2, x: 7 },
+  { metric: 'ctr', y: 3, x: 7 },
+  { metric: 'conversion', y: 4, x: 7 },
+  { metric: 'tpr', y: 5, x: 3 },
+  { metric: 'fpr', y: 6, x: 8 },
+];
+/** Beyond this many classes of identical units, the bootstrap draws units one at a time. */
+const MAX_CLASSES = 4_096;
+/** Per list: 0 premium, 1 Σ price (yuan), 2 Σ discount, 3 clicks, 4 purchases, 5 premium ∧ clicked, 6 premium ∧ not clicked, 7 items, 8 not clicked. */
+const SUMS = 9;
+
 function segmentAudit(log: AuditLogColumns, attribute: SegmentAttribute, premium: Uint8Array, s: AuditSettings, seed: number): SegmentAudit {
   const column = log.segments[attribute];
   const n = log.rows;
+  // Clusters: one per unit (a viewer's lists in the show), or per unit and segment value when the
+  // viewer's segment changed during the show (declared later, say).
+  const U = log.units;
+  const unitCode = new Int16Array(U).fill(-3);
+  const extra = new Map<number, number>();
+  const clusterOfRow = new Int32Array(n);
   let recorded = 0;
-  for (let i = 0; i < n; i++) if (column.code[i]! >= 0) recorded++;
+  for (let i = 0; i < n; i++) {
+    const c = column.code[i]!;
+    if (c >= 0) recorded++;
+    const u = log.unit[i]!;
+    if (unitCode[u] === -3) unitCode[u] = c;
+    if (unitCode[u] === c) clusterOfRow[i] = u;
+    else {
+      const key = u * 128 + (c + 1);
+      let k = extra.get(key);
+      if (k === undefined) {
+        k = U + extra.size;
+        extra.set(key, k);
+      }
+      clusterOfRow[i] = k;
+    }
+  }
+  const C = U + extra.size;
+  const listGroup = new Int32Array(C);
+  listGroup.set(unitCode);
+  for (const [key, k] of extra) listGroup[k] = (key % 128) - 1;
+  const sums = new Float64Array(C * SUMS);
+  for (let i = 0; i < n; i++) {
+    const o = clusterOfRow[i]! * SUMS;
+    const p = premium[i]!;
+    const clicked = log.clicked[i]!;
+    const price = log.priceFen[i]!;
+    const list = log.listPriceFen[i]!;
+    sums[o]! += p;
+    sums[o + 1]! += price / 100;
+    sums[o + 2]! += list > price && list > 0 ? 1 - price / list : 0;
+    sums[o + 3]! += clicked;
+    sums[o + 4]! += log.purchased[i]!;
+    sums[o + 5]! += p & clicked;
+    sums[o + 6]! += p & (1 - clicked);
+    sums[o + 7]! += 1;
+    sums[o + 8]! += 1 - clicked;
+  }
+  const L = C;
   const base = { attribute, recorded, missing: n - recorded };
   if (recorded === 0) return { ...base, status: 'not_recorded', reference: null, groups: [], gaps: [], signed: [], summary: NO_SUMMARY };
 
-  // The decisions that carry the attribute, compacted.
-  const group = new Int32Array(recorded);
-  const isPremium = new Uint8Array(recorded);
-  const clicked = new Uint8Array(recorded);
-  const purchased = new Uint8Array(recorded);
-  const rowOf = new Int32Array(recorded);
-  for (let i = 0, j = 0; i < n; i++) {
-    const c = column.code[i]!;
-    if (c < 0) continue;
-    group[j] = c;
-    isPremium[j] = premium[i]!;
-    clicked[j] = log.clicked[i]!;
-    purchased[j] = log.purchased[i]!;
-    rowOf[j] = i;
-    j++;
+  const names = column.values;
+  const G = names.length;
+  const unitsOf = new Int32Array(G);
+  const total = new Float64Array(G * SUMS);
+  for (let l = 0; l < L; l++) {
+    const g = listGroup[l]!;
+    if (g < 0) continue;
+    unitsOf[g]! += 1;
+    for (let k = 0; k < SUMS; k++) total[g * SUMS + k]! += sums[l * SUMS + k]!;
   }
-  const groups = column.values;
-  const auditOptions = { threshold: s.threshold, minGroupSize: s.minGroupSize, alpha: s.alpha, bootstrap: s.bootstrap };
-  const main = fairnessAudit({ groups, group, prediction: isPremium, label: clicked }, { ...auditOptions, seed });
-  const sizes = new Int32Array(groups.length);
-  for (let j = 0; j < recorded; j++) sizes[group[j]!]! += 1;
-  const present = groups.map((_, g) => g).filter((g) => sizes[g]! > 0);
-
-  if (!main.ok) {
-    // Every group is below the minimum size (the reference is the largest): sizes only.
-    const rows = present.map((g) => suppressedRow(groups[g]!, sizes[g]!));
-    return { ...base, status: 'too_few', reference: null, groups: sortRows(rows), gaps: [], signed: [], summary: NO_SUMMARY };
+  const present = names.map((_, g) => g).filter((g) => unitsOf[g]! > 0);
+  const suppressed = (g: number) => isSuppressed(unitsOf[g]!, s.minGroupSize);
+  const reported = present.filter((g) => !suppressed(g));
+  const impressions = (g: number) => total[g * SUMS + 7]!;
+  if (reported.length === 0) {
+    return { ...base, status: 'too_few', reference: null, groups: sortRows(present.map((g) => suppressedRow(names[g]!, impressions(g)))), gaps: [], signed: [], summary: NO_SUMMARY };
   }
-  const audit = main.audit;
-  const reference = audit.reference;
-  const ctr = fairnessAudit({ groups, group, prediction: clicked }, { ...auditOptions, seed: seed + 1, reference });
-  const conversion = fairnessAudit({ groups, group, prediction: purchased }, { ...auditOptions, seed: seed + 2, reference });
-  const means = meanGaps(log, rowOf, group, groups, sizes, groups.indexOf(reference), s, seed + 3);
+  // The reference: the group with the most units (its figures are the most precise; presumes nothing).
+  const ref = reported.reduce((best, g) => (unitsOf[g]! > unitsOf[best]! || (unitsOf[g] === unitsOf[best] && names[g]! < names[best]!) ? g : best), reported[0]!);
+  const ratioOf = (t: Float64Array, g: number, m: { y: number; x: number }) => (t[g * SUMS + m.x]! > 0 ? t[g * SUMS + m.y]! / t[g * SUMS + m.x]! : null);
+  const value = (g: number, metric: SegmentMetric) => ratioOf(total, g, RATIO_METRICS.find((m) => m.metric === metric)!);
 
-  const rateOf = (a: typeof ctr, name: string) => (a.ok ? (a.audit.groups.find((g) => g.group === name)?.selectionRate ?? null) : null);
-  const rows: SegmentGroupRow[] = audit.groups
-    .filter((g) => g.n > 0)
-    .map((g) => {
-      if (g.suppressed) return suppressedRow(g.group, g.n);
-      const m = means.byGroup.get(g.group);
+  const allPremium = reported.reduce((a, g) => a + total[g * SUMS]!, 0);
+  const groups: SegmentGroupRow[] = present.map((g) => {
+    if (suppressed(g)) return suppressedRow(names[g]!, impressions(g));
+    const fnr = value(g, 'tpr');
+    const premiumCount = total[g * SUMS]!;
+    const clickedPremium = total[g * SUMS + 5]!;
+    const clicks = total[g * SUMS + 3]!;
+    const notPremium = impressions(g) - premiumCount;
+    return {
+      group: names[g]!,
+      impressions: impressions(g),
+      suppressed: false,
+      premiumRate: value(g, 'premiumRate'),
+      premiumShare: allPremium > 0 ? premiumCount / allPremium : null,
+      ctr: value(g, 'ctr'),
+      conversion: value(g, 'conversion'),
+      meanPrice: value(g, 'meanPrice'),
+      meanDiscount: value(g, 'meanDiscount'),
+      tpr: fnr,
+      fpr: value(g, 'fpr'),
+      fnr: fnr === null ? null : 1 - fnr,
+      // Of the premium shown, the share not clicked; of the rest, the share clicked.
+      fdr: premiumCount > 0 ? total[g * SUMS + 6]! / premiumCount : null,
+      for: notPremium > 0 ? (clicks - clickedPremium) / notPremium : null,
+    };
+  });
+
+  const compared = reported.filter((g) => g !== ref);
+  const gaps: SegmentGap[] = [];
+  if (compared.length > 0) {
+    const ci = clusterBootstrap(listGroup, sums, G, ref, compared, s.bootstrap, seed);
+    RATIO_METRICS.forEach((m, mi) => {
+      const refValue = ratioOf(total, ref, m);
+      const tests = compared.map((g) => {
+        const v = ratioOf(total, g, m);
+        if (v === null || refValue === null) return null;
+        // Residuals about the pooled ratio (as the pooled two-proportion z-test does): a group with
+        // no events at all still has a variance, so it cannot look certain.
+        const rx = total[ref * SUMS + m.x]! + total[g * SUMS + m.x]!;
+        const pooled = rx > 0 ? (total[ref * SUMS + m.y]! + total[g * SUMS + m.y]!) / rx : null;
+        const se = Math.sqrt(ratioVariance(listGroup, sums, g, m, pooled) + ratioVariance(listGroup, sums, ref, m, pooled));
+        if (!(se > 0)) return v === refValue ? 1 : null;
+        return Math.min(1, 2 * normalUpper(Math.abs(v - refValue) / se));
+      });
+      compared.forEach((g, k) => {
+        const v = ratioOf(total, g, m);
+        const d = referenceDisparity(v, refValue, s.threshold);
+        // Corrected with every other gap of the audit (correctAcrossSegments).
+        const pAdjusted = tests[k]!;
+        gaps.push({
+          group: names[g]!,
+          metric: m.metric,
+          value: v,
+          referenceValue: refValue,
+          difference: d.difference,
+          ratio: d.ratio,
+          fair: d.fair,
+          ci95: ci && d.difference !== null ? percentileInterval(ci[mi]![k]!) : null,
+          pValue: tests[k]!,
+          pAdjusted,
+          flagged: d.fair === false && pAdjusted !== null && pAdjusted < s.alpha,
+        });
+      });
+    });
+  }
+
+  const refRow = groups.find((r) => r.group === names[ref]);
+  const signed = groups
+    .filter((r) => !r.suppressed && r.group !== names[ref])
+    .map((r) => {
+      const f = sub(r.fpr, refRow?.fpr ?? null);
+      const t = sub(r.tpr, refRow?.tpr ?? null);
       return {
-        group: g.group,
-        impressions: g.n,
-        suppressed: false,
-        premiumRate: g.selectionRate,
-        premiumShare: g.selectedShare,
-        ctr: rateOf(ctr, g.group),
-        conversion: rateOf(conversion, g.group),
-        meanPrice: m ? m.price / 100 : null,
-        meanDiscount: m ? m.discount : null,
-        tpr: g.tpr,
-        fpr: g.fpr,
-        fnr: g.fnr,
-        fdr: g.fdr,
-        for: g.for,
+        group: r.group,
+        statisticalParityDifference: sub(r.premiumRate, refRow?.premiumRate ?? null),
+        disparateImpact: div(r.premiumRate, refRow?.premiumRate ?? null),
+        equalOpportunityDifference: t,
+        averageOddsDifference: f === null || t === null ? null : (f + t) / 2,
       };
     });
-  const reportedCount = rows.filter((r) => !r.suppressed).length;
-  const gaps: SegmentGap[] = [
-    ...gapsOf(audit, 'selectionRate', 'premiumRate'),
-    ...means.gaps,
-    ...(ctr.ok ? gapsOf(ctr.audit, 'selectionRate', 'ctr') : []),
-    ...(conversion.ok ? gapsOf(conversion.audit, 'selectionRate', 'conversion') : []),
-    ...gapsOf(audit, 'tpr', 'tpr'),
-    ...gapsOf(audit, 'fpr', 'fpr'),
-  ];
-  const refRow = rows.find((r) => r.group === reference);
-  const signed = rows
-    .filter((r) => !r.suppressed && r.group !== reference)
-    .map((r) => ({
-      group: r.group,
-      statisticalParityDifference: sub(r.premiumRate, refRow?.premiumRate ?? null),
-      disparateImpact: div(r.premiumRate, refRow?.premiumRate ?? null),
-      equalOpportunityDifference: sub(r.tpr, refRow?.tpr ?? null),
-      averageOddsDifference: (() => {
-        const f = sub(r.fpr, refRow?.fpr ?? null);
-        const t = sub(r.tpr, refRow?.tpr ?? null);
-        return f === null || t === null ? null : (f + t) / 2;
-      })(),
-    }));
   return {
     ...base,
-    status: reportedCount >= 2 ? 'ok' : 'one_group',
-    reference,
-    groups: sortRows(rows),
-    gaps: reportedCount >= 2 ? gaps : [],
+    status: reported.length >= 2 ? 'ok' : 'one_group',
+    reference: names[ref]!,
+    groups: sortRows(groups),
+    gaps: reported.length >= 2 ? gaps : [],
     signed,
-    summary: audit.summary,
+    summary: summaryOf(groups.filter((r) => !r.suppressed), reported.map((g) => g * SUMS).map((o) => ({ fn: total[o + 3]! - total[o + 5]!, tp: total[o + 5]!, fp: total[o + 6]!, n: total[o + 7]! }))),
+  };
+}
+
+/**
+ * The variance of a ratio estimator R = Σy/Σx over a group's units (linearisation, as for cluster
+ * samples): n/(n − 1) · Σ(y_i − R·x_i)² / (Σx)².
+ */
+function ratioVariance(listGroup: Int32Array, sums: Float64Array, g: number, m: { y: number; x: number }, r: number | null): number {
+  if (r === null) return Number.NaN;
+  let n = 0;
+  let sx = 0;
+  let ss = 0;
+  for (let l = 0; l < listGroup.length; l++) {
+    if (listGroup[l] !== g) continue;
+    const x = sums[l * SUMS + m.x]!;
+    const e = sums[l * SUMS + m.y]! - r * x;
+    n++;
+    sx += x;
+    ss += e * e;
+  }
+  return n > 1 && sx > 0 ? ((n / (n - 1)) * ss) / (sx * sx) : Number.NaN;
+}
+
+/**
+ * Seeded percentile-bootstrap replicates of each compared group's difference from the reference,
+ * per metric: units resampled with replacement from the whole log (so group sizes vary as in a new
+ * sample). Units with the same group and the same sums are one class, drawn together from their
+ * multinomial (the exact same distribution as drawing units one by one, at the cost of the classes).
+ */
+function clusterBootstrap(
+  listGroup: Int32Array,
+  sums: Float64Array,
+  G: number,
+  ref: number,
+  compared: readonly number[],
+  replicates: number,
+  seed: number,
+): Float64Array[][] | undefined {
+  if (replicates <= 0) return undefined;
+  const rng = new Rng(seed);
+  const out = RATIO_METRICS.map(() => compared.map(() => new Float64Array(replicates).fill(Number.NaN)));
+  const acc = new Float64Array(G * SUMS);
+  const record = (b: number) => {
+    RATIO_METRICS.forEach((m, mi) => {
+      const rx = acc[ref * SUMS + m.x]!;
+      if (!(rx > 0)) return;
+      const r = acc[ref * SUMS + m.y]! / rx;
+      compared.forEach((g, k) => {
+        const x = acc[g * SUMS + m.x]!;
+        if (x > 0) out[mi]![k]![b] = acc[g * SUMS + m.y]! / x - r;
+      });
+    });
+  };
+  const members: number[] = [];
+  for (let l = 0; l < listGroup.length; l++) if (listGroup[l]! >= 0) members.push(l);
+  const n = members.length;
+  if (n === 0) return out;
+  // Classes of identical units among those that carry the attribute: when there are few (identical
+  // lists, say), one multinomial draw over the classes per replicate.
+  const classOf = new Map<string, number>();
+  const classGroup: number[] = [];
+  const classSums: number[] = [];
+  const counts: number[] = [];
+  for (const l of members) {
+    let key = `${listGroup[l]}`;
+    for (let k = 0; k < SUMS; k++) key += `|${sums[l * SUMS + k]!}`;
+    let c = classOf.get(key);
+    if (c === undefined) {
+      if (counts.length >= MAX_CLASSES) break;
+      c = counts.length;
+      classOf.set(key, c);
+      classGroup.push(listGroup[l]!);
+      for (let k = 0; k < SUMS; k++) classSums.push(sums[l * SUMS + k]!);
+      counts.push(0);
+    }
+    counts[c]! += 1;
+  }
+  if (counts.length < MAX_CLASSES) {
+    const weights = Float64Array.from(counts);
+    const drawn = new Float64Array(weights.length);
+    for (let b = 0; b < replicates; b++) {
+      multinomial(rng, n, weights, drawn);
+      acc.fill(0);
+      for (let c = 0; c < drawn.length; c++) {
+        const times = drawn[c]!;
+        if (times === 0) continue;
+        const o = classGroup[c]! * SUMS;
+        for (let k = 0; k < SUMS; k++) acc[o + k]! += times * classSums[c * SUMS + k]!;
+      }
+      record(b);
+    }
+    return out;
+  }
+  // Many distinct units: draw n units with replacement, one uniform index each (cheaper per draw
+  // than a binomial per class), into their group's sums.
+  const index = uniformIndexer(rng, n);
+  const unitGroup = Int32Array.from(members, (l) => listGroup[l]!);
+  const unitSums = new Float64Array(n * SUMS);
+  members.forEach((l, j) => unitSums.set(sums.subarray(l * SUMS, (l + 1) * SUMS), j * SUMS));
+  for (let b = 0; b < replicates; b++) {
+    acc.fill(0);
+    for (let d = 0; d < n; d++) {
+      const j = index();
+      const o = unitGroup[j]! * SUMS;
+      const u = j * SUMS;
+      for (let k = 0; k < SUMS; k++) acc[o + k]! += unitSums[u + k]!;
+    }
+    record(b);
+  }
+  return out;
+}
+
+/** fairlearn's aggregates over the reported groups, and AIF360's individual indices over their impressions. */
+function summaryOf(rows: readonly SegmentGroupRow[], cells: readonly { fn: number; tp: number; fp: number; n: number }[]): SegmentAudit['summary'] {
+  const spread = (values: (number | null)[]) => {
+    const v = values.filter((x): x is number => x !== null);
+    if (v.length < 2) return { diff: null, ratio: null };
+    const max = Math.max(...v);
+    const min = Math.min(...v);
+    return { diff: max - min, ratio: max > 0 ? min / max : null };
+  };
+  const dp = spread(rows.map((r) => r.premiumRate));
+  const tpr = spread(rows.map((r) => r.tpr));
+  const fpr = spread(rows.map((r) => r.fpr));
+  // Benefit b = ŷ − y + 1 per impression: 0 for a click not shown premium (FN), 2 for premium not clicked (FP), else 1.
+  const c = cells.reduce((a, x) => ({ n0: a.n0 + x.fn, n2: a.n2 + x.fp, n: a.n + x.n }), { n0: 0, n2: 0, n: 0 });
+  const counts = { n0: c.n0, n1: c.n - c.n0 - c.n2, n2: c.n2 };
+  return {
+    demographicParityDifference: dp.diff,
+    demographicParityRatio: dp.ratio,
+    equalizedOddsDifference: tpr.diff === null && fpr.diff === null ? null : Math.max(tpr.diff ?? 0, fpr.diff ?? 0),
+    equalOpportunityDifference: tpr.diff,
+    generalizedEntropyIndex: c.n > 0 ? generalizedEntropyFromCounts(counts, 2) : null,
+    theilIndex: c.n > 0 ? generalizedEntropyFromCounts(counts, 1) : null,
   };
 }
 
@@ -279,155 +509,6 @@ const sortRows = (rows: SegmentGroupRow[]) => rows.sort((a, b) => (a.group < b.g
 const sub = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
 const div = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
 
-function gapsOf(audit: FairnessAudit, metric: AuditDisparity['metric'], as: SegmentMetric): SegmentGap[] {
-  const valueOf = (name: string) => {
-    const g = audit.groups.find((x) => x.group === name);
-    return g ? g[metric] : null;
-  };
-  const refValue = valueOf(audit.reference);
-  return audit.disparities
-    .filter((d) => d.metric === metric)
-    .map((d) => ({
-      group: d.group,
-      metric: as,
-      value: valueOf(d.group),
-      referenceValue: refValue,
-      difference: d.difference,
-      ratio: d.ratio,
-      fair: d.fair,
-      ci95: d.ci95,
-      pValue: d.pValue,
-      pAdjusted: d.pAdjusted,
-      flagged: d.flagged,
-    }));
-}
-
-/**
- * Mean recommended price (yuan) and discount per group against the reference: Welch's z on the
- * two means (hundreds of decisions per group at least, so the normal approximation holds) and a
- * bootstrap of the difference. The bootstrap draws the whole log's (group × distinct price pair)
- * cell counts from their multinomial, which is exactly resampling rows (few distinct prices).
- */
-function meanGaps(
-  log: AuditLogColumns,
-  rowOf: Int32Array,
-  group: Int32Array,
-  names: readonly string[],
-  sizes: Int32Array,
-  ref: number,
-  s: AuditSettings,
-  seed: number,
-): { byGroup: Map<string, { price: number; discount: number }>; gaps: SegmentGap[] } {
-  const G = names.length;
-  // Distinct (price, list price) pairs → a value code.
-  const pairCode = new Map<number, number>();
-  const pairs: { price: number; discount: number }[] = [];
-  const code = new Int32Array(rowOf.length);
-  for (let j = 0; j < rowOf.length; j++) {
-    const i = rowOf[j]!;
-    const price = log.priceFen[i]!;
-    const list = log.listPriceFen[i]!;
-    const key = price * 4_294_967_296 + list;
-    let c = pairCode.get(key);
-    if (c === undefined) {
-      c = pairs.length;
-      pairCode.set(key, c);
-      pairs.push({ price, discount: list > 0 && list > price ? 1 - price / list : 0 });
-    }
-    code[j] = c;
-  }
-  const V = pairs.length;
-  const counts = new Float64Array(G * V);
-  for (let j = 0; j < group.length; j++) counts[group[j]! * V + code[j]!]! += 1;
-
-  const moments = (cells: ArrayLike<number>, g: number) => {
-    let m = 0;
-    let p = 0;
-    let p2 = 0;
-    let d = 0;
-    let d2 = 0;
-    for (let v = 0; v < V; v++) {
-      const c = cells[g * V + v]!;
-      if (c === 0) continue;
-      const x = pairs[v]!;
-      m += c;
-      p += c * x.price;
-      p2 += c * x.price * x.price;
-      d += c * x.discount;
-      d2 += c * x.discount * x.discount;
-    }
-    return { n: m, price: m > 0 ? p / m : Number.NaN, priceVar: m > 1 ? (p2 - (p * p) / m) / (m - 1) : Number.NaN, discount: m > 0 ? d / m : Number.NaN, discountVar: m > 1 ? (d2 - (d * d) / m) / (m - 1) : Number.NaN };
-  };
-  const reported = names.map((_, g) => g).filter((g) => sizes[g]! > 0 && !isSuppressed(sizes[g]!, s.minGroupSize));
-  const byGroup = new Map<string, { price: number; discount: number }>();
-  const observed = new Map<number, ReturnType<typeof moments>>();
-  for (const g of reported) {
-    const m = moments(counts, g);
-    observed.set(g, m);
-    byGroup.set(names[g]!, { price: m.price, discount: m.discount });
-  }
-  const compared = reported.filter((g) => g !== ref);
-  if (!observed.has(ref) || compared.length === 0) return { byGroup, gaps: [] };
-
-  const replicates = s.bootstrap;
-  const diffs = { price: compared.map(() => new Float64Array(replicates)), discount: compared.map(() => new Float64Array(replicates)) };
-  if (replicates > 0) {
-    const rng = new Rng(seed);
-    const cells = new Float64Array(counts.length);
-    let total = 0;
-    for (let c = 0; c < counts.length; c++) total += counts[c]!;
-    for (let b = 0; b < replicates; b++) {
-      multinomial(rng, total, counts, cells);
-      const r = moments(cells, ref);
-      compared.forEach((g, k) => {
-        const m = moments(cells, g);
-        diffs.price[k]![b] = (m.price - r.price) / 100;
-        diffs.discount[k]![b] = m.discount - r.discount;
-      });
-    }
-  }
-
-  const gaps: SegmentGap[] = [];
-  const r = observed.get(ref)!;
-  for (const metric of ['meanPrice', 'meanDiscount'] as const) {
-    const key = metric === 'meanPrice' ? 'price' : 'discount';
-    const scale = metric === 'meanPrice' ? 100 : 1;
-    const tests = compared.map((g) => welchP(observed.get(g)!, r, key));
-    const adjusted = holm(tests);
-    compared.forEach((g, k) => {
-      const m = observed.get(g)!;
-      const value = m[key] / scale;
-      const refValue = r[key] / scale;
-      const d = referenceDisparity(value, refValue, s.threshold);
-      const pAdjusted = adjusted[k]!;
-      gaps.push({
-        group: names[g]!,
-        metric,
-        value,
-        referenceValue: refValue,
-        difference: d.difference,
-        ratio: d.ratio,
-        fair: d.fair,
-        ci95: replicates > 0 ? percentileInterval(diffs[key][k]!) : null,
-        pValue: tests[k]!,
-        pAdjusted,
-        flagged: d.fair === false && pAdjusted !== null && pAdjusted < s.alpha,
-      });
-    });
-  }
-  for (const [name, v] of byGroup) byGroup.set(name, { price: v.price, discount: v.discount });
-  return { byGroup, gaps };
-}
-
-/** Two-sided p of Welch's z for a difference of means; null without variance. */
-function welchP(a: { n: number; price: number; priceVar: number; discount: number; discountVar: number }, b: typeof a, key: 'price' | 'discount'): number | null {
-  const va = key === 'price' ? a.priceVar : a.discountVar;
-  const vb = key === 'price' ? b.priceVar : b.discountVar;
-  const se = Math.sqrt(va / a.n + vb / b.n);
-  if (!(se > 0)) return a[key] === b[key] ? 1 : null;
-  return Math.min(1, 2 * normalUpper(Math.abs(a[key] - b[key]) / se));
-}
-
 // ---- products ----
 
 function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: number, priceBandOf: PriceBandOf, s: AuditSettings): ExposureSection {
@@ -453,46 +534,101 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
     priceBand: (p) => priceBandOf(priceSum[p]! / Math.max(1, impressions[p]!)),
   };
   const totalExposure = exposure.reduce((a, b) => a + b, 0);
-  const ctrOf = (p: number) => (impressions[p]! > 0 ? clicks[p]! / impressions[p]! : 0);
-  let totalMerit = 0;
-  for (let p = 0; p < k; p++) totalMerit += ctrOf(p);
-  let totalClicks = 0;
-  for (let p = 0; p < k; p++) totalClicks += clicks[p]!;
 
   const groupings = PRODUCT_GROUPINGS.map((grouping) => {
-    const acc = new Map<string, { products: number; impressions: number; exposure: number; clicks: number; merit: number }>();
+    const names: string[] = [];
+    const codeOf = new Map<string, number>();
+    const productGroup = new Int32Array(k);
     for (let p = 0; p < k; p++) {
       const name = groupOf[grouping](p);
-      const a = acc.get(name) ?? { products: 0, impressions: 0, exposure: 0, clicks: 0, merit: 0 };
-      a.products += 1;
-      a.impressions += impressions[p]!;
-      a.exposure += exposure[p]!;
-      a.clicks += clicks[p]!;
-      a.merit += ctrOf(p);
-      acc.set(name, a);
+      let c = codeOf.get(name);
+      if (c === undefined) {
+        c = names.length;
+        codeOf.set(name, c);
+        names.push(name);
+      }
+      productGroup[p] = c;
     }
-    const groups: ProductGroupExposure[] = [...acc.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([group, a]) => {
-        const exposureShare = totalExposure > 0 ? a.exposure / totalExposure : 0;
-        const meritShare = totalMerit > 0 ? a.merit / totalMerit : null;
-        const ratio = meritShare !== null && meritShare > 0 ? exposureShare / meritShare : null;
-        const fair = ratio === null ? null : withinBand(ratio, s.exposureBand);
-        // Merit is measured, not known: only judged on enough impressions and clicks.
-        const measured = a.impressions >= s.minGroupSize && totalClicks >= s.minGroupSize;
-        return {
-          group,
-          products: a.products,
-          impressions: a.impressions,
-          meanExposure: a.exposure / a.products,
-          exposureShare,
-          merit: a.impressions > 0 ? a.clicks / a.impressions : null,
-          meritShare,
-          exposurePerMerit: ratio,
-          fair,
-          flagged: fair === false && measured,
-        };
-      });
+    const G = names.length;
+    const products = new Float64Array(G);
+    const groupImpressions = new Float64Array(G);
+    const groupExposure = new Float64Array(G);
+    const groupClicks = new Float64Array(G);
+    for (let p = 0; p < k; p++) {
+      const g = productGroup[p]!;
+      products[g]! += 1;
+      groupImpressions[g]! += impressions[p]!;
+      groupExposure[g]! += exposure[p]!;
+      groupClicks[g]! += clicks[p]!;
+    }
+    // Merit: the group's click-through; a group deserves attention in proportion to merit × products.
+    const merit = (g: number) => (groupImpressions[g]! > 0 ? groupClicks[g]! / groupImpressions[g]! : 0);
+    let meritMass = 0;
+    for (let g = 0; g < G; g++) meritMass += merit(g) * products[g]!;
+    // Per unit and group: clicks and impressions, for the cluster variance of each group's merit.
+    const cell = new Map<number, number>();
+    const cellClicks: number[] = [];
+    const cellImpressions: number[] = [];
+    const cellGroup: number[] = [];
+    for (let i = 0; i < log.rows; i++) {
+      const g = productGroup[log.product[i]!]!;
+      const key = log.unit[i]! * G + g;
+      let c = cell.get(key);
+      if (c === undefined) {
+        c = cellClicks.length;
+        cell.set(key, c);
+        cellClicks.push(0);
+        cellImpressions.push(0);
+        cellGroup.push(g);
+      }
+      cellClicks[c]! += log.clicked[i]!;
+      cellImpressions[c]! += 1;
+    }
+    const U = Math.max(2, log.units);
+    const rows = names.map((group, g) => {
+      const exposureShare = totalExposure > 0 ? groupExposure[g]! / totalExposure : 0;
+      const meritShare = meritMass > 0 ? (merit(g) * products[g]!) / meritMass : null;
+      const ratio = meritShare !== null && meritShare > 0 ? exposureShare / meritShare : null;
+      const fair = ratio === null ? null : withinBand(ratio, s.exposureBand);
+      // Is the gap more than noise in the measured merit? Test the group's click-through against the
+      // click-through that would put it exactly on the band's edge (others' merit held), with the
+      // cluster variance over units about that value.
+      let pValue: number | null = null;
+      if (fair === false && ratio !== null && groupImpressions[g]! >= s.minGroupSize) {
+        const edge = ratio > 1 ? 1 / s.exposureBand : s.exposureBand;
+        const target = exposureShare / edge;
+        const others = meritMass - merit(g) * products[g]!;
+        const mStar = target < 1 ? (target * others) / (products[g]! * (1 - target)) : Number.POSITIVE_INFINITY;
+        if (Number.isFinite(mStar)) {
+          let ss = 0;
+          for (let c = 0; c < cellGroup.length; c++) {
+            if (cellGroup[c] !== g) continue;
+            const e = cellClicks[c]! - mStar * cellImpressions[c]!;
+            ss += e * e;
+          }
+          const se = Math.sqrt(((U / (U - 1)) * ss) / (groupImpressions[g]! * groupImpressions[g]!));
+          pValue = se > 0 ? Math.min(1, 2 * normalUpper(Math.abs(merit(g) - mStar) / se)) : null;
+        }
+      }
+      return { group, g, exposureShare, meritShare, ratio, fair, pValue };
+    });
+    const adjusted = holm(rows.map((r) => r.pValue));
+    const groups: ProductGroupExposure[] = rows
+      .map((r, i) => ({
+        group: r.group,
+        products: products[r.g]!,
+        impressions: groupImpressions[r.g]!,
+        meanExposure: groupExposure[r.g]! / products[r.g]!,
+        exposureShare: r.exposureShare,
+        merit: groupImpressions[r.g]! > 0 ? merit(r.g) : null,
+        meritShare: r.meritShare,
+        exposurePerMerit: r.ratio,
+        fair: r.fair,
+        pValue: r.pValue,
+        pAdjusted: adjusted[i]!,
+        flagged: r.fair === false && adjusted[i] !== null && adjusted[i]! < s.alpha,
+      }))
+      .sort((x, y) => (x.group < y.group ? -1 : x.group > y.group ? 1 : 0));
     const means = groups.map((g) => g.meanExposure);
     const max = Math.max(...means);
     return { grouping, groups, minMaxRatio: groups.length > 1 && max > 0 ? Math.min(...means) / max : null };
@@ -578,10 +714,10 @@ function exposureFlags(e: ExposureSection): AuditFlag[] {
           metric: 'exposurePerMerit',
           ratio: g.exposurePerMerit,
           difference: g.meritShare === null ? null : g.exposureShare - g.meritShare,
-          pAdjusted: null,
+          pAdjusted: g.pAdjusted,
           text: {
-            zh: `${dim.zh}“${g.group}”：曝光份额 ${share(g.exposureShare)}，贡献（点击率）份额 ${share(g.meritShare)}（比值 ${ratio}）`,
-            en: `${dim.en} "${g.group}": ${share(g.exposureShare)} of the attention against ${share(g.meritShare)} of the merit (click-through) (ratio ${ratio})`,
+            zh: `${dim.zh}“${g.group}”：曝光份额 ${share(g.exposureShare)}，贡献（点击率）份额 ${share(g.meritShare)}（比值 ${ratio}，Holm 校正 p ${formatP(g.pAdjusted)}）`,
+            en: `${dim.en} "${g.group}": ${share(g.exposureShare)} of the attention against ${share(g.meritShare)} of the merit (click-through) (ratio ${ratio}, Holm-adjusted p ${formatP(g.pAdjusted)})`,
           },
         };
       }),

@@ -3,7 +3,7 @@
  * (an impression), with the coarse segments the decision carried and what the viewer did. No
  * viewer identity: the rows of one viewer cannot be linked.
  *
- * About 30 bytes per decision (typed arrays; strings only once per distinct product or segment).
+ * About 40 bytes per decision (typed arrays), plus one map entry per list and per unit while building.
  */
 import { SEGMENT_ATTRIBUTES, type SegmentAttribute } from './contract.js';
 
@@ -16,6 +16,12 @@ export interface SegmentColumn {
 
 export interface AuditLogColumns {
   readonly rows: number;
+  /** Distinct lists (one recommendation request each), and each row's list code. */
+  readonly lists: number;
+  readonly list: Int32Array;
+  /** Distinct units (one viewer's lists in one show), and each row's unit code. */
+  readonly units: number;
+  readonly unit: Int32Array;
   /** Code → product id, and its category. */
   readonly productIds: readonly string[];
   readonly productCategory: readonly string[];
@@ -32,6 +38,10 @@ export interface AuditLogColumns {
 }
 
 export interface AuditRow {
+  /** The list (one request) the row was shown in. */
+  readonly listId: string;
+  /** The unit of analysis: one viewer's lists in one show (defaults to the list). */
+  readonly unitId?: string | undefined;
   readonly productId: string;
   readonly category: string;
   readonly position: number;
@@ -51,6 +61,10 @@ export class AuditLogBuilder {
   #rows = 0;
   #capacity: number;
   #product: Int32Array;
+  #list: Int32Array;
+  readonly #listCode = new Map<string, number>();
+  #unit: Int32Array;
+  readonly #unitCode = new Map<string, number>();
   #position: Uint8Array;
   #price: Int32Array;
   #listPrice: Int32Array;
@@ -66,6 +80,8 @@ export class AuditLogBuilder {
   constructor(capacity = 1024) {
     this.#capacity = Math.max(16, capacity);
     this.#product = new Int32Array(this.#capacity);
+    this.#list = new Int32Array(this.#capacity);
+    this.#unit = new Int32Array(this.#capacity);
     this.#position = new Uint8Array(this.#capacity);
     this.#price = new Int32Array(this.#capacity);
     this.#listPrice = new Int32Array(this.#capacity);
@@ -91,6 +107,19 @@ export class AuditLogBuilder {
       this.#productCategory.push(row.category);
     }
     this.#product[i] = code;
+    let list = this.#listCode.get(row.listId);
+    if (list === undefined) {
+      list = this.#listCode.size;
+      this.#listCode.set(row.listId, list);
+    }
+    this.#list[i] = list;
+    const unitId = row.unitId ?? `list:${row.listId}`;
+    let unit = this.#unitCode.get(unitId);
+    if (unit === undefined) {
+      unit = this.#unitCode.size;
+      this.#unitCode.set(unitId, unit);
+    }
+    this.#unit[i] = unit;
     this.#position[i] = Math.min(255, Math.max(1, row.position));
     this.#price[i] = row.priceFen;
     this.#listPrice[i] = row.listPriceFen;
@@ -119,6 +148,10 @@ export class AuditLogBuilder {
     for (const a of SEGMENT_ATTRIBUTES) segments[a] = { values: [...this.#segmentValues[a].keys()], code: this.#segmentCodes[a].subarray(0, n) };
     return {
       rows: n,
+      lists: this.#listCode.size,
+      list: this.#list.subarray(0, n),
+      units: this.#unitCode.size,
+      unit: this.#unit.subarray(0, n),
       productIds: this.#productIds,
       productCategory: this.#productCategory,
       product: this.#product.subarray(0, n),
@@ -140,6 +173,8 @@ export class AuditLogBuilder {
       return b;
     };
     this.#product = grow(this.#product, (n) => new Int32Array(n));
+    this.#list = grow(this.#list, (n) => new Int32Array(n));
+    this.#unit = grow(this.#unit, (n) => new Int32Array(n));
     this.#position = grow(this.#position, (n) => new Uint8Array(n));
     this.#price = grow(this.#price, (n) => new Int32Array(n));
     this.#listPrice = grow(this.#listPrice, (n) => new Int32Array(n));

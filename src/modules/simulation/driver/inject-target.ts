@@ -93,6 +93,8 @@ export class InjectTarget implements SimTarget {
     if (!this.#clock) return;
     this.#clock.advanceTo(epochMs);
     await this.#app.services.experiments.takeDueLooks(this.#clock.now());
+    // Live fairness checks fall due on the simulated clock, as they would in a real show.
+    await this.#app.services.fairness.tick(this.#clock.now());
   }
 
   async request(r: SimRequest): Promise<SimResponse> {
@@ -188,6 +190,7 @@ export async function createInjectTarget(options: InjectTargetOptions = {}): Pro
   // The runner takes the scheduled looks as it moves the clock; the real-time timer would take
   // them at moments that depend on how fast this machine is.
   await app.services.experiments.stop();
+  await app.services.fairness.stop();
   return new InjectTarget(app, clock, async () => {
     try {
       await app.close();
