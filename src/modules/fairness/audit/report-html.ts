@@ -76,7 +76,6 @@ const EN = {
   personalisedShare: 'Personalised share',
   keepUntil: 'Kept until',
   keepText: (when: string) => `kept until ${when}, at least 3 years (A8)`,
-  flags: 'Flagged gaps',
   flagsCount: (n: number) => `Flagged gaps (${n})`,
   noFlags: 'No gap flagged',
   noFlagsText: 'No gap is both outside its band and significant after Holm’s correction.',
@@ -91,6 +90,8 @@ const EN = {
   tests: 'Tests',
   correction: 'Correction',
   threshold: 'Threshold',
+  thresholds: 'Thresholds',
+  colon: ': ',
   value: 'Value',
   reason: 'Reason',
   thresholdNames: {
@@ -148,6 +149,7 @@ const EN = {
   chartPrice: 'mean price (¥)',
   chartPremium: 'premium rate (%)',
   chartReference: 'reference',
+  chartReferenceNote: 'red bar and dashed line: the reference group',
   exposureTitle: 'Product exposure',
   productsShown: 'Products shown',
   catalogueSize: 'Catalogue size',
@@ -187,7 +189,6 @@ const ZH: Labels = {
   personalisedShare: '个性化推荐占比',
   keepUntil: '保存期限',
   keepText: (when: string) => `保存至 ${when}，至少三年（A8）`,
-  flags: '标记的差距',
   flagsCount: (n: number) => `标记的差距（${n} 项）`,
   noFlags: '未发现显著差距',
   noFlagsText: '没有任何差距同时超出阈值带且在 Holm 校正后显著。',
@@ -202,6 +203,8 @@ const ZH: Labels = {
   tests: '检验',
   correction: '多重比较校正',
   threshold: '阈值',
+  thresholds: '阈值',
+  colon: '：',
   value: '取值',
   reason: '理由',
   thresholdNames: {
@@ -259,6 +262,7 @@ const ZH: Labels = {
   chartPrice: '平均价格（¥）',
   chartPremium: '高价商品占比（%）',
   chartReference: '参照组',
+  chartReferenceNote: '红色柱与虚线：参照组',
   exposureTitle: '商品曝光',
   productsShown: '展示过的商品数',
   catalogueSize: '商品目录规模',
@@ -351,6 +355,10 @@ function svgChart(option: Record<string, unknown>, prefix: string): string {
 const round = (x: number | null, digits: number): number | null => (finite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 const GRID = { left: 64, right: 64, top: 44, bottom: 52 };
 const TITLE = (text: string) => ({ text, left: 'center', textStyle: { fontSize: 13, fontWeight: 'bold' } });
+/** A value axis named along its side, not above it where the title is. */
+const SIDE_NAME = { nameLocation: 'middle', nameTextStyle: { fontSize: 11 } };
+/** Server-side, ECharts guesses text widths: generous gaps keep the legend's entries apart. */
+const LEGEND = { bottom: 0, itemGap: 36, textStyle: { fontSize: 11 } };
 const COLORS = { price: '#4e79a7', reference: '#e15759', premium: '#f28e2b', exposure: '#4e79a7', merit: '#59a14f' };
 
 function segmentChart(t: Labels, s: SegmentAudit, prefix: string): string {
@@ -360,13 +368,13 @@ function segmentChart(t: Labels, s: SegmentAudit, prefix: string): string {
   const refPrice = round(reference?.meanPrice ?? null, 2);
   return svgChart(
     {
-      title: TITLE(t.chartSegment(t.attributes[s.attribute])),
-      legend: { bottom: 0, textStyle: { fontSize: 11 } },
-      grid: GRID,
+      title: { ...TITLE(t.chartSegment(t.attributes[s.attribute])), subtext: t.chartReferenceNote, subtextStyle: { fontSize: 11, color: '#666' }, itemGap: 4 },
+      legend: LEGEND,
+      grid: { ...GRID, top: 58 },
       xAxis: { type: 'category', data: names, axisLabel: { interval: 0, fontSize: 11 } },
       yAxis: [
-        { type: 'value', name: t.chartPrice, nameTextStyle: { fontSize: 11 } },
-        { type: 'value', name: t.chartPremium, nameTextStyle: { fontSize: 11 }, min: 0, splitLine: { show: false } },
+        { type: 'value', name: t.chartPrice, ...SIDE_NAME, nameGap: 44, min: 0 },
+        { type: 'value', name: t.chartPremium, ...SIDE_NAME, nameGap: 36, min: 0, splitLine: { show: false } },
       ],
       series: [
         {
@@ -379,15 +387,7 @@ function segmentChart(t: Labels, s: SegmentAudit, prefix: string): string {
           label: { show: true, position: 'top', fontSize: 10, formatter: '¥{c}' },
           ...(refPrice === null
             ? {}
-            : {
-                markLine: {
-                  silent: true,
-                  symbol: 'none',
-                  lineStyle: { type: 'dashed', color: COLORS.reference },
-                  label: { formatter: `${t.chartReference} ¥${refPrice.toFixed(2)}`, position: 'insideEndTop', fontSize: 10 },
-                  data: [{ yAxis: refPrice }],
-                },
-              }),
+            : { markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: COLORS.reference }, label: { show: false }, data: [{ yAxis: refPrice }] } }),
         },
         {
           name: t.chartPremium,
@@ -404,18 +404,20 @@ function segmentChart(t: Labels, s: SegmentAudit, prefix: string): string {
   );
 }
 
+const SHARE_LABEL = { show: true, position: 'top', fontSize: 10, formatter: '{c}%' };
+
 function exposureChart(t: Labels, grouping: ProductGrouping, groups: readonly ProductGroupExposure[], prefix: string): string {
   const share = (x: number | null) => round(finite(x) ? x * 100 : null, 1);
   return svgChart(
     {
       title: TITLE(t.chartExposure(t.groupings[grouping])),
-      legend: { bottom: 0, textStyle: { fontSize: 11 } },
+      legend: LEGEND,
       grid: { ...GRID, right: 24 },
       xAxis: { type: 'category', data: groups.map((g) => g.group), axisLabel: { interval: 0, fontSize: 11 } },
-      yAxis: { type: 'value', name: '%', min: 0 },
+      yAxis: { type: 'value', name: '%', ...SIDE_NAME, nameGap: 36, min: 0 },
       series: [
-        { name: t.chartExposureShare, type: 'bar', barMaxWidth: 30, itemStyle: { color: COLORS.exposure }, data: groups.map((g) => share(g.exposureShare)), label: { show: true, position: 'top', fontSize: 10 } },
-        { name: t.chartMeritShare, type: 'bar', barMaxWidth: 30, itemStyle: { color: COLORS.merit }, data: groups.map((g) => share(g.meritShare)), label: { show: true, position: 'top', fontSize: 10 } },
+        { name: t.chartExposureShare, type: 'bar', barMaxWidth: 30, itemStyle: { color: COLORS.exposure }, data: groups.map((g) => share(g.exposureShare)), label: SHARE_LABEL },
+        { name: t.chartMeritShare, type: 'bar', barMaxWidth: 30, itemStyle: { color: COLORS.merit }, data: groups.map((g) => share(g.meritShare)), label: SHARE_LABEL },
       ],
     },
     prefix,
@@ -537,7 +539,7 @@ function exposureSection(t: Labels, e: ExposureSection, chartId: () => string): 
       parts.push(`<p class="muted">${escapeHtml(t.noProducts)}</p>`);
       continue;
     }
-    parts.push(`<p>${escapeHtml(t.minMaxRatio)}: ${escapeHtml(num(g.minMaxRatio))}</p>`);
+    parts.push(`<p>${escapeHtml(t.minMaxRatio)}${escapeHtml(t.colon)}${escapeHtml(num(g.minMaxRatio))}</p>`);
     parts.push(
       table(
         t.productCols,
@@ -583,7 +585,7 @@ h1{font-size:24px;margin:0 0 8px}h2{font-size:19px;margin:32px 0 8px;border-bott
 .flags{border:2px solid #c0392b;background:#fdecea;padding:10px 16px;margin:16px 0}.flags h2{border:0;margin:0 0 6px;color:#a93226}.flags li{margin:4px 0}
 .noflags{border:2px solid #2e7d32;background:#e8f5e9;padding:10px 16px;margin:16px 0}.noflags strong{color:#1b5e20;font-size:16px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}caption{text-align:left;font-weight:600;padding:4px 0}
+th{background:#f4f4f4;word-break:keep-all}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}caption{text-align:left;font-weight:600;padding:4px 0}
 table.facts th{font-weight:normal;background:#fafafa}tr.flagged td{background:#fdecea;font-weight:600}tr.ref td{background:#f3f7fc}
 tr.suppressed td.note{color:#666;font-style:italic}.scroll{overflow-x:auto}.muted{color:#666}.status{color:#8a6d3b;font-weight:600}
 .chart{margin:12px 0}.chart svg{max-width:100%;height:auto}footer{margin-top:36px;border-top:1px solid #ddd;padding-top:8px;font-size:13px;color:#444}
@@ -638,7 +640,7 @@ export function renderAuditHtml(report: FairnessReport, options: { locale: Repor
     table(
       [t.threshold, t.value, t.reason],
       thresholdKeys.map((k) => ({ cells: [t.thresholdNames[k], fig(thresholdValue(k, th[k].value)), th[k].reason] })),
-      t.threshold,
+      t.thresholds,
     ),
   ].join('\n');
 
