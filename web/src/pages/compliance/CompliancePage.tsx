@@ -13,6 +13,7 @@ import { ConsentLedgerSection } from './ConsentLedgerSection.tsx';
 import { CrossBorderSection } from './CrossBorderSection.tsx';
 import { DataMapSection } from './DataMapSection.tsx';
 import { ExperimentsSection } from './ExperimentsSection.tsx';
+import { FairnessSection } from './FairnessSection.tsx';
 import { RightsSection } from './RightsSection.tsx';
 import { SECTIONS, sectionFromHash, type Section } from './sections.ts';
 
@@ -80,6 +81,8 @@ export function CompliancePage(): JSX.Element {
             <AccessLogSection />
           ) : section.id === 'experiments' ? (
             <ExperimentsSection />
+          ) : section.id === 'fairness' ? (
+            <FairnessSection />
           ) : (
             <div class="card placeholder-card" data-slot={`compliance-${section.route}`}>
               <p>

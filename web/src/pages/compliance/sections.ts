@@ -4,7 +4,7 @@ export const SECTIONS = [
   { id: 'consent', route: 'consent' },
   { id: 'rights', route: 'rights' },
   { id: 'dataMap', route: 'data-map' },
-  { id: 'bias', route: 'bias' },
+  { id: 'fairness', route: 'fairness' },
   { id: 'experiments', route: 'experiments' },
   { id: 'accessLog', route: 'access-log' },
   { id: 'crossBorder', route: 'cross-border' },
