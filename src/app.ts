@@ -220,7 +220,10 @@ export function createServices(
     // A showcase change drops the recommender's cached view of the room at once.
     watchRoom: (sessionId, onChange) => {
       bus.subscribe(roomTopic(sessionId), (message) => {
-        if ((message as { type?: string }).type !== 'stored_counters') onChange();
+        const m = message as { type?: string; status?: string };
+        if (m.type !== 'stored_counters') onChange();
+        // The show ended: its viewer-label key is forgotten, so the labels lead to no one.
+        if (m.type === 'session_status' && m.status === 'ended') recommender.forgetShow(sessionId);
       });
     },
   });
