@@ -535,7 +535,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }),
   );
   await app.register(experimentRoutes(services.experiments));
-  await app.register(fairnessRoutes(services.fairness));
+  await app.register(
+    fairnessRoutes(services.fairness, {
+      canManageSession: async (request, sessionId) => {
+        const session = await liveRoom.getSession(sessionId);
+        return session !== undefined && liveRoom.canManage(request.ctx, session);
+      },
+    }),
+  );
   services.fairness.labelSimulatedBy((sessionId) => simulatedTraffic.of(sessionId, clock.now()).simulated);
   await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
   await app.register(

@@ -281,6 +281,8 @@ for (const dialect of DIALECTS) {
               ? null
               : {
                   listId: listId ?? id,
+                  // No per-show viewer label recorded: the list is its own unit.
+                  unitId: `list:${listId ?? id}`,
                   productId: `x${pad(r)}`,
                   category: `cat${r % 4}`,
                   // Stored 0-based (the recommender's slate); the audit reads 1-based.
@@ -361,6 +363,7 @@ for (const dialect of DIALECTS) {
         await insertDecisions(db, [
           decisionRow('f1', 's1', T0 + 1, {
             list_id: 'f1',
+            show_viewer: 'Zx9-viewerLabel_',
             product_id: 'b1-p3',
             position: 0,
             personalised: 1,
@@ -381,6 +384,7 @@ for (const dialect of DIALECTS) {
         expect(rows).toEqual([
           {
             listId: 'f1',
+            unitId: 'Zx9-viewerLabel_',
             productId: 'b1-p3',
             category: 'books',
             position: 1,
@@ -392,8 +396,9 @@ for (const dialect of DIALECTS) {
             segments: { childAgeBand: '4-6', cityTier: 'tier2', device: 'ios', visitor: 'returning' },
           },
           {
-            // No list recorded: a list of its own.
+            // No list recorded: a list of its own, and its own unit.
             listId: 'f2',
+            unitId: 'list:f2',
             productId: 'b1-p4',
             category: 'toys',
             position: 4,

@@ -4,8 +4,8 @@
  * live alerts with their acknowledgement.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { unwrap } from '../../errors/index.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, unwrap } from '../../errors/index.js';
 import { AUDIT_TRIGGERS, type AuditTrigger } from './audit/contract.js';
 import { renderAuditHtml } from './audit/report-html.js';
 import type { FairnessService } from './service.js';
@@ -18,7 +18,12 @@ const runners = ['admin', 'compliance', 'host'] as const;
 /** The HTML report is a document with inline SVG charts and styles, and no script at all. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
-export function fairnessRoutes(service: FairnessService) {
+export interface FairnessRouteOptions {
+  /** Whether the caller may manage this session (an admin, or its host). */
+  canManageSession(request: FastifyRequest, sessionId: string): Promise<boolean>;
+}
+
+export function fairnessRoutes(service: FairnessService, options: FairnessRouteOptions) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.post(
       '/api/v1/fairness/audits',
@@ -38,7 +43,16 @@ export function fairnessRoutes(service: FairnessService) {
           ),
         },
       },
-      async (request, reply) => reply.status(201).send(unwrap(await service.runOnDemand(request.ctx, request.body as { sessionId?: string; brandId?: string; from?: number; until?: number }))),
+      async (request, reply) => {
+        const body = request.body as { sessionId?: string; brandId?: string; from?: number; until?: number };
+        // A host audits the sessions they host; brand-wide audits are for administrators and compliance officers.
+        const actor = request.ctx.actor;
+        if (actor.kind === 'staff' && actor.role === 'host') {
+          if (body.sessionId === undefined) throw new AppError('FORBIDDEN', 'a host audits one session they host; brand-wide audits are for compliance officers');
+          if (!(await options.canManageSession(request, body.sessionId))) throw new AppError('FORBIDDEN', 'you do not host this session');
+        }
+        return reply.status(201).send(unwrap(await service.runOnDemand(request.ctx, body)));
+      },
     );
 
     app.get(
@@ -72,7 +86,7 @@ export function fairnessRoutes(service: FairnessService) {
         config: { access: 'staff' },
         schema: {
           tags: ['fairness'],
-          summary: 'One audit’s full report (JSON); ?download=1 to save it as a file',
+          summary: 'One audit’s full report (JSON); ?download=true to save it as a file',
           params: Type.Object({ id: AuditId }, { additionalProperties: false }),
           querystring: Type.Object({ download: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
         },
@@ -91,7 +105,7 @@ export function fairnessRoutes(service: FairnessService) {
         config: { access: 'staff' },
         schema: {
           tags: ['fairness'],
-          summary: 'One audit as an HTML report with charts (Apache ECharts, rendered on the server as SVG); ?download=1 to save it',
+          summary: 'One audit as an HTML report with charts (Apache ECharts, rendered on the server as SVG); &download=true to save it',
           params: Type.Object({ id: AuditId }, { additionalProperties: false }),
           querystring: Type.Object(
             { locale: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])), download: Type.Optional(Type.Boolean()) },

@@ -57,7 +57,7 @@ export interface FairnessDeps {
   isSimulated?: (sessionId: string) => boolean;
   /** Writes decisions still buffered in memory, so an audit sees everything shown until now. */
   flushDecisions?: () => Promise<void>;
-  /** Told of each new live alert (pushed to the consoles). */
+  /** Told of each new live alert (the consoles poll the alerts; a listener may also push them). */
   onAlert?: (alert: FairnessAlert) => void;
   onError?: (err: unknown) => void;
 }
