@@ -226,6 +226,9 @@ export function createServices(
         if (m.type === 'session_status' && m.status === 'ended') recommender.forgetShow(sessionId);
       });
     },
+  }, {
+    // Exposure-fair re-ranking (off by default), with a random holdout so its cost is measured.
+    fairRerank: { grouping: config.fairness.rerank, band: config.fairness.ratioThreshold, holdout: config.fairness.rerankHoldout },
   });
   const socketContext = systemContext('recommendations over the room socket');
   gateway.useRecommendations({

@@ -40,4 +40,30 @@ describe('loadConfig', () => {
     ]);
     expect(() => loadConfig({ QINGLIU_ALLOWED_ORIGINS: 'ftp://x' })).toThrow(ConfigError);
   });
+
+  it('reads the fairness settings: defaults, a changed threshold only with its reason, reports kept at least 3 years', () => {
+    const d = loadConfig({}).fairness;
+    expect(d).toEqual({ ratioThreshold: 0.8, minGroupSize: 30, thresholdReason: null, liveMinutes: 5, scheduleHours: 24, keepDays: 1096, rerank: 'off', rerankHoldout: 0.1 });
+    const changed = loadConfig({ QINGLIU_FAIRNESS_RATIO_THRESHOLD: '0.9', QINGLIU_FAIRNESS_THRESHOLD_REASON: 'brand policy of 2026-10' }).fairness;
+    expect(changed).toMatchObject({ ratioThreshold: 0.9, thresholdReason: 'brand policy of 2026-10' });
+    expect(loadConfig({ QINGLIU_FAIRNESS_RERANK: 'price_band', QINGLIU_FAIRNESS_RERANK_HOLDOUT: '0.2' }).fairness).toMatchObject({ rerank: 'price_band', rerankHoldout: 0.2 });
+    let error: unknown;
+    try {
+      loadConfig({
+        QINGLIU_FAIRNESS_RATIO_THRESHOLD: '1.5',
+        QINGLIU_FAIRNESS_MIN_GROUP_SIZE: '5',
+        QINGLIU_FAIRNESS_KEEP_DAYS: '365',
+        QINGLIU_FAIRNESS_RERANK: 'sellers',
+        QINGLIU_FAIRNESS_RERANK_HOLDOUT: '0.9',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const key of ['QINGLIU_FAIRNESS_RATIO_THRESHOLD', 'QINGLIU_FAIRNESS_MIN_GROUP_SIZE', 'QINGLIU_FAIRNESS_KEEP_DAYS', 'QINGLIU_FAIRNESS_RERANK ', 'QINGLIU_FAIRNESS_RERANK_HOLDOUT']) {
+      expect(problems).toContain(key);
+    }
+    expect(() => loadConfig({ QINGLIU_FAIRNESS_MIN_GROUP_SIZE: '50' })).toThrow(/QINGLIU_FAIRNESS_THRESHOLD_REASON/);
+  });
 });

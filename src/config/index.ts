@@ -55,6 +55,10 @@ export interface Config {
     readonly scheduleHours: number;
     /** Reports are kept this many days (at least three years, A8). */
     readonly keepDays: number;
+    /** Exposure-fair re-ranking of recommendations: off, or by category or price band. */
+    readonly rerank: 'off' | 'category' | 'price_band';
+    /** The share of lists served without re-ranking, so its cost is measured. */
+    readonly rerankHoldout: number;
   };
   /** Where key-encryption keys and the pseudonym root come from. Secrets have no defaults. */
   readonly keys: { readonly provider: 'file'; readonly file: string } | { readonly provider: 'env'; readonly keks: string; readonly pseudonymRoot: string };
@@ -113,6 +117,8 @@ export const CONFIG_KEYS = [
   'QINGLIU_FAIRNESS_LIVE_MINUTES',
   'QINGLIU_FAIRNESS_SCHEDULE_HOURS',
   'QINGLIU_FAIRNESS_KEEP_DAYS',
+  'QINGLIU_FAIRNESS_RERANK',
+  'QINGLIU_FAIRNESS_RERANK_HOLDOUT',
 ] as const;
 
 /** Three years and a day: the least a fairness report is kept (A8). */
@@ -221,6 +227,15 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     problems.push(`QINGLIU_KEY_PROVIDER must be file or env (got "${keyProvider}")`);
   }
 
+  const rerankRaw = env.QINGLIU_FAIRNESS_RERANK ?? 'off';
+  if (rerankRaw !== 'off' && rerankRaw !== 'category' && rerankRaw !== 'price_band') problems.push(`QINGLIU_FAIRNESS_RERANK must be off, category or price_band (got "${rerankRaw}")`);
+  const holdoutRaw = env.QINGLIU_FAIRNESS_RERANK_HOLDOUT;
+  let rerankHoldout = 0.1;
+  if (holdoutRaw !== undefined && holdoutRaw !== '') {
+    const h = Number(holdoutRaw);
+    if (!(h >= 0.01 && h <= 0.5)) problems.push(`QINGLIU_FAIRNESS_RERANK_HOLDOUT must be a number from 0.01 to 0.5 (got "${holdoutRaw}")`);
+    else rerankHoldout = h;
+  }
   const fairness: Config['fairness'] = {
     ratioThreshold: ratio('QINGLIU_FAIRNESS_RATIO_THRESHOLD', env.QINGLIU_FAIRNESS_RATIO_THRESHOLD, 0.8),
     // Below 10 a group's rates could single people out; the default is 30.
@@ -229,6 +244,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     liveMinutes: int('QINGLIU_FAIRNESS_LIVE_MINUTES', env.QINGLIU_FAIRNESS_LIVE_MINUTES, 5, 0, 24 * 60),
     scheduleHours: int('QINGLIU_FAIRNESS_SCHEDULE_HOURS', env.QINGLIU_FAIRNESS_SCHEDULE_HOURS, 24, 1, 24 * 31),
     keepDays: int('QINGLIU_FAIRNESS_KEEP_DAYS', env.QINGLIU_FAIRNESS_KEEP_DAYS, FAIRNESS_MIN_KEEP_DAYS, FAIRNESS_MIN_KEEP_DAYS, 100 * 366),
+    rerank: rerankRaw === 'category' || rerankRaw === 'price_band' ? rerankRaw : 'off',
+    rerankHoldout,
   };
   if ((fairness.ratioThreshold !== 0.8 || fairness.minGroupSize !== 30) && fairness.thresholdReason === null) {
     problems.push('QINGLIU_FAIRNESS_THRESHOLD_REASON is required when a fairness threshold differs from its default (every report records why)');

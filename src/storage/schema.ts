@@ -452,6 +452,7 @@ export interface RecommendationDecisionTable {
   /** What a fairness audit needs (0014): the price seen and list price, the category, and the list's coarse segments. */
   list_id: string | null;
   show_viewer: string | null;
+  rerank: string | null;
   price_fen: number | null;
   list_price_fen: number | null;
   category: string | null;

@@ -200,6 +200,7 @@ function report(id: string, o: ReportOptions = {}): FairnessReport {
     thresholds: thresholdsOf(s, null),
     segments: COMPUTED.segments,
     exposure: COMPUTED.exposure,
+    mitigation: COMPUTED.mitigation,
     flags: COMPUTED.flags,
   };
 }

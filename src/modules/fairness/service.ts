@@ -280,6 +280,7 @@ export class FairnessService {
       thresholds: thresholdsOf(this.settings, this.options.thresholdReason),
       segments: computed.segments,
       exposure: computed.exposure,
+      mitigation: computed.mitigation,
       flags: computed.flags,
     };
   }

@@ -22,6 +22,8 @@ export interface DecisionRecord {
    * memory for the show, never stored): the fairness audit's unit of analysis.
    */
   readonly showViewer?: string | undefined;
+  /** What the exposure-fair re-ranker did to the list, when it is on. */
+  readonly rerank?: 'holdout' | 'kept' | 'changed' | undefined;
   /** What a fairness audit reads: the price the viewer saw (a running flash sale's), the list price, the category. */
   readonly priceFen?: number | undefined;
   readonly listPriceFen?: number | undefined;
@@ -76,7 +78,7 @@ export interface RecommenderStore {
   summary(since: number): Promise<{ personalised: boolean; impressions: number; clicks: number; carts: number; purchases: number; explored: number }[]>;
   /** Personalised decisions of a session since a time. */
   personalisedCount(sessionId: string, since: number): Promise<number>;
-  /** The decisions of a time range, oldest first, for the off-policy evaluation export. */
+  /** The decisions of a time range, oldest first, for the off-policy evaluation export (lists the re-ranker changed left out). */
   decisionsBetween(from: number, until: number, limit: number, after?: { createdAt: number; id: string }): Promise<(DecisionRecord & { clicked: boolean })[]>;
 
   latestSnapshot(model: string): Promise<SnapshotRecord | undefined>;

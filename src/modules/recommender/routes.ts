@@ -42,7 +42,7 @@ const RecommendationsSchema = Type.Object({
     }),
   ),
 });
-export const HOW_IT_WORKS_VERSION = '2026-11-29.1';
+export const HOW_IT_WORKS_VERSION = '2026-11-29.2';
 
 export interface RecommenderRouteDeps {
   /** Whether a staff member may see this session's health (hosts: only sessions they host). */
@@ -209,7 +209,19 @@ export function howItWorks(service: RecommenderService, locale: Locale) {
       ...SENSITIVE_FEATURES.map((f) => pick(f.label)),
       pick({ zh: '您声明的年龄段（只用于未成年人保护）', en: 'your declared age band (used only to protect minors)' }),
       pick({ zh: '您的设备标识、联系方式或任何身份信息', en: 'your device id, contact details or any identity' }),
+      pick({ zh: '您声明的城市级别（只用于公平性审计）', en: 'your declared city tier (used only for fairness audits)' }),
     ],
+    fairness: pick(
+      service.options.fairRerank.grouping === 'off'
+        ? {
+            zh: '每场直播结束时、每天以及直播过程中，都会检查推荐是否让某类观众（按孩子年龄段、城市级别、设备类型、新老访客分组，不含身份）看到更贵的商品或得到更差的推荐，结果由合规人员查看。',
+            en: 'At the end of every show, daily and during the show, an audit checks whether any group of viewers (by child age band, city tier, device type, new or returning; no identity) is shown dearer products or served worse; compliance officers see the results.',
+          }
+        : {
+            zh: '每场直播结束时、每天以及直播过程中，都会检查推荐是否让某类观众看到更贵的商品或得到更差的推荐。本直播间还启用了公平曝光重排：当某类商品获得的曝光远超其受欢迎程度时，会把其他商品往前调，调整过的商品会说明原因。',
+            en: 'At the end of every show, daily and during the show, an audit checks whether any group of viewers is shown dearer products or served worse. Exposure-fair re-ranking is also on: when one kind of product gets far more attention than its appeal warrants, others are moved up, and a moved product says so.',
+          },
+    ),
     switchOff: pick({
       zh: '在直播间点“隐私”按钮或在隐私中心关闭个性化推荐，下一次请求即生效；也可以随时撤回同意，或查看、删除您的兴趣标签。',
       en: 'Switch personalisation off with the Privacy button in the live room or in the privacy centre: it applies from the next request. You can also withdraw consent at any time, or see and delete your interest tags.',

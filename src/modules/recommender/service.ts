@@ -28,7 +28,10 @@ import {
   Rng,
   categoryFeature,
   explain,
+  fairRerank,
+  FAIR_RERANK_DEFAULTS,
   meanVector,
+  positionExposure,
   pinnedRecency,
   priceBandFeature,
   selectSlate,
@@ -87,7 +90,17 @@ export interface RecommenderOptions {
    * the event loop for its length (about 6 µs a row): small batches keep that stall short.
    */
   flushRows: number;
+  /**
+   * Exposure-fair re-ranking (model/fair-rerank.ts): off, or by product category or price band. A
+   * random `holdout` share of lists is served without it, so its cost in click-through is measured
+   * (the fairness audit compares the two); `band` is τ.
+   */
+  fairRerank: { grouping: 'off' | 'category' | 'price_band'; band: number; holdout: number };
 }
+
+/** What the re-ranker did to a list: nothing (off), held out, ran and kept the order, or changed it. */
+export type RerankState = 'holdout' | 'kept' | 'changed';
+const RERANK_REASON = { zh: '为让各类商品获得与其受欢迎程度相称的曝光而调整了顺序', en: 'moved so that each kind of product gets attention in proportion to its appeal' };
 
 export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
   defaultK: 4,
@@ -99,6 +112,7 @@ export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
   snapshotEvery: 200,
   flushMs: 250,
   flushRows: 100,
+  fairRerank: { grouping: 'off', band: FAIR_RERANK_DEFAULTS.band, holdout: 0.1 },
 };
 
 export interface RecommenderDeps {
@@ -272,6 +286,8 @@ export class RecommenderService {
   /** NON_PERSONALISED_WEIGHTS as a vector over the feature space. */
   readonly #nonPersonalisedTheta: Float64Array;
   readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number; childAgeFit: number };
+  /** Per show: exposure, impressions and clicks per product group, for the re-ranker (this node's view). */
+  readonly #ledgers = new Map<string, { exposure: Map<string, number>; impressions: Map<string, number>; clicks: Map<string, number> }>();
   /** Per show: a random key held in memory only, for the decision log's per-show viewer labels. */
   readonly #showKeys = new Map<string, Buffer>();
   readonly #feedbackListeners: ((sessionId: string, deviceId: string | undefined) => void)[] = [];
@@ -429,9 +445,12 @@ export class RecommenderService {
     let childAgeBand: string | null = null;
     let items: Picked[];
     let rankingStarted = 0;
+    // With the re-ranker on, rank twice as many as shown, so it has candidates to move up.
+    const rerankOn = this.options.fairRerank.grouping !== 'off';
+    const depth = rerankOn ? 2 * k : k;
     if (!slot || !subject) {
       rankingStarted = performance.now();
-      items = this.#nonPersonalisedCached(room, k);
+      items = this.#nonPersonalisedCached(room, depth);
     } else {
       const behaviour = this.behaviour.of(subject, now);
       const [tags, childAge] = await Promise.all([this.deps.tagsOf(subject), this.deps.childAgeOf?.(input.deviceId!) ?? null]);
@@ -457,8 +476,10 @@ export class RecommenderService {
         return { product: p, x };
       });
       rankingStarted = performance.now();
-      items = this.#personalised(slot, candidates, k, assignment?.epsilon);
+      items = this.#personalised(slot, candidates, depth, assignment?.epsilon);
     }
+    let rerank: RerankState | undefined;
+    if (rerankOn) ({ items, rerank } = this.#rerank(sessionId, room, items, k));
     const rankingMicros = (performance.now() - rankingStarted) * 1000;
     const experiment = assignment ? { id: assignment.experimentId, arm: assignment.arm } : undefined;
     const more = declared ? await declared : undefined;
@@ -488,6 +509,7 @@ export class RecommenderService {
         ...(experiment ? { experiment } : {}),
         listId,
         showViewer,
+        ...(rerank ? { rerank } : {}),
         ...room.audit.get(item.productId),
         segments,
       };
@@ -537,6 +559,7 @@ export class RecommenderService {
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
     if (learned) live.slot.learn(live.x, FEEDBACK_REWARD[input.type], at);
+    if (input.type === 'click') this.#noteClick(sessionId, record);
     if (record.experiment) this.deps.experiments?.feedback(record.experiment, input.deviceId, input.type, at);
     for (const listener of this.#feedbackListeners) listener(sessionId, input.deviceId);
     return ok({ learned, duplicate: false });
@@ -632,6 +655,66 @@ export class RecommenderService {
     this.behaviour.forget(subject);
   }
 
+  /** The re-ranker's group of a product (its category or price band). */
+  #groupOf(room: RoomView, productId: string): string {
+    const a = room.audit.get(productId);
+    if (!a) return 'unknown';
+    return this.options.fairRerank.grouping === 'price_band' ? priceBandOf(a.priceFen) : a.category;
+  }
+
+  /**
+   * Re-ranks a ranked list to k for fair exposure (or holds it out, at random), records what it
+   * served in the show's ledger. A changed list's items keep the propensity of their pick before
+   * re-ranking, which no longer describes the policy: the evaluation export leaves such lists out.
+   */
+  #rerank(sessionId: string, room: RoomView, ranked: Picked[], k: number): { items: Picked[]; rerank: RerankState } {
+    const options = this.options.fairRerank;
+    let ledger = this.#ledgers.get(sessionId);
+    if (!ledger) {
+      if (this.#ledgers.size >= 1_000) this.#ledgers.delete(this.#ledgers.keys().next().value as string);
+      ledger = { exposure: new Map(), impressions: new Map(), clicks: new Map() };
+      this.#ledgers.set(sessionId, ledger);
+    }
+    let items = ranked.slice(0, k);
+    let state: RerankState = 'holdout';
+    if (randomIdBytes(1)[0]! >= options.holdout * 256) {
+      const offered = new Map<string, number>();
+      for (const c of room.candidates) {
+        const g = this.#groupOf(room, c.product.id);
+        offered.set(g, (offered.get(g) ?? 0) + 1);
+      }
+      const r = fairRerank(
+        ranked.map((p) => ({ group: this.#groupOf(room, p.productId) })),
+        k,
+        ledger,
+        offered,
+        { ...FAIR_RERANK_DEFAULTS, band: options.band },
+      );
+      state = r.changed ? 'changed' : 'kept';
+      if (r.changed) {
+        items = r.order.map((i, slot) => {
+          const p = ranked[i]!;
+          if (i === slot) return p;
+          const moved = i > slot ? { zh: [...p.reasons.zh, RERANK_REASON.zh], en: [...p.reasons.en, RERANK_REASON.en] } : p.reasons;
+          return { ...p, position: slot, reasons: moved };
+        });
+      }
+    }
+    items.forEach((p, slot) => {
+      const g = this.#groupOf(room, p.productId);
+      ledger.exposure.set(g, (ledger.exposure.get(g) ?? 0) + positionExposure(slot + 1));
+      ledger.impressions.set(g, (ledger.impressions.get(g) ?? 0) + 1);
+    });
+    return { items, rerank: state };
+  }
+
+  #noteClick(sessionId: string, record: DecisionRecord): void {
+    const ledger = this.#ledgers.get(sessionId);
+    if (!ledger) return;
+    const g = this.options.fairRerank.grouping === 'price_band' ? (record.priceFen !== undefined ? priceBandOf(record.priceFen) : 'unknown') : (record.category ?? 'unknown');
+    ledger.clicks.set(g, (ledger.clicks.get(g) ?? 0) + 1);
+  }
+
   /**
    * The viewer's label for this show: HMAC-SHA-256 of the device id under the show's key, 96 bits.
    * The key lives in this process only and is never written; a node that restarts, or a second
@@ -647,9 +730,10 @@ export class RecommenderService {
     return createHmac('sha256', key).update(deviceId).digest('base64url').slice(0, 16);
   }
 
-  /** The show ended: its key is forgotten, so its labels lead to no one. */
+  /** The show ended: its key is forgotten, so its labels lead to no one; its exposure ledger goes too. */
   forgetShow(sessionId: string): void {
     this.#showKeys.delete(sessionId);
+    this.#ledgers.delete(sessionId);
   }
 
   /** A showcase change (pin, stock, flash sale …): the next request rebuilds the room's view. */

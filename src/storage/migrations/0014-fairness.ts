@@ -16,6 +16,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // one node holds in memory for the show and never stores, so the audit can count a viewer's
     // lists as one unit; once the key is gone the label leads to no one.
     ['show_viewer', 'text'],
+    // What the exposure-fair re-ranker did to the list (holdout, kept, changed), when it is on.
+    ['rerank', 'text'],
     ['price_fen', 'integer'],
     ['list_price_fen', 'integer'],
     ['category', 'text'],

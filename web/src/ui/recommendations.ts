@@ -88,6 +88,8 @@ export interface HowItWorks {
   learning: string;
   features: HowFeature[];
   neverUsed: string[];
+  /** How fairness is checked (and, when on, the exposure-fair re-ranking). */
+  fairness?: string;
   switchOff: string;
   model: { kind: string; epsilon: number; version: string };
 }

@@ -21,6 +21,7 @@ export class KyselyFairnessStore implements FairnessStore {
           'created_at',
           'list_id',
           'show_viewer',
+          'rerank',
           'product_id',
           'category',
           'position',
@@ -63,6 +64,7 @@ export class KyselyFairnessStore implements FairnessStore {
           clicked: Number(r.clicked) === 1,
           purchased: Number(r.purchased) === 1,
           personalised: Number(r.personalised) === 1,
+          rerank: r.rerank === 'holdout' || r.rerank === 'kept' || r.rerank === 'changed' ? r.rerank : null,
           segments: { childAgeBand: r.seg_child_age, cityTier: r.seg_city_tier, device: r.seg_device, visitor: r.seg_visitor },
         });
       }

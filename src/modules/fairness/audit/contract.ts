@@ -160,6 +160,32 @@ export interface ExposureSection {
   }[];
 }
 
+/**
+ * The exposure-fair re-ranker's effect and cost, measured: a random share of lists is held out
+ * (served as ranked), so re-ranked and held-out lists differ only by the re-ranking.
+ */
+export interface MitigationSection {
+  readonly lists: { readonly applied: number; readonly changed: number; readonly holdout: number };
+  /** Click-through per impression; difference = applied − held out (negative: what fairness cost). */
+  readonly ctr: {
+    readonly applied: number | null;
+    readonly holdout: number | null;
+    readonly difference: number | null;
+    /** Normal 95 % interval with the variance clustered by unit (viewer in the show). */
+    readonly ci95: readonly [number, number] | null;
+    readonly pValue: number | null;
+  };
+  /** Per grouping: how far attention strays from merit, with and without the re-ranker. */
+  readonly exposure: readonly {
+    readonly grouping: ProductGrouping;
+    /** The largest max(r, 1/r) over groups of r = exposure share ÷ merit share; 1 is perfectly proportional. */
+    readonly appliedWorst: number | null;
+    readonly holdoutWorst: number | null;
+    readonly appliedOutsideBand: number;
+    readonly holdoutOutsideBand: number;
+  }[];
+}
+
 export interface AuditFlag {
   readonly kind: 'segment' | 'exposure';
   /** A segment attribute, or a product grouping. */
@@ -200,6 +226,8 @@ export interface FairnessReport {
   readonly thresholds: AuditThresholds;
   readonly segments: readonly SegmentAudit[];
   readonly exposure: ExposureSection;
+  /** Null when the re-ranker was off for every decision of the scope. */
+  readonly mitigation: MitigationSection | null;
   readonly flags: readonly AuditFlag[];
 }
 

@@ -34,6 +34,7 @@ import {
   type AuditFlag,
   type AuditThresholds,
   type ExposureSection,
+  type MitigationSection,
   type ProductGroupExposure,
   type ProductGrouping,
   type SegmentAttribute,
@@ -101,6 +102,7 @@ export interface AuditComputation {
   readonly premiumFromFen: number | null;
   readonly segments: SegmentAudit[];
   readonly exposure: ExposureSection;
+  readonly mitigation: MitigationSection | null;
   readonly flags: AuditFlag[];
 }
 
@@ -123,7 +125,8 @@ export function runAudit(log: AuditLogColumns, options: { settings?: Partial<Aud
   );
   const exposure = exposureSection(log, lists, options.catalogueSize, options.priceBandOf, s);
   const flags = [...segments.flatMap(segmentFlags), ...exposureFlags(exposure)];
-  return { decisions: n, lists, personalisedShare: n > 0 ? personalised / n : null, premiumFromFen, segments, exposure, flags };
+  const mitigation = mitigationSection(log, options.priceBandOf, s);
+  return { decisions: n, lists, personalisedShare: n > 0 ? personalised / n : null, premiumFromFen, segments, exposure, mitigation, flags };
 }
 
 /**
@@ -642,6 +645,115 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
     exposureGini: k > 0 ? gini(exposure, { catalogSize: size }) : null,
     groupings,
   };
+}
+
+// ---- mitigation ----
+
+/**
+ * Re-ranked lists (kept or changed) against held-out ones: click-through with a unit-clustered
+ * variance of the difference of the two ratios (each unit's linearised contribution to both), and
+ * how far attention strays from merit in each.
+ */
+function mitigationSection(log: AuditLogColumns, priceBandOf: PriceBandOf, s: AuditSettings): MitigationSection | null {
+  const n = log.rows;
+  let any = false;
+  for (let i = 0; i < n && !any; i++) any = log.rerank[i]! > 0;
+  if (!any) return null;
+  const U = log.units;
+  const aY = new Float64Array(U);
+  const aX = new Float64Array(U);
+  const hY = new Float64Array(U);
+  const hX = new Float64Array(U);
+  const listState = new Uint8Array(log.lists);
+  for (let i = 0; i < n; i++) {
+    const r = log.rerank[i]!;
+    if (r === 0) continue;
+    listState[log.list[i]!] = r;
+    const u = log.unit[i]!;
+    if (r === 1) {
+      hY[u]! += log.clicked[i]!;
+      hX[u]! += 1;
+    } else {
+      aY[u]! += log.clicked[i]!;
+      aX[u]! += 1;
+    }
+  }
+  let applied = 0;
+  let changed = 0;
+  let holdout = 0;
+  for (const st of listState) {
+    if (st === 1) holdout++;
+    else if (st >= 2) applied++;
+    if (st === 3) changed++;
+  }
+  const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+  const [SAY, SAX, SHY, SHX] = [sum(aY), sum(aX), sum(hY), sum(hX)];
+  const rA = SAX > 0 ? SAY / SAX : null;
+  const rH = SHX > 0 ? SHY / SHX : null;
+  let ci95: [number, number] | null = null;
+  let pValue: number | null = null;
+  const difference = rA !== null && rH !== null ? rA - rH : null;
+  if (difference !== null) {
+    let ss = 0;
+    let units = 0;
+    for (let u = 0; u < U; u++) {
+      if (aX[u] === 0 && hX[u] === 0) continue;
+      units++;
+      const d = (aY[u]! - rA! * aX[u]!) / SAX - (hY[u]! - rH! * hX[u]!) / SHX;
+      ss += d * d;
+    }
+    const se = units > 1 ? Math.sqrt((units / (units - 1)) * ss) : Number.NaN;
+    if (se > 0) {
+      ci95 = [difference - 1.959963984540054 * se, difference + 1.959963984540054 * se];
+      pValue = Math.min(1, 2 * normalUpper(Math.abs(difference) / se));
+    }
+  }
+  const exposure = PRODUCT_GROUPINGS.map((grouping) => {
+    const worst = (keep: (r: number) => boolean) => proportionality(log, grouping, priceBandOf, keep, s.exposureBand);
+    const a = worst((r) => r >= 2);
+    const h = worst((r) => r === 1);
+    return { grouping, appliedWorst: a.worst, holdoutWorst: h.worst, appliedOutsideBand: a.outside, holdoutOutsideBand: h.outside };
+  });
+  return { lists: { applied, changed, holdout }, ctr: { applied: rA, holdout: rH, difference, ci95, pValue }, exposure };
+}
+
+/** Among the rows kept by `keep` (by rerank code): exposure share ÷ merit share per product group. */
+function proportionality(log: AuditLogColumns, grouping: ProductGrouping, priceBandOf: PriceBandOf, keep: (rerank: number) => boolean, band: number): { worst: number | null; outside: number } {
+  const exposure = new Map<string, number>();
+  const impressions = new Map<string, number>();
+  const clicks = new Map<string, number>();
+  const products = new Map<string, Set<number>>();
+  for (let i = 0; i < log.rows; i++) {
+    if (!keep(log.rerank[i]!)) continue;
+    const p = log.product[i]!;
+    const g = grouping === 'category' ? log.productCategory[p]! : priceBandOf(log.priceFen[i]!);
+    exposure.set(g, (exposure.get(g) ?? 0) + 1 / Math.log2(1 + log.position[i]!));
+    impressions.set(g, (impressions.get(g) ?? 0) + 1);
+    clicks.set(g, (clicks.get(g) ?? 0) + log.clicked[i]!);
+    let set = products.get(g);
+    if (!set) products.set(g, (set = new Set()));
+    set.add(p);
+  }
+  let totalExposure = 0;
+  let meritMass = 0;
+  const merit = new Map<string, number>();
+  for (const [g, e] of exposure) {
+    totalExposure += e;
+    const m = ((clicks.get(g) ?? 0) / (impressions.get(g) ?? 1)) * (products.get(g)?.size ?? 0);
+    merit.set(g, m);
+    meritMass += m;
+  }
+  if (!(totalExposure > 0 && meritMass > 0)) return { worst: null, outside: 0 };
+  let worst = 1;
+  let outside = 0;
+  for (const [g, e] of exposure) {
+    const m = merit.get(g)! / meritMass;
+    if (!(m > 0)) continue;
+    const r = e / totalExposure / m;
+    worst = Math.max(worst, r, 1 / r);
+    if (!withinBand(r, band)) outside++;
+  }
+  return { worst, outside };
 }
 
 // ---- flags in words ----

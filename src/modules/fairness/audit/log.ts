@@ -34,8 +34,12 @@ export interface AuditLogColumns {
   readonly clicked: Uint8Array;
   readonly purchased: Uint8Array;
   readonly personalised: Uint8Array;
+  /** What the exposure-fair re-ranker did to the row's list: 0 off, 1 held out, 2 kept, 3 changed. */
+  readonly rerank: Uint8Array;
   readonly segments: Readonly<Record<SegmentAttribute, SegmentColumn>>;
 }
+
+export const RERANK_CODES = { holdout: 1, kept: 2, changed: 3 } as const;
 
 export interface AuditRow {
   /** The list (one request) the row was shown in. */
@@ -50,6 +54,7 @@ export interface AuditRow {
   readonly clicked: boolean;
   readonly purchased: boolean;
   readonly personalised: boolean;
+  readonly rerank?: 'holdout' | 'kept' | 'changed' | null | undefined;
   readonly segments: Readonly<Partial<Record<SegmentAttribute, string | null>>>;
 }
 
@@ -71,6 +76,7 @@ export class AuditLogBuilder {
   #clicked: Uint8Array;
   #purchased: Uint8Array;
   #personalised: Uint8Array;
+  #rerank: Uint8Array;
   readonly #segmentCodes: Record<SegmentAttribute, Int8Array>;
   readonly #segmentValues: Record<SegmentAttribute, Map<string, number>>;
   readonly #productCode = new Map<string, number>();
@@ -88,6 +94,7 @@ export class AuditLogBuilder {
     this.#clicked = new Uint8Array(this.#capacity);
     this.#purchased = new Uint8Array(this.#capacity);
     this.#personalised = new Uint8Array(this.#capacity);
+    this.#rerank = new Uint8Array(this.#capacity);
     this.#segmentCodes = Object.fromEntries(SEGMENT_ATTRIBUTES.map((a) => [a, new Int8Array(this.#capacity)])) as Record<SegmentAttribute, Int8Array>;
     this.#segmentValues = Object.fromEntries(SEGMENT_ATTRIBUTES.map((a) => [a, new Map<string, number>()])) as Record<SegmentAttribute, Map<string, number>>;
   }
@@ -126,6 +133,7 @@ export class AuditLogBuilder {
     this.#clicked[i] = row.clicked ? 1 : 0;
     this.#purchased[i] = row.purchased ? 1 : 0;
     this.#personalised[i] = row.personalised ? 1 : 0;
+    this.#rerank[i] = row.rerank ? RERANK_CODES[row.rerank] : 0;
     for (const attribute of SEGMENT_ATTRIBUTES) {
       const value = row.segments[attribute];
       let c = -1;
@@ -161,6 +169,7 @@ export class AuditLogBuilder {
       clicked: this.#clicked.subarray(0, n),
       purchased: this.#purchased.subarray(0, n),
       personalised: this.#personalised.subarray(0, n),
+      rerank: this.#rerank.subarray(0, n),
       segments,
     };
   }
@@ -181,6 +190,7 @@ export class AuditLogBuilder {
     this.#clicked = grow(this.#clicked, (n) => new Uint8Array(n));
     this.#purchased = grow(this.#purchased, (n) => new Uint8Array(n));
     this.#personalised = grow(this.#personalised, (n) => new Uint8Array(n));
+    this.#rerank = grow(this.#rerank, (n) => new Uint8Array(n));
     for (const a of SEGMENT_ATTRIBUTES) this.#segmentCodes[a] = grow(this.#segmentCodes[a], (n) => new Int8Array(n));
     this.#capacity = capacity;
   }

@@ -88,6 +88,7 @@ function reportOf(computed: AuditComputation, scope: AuditScope, simulated: bool
     thresholds: thresholdsOf(s),
     segments: computed.segments,
     exposure: computed.exposure,
+    mitigation: computed.mitigation,
     flags: computed.flags,
   };
 }

@@ -151,6 +151,11 @@ const EN = {
   chartReference: 'reference',
   chartReferenceNote: 'red bar and dashed line: the reference group',
   exposureTitle: 'Product exposure',
+  mitigationTitle: 'Exposure-fair re-ranking: its effect and cost',
+  mitigationOff: 'The re-ranker was off for every decision in this scope.',
+  mitigationIntro: 'A random share of lists is served as ranked (held out); re-ranked and held-out lists differ only by the re-ranking, so the difference in click-through is what fairness cost (negative) or gained.',
+  mitigationFacts: { applied: 'lists re-ranked', changed: 'of which changed', holdout: 'lists held out', ctrApplied: 'click-through, re-ranked', ctrHoldout: 'click-through, held out', difference: 'difference (re-ranked − held out)', ci: '95 % interval (clustered by viewer)', p: 'p' },
+  mitigationCols: ['grouping', 'worst exposure ÷ merit, re-ranked', 'held out', 'groups outside the band, re-ranked', 'held out'],
   productsShown: 'Products shown',
   catalogueSize: 'Catalogue size',
   coverage: 'Coverage',
@@ -264,6 +269,11 @@ const ZH: Labels = {
   chartReference: '参照组',
   chartReferenceNote: '红色柱与虚线：参照组',
   exposureTitle: '商品曝光',
+  mitigationTitle: '公平曝光重排：效果与代价',
+  mitigationOff: '该范围内的所有推荐都未启用重排。',
+  mitigationIntro: '随机留出一部分列表按原排序展示（对照组）；重排列表与对照列表只差重排本身，两者点击率之差即公平重排的代价（为负）或收益。',
+  mitigationFacts: { applied: '重排的列表', changed: '其中顺序有改动', holdout: '留出的列表', ctrApplied: '点击率（重排）', ctrHoldout: '点击率（留出）', difference: '差值（重排 − 留出）', ci: '95% 区间（按观众聚类）', p: 'p' },
+  mitigationCols: ['分组方式', '曝光÷贡献最大偏离（重排）', '（留出）', '超出区间的分组数（重排）', '（留出）'],
   productsShown: '展示过的商品数',
   catalogueSize: '商品目录规模',
   coverage: '覆盖率',
@@ -646,6 +656,28 @@ export function renderAuditHtml(report: FairnessReport, options: { locale: Repor
 
   const segments = report.segments.map((s) => segmentSection(t, s, minSize, chartId)).join('\n');
   const exposure = exposureSection(t, report.exposure, chartId);
+  const mg = report.mitigation;
+  const mitigation = !mg
+    ? `<p class="muted">${escapeHtml(t.mitigationOff)}</p>`
+    : [
+        `<p>${escapeHtml(t.mitigationIntro)}</p>`,
+        facts([
+          [t.mitigationFacts.applied, int(mg.lists.applied)],
+          [t.mitigationFacts.changed, int(mg.lists.changed)],
+          [t.mitigationFacts.holdout, int(mg.lists.holdout)],
+          [t.mitigationFacts.ctrApplied, pct(mg.ctr.applied, 2)],
+          [t.mitigationFacts.ctrHoldout, pct(mg.ctr.holdout, 2)],
+          [t.mitigationFacts.difference, mg.ctr.difference === null ? DASH : `${mg.ctr.difference < 0 ? '−' : '+'}${Math.abs(mg.ctr.difference * 100).toFixed(2)} pp`],
+          [t.mitigationFacts.ci, mg.ctr.ci95 ? `[${(mg.ctr.ci95[0] * 100).toFixed(2)}, ${(mg.ctr.ci95[1] * 100).toFixed(2)}] pp` : DASH],
+          [t.mitigationFacts.p, pValue(mg.ctr.pValue)],
+        ]),
+        table(
+          t.mitigationCols,
+          mg.exposure.map((x) => ({
+            cells: [t.groupings[x.grouping], fig(num(x.appliedWorst, 2)), fig(num(x.holdoutWorst, 2)), fig(int(x.appliedOutsideBand)), fig(int(x.holdoutOutsideBand))],
+          })),
+        ),
+      ].join('\n');
   const band = (v: number) => (v > 0 && Number.isFinite(v) ? `${v.toFixed(2)}, ${(1 / v).toFixed(2)}` : String(v));
   const how = t.how({ ratio: band(th.ratio.value), alpha: String(th.alpha.value), minSize: String(minSize), band: band(th.exposureBand.value) });
 
@@ -670,6 +702,8 @@ ${method}
 ${segments}
 <h2>${escapeHtml(t.exposureTitle)}</h2>
 ${exposure}
+<h2>${escapeHtml(t.mitigationTitle)}</h2>
+${mitigation}
 <footer>
 <h2>${escapeHtml(t.howTitle)}</h2>
 <p>${escapeHtml(how)}</p>

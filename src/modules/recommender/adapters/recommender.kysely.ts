@@ -153,7 +153,13 @@ export class KyselyRecommenderStore implements RecommenderStore {
   }
 
   async decisionsBetween(from: number, until: number, limit: number, after?: { createdAt: number; id: string }) {
-    let q = this.db.selectFrom('recommendation_decisions').selectAll().where('created_at', '>=', from).where('created_at', '<', until);
+    // A list the re-ranker changed was not drawn with the propensities it carries: left out.
+    let q = this.db
+      .selectFrom('recommendation_decisions')
+      .selectAll()
+      .where('created_at', '>=', from)
+      .where('created_at', '<', until)
+      .where((eb) => eb.or([eb('rerank', 'is', null), eb('rerank', '!=', 'changed')]));
     if (after) q = q.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
     const rows = await q.orderBy('created_at').orderBy('id').limit(limit).execute();
     return rows.map((r) => ({ ...decisionOf(r), clicked: Number(r.clicked) === 1 }));
@@ -232,6 +238,7 @@ function rowOf(d: DecisionRecord) {
     arm: d.experiment?.arm ?? null,
     list_id: d.listId ?? null,
     show_viewer: d.showViewer ?? null,
+    rerank: d.rerank ?? null,
     price_fen: d.priceFen ?? null,
     list_price_fen: d.listPriceFen ?? null,
     category: d.category ?? null,
@@ -258,6 +265,7 @@ function decisionOf(r: Selectable<RecommendationDecisionTable>): DecisionRecord 
     createdAt: Number(r.created_at),
     ...(r.list_id !== null ? { listId: r.list_id } : {}),
     ...(r.show_viewer !== null ? { showViewer: r.show_viewer } : {}),
+    ...(r.rerank === 'holdout' || r.rerank === 'kept' || r.rerank === 'changed' ? { rerank: r.rerank } : {}),
     ...(r.price_fen !== null ? { priceFen: Number(r.price_fen) } : {}),
     ...(r.list_price_fen !== null ? { listPriceFen: Number(r.list_price_fen) } : {}),
     ...(r.category !== null ? { category: r.category } : {}),

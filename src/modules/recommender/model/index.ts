@@ -28,5 +28,6 @@ export {
 } from './features.js';
 export { LinearBandit, type BanditKind, type BanditSnapshot, type LinearBanditOptions } from './bandit.js';
 export { explain, topReasons, meanVector, type Explanation, type Contribution, type ExplanationLocale } from './explain.js';
+export { FAIR_RERANK_DEFAULTS, fairRerank, positionExposure, type ExposureLedger, type FairRerankOptions, type RerankResult } from './fair-rerank.js';
 export { selectSlate, positionPropensities, type SlateCandidate, type SlatePick, type SlateRequest } from './slate.js';
 export { Rng, type RngState } from '../../../shared/rng.js';

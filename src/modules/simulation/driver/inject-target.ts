@@ -50,6 +50,8 @@ export interface InjectTargetOptions {
   databaseUrl?: string;
   /** Epoch ms the simulated clock starts at; default now, rounded down to the minute. */
   startAt?: number;
+  /** Further server settings (e.g. QINGLIU_FAIRNESS_RERANK), validated like any configuration. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 const NO_SOCKET: SimSocket = { close: async () => undefined };
@@ -179,7 +181,7 @@ export async function createInjectTarget(options: InjectTargetOptions = {}): Pro
   let app: FastifyInstance;
   try {
     const config = loadConfig(
-      { LOG_LEVEL: 'silent', PORT: '0', QINGLIU_DATA_DIR: dir, QINGLIU_MODE: 'demo' },
+      { ...options.settings, LOG_LEVEL: 'silent', PORT: '0', QINGLIU_DATA_DIR: dir, QINGLIU_MODE: 'demo' },
       { databaseUrl: options.databaseUrl ?? `sqlite:${path.join(dir, 'simulation.sqlite')}`, seedDemo: true, mode: 'demo' },
     );
     app = await buildApp(config, { logger: false, clock });

@@ -720,6 +720,20 @@ function ReportBody({ report }: { report: FairnessReport }): JSX.Element {
           </Fact>
         ))}
       </dl>
+      {report.mitigation ? (
+        <>
+          <h3>{t('fairness.detail.mitigationHeading')}</h3>
+          <p data-testid="fairness-mitigation">
+            {t('fairness.detail.mitigationText', {
+              applied: formatCount(report.mitigation.lists.applied),
+              holdout: formatCount(report.mitigation.lists.holdout),
+              ctrApplied: formatPercent(report.mitigation.ctr.applied),
+              ctrHoldout: formatPercent(report.mitigation.ctr.holdout),
+              interval: report.mitigation.ctr.ci95 ? `[${(report.mitigation.ctr.ci95[0] * 100).toFixed(2)}, ${(report.mitigation.ctr.ci95[1] * 100).toFixed(2)}]` : '—',
+            })}
+          </p>
+        </>
+      ) : null}
     </>
   );
 }

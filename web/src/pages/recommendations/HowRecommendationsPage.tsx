@@ -118,6 +118,12 @@ export function HowRecommendationsPage(): JSX.Element {
               ))}
             </ul>
           </section>
+          {how.fairness ? (
+            <section class="card how-recs-section" aria-labelledby="how-fairness">
+              <h2 id="how-fairness">{t('howRecs.fairness')}</h2>
+              <p data-testid="how-recs-fairness">{how.fairness}</p>
+            </section>
+          ) : null}
           <section class="card how-recs-section" aria-labelledby="how-switch-off">
             <h2 id="how-switch-off">{t('howRecs.switchOff')}</h2>
             <p>{how.switchOff}</p>
