@@ -367,5 +367,17 @@ describe.runIf(chromiumAvailable)('fairness audits in a real browser', () => {
     expect(live.items.map((i) => i.id)).toEqual([alert!.auditId]);
     expect(errors).toEqual([]);
     await context.close();
-  }, 90_000);
+
+    // The compliance console shows every show's alerts, each naming its session.
+    const viewer = await staffPage(officer);
+    await viewer.page.goto(`${base}/compliance#/fairness`);
+    const all = viewer.page.getByTestId('compliance-fairness-alerts');
+    const seen = all.locator(`[data-testid="host-fairness-alert"][data-alert-id="${alert!.id}"]`);
+    await seen.waitFor();
+    expect(await seen.getAttribute('data-acknowledged')).toBe('true');
+    expect(await seen.getByTestId('fairness-alert-session').textContent()).toContain('demo');
+    expect(await all.getByTestId('host-fairness-check').count()).toBe(0);
+    expect(viewer.errors).toEqual([]);
+    await viewer.context.close();
+  }, 120_000);
 });

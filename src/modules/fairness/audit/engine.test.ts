@@ -198,4 +198,50 @@ describe('fairness audit of the decision log', () => {
     // Without any re-ranked decision there is no mitigation section.
     expect(runAudit(world(3, 100, { tier1: 0.5 }).build(), { catalogueSize: 8, priceBandOf: band }).mitigation).toBeNull();
   });
+
+  it('draws a large group’s bootstrap sums from their normal limit with the same interval as resampling unit by unit', () => {
+    // 12,000 viewers with 3 lists each, two tiers, many distinct units (so the class shortcut is off).
+    const rng = new Rng(31);
+    const b = new AuditLogBuilder();
+    for (let v = 0; v < 12_000; v++) {
+      const tier = v % 2 === 0 ? 'tier1' : 'tier2';
+      const taste = rng.next();
+      for (let l = 0; l < 3; l++) {
+        for (let pos = 1; pos <= 4; pos++) {
+          const dear = rng.next() < (tier === 'tier1' ? 0.3 : 0.25) + 0.2 * taste;
+          const p = PRODUCTS[(dear ? 4 : 0) + Math.floor(rng.next() * 4)]!;
+          b.push({
+            listId: `v${v}l${l}`,
+            unitId: `v${v}`,
+            productId: p.id,
+            category: p.category,
+            position: pos,
+            priceFen: p.priceFen + Math.floor(rng.next() * 50) * 100,
+            listPriceFen: p.listPriceFen + 5_000,
+            clicked: rng.next() < 0.05 + 0.05 * taste,
+            purchased: rng.next() < 0.01,
+            personalised: true,
+            segments: { cityTier: tier },
+          });
+        }
+      }
+    }
+    const log = b.build();
+    const gapsOf = (normalLimitUnits: number) =>
+      runAudit(log, { catalogueSize: 8, priceBandOf: band, settings: { normalLimitUnits, bootstrap: 400 } }).segments.find((x) => x.attribute === 'cityTier')!.gaps;
+    const fast = gapsOf(2_000);
+    const exact = gapsOf(Number.POSITIVE_INFINITY);
+    expect(fast.length).toBe(7);
+    for (const [i, g] of fast.entries()) {
+      const e = exact[i]!;
+      expect(g.metric).toBe(e.metric);
+      const width = e.ci95![1] - e.ci95![0];
+      // Percentile endpoints of 400 resamples move by up to about a tenth of the width between two
+      // seeds of the exact bootstrap itself: within a fifth at each end, and widths within 15 %.
+      expect(Math.abs(g.ci95![0] - e.ci95![0])).toBeLessThan(0.2 * width);
+      expect(Math.abs(g.ci95![1] - e.ci95![1])).toBeLessThan(0.2 * width);
+      expect((g.ci95![1] - g.ci95![0]) / width).toBeGreaterThan(0.85);
+      expect((g.ci95![1] - g.ci95![0]) / width).toBeLessThan(1.15);
+    }
+  });
 });

@@ -53,6 +53,8 @@ export interface AuditSettings {
   readonly exposureBand: number;
   readonly bootstrap: number;
   readonly seed: number;
+  /** Groups with at least this many units get normal-limit bootstrap draws (NORMAL_LIMIT_UNITS). */
+  readonly normalLimitUnits: number;
 }
 
 export const AUDIT_SETTINGS_DEFAULTS: AuditSettings = {
@@ -63,6 +65,7 @@ export const AUDIT_SETTINGS_DEFAULTS: AuditSettings = {
   exposureBand: 0.8,
   bootstrap: 200,
   seed: 0,
+  normalLimitUnits: 2_000,
 };
 
 /** The recorded reasons for the thresholds (docs/fairness.md says more). */
@@ -186,8 +189,48 @@ const RATIO_METRICS: readonly { metric: SegmentMetric; y: number; x: number }[] 
   { metric: 'tpr', y: 5, x: 3 },
   { metric: 'fpr', y: 6, x: 8 },
 ];
-/** Beyond this many classes of identical units, the bootstrap draws units one at a time. */
+/** Beyond this many classes of identical units, the bootstrap draws per group (below). */
 const MAX_CLASSES = 4_096;
+/**
+ * A group with at least this many units has a replicate's resampled sums drawn from their normal
+ * limit: a sum of thousands of independent draws, whose percentile interval then matches resampling
+ * unit by unit to within the Monte Carlo error of 200 resamples (tested).
+ */
+export const NORMAL_LIMIT_UNITS = 2_000;
+
+/** Mean and lower Cholesky factor (covariance rows with no variance left as zeros) of the units' sums. */
+function normalLimit(units: readonly number[], sums: Float64Array): { mean: Float64Array; chol: Float64Array } {
+  const m = units.length;
+  const mean = new Float64Array(SUMS);
+  for (const u of units) for (let k = 0; k < SUMS; k++) mean[k]! += sums[u * SUMS + k]!;
+  for (let k = 0; k < SUMS; k++) mean[k]! /= m;
+  const cov = new Float64Array(SUMS * SUMS);
+  for (const u of units) {
+    for (let r = 0; r < SUMS; r++) {
+      const dr = sums[u * SUMS + r]! - mean[r]!;
+      if (dr === 0) continue;
+      for (let c = 0; c <= r; c++) cov[r * SUMS + c]! += dr * (sums[u * SUMS + c]! - mean[c]!);
+    }
+  }
+  for (let i = 0; i < cov.length; i++) cov[i]! /= m;
+  // Cholesky with pivots at or below a relative tolerance treated as zero: some sums are exact
+  // combinations of others (items = clicks + not clicked), so the covariance is only semi-definite.
+  const chol = new Float64Array(SUMS * SUMS);
+  for (let j = 0; j < SUMS; j++) {
+    let d = cov[j * SUMS + j]!;
+    for (let k = 0; k < j; k++) d -= chol[j * SUMS + k]! ** 2;
+    const tolerance = 1e-10 * Math.max(1, cov[j * SUMS + j]!);
+    if (!(d > tolerance)) continue;
+    const root = Math.sqrt(d);
+    chol[j * SUMS + j] = root;
+    for (let i = j + 1; i < SUMS; i++) {
+      let v = cov[i * SUMS + j]!;
+      for (let k = 0; k < j; k++) v -= chol[i * SUMS + k]! * chol[j * SUMS + k]!;
+      chol[i * SUMS + j] = v / root;
+    }
+  }
+  return { mean, chol };
+}
 /** Per list: 0 premium, 1 Σ price (yuan), 2 Σ discount, 3 clicks, 4 purchases, 5 premium ∧ clicked, 6 premium ∧ not clicked, 7 items, 8 not clicked. */
 const SUMS = 9;
 
@@ -294,7 +337,7 @@ function segmentAudit(log: AuditLogColumns, attribute: SegmentAttribute, premium
   const compared = reported.filter((g) => g !== ref);
   const gaps: SegmentGap[] = [];
   if (compared.length > 0) {
-    const ci = clusterBootstrap(listGroup, sums, G, ref, compared, s.bootstrap, seed);
+    const ci = clusterBootstrap(listGroup, sums, G, ref, compared, s.bootstrap, seed, s.normalLimitUnits);
     RATIO_METRICS.forEach((m, mi) => {
       const refValue = ratioOf(total, ref, m);
       const tests = compared.map((g) => {
@@ -389,6 +432,7 @@ function clusterBootstrap(
   compared: readonly number[],
   replicates: number,
   seed: number,
+  normalLimitUnits: number,
 ): Float64Array[][] | undefined {
   if (replicates <= 0) return undefined;
   const rng = new Rng(seed);
@@ -445,19 +489,42 @@ function clusterBootstrap(
     }
     return out;
   }
-  // Many distinct units: draw n units with replacement, one uniform index each (cheaper per draw
-  // than a binomial per class), into their group's sums.
-  const index = uniformIndexer(rng, n);
-  const unitGroup = Int32Array.from(members, (l) => listGroup[l]!);
-  const unitSums = new Float64Array(n * SUMS);
-  members.forEach((l, j) => unitSums.set(sums.subarray(l * SUMS, (l + 1) * SUMS), j * SUMS));
+  // Many distinct units. Resampling n units from the whole log is the same as drawing how many come
+  // from each group, N ~ Multinomial(n, n_g / n), then N_g units with replacement within group g.
+  // A group with at least `normalLimitUnits` units has its resampled sums drawn from their normal
+  // limit (mean N_g·μ_g, covariance N_g·Σ_g, the sums' exact mean and covariance); a smaller group is
+  // resampled unit by unit.
+  const byGroup: number[][] = Array.from({ length: G }, () => []);
+  for (const l of members) byGroup[listGroup[l]!]!.push(l);
+  const sizes = Float64Array.from(byGroup, (u) => u.length);
+  const drawnSizes = new Float64Array(G);
+  const limits = byGroup.map((units) => (units.length >= normalLimitUnits ? normalLimit(units, sums) : undefined));
+  const indexers = byGroup.map((units) => (units.length > 0 && units.length < normalLimitUnits ? uniformIndexer(rng, units.length) : undefined));
+  const z = new Float64Array(SUMS);
   for (let b = 0; b < replicates; b++) {
     acc.fill(0);
-    for (let d = 0; d < n; d++) {
-      const j = index();
-      const o = unitGroup[j]! * SUMS;
-      const u = j * SUMS;
-      for (let k = 0; k < SUMS; k++) acc[o + k]! += unitSums[u + k]!;
+    multinomial(rng, n, sizes, drawnSizes);
+    for (let g = 0; g < G; g++) {
+      const N = drawnSizes[g]!;
+      if (N === 0) continue;
+      const o = g * SUMS;
+      const limit = limits[g];
+      if (limit) {
+        for (let k = 0; k < SUMS; k++) z[k] = rng.normal();
+        const scale = Math.sqrt(N);
+        for (let r = 0; r < SUMS; r++) {
+          let v = N * limit.mean[r]!;
+          for (let c = 0; c <= r; c++) v += scale * limit.chol[r * SUMS + c]! * z[c]!;
+          acc[o + r] = v;
+        }
+      } else {
+        const units = byGroup[g]!;
+        const index = indexers[g]!;
+        for (let d = 0; d < N; d++) {
+          const u = units[index()]! * SUMS;
+          for (let k = 0; k < SUMS; k++) acc[o + k]! += sums[u + k]!;
+        }
+      }
     }
     record(b);
   }
@@ -568,22 +635,12 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
     const merit = (g: number) => (groupImpressions[g]! > 0 ? groupClicks[g]! / groupImpressions[g]! : 0);
     let meritMass = 0;
     for (let g = 0; g < G; g++) meritMass += merit(g) * products[g]!;
-    // Per unit and group: clicks and impressions, for the cluster variance of each group's merit.
-    const cell = new Map<number, number>();
-    const cellClicks: number[] = [];
-    const cellImpressions: number[] = [];
-    const cellGroup: number[] = [];
+    // Per unit and group: clicks and impressions, for the cluster variance of each group's merit
+    // (dense arrays: units × groups is small next to the log; a unit never shown a group adds 0).
+    const cellClicks = new Float64Array(log.units * G);
+    const cellImpressions = new Float64Array(log.units * G);
     for (let i = 0; i < log.rows; i++) {
-      const g = productGroup[log.product[i]!]!;
-      const key = log.unit[i]! * G + g;
-      let c = cell.get(key);
-      if (c === undefined) {
-        c = cellClicks.length;
-        cell.set(key, c);
-        cellClicks.push(0);
-        cellImpressions.push(0);
-        cellGroup.push(g);
-      }
+      const c = log.unit[i]! * G + productGroup[log.product[i]!]!;
       cellClicks[c]! += log.clicked[i]!;
       cellImpressions[c]! += 1;
     }
@@ -604,8 +661,7 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
         const mStar = target < 1 ? (target * others) / (products[g]! * (1 - target)) : Number.POSITIVE_INFINITY;
         if (Number.isFinite(mStar)) {
           let ss = 0;
-          for (let c = 0; c < cellGroup.length; c++) {
-            if (cellGroup[c] !== g) continue;
+          for (let c = g; c < cellClicks.length; c += G) {
             const e = cellClicks[c]! - mStar * cellImpressions[c]!;
             ss += e * e;
           }

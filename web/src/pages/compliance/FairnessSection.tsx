@@ -11,6 +11,7 @@ import { currentLocale, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import type { ChartHandle, ChartOption, LineSeriesOption } from '../../ui/charts.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
+import { FairnessAlerts } from '../host/FairnessAlerts.tsx';
 import { formatClock, formatCount, formatDateTime } from '../../ui/format.ts';
 import {
   AUDIT_TRIGGERS,
@@ -129,6 +130,8 @@ export function FairnessSection(): JSX.Element {
   return (
     <div data-testid="fairness-section">
       <p class="muted">{t('fairness.aggregatesOnly')}</p>
+      {/* Live alerts from every show, raised while it runs, as the host console sees them for its own. */}
+      <FairnessAlerts testId="compliance-fairness-alerts" />
       <RunAuditForm
         known={items ?? []}
         onDone={(report) => {

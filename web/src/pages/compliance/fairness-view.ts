@@ -72,7 +72,9 @@ export const auditJsonDownloadHref = (id: string): string => `${auditPath(id)}?d
 export const auditHtmlHref = (id: string, locale: ReportLocale, download = false): string =>
   `${auditPath(id)}/report.html?locale=${enc(locale)}${download ? '&download=true' : ''}`;
 export const comparePath = (a: string, b: string): string => `${BASE}/compare?a=${enc(a)}&b=${enc(b)}`;
-export const alertsPath = (sessionId: string, limit = LIST_LIMIT): string => `${BASE}/alerts?sessionId=${enc(sessionId)}&limit=${limit}`;
+/** One session's alerts, or (without a session) every alert, newest first. */
+export const alertsPath = (sessionId: string | undefined, limit = LIST_LIMIT): string =>
+  sessionId === undefined ? `${BASE}/alerts?limit=${limit}` : `${BASE}/alerts?sessionId=${enc(sessionId)}&limit=${limit}`;
 export const acknowledgePath = (id: string): string => `${BASE}/alerts/${enc(id)}/acknowledge`;
 
 // ---- the "run an audit now" form ----

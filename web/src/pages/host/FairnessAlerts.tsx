@@ -4,6 +4,9 @@
  * the page's language, its time, a link to the audit's HTML report and an "Acknowledge" button; and
  * "Run a check now" (an on-demand audit of this session) with its flag count and report link.
  * Fetched on mount and every 15 s. Aggregates only: no viewer is identified.
+ *
+ * Without a session (the compliance console) it lists every session's alerts, each naming its
+ * session, with no "run a check" button (the compliance console runs audits in its own form).
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
@@ -26,7 +29,7 @@ import {
 
 export const FAIRNESS_ALERTS_REFRESH_MS = 15_000;
 
-export function FairnessAlerts({ sessionId }: { sessionId: string }): JSX.Element {
+export function FairnessAlerts({ sessionId, testId = 'host-fairness-alerts' }: { sessionId?: string; testId?: string }): JSX.Element {
   const [alerts, setAlerts] = useState<FairnessAlert[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
@@ -99,9 +102,9 @@ export function FairnessAlerts({ sessionId }: { sessionId: string }): JSX.Elemen
   const locale = currentLocale();
 
   return (
-    <section class="card panel" aria-labelledby="fairness-alerts-title" data-testid="host-fairness-alerts" data-slot="fairness-alerts" data-unacknowledged={pending}>
+    <section class="card panel" aria-labelledby={`${testId}-title`} data-testid={testId} data-slot="fairness-alerts" data-unacknowledged={pending}>
       <div class="panel-head">
-        <h2 id="fairness-alerts-title">
+        <h2 id={`${testId}-title`}>
           {t('fairness.host.title')} {pending > 0 && <span class="badge badge-live">{pending}</span>}
         </h2>
         {updatedAt !== null && <span class="muted">{t('fairness.host.refreshed', { time: formatClock(updatedAt) })}</span>}
@@ -143,6 +146,11 @@ export function FairnessAlerts({ sessionId }: { sessionId: string }): JSX.Elemen
                         {acknowledged ? t('fairness.host.acknowledged') : t('fairness.host.pending')}
                       </span>
                       <span class="muted">{t('fairness.host.raisedAt', { time })}</span>
+                      {sessionId === undefined && (
+                        <span class="muted" data-testid="fairness-alert-session">
+                          {t('fairness.host.session', { session: alert.sessionId })}
+                        </span>
+                      )}
                     </span>
                     {acknowledged ? (
                       <span class="muted">{t('fairness.host.acknowledgedAt', { time: formatDateTime(alert.acknowledgedAt!) })}</span>
@@ -176,6 +184,7 @@ export function FairnessAlerts({ sessionId }: { sessionId: string }): JSX.Elemen
           </ul>
         ))}
 
+      {sessionId !== undefined && (
       <div style={{ marginTop: '12px' }}>
         <button type="button" class="btn btn-secondary" data-testid="host-fairness-check" disabled={checking} onClick={() => void runCheck()}>
           {checking ? t('fairness.host.checking') : t('fairness.host.check')}
@@ -193,6 +202,7 @@ export function FairnessAlerts({ sessionId }: { sessionId: string }): JSX.Elemen
           )}
         </div>
       </div>
+      )}
     </section>
   );
 }
