@@ -124,7 +124,13 @@ async function seedRooms(db: Kysely<Database>): Promise<void> {
         stock: 10,
         age_min_months: 0,
         age_max_months: 144,
-        attributes: '{}',
+        // b1's products 0 and 1 name their seller (zh, or en only); the rest are the brand's own.
+        attributes:
+          brand === 'b1' && n === 0
+            ? JSON.stringify({ seller: { zh: '小熊母婴', en: 'Little Bear Baby' }, material: { zh: '棉', en: 'cotton' } })
+            : brand === 'b1' && n === 1
+              ? JSON.stringify({ seller: { zh: ' ', en: 'Green Leaf' } })
+              : '{}',
         image_url: '/img.png',
         created_at: 1,
         updated_at: 1,
@@ -284,6 +290,7 @@ for (const dialect of DIALECTS) {
                   listId: listId ?? id,
                   // No per-show viewer label recorded: the list is its own unit.
                   unitId: `list:${listId ?? id}`,
+                  rerank: null,
                   productId: `x${pad(r)}`,
                   category: `cat${r % 4}`,
                   // Stored 0-based (the recommender's slate); the audit reads 1-based.
@@ -365,6 +372,7 @@ for (const dialect of DIALECTS) {
           decisionRow('f1', 's1', T0 + 1, {
             list_id: 'f1',
             show_viewer: 'Zx9-viewerLabel_',
+            rerank: 'changed',
             product_id: 'b1-p3',
             position: 0,
             personalised: 1,
@@ -386,6 +394,7 @@ for (const dialect of DIALECTS) {
           {
             listId: 'f1',
             unitId: 'Zx9-viewerLabel_',
+            rerank: 'changed',
             productId: 'b1-p3',
             category: 'books',
             position: 1,
@@ -400,6 +409,7 @@ for (const dialect of DIALECTS) {
             // No list recorded: a list of its own, and its own unit.
             listId: 'f2',
             unitId: 'list:f2',
+            rerank: null,
             productId: 'b1-p4',
             category: 'toys',
             position: 4,
@@ -472,6 +482,15 @@ for (const dialect of DIALECTS) {
         expect(await store.session('s2')).toEqual({ brandId: 'b1', startedAt: T0 + 3 * HOUR, endedAt: null });
         expect(await store.session('s3')).toEqual({ brandId: 'b1', startedAt: null, endedAt: null });
         expect(await store.session('nope')).toBeUndefined();
+      });
+
+      it('reads the sellers products name in the catalogue', async () => {
+        expect([...(await store.productSellers('b1'))].sort()).toEqual([
+          ['b1-p0', '小熊母婴'],
+          ['b1-p1', 'Green Leaf'],
+        ]);
+        expect((await store.productSellers('b2')).size).toBe(0);
+        expect((await store.productSellers('nope')).size).toBe(0);
       });
 
       it('counts the brand’s catalogue', async () => {

@@ -40,6 +40,8 @@ export interface FairnessStore {
   endedWithoutAudit(since: number): Promise<{ sessionId: string; brandId: string; startedAt: number | null; endedAt: number }[]>;
   session(sessionId: string): Promise<{ brandId: string; startedAt: number | null; endedAt: number | null } | undefined>;
   catalogueSize(brandId: string): Promise<number>;
+  /** Products of the brand that name a seller (a `seller` attribute in the catalogue), by id. */
+  productSellers(brandId: string): Promise<Map<string, string>>;
 
   /** Stores an audit; false (nothing stored) when its run key was taken already. */
   saveAudit(audit: StoredAudit): Promise<boolean>;

@@ -253,8 +253,8 @@ export class FairnessService {
     await this.deps.store.scanDecisions(scope, (row) => builder.push(row));
     if (builder.rows === 0) return undefined;
     const log = builder.build();
-    const catalogueSize = await this.deps.store.catalogueSize(scope.brandId);
-    const computed = runAudit(log, { settings: this.settings, catalogueSize, priceBandOf: this.deps.priceBandOf });
+    const [catalogueSize, sellers] = await Promise.all([this.deps.store.catalogueSize(scope.brandId), this.deps.store.productSellers(scope.brandId)]);
+    const computed = runAudit(log, { settings: this.settings, catalogueSize, priceBandOf: this.deps.priceBandOf, sellerOf: (id) => sellers.get(id) });
     const createdAt = this.deps.clock.now();
     return {
       id: `audit-${randomBytes(6).toString('hex')}`,

@@ -111,6 +111,23 @@ export class KyselyFairnessStore implements FairnessStore {
     return Number(r?.n ?? 0);
   }
 
+  async productSellers(brandId: string): Promise<Map<string, string>> {
+    const rows = await this.db.selectFrom('products').select(['id', 'attributes']).where('brand_id', '=', brandId).execute();
+    const sellers = new Map<string, string>();
+    for (const r of rows) {
+      let seller: unknown;
+      try {
+        seller = (JSON.parse(r.attributes) as Record<string, unknown>)['seller'];
+      } catch {
+        continue;
+      }
+      const s = seller as { zh?: unknown; en?: unknown } | undefined;
+      const name = typeof s?.zh === 'string' && s.zh.trim() !== '' ? s.zh.trim() : typeof s?.en === 'string' && s.en.trim() !== '' ? s.en.trim() : undefined;
+      if (name !== undefined) sellers.set(r.id, name);
+    }
+    return sellers;
+  }
+
   async saveAudit(audit: StoredAudit): Promise<boolean> {
     const { report, summary } = audit;
     const inserted = await this.db

@@ -8,8 +8,12 @@
 export const SEGMENT_ATTRIBUTES = ['childAgeBand', 'cityTier', 'device', 'visitor'] as const;
 export type SegmentAttribute = (typeof SEGMENT_ATTRIBUTES)[number];
 
-/** The groupings of products whose exposure is audited. */
-export const PRODUCT_GROUPINGS = ['category', 'priceBand'] as const;
+/**
+ * The groupings of products whose exposure is audited: category, price band, and seller (from a
+ * product's `seller` attribute in the catalogue; products without one are the brand's own), the
+ * last only when some product in the scope names a seller.
+ */
+export const PRODUCT_GROUPINGS = ['category', 'priceBand', 'seller'] as const;
 export type ProductGrouping = (typeof PRODUCT_GROUPINGS)[number];
 
 export const AUDIT_TRIGGERS = ['session_end', 'scheduled', 'on_demand', 'live'] as const;

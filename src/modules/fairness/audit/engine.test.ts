@@ -244,4 +244,16 @@ describe('fairness audit of the decision log', () => {
       expect((g.ci95![1] - g.ci95![0]) / width).toBeLessThan(1.15);
     }
   });
+
+  it('audits exposure by seller when products name one (the rest are the brand’s own), and leaves the grouping out otherwise', () => {
+    const log = world(41, 2_000, { tier1: 0.5, tier2: 0.5 }).build();
+    // p0 and p4 come from a partner seller; p0 is cheap (often shown), p4 dear.
+    const sellerOf = (id: string) => (id === 'p0' || id === 'p4' ? '小熊母婴' : undefined);
+    const r = runAudit(log, { catalogueSize: 8, priceBandOf: band, sellerOf });
+    const seller = r.exposure.groupings.find((g) => g.grouping === 'seller')!;
+    expect(seller.groups.map((g) => g.group).sort()).toEqual(['brand', '小熊母婴']);
+    expect(seller.groups.find((g) => g.group === '小熊母婴')!.products).toBe(2);
+    expect(seller.groups.reduce((a, g) => a + g.exposureShare, 0)).toBeCloseTo(1, 12);
+    expect(runAudit(log, { catalogueSize: 8, priceBandOf: band }).exposure.groupings.map((g) => g.grouping)).toEqual(['category', 'priceBand']);
+  });
 });

@@ -112,7 +112,19 @@ export interface AuditComputation {
 /** Price band of a price in fen (the recommender's bands: ¥0–99, ¥100–399, ¥400+). */
 export type PriceBandOf = (priceFen: number) => string;
 
-export function runAudit(log: AuditLogColumns, options: { settings?: Partial<AuditSettings>; catalogueSize: number; priceBandOf: PriceBandOf }): AuditComputation {
+/** The brand's own products, in the seller grouping. */
+export const OWN_SELLER = 'brand';
+
+export function runAudit(
+  log: AuditLogColumns,
+  options: {
+    settings?: Partial<AuditSettings>;
+    catalogueSize: number;
+    priceBandOf: PriceBandOf;
+    /** The seller a product names in the catalogue, if any (the seller grouping is left out when none does). */
+    sellerOf?: (productId: string) => string | null | undefined;
+  },
+): AuditComputation {
   const s = { ...AUDIT_SETTINGS_DEFAULTS, ...options.settings };
   const n = log.rows;
   const lists = log.lists;
@@ -126,9 +138,11 @@ export function runAudit(log: AuditLogColumns, options: { settings?: Partial<Aud
     SEGMENT_ATTRIBUTES.map((attribute, a) => segmentAudit(log, attribute, premium, s, s.seed + 1_000 * (a + 1))),
     s,
   );
-  const exposure = exposureSection(log, lists, options.catalogueSize, options.priceBandOf, s);
+  const sellers = log.productIds.map((id) => options.sellerOf?.(id) ?? null);
+  const groupOf = groupers(log, options.priceBandOf, sellers);
+  const exposure = exposureSection(log, lists, options.catalogueSize, groupOf, s);
   const flags = [...segments.flatMap(segmentFlags), ...exposureFlags(exposure)];
-  const mitigation = mitigationSection(log, options.priceBandOf, s);
+  const mitigation = mitigationSection(log, groupOf, s);
   return { decisions: n, lists, personalisedShare: n > 0 ? personalised / n : null, premiumFromFen, segments, exposure, mitigation, flags };
 }
 
@@ -581,7 +595,26 @@ const div = (a: number | null, b: number | null) => (a === null || b === null ||
 
 // ---- products ----
 
-function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: number, priceBandOf: PriceBandOf, s: AuditSettings): ExposureSection {
+/** Each product grouping's name of a product (by code); groupings that do not apply are absent. */
+type Groupers = Partial<Record<ProductGrouping, (p: number) => string>>;
+
+function groupers(log: AuditLogColumns, priceBandOf: PriceBandOf, sellers: readonly (string | null)[]): Groupers {
+  const k = log.productIds.length;
+  const priceSum = new Float64Array(k);
+  const count = new Float64Array(k);
+  for (let i = 0; i < log.rows; i++) {
+    priceSum[log.product[i]!]! += log.priceFen[i]!;
+    count[log.product[i]!]! += 1;
+  }
+  const bands = Array.from({ length: k }, (_, p) => priceBandOf(priceSum[p]! / Math.max(1, count[p]!)));
+  return {
+    category: (p) => log.productCategory[p]!,
+    priceBand: (p) => bands[p]!,
+    ...(sellers.some((x) => x !== null) ? { seller: (p: number) => sellers[p] ?? OWN_SELLER } : {}),
+  };
+}
+
+function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: number, groupOf: Groupers, s: AuditSettings): ExposureSection {
   const k = log.productIds.length;
   const impressions = new Float64Array(k);
   const attention = new Float64Array(k);
@@ -599,18 +632,15 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
   const L = Math.max(1, lists);
   const exposure = attention.map((a) => a / L);
   const size = Math.max(catalogueSize, k);
-  const groupOf: Record<ProductGrouping, (p: number) => string> = {
-    category: (p) => log.productCategory[p]!,
-    priceBand: (p) => priceBandOf(priceSum[p]! / Math.max(1, impressions[p]!)),
-  };
   const totalExposure = exposure.reduce((a, b) => a + b, 0);
 
-  const groupings = PRODUCT_GROUPINGS.map((grouping) => {
+  const groupings = PRODUCT_GROUPINGS.filter((grouping) => groupOf[grouping] !== undefined).map((grouping) => {
+    const nameOf = groupOf[grouping]!;
     const names: string[] = [];
     const codeOf = new Map<string, number>();
     const productGroup = new Int32Array(k);
     for (let p = 0; p < k; p++) {
-      const name = groupOf[grouping](p);
+      const name = nameOf(p);
       let c = codeOf.get(name);
       if (c === undefined) {
         c = names.length;
@@ -710,7 +740,7 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
  * variance of the difference of the two ratios (each unit's linearised contribution to both), and
  * how far attention strays from merit in each.
  */
-function mitigationSection(log: AuditLogColumns, priceBandOf: PriceBandOf, s: AuditSettings): MitigationSection | null {
+function mitigationSection(log: AuditLogColumns, groupOf: Groupers, s: AuditSettings): MitigationSection | null {
   const n = log.rows;
   let any = false;
   for (let i = 0; i < n && !any; i++) any = log.rerank[i]! > 0;
@@ -764,8 +794,8 @@ function mitigationSection(log: AuditLogColumns, priceBandOf: PriceBandOf, s: Au
       pValue = Math.min(1, 2 * normalUpper(Math.abs(difference) / se));
     }
   }
-  const exposure = PRODUCT_GROUPINGS.map((grouping) => {
-    const worst = (keep: (r: number) => boolean) => proportionality(log, grouping, priceBandOf, keep, s.exposureBand);
+  const exposure = PRODUCT_GROUPINGS.filter((grouping) => groupOf[grouping] !== undefined).map((grouping) => {
+    const worst = (keep: (r: number) => boolean) => proportionality(log, groupOf[grouping]!, keep, s.exposureBand);
     const a = worst((r) => r >= 2);
     const h = worst((r) => r === 1);
     return { grouping, appliedWorst: a.worst, holdoutWorst: h.worst, appliedOutsideBand: a.outside, holdoutOutsideBand: h.outside };
@@ -774,7 +804,7 @@ function mitigationSection(log: AuditLogColumns, priceBandOf: PriceBandOf, s: Au
 }
 
 /** Among the rows kept by `keep` (by rerank code): exposure share ÷ merit share per product group. */
-function proportionality(log: AuditLogColumns, grouping: ProductGrouping, priceBandOf: PriceBandOf, keep: (rerank: number) => boolean, band: number): { worst: number | null; outside: number } {
+function proportionality(log: AuditLogColumns, nameOf: (p: number) => string, keep: (rerank: number) => boolean, band: number): { worst: number | null; outside: number } {
   const exposure = new Map<string, number>();
   const impressions = new Map<string, number>();
   const clicks = new Map<string, number>();
@@ -782,7 +812,7 @@ function proportionality(log: AuditLogColumns, grouping: ProductGrouping, priceB
   for (let i = 0; i < log.rows; i++) {
     if (!keep(log.rerank[i]!)) continue;
     const p = log.product[i]!;
-    const g = grouping === 'category' ? log.productCategory[p]! : priceBandOf(log.priceFen[i]!);
+    const g = nameOf(p);
     exposure.set(g, (exposure.get(g) ?? 0) + 1 / Math.log2(1 + log.position[i]!));
     impressions.set(g, (impressions.get(g) ?? 0) + 1);
     clicks.set(g, (clicks.get(g) ?? 0) + log.clicked[i]!);
@@ -822,6 +852,12 @@ const METRIC_WORDS: Record<SegmentMetric, { zh: string; en: string }> = {
   conversion: { zh: '转化率', en: 'conversion' },
   tpr: { zh: '真正例率（点击者看到高价商品）', en: 'TPR (premium shown to those who clicked)' },
   fpr: { zh: '假正例率（未点击者被推高价商品）', en: 'FPR (premium shown to those who did not click)' },
+};
+
+const GROUPING_WORDS: Record<ProductGrouping, { zh: string; en: string }> = {
+  category: { zh: '品类', en: 'category' },
+  priceBand: { zh: '价格段', en: 'price band' },
+  seller: { zh: '商家', en: 'seller' },
 };
 
 const ATTRIBUTE_WORDS: Record<SegmentAttribute, { zh: string; en: string }> = {
@@ -873,7 +909,7 @@ function exposureFlags(e: ExposureSection): AuditFlag[] {
       .map((g) => {
         const ratio = g.exposurePerMerit === null ? '—' : g.exposurePerMerit.toFixed(2);
         const share = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
-        const dim = grouping.grouping === 'category' ? { zh: '品类', en: 'category' } : { zh: '价格段', en: 'price band' };
+        const dim = GROUPING_WORDS[grouping.grouping];
         return {
           kind: 'exposure' as const,
           dimension: grouping.grouping,

@@ -33,7 +33,7 @@ export type {
 export const AUDIT_TRIGGERS = ['session_end', 'scheduled', 'on_demand', 'live'] as const satisfies readonly AuditTrigger[];
 export const SEGMENT_ATTRIBUTES = ['childAgeBand', 'cityTier', 'device', 'visitor'] as const satisfies readonly SegmentAttribute[];
 export const SEGMENT_METRICS = ['premiumRate', 'meanPrice', 'meanDiscount', 'ctr', 'conversion', 'tpr', 'fpr'] as const satisfies readonly SegmentMetric[];
-export const PRODUCT_GROUPINGS = ['category', 'priceBand'] as const satisfies readonly ProductGrouping[];
+export const PRODUCT_GROUPINGS = ['category', 'priceBand', 'seller'] as const satisfies readonly ProductGrouping[];
 export type TriggerFilter = AuditTrigger | 'all';
 
 /** The headline figures of each audit, drawn as trend lines. */
