@@ -40,6 +40,7 @@ import { eraseSubject } from './workflows/privacy.js';
 import { KyselyRecommenderStore, priceBandOf, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
 import { placeOrderWithinLimits } from './workflows/place-order.js';
 import { FairnessService, fairnessRoutes, KyselyFairnessStore } from './modules/fairness/index.js';
+import type { ArmFairness } from './modules/experiments/index.js';
 import { ExperimentService, experimentRoutes, experimentsDataSource, EXPERIMENT_UNITS_KEEP_DAYS, KyselyExperimentStore } from './modules/experiments/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
@@ -183,6 +184,8 @@ export function createServices(
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
     sessionBrand: async (sessionId) => (await liveRoom.getSession(sessionId))?.brandId,
     allowsPersonalisation: (deviceId, brandId) => consent.allows(deviceId, brandId, 'personalised_recommendations'),
+    // The fairness_gap guardrail: the audit of each arm's own decisions (the service is built below).
+    armFairness: (experimentId: string, brandId: string, arms: readonly string[]): Promise<ArmFairness[]> => fairness.armFairness(experimentId, brandId, arms),
     mode: config.mode,
     onChanged: (id, status) => {
       if (status !== 'running') recommender.dropExperiment(id);
@@ -294,7 +297,7 @@ export function createServices(
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
     log: backends.log ?? { warn: (details, message) => console.warn(message, JSON.stringify(details)) },
   });
-  const fairness = new FairnessService(
+  const fairness: FairnessService = new FairnessService(
     { store: new KyselyFairnessStore(storage.db), clock, priceBandOf, flushDecisions: () => recommender.flush(), onError },
     {
       settings: { threshold: config.fairness.ratioThreshold, minGroupSize: config.fairness.minGroupSize },

@@ -38,6 +38,12 @@ export function exposureGini(exposure: readonly { productId: string; position: n
   return (2 * weighted) / (xs.length * total) - (xs.length + 1) / xs.length;
 }
 
+/** The fairness audit of one arm's decisions: its flagged viewer-segment gaps, each with a stable key. */
+export interface ArmFairness {
+  arm: string;
+  flags: readonly { key: string; text: { zh: string; en: string } }[];
+}
+
 export function analyse(input: {
   definition: ExperimentDefinition;
   /** Information fractions of every look so far, this one last (strictly increasing). */
@@ -46,6 +52,8 @@ export function analyse(input: {
   exposure: readonly { arm: string; productId: string; position: number; count: number }[];
   /** The experiment was stopped at this look (a final look even below fraction 1). */
   stopped?: boolean;
+  /** Per arm: the viewer-segment gaps the fairness audit of the arm's decisions flags (for fairness_gap). */
+  fairness?: readonly ArmFairness[];
 }): LookAnalysis {
   const d = input.definition;
   const fraction = input.fractions[input.fractions.length - 1]!;
@@ -65,6 +73,7 @@ export function analyse(input: {
     units: sumsOf(a.id)?.units ?? 0,
     means: Object.fromEntries(UNIT_METRICS.map((m) => [m, metricSums(a.id, m).units > 0 ? mean(metricSums(a.id, m)) : null])) as Record<UnitMetric, number | null>,
     exposureGini: gini.get(a.id) ?? null,
+    ...(input.fairness ? { fairnessFlags: input.fairness.find((f) => f.arm === a.id)?.flags.length ?? null } : {}),
   }));
 
   let bound = Number.NaN;
@@ -79,6 +88,13 @@ export function analyse(input: {
     const p = run(t.id, primary);
     const guardrails: GuardrailResult[] = d.guardrails.map((g) => {
       const metric = g.metric as GuardrailMetric;
+      if (metric === 'fairness_gap') {
+        // Breached when the treatment arm's own audit flags a viewer-segment gap the control's does not.
+        const control = new Set(input.fairness?.find((f) => f.arm === d.control)?.flags.map((f) => f.key) ?? []);
+        const treatment = input.fairness?.find((f) => f.arm === t.id);
+        const newGaps = (treatment?.flags ?? []).filter((f) => !control.has(f.key)).map((f) => f.text);
+        return { metric, margin: 0, difference: null, breached: newGaps.length > 0, newGaps };
+      }
       if (metric === 'exposure_gini') {
         const margin = g.margin ?? EXPOSURE_GINI_MARGIN;
         const a = gini.get(d.control) ?? null;
@@ -115,6 +131,7 @@ const METRIC_NAMES: Record<GuardrailMetric, { zh: string; en: string }> = {
   opt_out_rate: { zh: '关闭个性化比例', en: 'opt-out rate' },
   report_rate: { zh: '举报与投诉比例', en: 'report rate' },
   exposure_gini: { zh: '曝光集中度（基尼系数）', en: 'exposure concentration (Gini)' },
+  fairness_gap: { zh: '公平性差距（审计标记的新差距）', en: 'fairness gaps (new gaps the audit flags)' },
 };
 export function metricName(metric: GuardrailMetric): { zh: string; en: string } {
   return METRIC_NAMES[metric];

@@ -64,9 +64,11 @@ export interface Verdict {
 export interface GuardrailResult {
   metric: string;
   margin: number;
-  /** treatment − control with its repeated interval (none for exposure_gini). */
+  /** treatment − control with its repeated interval (none for exposure_gini and fairness_gap). */
   difference: IntervalView | null;
   breached: boolean;
+  /** fairness_gap: the viewer-segment gaps the treatment arm's audit flags and the control's does not. */
+  newGaps?: { zh: string; en: string }[];
 }
 
 export interface Comparison {
@@ -89,6 +91,8 @@ export interface ArmSummary {
   /** Per-viewer means by metric (conversion, gmv_per_viewer in yuan, clicks_per_viewer, …); null without units. */
   means: Record<string, number | null>;
   exposureGini: number | null;
+  /** Viewer-segment gaps the fairness audit of the arm's own decisions flags (when a fairness_gap guardrail is set). */
+  fairnessFlags?: number | null;
 }
 
 export interface LookAnalysis {

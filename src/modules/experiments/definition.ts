@@ -12,10 +12,10 @@ import type { DefinitionView } from './contract.js';
 export const UNIT_METRICS = ['conversion', 'gmv_per_viewer', 'clicks_per_viewer', 'carts_per_viewer', 'opt_out_rate', 'report_rate'] as const;
 export type UnitMetric = (typeof UNIT_METRICS)[number];
 /** Guardrails may also watch the spread of exposure over products (one figure per arm, no interval). */
-export const GUARDRAIL_METRICS = [...UNIT_METRICS, 'exposure_gini'] as const;
+export const GUARDRAIL_METRICS = [...UNIT_METRICS, 'exposure_gini', 'fairness_gap'] as const;
 export type GuardrailMetric = (typeof GUARDRAIL_METRICS)[number];
 /** The metrics for which a higher value is worse. */
-export const HIGHER_IS_WORSE: ReadonlySet<GuardrailMetric> = new Set(['opt_out_rate', 'report_rate', 'exposure_gini']);
+export const HIGHER_IS_WORSE: ReadonlySet<GuardrailMetric> = new Set(['opt_out_rate', 'report_rate', 'exposure_gini', 'fairness_gap']);
 
 const Slug = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description });
 

@@ -13,7 +13,7 @@ import type { Clock, RequestContext } from '../../context/index.js';
 import { Lru } from '../../shared/lru.js';
 import { OUTSIDE_ARM, type ArmAssignment, type ArmPolicy, type ExperimentArms, type FeedbackType } from '../recommender/index.js';
 import { cpuTimeEnergyKwh, CPU_TIME_METHOD } from '../energy/index.js';
-import { analyse, informationFraction } from './analysis.js';
+import { analyse, informationFraction, type ArmFairness } from './analysis.js';
 import type { ArmReport, ExperimentReport, ExperimentView, LookAnalysis } from './contract.js';
 
 export type { ArmReport, ExperimentReport, ExperimentView } from './contract.js';
@@ -33,6 +33,11 @@ export interface ExperimentDeps {
   allowsPersonalisation(deviceId: string, brandId: string): Promise<boolean>;
   /** 'demo' allows simulated experiments (never in production: LC4). */
   mode: 'demo' | 'production';
+  /**
+   * The fairness audit of each arm's own decisions (for a fairness_gap guardrail): the flagged
+   * viewer-segment gaps per arm.
+   */
+  armFairness?: (experimentId: string, brandId: string, arms: readonly string[]) => Promise<ArmFairness[]>;
   /** Told when an experiment starts, stops or completes (other nodes reload; arm models leave memory). */
   onChanged?: (experimentId: string, status: ExperimentStatus) => void;
   onError?: (err: unknown) => void;
@@ -305,7 +310,12 @@ export class ExperimentService implements ExperimentArms {
     // No new viewers since the last look: nothing to spend alpha on.
     if (fraction <= (fractions.at(-1) ?? 0) || fraction <= 0) return;
     fractions.push(fraction);
-    const analysis = analyse({ definition: running.record.definition, fractions, sums, exposure, stopped: stopping });
+    const definition = running.record.definition;
+    const fairness =
+      this.deps.armFairness && definition.guardrails.some((g) => g.metric === 'fairness_gap')
+        ? await this.deps.armFairness(id, running.record.brandId, definition.arms.map((a) => a.id))
+        : undefined;
+    const analysis = analyse({ definition, fractions, sums, exposure, stopped: stopping, ...(fairness ? { fairness } : {}) });
     // False when another node took this look first: its record stands.
     if (!(await this.deps.store.addLook({ experimentId: id, look: fractions.length, fraction, takenAt: now, analysis: JSON.stringify(analysis) }))) return;
     if (fraction >= 1 && !stopping) {

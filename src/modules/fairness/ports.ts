@@ -8,6 +8,8 @@ export interface DecisionScope {
   readonly sessionId: string | null;
   readonly from: number;
   readonly until: number;
+  /** Only the decisions one experiment's arm made. */
+  readonly experiment?: { readonly id: string; readonly arm: string } | undefined;
 }
 
 export interface StoredAudit {

@@ -516,6 +516,23 @@ describe('FairnessService', () => {
     });
   });
 
+  it('audits each arm of an experiment on its own decisions (for the fairness_gap guardrail), storing nothing', async () => {
+    now = china(0, 12);
+    await addSession(db, 's1', 'b1', 'ended', china(0, 10), china(0, 11));
+    const arm = (name: string, steered: boolean) =>
+      decisions(`s1-${name}`, china(0, 10), { steered, every: 1 }).map((d) => ({ ...d, session_id: 's1', experiment_id: 'exp-000000000001', arm: name }));
+    await insert(db, [...arm('control', false), ...arm('bandit', true)]);
+    const service = make();
+    const arms = await service.armFairness('exp-000000000001', 'b1', ['control', 'bandit', 'absent']);
+    expect(arms.map((a) => a.arm)).toEqual(['control', 'bandit', 'absent']);
+    expect(arms[0]!.flags.filter((f) => f.key.includes('cityTier'))).toEqual([]);
+    const bandit = arms[1]!.flags;
+    expect(bandit.some((f) => f.key === 'segment\u0000cityTier\u0000tier1\u0000premiumRate' || f.key.startsWith('segment\u0000cityTier'))).toBe(true);
+    expect(bandit.every((f) => f.text.zh.length > 0 && f.text.en.length > 0)).toBe(true);
+    expect(arms[2]!.flags).toEqual([]);
+    expect(await service.list({ limit: 10 })).toEqual([]);
+  });
+
   it('purges reports made before the cutoff (retention)', async () => {
     await addSession(db, 's1', 'b1', 'ended', china(0, 10), china(0, 11));
     await insert(db, decisions('s1', china(0, 10), { steered: true, lists: 100 }));

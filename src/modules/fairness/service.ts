@@ -170,6 +170,21 @@ export class FairnessService {
     return ok({ a: summaryOf(ra), b: summaryOf(rb), segments, exposure, flags: { a: ra.flags, b: rb.flags } });
   }
 
+  /**
+   * The audit of each arm's own decisions in an experiment (nothing stored): the viewer-segment gaps
+   * it flags, each with a stable key, for the experiment's fairness_gap guardrail.
+   */
+  async armFairness(experimentId: string, brandId: string, arms: readonly string[]): Promise<{ arm: string; flags: { key: string; text: { zh: string; en: string } }[] }[]> {
+    const until = this.deps.clock.now() + 1;
+    const out = [];
+    for (const arm of arms) {
+      const report = await this.#compute('on_demand', { brandId, sessionId: null, from: 0, until, experiment: { id: experimentId, arm } });
+      const flags = (report?.flags ?? []).filter((f) => f.kind === 'segment').map((f) => ({ key: flagKey(f), text: f.text }));
+      out.push({ arm, flags });
+    }
+    return out;
+  }
+
   alerts(query: { brandId?: string | undefined; sessionId?: string | undefined; limit: number }): Promise<FairnessAlert[]> {
     return this.deps.store.alerts(query);
   }

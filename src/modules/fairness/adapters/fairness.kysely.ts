@@ -40,6 +40,7 @@ export class KyselyFairnessStore implements FairnessStore {
       q = scope.sessionId !== null
         ? q.where('session_id', '=', scope.sessionId)
         : q.where('session_id', 'in', this.db.selectFrom('live_sessions').select('id').where('brand_id', '=', scope.brandId));
+      if (scope.experiment) q = q.where('experiment_id', '=', scope.experiment.id).where('arm', '=', scope.experiment.arm);
       if (after) {
         const a = after;
         q = q.where((eb) => eb.or([eb('created_at', '>', a.at), eb.and([eb('created_at', '=', a.at), eb('id', '>', a.id)])]));

@@ -927,7 +927,14 @@ function Guardrails({ definition, latest }: { definition: DefinitionView; latest
                     <th scope="row">{metricLabel(guardrail.metric)}</th>
                     <td class="num">{formatMargin(guardrail.metric, guardrail.margin)}</td>
                     <td class="num">
-                      {gini
+                      {guardrail.metric === 'fairness_gap'
+                        ? guardrail.newGaps && guardrail.newGaps.length > 0
+                          ? t('experiment.guardrails.fairnessGaps', {
+                              n: guardrail.newGaps.length,
+                              gaps: guardrail.newGaps.map((g) => pick(g)).join('；'),
+                            })
+                          : t('experiment.guardrails.fairnessNone')
+                        : gini
                         ? t('experiment.guardrails.gini', {
                             control: formatLevel('exposure_gini', gini.control),
                             treatment: formatLevel('exposure_gini', gini.treatment),

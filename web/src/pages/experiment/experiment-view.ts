@@ -23,7 +23,7 @@ export function experimentIdFromPath(pathname: string): string | null {
 // ---- metrics and their units ----
 
 /** Every metric the server knows (the primary metric is one of the first six); used for the i18n keys. */
-export const KNOWN_METRICS = ['conversion', 'gmv_per_viewer', 'clicks_per_viewer', 'carts_per_viewer', 'opt_out_rate', 'report_rate', 'exposure_gini'] as const;
+export const KNOWN_METRICS = ['conversion', 'gmv_per_viewer', 'clicks_per_viewer', 'carts_per_viewer', 'opt_out_rate', 'report_rate', 'exposure_gini', 'fairness_gap'] as const;
 export type KnownMetric = (typeof KNOWN_METRICS)[number];
 export const isKnownMetric = (metric: string): metric is KnownMetric => (KNOWN_METRICS as readonly string[]).includes(metric);
 
@@ -35,12 +35,12 @@ export type MetricKind = 'proportion' | 'money' | 'count' | 'index';
 export function metricKind(metric: string): MetricKind {
   if (metric === 'conversion' || metric === 'opt_out_rate' || metric === 'report_rate') return 'proportion';
   if (metric === 'gmv_per_viewer') return 'money';
-  if (metric === 'exposure_gini') return 'index';
+  if (metric === 'exposure_gini' || metric === 'fairness_gap') return 'index';
   return 'count';
 }
 
 /** The metrics for which a higher value is worse (the server's HIGHER_IS_WORSE). */
-export const higherIsWorse = (metric: string): boolean => metric === 'opt_out_rate' || metric === 'report_rate' || metric === 'exposure_gini';
+export const higherIsWorse = (metric: string): boolean => metric === 'opt_out_rate' || metric === 'report_rate' || metric === 'exposure_gini' || metric === 'fairness_gap';
 
 /** Decimals shown per kind (proportions after scaling to % / pp). */
 const DIGITS: Record<MetricKind, number> = { proportion: 1, money: 2, count: 2, index: 3 };

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { analyse, type ArmFairness } from './analysis.js';
+import { parseDefinition, UNIT_METRICS } from './definition.js';
+import type { ArmUnitSums } from './ports.js';
+
+const definition = (() => {
+  const r = parseDefinition({
+    name: 'fairness guardrail',
+    brandId: 'b1',
+    sessionIds: ['s1'],
+    arms: [
+      { id: 'control', name: 'Not personalised', policy: 'non_personalised' },
+      { id: 'bandit', name: 'LinUCB', policy: 'linucb' },
+    ],
+    allocation: [0.5, 0.5],
+    control: 'control',
+    primaryMetric: 'conversion',
+    guardrails: [{ metric: 'fairness_gap' }],
+    plannedUnitsPerArm: 1_000,
+    lookEveryMinutes: 5,
+  });
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return r.value;
+})();
+
+const sums = (arm: string, units: number, conversions: number): ArmUnitSums => ({
+  arm,
+  units,
+  metrics: Object.fromEntries(UNIT_METRICS.map((m) => [m, { units, sum: m === 'conversion' ? conversions : 0, sumSquares: m === 'conversion' ? conversions : 0 }])) as ArmUnitSums['metrics'],
+});
+
+const flag = (key: string) => ({ key, text: { zh: `差距 ${key}`, en: `gap ${key}` } });
+
+function look(fairness: ArmFairness[]) {
+  return analyse({ definition, fractions: [0.5], sums: [sums('control', 500, 50), sums('bandit', 500, 55)], exposure: [], fairness });
+}
+
+describe('the fairness_gap guardrail', () => {
+  it('is breached when the treatment arm’s own audit flags a viewer-segment gap the control’s does not, and names it', () => {
+    const a = look([
+      { arm: 'control', flags: [flag('cityTier/tier1/ctr')] },
+      { arm: 'bandit', flags: [flag('cityTier/tier1/ctr'), flag('cityTier/tier1/meanPrice')] },
+    ]);
+    const g = a.comparisons[0]!.guardrails.find((x) => x.metric === 'fairness_gap')!;
+    expect(g.breached).toBe(true);
+    expect(g.newGaps).toEqual([{ zh: '差距 cityTier/tier1/meanPrice', en: 'gap cityTier/tier1/meanPrice' }]);
+    expect(a.comparisons[0]!.verdict.kind).toBe('guardrail_breached');
+    expect(a.arms.map((x) => x.fairnessFlags)).toEqual([1, 2]);
+  });
+
+  it('holds when the treatment flags nothing the control does not flag too', () => {
+    const g = look([
+      { arm: 'control', flags: [flag('device/ios/ctr')] },
+      { arm: 'bandit', flags: [flag('device/ios/ctr')] },
+    ]).comparisons[0]!.guardrails[0]!;
+    expect(g).toMatchObject({ metric: 'fairness_gap', breached: false, newGaps: [], difference: null });
+  });
+});
