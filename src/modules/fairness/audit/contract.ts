@@ -187,6 +187,9 @@ export interface MitigationSection {
     readonly holdoutWorst: number | null;
     readonly appliedOutsideBand: number;
     readonly holdoutOutsideBand: number;
+    /** ½ Σ |exposure share − merit share| over the groups: 0 when attention follows merit exactly. */
+    readonly appliedDistance: number | null;
+    readonly holdoutDistance: number | null;
   }[];
 }
 

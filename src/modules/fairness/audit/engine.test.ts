@@ -195,6 +195,7 @@ describe('fairness audit of the decision log', () => {
     // Held out: a always on top (61 % of the attention for a third of the merit); re-ranked: even.
     const cat = m.exposure.find((x) => x.grouping === 'category')!;
     expect(cat.holdoutWorst!).toBeGreaterThan(cat.appliedWorst!);
+    expect(cat.holdoutDistance!).toBeGreaterThan(cat.appliedDistance!);
     // Without any re-ranked decision there is no mitigation section.
     expect(runAudit(world(3, 100, { tier1: 0.5 }).build(), { catalogueSize: 8, priceBandOf: band }).mitigation).toBeNull();
   });

@@ -798,13 +798,26 @@ function mitigationSection(log: AuditLogColumns, groupOf: Groupers, s: AuditSett
     const worst = (keep: (r: number) => boolean) => proportionality(log, groupOf[grouping]!, keep, s.exposureBand);
     const a = worst((r) => r >= 2);
     const h = worst((r) => r === 1);
-    return { grouping, appliedWorst: a.worst, holdoutWorst: h.worst, appliedOutsideBand: a.outside, holdoutOutsideBand: h.outside };
+    return {
+      grouping,
+      appliedWorst: a.worst,
+      holdoutWorst: h.worst,
+      appliedOutsideBand: a.outside,
+      holdoutOutsideBand: h.outside,
+      appliedDistance: a.distance,
+      holdoutDistance: h.distance,
+    };
   });
   return { lists: { applied, changed, holdout }, ctr: { applied: rA, holdout: rH, difference, ci95, pValue }, exposure };
 }
 
 /** Among the rows kept by `keep` (by rerank code): exposure share ÷ merit share per product group. */
-function proportionality(log: AuditLogColumns, nameOf: (p: number) => string, keep: (rerank: number) => boolean, band: number): { worst: number | null; outside: number } {
+function proportionality(
+  log: AuditLogColumns,
+  nameOf: (p: number) => string,
+  keep: (rerank: number) => boolean,
+  band: number,
+): { worst: number | null; outside: number; distance: number | null } {
   const exposure = new Map<string, number>();
   const impressions = new Map<string, number>();
   const clicks = new Map<string, number>();
@@ -829,17 +842,19 @@ function proportionality(log: AuditLogColumns, nameOf: (p: number) => string, ke
     merit.set(g, m);
     meritMass += m;
   }
-  if (!(totalExposure > 0 && meritMass > 0)) return { worst: null, outside: 0 };
+  if (!(totalExposure > 0 && meritMass > 0)) return { worst: null, outside: 0, distance: null };
   let worst = 1;
   let outside = 0;
+  let distance = 0;
   for (const [g, e] of exposure) {
     const m = merit.get(g)! / meritMass;
+    distance += Math.abs(e / totalExposure - m) / 2;
     if (!(m > 0)) continue;
     const r = e / totalExposure / m;
     worst = Math.max(worst, r, 1 / r);
     if (!withinBand(r, band)) outside++;
   }
-  return { worst, outside };
+  return { worst, outside, distance };
 }
 
 // ---- flags in words ----

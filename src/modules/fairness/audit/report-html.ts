@@ -155,7 +155,7 @@ const EN = {
   mitigationOff: 'The re-ranker was off for every decision in this scope.',
   mitigationIntro: 'A random share of lists is served as ranked (held out); re-ranked and held-out lists differ only by the re-ranking, so the difference in click-through is what fairness cost (negative) or gained.',
   mitigationFacts: { applied: 'lists re-ranked', changed: 'of which changed', holdout: 'lists held out', ctrApplied: 'click-through, re-ranked', ctrHoldout: 'click-through, held out', difference: 'difference (re-ranked − held out)', ci: '95 % interval (clustered by viewer)', p: 'p' },
-  mitigationCols: ['grouping', 'worst exposure ÷ merit, re-ranked', 'held out', 'groups outside the band, re-ranked', 'held out'],
+  mitigationCols: ['grouping', 'distance of attention from merit, re-ranked', 'held out', 'worst exposure ÷ merit, re-ranked', 'held out', 'groups outside the band, re-ranked', 'held out'],
   productsShown: 'Products shown',
   catalogueSize: 'Catalogue size',
   coverage: 'Coverage',
@@ -273,7 +273,7 @@ const ZH: Labels = {
   mitigationOff: '该范围内的所有推荐都未启用重排。',
   mitigationIntro: '随机留出一部分列表按原排序展示（对照组）；重排列表与对照列表只差重排本身，两者点击率之差即公平重排的代价（为负）或收益。',
   mitigationFacts: { applied: '重排的列表', changed: '其中顺序有改动', holdout: '留出的列表', ctrApplied: '点击率（重排）', ctrHoldout: '点击率（留出）', difference: '差值（重排 − 留出）', ci: '95% 区间（按观众聚类）', p: 'p' },
-  mitigationCols: ['分组方式', '曝光÷贡献最大偏离（重排）', '（留出）', '超出区间的分组数（重排）', '（留出）'],
+  mitigationCols: ['分组方式', '曝光与贡献的距离（重排）', '（留出）', '曝光÷贡献最大偏离（重排）', '（留出）', '超出区间的分组数（重排）', '（留出）'],
   productsShown: '展示过的商品数',
   catalogueSize: '商品目录规模',
   coverage: '覆盖率',
@@ -674,7 +674,15 @@ export function renderAuditHtml(report: FairnessReport, options: { locale: Repor
         table(
           t.mitigationCols,
           mg.exposure.map((x) => ({
-            cells: [t.groupings[x.grouping], fig(num(x.appliedWorst, 2)), fig(num(x.holdoutWorst, 2)), fig(int(x.appliedOutsideBand)), fig(int(x.holdoutOutsideBand))],
+            cells: [
+              t.groupings[x.grouping],
+              fig(num(x.appliedDistance, 3)),
+              fig(num(x.holdoutDistance, 3)),
+              fig(num(x.appliedWorst, 2)),
+              fig(num(x.holdoutWorst, 2)),
+              fig(int(x.appliedOutsideBand)),
+              fig(int(x.holdoutOutsideBand)),
+            ],
           })),
         ),
       ].join('\n');
