@@ -238,6 +238,15 @@ describe('transfer gateway (L1, L2)', () => {
     expect((await logRows()).map((r) => r.reason)).toEqual(['unknown_destination', 'undeclared_category', ...Array<string>(5).fill('invalid_request')]);
   });
 
+  it('accepts keyed subject ids that begin with "-" or "_" (base64url: about 1 in 32 do)', async () => {
+    await recordBasis();
+    // Well-formed, so judged on consent (none given), never refused as malformed.
+    for (const subject of ['-Zx9_abcDEF012', '_Q1w2E3r4T5y6U7']) {
+      expect(await send([subject])).toMatchObject({ ok: false, extensions: { reason: 'missing_consent' } });
+    }
+    expect(server.received).toHaveLength(0);
+  });
+
   it('reports a recipient that fails, times out or redirects, and never follows the redirect', async () => {
     await recordBasis();
     await consent('device-aaaaaaaaaaaaaaaa', 'grant');

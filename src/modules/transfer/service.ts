@@ -171,7 +171,8 @@ export interface YearCounter {
 const ID = /^[a-z0-9][a-z0-9-]{1,63}$/;
 const REGION = /^[a-z][a-z0-9-]{0,31}$/;
 const CATEGORY = /^[a-z][a-z0-9_]{1,63}$/;
-const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** Keyed subject ids are base64url (HMAC-SHA-256), so they may begin with "-" or "_" (about 1 in 32 does). */
+const SUBJECT = /^[A-Za-z0-9_-][A-Za-z0-9._:-]{0,127}$/;
 const PATH = /^\/[A-Za-z0-9._~/-]{0,255}$/;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
