@@ -137,6 +137,8 @@ export interface ProductGroupExposure {
   readonly meritShare: number | null;
   /** exposureShare ÷ meritShare: 1 when attention follows merit. */
   readonly exposurePerMerit: number | null;
+  /** Seeded percentile-bootstrap 95 % interval of exposurePerMerit (units resampled). */
+  readonly ci95: readonly [number, number] | null;
   readonly fair: boolean | null;
   /**
    * Outside the band: the z-test of the group's merit against the merit that would put it on the

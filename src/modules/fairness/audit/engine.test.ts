@@ -144,6 +144,10 @@ describe('fairness audit of the decision log', () => {
     const skewed = run(0.05, 0.2);
     const a = skewed.groups.find((g) => g.group === 'a')!;
     expect(a.exposurePerMerit!).toBeGreaterThan(2.5);
+    // Its bootstrap interval (700 viewers resampled) holds the estimate and lies above the band.
+    expect(a.ci95![0]).toBeLessThan(a.exposurePerMerit!);
+    expect(a.ci95![1]).toBeGreaterThan(a.exposurePerMerit!);
+    expect(a.ci95![0]).toBeGreaterThan(1 / 0.8);
     expect(a.pAdjusted!).toBeLessThan(1e-6);
     expect(a.flagged).toBe(true);
     // Attention 61/39 against merit 55/45 (click-through 11 % and 9 %): inside the band.
@@ -228,10 +232,19 @@ describe('fairness audit of the decision log', () => {
       }
     }
     const log = b.build();
-    const gapsOf = (normalLimitUnits: number) =>
-      runAudit(log, { catalogueSize: 8, priceBandOf: band, settings: { normalLimitUnits, bootstrap: 400 } }).segments.find((x) => x.attribute === 'cityTier')!.gaps;
-    const fast = gapsOf(2_000);
-    const exact = gapsOf(Number.POSITIVE_INFINITY);
+    const auditWith = (normalLimitUnits: number) => runAudit(log, { catalogueSize: 8, priceBandOf: band, settings: { normalLimitUnits, bootstrap: 400 } });
+    const fastAudit = auditWith(2_000);
+    const exactAudit = auditWith(Number.POSITIVE_INFINITY);
+    const fast = fastAudit.segments.find((x) => x.attribute === 'cityTier')!.gaps;
+    const exact = exactAudit.segments.find((x) => x.attribute === 'cityTier')!.gaps;
+    // The exposure intervals too (12,000 viewers: the normal limit of every group's sums at once).
+    const exposureIntervals = (a: typeof fastAudit) => a.exposure.groupings.find((g) => g.grouping === 'category')!.groups.map((g) => g.ci95!);
+    for (const [i, f] of exposureIntervals(fastAudit).entries()) {
+      const e = exposureIntervals(exactAudit)[i]!;
+      const width = e[1] - e[0];
+      expect(Math.abs(f[0] - e[0])).toBeLessThan(0.2 * width);
+      expect(Math.abs(f[1] - e[1])).toBeLessThan(0.2 * width);
+    }
     expect(fast.length).toBe(7);
     for (const [i, g] of fast.entries()) {
       const e = exact[i]!;

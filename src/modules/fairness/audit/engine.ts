@@ -212,38 +212,55 @@ const MAX_CLASSES = 4_096;
  */
 export const NORMAL_LIMIT_UNITS = 2_000;
 
-/** Mean and lower Cholesky factor (covariance rows with no variance left as zeros) of the units' sums. */
-function normalLimit(units: readonly number[], sums: Float64Array): { mean: Float64Array; chol: Float64Array } {
+/**
+ * Mean and lower Cholesky factor (pivots with no variance left as zeros) of the vectors of the
+ * given units, each `dims` numbers long in `data`.
+ */
+function normalLimit(units: readonly number[], data: Float64Array, dims: number = SUMS): { mean: Float64Array; chol: Float64Array } {
   const m = units.length;
-  const mean = new Float64Array(SUMS);
-  for (const u of units) for (let k = 0; k < SUMS; k++) mean[k]! += sums[u * SUMS + k]!;
-  for (let k = 0; k < SUMS; k++) mean[k]! /= m;
-  const cov = new Float64Array(SUMS * SUMS);
+  const mean = new Float64Array(dims);
+  for (const u of units) for (let k = 0; k < dims; k++) mean[k]! += data[u * dims + k]!;
+  for (let k = 0; k < dims; k++) mean[k]! /= m;
+  const cov = new Float64Array(dims * dims);
+  const d = new Float64Array(dims);
   for (const u of units) {
-    for (let r = 0; r < SUMS; r++) {
-      const dr = sums[u * SUMS + r]! - mean[r]!;
+    for (let k = 0; k < dims; k++) d[k] = data[u * dims + k]! - mean[k]!;
+    for (let r = 0; r < dims; r++) {
+      const dr = d[r]!;
       if (dr === 0) continue;
-      for (let c = 0; c <= r; c++) cov[r * SUMS + c]! += dr * (sums[u * SUMS + c]! - mean[c]!);
+      for (let c = 0; c <= r; c++) cov[r * dims + c]! += dr * d[c]!;
     }
   }
   for (let i = 0; i < cov.length; i++) cov[i]! /= m;
   // Cholesky with pivots at or below a relative tolerance treated as zero: some sums are exact
   // combinations of others (items = clicks + not clicked), so the covariance is only semi-definite.
-  const chol = new Float64Array(SUMS * SUMS);
-  for (let j = 0; j < SUMS; j++) {
-    let d = cov[j * SUMS + j]!;
-    for (let k = 0; k < j; k++) d -= chol[j * SUMS + k]! ** 2;
-    const tolerance = 1e-10 * Math.max(1, cov[j * SUMS + j]!);
-    if (!(d > tolerance)) continue;
-    const root = Math.sqrt(d);
-    chol[j * SUMS + j] = root;
-    for (let i = j + 1; i < SUMS; i++) {
-      let v = cov[i * SUMS + j]!;
-      for (let k = 0; k < j; k++) v -= chol[i * SUMS + k]! * chol[j * SUMS + k]!;
-      chol[i * SUMS + j] = v / root;
+  const chol = new Float64Array(dims * dims);
+  for (let j = 0; j < dims; j++) {
+    let v = cov[j * dims + j]!;
+    for (let k = 0; k < j; k++) v -= chol[j * dims + k]! ** 2;
+    const tolerance = 1e-10 * Math.max(1, cov[j * dims + j]!);
+    if (!(v > tolerance)) continue;
+    const root = Math.sqrt(v);
+    chol[j * dims + j] = root;
+    for (let i = j + 1; i < dims; i++) {
+      let w = cov[i * dims + j]!;
+      for (let k = 0; k < j; k++) w -= chol[i * dims + k]! * chol[j * dims + k]!;
+      chol[i * dims + j] = w / root;
     }
   }
   return { mean, chol };
+}
+
+/** One draw of the sum of N vectors from their normal limit (mean N·μ, covariance N·Σ) into `out`. */
+function drawNormalSum(rng: Rng, limit: { mean: Float64Array; chol: Float64Array }, N: number, z: Float64Array, out: Float64Array, offset = 0): void {
+  const dims = limit.mean.length;
+  for (let k = 0; k < dims; k++) z[k] = rng.normal();
+  const scale = Math.sqrt(N);
+  for (let r = 0; r < dims; r++) {
+    let v = N * limit.mean[r]!;
+    for (let c = 0; c <= r; c++) v += scale * limit.chol[r * dims + c]! * z[c]!;
+    out[offset + r] = v;
+  }
 }
 /** Per list: 0 premium, 1 Σ price (yuan), 2 Σ discount, 3 clicks, 4 purchases, 5 premium ∧ clicked, 6 premium ∧ not clicked, 7 items, 8 not clicked. */
 const SUMS = 9;
@@ -524,13 +541,7 @@ function clusterBootstrap(
       const o = g * SUMS;
       const limit = limits[g];
       if (limit) {
-        for (let k = 0; k < SUMS; k++) z[k] = rng.normal();
-        const scale = Math.sqrt(N);
-        for (let r = 0; r < SUMS; r++) {
-          let v = N * limit.mean[r]!;
-          for (let c = 0; c <= r; c++) v += scale * limit.chol[r * SUMS + c]! * z[c]!;
-          acc[o + r] = v;
-        }
+        drawNormalSum(rng, limit, N, z, acc, o);
       } else {
         const units = byGroup[g]!;
         const index = indexers[g]!;
@@ -669,11 +680,14 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
     // (dense arrays: units × groups is small next to the log; a unit never shown a group adds 0).
     const cellClicks = new Float64Array(log.units * G);
     const cellImpressions = new Float64Array(log.units * G);
+    const cellAttention = new Float64Array(log.units * G);
     for (let i = 0; i < log.rows; i++) {
       const c = log.unit[i]! * G + productGroup[log.product[i]!]!;
       cellClicks[c]! += log.clicked[i]!;
       cellImpressions[c]! += 1;
+      cellAttention[c]! += weights[log.position[i]!] ??= 1 / Math.log2(1 + log.position[i]!);
     }
+    const intervals = exposureBootstrap(cellAttention, cellClicks, cellImpressions, products, G, log.units, s, s.seed + 7_000 + PRODUCT_GROUPINGS.indexOf(grouping));
     const U = Math.max(2, log.units);
     const rows = names.map((group, g) => {
       const exposureShare = totalExposure > 0 ? groupExposure[g]! / totalExposure : 0;
@@ -712,6 +726,7 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
         merit: groupImpressions[r.g]! > 0 ? merit(r.g) : null,
         meritShare: r.meritShare,
         exposurePerMerit: r.ratio,
+        ci95: r.ratio === null ? null : intervals ? percentileInterval(intervals[r.g]!) : null,
         fair: r.fair,
         pValue: r.pValue,
         pAdjusted: adjusted[i]!,
@@ -731,6 +746,64 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
     exposureGini: k > 0 ? gini(exposure, { catalogSize: size }) : null,
     groupings,
   };
+}
+
+/**
+ * Seeded bootstrap replicates of each product group's exposure ÷ merit: units (viewers in the show)
+ * resampled with replacement; with at least `normalLimitUnits` units the resampled sums of every
+ * group's (attention, clicks, impressions) are drawn from their joint normal limit.
+ */
+function exposureBootstrap(
+  attention: Float64Array,
+  clicks: Float64Array,
+  impressions: Float64Array,
+  products: Float64Array,
+  G: number,
+  U: number,
+  s: AuditSettings,
+  seed: number,
+): Float64Array[] | undefined {
+  if (s.bootstrap <= 0 || U < 2) return undefined;
+  const dims = 3 * G;
+  const data = new Float64Array(U * dims);
+  for (let u = 0; u < U; u++) {
+    for (let g = 0; g < G; g++) {
+      data[u * dims + g] = attention[u * G + g]!;
+      data[u * dims + G + g] = clicks[u * G + g]!;
+      data[u * dims + 2 * G + g] = impressions[u * G + g]!;
+    }
+  }
+  const rng = new Rng(seed);
+  const out = Array.from({ length: G }, () => new Float64Array(s.bootstrap).fill(Number.NaN));
+  const acc = new Float64Array(dims);
+  const all = Array.from({ length: U }, (_, u) => u);
+  const limit = U >= s.normalLimitUnits ? normalLimit(all, data, dims) : undefined;
+  const index = limit ? undefined : uniformIndexer(rng, U);
+  const z = new Float64Array(dims);
+  for (let b = 0; b < s.bootstrap; b++) {
+    if (limit) drawNormalSum(rng, limit, U, z, acc);
+    else {
+      acc.fill(0);
+      for (let d = 0; d < U; d++) {
+        const o = index!() * dims;
+        for (let k = 0; k < dims; k++) acc[k]! += data[o + k]!;
+      }
+    }
+    let totalAttention = 0;
+    let meritMass = 0;
+    for (let g = 0; g < G; g++) {
+      totalAttention += acc[g]!;
+      if (acc[2 * G + g]! > 0) meritMass += (acc[G + g]! / acc[2 * G + g]!) * products[g]!;
+    }
+    if (!(totalAttention > 0 && meritMass > 0)) continue;
+    for (let g = 0; g < G; g++) {
+      const i = acc[2 * G + g]!;
+      if (!(i > 0)) continue;
+      const meritShare = ((acc[G + g]! / i) * products[g]!) / meritMass;
+      if (meritShare > 0) out[g]![b] = acc[g]! / totalAttention / meritShare;
+    }
+  }
+  return out;
 }
 
 // ---- mitigation ----
