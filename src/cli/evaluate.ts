@@ -40,7 +40,7 @@ export function evaluateCommand(): Command {
   return new Command('evaluate')
     .description('estimate offline how target policies would do on a logged bandit dataset (Open Bandit Dataset layout or a Qingliu decision-log export): replay, IPS, SNIPS, DM and DR with bootstrap 95 % intervals')
     .requiredOption('--data <dir>', 'folder holding <name>.csv and item_context.csv (OBD layout) or a Qingliu decision-log export')
-    .option('--policy <name>', `target policy, repeatable (${POLICY_NAMES.join(', ')}; default all)`, names('policy', POLICY_NAMES))
+    .option('--policy <name>', `target policy, repeatable (${POLICY_NAMES.join(', ')}; default all but mlp)`, names('policy', POLICY_NAMES))
     .option('--estimator <name>', `estimator, repeatable (${ESTIMATOR_NAMES.join(', ')}; default all that apply: replay only on a uniformly random log)`, names('estimator', ESTIMATOR_NAMES))
     .option('--train-fraction <f>', 'share of rows, oldest first, used for training; the rest is evaluated (0: evaluate every row, fitting in-sample)', fraction, EVALUATE_DEFAULTS.trainFraction)
     .option('--seed <n>', 'seed of the bootstrap resamples and random draws', wholeNumber(0), EVALUATE_DEFAULTS.seed)

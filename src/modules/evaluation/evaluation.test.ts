@@ -133,6 +133,21 @@ describe('estimators on the Open Bandit Dataset sample (whole file: --train-frac
     const other = await reportOf(log, { ...options, seed: 8 });
     expect(other.estimates.map((e) => e.ci95)).not.toEqual(r.estimates.map((e) => e.ci95));
   });
+
+  it('the MLP, on request only: trained on the same rows and features as the bandits, greedy, reproducible by seed', async () => {
+    const log = await logOf(path.join(OBD, 'random/men'));
+    const options = { policies: ['mlp', 'linucb'] as const, estimators: ['ips', 'snips', 'dm', 'dr'] as const, trainFraction: 0.5, seed: 3, bootstrap: 40 };
+    const r = await reportOf(log, { ...options, policies: [...options.policies], estimators: [...options.estimators] });
+    expect(r.estimates.map((e) => e.policy)).toEqual([...Array<string>(4).fill('mlp'), ...Array<string>(4).fill('linucb')]);
+    const ips = find(r, 'mlp', 'ips');
+    expect(ips.maxWeight).toBe(34);
+    expect(ips.ess!).toBeGreaterThan(100);
+    for (const e of r.estimates) expect(Number.isFinite(e.value), `${e.policy}/${e.estimator}`).toBe(true);
+    const again = await reportOf(log, { ...options, policies: [...options.policies], estimators: [...options.estimators] });
+    expect(again.estimates).toEqual(r.estimates);
+    // Not in the default set.
+    expect((await reportOf(log, { trainFraction: 0.5, bootstrap: 0 })).estimates.some((e) => e.policy === 'mlp')).toBe(false);
+  });
 });
 
 describe('a tiny hand-made log', () => {

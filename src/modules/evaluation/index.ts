@@ -17,5 +17,5 @@ export {
   type FeatureColumn,
 } from './logs.js';
 export { ESTIMATOR_NAMES, type EstimatorName, type Estimate } from './estimators.js';
-export { POLICY_NAMES, type PolicyName } from './policies.js';
+export { DEFAULT_POLICIES, POLICY_NAMES, type PolicyName } from './policies.js';
 export { evaluateLog, EVALUATE_DEFAULTS, type EvaluateOptions, type EvaluateResult, type EvaluationReport, type PolicyEstimate } from './service.js';

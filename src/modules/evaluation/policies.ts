@@ -9,17 +9,23 @@
  *               logged item, so it is the one policy given as `behaviour`: weight 1 on every row.
  * - popularity: deterministic; items ranked by training-split click rate with add-one smoothing,
  *               (clicks + 1) / (impressions + 2), ties by item order; position p gets the p-th item.
+ * - mlp:        the heavier neural ranker (model/mlp.ts: a multi-layer perceptron, hidden layers 64
+ *               and 32) trained on the same training rows and features as linucb/lints (the logged
+ *               item's features and its click; 10 epochs of Adam), evaluated greedily the same way.
+ *               Not in the default set: it is for the energy comparison (`qingliu evaluate --policy mlp`).
  * - linucb, lints: Qingliu's LinearBandit trained by replaying the training rows (an update with the
  *               logged item's features and its click), evaluated greedily: at each row and position
  *               the item with the largest exploit score θ̂ᵀφ(x, a, p) over all items (π_e ∈ {0, 1}).
  *               Exploration (the UCB bonus, the TS draw) is serving behaviour and is not evaluated.
  */
-import { ALLOWED_FEATURES, FeatureSpace, LinearBandit, type FeatureGroup, type FeatureSpec } from '../recommender/model/index.js';
+import { ALLOWED_FEATURES, FeatureSpace, LinearBandit, MlpRanker, type FeatureGroup, type FeatureSpec } from '../recommender/model/index.js';
 import type { FeatureMap } from './features.js';
 import type { BanditLog } from './logs.js';
 
-export const POLICY_NAMES = ['uniform', 'logged', 'popularity', 'linucb', 'lints'] as const;
+export const POLICY_NAMES = ['uniform', 'logged', 'popularity', 'linucb', 'lints', 'mlp'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
+/** What `qingliu evaluate` runs without --policy (the MLP only on request). */
+export const DEFAULT_POLICIES: readonly PolicyName[] = ['uniform', 'logged', 'popularity', 'linucb', 'lints'];
 
 export type TargetPolicy =
   | { readonly name: PolicyName; readonly kind: 'behaviour' }
@@ -96,4 +102,43 @@ export function banditPolicy(log: BanditLog, map: FeatureMap, trainRows: readonl
     return best;
   };
   return { policy: { name: options.kind, kind: 'deterministic', choose }, bandit };
+}
+
+export interface MlpPolicyOptions {
+  seed: number;
+  hidden?: readonly number[];
+  epochs?: number;
+}
+
+/** The MLP trained on the training rows (logged item's features → click), then greedy over items. */
+export function mlpPolicy(log: BanditLog, map: FeatureMap, trainRows: readonly [number, number], options: MlpPolicyOptions): { policy: TargetPolicy; model: MlpRanker } {
+  banditFeatureSpace(map);
+  const xs: Float64Array[] = [];
+  const ys: number[] = [];
+  for (let r = trainRows[0]; r < trainRows[1]; r++) {
+    const x = new Float64Array(map.dim);
+    map.encode(r, log.item[r]!, log.position[r]!, x);
+    xs.push(x);
+    ys.push(log.click[r]!);
+  }
+  // Start at the base click rate, so early epochs are not spent learning it.
+  const rate = Math.min(1 - 1e-6, Math.max(1e-6, (ys.reduce((a, b) => a + b, 0) + 1) / (ys.length + 2)));
+  const model = new MlpRanker({ dim: map.dim, hidden: options.hidden ?? [64, 32], seed: options.seed, outputBias: Math.log(rate / (1 - rate)) });
+  model.fit(xs, ys, { epochs: options.epochs ?? 10, batchSize: 64, learningRate: 1e-3, weightDecay: 1e-3 });
+  const k = log.itemIds.length;
+  const x = new Float64Array(map.dim);
+  const choose = (row: number) => {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let a = 0; a < k; a++) {
+      map.encode(row, a, log.position[row]!, x);
+      const s = model.logit(x);
+      if (s > bestScore) {
+        bestScore = s;
+        best = a;
+      }
+    }
+    return best;
+  };
+  return { policy: { name: 'mlp', kind: 'deterministic', choose }, model };
 }

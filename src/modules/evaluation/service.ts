@@ -6,7 +6,7 @@
 import { BootstrapResamples, ESTIMATOR_NAMES, estimate, ratioTerms, type EstimatorName, type PolicyTerms } from './estimators.js';
 import { featureMap } from './features.js';
 import type { BanditLog } from './logs.js';
-import { banditPolicy, loggedPolicy, POLICY_NAMES, popularityPolicy, uniformPolicy, type PolicyName, type TargetPolicy } from './policies.js';
+import { banditPolicy, DEFAULT_POLICIES, loggedPolicy, mlpPolicy, popularityPolicy, uniformPolicy, type PolicyName, type TargetPolicy } from './policies.js';
 import { seededRandom } from './random.js';
 import { DEFAULT_RIDGE, fitLogistic } from './reward-model.js';
 
@@ -61,7 +61,7 @@ export async function evaluateLog(log: BanditLog, options: EvaluateOptions = {})
   const trainFraction = options.trainFraction ?? EVALUATE_DEFAULTS.trainFraction;
   const seed = options.seed ?? EVALUATE_DEFAULTS.seed;
   const resamples = options.bootstrap ?? EVALUATE_DEFAULTS.bootstrap;
-  const policies = [...new Set(options.policies ?? POLICY_NAMES)];
+  const policies = [...new Set(options.policies ?? DEFAULT_POLICIES)];
   const notes: string[] = [];
   if (!(trainFraction >= 0 && trainFraction < 1)) return { ok: false, code: 'INVALID_OPTION', message: `--train-fraction must be in [0, 1) (got ${trainFraction})` };
   if (!Number.isInteger(resamples) || resamples < 0) return { ok: false, code: 'INVALID_OPTION', message: `--bootstrap must be a whole number ≥ 0 (got ${resamples})` };
@@ -80,7 +80,7 @@ export async function evaluateLog(log: BanditLog, options: EvaluateOptions = {})
   // With --train-fraction 0 there is no held-out training part: fit on the evaluated rows.
   const trainRows: [number, number] = split === 0 ? [0, log.rows] : [0, split];
   if (evalRows[1] - evalRows[0] === 0) return { ok: false, code: 'INVALID_OPTION', message: `--train-fraction ${trainFraction} leaves no rows to evaluate` };
-  const trained = policies.some((p) => p === 'popularity' || p === 'linucb' || p === 'lints');
+  const trained = policies.some((p) => p === 'popularity' || p === 'linucb' || p === 'lints' || p === 'mlp');
   const modelBased = estimators.some((e) => e === 'dm' || e === 'dr');
   if (split === 0 && (trained || modelBased)) {
     notes.push('--train-fraction 0: the trained policies and the dm/dr reward model are fitted on the evaluated rows themselves (in-sample), so their estimates are optimistic');
@@ -122,7 +122,7 @@ export async function evaluateLog(log: BanditLog, options: EvaluateOptions = {})
 
   const bootstrap = resamples > 0 ? new BootstrapResamples(n, resamples, seededRandom(seed)) : undefined;
   const estimates: PolicyEstimate[] = [];
-  const banditMap = policies.some((p) => p === 'linucb' || p === 'lints') ? featureMap(log, { itemIdentity: false }) : undefined;
+  const banditMap = policies.some((p) => p === 'linucb' || p === 'lints' || p === 'mlp') ? featureMap(log, { itemIdentity: false }) : undefined;
   for (const [index, name] of policies.entries()) {
     progress(index, policies.length, name);
     const policy = buildPolicy(name, log, trainRows, seed, banditMap);
@@ -168,6 +168,8 @@ function buildPolicy(name: PolicyName, log: BanditLog, trainRows: readonly [numb
     case 'linucb':
     case 'lints':
       return banditPolicy(log, map!, trainRows, { kind: name, seed }).policy;
+    case 'mlp':
+      return mlpPolicy(log, map!, trainRows, { seed }).policy;
   }
 }
 
