@@ -41,8 +41,12 @@ function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
-async function readCounter(file: string): Promise<number> {
-  const text = (await readFile(file, 'utf8')).trim();
+/** How files are read (the tests put a refusing reader in place, as root reads through chmod 000). */
+export type ReadText = (file: string) => Promise<string>;
+const readText: ReadText = (file) => readFile(file, 'utf8');
+
+async function readCounter(file: string, read: ReadText): Promise<number> {
+  const text = (await read(file)).trim();
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new RangeError(`${file} does not hold a counter: "${text.slice(0, 40)}"`);
   return value;
@@ -62,7 +66,7 @@ function unreadable(file: string, error: unknown): { available: false; reason: s
  * the whole reading unavailable: a sum over the packages we happen to be able to read would be an
  * undercount that looks like a measurement.
  */
-export async function readRapl(root = DEFAULT_POWERCAP_ROOT): Promise<RaplReading> {
+export async function readRapl(root = DEFAULT_POWERCAP_ROOT, read: ReadText = readText): Promise<RaplReading> {
   let entries: string[];
   try {
     entries = await readdir(root);
@@ -79,7 +83,7 @@ export async function readRapl(root = DEFAULT_POWERCAP_ROOT): Promise<RaplReadin
     const path = join(root, entry);
     let name: string;
     try {
-      name = (await readFile(join(path, 'name'), 'utf8')).trim();
+      name = (await read(join(path, 'name'))).trim();
     } catch {
       continue; // not a domain directory (no name file): nothing to count
     }
@@ -87,12 +91,12 @@ export async function readRapl(root = DEFAULT_POWERCAP_ROOT): Promise<RaplReadin
     let energyUj: number;
     let maxEnergyRangeUj: number;
     try {
-      energyUj = await readCounter(join(path, 'energy_uj'));
+      energyUj = await readCounter(join(path, 'energy_uj'), read);
     } catch (error) {
       return unreadable(join(path, 'energy_uj'), error);
     }
     try {
-      maxEnergyRangeUj = await readCounter(join(path, 'max_energy_range_uj'));
+      maxEnergyRangeUj = await readCounter(join(path, 'max_energy_range_uj'), read);
     } catch (error) {
       return unreadable(join(path, 'max_energy_range_uj'), error);
     }
