@@ -49,3 +49,4 @@ export {
   type RaplReading,
   type RaplSample,
 } from './rapl.js';
+export { EnergyMeter, METERED_COMPONENTS, processClock, type MeterClock, type MeterReading, type MeteredComponent } from './meter.js';

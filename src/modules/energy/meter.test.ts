@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { EnergyMeter, METERED_COMPONENTS, type MeterClock } from './meter.js';
+
+/** A CPU clock the test advances: `work(µs)` is synchronous work of that length. */
+function fakeClock(): MeterClock & { work(micros: number): void } {
+  let cpu = 1_000;
+  let wall = 0;
+  return {
+    cpuMicros: () => cpu,
+    now: () => wall,
+    work: (micros: number) => {
+      cpu += micros;
+      wall += micros / 1000;
+    },
+  };
+}
+
+describe('the energy meter', () => {
+  it('counts each span’s CPU time to its component, nested spans exclusively, the rest as unattributed', () => {
+    const clock = fakeClock();
+    const meter = new EnergyMeter({ clock });
+    clock.work(50); // framework work before any span
+    meter.span('serving', () => {
+      clock.work(30);
+      meter.span('recommend', () => clock.work(200));
+      clock.work(20);
+      meter.span('storage', () => {
+        clock.work(15);
+        meter.span('learn', () => clock.work(5));
+      });
+    });
+    meter.count('recommend', 4);
+    const r = meter.read();
+    expect(r.components).toMatchObject({ serving: 50, recommend: 200, storage: 15, learn: 5, audits: 0, assistant: 0 });
+    expect(r.processCpuMicros).toBe(320);
+    expect(r.unattributedCpuMicros).toBe(50);
+    expect(r.counts.recommend).toBe(4);
+    expect(Object.keys(r.components)).toEqual([...METERED_COMPONENTS]);
+  });
+
+  it('attributes interleaved asynchronous work to the right component: an await ends the slice', async () => {
+    const clock = fakeClock();
+    const meter = new EnergyMeter({ clock });
+    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    // Two requests interleave: each ranking slice is a span; between awaits the other one runs.
+    const request = async (component: 'recommend' | 'audits', slices: number, micros: number) => {
+      for (let i = 0; i < slices; i++) {
+        meter.span(component, () => clock.work(micros));
+        await tick();
+        clock.work(1); // unmetered work between slices (the event loop, other callbacks)
+      }
+    };
+    await Promise.all([request('recommend', 20, 100), request('audits', 10, 700)]);
+    const r = meter.read();
+    expect(r.components.recommend).toBe(2_000);
+    expect(r.components.audits).toBe(7_000);
+    expect(r.unattributedCpuMicros).toBe(30);
+  });
+
+  it('keeps the time of a span that throws, and does nothing when disabled', () => {
+    const clock = fakeClock();
+    const meter = new EnergyMeter({ clock });
+    expect(() =>
+      meter.span('audits', () => {
+        clock.work(40);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(meter.read().components.audits).toBe(40);
+    const off = new EnergyMeter({ clock, enabled: false });
+    expect(off.span('recommend', () => 7)).toBe(7);
+    off.count('recommend');
+    expect(off.read().components.recommend).toBe(0);
+    expect(off.read().counts.recommend).toBe(0);
+  });
+
+  it('starts a new period on reset, with an open span carried into it', () => {
+    const clock = fakeClock();
+    const meter = new EnergyMeter({ clock });
+    meter.span('serving', () => {
+      clock.work(10);
+      meter.reset();
+      clock.work(25);
+    });
+    const r = meter.read();
+    expect(r.components.serving).toBe(25);
+    expect(r.processCpuMicros).toBe(25);
+  });
+
+  it('reads the real process CPU clock by default: a busy span is counted, of the right order', () => {
+    const meter = new EnergyMeter();
+    meter.span('recommend', () => {
+      const until = performance.now() + 30;
+      let x = 0;
+      while (performance.now() < until) x += Math.sqrt(x + 1);
+      return x;
+    });
+    const r = meter.read();
+    expect(r.components.recommend).toBeGreaterThan(15_000);
+    expect(r.components.recommend).toBeLessThanOrEqual(r.processCpuMicros);
+  });
+});
