@@ -27,7 +27,19 @@
  */
 import { Rng } from '../../../shared/rng.js';
 import { normalUpper } from '../../experiments/stats/normal.js';
-import { generalizedEntropyFromCounts, gini, holm, isSuppressed, multinomial, percentileInterval, quantileSorted, referenceDisparity, uniformIndexer, withinBand } from '../metrics/index.js';
+import {
+  generalizedEntropyFromCounts,
+  gini,
+  holm,
+  isSuppressed,
+  multinomial,
+  percentileInterval,
+  positionWeight,
+  quantileSorted,
+  referenceDisparity,
+  uniformIndexer,
+  withinBand,
+} from '../metrics/index.js';
 import {
   PRODUCT_GROUPINGS,
   SEGMENT_ATTRIBUTES,
@@ -625,20 +637,19 @@ function groupers(log: AuditLogColumns, priceBandOf: PriceBandOf, sellers: reado
   };
 }
 
+/** The attention of each position a decision can carry (1–255; the log keeps positions as bytes). */
+const POSITION_WEIGHT = Float64Array.from({ length: 256 }, (_, j) => (j === 0 ? 0 : positionWeight(j)));
+
 function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: number, groupOf: Groupers, s: AuditSettings): ExposureSection {
   const k = log.productIds.length;
   const impressions = new Float64Array(k);
   const attention = new Float64Array(k);
   const clicks = new Float64Array(k);
-  const priceSum = new Float64Array(k);
-  const weights: number[] = [];
   for (let i = 0; i < log.rows; i++) {
     const p = log.product[i]!;
-    const pos = log.position[i]!;
     impressions[p]! += 1;
-    attention[p]! += weights[pos] ??= 1 / Math.log2(1 + pos);
+    attention[p]! += POSITION_WEIGHT[log.position[i]!]!;
     clicks[p]! += log.clicked[i]!;
-    priceSum[p]! += log.priceFen[i]!;
   }
   const L = Math.max(1, lists);
   const exposure = attention.map((a) => a / L);
@@ -685,7 +696,7 @@ function exposureSection(log: AuditLogColumns, lists: number, catalogueSize: num
       const c = log.unit[i]! * G + productGroup[log.product[i]!]!;
       cellClicks[c]! += log.clicked[i]!;
       cellImpressions[c]! += 1;
-      cellAttention[c]! += weights[log.position[i]!] ??= 1 / Math.log2(1 + log.position[i]!);
+      cellAttention[c]! += POSITION_WEIGHT[log.position[i]!]!;
     }
     const intervals = exposureBootstrap(cellAttention, cellClicks, cellImpressions, products, G, log.units, s, s.seed + 7_000 + PRODUCT_GROUPINGS.indexOf(grouping));
     const U = Math.max(2, log.units);
@@ -899,7 +910,7 @@ function proportionality(
     if (!keep(log.rerank[i]!)) continue;
     const p = log.product[i]!;
     const g = nameOf(p);
-    exposure.set(g, (exposure.get(g) ?? 0) + 1 / Math.log2(1 + log.position[i]!));
+    exposure.set(g, (exposure.get(g) ?? 0) + POSITION_WEIGHT[log.position[i]!]!);
     impressions.set(g, (impressions.get(g) ?? 0) + 1);
     clicks.set(g, (clicks.get(g) ?? 0) + log.clicked[i]!);
     let set = products.get(g);

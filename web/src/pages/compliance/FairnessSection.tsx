@@ -7,9 +7,10 @@
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useLazyChart } from '../../ui/lazy-chart.ts';
 import { currentLocale, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
-import type { ChartHandle, ChartOption, LineSeriesOption } from '../../ui/charts.ts';
+import type { ChartOption, LineSeriesOption } from '../../ui/charts.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { FairnessAlerts } from '../host/FairnessAlerts.tsx';
 import { formatClock, formatCount, formatDateTime } from '../../ui/format.ts';
@@ -249,56 +250,28 @@ function RunAuditForm({ known, onDone }: { known: AuditSummaryRow[]; onDone: (re
         </fieldset>
 
         {form.kind === 'session' ? (
-          <div class="field">
-            <label for="fairness-session-id">{t('fairness.run.sessionId')}</label>
-            <input
-              id="fairness-session-id"
-              class="input"
-              type="text"
-              maxLength={64}
-              autocomplete="off"
-              list="fairness-known-sessions"
-              value={form.sessionId}
-              aria-invalid={sessionProblem ? true : undefined}
-              aria-describedby="fairness-session-problem"
-              data-testid="fairness-session-id"
-              onInput={(event) => set({ sessionId: event.currentTarget.value })}
-            />
-            <datalist id="fairness-known-sessions">
-              {scopes.sessions.map((s) => (
-                <option key={s} value={s} />
-              ))}
-            </datalist>
-            <p id="fairness-session-problem" class="field-error" aria-live="polite">
-              {sessionProblem}
-            </p>
-          </div>
+          <ScopeIdField
+            id="fairness-session-id"
+            listId="fairness-known-sessions"
+            problemId="fairness-session-problem"
+            label={t('fairness.run.sessionId')}
+            known={scopes.sessions}
+            value={form.sessionId}
+            problem={sessionProblem}
+            onInput={(sessionId) => set({ sessionId })}
+          />
         ) : (
           <>
-            <div class="field">
-              <label for="fairness-brand-id">{t('fairness.run.brandId')}</label>
-              <input
-                id="fairness-brand-id"
-                class="input"
-                type="text"
-                maxLength={64}
-                autocomplete="off"
-                list="fairness-known-brands"
-                value={form.brandId}
-                aria-invalid={brandProblem ? true : undefined}
-                aria-describedby="fairness-brand-problem"
-                data-testid="fairness-brand-id"
-                onInput={(event) => set({ brandId: event.currentTarget.value })}
-              />
-              <datalist id="fairness-known-brands">
-                {scopes.brands.map((b) => (
-                  <option key={b} value={b} />
-                ))}
-              </datalist>
-              <p id="fairness-brand-problem" class="field-error" aria-live="polite">
-                {brandProblem}
-              </p>
-            </div>
+            <ScopeIdField
+              id="fairness-brand-id"
+              listId="fairness-known-brands"
+              problemId="fairness-brand-problem"
+              label={t('fairness.run.brandId')}
+              known={scopes.brands}
+              value={form.brandId}
+              problem={brandProblem}
+              onInput={(brandId) => set({ brandId })}
+            />
             <div class="choice-row">
               <div class="field">
                 <label for="fairness-from">{t('fairness.run.from')}</label>
@@ -500,10 +473,47 @@ function TrendPanel({ items }: { items: AuditSummaryRow[] }): JSX.Element {
   );
 }
 
+/** A session or brand id, with the ids already audited offered as suggestions. */
+function ScopeIdField(props: {
+  id: string;
+  /** Ids of the suggestions list and of the problem line. */
+  listId: string;
+  problemId: string;
+  label: string;
+  known: readonly string[];
+  value: string;
+  problem: string | null | undefined;
+  onInput: (value: string) => void;
+}): JSX.Element {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        class="input"
+        type="text"
+        maxLength={64}
+        autocomplete="off"
+        list={props.listId}
+        value={props.value}
+        aria-invalid={props.problem ? true : undefined}
+        aria-describedby={props.problemId}
+        data-testid={props.id}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+      <datalist id={props.listId}>
+        {props.known.map((v) => (
+          <option key={v} value={v} />
+        ))}
+      </datalist>
+      <p id={props.problemId} class="field-error" aria-live="polite">
+        {props.problem}
+      </p>
+    </div>
+  );
+}
+
 function TrendChart({ trend }: { trend: ReturnType<typeof trendOf> }): JSX.Element {
-  const canvas = useRef<HTMLDivElement>(null);
-  const handle = useRef<ChartHandle | null>(null);
-  const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
   const spec: TrendSpec = {
     categories: timeLabels(trend.times),
     series: HEADLINES.map((h) => ({ name: headlineLabel(h), values: trend.series[h], colour: HEADLINE_STYLE[h].colour, symbol: HEADLINE_STYLE[h].symbol })),
@@ -511,28 +521,7 @@ function TrendChart({ trend }: { trend: ReturnType<typeof trendOf> }): JSX.Eleme
     yName: t('fairness.trend.axis'),
   };
   const key = JSON.stringify(spec);
-  useEffect(() => {
-    let live = true;
-    loadCharts().then(
-      (charts) => {
-        if (!live || !canvas.current) return;
-        handle.current ??= charts.mountChart(canvas.current);
-        handle.current.update(trendOption(JSON.parse(key) as TrendSpec, charts.baseOption()));
-        setState('ready');
-      },
-      () => live && setState('failed'),
-    );
-    return () => {
-      live = false;
-    };
-  }, [key]);
-  useEffect(
-    () => () => {
-      handle.current?.dispose();
-      handle.current = null;
-    },
-    [],
-  );
+  const { canvas, state } = useLazyChart(loadCharts, key, (charts, k) => trendOption(JSON.parse(k) as TrendSpec, charts.baseOption()));
   const summary = t('fairness.trend.summary', {
     n: trend.ids.length,
     values: HEADLINES.map((h) => `${headlineLabel(h)} ${formatHeadline(h, lastValue(trend.series[h]))}`).join('；'),

@@ -10,6 +10,7 @@
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useLazyChart } from '../../ui/lazy-chart.ts';
 import { pick, t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
 import { Dialog, ProblemMessage, Spinner, ToastRegion, useToaster, type Toaster } from '../../ui/components.tsx';
@@ -30,7 +31,7 @@ import {
 } from '../../ui/experiments.ts';
 import { formatClock, formatCount, formatDateTime } from '../../ui/format.ts';
 import { StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
-import type { ChartHandle, ChartSpec } from './charts.ts';
+import type { ChartSpec } from './charts.ts';
 import {
   armColour,
   armMeanSeries,
@@ -491,32 +492,8 @@ function ChartFigure(props: {
   table: JSX.Element;
   testKey?: string;
 }): JSX.Element {
-  const canvas = useRef<HTMLDivElement>(null);
-  const handle = useRef<ChartHandle | null>(null);
-  const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
   const key = JSON.stringify(props.spec);
-  useEffect(() => {
-    let live = true;
-    loadCharts().then(
-      (charts) => {
-        if (!live || !canvas.current) return;
-        handle.current ??= charts.mountChart(canvas.current);
-        handle.current.update(charts.chartOption(JSON.parse(key) as ChartSpec));
-        setState('ready');
-      },
-      () => live && setState('failed'),
-    );
-    return () => {
-      live = false;
-    };
-  }, [key]);
-  useEffect(
-    () => () => {
-      handle.current?.dispose();
-      handle.current = null;
-    },
-    [],
-  );
+  const { canvas, state } = useLazyChart(loadCharts, key, (charts, k) => charts.chartOption(JSON.parse(k) as ChartSpec));
   return (
     <figure class="card exp-chart" data-testid="experiment-chart" data-chart={props.kind} data-key={props.testKey} data-rendered={state === 'ready' ? 'true' : 'false'}>
       <figcaption>
