@@ -42,6 +42,7 @@ import { placeOrderWithinLimits } from './workflows/place-order.js';
 import { FairnessService, fairnessRoutes, KyselyFairnessStore } from './modules/fairness/index.js';
 import type { ArmFairness } from './modules/experiments/index.js';
 import { ExperimentService, experimentRoutes, experimentsDataSource, EXPERIMENT_UNITS_KEEP_DAYS, KyselyExperimentStore } from './modules/experiments/index.js';
+import { EnergyMeter, EnergyService, energyRoutes, KyselyEnergyStore, RaplMeter, type Accounting, type StoredSample } from './modules/energy/index.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionCategories, retentionJob } from './workflows/retention.js';
@@ -76,6 +77,9 @@ export interface Services {
   recommender: RecommenderService;
   experiments: ExperimentService;
   fairness: FairnessService;
+  /** The energy meter and the energy and carbon accounting built on its samples. */
+  meter: EnergyMeter;
+  energy: EnergyService;
   /** Personal data other modules hold about a viewer, for the privacy centre's export and erasure. */
   sources: PersonalDataSource[];
   region: string;
@@ -126,8 +130,12 @@ export function createServices(
   backends: { storage: Storage; bus: Bus; clock: Clock; protection: ProtectionService; log?: AlertLog },
   gatewayMetrics: GatewayMetrics = NO_GATEWAY_METRICS,
   onError: (err: unknown) => void = () => undefined,
+  onEnergySample?: (sample: StoredSample, accounting: Accounting) => void,
 ): Services {
   const { storage, bus, clock, protection } = backends;
+  // The energy meter: each module's synchronous work is metered by component (and live session).
+  const meter = new EnergyMeter({ enabled: config.energy.meter });
+  if (config.energy.meter) storage.meterWith(meter);
   const catalogue = new CatalogueService(new KyselyCatalogueStore(storage.db), clock);
   const staff = new StaffService(new KyselyStaffStore(storage.db), clock, config.staffSessionHours);
   const lineupContext = systemContext('session lineup');
@@ -145,6 +153,7 @@ export function createServices(
     },
   });
   const gateway = new LiveRoomGateway(liveRoom, bus, config.ws, gatewayMetrics, onError);
+  gateway.useMeter(meter);
   const accessLog = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(config.dataDir)), clock);
   const region = config.dataRegion;
   const profile = new ViewerProfileService({
@@ -220,6 +229,7 @@ export function createServices(
     region,
     onError,
     experiments,
+    meter,
     // A showcase change drops the recommender's cached view of the room at once.
     watchRoom: (sessionId, onChange) => {
       bus.subscribe(roomTopic(sessionId), (message) => {
@@ -298,7 +308,7 @@ export function createServices(
     log: backends.log ?? { warn: (details, message) => console.warn(message, JSON.stringify(details)) },
   });
   const fairness: FairnessService = new FairnessService(
-    { store: new KyselyFairnessStore(storage.db), clock, priceBandOf, flushDecisions: () => recommender.flush(), onError },
+    { store: new KyselyFairnessStore(storage.db), clock, priceBandOf, flushDecisions: () => recommender.flush(), onError, meter },
     {
       settings: { threshold: config.fairness.ratioThreshold, minGroupSize: config.fairness.minGroupSize },
       thresholdReason: config.fairness.thresholdReason,
@@ -307,6 +317,15 @@ export function createServices(
       keepDays: config.fairness.keepDays,
     },
   );
+  const energy = new EnergyService({
+    store: new KyselyEnergyStore(storage.db),
+    meter,
+    settings: config.energy,
+    clock,
+    rapl: new RaplMeter({ root: config.energy.powercapRoot }),
+    ...(onEnergySample ? { onSample: onEnergySample } : {}),
+    onError,
+  });
   const sources: PersonalDataSource[] = [];
   const services: Services = {
     storage,
@@ -326,6 +345,8 @@ export function createServices(
     recommender,
     experiments,
     fairness,
+    meter,
+    energy,
     // Completing a deletion request erases the viewer (the workflow needs every service, so it is bound late).
     rights: new RightsService({
       store: new KyselyRightsTicketStore(storage.db),
@@ -382,6 +403,12 @@ export function createServices(
     purge: (cutoff) => fairness.purgeBefore(cutoff),
   });
   services.extraRetention.push({
+    category: 'energy_samples',
+    basis: "the energy meter's samples (CPU time per component, memory held, work done) from which energy and carbon reports are computed; nothing about viewers",
+    keepDays: config.energy.keepDays,
+    purge: (cutoff) => energy.purgeBefore(cutoff),
+  });
+  services.extraRetention.push({
     category: 'experiment_units',
     basis: 'per-viewer outcome counters of A/B experiments under a keyed hash, kept 90 days after the experiment ends so the result can be checked; the per-arm totals and analyses carry no viewer',
     keepDays: EXPERIMENT_UNITS_KEEP_DAYS,
@@ -436,7 +463,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (ownsStorage) await storage.close();
     throw err;
   }
-  const services = createServices(config, { storage, bus, clock, protection, log: app.log }, metrics.gateway, (err) => app.log.error({ err }, 'live-room gateway error'));
+  const services = createServices(
+    config,
+    { storage, bus, clock, protection, log: app.log },
+    metrics.gateway,
+    (err) => app.log.error({ err }, 'live-room gateway error'),
+    metrics.energySampled,
+  );
+  metrics.watchEnergy(config.energy);
   const { catalogue, staff, liveRoom, gateway } = services;
   app.decorate('services', services);
 
@@ -501,6 +535,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'privacy', description: "The viewer's privacy centre: profile and minors mode, tags, export, erasure, guardian consent, processing rules" },
         { name: 'compliance', description: 'Compliance officers: consent statistics and ledger export (logged)' },
         { name: 'recommendations', description: 'Explainable recommendations: consent-aware lists, feedback, health, how they work' },
+        { name: 'energy', description: 'Energy and carbon: the live meter, the report (SCI per 1,000 recommendations), trends and region advice' },
         { name: 'transfer', description: 'Recipients outside the region and separate consent to each (PIPL 39); the gateway enforces it' },
       ],
       components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
@@ -547,6 +582,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         const session = await liveRoom.getSession(sessionId);
         return session !== undefined && liveRoom.canManage(request.ctx, session);
       },
+    }),
+  );
+  await app.register(
+    energyRoutes(services.energy, {
+      sessionWindow: async (sessionId) => {
+        const session = await liveRoom.getSession(sessionId);
+        return session && { startedAt: session.startedAt, endedAt: session.endedAt, live: session.status === 'live' };
+      },
+      canManageSession: async (request, sessionId) => {
+        const session = await liveRoom.getSession(sessionId);
+        return session !== undefined && liveRoom.canManage(request.ctx, session);
+      },
+      now: () => clock.now(),
     }),
   );
   services.fairness.labelSimulatedBy((sessionId) => simulatedTraffic.of(sessionId, clock.now()).simulated);
@@ -619,6 +667,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await services.experiments.load();
   services.experiments.start();
   services.fairness.start();
+  services.energy.start();
   const retention = retentionJob(services, () => clock.now());
   retention.start(
     (report) => {
@@ -646,6 +695,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     await services.experiments.stop();
     await services.fairness.stop();
     await services.recommender.stop();
+    // The last period is stored before storage closes.
+    await services.energy.stop();
     await gateway.close();
     liveRoom.stop();
     if (ownsBus) await bus.close();

@@ -16,6 +16,7 @@ import { evaluateCommand } from './evaluate.js';
 import { experimentsCommand } from './experiments.js';
 import { exposureCommand, fairnessCommand } from './fairness.js';
 import { simulateCommand } from './simulate.js';
+import { energyCommand } from './energy.js';
 
 export class CliError extends Error {
   constructor(
@@ -45,6 +46,7 @@ export function buildCli(): Command {
   program.addCommand(fairnessCommand());
   program.addCommand(exposureCommand());
   program.addCommand(simulateCommand());
+  program.addCommand(energyCommand());
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;

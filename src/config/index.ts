@@ -2,7 +2,10 @@
  * The only reader of process.env. Every setting is declared here with its default, parsed,
  * validated, and returned frozen. All invalid settings are reported together in one message.
  */
+import os from 'node:os';
 import path from 'node:path';
+import { customFactor, DATA_CENTRE_HUBS, gridFactor, GRID_FACTORS, type GridFactor, type LocalisedName } from '../modules/energy/carbon.js';
+import { CCF_ALIBABA_AVERAGE } from '../modules/energy/model.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CookieSecure = 'auto' | 'always' | 'never';
@@ -60,8 +63,34 @@ export interface Config {
     /** The share of lists served without re-ranking, so its cost is measured. */
     readonly rerankHoldout: number;
   };
+  /** Energy and carbon accounting: the meter, the power model, the grid factor and the PUE. */
+  readonly energy: EnergyConfig;
   /** Where key-encryption keys and the pseudonym root come from. Secrets have no defaults. */
   readonly keys: { readonly provider: 'file'; readonly file: string } | { readonly provider: 'env'; readonly keks: string; readonly pseudonymRoot: string };
+}
+
+export interface EnergyConfig {
+  /** The meter runs (on by default); off, nothing is measured or stored. */
+  readonly meter: boolean;
+  /** A stored sample every this many seconds. */
+  readonly sampleSeconds: number;
+  /** The deployment's site or grid area: a data-centre hub, a grid area, or an operator's own. */
+  readonly region: { readonly id: string; readonly name: LocalisedName; readonly kind: 'hub' | 'grid' | 'custom' };
+  /** The location-based grid factor in use, with its year and source. */
+  readonly factor: Readonly<GridFactor>;
+  readonly pue: number;
+  readonly pueSource: string;
+  /** Watts of one vCPU idle and fully busy (Cloud Carbon Footprint's utilisation model). */
+  readonly power: { readonly minWattsPerVcpu: number; readonly maxWattsPerVcpu: number; readonly source: string };
+  /** vCPUs this node holds (the model counts their idle power too). */
+  readonly vcpus: number;
+  /** RAPL package counters: read when readable (auto) or never (off). */
+  readonly rapl: 'auto' | 'off';
+  readonly powercapRoot: string;
+  /** Optional embodied emissions of the host (SCI's M); null leaves M out, and the report says so. */
+  readonly embodied: { readonly totalKg: number; readonly lifespanYears: number; readonly hostVcpus: number } | null;
+  /** Energy samples are kept this many days. */
+  readonly keepDays: number;
 }
 
 export class ConfigError extends Error {
@@ -119,7 +148,28 @@ export const CONFIG_KEYS = [
   'QINGLIU_FAIRNESS_KEEP_DAYS',
   'QINGLIU_FAIRNESS_RERANK',
   'QINGLIU_FAIRNESS_RERANK_HOLDOUT',
+  'QINGLIU_ENERGY_METER',
+  'QINGLIU_ENERGY_SAMPLE_SECONDS',
+  'QINGLIU_ENERGY_REGION',
+  'QINGLIU_ENERGY_FACTOR_YEAR',
+  'QINGLIU_ENERGY_FACTOR_KG_PER_KWH',
+  'QINGLIU_ENERGY_FACTOR_SOURCE',
+  'QINGLIU_ENERGY_PUE',
+  'QINGLIU_ENERGY_MIN_WATTS_PER_VCPU',
+  'QINGLIU_ENERGY_MAX_WATTS_PER_VCPU',
+  'QINGLIU_ENERGY_VCPUS',
+  'QINGLIU_ENERGY_RAPL',
+  'QINGLIU_ENERGY_POWERCAP_ROOT',
+  'QINGLIU_ENERGY_EMBODIED_KG',
+  'QINGLIU_ENERGY_LIFESPAN_YEARS',
+  'QINGLIU_ENERGY_HOST_VCPUS',
+  'QINGLIU_ENERGY_KEEP_DAYS',
 ] as const;
+
+/** Watts per vCPU above this is a unit mistake, not a processor (a whole 64-core server draws a few hundred W). */
+export const MAX_WATTS_PER_VCPU = 50;
+/** PUE above this is no working data centre (the worst surveyed sites are near 2.5). */
+export const MAX_PUE = 3;
 
 /** Three years and a day: the least a fairness report is kept (A8). */
 export const FAIRNESS_MIN_KEEP_DAYS = 3 * 365 + 1;
@@ -251,6 +301,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     problems.push('QINGLIU_FAIRNESS_THRESHOLD_REASON is required when a fairness threshold differs from its default (every report records why)');
   }
 
+  const energy = energyConfig(env, problems);
+
   const config: Config = {
     host,
     port,
@@ -291,11 +343,121 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       monthlyFen: int('QINGLIU_MINOR_MONTHLY_LIMIT_FEN', env.QINGLIU_MINOR_MONTHLY_LIMIT_FEN, 40_000, 0, 100_000_000),
     },
     fairness,
+    energy,
     keys,
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/**
+ * The energy settings. A grid factor is never invented: the region must be a known hub or grid
+ * area (its latest published factor, or QINGLIU_ENERGY_FACTOR_YEAR's), or the operator gives the
+ * factor with its year and source. Absurd coefficients (negative watts, PUE below 1) are refused.
+ */
+function energyConfig(env: Env, problems: string[]): EnergyConfig {
+  const num = (key: string, min: number, max: number, def: number, openMin = false): number => {
+    const raw = env[key];
+    if (raw === undefined || raw.trim() === '') return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || (openMin ? n <= min : n < min) || n > max) {
+      problems.push(`${key} must be a number ${openMin ? '>' : '≥'} ${min} and ≤ ${max} (got "${raw}")`);
+      return def;
+    }
+    return n;
+  };
+  const meterRaw = (env.QINGLIU_ENERGY_METER ?? 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(meterRaw)) problems.push(`QINGLIU_ENERGY_METER must be on or off (got "${env.QINGLIU_ENERGY_METER}")`);
+  const meter = !['off', 'false', '0'].includes(meterRaw);
+  const sampleSeconds = num('QINGLIU_ENERGY_SAMPLE_SECONDS', 5, 3600, 60);
+
+  const regionId = (env.QINGLIU_ENERGY_REGION ?? 'cn-national').trim();
+  const yearRaw = env.QINGLIU_ENERGY_FACTOR_YEAR?.trim();
+  const year = yearRaw ? Number(yearRaw) : undefined;
+  if (yearRaw && !Number.isInteger(year)) problems.push(`QINGLIU_ENERGY_FACTOR_YEAR must be a whole year (got "${yearRaw}")`);
+  const kgRaw = env.QINGLIU_ENERGY_FACTOR_KG_PER_KWH?.trim();
+  const sourceRaw = env.QINGLIU_ENERGY_FACTOR_SOURCE?.trim();
+  const hub = DATA_CENTRE_HUBS.find((h) => h.id === regionId);
+  const gridIds = new Set(GRID_FACTORS.map((f) => f.id));
+  let region: EnergyConfig['region'] = { id: regionId, name: { zh: regionId, en: regionId }, kind: 'custom' };
+  let factor: Readonly<GridFactor> = gridFactor('cn-national');
+  let pueDefault = CCF_ALIBABA_AVERAGE.pue;
+  let pueSource = "Alibaba Cloud's reported average PUE (1.3)";
+  if (kgRaw !== undefined && kgRaw !== '') {
+    // The operator's own factor: it must say its year and source, like every built-in one.
+    try {
+      if (!/^[a-z][a-z0-9-]{0,47}$/.test(regionId)) throw new RangeError(`QINGLIU_ENERGY_REGION must be a lower-case label (got "${regionId}")`);
+      factor = customFactor({ id: regionId, kgPerKwh: Number(kgRaw), year: year as number, source: sourceRaw ?? '' });
+    } catch (err) {
+      problems.push(`QINGLIU_ENERGY_FACTOR_KG_PER_KWH: ${(err as Error).message}`);
+    }
+  } else if (sourceRaw) {
+    problems.push('QINGLIU_ENERGY_FACTOR_SOURCE is set but QINGLIU_ENERGY_FACTOR_KG_PER_KWH is not (give the factor with its year and source)');
+  } else if (hub) {
+    region = { id: hub.id, name: hub.name, kind: 'hub' };
+    factor = hub.factor;
+    pueDefault = hub.pue;
+    pueSource = hub.pueSource;
+    if (year !== undefined && year !== hub.factor.year) {
+      try {
+        factor = gridFactor(hub.factor.id, year);
+      } catch (err) {
+        problems.push(`QINGLIU_ENERGY_FACTOR_YEAR: ${(err as Error).message}`);
+      }
+    }
+  } else if (gridIds.has(regionId)) {
+    try {
+      factor = gridFactor(regionId, year);
+      region = { id: regionId, name: factor.name, kind: 'grid' };
+    } catch (err) {
+      problems.push(`QINGLIU_ENERGY_FACTOR_YEAR: ${(err as Error).message}`);
+    }
+  } else {
+    problems.push(
+      `QINGLIU_ENERGY_REGION "${regionId}" is not a known site or grid area (sites: ${DATA_CENTRE_HUBS.map((h) => h.id).join(', ')}; grid areas: ${[...gridIds].join(', ')}); ` +
+        'for another region give QINGLIU_ENERGY_FACTOR_KG_PER_KWH with QINGLIU_ENERGY_FACTOR_YEAR and QINGLIU_ENERGY_FACTOR_SOURCE',
+    );
+  }
+
+  const pue = num('QINGLIU_ENERGY_PUE', 1, MAX_PUE, pueDefault);
+  if (env.QINGLIU_ENERGY_PUE?.trim()) pueSource = 'set by the operator (QINGLIU_ENERGY_PUE)';
+  const minW = num('QINGLIU_ENERGY_MIN_WATTS_PER_VCPU', 0, MAX_WATTS_PER_VCPU, CCF_ALIBABA_AVERAGE.minWattsPerVcpu);
+  const maxW = num('QINGLIU_ENERGY_MAX_WATTS_PER_VCPU', 0, MAX_WATTS_PER_VCPU, CCF_ALIBABA_AVERAGE.maxWattsPerVcpu, true);
+  if (maxW < minW) problems.push(`QINGLIU_ENERGY_MAX_WATTS_PER_VCPU (${maxW}) must be at least QINGLIU_ENERGY_MIN_WATTS_PER_VCPU (${minW})`);
+  const powerSource =
+    env.QINGLIU_ENERGY_MIN_WATTS_PER_VCPU?.trim() || env.QINGLIU_ENERGY_MAX_WATTS_PER_VCPU?.trim()
+      ? 'set by the operator'
+      : "Cloud Carbon Footprint's Alibaba Cloud averages (0.74–3.5 W per vCPU)";
+  const vcpus = num('QINGLIU_ENERGY_VCPUS', 1, 1024, os.availableParallelism());
+  if (!Number.isInteger(vcpus)) problems.push(`QINGLIU_ENERGY_VCPUS must be a whole number (got "${env.QINGLIU_ENERGY_VCPUS}")`);
+  const raplRaw = env.QINGLIU_ENERGY_RAPL ?? 'auto';
+  if (raplRaw !== 'auto' && raplRaw !== 'off') problems.push(`QINGLIU_ENERGY_RAPL must be auto or off (got "${raplRaw}")`);
+
+  let embodied: EnergyConfig['embodied'] = null;
+  const embodiedRaw = env.QINGLIU_ENERGY_EMBODIED_KG?.trim();
+  if (embodiedRaw) {
+    const totalKg = num('QINGLIU_ENERGY_EMBODIED_KG', 0, 100_000, 0, true);
+    const lifespanYears = num('QINGLIU_ENERGY_LIFESPAN_YEARS', 0, 20, 4, true);
+    if (!env.QINGLIU_ENERGY_HOST_VCPUS?.trim()) problems.push('QINGLIU_ENERGY_HOST_VCPUS is required with QINGLIU_ENERGY_EMBODIED_KG (the share of the host this node holds)');
+    const hostVcpus = num('QINGLIU_ENERGY_HOST_VCPUS', 1, 4096, vcpus);
+    if (hostVcpus < vcpus) problems.push(`QINGLIU_ENERGY_HOST_VCPUS (${hostVcpus}) must be at least the node's vCPUs (${vcpus})`);
+    embodied = { totalKg, lifespanYears, hostVcpus };
+  }
+  return {
+    meter,
+    sampleSeconds,
+    region,
+    factor,
+    pue,
+    pueSource,
+    power: { minWattsPerVcpu: minW, maxWattsPerVcpu: maxW, source: powerSource },
+    vcpus,
+    rapl: raplRaw === 'off' ? 'off' : 'auto',
+    powercapRoot: env.QINGLIU_ENERGY_POWERCAP_ROOT?.trim() || '/sys/class/powercap',
+    embodied,
+    keepDays: num('QINGLIU_ENERGY_KEEP_DAYS', 1, 100 * 366, 400),
+  };
 }
 
 function deepFreeze<T>(value: T): T {

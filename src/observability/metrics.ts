@@ -1,11 +1,17 @@
 /** Prometheus metrics on a registry of the app's own (several apps can live in one test process). */
 import client from 'prom-client';
 import type { GatewayMetrics } from '../modules/live-room/index.js';
+import type { EnergyConfig } from '../config/index.js';
+import type { Accounting, StoredSample } from '../modules/energy/index.js';
 
 export interface AppMetrics {
   registry: client.Registry;
   httpDuration: client.Histogram<'method' | 'route' | 'status'>;
   gateway: GatewayMetrics;
+  /** Adds each stored energy sample to the energy and carbon counters. */
+  energySampled: (sample: StoredSample, accounting: Accounting) => void;
+  /** Publishes the grid factor and PUE in use (as labels and values). */
+  watchEnergy: (energy: EnergyConfig) => void;
 }
 
 export function createMetrics(): AppMetrics {
@@ -25,9 +31,56 @@ export function createMetrics(): AppMetrics {
     help: 'Sockets dropped because they could not keep up',
     registers: [registry],
   });
+  // Energy and carbon, added per stored sample (every QINGLIU_ENERGY_SAMPLE_SECONDS): rates over them
+  // give watts and gCO2e per hour; the method label says model or RAPL.
+  const cpuSeconds = new client.Counter({
+    name: 'qingliu_energy_cpu_seconds_total',
+    help: 'Process CPU time by metered component ("other": the framework, I/O, garbage collection)',
+    labelNames: ['component'] as const,
+    registers: [registry],
+  });
+  const energyKwh = new client.Counter({
+    name: 'qingliu_energy_kwh_total',
+    help: 'Facility energy (× PUE) by component, kWh, by the method named',
+    labelNames: ['component', 'method'] as const,
+    registers: [registry],
+  });
+  const carbonG = new client.Counter({
+    name: 'qingliu_carbon_grams_total',
+    help: 'Operational emissions, grams CO2e (location-based grid factor; offsets never reduce it)',
+    registers: [registry],
+  });
+  const recommendations = new client.Counter({ name: 'qingliu_energy_recommendations_total', help: 'Recommendation lists served, as metered', registers: [registry] });
+  const sciGauge = new client.Gauge({
+    name: 'qingliu_sci_grams_per_1000_recommendations',
+    help: 'SCI over the last sample with recommendations: operational gCO2e per 1,000 recommendations',
+    registers: [registry],
+  });
+  const factorGauge = new client.Gauge({
+    name: 'qingliu_energy_grid_factor_kg_per_kwh',
+    help: 'The location-based grid factor in use, with its region and year',
+    labelNames: ['region', 'factor', 'year'] as const,
+    registers: [registry],
+  });
+  const pueGauge = new client.Gauge({ name: 'qingliu_energy_pue', help: 'The data centre PUE in use', registers: [registry] });
   return {
     registry,
     httpDuration,
+    energySampled: (sample, accounting) => {
+      for (const line of accounting.components) {
+        if (line.component !== 'memory') {
+          cpuSeconds.inc({ component: line.component }, line.cpuSeconds);
+        }
+        energyKwh.inc({ component: line.component, method: accounting.method }, line.energyKwh);
+      }
+      carbonG.inc(accounting.carbonG);
+      recommendations.inc(sample.counts.recommend);
+      if (accounting.sciPer1000Recommendations !== null) sciGauge.set(accounting.sciPer1000Recommendations);
+    },
+    watchEnergy: (energy) => {
+      factorGauge.set({ region: energy.region.id, factor: energy.factor.id, year: String(energy.factor.year) }, energy.factor.kgPerKwh);
+      pueGauge.set(energy.pue);
+    },
     gateway: {
       connectionOpened: () => wsConnections.inc(),
       connectionClosed: () => wsConnections.dec(),

@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
+import { NO_METER, type WorkMeter } from '../shared/work-meter.js';
 import * as m0001 from './migrations/0001-live-room.js';
 import * as m0004 from './migrations/0004-consent.js';
 import * as m0005 from './migrations/0005-access-log.js';
@@ -20,6 +21,7 @@ import * as m0011 from './migrations/0011-access-log-retention.js';
 import * as m0012 from './migrations/0012-recommender.js';
 import * as m0013 from './migrations/0013-experiments.js';
 import * as m0014 from './migrations/0014-fairness.js';
+import * as m0015 from './migrations/0015-energy.js';
 
 export type { Database } from './schema.js';
 
@@ -34,6 +36,11 @@ export interface Storage {
   readonly capabilities: StorageCapabilities;
   /** Cheap round trip for readiness. */
   ping(): Promise<boolean>;
+  /**
+   * Meters the database work done in this process as `storage` (SQLite runs in-process, each
+   * statement synchronously). PostgreSQL's work happens in its own server, outside this process.
+   */
+  meterWith(meter: WorkMeter): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-recommender': m0012,
   '0013-experiments': m0013,
   '0014-fairness': m0014,
+  '0015-energy': m0015,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -87,11 +95,15 @@ function openSqlite(file: string): Storage {
   raw.pragma('busy_timeout = 5000');
   // Deleted rows (a shredded data key above all) are overwritten, not left in free pages.
   raw.pragma('secure_delete = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const meter: { current: WorkMeter } = { current: NO_METER };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, meter) }) });
   let closed = false;
   return {
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false },
+    meterWith(m) {
+      meter.current = m;
+    },
     async ping() {
       if (closed) return false;
       try {
@@ -114,8 +126,8 @@ function openSqlite(file: string): Storage {
  * queries. Statements are reusable, so keep the recent ones (bounded: SQL text built with inline
  * values would otherwise grow it without end).
  */
-function withStatementCache(raw: BetterSqlite3.Database, size = 500) {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+function withStatementCache(raw: BetterSqlite3.Database, meter: { current: WorkMeter }, size = 500) {
+  const cache = new Map<string, MeteredStatement>();
   return {
     close: () => raw.close(),
     prepare(sqlText: string) {
@@ -123,11 +135,36 @@ function withStatementCache(raw: BetterSqlite3.Database, size = 500) {
       if (statement) {
         cache.delete(sqlText);
       } else {
-        statement = raw.prepare(sqlText);
+        statement = metered(meter, meter.current.span('storage', () => raw.prepare(sqlText)));
         if (cache.size >= size) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sqlText, statement);
       return statement;
+    },
+  };
+}
+
+/** What Kysely's SQLite driver calls on a statement, each call metered as storage work. */
+interface MeteredStatement {
+  readonly reader: boolean;
+  all(parameters: readonly unknown[]): unknown[];
+  run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(parameters: readonly unknown[]): IterableIterator<unknown>;
+}
+
+function metered(meter: { current: WorkMeter }, statement: BetterSqlite3.Statement): MeteredStatement {
+  return {
+    reader: statement.reader,
+    all: (parameters) => meter.current.span('storage', () => statement.all(parameters)),
+    run: (parameters) => meter.current.span('storage', () => statement.run(parameters)),
+    // Rows stream out as the caller asks; each step is metered.
+    *iterate(parameters) {
+      const it = statement.iterate(parameters);
+      for (;;) {
+        const step = meter.current.span('storage', () => it.next());
+        if (step.done) return;
+        yield step.value;
+      }
     },
   };
 }
@@ -162,6 +199,9 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
   return {
     db,
     capabilities: { dialect: 'postgres', rowLocks: true },
+    meterWith() {
+      // The queries run in the PostgreSQL server: its energy is its host's, not this process's.
+    },
     async ping() {
       if (closed) return false;
       try {

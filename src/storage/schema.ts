@@ -620,4 +620,43 @@ export interface Database {
   // fairness audits (0014)
   fairness_audits: FairnessAuditTable;
   fairness_alerts: FairnessAlertTable;
+  // energy (0015)
+  energy_samples: EnergySampleTable;
+  energy_session_samples: EnergySessionSampleTable;
+}
+
+export interface EnergySampleTable {
+  id: string;
+  node: string;
+  started_at: number;
+  ended_at: number;
+  wall_ms: number;
+  vcpus: number;
+  process_cpu_us: number;
+  other_us: number;
+  span_scale: number;
+  memory_gb_hours: number;
+  rapl_joules: number | null;
+  rapl_note: string | null;
+  recommend_us: number;
+  recommend_n: number;
+  learn_us: number;
+  learn_n: number;
+  audits_us: number;
+  audits_n: number;
+  assistant_us: number;
+  assistant_n: number;
+  serving_us: number;
+  serving_n: number;
+  storage_us: number;
+  storage_n: number;
+}
+
+export interface EnergySessionSampleTable {
+  sample_id: string;
+  session_id: string;
+  started_at: number;
+  span_us: number;
+  sample_span_us: number;
+  recommendations: number;
 }

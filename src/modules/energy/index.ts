@@ -50,3 +50,20 @@ export {
   type RaplSample,
 } from './rapl.js';
 export { EnergyMeter, METERED_COMPONENTS, processClock, type MeterClock, type MeterReading, type MeteredComponent } from './meter.js';
+export { account, emptyTotals, modelComputeItKwh, METHOD_DESCRIPTIONS, METHOD_MODEL, METHOD_RAPL, type Accounting, type ComponentEnergy, type PowerSettings, type SampleTotals } from './accounting.js';
+export type { EnergyStore, SessionSampleRow, StoredSample, StoredSessionShare } from './ports.js';
+export { KyselyEnergyStore } from './adapters/energy.kysely.js';
+export {
+  EnergyService,
+  machineBusyMicros,
+  sampleOf,
+  sessionSharesOf,
+  totalsOfSample,
+  type EnergyDeps,
+  type EnergyReport,
+  type EnergySettings,
+  type RegionAdvice,
+  type SessionEnergy,
+  type TrendPoint,
+} from './service.js';
+export { energyRoutes, parsePeriod, parseTime, trendCsv, type EnergyRouteOptions } from './routes.js';

@@ -4,12 +4,16 @@ import { EnergyMeter, METERED_COMPONENTS, type MeterClock } from './meter.js';
 /** A CPU clock the test advances: `work(µs)` is synchronous work of that length. */
 function fakeClock(): MeterClock & { work(micros: number): void } {
   let cpu = 1_000;
+  let mono = 5_000_000;
   let wall = 0;
   return {
     cpuMicros: () => cpu,
+    spanMicros: () => mono,
     now: () => wall,
+    rssBytes: () => 100 * 1024 * 1024,
     work: (micros: number) => {
       cpu += micros;
+      mono += micros;
       wall += micros / 1000;
     },
   };
@@ -87,12 +91,71 @@ describe('the energy meter', () => {
     expect(r.processCpuMicros).toBe(25);
   });
 
+  it('keeps each live session’s share, nested spans inheriting the session, and clears it per period', () => {
+    const clock = fakeClock();
+    const meter = new EnergyMeter({ clock });
+    meter.span('recommend', () => {
+      clock.work(100);
+      meter.span('storage', () => clock.work(30));
+    }, 'show-a');
+    meter.span('recommend', () => clock.work(60), 'show-b');
+    meter.span('learn', () => clock.work(10));
+    meter.count('recommend', 1, 'show-a');
+    meter.count('recommend', 1, 'show-b');
+    const r = meter.take();
+    expect(r.sessions.get('show-a')).toEqual({
+      components: { recommend: 100, learn: 0, audits: 0, assistant: 0, serving: 0, storage: 30 },
+      counts: { recommend: 1, learn: 0, audits: 0, assistant: 0, serving: 0, storage: 0 },
+    });
+    expect(r.sessions.get('show-b')?.components.recommend).toBe(60);
+    expect(r.counts.recommend).toBe(2);
+    expect(meter.read().sessions.size).toBe(0);
+  });
+
+  it('scales spans down to the process CPU time when they add up to more (a pre-empted span), and says so', () => {
+    let cpu = 0;
+    let mono = 0;
+    const clock = { cpuMicros: () => cpu, spanMicros: () => mono, now: () => 0, rssBytes: () => 0 };
+    const meter = new EnergyMeter({ clock });
+    // 400 µs elapsed in the span, but the thread was off the CPU for half of it.
+    meter.span('audits', () => {
+      mono += 400;
+      cpu += 200;
+    });
+    meter.span('recommend', () => {
+      mono += 100;
+      cpu += 50;
+    });
+    const r = meter.read();
+    expect(r.spanScale).toBeCloseTo(0.5, 12);
+    expect(r.components.audits).toBeCloseTo(200, 9);
+    expect(r.components.recommend).toBeCloseTo(50, 9);
+    expect(r.unattributedCpuMicros).toBeCloseTo(0, 9);
+  });
+
+  it('take() ends the period where the next begins: no CPU time is lost between readings', () => {
+    const clock = fakeClock();
+    const meter = new EnergyMeter({ clock });
+    let total = 0;
+    for (let i = 0; i < 5; i++) {
+      clock.work(37);
+      meter.span('serving', () => clock.work(11));
+      total += meter.take().processCpuMicros;
+    }
+    expect(total).toBe(5 * 48);
+  });
+
   it('reads the real process CPU clock by default: a busy span is counted, of the right order', () => {
     const meter = new EnergyMeter();
     meter.span('recommend', () => {
-      const until = performance.now() + 30;
+      // Busy until the process CPU clock (not the wall clock) advanced 30 ms, so load elsewhere cannot shorten it.
+      const start = process.cpuUsage();
       let x = 0;
-      while (performance.now() < until) x += Math.sqrt(x + 1);
+      for (;;) {
+        for (let i = 0; i < 10_000; i++) x += Math.sqrt(x + i);
+        const used = process.cpuUsage(start);
+        if (used.user + used.system >= 30_000) break;
+      }
       return x;
     });
     const r = meter.read();

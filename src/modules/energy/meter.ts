@@ -2,14 +2,23 @@
  * The energy meter's bookkeeping: which component used how much CPU time.
  *
  * Node runs JavaScript on one thread, so synchronous work never overlaps: a component's work is
- * measured as the CPU time of its synchronous spans (`span(component, fn)`), read from the process
- * CPU clock before and after. Spans nest — time inside an inner span counts to the inner component
- * only — so a ranking span inside a request span is not counted twice. Work between spans (the
- * HTTP framework, socket writes, garbage collection, libuv threads) is whatever the process used
- * beyond the spans: `unattributed`, reported as serving and overhead, never hidden.
+ * the time of its synchronous spans (`span(component, fn)`). Spans nest — time inside an inner
+ * span counts to the inner component only — so a ranking span inside a request span is not
+ * counted twice. Asynchronous flows are measured by their synchronous slices: an `await` ends the
+ * slice, so work interleaved from other requests is never counted to the wrong component.
  *
- * Asynchronous flows are measured by their synchronous slices: an `await` ends the slice, so work
- * interleaved from other requests is never counted to the wrong component.
+ * Two clocks, for cost: a span reads the monotonic high-resolution clock (about 0.1 µs a read
+ * here), because the process CPU clock (`process.cpuUsage()`, a getrusage system call) costs
+ * about 4 µs a read on this class of virtual machine — two per span would be a few per cent of a
+ * recommendation's whole cost. A synchronous span keeps the thread on the CPU, so its elapsed time
+ * is its CPU time unless the operating system pre-empts the thread; the process CPU clock is read
+ * once per sample and is the total. Work outside every span (the HTTP framework, socket writes,
+ * garbage collection, libuv threads) is what the process used beyond the spans: `unattributed`,
+ * reported as its own line, never hidden. Should the spans add up to more than the process CPU
+ * (a pre-empted span), they are scaled down to it and the reading says by how much.
+ *
+ * Spans may carry a live session: the session's share of each component is kept too, so the host
+ * console can show what this session's work used.
  */
 
 /** The components Qingliu meters (the issue's list). */
@@ -17,10 +26,14 @@ export const METERED_COMPONENTS = ['recommend', 'learn', 'audits', 'assistant', 
 export type MeteredComponent = (typeof METERED_COMPONENTS)[number];
 
 export interface MeterClock {
-  /** Process CPU time (user + system) so far, in microseconds. */
+  /** Process CPU time (user + system) so far, in microseconds. Read once per reading. */
   cpuMicros(): number;
+  /** A monotonic clock in microseconds, read at each span's start and end. */
+  spanMicros(): number;
   /** Wall time in milliseconds. */
   now(): number;
+  /** Resident memory of the process, bytes. */
+  rssBytes(): number;
 }
 
 export const processClock: MeterClock = {
@@ -28,58 +41,90 @@ export const processClock: MeterClock = {
     const u = process.cpuUsage();
     return u.user + u.system;
   },
+  spanMicros: () => performance.now() * 1000,
   now: () => Date.now(),
+  rssBytes: () => process.memoryUsage.rss(),
 };
 
+export interface SessionShare {
+  /** Span microseconds per component done for this session. */
+  components: Record<MeteredComponent, number>;
+  /** Units of work done for it (recommendations served, feedback learnt). */
+  counts: Record<MeteredComponent, number>;
+}
+
 export interface MeterReading {
-  /** Since the meter started (or was last reset), wall milliseconds. */
+  /** When the period began (wall ms) and how long it lasted. */
+  startedAt: number;
   wallMs: number;
   /** The process's CPU time over the same period, microseconds. */
   processCpuMicros: number;
-  /** CPU microseconds of each component's spans (exclusive of nested spans). */
+  /** CPU microseconds of each component's spans (exclusive of nested spans), scaled as below. */
   components: Record<MeteredComponent, number>;
   /** Process CPU time outside every span. */
   unattributedCpuMicros: number;
+  /** 1 unless the spans' time exceeded the process CPU time and was scaled down by this factor. */
+  spanScale: number;
   /** Count of units of work per component (e.g. recommendations served). */
   counts: Record<MeteredComponent, number>;
+  /** Mean resident memory over the period (start and end), bytes. */
+  meanRssBytes: number;
+  /** Each live session's share (span time and counts), by session id. */
+  sessions: Map<string, SessionShare>;
+}
+
+function zeros(): Record<MeteredComponent, number> {
+  return { recommend: 0, learn: 0, audits: 0, assistant: 0, serving: 0, storage: 0 };
+}
+
+interface Frame {
+  component: MeteredComponent;
+  session: string | undefined;
+  /** The span clock when this frame (or its last child) resumed. */
+  since: number;
 }
 
 export class EnergyMeter {
   readonly #clock: MeterClock;
   #startCpu: number;
   #startWall: number;
-  readonly #cpu = new Map<MeteredComponent, number>();
-  readonly #counts = new Map<MeteredComponent, number>();
-  /** Open spans, innermost last: component and the CPU reading when it (or its last child) resumed. */
-  readonly #stack: { component: MeteredComponent; since: number }[] = [];
-  #enabled: boolean;
+  #startRss: number;
+  #span = zeros();
+  #counts = zeros();
+  #sessions = new Map<string, SessionShare>();
+  /** Open spans, innermost last. */
+  readonly #stack: Frame[] = [];
+  readonly #enabled: boolean;
 
   constructor(options: { clock?: MeterClock; enabled?: boolean } = {}) {
     this.#clock = options.clock ?? processClock;
     this.#enabled = options.enabled ?? true;
     this.#startCpu = this.#clock.cpuMicros();
     this.#startWall = this.#clock.now();
+    this.#startRss = this.#clock.rssBytes();
   }
 
   get enabled(): boolean {
     return this.#enabled;
   }
 
-  /** Runs `fn` (synchronous) and counts its CPU time to `component`; nested spans take their own share. */
-  span<T>(component: MeteredComponent, fn: () => T): T {
+  /**
+   * Runs `fn` (synchronous) and counts its time to `component` (and to `session`, when given);
+   * nested spans take their own share. A nested span without a session inherits its parent's.
+   */
+  span<T>(component: MeteredComponent, fn: () => T, session?: string): T {
     if (!this.#enabled) return fn();
-    const now = this.#clock.cpuMicros();
+    const clock = this.#clock;
+    const now = clock.spanMicros();
     const parent = this.#stack.at(-1);
-    if (parent) {
-      this.#add(parent.component, now - parent.since);
-    }
-    const frame = { component, since: now };
+    if (parent) this.#add(parent, now - parent.since);
+    const frame: Frame = { component, session: session ?? parent?.session, since: now };
     this.#stack.push(frame);
     try {
       return fn();
     } finally {
-      const end = this.#clock.cpuMicros();
-      this.#add(component, end - frame.since);
+      const end = clock.spanMicros();
+      this.#add(frame, end - frame.since);
       this.#stack.pop();
       const outer = this.#stack.at(-1);
       if (outer) outer.since = end;
@@ -87,35 +132,74 @@ export class EnergyMeter {
   }
 
   /** Counts units of work done by a component (recommendations served, feedback learnt, audits run). */
-  count(component: MeteredComponent, n = 1): void {
+  count(component: MeteredComponent, n = 1, session?: string): void {
     if (!this.#enabled) return;
-    this.#counts.set(component, (this.#counts.get(component) ?? 0) + n);
+    this.#counts[component] += n;
+    if (session !== undefined) this.#share(session).counts[component] += n;
   }
 
+  /** The current period's reading (the meter keeps running). */
   read(): MeterReading {
+    // The innermost open span's time so far belongs to this reading.
+    const top = this.#stack.at(-1);
+    if (top) {
+      const now = this.#clock.spanMicros();
+      this.#add(top, now - top.since);
+      top.since = now;
+    }
     const processCpuMicros = Math.max(0, this.#clock.cpuMicros() - this.#startCpu);
-    const components = Object.fromEntries(METERED_COMPONENTS.map((c) => [c, this.#cpu.get(c) ?? 0])) as Record<MeteredComponent, number>;
-    const counts = Object.fromEntries(METERED_COMPONENTS.map((c) => [c, this.#counts.get(c) ?? 0])) as Record<MeteredComponent, number>;
-    const attributed = Object.values(components).reduce((a, b) => a + b, 0);
+    const spanTotal = METERED_COMPONENTS.reduce((a, c) => a + this.#span[c], 0);
+    const spanScale = spanTotal > processCpuMicros && spanTotal > 0 ? processCpuMicros / spanTotal : 1;
+    const components = zeros();
+    for (const c of METERED_COMPONENTS) components[c] = this.#span[c] * spanScale;
+    const sessions = new Map<string, SessionShare>();
+    for (const [id, share] of this.#sessions) {
+      const scaled = zeros();
+      for (const c of METERED_COMPONENTS) scaled[c] = share.components[c] * spanScale;
+      sessions.set(id, { components: scaled, counts: { ...share.counts } });
+    }
     return {
-      wallMs: this.#clock.now() - this.#startWall,
+      startedAt: this.#startWall,
+      wallMs: Math.max(0, this.#clock.now() - this.#startWall),
       processCpuMicros,
       components,
-      unattributedCpuMicros: Math.max(0, processCpuMicros - attributed),
-      counts,
+      unattributedCpuMicros: Math.max(0, processCpuMicros - spanTotal * spanScale),
+      spanScale,
+      counts: { ...this.#counts },
+      meanRssBytes: (this.#startRss + this.#clock.rssBytes()) / 2,
+      sessions,
     };
   }
 
-  /** Starts a new period (after its reading was stored). Open spans keep running into it. */
-  reset(): void {
-    this.#cpu.clear();
-    this.#counts.clear();
-    this.#startCpu = this.#clock.cpuMicros();
-    this.#startWall = this.#clock.now();
-    for (const frame of this.#stack) frame.since = this.#startCpu;
+  /** Reads the period and starts the next one at once (no work falls between the two). Open spans run on into it. */
+  take(): MeterReading {
+    const reading = this.read();
+    this.#span = zeros();
+    this.#counts = zeros();
+    this.#sessions = new Map();
+    this.#startCpu = reading.processCpuMicros + this.#startCpu;
+    this.#startWall = reading.startedAt + reading.wallMs;
+    this.#startRss = this.#clock.rssBytes();
+    return reading;
   }
 
-  #add(component: MeteredComponent, micros: number): void {
-    if (micros > 0) this.#cpu.set(component, (this.#cpu.get(component) ?? 0) + micros);
+  /** Starts a new period, discarding the current one. */
+  reset(): void {
+    this.take();
+  }
+
+  #share(session: string): SessionShare {
+    let share = this.#sessions.get(session);
+    if (!share) {
+      share = { components: zeros(), counts: zeros() };
+      this.#sessions.set(session, share);
+    }
+    return share;
+  }
+
+  #add(frame: Frame, micros: number): void {
+    if (!(micros > 0)) return;
+    this.#span[frame.component] += micros;
+    if (frame.session !== undefined) this.#share(frame.session).components[frame.component] += micros;
   }
 }

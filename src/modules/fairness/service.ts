@@ -12,6 +12,7 @@
  * Scheduled, end-of-session and live audits carry a run key, unique in storage, so that with many
  * nodes each runs once. Audits read decisions, which carry no viewer identity.
  */
+import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 import { randomBytes } from 'node:crypto';
 import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
@@ -51,6 +52,8 @@ export const FAIRNESS_DEFAULTS: FairnessOptions = {
 
 export interface FairnessDeps {
   store: FairnessStore;
+  /** The energy meter: computing an audit counts as `audits` work (to its session, if one). */
+  meter?: WorkMeter;
   clock: Clock;
   priceBandOf: PriceBandOf;
   /** Whether a room's audience is (partly) simulated (demo mode), to label its reports. */
@@ -267,9 +270,15 @@ export class FairnessService {
     const builder = new AuditLogBuilder();
     await this.deps.store.scanDecisions(scope, (row) => builder.push(row));
     if (builder.rows === 0) return undefined;
-    const log = builder.build();
     const [catalogueSize, sellers] = await Promise.all([this.deps.store.catalogueSize(scope.brandId), this.deps.store.productSellers(scope.brandId)]);
-    const computed = runAudit(log, { settings: this.settings, catalogueSize, priceBandOf: this.deps.priceBandOf, sellerOf: (id) => sellers.get(id) });
+    const meter = this.deps.meter ?? NO_METER;
+    const session = scope.sessionId ?? undefined;
+    const computed = meter.span(
+      'audits',
+      () => runAudit(builder.build(), { settings: this.settings, catalogueSize, priceBandOf: this.deps.priceBandOf, sellerOf: (id) => sellers.get(id) }),
+      session,
+    );
+    meter.count('audits', 1, session);
     const createdAt = this.deps.clock.now();
     return {
       id: `audit-${randomBytes(6).toString('hex')}`,

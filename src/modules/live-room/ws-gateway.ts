@@ -11,6 +11,7 @@ import { ANONYMOUS, type RequestContext } from '../../context/index.js';
 import { ClientMessage, type Counters, type ServerMessage } from './messages.js';
 import { roomTopic, type LiveRoomService, type RoomBusMessage } from './service.js';
 import type { CounterRecord } from './ports.js';
+import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 
 const checkClientMessage = TypeCompiler.Compile(ClientMessage);
 
@@ -73,6 +74,7 @@ export class LiveRoomGateway {
   readonly #rooms = new Map<string, Room>();
   #closing = false;
   #recommendations: RoomRecommendations | undefined;
+  #meter: WorkMeter = NO_METER;
 
   constructor(
     private readonly service: LiveRoomService,
@@ -81,6 +83,11 @@ export class LiveRoomGateway {
     private readonly metrics: GatewayMetrics,
     private readonly onError: (err: unknown) => void,
   ) {}
+
+  /** Plugs in the energy meter: fan-out and socket writes count as serving work. */
+  useMeter(meter: WorkMeter): void {
+    this.#meter = meter;
+  }
 
   /** Plugs in the recommender (it is built after the gateway). */
   useRecommendations(recommendations: RoomRecommendations): void {
@@ -207,7 +214,7 @@ export class LiveRoomGateway {
       this.#markCountersDirty(sessionId, room);
       return;
     }
-    this.#broadcast(room, message);
+    this.#broadcast(room, message, sessionId);
     if (REFRESHING.has(message.type) || (message.type === 'stock' && message.soldOut)) this.#scheduleRefresh(sessionId, room);
   }
 
@@ -225,11 +232,15 @@ export class LiveRoomGateway {
   async #pushRecommendations(sessionId: string, viewer: Viewer): Promise<void> {
     if (!this.#recommendations || !viewer.recs || viewer.pending) return;
     const r = await this.#recommendations.forViewer(sessionId, viewer.recs.deviceId, viewer.recs.k, viewer.device);
-    if (r.ok) this.#sendDirect(viewer.socket, { type: 'recommendations', recommendations: r.value });
-    else this.#sendDirect(viewer.socket, { type: 'error', code: r.code, detail: r.detail ?? r.code });
+    if (r.ok) this.#sendDirect(viewer.socket, { type: 'recommendations', recommendations: r.value }, sessionId);
+    else this.#sendDirect(viewer.socket, { type: 'error', code: r.code, detail: r.detail ?? r.code }, sessionId);
   }
 
-  #broadcast(room: Room, message: ServerMessage | RoomBusMessage): void {
+  #broadcast(room: Room, message: ServerMessage | RoomBusMessage, sessionId: string): void {
+    this.#meter.span('serving', () => this.#fanOut(room, message), sessionId);
+  }
+
+  #fanOut(room: Room, message: ServerMessage | RoomBusMessage): void {
     const data = JSON.stringify(message);
     let sent = 0;
     for (const v of room.viewers) {
@@ -266,7 +277,7 @@ export class LiveRoomGateway {
     const stored = room.lastCounters ?? (await this.service.storedCounters(sessionId));
     if (!stored) return;
     const counters: Counters = { viewers: room.counted, ...stored };
-    this.#broadcast(room, { type: 'counters', counters });
+    this.#broadcast(room, { type: 'counters', counters }, sessionId);
   }
 
   async #onMessage(sessionId: string, viewer: Viewer, data: unknown, isBinary: boolean): Promise<void> {
@@ -336,7 +347,8 @@ export class LiveRoomGateway {
     return true;
   }
 
-  #sendDirect(socket: WebSocket, message: ServerMessage | RoomBusMessage): void {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  #sendDirect(socket: WebSocket, message: ServerMessage | RoomBusMessage, sessionId?: string): void {
+    if (socket.readyState !== socket.OPEN) return;
+    this.#meter.span('serving', () => socket.send(JSON.stringify(message)), sessionId);
   }
 }

@@ -41,6 +41,7 @@ import {
   type PriceBand,
 } from './model/index.js';
 import type { DecisionRecord, DecisionSegments, FeedbackType, ProductHealth, RecommenderStore } from './ports.js';
+import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 
 /** v2: the feature space gained profile.child_age_fit (a v1 snapshot has other dimensions and is not restored). */
 export const MODEL_ID = 'qingliu-linear-v2';
@@ -139,6 +140,8 @@ export interface RecommenderDeps {
    * decision log's audit segments; both null when unknown). Must be cheap: it runs per request.
    */
   auditSegmentsOf?: (deviceId: string, brandId: string, sessionStartedAt: number | null) => Promise<{ cityTier: string | null; visitor: 'new' | 'returning' | null }>;
+  /** The energy meter: ranking and logging count as `recommend` work, learning as `learn`, per session. */
+  meter?: WorkMeter;
 }
 
 /** The arm that serves one request of a running experiment. */
@@ -269,6 +272,7 @@ function randomIdBytes(n: number): Buffer {
 }
 
 export class RecommenderService {
+  readonly #meter: WorkMeter;
   readonly space: FeatureSpace;
   readonly options: RecommenderOptions;
   readonly popularity = new RoomPopularity();
@@ -296,6 +300,7 @@ export class RecommenderService {
     private readonly deps: RecommenderDeps,
     options: Partial<RecommenderOptions> = {},
   ) {
+    this.#meter = deps.meter ?? NO_METER;
     this.options = { ...RECOMMENDER_DEFAULTS, ...options };
     // The allow-listed defaults (A7): a sensitive feature could not even be constructed here.
     this.space = new FeatureSpace(FEATURES);
@@ -412,6 +417,7 @@ export class RecommenderService {
     const k = input.k ?? this.options.defaultK;
     if (!Number.isInteger(k) || k < 1 || k > this.options.maxK) return fail('VALIDATION_FAILED', `k must be an integer from 1 to ${this.options.maxK}`);
     const now = this.deps.clock.now();
+    const meter = this.#meter;
     const room = await this.#room(sessionId, now);
     if (!room) return fail('SESSION_NOT_FOUND');
     // One server-side consent read answers both questions (consent, minors mode, the switch).
@@ -450,7 +456,7 @@ export class RecommenderService {
     const depth = rerankOn ? 2 * k : k;
     if (!slot || !subject) {
       rankingStarted = performance.now();
-      items = this.#nonPersonalisedCached(room, depth);
+      items = meter.span('recommend', () => this.#nonPersonalisedCached(room, depth), sessionId);
     } else {
       const behaviour = this.behaviour.of(subject, now);
       const [tags, childAge] = await Promise.all([this.deps.tagsOf(subject), this.deps.childAgeOf?.(input.deviceId!) ?? null]);
@@ -459,77 +465,83 @@ export class RecommenderService {
       const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
       // One block for every candidate's vector: 50 typed-array copies cost about 40 µs, views of one block 8.
       const dim = this.space.dim;
-      const block = new Float64Array(room.candidates.length * dim);
-      const candidates = room.candidates.map((c, j) => {
-        const x = block.subarray(j * dim, (j + 1) * dim);
-        x.set(c.x);
-        const p = c.product;
-        if (behaviour) {
-          x[this.#idx.viewedCategory] = Math.min(1, (behaviour.viewedCategories.get(p.category) ?? 0) / 3);
-          x[this.#idx.cartedCategory] = Math.min(1, (behaviour.cartedCategories.get(p.category) ?? 0) / 2);
-          x[this.#idx.viewedThis] = behaviour.viewed.has(p.id) ? 1 : 0;
-          x[this.#idx.cartedThis] = behaviour.carted.has(p.id) ? 1 : 0;
-        }
-        x[this.#idx.tagWeight] = tagWeight.get(p.category) ?? 0;
-        // The product's age range [min, max] in months meets the declared band [from, to).
-        if (childAge) x[this.#idx.childAgeFit] = p.ageMinMonths < childAge.months[1] && p.ageMaxMonths >= childAge.months[0] ? 1 : 0;
-        return { product: p, x };
-      });
-      rankingStarted = performance.now();
-      items = this.#personalised(slot, candidates, depth, assignment?.epsilon);
+      items = meter.span('recommend', () => {
+        const block = new Float64Array(room.candidates.length * dim);
+        const candidates = room.candidates.map((c, j) => {
+          const x = block.subarray(j * dim, (j + 1) * dim);
+          x.set(c.x);
+          const p = c.product;
+          if (behaviour) {
+            x[this.#idx.viewedCategory] = Math.min(1, (behaviour.viewedCategories.get(p.category) ?? 0) / 3);
+            x[this.#idx.cartedCategory] = Math.min(1, (behaviour.cartedCategories.get(p.category) ?? 0) / 2);
+            x[this.#idx.viewedThis] = behaviour.viewed.has(p.id) ? 1 : 0;
+            x[this.#idx.cartedThis] = behaviour.carted.has(p.id) ? 1 : 0;
+          }
+          x[this.#idx.tagWeight] = tagWeight.get(p.category) ?? 0;
+          // The product's age range [min, max] in months meets the declared band [from, to).
+          if (childAge) x[this.#idx.childAgeFit] = p.ageMinMonths < childAge.months[1] && p.ageMaxMonths >= childAge.months[0] ? 1 : 0;
+          return { product: p, x };
+        });
+        rankingStarted = performance.now();
+        return this.#personalised(slot, candidates, depth, assignment?.epsilon);
+      }, sessionId);
     }
     let rerank: RerankState | undefined;
-    if (rerankOn) ({ items, rerank } = this.#rerank(sessionId, room, items, k));
+    if (rerankOn) ({ items, rerank } = meter.span('recommend', () => this.#rerank(sessionId, room, items, k), sessionId));
     const rankingMicros = (performance.now() - rankingStarted) * 1000;
     const experiment = assignment ? { id: assignment.experimentId, arm: assignment.arm } : undefined;
     const more = declared ? await declared : undefined;
-    const segments: DecisionSegments = { childAgeBand, cityTier: more?.cityTier ?? null, device: input.device ?? null, visitor: more?.visitor ?? null };
-    const out: RecommendationItem[] = [];
-    // Time first (so the log's index grows at its end), then 96 random bits (so ids cannot be guessed:
-    // holding one is what lets feedback refer to a recommendation shown).
-    const stamp = now.toString(36).padStart(9, '0');
-    const ids = randomIdBytes(12 * items.length).toString('base64url');
-    const listId = `${stamp}${ids.slice(0, 16)}`;
-    const showViewer = input.deviceId !== undefined ? this.#showViewer(sessionId, input.deviceId) : undefined;
-    for (const [i, item] of items.entries()) {
-      const decisionId = `${stamp}${ids.slice(i * 16, i * 16 + 16)}`;
-      // Logged without the viewer, with only the non-personal features (evaluation, health).
-      const record: DecisionRecord = {
-        id: decisionId,
+    // Building and logging the list is recommend work too (ids, the viewer label, the records).
+    meter.count('recommend', 1, sessionId);
+    return meter.span('recommend', () => {
+      const segments: DecisionSegments = { childAgeBand, cityTier: more?.cityTier ?? null, device: input.device ?? null, visitor: more?.visitor ?? null };
+      const out: RecommendationItem[] = [];
+      // Time first (so the log's index grows at its end), then 96 random bits (so ids cannot be guessed:
+      // holding one is what lets feedback refer to a recommendation shown).
+      const stamp = now.toString(36).padStart(9, '0');
+      const ids = randomIdBytes(12 * items.length).toString('base64url');
+      const listId = `${stamp}${ids.slice(0, 16)}`;
+      const showViewer = input.deviceId !== undefined ? this.#showViewer(sessionId, input.deviceId) : undefined;
+      for (const [i, item] of items.entries()) {
+        const decisionId = `${stamp}${ids.slice(i * 16, i * 16 + 16)}`;
+        // Logged without the viewer, with only the non-personal features (evaluation, health).
+        const record: DecisionRecord = {
+          id: decisionId,
+          sessionId,
+          productId: item.productId,
+          position: item.position,
+          propensity: item.propensity,
+          explored: item.explanation.exploration.active,
+          personalised,
+          modelVersion: item.explanation.modelVersion,
+          context: item.context ?? this.#nonPersonalContext(item.x),
+          region: this.deps.region,
+          createdAt: now,
+          ...(experiment ? { experiment } : {}),
+          listId,
+          showViewer,
+          ...(rerank ? { rerank } : {}),
+          ...room.audit.get(item.productId),
+          segments,
+        };
+        this.#pending.push(record);
+        // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
+        // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
+        if (learnable) this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot });
+        out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
+      }
+      if (this.#pending.length >= this.options.flushRows) void this.flush();
+      if (assignment) this.deps.experiments?.served(assignment, subject, { items: out.length, rankingMicros, at: now });
+      return ok({
         sessionId,
-        productId: item.productId,
-        position: item.position,
-        propensity: item.propensity,
-        explored: item.explanation.exploration.active,
         personalised,
-        modelVersion: item.explanation.modelVersion,
-        context: item.context ?? this.#nonPersonalContext(item.x),
-        region: this.deps.region,
-        createdAt: now,
+        label: personalised ? LABEL_PERSONALISED : LABEL_NOT_PERSONALISED,
+        modelVersion: slot ? slot.bandit.version : NON_PERSONALISED_VERSION,
+        items: out,
+        at: now,
         ...(experiment ? { experiment } : {}),
-        listId,
-        showViewer,
-        ...(rerank ? { rerank } : {}),
-        ...room.audit.get(item.productId),
-        segments,
-      };
-      this.#pending.push(record);
-      // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
-      // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
-      if (learnable) this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot });
-      out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
-    }
-    if (this.#pending.length >= this.options.flushRows) void this.flush();
-    if (assignment) this.deps.experiments?.served(assignment, subject, { items: out.length, rankingMicros, at: now });
-    return ok({
-      sessionId,
-      personalised,
-      label: personalised ? LABEL_PERSONALISED : LABEL_NOT_PERSONALISED,
-      modelVersion: slot ? slot.bandit.version : NON_PERSONALISED_VERSION,
-      items: out,
-      at: now,
-      ...(experiment ? { experiment } : {}),
-    });
+      });
+    }, sessionId);
   }
 
   /**
@@ -558,7 +570,10 @@ export class RecommenderService {
     if (!fresh) return ok({ learned: false, duplicate: true });
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
-    if (learned) live.slot.learn(live.x, FEEDBACK_REWARD[input.type], at);
+    if (learned) {
+      this.#meter.span('learn', () => live.slot.learn(live.x, FEEDBACK_REWARD[input.type], at), sessionId);
+      this.#meter.count('learn', 1, sessionId);
+    }
     if (input.type === 'click') this.#noteClick(sessionId, record);
     if (record.experiment) this.deps.experiments?.feedback(record.experiment, input.deviceId, input.type, at);
     for (const listener of this.#feedbackListeners) listener(sessionId, input.deviceId);

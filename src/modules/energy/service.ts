@@ -1,0 +1,501 @@
+/**
+ * The energy service: stores the meter's readings as samples, and turns stored samples into the
+ * energy and carbon report, its trend, a live session's meter, and the region advice. Every figure
+ * names its method, and the report carries the inputs it was computed from.
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { account, emptyTotals, METHOD_DESCRIPTIONS, METHOD_MODEL, METHOD_RAPL, CCF_MEMORY_KWH_PER_GB_HOUR, type Accounting, type PowerSettings, type SampleTotals } from './accounting.js';
+import { DATA_CENTRE_HUBS, rankRegions, type GridFactor, type LocalisedName } from './carbon.js';
+import { METERED_COMPONENTS, type EnergyMeter, type MeterReading } from './meter.js';
+import { RaplMeter, type RaplSample } from './rapl.js';
+import type { EnergyStore, SessionSampleRow, StoredSample, StoredSessionShare } from './ports.js';
+
+export interface EnergySettings {
+  meter: boolean;
+  sampleSeconds: number;
+  region: { id: string; name: LocalisedName; kind: 'hub' | 'grid' | 'custom' };
+  factor: Readonly<GridFactor>;
+  pue: number;
+  pueSource: string;
+  power: { minWattsPerVcpu: number; maxWattsPerVcpu: number; source: string };
+  vcpus: number;
+  rapl: 'auto' | 'off';
+  powercapRoot: string;
+  embodied: { totalKg: number; lifespanYears: number; hostVcpus: number } | null;
+}
+
+/** Busy CPU time of the whole machine, microseconds (for Qingliu's share of the RAPL package energy). */
+export type MachineBusy = () => number;
+
+export const machineBusyMicros: MachineBusy = () => {
+  let ms = 0;
+  for (const cpu of os.cpus()) ms += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
+  return ms * 1000;
+};
+
+export interface EnergyDeps {
+  store: EnergyStore;
+  meter: EnergyMeter;
+  settings: EnergySettings;
+  clock: { now(): number };
+  /** This node's id (samples from several nodes add up). */
+  node?: string;
+  rapl?: RaplMeter;
+  machineBusy?: MachineBusy;
+  /** Called after each stored sample with its accounting (Prometheus counters). */
+  onSample?: (sample: StoredSample, accounting: Accounting) => void;
+  onError?: (err: unknown) => void;
+}
+
+export interface GridFactorView {
+  id: string;
+  value: number;
+  year: number;
+  source: string;
+  scope: string;
+}
+
+export interface EnergyReport {
+  since: string;
+  until: string;
+  method: string;
+  methodDescription: string;
+  cpuSeconds: number;
+  energyKwh: number;
+  region: string;
+  regionName: LocalisedName;
+  gridFactor: GridFactorView;
+  pue: number;
+  pueSource: string;
+  carbonG: number;
+  embodiedG: number | null;
+  recommendations: number;
+  sciPer1000Recommendations: number | null;
+  liveSessionHours: number;
+  sciPerLiveSessionHour: number | null;
+  components: Accounting['components'];
+  model: {
+    minWattsPerVcpu: number;
+    maxWattsPerVcpu: number;
+    powerSource: string;
+    vcpuHours: number;
+    utilisation: number;
+    memoryGbHours: number;
+    memoryKwhPerGbHour: number;
+    computeItKwh: number;
+    memoryItKwh: number;
+    raplJoules: number | null;
+    formula: string;
+  };
+  samples: number;
+  notes: string[];
+}
+
+export interface TrendPoint {
+  start: string;
+  cpuSeconds: number;
+  energyKwh: number;
+  carbonG: number;
+  recommendations: number;
+  gPer1000Recommendations: number | null;
+  method: string;
+}
+
+export interface SessionEnergy {
+  sessionId: string;
+  live: boolean;
+  since: number;
+  at: number;
+  method: string;
+  cpuSeconds: number;
+  energyKwh: number;
+  energyWh: number;
+  carbonG: number;
+  recommendations: number;
+  whPer1000Recommendations: number | null;
+  gPer1000Recommendations: number | null;
+  sessionHours: number;
+  gPerSessionHour: number | null;
+  region: { id: string; name: LocalisedName };
+  gridFactor: GridFactorView;
+  pue: number;
+}
+
+export interface RegionAdvice {
+  workload: { kwhPer1000: number | null; measuredFrom: string; recommendations: number };
+  current: string;
+  ranking: {
+    id: string;
+    name: LocalisedName;
+    current: boolean;
+    pue: number;
+    factorId: string;
+    kgPerKwh: number;
+    factorYear: number;
+    factorSource: string;
+    /** Facility gCO2e per IT kWh at this site (PUE × factor × 1000): the ranking when no workload is measured yet. */
+    gPerItKwh: number;
+    kwhPer1000: number | null;
+    gPer1000: number | null;
+  }[];
+}
+
+const FORMULA =
+  'energyKwh = (computeItKwh + memoryItKwh) × pue; computeItKwh = (vcpuHours × minWattsPerVcpu + cpuSeconds/3600 × (maxWattsPerVcpu − minWattsPerVcpu)) / 1000 (or raplJoules / 3.6e6); memoryItKwh = memoryGbHours × memoryKwhPerGbHour; carbonG = energyKwh × gridFactor.value × 1000; sciPer1000Recommendations = (carbonG + embodiedG) × 1000 / recommendations';
+
+const DAY_MS = 86_400_000;
+/** Days are China days (UTC+8): a bucket starts at 16:00 UTC. */
+const CHINA_OFFSET_MS = -8 * 3_600_000;
+
+export class EnergyService {
+  readonly node: string;
+  readonly #deps: EnergyDeps;
+  #timer: NodeJS.Timeout | undefined;
+  #rapl: { sample: RaplSample; busy: number } | undefined;
+  #raplNote: string | null = null;
+  #sampling: Promise<void> = Promise.resolve();
+  #lastAccounting: Accounting | undefined;
+
+  constructor(deps: EnergyDeps) {
+    this.#deps = deps;
+    this.node = deps.node ?? randomBytes(6).toString('hex');
+  }
+
+  get settings(): EnergySettings {
+    return this.#deps.settings;
+  }
+
+  #power(): PowerSettings {
+    const s = this.#deps.settings;
+    return { minWattsPerVcpu: s.power.minWattsPerVcpu, maxWattsPerVcpu: s.power.maxWattsPerVcpu, pue: s.pue, kgPerKwh: s.factor.kgPerKwh, embodied: s.embodied };
+  }
+
+  #factorView(): GridFactorView {
+    const f = this.#deps.settings.factor;
+    return { id: f.id, value: f.kgPerKwh, year: f.year, source: f.source, scope: f.scope };
+  }
+
+  /** Starts sampling every `sampleSeconds` (and takes the first RAPL reading). */
+  start(): void {
+    if (!this.#deps.settings.meter || this.#timer) return;
+    void this.#raplBaseline();
+    this.#timer = setInterval(() => void this.sample(), this.#deps.settings.sampleSeconds * 1000);
+    this.#timer.unref();
+  }
+
+  /** Stops sampling and stores the last period. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#deps.settings.meter) await this.sample();
+  }
+
+  async #raplBaseline(): Promise<void> {
+    const rapl = this.#deps.rapl;
+    if (!rapl || this.#deps.settings.rapl === 'off') {
+      this.#raplNote = this.#deps.settings.rapl === 'off' ? 'RAPL off (QINGLIU_ENERGY_RAPL=off)' : 'RAPL not configured';
+      return;
+    }
+    const s = await rapl.sample();
+    if (s.available) this.#rapl = { sample: { atMs: s.atMs, domains: s.domains }, busy: (this.#deps.machineBusy ?? machineBusyMicros)() };
+    else this.#raplNote = `RAPL unreadable, the model applies: ${s.reason}`;
+  }
+
+  /** Stores the meter's current period as a sample (one at a time). */
+  sample(): Promise<void> {
+    const next = this.#sampling.then(() => this.#sampleNow()).catch((err: unknown) => this.#deps.onError?.(err));
+    this.#sampling = next;
+    return next;
+  }
+
+  async #sampleNow(): Promise<void> {
+    const reading = this.#deps.meter.take();
+    if (reading.wallMs <= 0) return;
+    const { raplJoules, raplNote } = await this.#raplShare(reading);
+    const sample = sampleOf(reading, { id: `es-${randomBytes(8).toString('hex')}`, node: this.node, vcpus: this.#deps.settings.vcpus, raplJoules, raplNote });
+    const sessions = sessionSharesOf(reading);
+    await this.#deps.store.append(sample, sessions);
+    const accounting = account(totalsOfSample(sample), this.#power());
+    this.#lastAccounting = accounting;
+    this.#deps.onSample?.(sample, accounting);
+  }
+
+  async #raplShare(reading: MeterReading): Promise<{ raplJoules: number | null; raplNote: string | null }> {
+    const rapl = this.#deps.rapl;
+    if (!rapl || !this.#rapl) return { raplJoules: null, raplNote: this.#raplNote };
+    try {
+      const current = await rapl.sample();
+      if (!current.available) {
+        this.#rapl = undefined;
+        this.#raplNote = `RAPL became unreadable, the model applies: ${current.reason}`;
+        return { raplJoules: null, raplNote: this.#raplNote };
+      }
+      const busy = (this.#deps.machineBusy ?? machineBusyMicros)();
+      const energy = rapl.energySince(this.#rapl.sample, current);
+      const busyDelta = busy - this.#rapl.busy;
+      this.#rapl = { sample: { atMs: current.atMs, domains: current.domains }, busy };
+      // Qingliu's share of the package: its CPU time over the machine's busy CPU time.
+      const share = busyDelta > 0 ? Math.min(1, reading.processCpuMicros / busyDelta) : 1;
+      const note = energy.domains.some((d) => d.reset) ? 'a RAPL counter was reset during the period; energy counted from the reset' : null;
+      return { raplJoules: energy.joules * share, raplNote: note };
+    } catch (err) {
+      this.#rapl = undefined;
+      this.#raplNote = `RAPL reading failed, the model applies: ${(err as Error).message}`;
+      return { raplJoules: null, raplNote: this.#raplNote };
+    }
+  }
+
+  /** The energy and carbon report over [since, until): its figures recompute from its own inputs. */
+  async report(since: number, until: number): Promise<EnergyReport> {
+    const [totals, liveSessionHours] = await Promise.all([this.#deps.store.totals(since, until), this.#deps.store.liveSessionHours(since, until)]);
+    const acc = account(totals, this.#power());
+    const s = this.#deps.settings;
+    const notes: string[] = [
+      'Location-based: green-electricity certificates, power purchase agreements and offsets never reduce these figures (SCI); they may be noted beside them.',
+    ];
+    if (totals.samples === 0) notes.push('No samples in this period: the meter was off, or nothing ran.');
+    if (totals.raplSamples > 0 && totals.raplSamples < totals.samples) {
+      notes.push(`RAPL was readable for ${totals.raplSamples} of ${totals.samples} samples; the model is used for all of them so the period is measured one way.`);
+    }
+    if (acc.method === METHOD_MODEL) notes.push('Estimated by a model, not measured by a power meter: the coefficients are fleet averages per vCPU.');
+    if (acc.embodiedG === null) notes.push('Embodied emissions (SCI M) are left out: set QINGLIU_ENERGY_EMBODIED_KG and QINGLIU_ENERGY_HOST_VCPUS to include them.');
+    notes.push('Storage counts SQLite work done in this process; a PostgreSQL server uses energy on its own host, outside these figures.');
+    const total = acc.carbonG + (acc.embodiedG ?? 0);
+    return {
+      since: new Date(since).toISOString(),
+      until: new Date(until).toISOString(),
+      method: acc.method,
+      methodDescription: METHOD_DESCRIPTIONS[acc.method] ?? acc.method,
+      cpuSeconds: acc.cpuSeconds,
+      energyKwh: acc.energyKwh,
+      region: s.region.id,
+      regionName: s.region.name,
+      gridFactor: this.#factorView(),
+      pue: s.pue,
+      pueSource: s.pueSource,
+      carbonG: acc.carbonG,
+      embodiedG: acc.embodiedG,
+      recommendations: acc.recommendations,
+      sciPer1000Recommendations: acc.sciPer1000Recommendations,
+      liveSessionHours,
+      sciPerLiveSessionHour: liveSessionHours > 0 ? total / liveSessionHours : null,
+      components: acc.components,
+      model: {
+        minWattsPerVcpu: s.power.minWattsPerVcpu,
+        maxWattsPerVcpu: s.power.maxWattsPerVcpu,
+        powerSource: s.power.source,
+        vcpuHours: acc.vcpuHours,
+        utilisation: acc.utilisation,
+        memoryGbHours: acc.memoryGbHours,
+        memoryKwhPerGbHour: CCF_MEMORY_KWH_PER_GB_HOUR,
+        computeItKwh: acc.computeItKwh,
+        memoryItKwh: acc.memoryItKwh,
+        raplJoules: acc.method === METHOD_RAPL ? totals.raplJoules : null,
+        formula: FORMULA,
+      },
+      samples: totals.samples,
+      notes,
+    };
+  }
+
+  /** Energy and carbon per hour or per China day over [since, until). */
+  async trend(since: number, until: number, bucket: 'hour' | 'day'): Promise<{ bucket: 'hour' | 'day'; points: TrendPoint[] }> {
+    const bucketMs = bucket === 'day' ? DAY_MS : 3_600_000;
+    const rows = await this.#deps.store.buckets(since, until, bucketMs, bucket === 'day' ? CHINA_OFFSET_MS : 0);
+    const power = this.#power();
+    return {
+      bucket,
+      points: rows.map(({ start, totals }) => {
+        const acc = account(totals, power);
+        return {
+          start: new Date(start).toISOString(),
+          cpuSeconds: acc.cpuSeconds,
+          energyKwh: acc.energyKwh,
+          carbonG: acc.carbonG,
+          recommendations: acc.recommendations,
+          gPer1000Recommendations: acc.recommendations > 0 ? (acc.carbonG * 1000) / acc.recommendations : null,
+          method: acc.method,
+        };
+      }),
+    };
+  }
+
+  /**
+   * What one session's work used so far: over each sample, the node's energy times the session's
+   * share of the metered work; the current, not yet stored period of this node included.
+   */
+  async session(sessionId: string, window: { startedAt: number | null; endedAt: number | null; live: boolean }): Promise<SessionEnergy> {
+    const rows = await this.#deps.store.sessionSamples(sessionId);
+    const now = this.#deps.clock.now();
+    if (this.#deps.settings.meter) {
+      const current = this.#deps.meter.read();
+      const share = current.sessions.get(sessionId);
+      if (share) {
+        const sampleSpan = METERED_COMPONENTS.reduce((a, c) => a + current.components[c], 0);
+        const spanMicros = METERED_COMPONENTS.reduce((a, c) => a + share.components[c], 0);
+        rows.push({
+          sessionId,
+          spanMicros,
+          sampleSpanMicros: sampleSpan,
+          recommendations: share.counts.recommend,
+          startedAt: current.startedAt,
+          wallMs: current.wallMs,
+          vcpus: this.#deps.settings.vcpus,
+          processCpuMicros: current.processCpuMicros,
+          memoryGbHours: gbHours(current.meanRssBytes, current.wallMs),
+          raplJoules: null,
+        });
+      }
+    }
+    const power = this.#power();
+    let energyKwh = 0;
+    let cpuSeconds = 0;
+    let recommendations = 0;
+    let allRapl = rows.length > 0;
+    for (const r of rows) if (r.raplJoules === null) allRapl = false;
+    for (const r of rows) {
+      recommendations += r.recommendations;
+      if (!(r.sampleSpanMicros > 0) || !(r.spanMicros > 0)) continue;
+      const share = Math.min(1, r.spanMicros / r.sampleSpanMicros);
+      const t = totalsOfSessionRow(r, allRapl);
+      energyKwh += account(t, power).energyKwh * share;
+      cpuSeconds += t.cpuSeconds * share;
+    }
+    const carbonG = energyKwh * this.#deps.settings.factor.kgPerKwh * 1000;
+    const since = window.startedAt ?? rows[0]?.startedAt ?? now;
+    const end = window.endedAt ?? now;
+    const sessionHours = Math.max(0, end - since) / 3_600_000;
+    return {
+      sessionId,
+      live: window.live,
+      since,
+      at: now,
+      method: allRapl ? METHOD_RAPL : METHOD_MODEL,
+      cpuSeconds,
+      energyKwh,
+      energyWh: energyKwh * 1000,
+      carbonG,
+      recommendations,
+      whPer1000Recommendations: recommendations > 0 ? (energyKwh * 1000 * 1000) / recommendations : null,
+      gPer1000Recommendations: recommendations > 0 ? (carbonG * 1000) / recommendations : null,
+      sessionHours,
+      gPerSessionHour: sessionHours > 0 ? carbonG / sessionHours : null,
+      region: { id: this.#deps.settings.region.id, name: this.#deps.settings.region.name },
+      gridFactor: this.#factorView(),
+      pue: this.#deps.settings.pue,
+    };
+  }
+
+  /**
+   * Green hosting advice: the data-centre sites (and this deployment's own region) ranked by
+   * operational gCO2e per 1,000 recommendations for the workload measured over [since, until).
+   * The workload is IT energy (no PUE), so each site's own PUE applies once.
+   */
+  async regions(since: number, until: number, workloadKwhPer1000?: number): Promise<RegionAdvice> {
+    let kwhPer1000: number | null = workloadKwhPer1000 ?? null;
+    let measuredFrom = workloadKwhPer1000 !== undefined ? 'given' : 'none';
+    let recommendations = 0;
+    if (workloadKwhPer1000 === undefined) {
+      const totals = await this.#deps.store.totals(since, until);
+      const acc = account(totals, this.#power());
+      recommendations = acc.recommendations;
+      if (acc.recommendations > 0) {
+        kwhPer1000 = ((acc.computeItKwh + acc.memoryItKwh) * 1000) / acc.recommendations;
+        measuredFrom = `${totals.samples} samples, ${new Date(since).toISOString()} to ${new Date(until).toISOString()}`;
+      }
+    }
+    const s = this.#deps.settings;
+    const candidates = DATA_CENTRE_HUBS.map((h) => ({ id: h.id, name: h.name, pue: h.pue, factor: h.factor }));
+    if (!candidates.some((c) => c.id === s.region.id)) candidates.push({ id: s.region.id, name: s.region.name, pue: s.pue, factor: s.factor });
+    const ranked = rankRegions(kwhPer1000 ?? 1, candidates);
+    const ranking = ranked
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        current: r.id === s.region.id,
+        pue: r.pue,
+        factorId: r.factorId,
+        kgPerKwh: r.kgPerKwh,
+        factorYear: r.factorYear,
+        factorSource: r.factorSource,
+        gPerItKwh: r.pue * r.kgPerKwh * 1000,
+        kwhPer1000: kwhPer1000 === null ? null : r.kwhPer1000,
+        gPer1000: kwhPer1000 === null ? null : r.gPer1000,
+      }))
+      .sort((a, b) => a.gPerItKwh - b.gPerItKwh || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { workload: { kwhPer1000, measuredFrom, recommendations }, current: s.region.id, ranking };
+  }
+
+  /** The last stored sample's accounting (for the metrics endpoint's SCI gauge). */
+  get lastAccounting(): Accounting | undefined {
+    return this.#lastAccounting;
+  }
+
+  purgeBefore(cutoff: number): Promise<number> {
+    return this.#deps.store.purgeBefore(cutoff);
+  }
+}
+
+function gbHours(meanRssBytes: number, wallMs: number): number {
+  return (meanRssBytes / 1e9) * (wallMs / 3_600_000);
+}
+
+export function sampleOf(reading: MeterReading, extra: { id: string; node: string; vcpus: number; raplJoules: number | null; raplNote: string | null }): StoredSample {
+  return {
+    id: extra.id,
+    node: extra.node,
+    startedAt: reading.startedAt,
+    endedAt: reading.startedAt + reading.wallMs,
+    wallMs: reading.wallMs,
+    vcpus: extra.vcpus,
+    processCpuMicros: reading.processCpuMicros,
+    componentMicros: reading.components,
+    otherMicros: reading.unattributedCpuMicros,
+    spanScale: reading.spanScale,
+    memoryGbHours: gbHours(reading.meanRssBytes, reading.wallMs),
+    raplJoules: extra.raplJoules,
+    raplNote: extra.raplNote,
+    counts: reading.counts,
+  };
+}
+
+export function sessionSharesOf(reading: MeterReading): StoredSessionShare[] {
+  const sampleSpanMicros = METERED_COMPONENTS.reduce((a, c) => a + reading.components[c], 0);
+  return [...reading.sessions].map(([sessionId, share]) => ({
+    sessionId,
+    spanMicros: METERED_COMPONENTS.reduce((a, c) => a + share.components[c], 0),
+    sampleSpanMicros,
+    recommendations: share.counts.recommend,
+  }));
+}
+
+/** One sample as totals (what the store sums over many). */
+export function totalsOfSample(sample: StoredSample): SampleTotals {
+  const t = emptyTotals();
+  t.samples = 1;
+  t.raplSamples = sample.raplJoules === null ? 0 : 1;
+  t.raplJoules = sample.raplJoules ?? 0;
+  t.wallSeconds = sample.wallMs / 1000;
+  t.vcpuSeconds = (sample.wallMs / 1000) * sample.vcpus;
+  t.cpuSeconds = sample.processCpuMicros / 1e6;
+  t.memoryGbHours = sample.memoryGbHours;
+  t.otherSeconds = sample.otherMicros / 1e6;
+  for (const c of METERED_COMPONENTS) {
+    t.componentSeconds[c] = sample.componentMicros[c] / 1e6;
+    t.counts[c] = sample.counts[c];
+  }
+  return t;
+}
+
+function totalsOfSessionRow(r: SessionSampleRow, useRapl: boolean): SampleTotals {
+  const t = emptyTotals();
+  t.samples = 1;
+  t.raplSamples = useRapl ? 1 : 0;
+  t.raplJoules = useRapl ? (r.raplJoules ?? 0) : 0;
+  t.wallSeconds = r.wallMs / 1000;
+  t.vcpuSeconds = (r.wallMs / 1000) * r.vcpus;
+  t.cpuSeconds = r.processCpuMicros / 1e6;
+  t.memoryGbHours = r.memoryGbHours;
+  return t;
+}
