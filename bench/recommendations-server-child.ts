@@ -28,11 +28,15 @@ import { exitWithParent } from './lib.js';
 import { benchDeviceId, consentsInBench, REC_BRAND_ID, REC_SESSION_ID } from './recommendations.js';
 
 const viewers = Number(process.argv[2] ?? 10_000);
+// argv[3] (optional): the energy meter on or off, for the meter-overhead benchmark; samples every 5 s
+// so that a 10 s run includes storing them.
+const meterArg = process.argv[3];
+const meterEnv: Record<string, string> = meterArg === 'meter=off' ? { QINGLIU_ENERGY_METER: 'off' } : meterArg === 'meter=on' ? { QINGLIU_ENERGY_METER: 'on', QINGLIU_ENERGY_SAMPLE_SECONDS: '5' } : {};
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-'));
 const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
 process.on('exit', removeDataDir);
 
-const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', QINGLIU_DATA_DIR: dataDir }, { seedDemo: false });
+const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', QINGLIU_DATA_DIR: dataDir, ...meterEnv }, { seedDemo: false });
 const app = await buildApp(config);
 const { catalogue, liveRoom } = app.services;
 const ctx = systemContext('recommendations benchmark setup');

@@ -76,7 +76,7 @@ export const RECOMMENDATIONS_DEFAULTS: RecommendationsOptions = {
 export const RECOMMENDATIONS_TARGET = { p99Ms: 5, ratio: 0.4 } as const;
 
 export interface RoundStats {
-  server: 'Qingliu' | 'bare Fastify';
+  server: 'Qingliu' | 'bare Fastify' | 'meter on' | 'meter off';
   connections: number;
   round: number;
   requestsPerSecond: { mean: number; median: number };
@@ -92,7 +92,7 @@ export interface RoundStats {
 }
 
 export interface Summary {
-  server: 'Qingliu' | 'bare Fastify';
+  server: 'Qingliu' | 'bare Fastify' | 'meter on' | 'meter off';
   connections: number;
   rounds: number;
   /** Medians over the rounds of each round's figure. */
@@ -122,7 +122,7 @@ export interface RecommendationsResult {
   comparisons: ConnectionComparison[];
 }
 
-function recommendationsPath(sessionId: string, k: number) {
+export function recommendationsPath(sessionId: string, k: number) {
   return `/api/v1/sessions/${sessionId}/recommendations?k=${k}`;
 }
 
@@ -130,7 +130,7 @@ function recommendationsPath(sessionId: string, k: number) {
 const BARE_PERSONALISED = 'bench-p';
 const BARE_NON_PERSONALISED = 'bench-n';
 
-async function measure(
+export async function measure(
   server: RoundStats['server'],
   child: ChildServer<unknown>,
   options: RecommendationsOptions,
@@ -182,7 +182,7 @@ async function measure(
   return stats;
 }
 
-function summarise(rounds: RoundStats[]): Summary {
+export function summarise(rounds: RoundStats[]): Summary {
   const cpu = rounds.map((r) => r.serverCpuMicrosPerRequest).filter((x): x is number => x !== undefined);
   const other = rounds.map((r) => r.otherCpuPercent).filter((x): x is number => x !== undefined);
   return {

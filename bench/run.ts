@@ -14,6 +14,7 @@
  *   npm run bench -- fairness             a fairness audit over 1 million decisions and 10 segments: time and memory
  *   npm run bench -- simulation           simulated viewers per second against a real server (HTTP + WebSocket) and in process
  *   npm run bench -- simulation-uplift    the bandit's conversion uplift over non-personalised in the simulated baby-care show
+ *   npm run bench -- energy-meter         the energy meter's overhead: recommendations throughput with the meter on vs off
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *
@@ -36,8 +37,9 @@ import { runSimulationCoverage, simulationCoverageReport, type SimulationCoverag
 import { fairnessReport, runFairnessBench, type FairnessBenchResult } from './fairness.js';
 import { runSimulationBench, simulationReport, type SimulationBenchResult } from './simulation.js';
 import { runSimulationUplift, simulationUpliftReport, type SimulationUpliftResult } from './simulation-uplift.js';
+import { energyMeterReport, runEnergyMeter, type EnergyMeterResult } from './energy-meter.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness', 'simulation', 'simulation-uplift'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness', 'simulation', 'simulation-uplift', 'energy-meter'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -122,6 +124,7 @@ const results: {
   fairness?: FairnessBenchResult;
   simulation?: SimulationBenchResult;
   simulationUplift?: SimulationUpliftResult;
+  energyMeter?: EnergyMeterResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -160,9 +163,12 @@ for (const benchmark of selected) {
     } else if (benchmark === 'simulation') {
       results.simulation = await runSimulationBench();
       out(simulationReport(results.simulation));
-    } else {
+    } else if (benchmark === 'simulation-uplift') {
       results.simulationUplift = await runSimulationUplift();
       out(simulationUpliftReport(results.simulationUplift));
+    } else {
+      results.energyMeter = await runEnergyMeter();
+      out(energyMeterReport(results.energyMeter));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
