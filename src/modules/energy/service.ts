@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { account, emptyTotals, METHOD_DESCRIPTIONS, METHOD_MODEL, METHOD_RAPL, CCF_MEMORY_KWH_PER_GB_HOUR, type Accounting, type PowerSettings, type SampleTotals } from './accounting.js';
 import { DATA_CENTRE_HUBS, rankRegions, type GridFactor, type LocalisedName } from './carbon.js';
 import { METERED_COMPONENTS, type EnergyMeter, type MeterReading } from './meter.js';
-import { RaplMeter, type RaplSample } from './rapl.js';
+import { RaplMeter, readRapl, type RaplSample } from './rapl.js';
 import type { EnergyStore, SessionSampleRow, StoredSample, StoredSessionShare } from './ports.js';
 
 export interface EnergySettings {
@@ -258,7 +258,10 @@ export class EnergyService {
     if (totals.raplSamples > 0 && totals.raplSamples < totals.samples) {
       notes.push(`RAPL was readable for ${totals.raplSamples} of ${totals.samples} samples; the model is used for all of them so the period is measured one way.`);
     }
-    if (acc.method === METHOD_MODEL) notes.push('Estimated by a model, not measured by a power meter: the coefficients are fleet averages per vCPU.');
+    if (acc.method === METHOD_MODEL) {
+      notes.push('Estimated by a model, not measured by a power meter: the coefficients are fleet averages per vCPU.');
+      notes.push(await this.#raplStatus());
+    }
     if (acc.embodiedG === null) notes.push('Embodied emissions (SCI M) are left out: set QINGLIU_ENERGY_EMBODIED_KG and QINGLIU_ENERGY_HOST_VCPUS to include them.');
     notes.push('Storage counts SQLite work done in this process; a PostgreSQL server uses energy on its own host, outside these figures.');
     const total = acc.carbonG + (acc.embodiedG ?? 0);
@@ -297,6 +300,15 @@ export class EnergyService {
       samples: totals.samples,
       notes,
     };
+  }
+
+  /** Why the measured method does not apply here (RAPL off, or unreadable and why). */
+  async #raplStatus(): Promise<string> {
+    const s = this.#deps.settings;
+    if (s.rapl === 'off') return 'RAPL counters are not read (QINGLIU_ENERGY_RAPL=off).';
+    const reading = await readRapl(s.powercapRoot);
+    if (!reading.available) return `RAPL counters are unreadable here, so the model applies: ${reading.reason}.`;
+    return `RAPL counters are readable now (${reading.domains.length} package domains) but were not read for every sample in this period, so the model applies to all of it.`;
   }
 
   /** Energy and carbon per hour or per China day over [since, until). */
