@@ -128,6 +128,17 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     kept: { retentionCategory: 'fairness_audits' },
   },
   {
+    category: 'energy samples',
+    tables: ['energy_samples', 'energy_session_samples'],
+    personal: false,
+    protection: 'none',
+    what: {
+      zh: '能耗计量样本：每个节点每个时段各组件的 CPU 时间、占用内存与完成的工作量（如推荐次数），以及各场直播所占份额；不涉及任何观众',
+      en: "Energy meter samples: each node's CPU time per component, memory held and work done (such as recommendations served) per period, and each live session's share; nothing about any viewer",
+    },
+    kept: { retentionCategory: 'energy_samples' },
+  },
+  {
     category: 'experiment units',
     tables: ['experiment_units'],
     personal: true,

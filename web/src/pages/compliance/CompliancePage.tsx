@@ -12,6 +12,7 @@ import { AccessLogSection } from './AccessLogSection.tsx';
 import { ConsentLedgerSection } from './ConsentLedgerSection.tsx';
 import { CrossBorderSection } from './CrossBorderSection.tsx';
 import { DataMapSection } from './DataMapSection.tsx';
+import { EnergySection } from './EnergySection.tsx';
 import { ExperimentsSection } from './ExperimentsSection.tsx';
 import { FairnessSection } from './FairnessSection.tsx';
 import { RightsSection } from './RightsSection.tsx';
@@ -83,6 +84,8 @@ export function CompliancePage(): JSX.Element {
             <ExperimentsSection />
           ) : section.id === 'fairness' ? (
             <FairnessSection />
+          ) : section.id === 'energy' ? (
+            <EnergySection />
           ) : (
             <div class="card placeholder-card" data-slot={`compliance-${section.route}`}>
               <p>

@@ -27,6 +27,7 @@ import { formatFen } from '../../ui/money.ts';
 import { activeFlashSaleFor, productsInOrder, withFlashSale, withPins, withSession, withSoldOut } from '../../ui/room-state.ts';
 import { useRoom, type RoomHandle } from '../../ui/use-room.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
+import { EnergyMeter } from './EnergyMeter.tsx';
 import { FairnessAlerts } from './FairnessAlerts.tsx';
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
 import { RecommendationHealth } from './RecommendationHealth.tsx';
@@ -153,11 +154,11 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
           <RecommendationHealth sessionId={sessionId} state={state} />
           <RoomExperiments sessionId={sessionId} brandId={state.session.brandId} />
           <FairnessAlerts sessionId={sessionId} />
+          <EnergyMeter sessionId={sessionId} />
         </div>
 
         <aside class="reserved-stack" aria-labelledby="reserved-heading">
           <h2 id="reserved-heading">{t('host.reserved.heading')}</h2>
-          <ReservedPanel slot="energy-meter" title={t('host.reserved.energyMeter')} level={3} />
           <ReservedPanel slot="chat-moderation" title={t('host.reserved.chatModeration')} level={3} />
         </aside>
       </main>
