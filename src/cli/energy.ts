@@ -5,7 +5,7 @@
  * without its year or source, absurd coefficients) stop the command before anything runs.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseTime, type EnergyReport, type RegionAdvice } from '../modules/energy/index.js';
+import { MAX_PERIOD_DAYS, parseTime, type EnergyReport, type RegionAdvice } from '../modules/energy/index.js';
 import { AppError } from '../errors/index.js';
 import { CliError, dbOption } from './index.js';
 import { withServices } from './shared.js';
@@ -42,6 +42,7 @@ function period(flags: PeriodFlags): { since: number; until: number } {
   const until = flags.until ?? Date.now();
   const since = flags.since ?? until - 30 * DAY_MS;
   if (!(since < until)) throw new CliError('--since must be before --until');
+  if (until - since > MAX_PERIOD_DAYS * DAY_MS) throw new CliError(`the period may cover at most ${MAX_PERIOD_DAYS} days`);
   return { since, until };
 }
 
@@ -80,7 +81,7 @@ export function formatRegions(a: RegionAdvice): string {
       (r.current ? '  ← this deployment' : ''),
   );
   const sources = [...new Set(a.ranking.map((r) => `  ${r.factorYear}: ${r.factorSource}`))];
-  return [head, ...rows, '', 'Factor sources:', ...sources, 'Location-based factors: certificates and offsets never change this ranking.'].join('\n') + '\n';
+  return [head, ...rows, '', 'Factor sources:', ...sources, '', ...a.notes].join('\n') + '\n';
 }
 
 export function energyCommand(): Command {

@@ -2,6 +2,7 @@
  * The only reader of process.env. Every setting is declared here with its default, parsed,
  * validated, and returned frozen. All invalid settings are reported together in one message.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { customFactor, DATA_CENTRE_HUBS, gridFactor, GRID_FACTORS, type GridFactor, type LocalisedName } from '../modules/energy/carbon.js';
@@ -374,8 +375,11 @@ function energyConfig(env: Env, problems: string[]): EnergyConfig {
 
   const regionId = (env.QINGLIU_ENERGY_REGION ?? 'cn-national').trim();
   const yearRaw = env.QINGLIU_ENERGY_FACTOR_YEAR?.trim();
-  const year = yearRaw ? Number(yearRaw) : undefined;
-  if (yearRaw && !Number.isInteger(year)) problems.push(`QINGLIU_ENERGY_FACTOR_YEAR must be a whole year (got "${yearRaw}")`);
+  let year = yearRaw ? Number(yearRaw) : undefined;
+  if (yearRaw && !Number.isInteger(year)) {
+    problems.push(`QINGLIU_ENERGY_FACTOR_YEAR must be a whole year (got "${yearRaw}")`);
+    year = undefined;
+  }
   const kgRaw = env.QINGLIU_ENERGY_FACTOR_KG_PER_KWH?.trim();
   const sourceRaw = env.QINGLIU_ENERGY_FACTOR_SOURCE?.trim();
   const hub = DATA_CENTRE_HUBS.find((h) => h.id === regionId);
@@ -429,7 +433,7 @@ function energyConfig(env: Env, problems: string[]): EnergyConfig {
     env.QINGLIU_ENERGY_MIN_WATTS_PER_VCPU?.trim() || env.QINGLIU_ENERGY_MAX_WATTS_PER_VCPU?.trim()
       ? 'set by the operator'
       : "Cloud Carbon Footprint's Alibaba Cloud averages (0.74–3.5 W per vCPU)";
-  const vcpus = num('QINGLIU_ENERGY_VCPUS', 1, 1024, os.availableParallelism());
+  const vcpus = num('QINGLIU_ENERGY_VCPUS', 1, 1024, nodeVcpus());
   if (!Number.isInteger(vcpus)) problems.push(`QINGLIU_ENERGY_VCPUS must be a whole number (got "${env.QINGLIU_ENERGY_VCPUS}")`);
   const raplRaw = env.QINGLIU_ENERGY_RAPL ?? 'auto';
   if (raplRaw !== 'auto' && raplRaw !== 'off') problems.push(`QINGLIU_ENERGY_RAPL must be auto or off (got "${raplRaw}")`);
@@ -458,6 +462,23 @@ function energyConfig(env: Env, problems: string[]): EnergyConfig {
     embodied,
     keepDays: num('QINGLIU_ENERGY_KEEP_DAYS', 1, 100 * 366, 400),
   };
+}
+
+/**
+ * The vCPUs this node holds: the container's CPU quota when one is set (cgroup v2 cpu.max,
+ * rounded up), else the CPUs the process may run on. A container limited to 2 CPUs on a 64-core
+ * host holds 2, and only their idle power is Qingliu's.
+ */
+export function nodeVcpus(cpuMaxFile = '/sys/fs/cgroup/cpu.max'): number {
+  const cpus = os.availableParallelism();
+  try {
+    const [quota, period] = fs.readFileSync(cpuMaxFile, 'utf8').trim().split(/\s+/);
+    if (quota === undefined || quota === 'max' || period === undefined) return cpus;
+    const limit = Math.ceil(Number(quota) / Number(period));
+    return Number.isFinite(limit) && limit >= 1 ? Math.min(cpus, limit) : cpus;
+  } catch {
+    return cpus;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

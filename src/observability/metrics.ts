@@ -53,7 +53,7 @@ export function createMetrics(): AppMetrics {
   const recommendations = new client.Counter({ name: 'qingliu_energy_recommendations_total', help: 'Recommendation lists served, as metered', registers: [registry] });
   const sciGauge = new client.Gauge({
     name: 'qingliu_sci_grams_per_1000_recommendations',
-    help: 'SCI over the last sample with recommendations: operational gCO2e per 1,000 recommendations',
+    help: 'SCI over the last stored sample with recommendations: gCO2e (operational, plus embodied when configured) per 1,000 recommendations',
     registers: [registry],
   });
   const factorGauge = new client.Gauge({

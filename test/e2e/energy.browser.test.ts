@@ -142,7 +142,7 @@ describe.runIf(chromiumAvailable)('energy and carbon in a real browser', () => {
   };
 
   beforeAll(async () => {
-    t = await testApp('sqlite');
+    t = await testApp('sqlite', { env: { QINGLIU_ENERGY_SAMPLE_SECONDS: '3600' } });
     base = await listenLocally(t.app);
     officer = await signIn(t.app, 'compliance', 'energyofficer');
     host = await signIn(t.app, 'admin', 'energyadmin');

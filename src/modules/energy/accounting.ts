@@ -110,7 +110,8 @@ export function account(totals: SampleTotals, settings: PowerSettings): Accounti
   if (settings.embodied && totals.wallSeconds > 0) {
     // TiR: the hours the node ran; RR: the vCPUs it held (on average over its samples), of ToR.
     const e = settings.embodied;
-    const lifespanHours = e.lifespanYears * 365.25 * 24;
+    // Years of 8,760 hours, as CCF counts a server's lifespan (4 years = 35,040 h).
+    const lifespanHours = e.lifespanYears * 365 * 24;
     embodiedG = embodiedCarbon({
       totalEmbodiedKg: e.totalKg,
       timeReservedHours: Math.min(lifespanHours, totals.wallSeconds / 3600),
@@ -123,7 +124,10 @@ export function account(totals: SampleTotals, settings: PowerSettings): Accounti
   const sciPer1000Recommendations = recommendations > 0 ? ((carbonG + (embodiedG ?? 0)) * 1000) / recommendations : null;
   // Compute energy (idle power of the held vCPUs included) is shared by CPU time: each component
   // gets its share of the process's CPU time, so the lines add up to the total.
-  const perCpuSecond = totals.cpuSeconds > 0 ? (computeItKwh * settings.pue) / totals.cpuSeconds : 0;
+  // Shared over the lines' own sum (stored in whole microseconds, it can differ from the process
+  // total by rounding), so the lines always add up to the total.
+  const linesCpu = METERED_COMPONENTS.reduce((a, c) => a + totals.componentSeconds[c], totals.otherSeconds);
+  const perCpuSecond = linesCpu > 0 ? (computeItKwh * settings.pue) / linesCpu : 0;
   const line = (component: ComponentEnergy['component'], cpuSeconds: number, count: number, energy = cpuSeconds * perCpuSecond): ComponentEnergy => ({
     component,
     cpuSeconds,
@@ -133,7 +137,7 @@ export function account(totals: SampleTotals, settings: PowerSettings): Accounti
   });
   const components: ComponentEnergy[] = [
     ...METERED_COMPONENTS.map((c) => line(c, totals.componentSeconds[c], totals.counts[c])),
-    line('other', totals.otherSeconds, 0, totals.cpuSeconds > 0 ? totals.otherSeconds * perCpuSecond : computeItKwh * settings.pue),
+    line('other', totals.otherSeconds, 0, linesCpu > 0 ? totals.otherSeconds * perCpuSecond : computeItKwh * settings.pue),
     line('memory', 0, 0, memoryItKwh * settings.pue),
   ];
   return {

@@ -66,4 +66,4 @@ export {
   type SessionEnergy,
   type TrendPoint,
 } from './service.js';
-export { energyRoutes, parsePeriod, parseTime, trendCsv, type EnergyRouteOptions } from './routes.js';
+export { energyRoutes, MAX_PERIOD_DAYS, parsePeriod, parseTime, trendCsv, type EnergyRouteOptions } from './routes.js';

@@ -151,11 +151,13 @@ export class EnergyMeter {
     const spanTotal = METERED_COMPONENTS.reduce((a, c) => a + this.#span[c], 0);
     const spanScale = spanTotal > processCpuMicros && spanTotal > 0 ? processCpuMicros / spanTotal : 1;
     const components = zeros();
-    for (const c of METERED_COMPONENTS) components[c] = this.#span[c] * spanScale;
+    // Multiplied before dividing, and capped: a scaled span never exceeds the process total by rounding.
+    const scale = (v: number) => (spanScale === 1 ? v : Math.min(processCpuMicros, (v * processCpuMicros) / spanTotal));
+    for (const c of METERED_COMPONENTS) components[c] = scale(this.#span[c]);
     const sessions = new Map<string, SessionShare>();
     for (const [id, share] of this.#sessions) {
       const scaled = zeros();
-      for (const c of METERED_COMPONENTS) scaled[c] = share.components[c] * spanScale;
+      for (const c of METERED_COMPONENTS) scaled[c] = scale(share.components[c]);
       sessions.set(id, { components: scaled, counts: { ...share.counts } });
     }
     return {
@@ -163,7 +165,7 @@ export class EnergyMeter {
       wallMs: Math.max(0, this.#clock.now() - this.#startWall),
       processCpuMicros,
       components,
-      unattributedCpuMicros: Math.max(0, processCpuMicros - spanTotal * spanScale),
+      unattributedCpuMicros: spanScale === 1 ? Math.max(0, processCpuMicros - spanTotal) : 0,
       spanScale,
       counts: { ...this.#counts },
       meanRssBytes: (this.#startRss + this.#clock.rssBytes()) / 2,

@@ -30,11 +30,30 @@ const TrendQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** A time from a query: epoch milliseconds or an ISO 8601 date-time; anything else is refused. */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * A time from a query: epoch milliseconds, or an ISO 8601 date or date-time. A time without an
+ * offset is China time (UTC+8), so the same query means the same on every server; impossible
+ * calendar dates (30 February) are refused, not rolled over.
+ */
 export function parseTime(field: string, raw: string): number {
-  const t = /^\d{1,16}$/.test(raw) ? Number(raw) : /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (!Number.isFinite(t) || t < 0 || t > 8_640_000_000_000_000) throw new AppError('VALIDATION_FAILED', `${field} must be an ISO 8601 time or epoch milliseconds`);
-  return t;
+  const bad = () => new AppError('VALIDATION_FAILED', `${field} must be an ISO 8601 time (e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00; China time when no offset is given) or epoch milliseconds`);
+  if (/^\d{1,16}$/.test(raw)) {
+    const t = Number(raw);
+    if (t > 8_640_000_000_000_000) throw bad();
+    return t;
+  }
+  const m = ISO_TIME.exec(raw);
+  if (!m) throw bad();
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) throw bad();
+  const zone = m[8] ?? '+08:00';
+  const offsetMinutes = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  if (Math.abs(offsetMinutes) > 14 * 60) throw bad();
+  const millis = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
 }
 
 /** The period asked for: until defaults to now, since to `defaultDays` before until. */

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { account, emptyTotals, METHOD_DESCRIPTIONS, METHOD_MODEL, METHOD_RAPL, CCF_MEMORY_KWH_PER_GB_HOUR, type Accounting, type PowerSettings, type SampleTotals } from './accounting.js';
-import { DATA_CENTRE_HUBS, rankRegions, type GridFactor, type LocalisedName } from './carbon.js';
+import { DATA_CENTRE_HUBS, HUB_FACTOR_YEAR, rankRegions, type GridFactor, type LocalisedName } from './carbon.js';
 import { METERED_COMPONENTS, type EnergyMeter, type MeterReading } from './meter.js';
 import { RaplMeter, readRapl, type RaplSample } from './rapl.js';
 import type { EnergyStore, SessionSampleRow, StoredSample, StoredSessionShare } from './ports.js';
@@ -125,6 +125,7 @@ export interface SessionEnergy {
 export interface RegionAdvice {
   workload: { kwhPer1000: number | null; measuredFrom: string; recommendations: number };
   current: string;
+  notes: string[];
   ranking: {
     id: string;
     name: LocalisedName;
@@ -142,7 +143,7 @@ export interface RegionAdvice {
 }
 
 const FORMULA =
-  'energyKwh = (computeItKwh + memoryItKwh) × pue; computeItKwh = (vcpuHours × minWattsPerVcpu + cpuSeconds/3600 × (maxWattsPerVcpu − minWattsPerVcpu)) / 1000 (or raplJoules / 3.6e6); memoryItKwh = memoryGbHours × memoryKwhPerGbHour; carbonG = energyKwh × gridFactor.value × 1000; sciPer1000Recommendations = (carbonG + embodiedG) × 1000 / recommendations';
+  'energyKwh = (computeItKwh + memoryItKwh) × pue; computeItKwh = (vcpuHours × minWattsPerVcpu + min(cpuSeconds/3600, vcpuHours) × (maxWattsPerVcpu − minWattsPerVcpu)) / 1000 (utilisation capped at 1; or raplJoules / 3.6e6 when method is RAPL); memoryItKwh = memoryGbHours × memoryKwhPerGbHour; carbonG = energyKwh × gridFactor.value × 1000; sciPer1000Recommendations = (carbonG + embodiedG) × 1000 / recommendations';
 
 const DAY_MS = 86_400_000;
 /** Days are China days (UTC+8): a bucket starts at 16:00 UTC. */
@@ -152,7 +153,9 @@ export class EnergyService {
   readonly node: string;
   readonly #deps: EnergyDeps;
   #timer: NodeJS.Timeout | undefined;
-  #rapl: { sample: RaplSample; busy: number } | undefined;
+  #rapl: { sample: RaplSample; busy: number; at: number } | undefined;
+  /** The first RAPL reading (taken at start); samples wait for it. */
+  #ready: Promise<void> = Promise.resolve();
   #raplNote: string | null = null;
   #sampling: Promise<void> = Promise.resolve();
   #lastAccounting: Accounting | undefined;
@@ -179,7 +182,7 @@ export class EnergyService {
   /** Starts sampling every `sampleSeconds` (and takes the first RAPL reading). */
   start(): void {
     if (!this.#deps.settings.meter || this.#timer) return;
-    void this.#raplBaseline();
+    this.#ready = this.#raplBaseline().catch((err: unknown) => this.#deps.onError?.(err));
     this.#timer = setInterval(() => void this.sample(), this.#deps.settings.sampleSeconds * 1000);
     this.#timer.unref();
   }
@@ -198,7 +201,7 @@ export class EnergyService {
       return;
     }
     const s = await rapl.sample();
-    if (s.available) this.#rapl = { sample: { atMs: s.atMs, domains: s.domains }, busy: (this.#deps.machineBusy ?? machineBusyMicros)() };
+    if (s.available) this.#rapl = { sample: { atMs: s.atMs, domains: s.domains }, busy: (this.#deps.machineBusy ?? machineBusyMicros)(), at: this.#deps.clock.now() };
     else this.#raplNote = `RAPL unreadable, the model applies: ${s.reason}`;
   }
 
@@ -210,6 +213,7 @@ export class EnergyService {
   }
 
   async #sampleNow(): Promise<void> {
+    await this.#ready;
     const reading = this.#deps.meter.take();
     if (reading.wallMs <= 0) return;
     const { raplJoules, raplNote } = await this.#raplShare(reading);
@@ -234,9 +238,13 @@ export class EnergyService {
       const busy = (this.#deps.machineBusy ?? machineBusyMicros)();
       const energy = rapl.energySince(this.#rapl.sample, current);
       const busyDelta = busy - this.#rapl.busy;
-      this.#rapl = { sample: { atMs: current.atMs, domains: current.domains }, busy };
-      // Qingliu's share of the package: its CPU time over the machine's busy CPU time.
-      const share = busyDelta > 0 ? Math.min(1, reading.processCpuMicros / busyDelta) : 1;
+      const since = this.#rapl.at;
+      this.#rapl = { sample: { atMs: current.atMs, domains: current.domains }, busy, at: this.#deps.clock.now() };
+      // The meter's period began before the first RAPL reading (start-up): the counters do not cover it.
+      if (reading.startedAt < since) return { raplJoules: null, raplNote: 'the period began before the first RAPL reading; the model applies to it' };
+      // Qingliu's share of the package: its CPU time over the machine's busy CPU time (the machine's
+      // clock ticks in 10 ms steps: a period it shows as idle is Qingliu's only if Qingliu ran).
+      const share = busyDelta > 0 ? Math.min(1, reading.processCpuMicros / busyDelta) : reading.processCpuMicros > 0 ? 1 : 0;
       const note = energy.domains.some((d) => d.reset) ? 'a RAPL counter was reset during the period; energy counted from the reset' : null;
       return { raplJoules: energy.joules * share, raplNote: note };
     } catch (err) {
@@ -326,7 +334,8 @@ export class EnergyService {
           energyKwh: acc.energyKwh,
           carbonG: acc.carbonG,
           recommendations: acc.recommendations,
-          gPer1000Recommendations: acc.recommendations > 0 ? (acc.carbonG * 1000) / acc.recommendations : null,
+          // SCI, as in the report: embodied emissions count when configured.
+          gPer1000Recommendations: acc.sciPer1000Recommendations,
           method: acc.method,
         };
       }),
@@ -418,8 +427,9 @@ export class EnergyService {
       }
     }
     const s = this.#deps.settings;
-    const candidates = DATA_CENTRE_HUBS.map((h) => ({ id: h.id, name: h.name, pue: h.pue, factor: h.factor }));
-    if (!candidates.some((c) => c.id === s.region.id)) candidates.push({ id: s.region.id, name: s.region.name, pue: s.pue, factor: s.factor });
+    // This deployment's row uses its own settings (its PUE and factor year may differ from the hub's).
+    const candidates = DATA_CENTRE_HUBS.filter((h) => h.id !== s.region.id).map((h) => ({ id: h.id, name: h.name, pue: h.pue, factor: h.factor }));
+    candidates.push({ id: s.region.id, name: s.region.name, pue: s.pue, factor: s.factor });
     const ranked = rankRegions(kwhPer1000 ?? 1, candidates);
     const ranking = ranked
       .map((r) => ({
@@ -436,7 +446,11 @@ export class EnergyService {
         gPer1000: kwhPer1000 === null ? null : r.gPer1000,
       }))
       .sort((a, b) => a.gPerItKwh - b.gPerItKwh || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { workload: { kwhPer1000, measuredFrom, recommendations }, current: s.region.id, ranking };
+    const notes = [
+      `The sites use ${HUB_FACTOR_YEAR} factors, the latest year with provincial figures, so they compare like with like; this deployment's row uses its configured factor (${s.factor.year}).`,
+      'Location-based factors: certificates and offsets never change this ranking.',
+    ];
+    return { workload: { kwhPer1000, measuredFrom, recommendations }, current: s.region.id, ranking, notes };
   }
 
   /** The last stored sample's accounting (for the metrics endpoint's SCI gauge). */

@@ -101,12 +101,13 @@ export class KyselyEnergyStore implements EnergyStore {
   }
 
   async buckets(from: number, until: number, bucketMs: number, offsetMs: number): Promise<{ start: number; totals: SampleTotals }[]> {
-    // Whole buckets: SQLite binds JavaScript numbers as reals, so the quotient is cast (truncation
+    // Grouped by position: each copy of the expression would carry its own bind parameters, which
+    // PostgreSQL does not recognise as the same expression. Whole buckets: SQLite binds JavaScript numbers as reals, so the quotient is cast (truncation
     // is the floor here: times after 1970 minus a negative offset are positive).
     const bucket = sql<number>`cast((started_at - ${offsetMs}) / ${bucketMs} as bigint)`;
     const rows = await sql<Record<string, unknown>>`select ${bucket} as bucket, ${SUMS}
       from energy_samples where started_at >= ${from} and started_at < ${until}
-      group by ${bucket} order by ${bucket}`.execute(this.db);
+      group by 1 order by 1`.execute(this.db);
     return rows.rows.map((r) => ({ start: num(r.bucket) * bucketMs + offsetMs, totals: totalsOf(r) }));
   }
 
