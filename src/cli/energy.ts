@@ -9,7 +9,7 @@ import { MAX_PERIOD_DAYS, parseTime, type EnergyReport, type RegionAdvice } from
 import { AppError } from '../errors/index.js';
 import { CliError, dbOption } from './index.js';
 import { withServices } from './shared.js';
-// COMPARE-IMPORT import { energyCompareCommand } from './energy-compare.js';
+import { energyCompareCommand } from './energy-compare.js';
 
 const DAY_MS = 86_400_000;
 
@@ -115,6 +115,6 @@ export function energyCommand(): Command {
         process.stdout.write(flags.json ? `${JSON.stringify(advice, null, 2)}\n` : formatRegions(advice));
       });
     });
-  // COMPARE-ADD cmd.addCommand(energyCompareCommand());
+  cmd.addCommand(energyCompareCommand());
   return cmd;
 }

@@ -19,3 +19,7 @@ export {
 export { ESTIMATOR_NAMES, type EstimatorName, type Estimate } from './estimators.js';
 export { DEFAULT_POLICIES, POLICY_NAMES, type PolicyName } from './policies.js';
 export { evaluateLog, EVALUATE_DEFAULTS, type EvaluateOptions, type EvaluateResult, type EvaluationReport, type PolicyEstimate } from './service.js';
+/** The pieces the energy comparison trains and scores with (the same as `qingliu evaluate`'s). */
+export { featureMap, type FeatureMap } from './features.js';
+export { banditPolicy, mlpPolicy } from './policies.js';
+export { DEFAULT_RIDGE, fitLogistic } from './reward-model.js';
