@@ -65,7 +65,8 @@ export function selectSlate(request: SlateRequest): SlatePick[] {
     bonus[i] = bandit.bonus(x);
     rank[i] = exploit[i]! + bonus[i]!;
   }
-  const remaining = Array.from({ length: n }, (_, i) => i);
+  const remaining: number[] = [];
+  for (let i = 0; i < n; i++) remaining.push(i);
   const k = Math.min(request.k, n);
   const picks: SlatePick[] = [];
   for (let position = 0; position < k; position++) {
