@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -43,6 +44,7 @@ import { FairnessService, fairnessRoutes, KyselyFairnessStore } from './modules/
 import type { ArmFairness } from './modules/experiments/index.js';
 import { ExperimentService, experimentRoutes, experimentsDataSource, EXPERIMENT_UNITS_KEEP_DAYS, KyselyExperimentStore } from './modules/experiments/index.js';
 import { EnergyMeter, EnergyService, energyRoutes, KyselyEnergyStore, RaplMeter, type Accounting, type StoredSample } from './modules/energy/index.js';
+import { NO_METER, type WorkMeter } from './shared/work-meter.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionCategories, retentionJob } from './workflows/retention.js';
@@ -435,7 +437,22 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const ownsStorage = deps.storage === undefined;
   const clock = deps.clock ?? systemClock;
 
+  // Response bodies are serialised (fast-json-stringify, from each route's schema) inside a serving
+  // span of the energy meter; the meter is plugged in once the services exist.
+  const servingMeter: { current: WorkMeter } = { current: NO_METER };
+  const serializers = SerializerSelector();
   const app = Fastify({
+    schemaController: {
+      compilersFactory: {
+        buildSerializer: (externalSchemas: unknown, options: unknown) => {
+          const compile = serializers(externalSchemas, options as Parameters<typeof serializers>[1]);
+          return (route: Parameters<ReturnType<typeof serializers>>[0]) => {
+            const serialize = compile(route);
+            return (data: unknown) => servingMeter.current.span('serving', () => serialize(data));
+          };
+        },
+      },
+    },
     logger: deps.logger ?? {
       level: config.logLevel,
       // Requests are logged by route and status only: never headers, cookies, bodies or query strings.
@@ -471,6 +488,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     metrics.energySampled,
   );
   metrics.watchEnergy(config.energy);
+  if (config.energy.meter) servingMeter.current = services.meter;
   const { catalogue, staff, liveRoom, gateway } = services;
   app.decorate('services', services);
 
