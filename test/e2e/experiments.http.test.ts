@@ -181,7 +181,7 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     expect((await post('/api/v1/experiments', definition({ control: 'nobody' }))).json().detail).toContain('/control: no arm "nobody"');
     expect((await post('/api/v1/experiments', definition({ sessionIds: ['no-such-room'] }))).json().code).toBe('SESSION_NOT_FOUND');
     expect((await post('/api/v1/experiments', definition({ arms: [{ id: 'a', name: 'A', policy: 'non_personalised' }, { id: 'b', name: 'B', policy: 'non_personalised' }], control: 'a' }))).json().detail).toContain(
-      'at least one arm must use a bandit model',
+      'at least one arm must use a learning model',
     );
     // Nothing was stored by any refused definition.
     expect(await t.app.services.storage.db.selectFrom('experiments').selectAll().execute()).toHaveLength(0);
@@ -249,6 +249,91 @@ describe('an experiment across a restart', () => {
           if (arms.get(d) === 'bandit') expect(list.modelVersion).toBe(before.version);
         }
         expect(second.services.recommender.armModel(id, 'bandit')).toEqual(before);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await dispose();
+    }
+  });
+});
+
+describe('the heavier model (an MLP) as an experiment arm', () => {
+  it('serves personalised lists explained by gradient × input, learns from its own feedback, and is restored after a restart', async () => {
+    const { storage, dispose } = await freshStorage('sqlite');
+    const template = await testApp('sqlite');
+    await template.close();
+    const first = await buildApp(template.config, { logger: false, storage });
+    try {
+      const admin = await signIn(first, 'admin');
+      await first.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+      const arms = [
+        { id: 'control', name: 'Not personalised', policy: 'non_personalised' },
+        { id: 'neural', name: 'MLP', policy: 'mlp', epsilon: 0.1 },
+      ];
+      // The MLP has no confidence bonus: a width for it is refused, by name.
+      const bad = await first.inject({
+        method: 'POST',
+        url: '/api/v1/experiments',
+        headers: { cookie: admin.cookie },
+        payload: definition({ arms: [arms[0], { ...arms[1], alpha: 2 }] }),
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().detail).toContain('/arms/1/alpha: the mlp arm has no confidence bonus');
+      const created = await first.inject({ method: 'POST', url: '/api/v1/experiments', headers: { cookie: admin.cookie }, payload: definition({ arms, allocation: [0.01, 0.99] }) });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      await first.inject({ method: 'POST', url: `/api/v1/experiments/${id}/start`, headers: { cookie: admin.cookie } });
+      const notice = (await first.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+      const viewers = ['mlp-arm-viewer-000001', 'mlp-arm-viewer-000002', 'mlp-arm-viewer-000003', 'mlp-arm-viewer-000004'];
+      let learnt = 0;
+      let served = 0;
+      let neuralViewer: string | undefined;
+      for (const [i, d] of viewers.entries()) {
+        await first.inject({
+          method: 'POST',
+          url: '/api/v1/consent',
+          remoteAddress: `10.7.0.${i + 1}`,
+          payload: { deviceId: d, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] },
+        });
+        const list = (await first.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=4', headers: { 'x-qingliu-device': d } })).json();
+        if (list.experiment.arm !== 'neural') continue;
+        neuralViewer ??= d;
+        served++;
+        expect(list.personalised).toBe(true);
+        expect(list.modelVersion).toMatch(new RegExp(`^experiment:${id}:neural:\\d+$`));
+        for (const item of list.items) {
+          const e = item.explanation;
+          // A first-order attribution, labelled so, with what it leaves out reported.
+          expect(e.method).toBe('gradient-x-input');
+          expect(Number.isFinite(e.residual)).toBe(true);
+          expect(e.contributions.length).toBeGreaterThan(0);
+          const sum = e.contributions.reduce((a: number, c: { phi: number }) => a + c.phi, 0);
+          expect(Math.abs(e.base + sum + e.residual - e.score)).toBeLessThan(1e-9);
+          expect(e.exploration.bonus).toBe(0);
+        }
+        const fb = await first.inject({
+          method: 'POST',
+          url: '/api/v1/sessions/demo/recommendations/feedback',
+          payload: { decisionId: list.items[0].decisionId, type: 'click', idempotencyKey: `mlp-arm-${i}`, deviceId: d },
+        });
+        expect(fb.statusCode, fb.body).toBe(202);
+        if (fb.json().learned) learnt++;
+      }
+      expect(served).toBeGreaterThan(0);
+      expect(learnt).toBe(served);
+      const before = first.services.recommender.armModel(id, 'neural')!;
+      expect(before).toMatchObject({ kind: 'mlp', updates: learnt, version: `experiment:${id}:neural:${learnt}` });
+      // The production model learnt nothing from the arm.
+      expect(first.services.recommender.updates).toBe(0);
+      await first.close();
+
+      const second = await buildApp(template.config, { logger: false, storage });
+      try {
+        const list = (await second.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=4', headers: { 'x-qingliu-device': neuralViewer! } })).json();
+        expect(list.experiment).toEqual({ id, arm: 'neural' });
+        expect(list.modelVersion).toBe(before.version);
+        expect(second.services.recommender.armModel(id, 'neural')).toEqual(before);
       } finally {
         await second.close();
       }

@@ -96,12 +96,13 @@ export function parseDefinition(input: unknown): { ok: true; value: ExperimentDe
     if (arm.policy === 'non_personalised' && (arm.epsilon !== undefined || arm.alpha !== undefined)) {
       problems.push(`/arms/${i}: epsilon and alpha apply to bandit arms only`);
     }
+    if (arm.policy === 'mlp' && arm.alpha !== undefined) problems.push(`/arms/${i}/alpha: the mlp arm has no confidence bonus to widen (it explores by epsilon)`);
   });
   if (d.allocation.length !== d.arms.length) problems.push(`/allocation: ${d.allocation.length} shares for ${d.arms.length} arms`);
   const total = d.allocation.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) > 1e-6) problems.push(`/allocation: the shares must sum to 1 (they sum to ${+total.toFixed(6)})`);
   if (!ids.includes(d.control)) problems.push(`/control: no arm "${d.control}" (arms: ${ids.join(', ')})`);
-  if (!d.arms.some((a) => a.policy !== 'non_personalised')) problems.push('/arms: at least one arm must use a bandit model (a comparison of identical lists measures nothing)');
+  if (!d.arms.some((a) => a.policy !== 'non_personalised')) problems.push('/arms: at least one arm must use a learning model (linucb, lints or mlp; a comparison of identical lists measures nothing)');
   if (!(UNIT_METRICS as readonly string[]).includes(d.primaryMetric)) problems.push(`/primaryMetric: unknown metric "${d.primaryMetric}"; known: ${UNIT_METRICS.join(', ')}`);
   d.guardrails.forEach((g, i) => {
     if (!(GUARDRAIL_METRICS as readonly string[]).includes(g.metric)) problems.push(`/guardrails/${i}/metric: unknown metric "${g.metric}"; known: ${GUARDRAIL_METRICS.join(', ')}`);

@@ -5,7 +5,7 @@
  * and replaying the updates since gives back exactly the same model.
  */
 import { Rng } from '../../shared/rng.js';
-import { LinearBandit } from './model/index.js';
+import { explain, LinearBandit, type Explanation, type FeatureSpace, type SlateScorer } from './model/index.js';
 import type { RecommenderStore } from './ports.js';
 
 export class ModelSlot {
@@ -28,6 +28,25 @@ export class ModelSlot {
 
   get bandit(): LinearBandit {
     return this.#bandit;
+  }
+
+  readonly kind = 'bandit' as const;
+
+  get scorer(): SlateScorer {
+    return this.#bandit;
+  }
+
+  get version(): string {
+    return this.#bandit.version;
+  }
+
+  get updates(): number {
+    return this.#bandit.updates;
+  }
+
+  /** The exact linear explanation of a pick (base + Σφ = score). */
+  explain(space: FeatureSpace, x: Float64Array, background: Float64Array, pick: { explored: boolean; bonus: number }): Explanation {
+    return explain(this.#bandit, space, x, background, pick);
   }
 
   get lastUpdateAt(): number | null {

@@ -38,11 +38,13 @@ const RecommendationsSchema = Type.Object({
         contributions: Type.Array(Type.Object({ feature: Type.String(), value: Type.Number(), phi: Type.Number() })),
         exploration: Type.Object({ active: Type.Boolean(), bonus: Type.Number() }),
         modelVersion: Type.String(),
+        method: Type.Optional(Type.Literal('gradient-x-input', { description: "Absent: exact (base + Σφ = score). The MLP arm's first-order attribution, with its residual" })),
+        residual: Type.Optional(Type.Number()),
       }),
     }),
   ),
 });
-export const HOW_IT_WORKS_VERSION = '2026-11-29.2';
+export const HOW_IT_WORKS_VERSION = '2026-11-29.3';
 
 export interface RecommenderRouteDeps {
   /** Whether a staff member may see this session's health (hosts: only sessions they host). */
@@ -192,8 +194,8 @@ export function howItWorks(service: RecommenderService, locale: Locale) {
       en: 'From the products on stage, pick the few you are most likely to click, add to cart or buy. Prices, discounts and coupon eligibility have nothing to do with it: they are the same for everyone.',
     }),
     personalised: pick({
-      zh: '只有在您同意“个性化推荐”、未关闭个性化推荐且不在未成年人模式时，才会使用您在本场直播中的浏览、加购和您的兴趣标签。模型是一个线性上下文老虎机（LinUCB），每条推荐都附带精确的特征贡献（基线加各特征贡献等于得分）。为了继续学习，约 10% 的位置会有意探索，这样的推荐会标明“探索”。',
-      en: 'Only if you consented to personalised recommendations, have not switched personalisation off and are not in minors mode do we use what you viewed and added to cart in this stream and your interest tags. The model is a linear contextual bandit (LinUCB); every recommendation carries its exact feature contributions (the base plus the contributions equals the score). To keep learning, about 10% of positions explore on purpose, and such picks say so.',
+      zh: '只有在您同意“个性化推荐”、未关闭个性化推荐且不在未成年人模式时，才会使用您在本场直播中的浏览、加购和您的兴趣标签。模型是一个线性上下文老虎机（LinUCB），每条推荐都附带精确的特征贡献（基线加各特征贡献等于得分）。为了继续学习，约 10% 的位置会有意探索，这样的推荐会标明“探索”。在对比实验中，部分观众可能由试验中的神经网络模型推荐：它的特征贡献是一阶近似（梯度 × 输入），会标明近似并给出余项。',
+      en: 'Only if you consented to personalised recommendations, have not switched personalisation off and are not in minors mode do we use what you viewed and added to cart in this stream and your interest tags. The model is a linear contextual bandit (LinUCB); every recommendation carries its exact feature contributions (the base plus the contributions equals the score). To keep learning, about 10% of positions explore on purpose, and such picks say so. In an A/B experiment some viewers may be served by a neural network under test instead: its contributions are a first-order approximation (gradient × input), labelled so, with the remainder shown.',
     }),
     nonPersonalised: pick({
       zh: '其他情况下，推荐只看直播间本身：主播正在讲解的商品、最近 5 分钟和本场的热度、正在秒杀的商品，并兼顾品类多样性。它们标为“非个性化”，不读取也不保存您的任何个人行为。',

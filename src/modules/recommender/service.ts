@@ -20,6 +20,10 @@ import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
 import { RoomPopularity, ViewerBehaviour } from './context.js';
 import { Lru } from '../../shared/lru.js';
 import { ModelSlot } from './model-slot.js';
+import { MlpSlot } from './mlp-slot.js';
+
+/** The model of an experiment arm: a linear bandit (LinUCB, LinTS) or the multi-layer perceptron. */
+type ArmSlot = ModelSlot | MlpSlot;
 import {
   FEATURES,
   FeatureSpace,
@@ -27,7 +31,6 @@ import {
   PRODUCT_CATEGORIES,
   Rng,
   categoryFeature,
-  explain,
   fairRerank,
   FAIR_RERANK_DEFAULTS,
   meanVector,
@@ -157,7 +160,7 @@ export interface ArmAssignment {
 }
 
 /** The ranking policies an experiment's arm may use. */
-export const ARM_POLICIES = ['non_personalised', 'linucb', 'lints'] as const;
+export const ARM_POLICIES = ['non_personalised', 'linucb', 'lints', 'mlp'] as const;
 export type ArmPolicy = (typeof ARM_POLICIES)[number];
 
 /** The cohort of viewers without personalisation consent: served non-personalised, counted apart. */
@@ -245,7 +248,7 @@ interface LiveDecision {
   x: Float64Array;
   learnable: boolean;
   /** The model that ranked it and learns from its feedback. */
-  slot: ModelSlot;
+  slot: ArmSlot;
 }
 
 const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
@@ -280,7 +283,7 @@ export class RecommenderService {
   /** The production model. */
   readonly #main: ModelSlot;
   /** Each running experiment's bandit arms have a model of their own, learning only from their arm. */
-  readonly #arms = new Map<string, ModelSlot | Promise<ModelSlot>>();
+  readonly #arms = new Map<string, ArmSlot | Promise<ArmSlot>>();
   #pending: DecisionRecord[] = [];
   #flushing: Promise<void> = Promise.resolve();
   #flushTimer: NodeJS.Timeout | undefined;
@@ -349,7 +352,7 @@ export class RecommenderService {
   armModel(experimentId: string, arm: string): { version: string; updates: number; kind: string } | undefined {
     const slot = this.#arms.get(armModelId(experimentId, arm));
     if (!slot || slot instanceof Promise) return undefined;
-    return { version: slot.bandit.version, updates: slot.bandit.updates, kind: slot.bandit.kind };
+    return { version: slot.version, updates: slot.updates, kind: slot.kind === 'mlp' ? 'mlp' : slot.bandit.kind };
   }
 
   /**
@@ -357,21 +360,16 @@ export class RecommenderService {
    * node or before a restart), otherwise a copy of the production model as it is now, with the
    * arm's kind and exploration width, so every arm starts from the same knowledge.
    */
-  #armSlot(assignment: ArmAssignment): ModelSlot | Promise<ModelSlot> {
+  #armSlot(assignment: ArmAssignment): ArmSlot | Promise<ArmSlot> {
     const id = armModelId(assignment.experimentId, assignment.arm);
     const known = this.#arms.get(id);
     if (known) return known;
-    const kind = assignment.policy === 'lints' ? 'lints' : 'linucb';
-    const start = this.#main.bandit.snapshot();
-    const initial = LinearBandit.restore({
-      ...start,
-      id,
-      kind,
-      alpha: assignment.alpha ?? this.options.alpha,
-      sample: null,
-      version: `${id}:${start.updates}`,
-    });
-    const slot = new ModelSlot(id, initial, new Rng(hashSeed(this.options.seed, id)), this.deps.store, this.options.snapshotEvery, this.deps.onError);
+    const rng = new Rng(hashSeed(this.options.seed, id));
+    const slot: ArmSlot =
+      assignment.policy === 'mlp'
+        ? // The heavier model starts cold (seeded) and learns only from its own arm.
+          new MlpSlot(id, this.space.dim, hashSeed(this.options.seed, `${id}:init`), rng, this.deps.store, this.options.snapshotEvery, this.deps.onError)
+        : this.#banditArm(id, assignment, rng);
     const ready = slot.restore().then(
       () => {
         this.#arms.set(id, slot);
@@ -384,6 +382,21 @@ export class RecommenderService {
     );
     this.#arms.set(id, ready);
     return ready;
+  }
+
+  /** A bandit arm starts from the production model's current state, with the arm's own kind and width. */
+  #banditArm(id: string, assignment: ArmAssignment, rng: Rng): ModelSlot {
+    const kind = assignment.policy === 'lints' ? 'lints' : 'linucb';
+    const start = this.#main.bandit.snapshot();
+    const initial = LinearBandit.restore({
+      ...start,
+      id,
+      kind,
+      alpha: assignment.alpha ?? this.options.alpha,
+      sample: null,
+      version: `${id}:${start.updates}`,
+    });
+    return new ModelSlot(id, initial, rng, this.deps.store, this.options.snapshotEvery, this.deps.onError);
   }
 
   /** An experiment ended: its arms' models leave memory (they stay stored). */
@@ -426,7 +439,7 @@ export class RecommenderService {
     // A running experiment picks the policy: its arm's model, or the non-personalised list. A viewer
     // without personalisation consent is never put in a personalised arm.
     const assignment = this.deps.experiments?.assign(sessionId, room.brandId, subject);
-    let slot: ModelSlot | undefined = subject ? this.#main : undefined;
+    let slot: ArmSlot | undefined = subject ? this.#main : undefined;
     if (assignment) {
       if (!subject || assignment.policy === 'non_personalised') slot = undefined;
       else {
@@ -536,7 +549,7 @@ export class RecommenderService {
         sessionId,
         personalised,
         label: personalised ? LABEL_PERSONALISED : LABEL_NOT_PERSONALISED,
-        modelVersion: slot ? slot.bandit.version : NON_PERSONALISED_VERSION,
+        modelVersion: slot ? slot.version : NON_PERSONALISED_VERSION,
         items: out,
         at: now,
         ...(experiment ? { experiment } : {}),
@@ -816,12 +829,11 @@ export class RecommenderService {
     return picks;
   }
 
-  #personalised(slot: ModelSlot, candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number, epsilon = this.options.epsilon): Picked[] {
-    const bandit = slot.bandit;
+  #personalised(slot: ArmSlot, candidates: { product: ShowcaseProduct; x: Float64Array }[], k: number, epsilon = this.options.epsilon): Picked[] {
     const picks = selectSlate({
       candidates: candidates.map((c) => ({ id: c.product.id, x: c.x })),
       k: Math.min(k, candidates.length),
-      bandit,
+      bandit: slot.scorer,
       epsilon,
       rng: slot.rng,
     });
@@ -832,7 +844,7 @@ export class RecommenderService {
     const byId = new Map(candidates.map((c) => [c.product.id, c]));
     return picks.map((pick) => {
       const x = byId.get(pick.id)!.x;
-      const explanation = explain(bandit, this.space, x, mu, pick);
+      const explanation = slot.explain(this.space, x, mu, pick);
       return {
         productId: pick.id,
         position: pick.position,

@@ -28,6 +28,8 @@ export interface RecExplanation {
   contributions: RecContribution[];
   exploration: { active: boolean; bonus: number };
   modelVersion: string;
+  /** The MLP arm's first-order attribution (gradient × input): base + Σφ + residual = score. */
+  approximation?: { method: 'gradient-x-input'; residual: number };
 }
 
 export interface RecItem {
@@ -121,6 +123,7 @@ function parseExplanation(v: unknown): RecExplanation | null {
     contributions,
     exploration: { active: ex['active'] === true, bonus: isNum(ex['bonus']) ? ex['bonus'] : 0 },
     modelVersion: typeof v['modelVersion'] === 'string' ? v['modelVersion'] : '',
+    ...(v['method'] === 'gradient-x-input' && isNum(v['residual']) ? { approximation: { method: 'gradient-x-input' as const, residual: v['residual'] } } : {}),
   };
 }
 

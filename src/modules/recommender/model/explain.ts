@@ -10,6 +10,7 @@
  */
 import type { LinearBandit } from './bandit.js';
 import type { FeatureSpace } from './features.js';
+import type { MlpRanker } from './mlp.js';
 
 export interface Contribution {
   feature: string;
@@ -27,6 +28,13 @@ export interface Explanation {
   /** Set by the slate selection: whether exploration (bonus or ε draw) put the item where it is. */
   exploration: { active: boolean; bonus: number };
   modelVersion: string;
+  /**
+   * How the contributions were computed: absent for the linear models (exact: base + Σφ = score);
+   * `gradient-x-input` for the MLP, a first-order attribution whose `residual` (score − base − Σφ)
+   * says how far it is from exact.
+   */
+  method?: 'gradient-x-input';
+  residual?: number;
 }
 
 export type ExplanationLocale = 'zh-CN' | 'en';
@@ -65,6 +73,42 @@ export function explain(
     contributions,
     exploration: pick ? { active: pick.explored, bonus: pick.bonus } : { active: false, bonus: bandit.bonus(x) },
     modelVersion: bandit.version,
+  };
+}
+
+/**
+ * Explains an MLP's logit z(x) against the background μ by gradient × input:
+ *   φ_i = ∂z/∂x_i(x) · (x_i − μ_i),  base = z(μ),  score = z(x) = base + Σφ + residual
+ * exact for a linear network, first-order otherwise; the residual is reported, never hidden.
+ */
+export function explainMlp(
+  model: MlpRanker,
+  space: FeatureSpace,
+  x: Float64Array,
+  background: Float64Array,
+  pick?: { explored: boolean; bonus: number },
+): Explanation {
+  const d = space.dim;
+  if (model.dim !== d) throw new RangeError(`the model has ${model.dim} dimensions; the space has ${d}`);
+  const score = model.logit(x);
+  const base = model.logit(background);
+  const gradient = model.inputGradient(x);
+  const contributions: Contribution[] = [];
+  let sum = 0;
+  for (let i = 0; i < d; i++) {
+    const phi = gradient[i]! * (x[i]! - background[i]!);
+    sum += phi;
+    if (phi !== 0) contributions.push({ feature: space.names[i]!, value: x[i]!, phi });
+  }
+  contributions.sort((a, b) => Math.abs(b.phi) - Math.abs(a.phi));
+  return {
+    score,
+    base,
+    contributions,
+    exploration: pick ? { active: pick.explored, bonus: pick.bonus } : { active: false, bonus: 0 },
+    modelVersion: model.version,
+    method: 'gradient-x-input',
+    residual: score - base - sum,
   };
 }
 

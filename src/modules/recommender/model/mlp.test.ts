@@ -391,3 +391,25 @@ describe('MlpRanker on the Open Bandit sample (oldest 80 % train, newest 20 % te
     });
   }
 });
+
+describe('MlpRanker.inputGradient', () => {
+  it('matches central finite differences of the logit, including through inactive ReLUs', () => {
+    const model = new MlpRanker({ dim: 6, hidden: [5, 4], seed: 11, outputBias: -1 });
+    const x = Float64Array.from([1, 0, 0.3, -0.7, 0, 2]);
+    const g = model.inputGradient(x);
+    const h = 1e-6;
+    for (let i = 0; i < x.length; i++) {
+      const up = x.slice();
+      const down = x.slice();
+      up[i]! += h;
+      down[i]! -= h;
+      const numeric = (model.logit(up) - model.logit(down)) / (2 * h);
+      expect(Math.abs(g[i]! - numeric)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('of a network without hidden layers is its weight vector', () => {
+    const model = new MlpRanker({ dim: 3, hidden: [], seed: 2 });
+    expect(Array.from(model.inputGradient(Float64Array.from([5, -1, 0.5])))).toEqual(Array.from(model.parameters.subarray(0, 3)));
+  });
+});

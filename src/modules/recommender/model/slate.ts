@@ -35,10 +35,18 @@ export interface SlatePick {
   explored: boolean;
 }
 
+/** What ranks a slate: an exploit score, an exploration bonus, and a fresh draw per decision. */
+export interface SlateScorer {
+  resample(): void;
+  exploit(x: Float64Array): number;
+  bonus(x: Float64Array): number;
+}
+
 export interface SlateRequest {
   candidates: readonly SlateCandidate[];
   k: number;
-  bandit: LinearBandit;
+  /** A linear bandit (LinUCB, LinTS), or any scorer such as the MLP's (bonus 0: it explores by ε). */
+  bandit: SlateScorer | LinearBandit;
   epsilon: number;
   rng: Rng;
 }

@@ -417,9 +417,16 @@ function WhyPanel(props: { id: string; item: RecItem; name: string; locale: Loca
         </div>
       )}
       <p class="recs-identity" data-testid="recs-identity" data-exact={String(check.exact)}>
-        {check.exact
-          ? t('recs.identity', { base: formatNumber(check.base), sum: formatSigned(check.sum), score: formatNumber(check.score) })
-          : t('recs.identityOff', { total: formatNumber(check.total), score: formatNumber(check.score) })}
+        {item.explanation.approximation
+          ? t('recs.identityApprox', {
+              base: formatNumber(check.base),
+              sum: formatSigned(check.sum),
+              residual: formatSigned(item.explanation.approximation.residual),
+              score: formatNumber(check.score),
+            })
+          : check.exact
+            ? t('recs.identity', { base: formatNumber(check.base), sum: formatSigned(check.sum), score: formatNumber(check.score) })
+            : t('recs.identityOff', { total: formatNumber(check.total), score: formatNumber(check.score) })}
       </p>
       <p class="muted">{bonus.active ? t('recs.bonusSeparate', { bonus: formatSigned(bonus.bonus) }) : t('recs.bonusNone')}</p>
       <p class="muted">{t('recs.modelVersion', { version: item.explanation.modelVersion })}</p>
