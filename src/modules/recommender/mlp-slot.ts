@@ -9,7 +9,7 @@
  * learns only from its own arm's feedback, which is what an experiment of it measures.
  */
 import { Rng } from '../../shared/rng.js';
-import { explainMlp, MlpRanker, type Explanation, type FeatureSpace, type SlateScorer } from './model/index.js';
+import { explainMlp, MlpRanker, scoreOnly, type Explanation, type FeatureSpace, type SlateScorer } from './model/index.js';
 import type { RecommenderStore } from './ports.js';
 
 /** One online step: Adam's default step size, a light L2 penalty. */
@@ -37,7 +37,7 @@ export class MlpSlot {
     private readonly onError?: (err: unknown) => void,
   ) {
     this.#model = new MlpRanker({ dim, hidden: MLP_ARM_HIDDEN, seed, outputBias: PRIOR_LOGIT, version: id });
-    this.scorer = { resample: () => undefined, exploit: (x) => this.#model.logit(x), bonus: () => 0 };
+    this.scorer = scoreOnly({ logit: (x) => this.#model.logit(x) });
   }
 
   get model(): MlpRanker {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LinearBandit, MlpRanker, Rng, selectSlate } from '../../recommender/model/index.js';
+import { LinearBandit, MlpRanker, Rng, scoreOnly, selectSlate } from '../../recommender/model/index.js';
 import { builtinScenarioPath, parseScenario, readScenarioFile } from '../../simulation/world/index.js';
-import { mlpSlate, showWorkload, type ShowOptions } from './show.js';
+import { showWorkload, type ShowOptions } from './show.js';
 import type { PhaseMeter } from './workload.js';
 
 function countingMeter(): PhaseMeter & { calls: number } {
@@ -10,8 +10,8 @@ function countingMeter(): PhaseMeter & { calls: number } {
   return m;
 }
 
-describe('mlpSlate', () => {
-  it('picks, orders and logs propensities exactly as selectSlate does for the same scores and draws', () => {
+describe('the heavy model’s slate (selectSlate with the logit as the score)', () => {
+  it('picks, orders and logs propensities exactly as the bandit’s slate does for the same scores and draws', () => {
     const dim = 6;
     fc.assert(
       fc.property(
@@ -28,7 +28,7 @@ describe('mlpSlate', () => {
           const model = MlpRanker.restore(snapshot);
           const bandit = LinearBandit.restore({ ...new LinearBandit({ dim, kind: 'linucb', alpha: 0 }).snapshot(), b: weights.map((w) => w / 2) });
           const candidates = rows.map((r, i) => ({ id: `p${i}`, x: Float64Array.from([1, ...r]) }));
-          const heavy = mlpSlate(candidates, k, model, epsilon, new Rng(seed));
+          const heavy = selectSlate({ candidates, k, bandit: scoreOnly(model), epsilon, rng: new Rng(seed) });
           const light = selectSlate({ candidates, k, bandit, epsilon, rng: new Rng(seed) });
           expect(heavy.map((p) => [p.id, p.position, p.propensity, p.explored])).toEqual(light.map((p) => [p.id, p.position, p.propensity, p.explored]));
         },

@@ -36,6 +36,7 @@ import {
   categoryFeature,
   pinnedRecency,
   priceBandFeature,
+  scoreOnly,
   selectSlate,
   type BanditSnapshot,
   type MlpSnapshot,
@@ -188,52 +189,10 @@ function lightOnline(bandit: LinearBandit, epsilon: number): OnlineModel {
 function heavyOnline(model: MlpRanker, epsilon: number): OnlineModel {
   const options = { learningRate: MLP_TRAIN.learningRate, weightDecay: MLP_TRAIN.weightDecay };
   return {
-    rank: (candidates, k, rng) => mlpSlate(candidates, k, model, epsilon, rng),
+    // Production's slate selection with the logit as the score: the same checks, draws and propensities.
+    rank: (candidates, k, rng) => selectSlate({ candidates, k, bandit: scoreOnly(model), epsilon, rng }),
     learn: (x, reward) => void model.update(x, reward, options),
   };
-}
-
-/**
- * `selectSlate` with the perceptron's logit as the rank score: the same checks, the same ε-greedy
- * picks from the same uniform draws and the same propensities, so the two models differ in scoring.
- * It keeps one score array where `selectSlate` allocates three (exploit, bonus, rank: about 4 µs
- * each here, off-heap backing stores), so the heavy model's bookkeeping is, if anything, cheaper.
- */
-export function mlpSlate(candidates: readonly SlateCandidate[], k: number, model: MlpRanker, epsilon: number, rng: Rng): SlatePick[] {
-  if (!(epsilon >= 0 && epsilon <= 1)) throw new RangeError('epsilon must be in [0, 1]');
-  if (!Number.isInteger(k) || k < 0) throw new RangeError('k must be a non-negative integer');
-  const n = candidates.length;
-  const ids = new Set<string>();
-  for (const c of candidates) {
-    if (ids.has(c.id)) throw new RangeError(`candidate id "${c.id}" appears twice`);
-    ids.add(c.id);
-  }
-  const score = new Float64Array(n);
-  for (let i = 0; i < n; i++) score[i] = model.logit(candidates[i]!.x);
-  const remaining = Array.from({ length: n }, (_, i) => i);
-  const picks: SlatePick[] = [];
-  for (let position = 0; position < Math.min(k, n); position++) {
-    let greedy = remaining[0]!;
-    for (let t = 1; t < remaining.length; t++) {
-      const i = remaining[t]!;
-      if (score[i]! > score[greedy]! || (score[i] === score[greedy] && i < greedy)) greedy = i;
-    }
-    const m = remaining.length;
-    let slot = remaining.indexOf(greedy);
-    if (epsilon > 0 && rng.next() < epsilon) slot = rng.int(m);
-    const chosen = remaining[slot]!;
-    remaining.splice(slot, 1);
-    picks.push({
-      id: candidates[chosen]!.id,
-      position,
-      rankScore: score[chosen]!,
-      exploit: score[chosen]!,
-      bonus: 0,
-      propensity: (chosen === greedy ? 1 - epsilon : 0) + epsilon / m,
-      explored: chosen !== greedy,
-    });
-  }
-  return picks;
 }
 
 /** The production model before any feedback: LinUCB with the published prior θ₀ (b₀ = λθ₀). */

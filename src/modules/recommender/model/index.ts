@@ -30,5 +30,5 @@ export { LinearBandit, type BanditKind, type BanditSnapshot, type LinearBanditOp
 export { explain, explainMlp, topReasons, meanVector, type Explanation, type Contribution, type ExplanationLocale } from './explain.js';
 export { FAIR_RERANK_DEFAULTS, fairRerank, positionExposure, type ExposureLedger, type FairRerankOptions, type RerankResult } from './fair-rerank.js';
 export { MLP_DEFAULTS, MlpRanker, type FitHistory, type FitOptions, type MlpOptions, type MlpSnapshot, type TrainOptions } from './mlp.js';
-export { selectSlate, positionPropensities, type SlateCandidate, type SlatePick, type SlateRequest, type SlateScorer } from './slate.js';
+export { selectSlate, scoreOnly, positionPropensities, type SlateCandidate, type SlatePick, type SlateRequest, type SlateScorer } from './slate.js';
 export { Rng, type RngState } from '../../../shared/rng.js';

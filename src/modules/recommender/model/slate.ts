@@ -42,6 +42,11 @@ export interface SlateScorer {
   bonus(x: Float64Array): number;
 }
 
+/** A model that ranks by one score (the MLP's logit) as a slate scorer: no draw, no bonus (it explores by ε only). */
+export function scoreOnly(model: { logit(x: Float64Array): number }): SlateScorer {
+  return { resample: () => undefined, exploit: (x) => model.logit(x), bonus: () => 0 };
+}
+
 export interface SlateRequest {
   candidates: readonly SlateCandidate[];
   k: number;
