@@ -19,6 +19,9 @@
 import { ccfComputeEstimate, ccfMemoryEstimate, CCF_MEMORY_KWH_PER_GB_HOUR } from './ccf.js';
 import { embodiedCarbon, operationalCarbon } from './carbon.js';
 import { METERED_COMPONENTS, type MeteredComponent } from './meter.js';
+import type { ComponentEnergy } from './contract.js';
+
+export type { ComponentEnergy } from './contract.js';
 
 export const METHOD_MODEL = 'ccf-utilisation';
 export const METHOD_RAPL = 'rapl-package+ccf-memory';
@@ -52,14 +55,6 @@ export interface PowerSettings {
   /** kg CO2e per kWh, location-based. */
   kgPerKwh: number;
   embodied: { totalKg: number; lifespanYears: number; hostVcpus: number } | null;
-}
-
-export interface ComponentEnergy {
-  component: MeteredComponent | 'other' | 'memory';
-  cpuSeconds: number;
-  energyKwh: number;
-  carbonG: number;
-  count: number;
 }
 
 export interface Accounting {

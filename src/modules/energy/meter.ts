@@ -21,8 +21,10 @@
  * console can show what this session's work used.
  */
 
+import type { MeteredComponent as ContractComponent } from './contract.js';
+
 /** The components Qingliu meters (the list). */
-export const METERED_COMPONENTS = ['recommend', 'learn', 'audits', 'assistant', 'serving', 'storage'] as const;
+export const METERED_COMPONENTS = ['recommend', 'learn', 'audits', 'assistant', 'serving', 'storage'] as const satisfies readonly ContractComponent[];
 export type MeteredComponent = (typeof METERED_COMPONENTS)[number];
 
 export interface MeterClock {

@@ -10,6 +10,9 @@ import { DATA_CENTRE_HUBS, HUB_FACTOR_YEAR, rankRegions, type GridFactor, type L
 import { METERED_COMPONENTS, type EnergyMeter, type MeterReading } from './meter.js';
 import { RaplMeter, readRapl, type RaplSample } from './rapl.js';
 import type { EnergyStore, SessionSampleRow, StoredSample, StoredSessionShare } from './ports.js';
+import type { EnergyReport, GridFactorView, RegionAdvice, SessionEnergy, TrendPoint } from './contract.js';
+
+export type { EnergyReport, GridFactorView, RegionAdvice, SessionEnergy, TrendPoint } from './contract.js';
 
 export interface EnergySettings {
   meter: boolean;
@@ -46,100 +49,6 @@ export interface EnergyDeps {
   /** Called after each stored sample with its accounting (Prometheus counters). */
   onSample?: (sample: StoredSample, accounting: Accounting) => void;
   onError?: (err: unknown) => void;
-}
-
-export interface GridFactorView {
-  id: string;
-  value: number;
-  year: number;
-  source: string;
-  scope: string;
-}
-
-export interface EnergyReport {
-  since: string;
-  until: string;
-  method: string;
-  methodDescription: string;
-  cpuSeconds: number;
-  energyKwh: number;
-  region: string;
-  regionName: LocalisedName;
-  gridFactor: GridFactorView;
-  pue: number;
-  pueSource: string;
-  carbonG: number;
-  embodiedG: number | null;
-  recommendations: number;
-  sciPer1000Recommendations: number | null;
-  liveSessionHours: number;
-  sciPerLiveSessionHour: number | null;
-  components: Accounting['components'];
-  model: {
-    minWattsPerVcpu: number;
-    maxWattsPerVcpu: number;
-    powerSource: string;
-    vcpuHours: number;
-    utilisation: number;
-    memoryGbHours: number;
-    memoryKwhPerGbHour: number;
-    computeItKwh: number;
-    memoryItKwh: number;
-    raplJoules: number | null;
-    formula: string;
-  };
-  samples: number;
-  notes: string[];
-}
-
-export interface TrendPoint {
-  start: string;
-  cpuSeconds: number;
-  energyKwh: number;
-  carbonG: number;
-  recommendations: number;
-  gPer1000Recommendations: number | null;
-  method: string;
-}
-
-export interface SessionEnergy {
-  sessionId: string;
-  live: boolean;
-  since: number;
-  at: number;
-  method: string;
-  cpuSeconds: number;
-  energyKwh: number;
-  energyWh: number;
-  carbonG: number;
-  recommendations: number;
-  whPer1000Recommendations: number | null;
-  gPer1000Recommendations: number | null;
-  sessionHours: number;
-  gPerSessionHour: number | null;
-  region: { id: string; name: LocalisedName };
-  gridFactor: GridFactorView;
-  pue: number;
-}
-
-export interface RegionAdvice {
-  workload: { kwhPer1000: number | null; measuredFrom: string; recommendations: number };
-  current: string;
-  notes: string[];
-  ranking: {
-    id: string;
-    name: LocalisedName;
-    current: boolean;
-    pue: number;
-    factorId: string;
-    kgPerKwh: number;
-    factorYear: number;
-    factorSource: string;
-    /** Facility gCO2e per IT kWh at this site (PUE × factor × 1000): the ranking when no workload is measured yet. */
-    gPerItKwh: number;
-    kwhPer1000: number | null;
-    gPer1000: number | null;
-  }[];
 }
 
 const FORMULA =

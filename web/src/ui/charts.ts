@@ -34,6 +34,23 @@ export function baseOption(): ChartOption {
   };
 }
 
+/** Axis labels in the muted text colour. */
+export const AXIS_LABEL = { color: CHART_COLOURS.muted, fontSize: 12 } as const;
+
+/** The x axis of the consoles' trend charts: one category per point, named below, labels that do not overlap. */
+export function categoryXAxis(categories: string[], name: string): NonNullable<ChartOption['xAxis']> {
+  return {
+    type: 'category',
+    data: categories,
+    name,
+    nameLocation: 'middle',
+    nameGap: 30,
+    nameTextStyle: { color: CHART_COLOURS.muted },
+    axisLabel: { ...AXIS_LABEL, hideOverlap: true },
+    axisTick: { show: false },
+  };
+}
+
 export interface ChartHandle {
   /** Replaces the whole option (series that disappeared are removed). */
   update(option: ChartOption): void;

@@ -153,6 +153,7 @@ describe('the energy trend', () => {
     carbonG,
     recommendations,
     gPer1000Recommendations: recommendations > 0 ? (carbonG / recommendations) * 1000 : null,
+    method: 'ccf-utilisation',
   });
 
   it('orders the points and puts each series in one unit that fits its largest figure', () => {

@@ -8,130 +8,27 @@
  * reduce it, and nothing here takes them.
  */
 import type { Locale } from '../i18n/index.ts';
+import type { ComponentEnergy, EnergyReport, GridFactorView, LocalisedName, RegionAdvice, SessionEnergy, TrendPoint } from '../../../src/modules/energy/contract.ts';
 
-// ---- the server's shapes ----
+// ---- the server's shapes (src/modules/energy/contract.ts) ----
 
-export interface LocalisedName {
-  zh: string;
-  en: string;
-}
-
-/** A location-based grid factor: kg CO₂e per kWh, the year the electricity was generated, and who published it. */
-export interface GridFactorRef {
-  value: number;
-  year: number;
-  source: string;
-  /** The grid area (cn-national, cn-east …) and what it averages over. */
-  id?: string;
-  scope?: string;
-}
-
-/** GET /api/v1/sessions/:sessionId/energy */
-export interface SessionEnergy {
-  sessionId: string;
-  live: boolean;
-  /** Epoch ms. */
-  since: number;
-  at: number;
-  method: string;
-  cpuSeconds: number;
-  energyKwh: number;
-  energyWh: number;
-  carbonG: number;
-  recommendations: number;
-  whPer1000Recommendations: number | null;
-  gPer1000Recommendations: number | null;
-  sessionHours: number;
-  gPerSessionHour: number | null;
-  region: { id: string; name: LocalisedName };
-  gridFactor: GridFactorRef;
-  pue: number;
-}
+export type { EnergyReport, LocalisedName, RegionAdvice, SessionEnergy, TrendPoint };
+export type GridFactorRef = GridFactorView;
+export type ComponentRow = ComponentEnergy;
+export type RegionRankingRow = RegionAdvice['ranking'][number];
 
 /** The metered components, then the resident memory (modelled, not metered) and the process work outside every component. */
-export const ENERGY_COMPONENTS = ['recommend', 'learn', 'audits', 'assistant', 'serving', 'storage', 'memory', 'other'] as const;
+export const ENERGY_COMPONENTS = ['recommend', 'learn', 'audits', 'assistant', 'serving', 'storage', 'memory', 'other'] as const satisfies readonly ComponentEnergy['component'][];
 export type EnergyComponent = (typeof ENERGY_COMPONENTS)[number];
 export const isEnergyComponent = (value: string): value is EnergyComponent => (ENERGY_COMPONENTS as readonly string[]).includes(value);
 
-export interface ComponentRow {
-  component: EnergyComponent;
-  cpuSeconds: number;
-  energyKwh: number;
-  carbonG: number;
-  count: number;
-}
-
-/** GET /api/v1/energy/report?since&until */
-export interface EnergyReport {
-  /** ISO 8601. */
-  since: string;
-  until: string;
-  method: string;
-  /** The method in words (how the figures were made). */
-  methodDescription?: string;
-  cpuSeconds: number;
-  energyKwh: number;
-  region: string;
-  regionName: LocalisedName;
-  gridFactor: GridFactorRef;
-  pue: number;
-  pueSource?: string;
-  carbonG: number;
-  embodiedG: number | null;
-  recommendations: number;
-  sciPer1000Recommendations: number | null;
-  liveSessionHours: number;
-  sciPerLiveSessionHour: number | null;
-  components: ComponentRow[];
-  /** The power model's coefficients, as the server states them. */
-  model: Record<string, unknown>;
-  samples: number;
-  notes: string[];
-}
-
 export type TrendBucket = 'hour' | 'day';
 export const TREND_BUCKETS: readonly TrendBucket[] = ['hour', 'day'];
-
-export interface TrendPoint {
-  /** ISO 8601: the bucket's start. */
-  start: string;
-  cpuSeconds: number;
-  energyKwh: number;
-  carbonG: number;
-  recommendations: number;
-  gPer1000Recommendations: number | null;
-  method?: string;
-}
 
 /** GET /api/v1/energy/trend?since&until&bucket */
 export interface EnergyTrend {
   bucket: TrendBucket;
   points: TrendPoint[];
-}
-
-export interface RegionRankingRow {
-  id: string;
-  name: LocalisedName;
-  /** This deployment's own site or grid area. */
-  current?: boolean;
-  pue: number;
-  factorId: string;
-  kgPerKwh: number;
-  factorYear: number;
-  factorSource: string;
-  /** Facility gCO₂e per kWh of IT energy at this site (PUE × factor): the ranking before any workload is measured. */
-  gPerItKwh?: number;
-  /** Null until a workload (recommendations) has been measured. */
-  kwhPer1000: number | null;
-  gPer1000: number | null;
-}
-
-/** GET /api/v1/energy/regions?since&until (sites ranked lowest carbon first) */
-export interface RegionAdvice {
-  workload: { kwhPer1000: number | null; measuredFrom: string; recommendations?: number };
-  /** The deployment's region id. */
-  current?: string;
-  ranking: RegionRankingRow[];
 }
 
 // ---- paths ----

@@ -10,6 +10,12 @@ import type { ChartHandle, ChartOption } from './charts.ts';
 
 export type ChartState = 'loading' | 'ready' | 'failed';
 
+export type ChartsModule = typeof import('./charts.ts');
+
+let chartsModule: Promise<ChartsModule> | null = null;
+/** The consoles' chart module (ECharts), imported once, on first use. */
+export const loadCharts = (): Promise<ChartsModule> => (chartsModule ??= import('./charts.ts'));
+
 export function useLazyChart<M extends { mountChart(element: HTMLElement): ChartHandle }>(
   load: () => Promise<M>,
   key: string,

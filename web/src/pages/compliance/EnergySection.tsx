@@ -48,7 +48,7 @@ import {
   type TrendBucket,
 } from '../../ui/energy.ts';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
-import { useLazyChart } from '../../ui/lazy-chart.ts';
+import { loadCharts, useLazyChart, type ChartsModule } from '../../ui/lazy-chart.ts';
 import { durationText } from '../host/EnergyMeter.tsx';
 import { DAY, fromLocalInput, toLocalInput } from './fairness-view.ts';
 
@@ -420,8 +420,6 @@ function ComponentsPanel({ report }: { report: EnergyReport }): JSX.Element {
 
 // ---- the trend (ECharts arrives with a dynamic import) ----
 
-let chartsModule: Promise<typeof import('../../ui/charts.ts')> | null = null;
-const loadCharts = (): Promise<typeof import('../../ui/charts.ts')> => (chartsModule ??= import('../../ui/charts.ts'));
 
 /** Each series its own colour (each at least 3:1 against white) and marker. */
 const COLOURS = { energy: '#1d4ed8', carbon: '#7a5200', intensity: '#1f7a4d' } as const;
@@ -434,21 +432,12 @@ interface ChartSpec {
   series: { kind: 'bar' | 'line'; name: string; values: (number | null)[]; colour: string; symbol: string; axis: number }[];
 }
 
-function chartOption(spec: ChartSpec, base: ChartOption): ChartOption {
-  const axisLabel = { color: '#6b5d55', fontSize: 12 };
+function chartOption(spec: ChartSpec, charts: ChartsModule): ChartOption {
+  const axisLabel = charts.AXIS_LABEL;
   const l = locale();
   return {
-    ...base,
-    xAxis: {
-      type: 'category',
-      data: spec.categories,
-      name: spec.xName,
-      nameLocation: 'middle',
-      nameGap: 30,
-      nameTextStyle: { color: '#6b5d55' },
-      axisLabel: { ...axisLabel, hideOverlap: true },
-      axisTick: { show: false },
-    },
+    ...charts.baseOption(),
+    xAxis: charts.categoryXAxis(spec.categories, spec.xName),
     yAxis: spec.axes.map((name, i) => ({
       type: 'value' as const,
       name,
@@ -478,7 +467,7 @@ function chartOption(spec: ChartSpec, base: ChartOption): ChartOption {
 
 function TrendChart({ kind, title, summary, spec }: { kind: 'energy' | 'intensity'; title: string; summary: string; spec: ChartSpec }): JSX.Element {
   const key = JSON.stringify(spec);
-  const { canvas, state } = useLazyChart(loadCharts, key, (charts, k) => chartOption(JSON.parse(k) as ChartSpec, charts.baseOption()));
+  const { canvas, state } = useLazyChart(loadCharts, key, (charts, k) => chartOption(JSON.parse(k) as ChartSpec, charts));
   return (
     <figure
       class="card"

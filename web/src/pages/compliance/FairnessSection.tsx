@@ -7,7 +7,7 @@
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { useLazyChart } from '../../ui/lazy-chart.ts';
+import { loadCharts, useLazyChart, type ChartsModule } from '../../ui/lazy-chart.ts';
 import { currentLocale, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import type { ChartOption, LineSeriesOption } from '../../ui/charts.ts';
@@ -400,8 +400,6 @@ function AuditTable({ items, openId, onOpen }: { items: AuditSummaryRow[]; openI
 
 // ---- the trend chart (ECharts arrives with a dynamic import) ----
 
-let chartsModule: Promise<typeof import('../../ui/charts.ts')> | null = null;
-const loadCharts = (): Promise<typeof import('../../ui/charts.ts')> => (chartsModule ??= import('../../ui/charts.ts'));
 
 /** Time labels for the x axis: to the minute, or to the second when two audits share a minute. */
 function timeLabels(times: number[]): string[] {
@@ -418,20 +416,11 @@ interface TrendSpec {
   yName: string;
 }
 
-function trendOption(spec: TrendSpec, base: ChartOption): ChartOption {
-  const axisLabel = { color: '#6b5d55', fontSize: 12 };
+function trendOption(spec: TrendSpec, charts: ChartsModule): ChartOption {
+  const axisLabel = charts.AXIS_LABEL;
   return {
-    ...base,
-    xAxis: {
-      type: 'category',
-      data: spec.categories,
-      name: spec.xName,
-      nameLocation: 'middle',
-      nameGap: 30,
-      nameTextStyle: { color: '#6b5d55' },
-      axisLabel: { ...axisLabel, hideOverlap: true },
-      axisTick: { show: false },
-    },
+    ...charts.baseOption(),
+    xAxis: charts.categoryXAxis(spec.categories, spec.xName),
     yAxis: {
       type: 'value',
       name: spec.yName,
@@ -521,7 +510,7 @@ function TrendChart({ trend }: { trend: ReturnType<typeof trendOf> }): JSX.Eleme
     yName: t('fairness.trend.axis'),
   };
   const key = JSON.stringify(spec);
-  const { canvas, state } = useLazyChart(loadCharts, key, (charts, k) => trendOption(JSON.parse(k) as TrendSpec, charts.baseOption()));
+  const { canvas, state } = useLazyChart(loadCharts, key, (charts, k) => trendOption(JSON.parse(k) as TrendSpec, charts));
   const summary = t('fairness.trend.summary', {
     n: trend.ids.length,
     values: HEADLINES.map((h) => `${headlineLabel(h)} ${formatHeadline(h, lastValue(trend.series[h]))}`).join('；'),
