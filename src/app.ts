@@ -604,13 +604,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   );
   await app.register(
     energyRoutes(services.energy, {
-      sessionWindow: async (sessionId) => {
+      sessionAccess: async (request, sessionId) => {
         const session = await liveRoom.getSession(sessionId);
-        return session && { startedAt: session.startedAt, endedAt: session.endedAt, live: session.status === 'live' };
-      },
-      canManageSession: async (request, sessionId) => {
-        const session = await liveRoom.getSession(sessionId);
-        return session !== undefined && liveRoom.canManage(request.ctx, session);
+        if (!session) return undefined;
+        return {
+          window: { startedAt: session.startedAt, endedAt: session.endedAt, live: session.status === 'live' },
+          canManage: liveRoom.canManage(request.ctx, session),
+        };
       },
       now: () => clock.now(),
     }),

@@ -16,7 +16,7 @@
  * package energy (package joules × its share of the machine's busy CPU time), times PUE; memory
  * stays modelled (the package domains do not cover DRAM). Each report names its method.
  */
-import { ccfComputeEstimate, ccfMemoryEstimate, CCF_MEMORY_KWH_PER_GB_HOUR } from './ccf.js';
+import { ccfComputeEstimate, ccfMemoryEstimate } from './ccf.js';
 import { embodiedCarbon, operationalCarbon } from './carbon.js';
 import { METERED_COMPONENTS, type MeteredComponent } from './meter.js';
 import type { ComponentEnergy } from './contract.js';
@@ -152,4 +152,3 @@ export function account(totals: SampleTotals, settings: PowerSettings): Accounti
   };
 }
 
-export { CCF_MEMORY_KWH_PER_GB_HOUR };

@@ -72,10 +72,11 @@ export function trendCsv(points: readonly TrendPoint[]): string {
 }
 
 export interface EnergyRouteOptions {
-  /** The session's live window, or undefined when there is no such session. */
-  sessionWindow(sessionId: string): Promise<{ startedAt: number | null; endedAt: number | null; live: boolean } | undefined>;
-  /** Whether the caller may manage this session (an administrator, or its host). */
-  canManageSession(request: FastifyRequest, sessionId: string): Promise<boolean>;
+  /**
+   * The session's live window and whether the caller may manage it (an administrator, or its
+   * host), from one read; undefined when there is no such session.
+   */
+  sessionAccess(request: FastifyRequest, sessionId: string): Promise<{ window: { startedAt: number | null; endedAt: number | null; live: boolean }; canManage: boolean } | undefined>;
   now(): number;
 }
 
@@ -93,13 +94,11 @@ export function energyRoutes(service: EnergyService, options: EnergyRouteOptions
       },
       async (request) => {
         const { sessionId } = request.params as { sessionId: string };
-        const window = await options.sessionWindow(sessionId);
-        if (!window) throw new AppError('SESSION_NOT_FOUND');
+        const access = await options.sessionAccess(request, sessionId);
+        if (!access) throw new AppError('SESSION_NOT_FOUND');
         const actor = request.ctx.actor;
-        if (actor.kind === 'staff' && actor.role === 'host' && !(await options.canManageSession(request, sessionId))) {
-          throw new AppError('FORBIDDEN', 'you do not host this session');
-        }
-        return service.session(sessionId, window);
+        if (actor.kind === 'staff' && actor.role === 'host' && !access.canManage) throw new AppError('FORBIDDEN', 'you do not host this session');
+        return service.session(sessionId, access.window);
       },
     );
 

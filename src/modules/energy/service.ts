@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { account, emptyTotals, METHOD_DESCRIPTIONS, METHOD_MODEL, METHOD_RAPL, CCF_MEMORY_KWH_PER_GB_HOUR, type Accounting, type PowerSettings, type SampleTotals } from './accounting.js';
+import { account, emptyTotals, METHOD_DESCRIPTIONS, METHOD_MODEL, METHOD_RAPL, type Accounting, type PowerSettings, type SampleTotals } from './accounting.js';
+import { CCF_MEMORY_KWH_PER_GB_HOUR } from './ccf.js';
 import { DATA_CENTRE_HUBS, HUB_FACTOR_YEAR, rankRegions, type GridFactor, type LocalisedName } from './carbon.js';
 import { METERED_COMPONENTS, type EnergyMeter, type MeterReading } from './meter.js';
 import { RaplMeter, readRapl, type RaplSample } from './rapl.js';
