@@ -24,7 +24,9 @@
  *    as "多少钱？") and names no product resolves to the pinned product: its document leads, and only
  *    its own FAQs and the brand's FAQs follow. A question that names products ranks normally, with the
  *    pinned product ×1.3 (×1.6 under deixis) and products on stage ×1.15. "Names a product" means a
- *    term of the question occurs in at most a quarter of the product names (婴儿/baby does not).
+ *    term of the question occurs in at most a quarter of the product names (婴儿/baby does not); a
+ *    document with none of those naming terms is then weighed ×0.5 (NAMING_MISS), so a product's
+ *    FAQ that merely shares the wording of the question ("能放多久") does not beat the named one.
  *  - Determinism: equal scores are ordered by document id.
  *
  * Not here: answering (which field values to quote, in which language), HTTP, chat state.
@@ -33,6 +35,7 @@ export { tokenize, normalise, stem, STOP_WORDS, type Locale } from './tokenize.j
 export {
   INTENTS,
   INTENT_FIELDS,
+  INTENT_TERMS,
   PRODUCT_SYNONYMS,
   detectIntents,
   expandSynonyms,
@@ -45,6 +48,7 @@ export { DEFAULT_FIELD_WEIGHTS, buildBm25, scoreTerms, idf, fieldWeight, type Bm
 export { documentsFromCatalogue, productDocId, type CatalogueProduct } from './documents.js';
 export {
   CONTEXT_BOOST,
+  NAMING_MISS,
   QUERY_WEIGHTS,
   buildIndex,
   search,

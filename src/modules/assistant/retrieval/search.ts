@@ -7,6 +7,12 @@ import { tokenize, type Locale } from './tokenize.js';
 export const QUERY_WEIGHTS = { term: 1, typo: 0.8, intentTerm: 0.3, synonym: 0.6, intentTag: 0.5 } as const;
 /** Multipliers for context: a product on stage, the pinned one, the pinned one when the question says 这个/it. */
 export const CONTEXT_BOOST = { onStage: 1.15, pinned: 1.3, pinnedDeixis: 1.6 } as const;
+/**
+ * When the question names products, a document containing none of the naming terms (in its text or
+ * its product's name) is weighed by this: "母乳冻起来能放多久" is about the milk bags, not the wipes'
+ * "开封后能放多久？", however well the rest of the wording matches.
+ */
+export const NAMING_MISS = 0.5;
 
 export interface RetrievalIndex {
   readonly bm25: Bm25Index;
@@ -67,6 +73,8 @@ export interface SearchResult {
   deixis: boolean;
   /** Whether a term of the question picks out particular products by name. */
   namesProduct: boolean;
+  /** The terms that do so (the question's own, typo corrections and synonyms), sorted. */
+  namingTerms: string[];
   /** Set when deixis resolved the question to the pinned product. */
   resolvedProductId?: string;
 }
@@ -90,10 +98,15 @@ export function searchDetailed(index: RetrievalIndex, query: string, options: Se
 
   const maxNaming = Math.max(2, Math.floor(NAMING_SHARE * index.productCount));
   const content = [...terms.filter((t) => !INTENT_TERMS.has(t)), ...corrections, ...synonyms];
-  const namesProduct = content.some((t) => {
-    const df = index.nameDf.get(t) ?? 0;
-    return df > 0 && df <= maxNaming;
-  });
+  // A single Han character or a bare number is too weak to name a product ("服" of "客服" is not
+  // the "和尚服"; "2" of "what is 2+2" not the "2-Pack"). Numbers with units ("240ml") still name.
+  const naming = new Set(
+    content.filter((t) => {
+      const df = index.nameDf.get(t) ?? 0;
+      return df > 0 && df <= maxNaming && !/^\p{Script=Han}$/u.test(t) && !/^\d+(\.\d+)?$/.test(t);
+    }),
+  );
+  const namesProduct = naming.size > 0;
   const deixis = hasDeixis(query) || (content.length === 0 && intents.length > 0);
 
   const scores = scoreTerms(index.bm25, weighted);
@@ -106,6 +119,7 @@ export function searchDetailed(index: RetrievalIndex, query: string, options: Se
   let ranked = [...scores.values()].map((s) => {
     const productId = docs[s.doc]?.productId;
     let score = s.score;
+    if (namesProduct && ![...s.terms].some((t) => naming.has(t))) score *= NAMING_MISS;
     if (productId !== undefined) {
       if (onStage.has(productId)) score *= CONTEXT_BOOST.onStage;
       if (productId === pinned) score *= deixis ? CONTEXT_BOOST.pinnedDeixis : CONTEXT_BOOST.pinned;
@@ -145,7 +159,7 @@ export function searchDetailed(index: RetrievalIndex, query: string, options: Se
     });
 
   const productIds = [...new Set(hits.flatMap((h) => (h.productId !== undefined ? [h.productId] : [])))];
-  return { hits, productIds, intents, terms, deixis, namesProduct, ...(resolve && pinned !== undefined ? { resolvedProductId: pinned } : {}) };
+  return { hits, productIds, intents, terms, deixis, namesProduct, namingTerms: [...naming].sort(), ...(resolve && pinned !== undefined ? { resolvedProductId: pinned } : {}) };
 }
 
 /** The ranked hits of a question (see `searchDetailed` for intents, deixis and the terms used). */

@@ -49,10 +49,11 @@ const TRIGGERS: Readonly<Record<Intent, { strong: readonly string[]; weak?: read
     weak: ['多大', '码'],
   },
   usage: {
-    strong: ['怎么用', '用法', '如何使用', '使用方法', '怎么使用', '怎么洗', '清洗', '怎么装', '安装', '怎么选', 'how to use', 'use', 'instruction', 'clean', 'wash', 'install'],
+    // "how long" is a usage phrase, not a product word ("Long-Sleeve" must not be named by it).
+    strong: ['怎么用', '用法', '如何使用', '使用方法', '怎么使用', '怎么洗', '清洗', '怎么装', '安装', '怎么选', 'how to use', 'how long', 'use', 'instruction', 'clean', 'wash', 'install'],
   },
   shipping: {
-    strong: ['发货', '快递', '包邮', '运费', '配送', '几天到', '物流', '送达', 'shipping', 'ship', 'delivery', 'deliver', 'postage', 'courier'],
+    strong: ['发货', '快递', '包邮', '运费', '配送', '几天到', '到货', '物流', '送达', '寄', '什么时候发', '啥时候发', 'shipping', 'ship', 'delivery', 'deliver', 'postage', 'courier'],
   },
   returns: {
     strong: ['退货', '退款', '七天无理由', '无理由', '换货', '退换', '能退', '退吗', 'return', 'refund', 'exchange'],
@@ -84,7 +85,7 @@ export const PRODUCT_SYNONYMS: readonly (readonly string[])[] = [
   ['护臀膏', '护臀霜', '屁屁霜', 'barrier cream', 'nappy cream', 'diaper cream', 'rash cream'],
   ['按摩油', '抚触油', 'massage oil'],
   ['爽身露', '爽身粉', 'talc', 'powder'],
-  ['沐浴露', '洗发水', '洗发沐浴', 'shampoo', 'body wash'],
+  ['沐浴露', '洗发水', '洗发沐浴', 'shampoo', 'body wash', 'baby wash'],
   ['浴盆', '澡盆', '洗澡盆', 'bathtub', 'tub'],
   ['浴巾', '毛巾', 'towel'],
   ['和尚服', 'kimono'],
@@ -242,20 +243,35 @@ export function detectIntents(terms: readonly string[]): RankedIntent[] {
   return out.sort((a, b) => b.score - a.score || INTENTS.indexOf(a.intent) - INTENTS.indexOf(b.intent));
 }
 
+/**
+ * Whether the words of a multi-word Latin phrase occur one after the other among the terms ("infant
+ * carrier", not "baby … infant carrier" for "baby carrier"). Han phrases match by their bigrams.
+ */
+function adjacentLatin(p: Phrase, terms: readonly string[]): boolean {
+  if (p.terms.length < 2 || p.terms.some((t) => /\p{Script=Han}/u.test(t))) return true;
+  for (let i = 0; i + p.terms.length <= terms.length; i++) {
+    if (p.terms.every((t, j) => terms[i + j] === t)) return true;
+  }
+  return false;
+}
+
 /** The synonyms of the product words a question names: the terms of every other member of each matched group. */
 export function expandSynonyms(terms: readonly string[]): string[] {
   const set = new Set(terms);
   const latin = terms.filter((t) => /^[a-z]{4,}$/.test(t));
   const extra = new Set<string>();
   for (const group of SYNONYM_GROUPS) {
-    if (!group.some((p) => phraseMatch(p, set, latin) === 1)) continue;
+    if (!group.some((p) => phraseMatch(p, set, latin) === 1 && adjacentLatin(p, terms))) continue;
     for (const p of group) for (const t of p.terms) if (!set.has(t)) extra.add(t);
   }
   return [...extra].sort();
 }
 
-/** Words pointing at "the thing being shown": 这个, 这款, 它, this, it … */
-const DEIXIS = /这个|这款|这件|这套|这只|这瓶|这种|这一款|这个东西|它|\b(?:this|it|that one)\b/u;
+/**
+ * Words pointing at "the thing being shown": 这 + a measure word (这个, 这款, 这包, 这台 …), 它, and
+ * this/it/these/those/them/they ("how many of these do u have left").
+ */
+const DEIXIS = /这一?[个款件套只瓶种包袋盒罐桶台辆把条双本支张片块份组]|它|\b(?:this|it|these|those|them|they|that one)\b/u;
 
 export function hasDeixis(text: string): boolean {
   return DEIXIS.test(normalise(text));

@@ -33,7 +33,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   // en
   'a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'am', 'do', 'doe', 'does', 'did', 'to', 'of', 'in', 'on', 'at', 'for',
   'with', 'and', 'or', 'it', 'its', 'this', 'that', 'these', 'those', 'i', 'you', 'we', 'my', 'your', 'our', 'me', 'us',
-  'can', 'could', 'will', 'would', 'should', 'there', 'any', 'please', 'hi', 'hello', 'what', 'which', 'one', 'by', 'from',
+  'can', 'could', 'will', 'would', 'should', 'there', 'any', 'please', 'hi', 'hello', 'what', 'which', 'one', 'by', 'from', 'about',
 ]);
 
 /** Particles and pronouns: a bigram with one of them is noise ("的宝", "用吗", "用这"). */
