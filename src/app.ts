@@ -50,6 +50,8 @@ import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionCategories, retentionJob } from './workflows/retention.js';
 import type { RetentionCategory } from './modules/retention/index.js';
 import { consentExportRoutes } from './workflows/consent-export.routes.js';
+import { ChatService, KyselyChatStore, chatRoutes, chatTopic } from './modules/chat/index.js';
+import { AssistantService, MEMORY_KEEP_DAYS, TransferLanguageModel, assistantRoutes, mentionedQuestion } from './modules/assistant/index.js';
 
 export interface AppDeps {
   /** An open storage to use; by default one is opened from config.databaseUrl (and closed with the app). */
@@ -82,6 +84,8 @@ export interface Services {
   /** The energy meter and the energy and carbon accounting built on its samples. */
   meter: EnergyMeter;
   energy: EnergyService;
+  chat: ChatService;
+  assistant: AssistantService;
   /** Personal data other modules hold about a viewer, for the privacy centre's export and erasure. */
   sources: PersonalDataSource[];
   region: string;
@@ -328,6 +332,102 @@ export function createServices(
     ...(onEnergySample ? { onSample: onEnergySample } : {}),
     onError,
   });
+  // Live chat: sessions as the chat needs them, the room's socket carries it.
+  const chatStore = new KyselyChatStore(storage.db);
+  const chatSession = async (sessionId: string) => {
+    const s = await liveRoom.getSession(sessionId);
+    return s && { id: s.id, brandId: s.brandId, status: s.status, hostUserId: s.hostUserId };
+  };
+  const chat = new ChatService(
+    {
+      store: chatStore,
+      sealer: protection,
+      subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+      sessions: {
+        get: chatSession,
+        // The live room's rule: its host, or an administrator.
+        canManage: (ctx, session) => liveRoom.canManage(ctx, session),
+      },
+      bus,
+      clock,
+      onError,
+      recordTranscriptAccess: async (ctx, sessionId) => {
+        await accessLog.record(ctx, { action: 'export', subject: `chat-transcript:${sessionId}`, purpose: 'chat-transcript' });
+      },
+    },
+    { maxLength: config.chat.maxLength, perMinute: config.chat.messagesPerMinute, burst: config.chat.burst, keywords: config.chat.keywords },
+  );
+  gateway.useChat({
+    topic: chatTopic,
+    history: (sessionId) => chat.history(sessionId),
+    post: (sessionId, input) => chat.postAsViewer(sessionId, input),
+    subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+  });
+  // The assistant: the brand's catalogue and FAQ, the room's live facts, the chat for answers and the queue.
+  const assistantContext = systemContext('shopping assistant');
+  const roomFacts = new Map<string, Promise<import('./modules/assistant/index.js').RoomFacts | undefined>>();
+  const assistant = new AssistantService({
+    catalogueOf: async (brandId) => {
+      const brand = await catalogue.getBrand(brandId);
+      if (!brand) return undefined;
+      const products = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await catalogue.listProducts(assistantContext, { brandId, limit: 500, ...(after ? { afterSku: after } : {}) });
+        for (const p of page) {
+          const detail = await catalogue.getProduct(assistantContext, p.id);
+          if (detail) products.push(detail);
+        }
+        if (page.length < 500) break;
+        after = page[page.length - 1]!.sku;
+      }
+      return { brand, products, faqs: await catalogue.brandFaqs(brandId) };
+    },
+    // The room's facts are read once and kept until the showcase changes (any room message but counters).
+    room: (sessionId) => {
+      let facts = roomFacts.get(sessionId);
+      if (!facts) {
+        facts = (async () => {
+          const [session, state] = await Promise.all([liveRoom.getSession(sessionId), liveRoom.roomState(sessionId, 0)]);
+          if (!session || !state) return undefined;
+          return { brandId: session.brandId, status: session.status, pins: state.pins, products: state.products, flashSales: state.flashSales };
+        })();
+        roomFacts.set(sessionId, facts);
+        facts.then((f) => {
+          if (!f) roomFacts.delete(sessionId);
+        }, () => roomFacts.delete(sessionId));
+        const unsubscribe = bus.subscribe(roomTopic(sessionId), (message) => {
+          const m = message as { type?: string; status?: string };
+          if (m.type === 'stored_counters') return;
+          roomFacts.delete(sessionId);
+          unsubscribe();
+          if (m.type === 'products_updated') void facts!.then((f) => f && assistant.invalidateBrand(f.brandId), () => undefined);
+          if (m.type === 'session_status' && m.status === 'ended') assistant.forgetSession(sessionId);
+        });
+      }
+      return facts;
+    },
+    chat,
+    allowsMemory: (deviceId, brandId) => consent.allows(deviceId, brandId, 'assistant_memory'),
+    memoryStore: chatStore,
+    sealer: protection,
+    subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+    clock,
+    meter,
+    ...(config.assistant.modelDestination
+      ? { model: new TransferLanguageModel(transfer, { destinationId: config.assistant.modelDestination, model: config.assistant.model, path: config.assistant.modelPath }) }
+      : {}),
+    onError,
+  });
+  chat.onViewerMessage((m) => {
+    if (mentionedQuestion(m.message.text) === undefined) return;
+    void assistant.answerInChat(m.sessionId, m, assistantContext).catch(onError);
+  });
+  // Withdrawing the assistant-memory consent deletes what was kept (C7).
+  consent.onDecided(async ({ subject, brandId, refused }) => {
+    if (refused.includes('assistant_memory')) await assistant.forgetViewer(subject, brandId);
+  });
+  const chatErasures = new Map<string, Map<string, string[]>>();
   const sources: PersonalDataSource[] = [];
   const services: Services = {
     storage,
@@ -349,6 +449,8 @@ export function createServices(
     fairness,
     meter,
     energy,
+    chat,
+    assistant,
     // Completing a deletion request erases the viewer (the workflow needs every service, so it is bound late).
     rights: new RightsService({
       store: new KyselyRightsTicketStore(storage.db),
@@ -369,6 +471,34 @@ export function createServices(
     region,
     extraRetention: [],
   };
+  sources.push({
+    category: 'chat',
+    describe: {
+      zh: '您在直播间聊天里发的消息和昵称、转给主播的提问，以及（经您同意时）购物助手记住的您问过的商品',
+      en: 'Your chat messages and nicknames in live rooms, questions passed to the host, and (with your consent) what the shopping assistant remembers you asked about',
+    },
+    exportFor: async (subject) => {
+      const brands = (await liveRoom.listSessions(assistantContext)).map((s) => s.brandId);
+      return [...(await chat.exportFor(subject)), ...(await assistant.exportFor(subject, [...new Set(brands)]))];
+    },
+    eraseIn: async (tx, subject) => {
+      // Which visible messages leave the rooms is read before they are deleted, and published after commit.
+      const store = new KyselyChatStore(tx);
+      const byRoom = new Map<string, string[]>();
+      for (const m of await store.messagesOfSubject(subject)) if (m.status === 'visible') byRoom.set(m.sessionId, [...(byRoom.get(m.sessionId) ?? []), m.id]);
+      chatErasures.set(subject, byRoom);
+      return store.eraseSubject(subject);
+    },
+    afterErase: async (subject) => {
+      await chat.afterErase(subject, chatErasures.get(subject) ?? new Map());
+      chatErasures.delete(subject);
+      await assistant.forgetViewer(subject);
+    },
+    retainedBecause: {
+      zh: '直播间的管理记录（删除、封禁等）依直播电商监管要求保存 3 年，其中只有假名和已无法解读的昵称。',
+      en: "The room's moderation log (deletions, bans) is kept 3 years under live-commerce rules; it holds only a pseudonym and a nickname that can no longer be read.",
+    },
+  });
   sources.push(experimentsDataSource(experiments), rightsDataSource(services.rights), {
     category: 'cross_border',
     describe: { zh: '您的个人信息被传输出境的年份（按年计数）', en: 'The years in which your personal information was transferred out of the region (the yearly count)' },
@@ -415,6 +545,30 @@ export function createServices(
     basis: 'per-viewer outcome counters of A/B experiments under a keyed hash, kept 90 days after the experiment ends so the result can be checked; the per-arm totals and analyses carry no viewer',
     keepDays: EXPERIMENT_UNITS_KEEP_DAYS,
     purge: (cutoff) => new KyselyExperimentStore(storage.db).purgeUnitsOfEndedBefore(cutoff),
+  });
+  services.extraRetention.push({
+    category: 'chat_messages',
+    basis: "live-room chat messages (viewers' words and nicknames sealed under their keys; staff and assistant messages); the transcript is downloadable after the show",
+    keepDays: config.chat.keepDays,
+    purge: (cutoff) => chatStore.purgeMessagesBefore(cutoff),
+  });
+  services.extraRetention.push({
+    category: 'chat_moderation_log',
+    basis: "every moderation action (LC3), hash-chained per room and append-only (the database refuses changes); a room's whole log goes after 3 years",
+    keepDays: 3 * 365,
+    purge: (cutoff) => chatStore.purgeLogBefore(cutoff),
+  });
+  services.extraRetention.push({
+    category: 'assistant_handoffs',
+    basis: "questions the assistant passed to the host's queue (the viewer's words sealed under their key); 30 days",
+    keepDays: 30,
+    purge: (cutoff) => chatStore.purgeHandoffsBefore(cutoff),
+  });
+  services.extraRetention.push({
+    category: 'assistant_memory',
+    basis: `what the assistant remembers a viewer asked about across shows, only under the assistant-memory consent (AI4); each record expires ${MEMORY_KEEP_DAYS} days after its last use`,
+    keepDays: MEMORY_KEEP_DAYS,
+    purge: () => chatStore.purgeMemoryBefore(clock.now()),
   });
   services.extraRetention.push({
     category: 'access_log',
@@ -488,6 +642,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     metrics.energySampled,
   );
   metrics.watchEnergy(config.energy);
+  services.chat.onOutcome(metrics.chatMessage);
+  services.assistant.onAnswered(metrics.assistantAnswered);
   if (config.energy.meter) servingMeter.current = services.meter;
   const { catalogue, staff, liveRoom, gateway } = services;
   app.decorate('services', services);
@@ -554,6 +710,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'compliance', description: 'Compliance officers: consent statistics and ledger export (logged)' },
         { name: 'recommendations', description: 'Explainable recommendations: consent-aware lists, feedback, health, how they work' },
         { name: 'energy', description: 'Energy and carbon: the live meter, the report (SCI per 1,000 recommendations), trends and region advice' },
+        { name: 'chat', description: 'Live chat and its moderation (LC3, LC6), the AI shopping assistant (AI1, AI4, AI5) and reports (AI6)' },
         { name: 'transfer', description: 'Recipients outside the region and separate consent to each (PIPL 39); the gateway enforces it' },
       ],
       components: { securitySchemes: { staffCookie: { type: 'apiKey', in: 'cookie', name: 'qingliu_staff' } } },
@@ -594,6 +751,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }),
   );
   await app.register(experimentRoutes(services.experiments));
+  await app.register(chatRoutes(services.chat));
+  await app.register(
+    assistantRoutes(services.assistant, {
+      fileReport: async (ctx, deviceId, report) => {
+        const session = await liveRoom.getSession(report.sessionId);
+        if (!session) return { ok: false, code: 'SESSION_NOT_FOUND' };
+        const what = report.target === 'assistant_answer' ? `AI assistant answer ${report.messageId}` : `recommendation of product ${report.productId}`;
+        const details = [
+          `[AI6 report] ${what} in live session ${report.sessionId}; reason: ${report.reason}`,
+          ...(report.excerpt ? [`Reported text: ${report.excerpt}`] : []),
+          ...(report.details ? [`Viewer's words: ${report.details}`] : []),
+        ].join('\n').slice(0, 2000);
+        const filed = await services.rights.file(ctx, deviceId, { kind: 'complaint', details, locale: report.locale });
+        return filed.ok ? { ok: true, value: { ticketId: filed.value.id } } : filed;
+      },
+    }),
+  );
   await app.register(
     fairnessRoutes(services.fairness, {
       canManageSession: async (request, sessionId) => {
@@ -716,6 +890,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // The last period is stored before storage closes.
     await services.energy.stop();
     await gateway.close();
+    await services.chat.close();
     liveRoom.stop();
     if (ownsBus) await bus.close();
     if (ownsStorage) await storage.close();

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { customFactor, DATA_CENTRE_HUBS, gridFactor, GRID_FACTORS, type GridFactor, type LocalisedName } from '../modules/energy/carbon.js';
 import { CCF_ALIBABA_AVERAGE } from '../modules/energy/model.js';
+import { DEFAULT_KEYWORDS } from '../modules/chat/policy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CookieSecure = 'auto' | 'always' | 'never';
@@ -43,6 +44,18 @@ export interface Config {
     readonly slowConsumerBytes: number;
   };
   readonly maxPinnedProducts: number;
+  /** Live chat: message length, per-viewer pace, the keyword lists, how long messages are kept. */
+  readonly chat: {
+    readonly maxLength: number;
+    readonly messagesPerMinute: number;
+    readonly burst: number;
+    readonly keepDays: number;
+    readonly keywords: { readonly zh: readonly string[]; readonly en: readonly string[] };
+    /** Where the keyword lists came from: the built-in defaults, or the file named by QINGLIU_CHAT_KEYWORDS_FILE. */
+    readonly keywordsSource: string;
+  };
+  /** The assistant's optional external language model (off unless a transfer destination is named: L1). */
+  readonly assistant: { readonly modelDestination: string | null; readonly model: string; readonly modelPath: string };
   /** Data region of this deployment (L1): every pseudonym and record is bound to it. */
   readonly dataRegion: string;
   /** Minors mode (M2): the most a minor may spend per order and per calendar month (China time), in fen. */
@@ -165,6 +178,14 @@ export const CONFIG_KEYS = [
   'QINGLIU_ENERGY_LIFESPAN_YEARS',
   'QINGLIU_ENERGY_HOST_VCPUS',
   'QINGLIU_ENERGY_KEEP_DAYS',
+  'QINGLIU_CHAT_MAX_LENGTH',
+  'QINGLIU_CHAT_MESSAGES_PER_MINUTE',
+  'QINGLIU_CHAT_BURST',
+  'QINGLIU_CHAT_KEEP_DAYS',
+  'QINGLIU_CHAT_KEYWORDS_FILE',
+  'QINGLIU_ASSISTANT_MODEL_DESTINATION',
+  'QINGLIU_ASSISTANT_MODEL',
+  'QINGLIU_ASSISTANT_MODEL_PATH',
 ] as const;
 
 /** Watts per vCPU above this is a unit mistake, not a processor (a whole 64-core server draws a few hundred W). */
@@ -303,6 +324,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   }
 
   const energy = energyConfig(env, problems);
+  const chat = chatConfig(env, problems, int);
 
   const config: Config = {
     host,
@@ -338,6 +360,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       ),
     },
     maxPinnedProducts: 3,
+    chat,
+    assistant: {
+      modelDestination: env.QINGLIU_ASSISTANT_MODEL_DESTINATION?.trim() || null,
+      model: env.QINGLIU_ASSISTANT_MODEL?.trim() || 'qwen-plus',
+      modelPath: env.QINGLIU_ASSISTANT_MODEL_PATH?.trim() || '/v1/chat/completions',
+    },
     dataRegion,
     minorSpending: {
       perOrderFen: int('QINGLIU_MINOR_ORDER_LIMIT_FEN', env.QINGLIU_MINOR_ORDER_LIMIT_FEN, 10_000, 0, 100_000_000),
@@ -487,4 +515,36 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+type IntReader = (name: string, raw: string | number | undefined, fallback: number, min: number, max: number) => number;
+
+/** Chat settings; the keyword file is JSON `{"zh": [...], "en": [...]}` and replaces the built-in lists. */
+function chatConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntReader): Config['chat'] {
+  let keywords: Config['chat']['keywords'] = DEFAULT_KEYWORDS;
+  let keywordsSource = 'built-in';
+  const file = env.QINGLIU_CHAT_KEYWORDS_FILE?.trim();
+  if (file) {
+    try {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+      const list = (v: unknown) => Array.isArray(v) && v.length <= 10_000 && v.every((w) => typeof w === 'string' && w.trim().length > 0 && w.length <= 40);
+      const p = parsed as { zh?: unknown; en?: unknown };
+      if (typeof parsed !== 'object' || parsed === null || !list(p.zh) || !list(p.en)) {
+        problems.push('QINGLIU_CHAT_KEYWORDS_FILE must hold JSON {"zh": [words], "en": [words]} (each 1–40 characters)');
+      } else {
+        keywords = { zh: p.zh as string[], en: p.en as string[] };
+        keywordsSource = file;
+      }
+    } catch {
+      problems.push('QINGLIU_CHAT_KEYWORDS_FILE cannot be read as JSON');
+    }
+  }
+  return {
+    maxLength: int('QINGLIU_CHAT_MAX_LENGTH', env.QINGLIU_CHAT_MAX_LENGTH, 200, 10, 2000),
+    messagesPerMinute: int('QINGLIU_CHAT_MESSAGES_PER_MINUTE', env.QINGLIU_CHAT_MESSAGES_PER_MINUTE, 20, 1, 600),
+    burst: int('QINGLIU_CHAT_BURST', env.QINGLIU_CHAT_BURST, 5, 1, 100),
+    keepDays: int('QINGLIU_CHAT_KEEP_DAYS', env.QINGLIU_CHAT_KEEP_DAYS, 90, 1, 3650),
+    keywords,
+    keywordsSource,
+  };
 }

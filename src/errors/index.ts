@@ -66,6 +66,18 @@ export const ERROR_STATUS = {
   AUDIT_NOT_FOUND: 404,
   ALERT_NOT_FOUND: 404,
   AUDIT_EMPTY: 422,
+  CHAT_EMPTY: 400,
+  CHAT_TOO_LONG: 400,
+  CHAT_LINK_NOT_ALLOWED: 403,
+  CHAT_BLOCKED_WORDS: 422,
+  CHAT_BANNED: 403,
+  CHAT_RATE_LIMITED: 429,
+  CHAT_SLOW_MODE: 429,
+  MESSAGE_NOT_FOUND: 404,
+  BAN_NOT_FOUND: 404,
+  HANDOFF_NOT_FOUND: 404,
+  SESSION_NOT_ENDED: 409,
+  ASSISTANT_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -134,6 +146,18 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   AUDIT_NOT_FOUND: 'No such fairness audit',
   ALERT_NOT_FOUND: 'No such fairness alert, or it was acknowledged already',
   AUDIT_EMPTY: 'No decisions to audit in that scope',
+  CHAT_EMPTY: 'The chat message is empty',
+  CHAT_TOO_LONG: 'The chat message is longer than the room allows',
+  CHAT_LINK_NOT_ALLOWED: 'Only staff may post links or QR codes in the chat',
+  CHAT_BLOCKED_WORDS: "The chat message contains a word this room's filter blocks",
+  CHAT_BANNED: 'You are banned from this chat',
+  CHAT_RATE_LIMITED: 'Too many chat messages; wait a moment',
+  CHAT_SLOW_MODE: 'Slow mode is on in this room; wait before sending again',
+  MESSAGE_NOT_FOUND: 'No such chat message in this session',
+  BAN_NOT_FOUND: 'No such chat ban, or it was lifted already',
+  HANDOFF_NOT_FOUND: 'No such question in the host queue, or it was handled already',
+  SESSION_NOT_ENDED: 'The live session has not ended yet',
+  ASSISTANT_UNAVAILABLE: 'The shopping assistant is not available right now',
 };
 
 export interface ProblemDetails {

@@ -12,6 +12,10 @@ export interface AppMetrics {
   energySampled: (sample: StoredSample, accounting: Accounting) => void;
   /** Publishes the grid factor and PUE in use (as labels and values). */
   watchEnergy: (energy: EnergyConfig) => void;
+  /** A viewer's chat message: accepted, shadowed, or the refusal's code. */
+  chatMessage: (outcome: string) => void;
+  /** An assistant reply: its outcome and how long it took. */
+  assistantAnswered: (outcome: string, seconds: number) => void;
 }
 
 export function createMetrics(): AppMetrics {
@@ -29,6 +33,19 @@ export function createMetrics(): AppMetrics {
   const wsSlow = new client.Counter({
     name: 'qingliu_ws_slow_consumers_dropped_total',
     help: 'Sockets dropped because they could not keep up',
+    registers: [registry],
+  });
+  const chatMessages = new client.Counter({
+    name: 'qingliu_chat_messages_total',
+    help: "Viewers' chat messages by outcome: accepted, shadowed (a shadow-banned viewer's), or the refusal code (CHAT_RATE_LIMITED, CHAT_BLOCKED_WORDS, …)",
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const assistantSeconds = new client.Histogram({
+    name: 'qingliu_assistant_answer_seconds',
+    help: 'Shopping-assistant replies by outcome (answered, handoff, declined): time from question to reply',
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
   // Energy and carbon, added per stored sample (every QINGLIU_ENERGY_SAMPLE_SECONDS): rates over them
@@ -66,6 +83,8 @@ export function createMetrics(): AppMetrics {
   return {
     registry,
     httpDuration,
+    chatMessage: (outcome) => chatMessages.inc({ outcome }),
+    assistantAnswered: (outcome, seconds) => assistantSeconds.observe({ outcome }, seconds),
     energySampled: (sample, accounting) => {
       for (const line of accounting.components) {
         if (line.component !== 'memory') {

@@ -22,6 +22,7 @@ import * as m0012 from './migrations/0012-recommender.js';
 import * as m0013 from './migrations/0013-experiments.js';
 import * as m0014 from './migrations/0014-fairness.js';
 import * as m0015 from './migrations/0015-energy.js';
+import * as m0016 from './migrations/0016-chat.js';
 
 export type { Database } from './schema.js';
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-experiments': m0013,
   '0014-fairness': m0014,
   '0015-energy': m0015,
+  '0016-chat': m0016,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -623,6 +623,91 @@ export interface Database {
   // energy (0015)
   energy_samples: EnergySampleTable;
   energy_session_samples: EnergySessionSampleTable;
+  // chat and assistant (0016)
+  chat_messages: ChatMessageTable;
+  chat_rooms: ChatRoomTable;
+  chat_bans: ChatBanTable;
+  chat_moderation_log: ChatModerationLogTable;
+  assistant_handoffs: AssistantHandoffTable;
+  assistant_memory: AssistantMemoryTable;
+}
+
+export interface ChatMessageTable {
+  id: string;
+  session_id: string;
+  at: number;
+  author_kind: 'viewer' | 'staff' | 'assistant';
+  author_subject: string | null;
+  staff_id: string | null;
+  nickname: string | null;
+  text: string | null;
+  nickname_sealed: string | null;
+  text_sealed: string | null;
+  status: 'visible' | 'hidden' | 'deleted' | 'banned';
+  shadow: number;
+  ai_generated: number;
+  meta: string;
+}
+
+export interface ChatRoomTable {
+  session_id: string;
+  slow_mode_seconds: number;
+  keywords: string;
+  pinned_message_id: string | null;
+  updated_at: number;
+}
+
+export interface ChatBanTable {
+  id: string;
+  session_id: string;
+  subject: string;
+  kind: 'ban' | 'shadow';
+  nickname_sealed: string | null;
+  created_at: number;
+  created_by: string;
+  lifted_at: number | null;
+  lifted_by: string | null;
+}
+
+export interface ChatModerationLogTable {
+  session_id: string;
+  seq: number;
+  action: string;
+  message_id: string | null;
+  target_subject: string | null;
+  target_nickname_sealed: string | null;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  reason: string | null;
+  details: string;
+  at: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AssistantHandoffTable {
+  id: string;
+  session_id: string;
+  subject: string | null;
+  question: string | null;
+  question_sealed: string | null;
+  nickname: string;
+  locale: string;
+  reason: string;
+  message_id: string | null;
+  status: 'open' | 'answered' | 'dismissed';
+  created_at: number;
+  handled_at: number | null;
+  handled_by: string | null;
+}
+
+export interface AssistantMemoryTable {
+  subject: string;
+  brand_id: string;
+  turns_sealed: string;
+  updated_at: number;
+  expires_at: number;
 }
 
 export interface EnergySampleTable {

@@ -150,6 +150,50 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     kept: { retentionCategory: 'experiment_units' },
   },
   {
+    category: 'chat messages',
+    tables: ['chat_messages'],
+    personal: true,
+    protection: 'sealed',
+    what: {
+      zh: '直播间聊天：观众的消息和昵称（以观众自己的密钥加密）、主播与管理员的消息、购物助手的回答（标注 AI 生成）',
+      en: "Live-room chat: viewers' messages and nicknames (sealed under each viewer's key), staff messages, and the shopping assistant's answers (labelled AI-generated)",
+    },
+    kept: { retentionCategory: 'chat_messages' },
+  },
+  {
+    category: 'chat moderation',
+    tables: ['chat_moderation_log', 'chat_bans', 'chat_rooms'],
+    personal: true,
+    protection: 'keyed-ids',
+    what: {
+      zh: '聊天管理：每次删除、隐藏、封禁、禁言、置顶、慢速模式与关键词变更（哈希链，只增不改），封禁名单（观众假名与加密的昵称），各直播间的设置',
+      en: "Chat moderation: every deletion, hiding, ban, shadow-ban, pin, slow-mode and keyword change (a hash chain, append-only), the ban list (the viewer's pseudonym and sealed nickname), each room's settings",
+    },
+    kept: { retentionCategory: 'chat_moderation_log' },
+  },
+  {
+    category: 'questions to the host',
+    tables: ['assistant_handoffs'],
+    personal: true,
+    protection: 'sealed',
+    what: {
+      zh: '购物助手转给主播的问题（观众要求人工，或助手没有把握），以观众自己的密钥加密',
+      en: "Questions the shopping assistant passed to the host (the viewer asked for a person, or it was unsure), sealed under the viewer's key",
+    },
+    kept: { retentionCategory: 'assistant_handoffs' },
+  },
+  {
+    category: 'assistant memory',
+    tables: ['assistant_memory'],
+    personal: true,
+    protection: 'sealed',
+    what: {
+      zh: '仅在您同意“购物助手记忆”时：您问过哪些商品、问了什么方面（不保存原话），以您的密钥加密；未同意时只在本场直播内存中保留',
+      en: 'Only under the assistant-memory consent: which products you asked about and about what (not your words), sealed under your key; without it, kept in memory for the show only',
+    },
+    kept: { retentionCategory: 'assistant_memory' },
+  },
+  {
     category: 'experiments',
     tables: ['experiments', 'experiment_arm_totals', 'experiment_looks'],
     personal: false,

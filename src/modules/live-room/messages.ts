@@ -133,6 +133,15 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('reconnect'), reason: Type.String() }),
   /** This viewer's recommendations (after watch_recommendations, then whenever they change). */
   Type.Object({ type: Type.Literal('recommendations'), recommendations: Type.Unknown() }),
+  // Chat (src/modules/chat/contract.ts types the payloads).
+  Type.Object({ type: Type.Literal('chat_history'), messages: Type.Array(Type.Unknown()), pinned: Type.Unknown(), settings: Type.Unknown() }),
+  Type.Object({ type: Type.Literal('chat_message'), message: Type.Unknown() }),
+  Type.Object({ type: Type.Literal('chat_messages'), messages: Type.Array(Type.Unknown()) }),
+  Type.Object({ type: Type.Literal('chat_removed'), ids: Type.Array(Type.String()), reason: Type.String() }),
+  Type.Object({ type: Type.Literal('chat_restored'), message: Type.Unknown() }),
+  Type.Object({ type: Type.Literal('chat_pinned'), message: Type.Unknown() }),
+  Type.Object({ type: Type.Literal('chat_settings'), settings: Type.Unknown() }),
+  Type.Object({ type: Type.Literal('chat_ack'), clientEventId: Type.String(), messageId: Type.String() }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;
 
@@ -154,6 +163,18 @@ export const ClientMessage = Type.Union([
       type: Type.Literal('watch_recommendations'),
       deviceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' })),
       k: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    },
+    { additionalProperties: false },
+  ),
+  /** Post in the room's chat (text only; its length and content are checked by the chat). */
+  Type.Object(
+    {
+      type: Type.Literal('chat_send'),
+      clientEventId: ClientEventId,
+      deviceId: Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' }),
+      text: Type.String({ maxLength: 4000 }),
+      nickname: Type.Optional(Type.String({ maxLength: 64 })),
+      locale: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])),
     },
     { additionalProperties: false },
   ),

@@ -214,7 +214,7 @@ export class LiveRoomService {
 
   // ---- sessions ----
 
-  canManage(ctx: RequestContext, session: SessionRecord): boolean {
+  canManage(ctx: RequestContext, session: Pick<SessionRecord, 'hostUserId'>): boolean {
     const a = ctx.actor;
     if (a.kind === 'system') return true;
     if (a.kind !== 'staff') return false;

@@ -42,6 +42,10 @@ interface Viewer {
   recs?: { deviceId: string | undefined; key: string | undefined; k: number | undefined };
   /** The coarse class of the device (from the handshake's User-Agent), for the decision log's audit segments. */
   device: string | undefined;
+  /** The viewer's keyed subject, once they chatted (a shadow-banned viewer still sees their own messages). */
+  subject?: string;
+  /** Chat frames that arrived while this viewer's chat history was being read; null once it was sent. */
+  chatPending: unknown[] | null;
 }
 
 interface Room {
@@ -53,7 +57,25 @@ interface Room {
   countersDirty: boolean;
   lastCounters: CounterRecord | undefined;
   refreshTimer: NodeJS.Timeout | undefined;
+  /** Chat messages waiting for the next batch (sent together every CHAT_BATCH_MS). */
+  chatBatch: unknown[];
+  chatTimer: NodeJS.Timeout | undefined;
+  unsubscribeChat: () => void;
 }
+
+/** The room's chat, as the gateway needs it (the chat module; plugged in after construction). */
+export interface RoomChat {
+  topic(sessionId: string): string;
+  history(sessionId: string): Promise<{ messages: Array<{ id: string }>; pinned: unknown; settings: unknown }>;
+  post(
+    sessionId: string,
+    input: { deviceId: string; text: string; nickname?: string; locale?: 'zh-CN' | 'en' },
+  ): Promise<{ ok: true; value: { id: string } } | { ok: false; code: string; detail?: string; extensions?: Record<string, unknown> }>;
+  subjectOf(deviceId: string): string;
+}
+
+/** Chat messages are sent in batches: a busy room's 2,000 messages a second become 20 frames a socket. */
+const CHAT_BATCH_MS = 50;
 
 /** Per-viewer lists pushed over the room's socket (the recommender); the gateway only carries them. */
 export interface RoomRecommendations {
@@ -62,6 +84,11 @@ export interface RoomRecommendations {
   /** The key viewer acts are reported under (so a refresh finds this viewer's sockets). */
   keyOf(deviceId: string): string;
 }
+
+type ChatFrame =
+  | { type: 'chat_message'; message: unknown; shadowOf?: string }
+  | { type: 'chat_room_changed' }
+  | { type: 'chat_removed' | 'chat_restored' | 'chat_pinned' | 'chat_settings' };
 
 /** Showcase changes after which every watching viewer's list is recomputed. */
 const REFRESHING = new Set(['pinned', 'unpinned', 'flash_sale_started', 'flash_sale_ended', 'products_updated', 'sold_out', 'session_status']);
@@ -74,6 +101,7 @@ export class LiveRoomGateway {
   readonly #rooms = new Map<string, Room>();
   #closing = false;
   #recommendations: RoomRecommendations | undefined;
+  #chat: RoomChat | undefined;
   #meter: WorkMeter = NO_METER;
 
   constructor(
@@ -92,6 +120,11 @@ export class LiveRoomGateway {
   /** Plugs in the recommender (it is built after the gateway). */
   useRecommendations(recommendations: RoomRecommendations): void {
     this.#recommendations = recommendations;
+  }
+
+  /** Plugs in the chat (it is built after the gateway). */
+  useChat(chat: RoomChat): void {
+    this.#chat = chat;
   }
 
   /** A viewer acted: recompute the lists of their sockets in that room. */
@@ -125,6 +158,7 @@ export class LiveRoomGateway {
       strikes: 0,
       counted: options.countAsViewer,
       device: options.device,
+      chatPending: this.#chat ? [] : null,
     };
     const room = this.#room(sessionId);
     room.viewers.add(viewer);
@@ -153,8 +187,36 @@ export class LiveRoomGateway {
     viewer.pending = null;
     for (const m of pending) if (!('seq' in m) || m.seq > state.seq) this.#sendDirect(socket, m);
     this.#markCountersDirty(sessionId, room);
+    if (this.#chat) await this.#sendChatHistory(sessionId, viewer);
     // Asked for recommendations before the snapshot went out: answer now.
     if (viewer.recs) await this.#pushRecommendations(sessionId, viewer);
+  }
+
+  /** The last messages, then whatever arrived while they were read (without repeating any). */
+  async #sendChatHistory(sessionId: string, viewer: Viewer): Promise<void> {
+    let history;
+    try {
+      history = await this.#chat!.history(sessionId);
+    } catch (err) {
+      this.onError(err);
+      viewer.chatPending = null;
+      return;
+    }
+    const pending = viewer.chatPending ?? [];
+    viewer.chatPending = null;
+    if (viewer.socket.readyState !== viewer.socket.OPEN) return;
+    this.#sendDirect(viewer.socket, { type: 'chat_history', messages: history.messages, pinned: history.pinned, settings: history.settings }, sessionId);
+    const seen = new Set(history.messages.map((m) => m.id));
+    for (const frame of pending) {
+      const f = frame as { type: string; message?: { id: string }; messages?: Array<{ id: string }> };
+      if (f.type === 'chat_message' && f.message && seen.has(f.message.id)) continue;
+      if (f.type === 'chat_messages' && f.messages) {
+        const fresh = f.messages.filter((m) => !seen.has(m.id));
+        if (fresh.length) this.#sendDirect(viewer.socket, { type: 'chat_messages', messages: fresh }, sessionId);
+        continue;
+      }
+      this.#sendDirect(viewer.socket, frame as ServerMessage, sessionId);
+    }
   }
 
   /** Tells every viewer to reconnect (to another node) and closes the sockets. */
@@ -185,8 +247,12 @@ export class LiveRoomGateway {
       countersDirty: false,
       lastCounters: undefined,
       refreshTimer: undefined,
+      chatBatch: [],
+      chatTimer: undefined,
+      unsubscribeChat: () => undefined,
     };
     created.unsubscribe = this.bus.subscribe(roomTopic(sessionId), (m) => this.#onBus(sessionId, created, m as RoomBusMessage));
+    if (this.#chat) created.unsubscribeChat = this.bus.subscribe(this.#chat.topic(sessionId), (m) => this.#onChat(sessionId, created, m as ChatFrame));
     this.#rooms.set(sessionId, created);
     return created;
   }
@@ -202,6 +268,8 @@ export class LiveRoomGateway {
 
   #dropRoom(sessionId: string, room: Room): void {
     room.unsubscribe();
+    room.unsubscribeChat();
+    if (room.chatTimer) clearTimeout(room.chatTimer);
     if (room.countersTimer) clearTimeout(room.countersTimer);
     if (room.refreshTimer) clearTimeout(room.refreshTimer);
     if (this.#rooms.get(sessionId) === room) this.#rooms.delete(sessionId);
@@ -216,6 +284,45 @@ export class LiveRoomGateway {
     }
     this.#broadcast(room, message, sessionId);
     if (REFRESHING.has(message.type) || (message.type === 'stock' && message.soldOut)) this.#scheduleRefresh(sessionId, room);
+  }
+
+  #onChat(sessionId: string, room: Room, frame: ChatFrame): void {
+    switch (frame.type) {
+      case 'chat_room_changed':
+        return; // for the chat's own caches
+      case 'chat_message':
+        if (frame.shadowOf) {
+          // A shadow-banned viewer's message reaches their own sockets only.
+          const data = { type: 'chat_message', message: frame.message } as const;
+          for (const v of room.viewers) if (v.subject === frame.shadowOf) this.#sendDirect(v.socket, data as ServerMessage, sessionId);
+          return;
+        }
+        room.chatBatch.push(frame.message);
+        if (!room.chatTimer) {
+          room.chatTimer = setTimeout(() => {
+            room.chatTimer = undefined;
+            if (this.#rooms.get(sessionId) === room) this.#flushChat(sessionId, room);
+          }, CHAT_BATCH_MS);
+          room.chatTimer.unref();
+        }
+        return;
+      default:
+        // Removals, pins and settings follow the messages they refer to.
+        this.#flushChat(sessionId, room);
+        this.#broadcast(room, frame as ServerMessage, sessionId);
+    }
+  }
+
+  #flushChat(sessionId: string, room: Room): void {
+    if (room.chatBatch.length === 0) return;
+    const messages = room.chatBatch;
+    room.chatBatch = [];
+    if (room.chatTimer) {
+      clearTimeout(room.chatTimer);
+      room.chatTimer = undefined;
+    }
+    const frame = messages.length === 1 ? { type: 'chat_message' as const, message: messages[0] } : { type: 'chat_messages' as const, messages };
+    this.#broadcast(room, frame, sessionId);
   }
 
   /** After a showcase change, every watching viewer's list is recomputed once (debounced). */
@@ -243,7 +350,12 @@ export class LiveRoomGateway {
   #fanOut(room: Room, message: ServerMessage | RoomBusMessage): void {
     const data = JSON.stringify(message);
     let sent = 0;
+    const chatFrame = message.type.startsWith('chat_');
     for (const v of room.viewers) {
+      if (chatFrame && v.chatPending) {
+        v.chatPending.push(message);
+        continue;
+      }
       if (v.pending) {
         v.pending.push(message as RoomBusMessage);
         continue;
@@ -319,6 +431,27 @@ export class LiveRoomGateway {
       }
       viewer.recs = { deviceId: message.deviceId, key: message.deviceId ? this.#recommendations.keyOf(message.deviceId) : undefined, k: message.k };
       await this.#pushRecommendations(sessionId, viewer);
+      return;
+    }
+    if (message.type === 'chat_send') {
+      if (!this.#chat) {
+        this.#sendDirect(viewer.socket, { type: 'error', code: 'NOT_READY', detail: 'chat is not available', clientEventId: message.clientEventId });
+        return;
+      }
+      viewer.subject = this.#chat.subjectOf(message.deviceId);
+      const posted = await this.#chat.post(sessionId, {
+        deviceId: message.deviceId,
+        text: message.text,
+        ...(message.nickname !== undefined ? { nickname: message.nickname } : {}),
+        ...(message.locale ? { locale: message.locale } : {}),
+      });
+      if (posted.ok) this.#sendDirect(viewer.socket, { type: 'chat_ack', clientEventId: message.clientEventId, messageId: posted.value.id }, sessionId);
+      else
+        this.#sendDirect(
+          viewer.socket,
+          { type: 'error', code: posted.code, detail: posted.detail ?? posted.code, clientEventId: message.clientEventId, ...(posted.extensions ?? {}) } as ServerMessage,
+          sessionId,
+        );
       return;
     }
     const ctx: RequestContext = { requestId: randomUUID(), actor: ANONYMOUS, locale: 'zh-CN' };

@@ -1,0 +1,292 @@
+/**
+ * The AI shopping assistant in a live room: a viewer asks (the HTTP route, or "@助手 …" in the chat),
+ * the local answerer replies from the brand's catalogue and FAQ only, with the room's live facts —
+ * the pinned product for "这个", current prices (a running flash sale's price) and real stock. Every
+ * reply is labelled (AI1); unsure answers and requests for a person go to the host's queue.
+ *
+ * Memory (AI4): what the viewer asked about is kept for the show only, in this process; it is kept
+ * across shows (sealed, 30 days) only under the assistant-memory consent. Questions are never logged.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Clock, Locale, RequestContext } from '../../context/index.js';
+import { fail, ok, type Result } from '../../errors/index.js';
+import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
+import type { Faq, ProductDetail, Brand } from '../catalogue/index.js';
+import { AI_LABEL, type AssistantReply, type ChatMessage, type ChatSource, type HandoffItem } from '../chat/contract.js';
+import type { ChatStore } from '../chat/ports.js';
+import { createAssistant, type Assistant, type GroundedAnswer } from './answer/index.js';
+import { addsNoNumbers, type LanguageModel } from './model.js';
+
+export const QUESTION_MAX = 300;
+/** How long assistant memory lives under the assistant-memory consent (the notice says 30 days). */
+export const MEMORY_KEEP_DAYS = 30;
+const MEMORY_TURNS = 10;
+const DAY_MS = 86_400_000;
+const CATALOGUE_TTL_MS = 10 * 60_000;
+
+/** A chat message addressed to the assistant: "@助手 …", "@assistant …" (any case, optional colon). */
+const MENTION = /^\s*[@＠]\s*(?:助手|小助手|assistant|ai)\s*[:：,，]?\s*/i;
+
+export function mentionedQuestion(text: string): string | undefined {
+  const m = MENTION.exec(text);
+  if (!m) return undefined;
+  const q = text.slice(m[0].length).trim();
+  return q.length > 0 ? q : undefined;
+}
+
+export interface RoomFacts {
+  brandId: string;
+  status: 'scheduled' | 'live' | 'ended';
+  /** Pinned products, oldest pin first. */
+  pins: readonly string[];
+  products: ReadonlyArray<{ id: string; priceFen: number; listPriceFen: number; stock: number }>;
+  /** Flash sales running now: their price is the price. */
+  flashSales: ReadonlyArray<{ productId: string; priceFen: number; status: string }>;
+}
+
+export interface BrandCatalogue {
+  brand: Brand;
+  products: ProductDetail[];
+  faqs: Faq[];
+}
+
+export interface AssistantDeps {
+  catalogueOf(brandId: string): Promise<BrandCatalogue | undefined>;
+  room(sessionId: string): Promise<RoomFacts | undefined>;
+  chat: {
+    postAssistant(sessionId: string, input: { text: string; sources: ChatSource[]; handoff: boolean; replyTo: string | null }): Promise<ChatMessage>;
+    addHandoff(input: { sessionId: string; deviceId?: string; question: string; nickname?: string; locale: Locale; reason: string; messageId: string | null }): Promise<HandoffItem>;
+  };
+  allowsMemory(deviceId: string, brandId: string): Promise<boolean>;
+  memoryStore: Pick<ChatStore, 'memory' | 'putMemory' | 'deleteMemory'>;
+  sealer: {
+    sealTextFor(subject: string, field: { table: string; column: string; rowId: string }, plaintext: string): Promise<string>;
+    openTextFor(subject: string, field: { table: string; column: string; rowId: string }, sealed: string): Promise<string>;
+  };
+  subjectOf(deviceId: string): string;
+  clock: Clock;
+  meter?: WorkMeter;
+  model?: LanguageModel;
+  onError: (err: unknown) => void;
+}
+
+interface Turn {
+  at: number;
+  productIds: string[];
+  intents: string[];
+}
+
+interface LoadedBrand {
+  assistant: Assistant;
+  products: Map<string, ProductDetail>;
+  loadedAt: number;
+}
+
+const memoryField = (subject: string, brandId: string) => ({ table: 'assistant_memory', column: 'turns', rowId: `${subject}/${brandId}` });
+
+export class AssistantService {
+  readonly #brands = new Map<string, Promise<LoadedBrand>>();
+  /** Session memory: session → subject → turns. Dropped when the show ends. */
+  readonly #sessionMemory = new Map<string, Map<string, Turn[]>>();
+  readonly #meter: WorkMeter;
+
+  constructor(private readonly deps: AssistantDeps) {
+    this.#meter = deps.meter ?? NO_METER;
+  }
+
+  readonly #answerListeners: Array<(outcome: string, seconds: number) => void> = [];
+
+  /** Each reply's outcome (answered, handoff, declined) and how long it took (for metrics). */
+  onAnswered(listener: (outcome: string, seconds: number) => void): void {
+    this.#answerListeners.push(listener);
+  }
+
+  /** A catalogue change (import, price edit): the brand's index is rebuilt on the next question. */
+  invalidateBrand(brandId: string): void {
+    this.#brands.delete(brandId);
+  }
+
+  /** The show ended: its conversation memory is forgotten (AI4). */
+  forgetSession(sessionId: string): void {
+    this.#sessionMemory.delete(sessionId);
+  }
+
+  /** Erasure or withdrawal: the viewer's memory everywhere on this node, and their stored memory. */
+  async forgetViewer(subject: string, brandId?: string): Promise<void> {
+    for (const m of this.#sessionMemory.values()) m.delete(subject);
+    await this.deps.memoryStore.deleteMemory(subject, brandId);
+  }
+
+  async ask(
+    ctx: RequestContext,
+    sessionId: string,
+    input: { question: string; locale: Locale; deviceId?: string; nickname?: string; messageId?: string | null },
+  ): Promise<Result<AssistantReply>> {
+    const question = input.question.normalize('NFC').replace(/\s+/g, ' ').trim();
+    if (question.length === 0) return fail('VALIDATION_FAILED', 'question: not blank');
+    if ([...question].length > QUESTION_MAX) return fail('VALIDATION_FAILED', `question: at most ${QUESTION_MAX} characters`);
+    const started = performance.now();
+    const room = await this.deps.room(sessionId);
+    if (!room) return fail('SESSION_NOT_FOUND');
+    if (room.status === 'ended') return fail('SESSION_ENDED', 'the show has ended; the assistant answers during the show');
+    let brand: LoadedBrand;
+    try {
+      brand = await this.#brand(room.brandId);
+    } catch (err) {
+      this.deps.onError(err);
+      return fail('ASSISTANT_UNAVAILABLE', 'the catalogue could not be read');
+    }
+    const subject = input.deviceId ? this.deps.subjectOf(input.deviceId) : undefined;
+    const previousProductId = subject ? await this.#previousProduct(sessionId, subject, input.deviceId!, room.brandId) : undefined;
+    const pinned = room.pins[room.pins.length - 1];
+
+    const grounded = this.#meter.span('assistant', () => this.#answerWithLiveFacts(brand, room, question, { locale: input.locale, pinned, previousProductId }), sessionId);
+
+    let answer = grounded.answer;
+    if (this.deps.model && grounded.outcome === 'answered') {
+      const reworded = await this.deps.model.reword(ctx, { question, grounded: grounded.answer, locale: input.locale, subject });
+      // Used only when it states nothing the grounded answer does not (no new prices, stock or ages).
+      if (reworded.ok && addsNoNumbers(grounded.answer, reworded.text)) answer = reworded.text;
+    }
+    const handoff = grounded.outcome === 'handoff';
+    if (handoff) {
+      await this.deps.chat.addHandoff({
+        sessionId,
+        ...(input.deviceId ? { deviceId: input.deviceId } : {}),
+        question,
+        ...(input.nickname ? { nickname: input.nickname } : {}),
+        locale: input.locale,
+        reason: grounded.reason ?? 'low_confidence',
+        messageId: input.messageId ?? null,
+      });
+    }
+    if (subject && grounded.productIds.length > 0) await this.#remember(sessionId, subject, input.deviceId!, room.brandId, grounded);
+    const seconds = (performance.now() - started) / 1000;
+    for (const l of this.#answerListeners) l(grounded.outcome, seconds);
+    return ok({
+      id: randomUUID(),
+      answer,
+      aiGenerated: true,
+      label: AI_LABEL,
+      sources: grounded.sources.map((s) => ({ productId: s.productId, fields: [...s.fields] })),
+      handoff,
+      outcome: grounded.outcome,
+      productIds: [...grounded.productIds],
+    });
+  }
+
+  /** "@助手 …" in the chat: the answer goes to the room's chat, labelled, as a reply to the question. */
+  async answerInChat(sessionId: string, m: { deviceId: string; message: ChatMessage; locale: Locale }, ctx: RequestContext): Promise<void> {
+    const question = mentionedQuestion(m.message.text);
+    if (!question) return;
+    const reply = await this.ask(ctx, sessionId, { question, locale: m.locale, deviceId: m.deviceId, nickname: m.message.author.nickname, messageId: m.message.id });
+    if (!reply.ok) return;
+    await this.deps.chat.postAssistant(sessionId, { text: reply.value.answer, sources: reply.value.sources, handoff: reply.value.handoff, replyTo: m.message.id });
+  }
+
+  /** What the assistant keeps about a viewer (the privacy centre's export). */
+  async exportFor(subject: string, brandIds: readonly string[]): Promise<Array<Record<string, unknown>>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const [sessionId, m] of this.#sessionMemory) {
+      const turns = m.get(subject);
+      if (turns) out.push({ kind: 'session_memory', sessionId, turns });
+    }
+    for (const brandId of brandIds) {
+      const stored = await this.deps.memoryStore.memory(subject, brandId, this.deps.clock.now());
+      if (!stored) continue;
+      try {
+        out.push({ kind: 'kept_memory', brandId, expiresAt: stored.expiresAt, turns: JSON.parse(await this.deps.sealer.openTextFor(subject, memoryField(subject, brandId), stored.turnsSealed)) as unknown });
+      } catch {
+        // unreadable: the key is gone
+      }
+    }
+    return out;
+  }
+
+  #answerWithLiveFacts(brand: LoadedBrand, room: RoomFacts, question: string, c: { locale: Locale; pinned: string | undefined; previousProductId: string | undefined }): GroundedAnswer {
+    // The room's facts replace the catalogue's for the length of one synchronous answer: real stock
+    // now, and a running flash sale's price as the price (the same for every viewer: A6, AI5).
+    const restore: Array<() => void> = [];
+    const flash = new Map(room.flashSales.filter((f) => f.status === 'active').map((f) => [f.productId, f.priceFen]));
+    for (const live of room.products) {
+      const p = brand.products.get(live.id);
+      if (!p) continue;
+      const before = { priceFen: p.priceFen, listPriceFen: p.listPriceFen, stock: p.stock };
+      const price = flash.get(live.id) ?? live.priceFen;
+      p.priceFen = price;
+      p.listPriceFen = Math.max(live.listPriceFen, flash.has(live.id) ? live.priceFen : 0);
+      p.stock = live.stock;
+      restore.push(() => Object.assign(p, before));
+    }
+    try {
+      return brand.assistant.answer(question, {
+        locale: c.locale,
+        ...(c.pinned ? { pinnedProductId: c.pinned } : {}),
+        onStageProductIds: room.products.map((p) => p.id),
+        ...(c.previousProductId ? { previousProductId: c.previousProductId } : {}),
+      });
+    } finally {
+      for (const r of restore) r();
+    }
+  }
+
+  #brand(brandId: string): Promise<LoadedBrand> {
+    const now = this.deps.clock.now();
+    const cached = this.#brands.get(brandId);
+    if (cached) {
+      void cached.then((b) => {
+        if (now - b.loadedAt > CATALOGUE_TTL_MS && this.#brands.get(brandId) === cached) this.#brands.delete(brandId);
+      }, () => undefined);
+      return cached;
+    }
+    const loading = (async () => {
+      const catalogue = await this.deps.catalogueOf(brandId);
+      if (!catalogue) throw new Error('assistant: no catalogue for the brand');
+      const products = new Map(catalogue.products.map((p) => [p.id, p]));
+      const assistant = this.#meter.span('assistant', () => createAssistant({ brand: catalogue.brand, products: catalogue.products, faqs: catalogue.faqs }));
+      return { assistant, products, loadedAt: now };
+    })();
+    this.#brands.set(brandId, loading);
+    loading.catch(() => {
+      if (this.#brands.get(brandId) === loading) this.#brands.delete(brandId);
+    });
+    return loading;
+  }
+
+  async #previousProduct(sessionId: string, subject: string, deviceId: string, brandId: string): Promise<string | undefined> {
+    const turns = this.#sessionMemory.get(sessionId)?.get(subject);
+    const last = turns?.[turns.length - 1];
+    if (last) return last.productIds[0];
+    if (!(await this.deps.allowsMemory(deviceId, brandId))) return undefined;
+    const stored = await this.deps.memoryStore.memory(subject, brandId, this.deps.clock.now());
+    if (!stored) return undefined;
+    try {
+      const kept = JSON.parse(await this.deps.sealer.openTextFor(subject, memoryField(subject, brandId), stored.turnsSealed)) as Turn[];
+      return kept[kept.length - 1]?.productIds[0];
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #remember(sessionId: string, subject: string, deviceId: string, brandId: string, a: GroundedAnswer): Promise<void> {
+    const now = this.deps.clock.now();
+    const turn: Turn = { at: now, productIds: [...a.productIds].slice(0, 3), intents: [...a.intents] };
+    let session = this.#sessionMemory.get(sessionId);
+    if (!session) this.#sessionMemory.set(sessionId, (session = new Map()));
+    const turns = session.get(subject) ?? [];
+    turns.push(turn);
+    if (turns.length > MEMORY_TURNS) turns.splice(0, turns.length - MEMORY_TURNS);
+    session.set(subject, turns);
+    // Kept beyond the show only under the assistant-memory consent (AI4); what is kept is which
+    // products were asked about and what about, never the words.
+    if (!(await this.deps.allowsMemory(deviceId, brandId))) return;
+    await this.deps.memoryStore.putMemory({
+      subject,
+      brandId,
+      turnsSealed: await this.deps.sealer.sealTextFor(subject, memoryField(subject, brandId), JSON.stringify(turns)),
+      updatedAt: now,
+      expiresAt: now + MEMORY_KEEP_DAYS * DAY_MS,
+    });
+  }
+}

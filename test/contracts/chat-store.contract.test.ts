@@ -1,0 +1,128 @@
+/** ChatStore contract, run on every storage adapter (SQLite always; PostgreSQL where reachable, required in CI). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KyselyChatStore } from '../../src/modules/chat/adapters/chat.kysely.js';
+import { verifyChain } from '../../src/modules/chat/log-chain.js';
+import type { NewLogEntry, StoredMessage } from '../../src/modules/chat/ports.js';
+import { DIALECTS, freshStorage, type TestStorage } from '../support/databases.js';
+
+const YEAR = 365 * 86_400_000;
+let n = 0;
+const msg = (sessionId: string, at: number, over: Partial<StoredMessage> = {}): StoredMessage => ({
+  id: `${at.toString(36).padStart(9, '0')}m${++n}`,
+  sessionId,
+  at,
+  authorKind: 'viewer',
+  authorSubject: 'subject-a',
+  staffId: null,
+  nickname: null,
+  text: null,
+  nicknameSealed: 'sealed-nick',
+  textSealed: 'sealed-text',
+  status: 'visible',
+  shadow: false,
+  aiGenerated: false,
+  meta: {},
+  ...over,
+});
+const logEntry = (sessionId: string, at: number, over: Partial<NewLogEntry> = {}): NewLogEntry => ({
+  sessionId,
+  action: 'hide',
+  messageId: null,
+  targetSubject: null,
+  targetNicknameSealed: null,
+  actor: { kind: 'staff', id: 'u1', name: 'Host' },
+  reason: null,
+  details: {},
+  at,
+  ...over,
+});
+
+describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
+  let t: TestStorage;
+  let store: KyselyChatStore;
+  beforeAll(async () => {
+    t = await freshStorage(dialect);
+    store = new KyselyChatStore(t.storage.db);
+  });
+  afterAll(async () => t?.dispose());
+
+  it('stores messages and reads the newest in time order, viewer-visible or all', async () => {
+    const rows = [msg('r1', 1000), msg('r1', 2000, { status: 'hidden' }), msg('r1', 3000, { shadow: true }), msg('r1', 4000), msg('r2', 1500)];
+    await store.transaction((s) => s.insertMessages(rows));
+    expect((await store.messages('r1', { limit: 10, viewerVisible: true })).map((m) => m.at)).toEqual([1000, 4000]);
+    expect((await store.messages('r1', { limit: 3, viewerVisible: false })).map((m) => m.at)).toEqual([2000, 3000, 4000]);
+    expect(await store.getMessage('r1', rows[1]!.id)).toMatchObject({ status: 'hidden', shadow: false, meta: {} });
+    expect(await store.getMessage('r2', rows[1]!.id)).toBeUndefined();
+    const page1 = await store.allMessages('r1', undefined, 2);
+    const page2 = await store.allMessages('r1', { at: page1[1]!.at, id: page1[1]!.id }, 2);
+    expect([...page1, ...page2].map((m) => m.at)).toEqual([1000, 2000, 3000, 4000]);
+  });
+
+  it('writes a batch in one transaction: a failing row leaves none', async () => {
+    const good = msg('r3', 1000);
+    await expect(store.transaction((s) => s.insertMessages([good, { ...msg('r3', 2000), id: good.id }]))).rejects.toThrow();
+    expect(await store.messages('r3', { limit: 10, viewerVisible: false })).toEqual([]);
+  });
+
+  it("removes a banned viewer's visible and hidden messages and reports their ids", async () => {
+    const mine = [msg('r4', 1, { authorSubject: 'troll' }), msg('r4', 2, { authorSubject: 'troll', status: 'hidden' }), msg('r4', 3, { authorSubject: 'troll', status: 'deleted' })];
+    await store.insertMessages([...mine, msg('r4', 4, { authorSubject: 'kind' })]);
+    expect(new Set(await store.removeMessagesOf('r4', 'troll'))).toEqual(new Set([mine[0]!.id, mine[1]!.id]));
+    expect((await store.messages('r4', { limit: 10, viewerVisible: false })).map((m) => m.status)).toEqual(['banned', 'banned', 'deleted', 'visible']);
+  });
+
+  it('keeps room settings and bans, and lifts a ban once', async () => {
+    await store.saveRoom({ sessionId: 'r5', slowModeSeconds: 10, keywords: { zh: ['词'], en: ['word'] }, pinnedMessageId: null, updatedAt: 1 });
+    await store.saveRoom({ sessionId: 'r5', slowModeSeconds: 0, keywords: { zh: [], en: ['x'] }, pinnedMessageId: 'p', updatedAt: 2 });
+    expect(await store.room('r5')).toEqual({ sessionId: 'r5', slowModeSeconds: 0, keywords: { zh: [], en: ['x'] }, pinnedMessageId: 'p', updatedAt: 2 });
+    await store.addBan({ id: 'ban-0000001', sessionId: 'r5', subject: 's', kind: 'shadow', nicknameSealed: null, createdAt: 5, createdBy: 'u1', liftedAt: null, liftedBy: null });
+    expect(await store.liftBan('r5', 'ban-0000001', 6, 'u2')).toBe(true);
+    expect(await store.liftBan('r5', 'ban-0000001', 7, 'u2')).toBe(false);
+    expect(await store.getBan('r5', 'ban-0000001')).toMatchObject({ liftedAt: 6, liftedBy: 'u2' });
+  });
+
+  it('appends a verifiable hash chain per room, refuses rewriting it, and purges only whole old chains', async () => {
+    for (let i = 0; i < 3; i++) await store.appendLog(logEntry('r6', 10 + i, { details: { i } }));
+    await store.appendLog(logEntry('r7', 20));
+    const r6 = await store.log('r6');
+    expect(r6.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(verifyChain(r6).verified).toBe(true);
+    expect(verifyChain(await store.log('r7')).verified).toBe(true);
+    // Concurrent appends to one room never fork the chain.
+    await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.appendLog(logEntry('r8', 100 + i))));
+    const r8 = await store.log('r8');
+    expect(verifyChain(r8).verified).toBe(true);
+    await expect(t.storage.db.updateTable('chat_moderation_log').set({ reason: 'x' }).where('session_id', '=', 'r6').execute()).rejects.toThrow();
+    // Entries from 1970 are past the three years: the whole chain may go; a recent one may not.
+    const recent = Date.now();
+    await store.appendLog(logEntry('r9', recent));
+    expect(await store.purgeLogBefore(Date.now() - 3 * YEAR)).toBe(3 + 1 + r8.length);
+    expect(await store.log('r6')).toEqual([]);
+    expect(await store.log('r9')).toHaveLength(1);
+    await expect(t.storage.db.deleteFrom('chat_moderation_log').where('session_id', '=', 'r9').execute()).rejects.toThrow();
+  });
+
+  it('keeps handoffs and memory, closes a handoff once, and erases a subject', async () => {
+    await store.addHandoff({ id: 'h-00000001', sessionId: 'r10', subject: 'erase-me', question: null, questionSealed: 'sealed', nickname: '观众', locale: 'zh-CN', reason: 'asked_for_person', messageId: null, status: 'open', createdAt: 1, handledAt: null, handledBy: null });
+    expect((await store.handoffs('r10', 'open', 10)).map((h) => h.id)).toEqual(['h-00000001']);
+    expect(await store.closeHandoff('r10', 'h-00000001', 'answered', 2, 'u1')).toBe(true);
+    expect(await store.closeHandoff('r10', 'h-00000001', 'dismissed', 3, 'u1')).toBe(false);
+    expect(await store.handoffs('r10', 'open', 10)).toEqual([]);
+    await store.putMemory({ subject: 'erase-me', brandId: 'b', turnsSealed: 't1', updatedAt: 1, expiresAt: 100 });
+    await store.putMemory({ subject: 'erase-me', brandId: 'b', turnsSealed: 't2', updatedAt: 2, expiresAt: 200 });
+    expect(await store.memory('erase-me', 'b', 150)).toMatchObject({ turnsSealed: 't2' });
+    expect(await store.memory('erase-me', 'b', 250)).toBeUndefined();
+    await store.insertMessages([msg('r10', 5, { authorSubject: 'erase-me' })]);
+    expect(await store.eraseSubject('erase-me')).toBe(3);
+    expect(await store.messagesOfSubject('erase-me')).toEqual([]);
+    expect(await store.handoffsOfSubject('erase-me')).toEqual([]);
+    await store.putMemory({ subject: 'old', brandId: 'b', turnsSealed: 't', updatedAt: 1, expiresAt: 10 });
+    expect(await store.purgeMemoryBefore(11)).toBe(1);
+  });
+
+  it('purges messages and handoffs older than the cutoff', async () => {
+    await store.insertMessages([msg('r11', 10), msg('r11', 1_000_000)]);
+    expect(await store.purgeMessagesBefore(100)).toBeGreaterThanOrEqual(1);
+    expect((await store.messages('r11', { limit: 10, viewerVisible: false })).map((m) => m.at)).toEqual([1_000_000]);
+  });
+});
