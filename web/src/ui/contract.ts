@@ -4,17 +4,26 @@
  * Types only: nothing from the server is bundled into the pages.
  */
 export type {
-  ClientMessage,
   Counters,
   FlashSaleView,
   RoomState,
-  ServerMessage,
   SessionStatus,
   ShowcaseChange,
   ShowcaseProduct,
 } from '../../../src/modules/live-room/messages.ts';
 
-import type { RoomState } from '../../../src/modules/live-room/messages.ts';
+import type { ClientMessage as RoomClientMessage, RoomState, ServerMessage as RoomServerMessage } from '../../../src/modules/live-room/messages.ts';
+import type { ChatSendFrame, ChatServerFrame } from '../../../src/modules/chat/contract.ts';
+
+/**
+ * What the room socket sends: the live room's messages and, on the same socket, the chat's frames
+ * (the room's schema leaves their payloads open; src/modules/chat/contract.ts types them).
+ */
+export type ServerMessage = Exclude<RoomServerMessage, { type: ChatServerFrame['type'] }> | ChatServerFrame;
+/** What the page may send on the room socket. */
+export type ClientMessage = RoomClientMessage | ChatSendFrame;
+/** The room socket's `error` frame (also used for refused chat messages). */
+export type ErrorFrame = Extract<RoomServerMessage, { type: 'error' }>;
 
 export type RoomSession = RoomState['session'];
 export type RoomBrand = RoomState['brand'];

@@ -17,11 +17,20 @@ export function applyServerMessage(state: RoomState | null, message: ServerMessa
       return { kind: 'state', state: message.state };
     case 'counters':
       return state ? { kind: 'state', state: { ...state, counters: message.counters } } : { kind: 'unchanged' };
+    // The chat's frames share the socket but not the showcase: chat-state.ts folds them.
     case 'ack':
     case 'error':
     case 'pong':
     case 'reconnect':
     case 'recommendations':
+    case 'chat_history':
+    case 'chat_message':
+    case 'chat_messages':
+    case 'chat_removed':
+    case 'chat_restored':
+    case 'chat_pinned':
+    case 'chat_settings':
+    case 'chat_ack':
       return { kind: 'unchanged' };
     default:
       return applyShowcaseChange(state, message);

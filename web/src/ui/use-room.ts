@@ -1,11 +1,16 @@
 /**
  * The page's live copy of a room: first painted from GET /sessions/:id, then kept current by the
- * room socket (snapshot, then seq'd changes and counters). Also tracks the server clock offset.
+ * room socket (snapshot, then seq'd changes and counters). Also tracks the server clock offset, and
+ * the room's chat, whose frames share the socket (chat-state.ts).
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getRoomState } from './api.ts';
+import type { ChatSendFrame } from '../../../src/modules/chat/contract.ts';
+import { applyChatFrame, EMPTY_CHAT, isChatError, isChatFrame, withChatError, withoutChatError, withPendingSend } from './chat-state.ts';
+import { ChatStore } from './chat-store.ts';
 import type { ClientMessage, RoomState, ServerMessage } from './contract.ts';
 import { clockOffset } from './countdown.ts';
+import { newClientId } from './ids.ts';
 import { applyServerMessage } from './room-state.ts';
 import { RoomSocket, roomSocketUrl, type ConnectionStatus } from './room-socket.ts';
 
@@ -24,6 +29,12 @@ export interface RoomHandle {
   lastMessage: ServerMessage | null;
   /** The latest recommendations pushed over the socket (their own slot: never lost behind an ack). */
   recommendations: unknown;
+  /** The room's chat as the socket tells it; components that show it subscribe with `useChat`. */
+  chat: ChatStore;
+  /** Sends a chat message; its clientEventId, or null when the socket is not open. */
+  sendChat: (message: Omit<ChatSendFrame, 'type' | 'clientEventId'>) => string | null;
+  /** Forgets the last refused chat send (the viewer edited the text). */
+  clearChatError: () => void;
 }
 
 export function useRoom(sessionId: string): RoomHandle {
@@ -33,6 +44,7 @@ export function useRoom(sessionId: string): RoomHandle {
   const [offsetMs, setOffsetMs] = useState(0);
   const [lastMessage, setLastMessage] = useState<ServerMessage | null>(null);
   const [recommendations, setRecommendations] = useState<unknown>(null);
+  const [chat] = useState(() => new ChatStore());
   const stateRef = useRef<RoomState | null>(null);
   const socketRef = useRef<RoomSocket | null>(null);
   const sawSnapshot = useRef(false);
@@ -45,11 +57,21 @@ export function useRoom(sessionId: string): RoomHandle {
   useEffect(() => {
     let cancelled = false;
     sawSnapshot.current = false;
+    chat.set(EMPTY_CHAT);
     const socket = new RoomSocket({
       url: roomSocketUrl(sessionId, location),
       onStatus: setConnection,
       onClockOffset: setOffsetMs,
       onMessage: (message) => {
+        if (isChatFrame(message)) {
+          chat.update((current) => applyChatFrame(current, message));
+          return;
+        }
+        // A refused chat send is the chat box's to show, not the page's.
+        if (message.type === 'error' && isChatError(chat.get(), message)) {
+          chat.update((current) => withChatError(current, message));
+          return;
+        }
         if (message.type === 'snapshot') {
           sawSnapshot.current = true;
           setLoadError(null);
@@ -82,7 +104,7 @@ export function useRoom(sessionId: string): RoomHandle {
       socket.stop();
       socketRef.current = null;
     };
-  }, [sessionId, commit]);
+  }, [sessionId, commit, chat]);
 
   const send = useCallback((message: ClientMessage) => socketRef.current?.send(message) ?? false, []);
   const patch = useCallback(
@@ -92,5 +114,16 @@ export function useRoom(sessionId: string): RoomHandle {
     [commit],
   );
 
-  return { state, loadError, connection, offsetMs, send, patch, lastMessage, recommendations };
+  const sendChat = useCallback(
+    (message: Omit<ChatSendFrame, 'type' | 'clientEventId'>): string | null => {
+      const clientEventId = newClientId();
+      if (!socketRef.current?.send({ type: 'chat_send', clientEventId, ...message })) return null;
+      chat.update((current) => withPendingSend(current, clientEventId));
+      return clientEventId;
+    },
+    [chat],
+  );
+  const clearChatError = useCallback(() => chat.update(withoutChatError), [chat]);
+
+  return { state, loadError, connection, offsetMs, send, patch, lastMessage, recommendations, chat, sendChat, clearChatError };
 }

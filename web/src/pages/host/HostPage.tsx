@@ -1,6 +1,7 @@
 /**
  * The host console (/host/:id), desktop first. Runs the show through the host API: go live, end,
  * pins (≤ 3), sold-out, flash sales. Counters are shown read-only; there is no way to set them (LC4).
+ * The right-hand column holds the chat: the assistant's questions for the host and moderation.
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
@@ -12,7 +13,6 @@ import {
   Dialog,
   PoliteAnnouncer,
   ProblemMessage,
-  ReservedPanel,
   Spinner,
   StatusBadge,
   ToastRegion,
@@ -27,9 +27,11 @@ import { formatFen } from '../../ui/money.ts';
 import { activeFlashSaleFor, productsInOrder, withFlashSale, withPins, withSession, withSoldOut } from '../../ui/room-state.ts';
 import { useRoom, type RoomHandle } from '../../ui/use-room.ts';
 import { RoleRefused, StaffHeader, StaffPending } from '../../ui/staff-header.tsx';
+import { ChatModeration } from './ChatModeration.tsx';
 import { EnergyMeter } from './EnergyMeter.tsx';
 import { FairnessAlerts } from './FairnessAlerts.tsx';
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
+import { HandoffQueue } from './HandoffQueue.tsx';
 import { RecommendationHealth } from './RecommendationHealth.tsx';
 import { RoomExperiments } from './RoomExperiments.tsx';
 import { SimulatedAudienceNotice } from '../../ui/simulated.tsx';
@@ -117,7 +119,7 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
 
   return (
     <>
-      <main class="host-main">
+      <main class="host-main has-chat">
         <SimulatedAudienceNotice sessionId={sessionId} />
         <div class="host-column">
           <section class="card panel session-panel" aria-labelledby="session-title">
@@ -157,9 +159,9 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
           <EnergyMeter sessionId={sessionId} />
         </div>
 
-        <aside class="reserved-stack" aria-labelledby="reserved-heading">
-          <h2 id="reserved-heading">{t('host.reserved.heading')}</h2>
-          <ReservedPanel slot="chat-moderation" title={t('host.reserved.chatModeration')} level={3} />
+        <aside class="host-chat-column" aria-label={t('host.chat.columnLabel')}>
+          <HandoffQueue sessionId={sessionId} chat={room.chat} toaster={toaster} />
+          <ChatModeration sessionId={sessionId} status={state.session.status} chat={room.chat} toaster={toaster} />
         </aside>
       </main>
 

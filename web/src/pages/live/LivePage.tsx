@@ -15,7 +15,6 @@ import {
   ConnectionIndicator,
   LocaleSwitch,
   ProblemMessage,
-  ReservedPanel,
   Spinner,
   StatusBadge,
   ToastRegion,
@@ -35,9 +34,11 @@ import { activeFlashSaleFor, pinnedProducts, productsInOrder } from '../../ui/ro
 import { type ConnectionStatus } from '../../ui/room-socket.ts';
 import { useRoom } from '../../ui/use-room.ts';
 import { BuyDialog } from './BuyDialog.tsx';
+import { ChatPanel } from './Chat.tsx';
 import { ConsentBanner } from './ConsentBanner.tsx';
 import { PinnedCard, ProductRow, type ProductActions } from './ProductViews.tsx';
 import { Recommendations, type RecommendationActions } from './Recommendations.tsx';
+import { ReportDialog, type ReportSubject } from './ReportDialog.tsx';
 import { Stream } from './Stream.tsx';
 import { useConsent } from './use-consent.ts';
 
@@ -67,6 +68,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
   const toaster = useToaster();
   const [cartCount, setCartCount] = useState(() => readCartCount(sessionId));
   const [buying, setBuying] = useState<ShowcaseProduct | null>(null);
+  const [reporting, setReporting] = useState<ReportSubject | null>(null);
   const { state } = room;
   const status = state?.session.status;
   const onConsentRecorded = useCallback((receipt: ConsentReceipt) => toaster.show('success', t('consent.recorded', { id: receipt.consentId })), []);
@@ -148,6 +150,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
         actions.onAddToCart(product);
         void sendRecFeedback(sessionId, decisionId, 'add_to_cart', storedDeviceId());
       },
+      onReport: (product) => setReporting({ target: 'recommendation', productId: product.id, summary: pick(product.name) }),
       canBuy: actions.canBuy,
       canAddToCart: actions.canAddToCart,
     }),
@@ -194,6 +197,8 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
             <Stream session={state.session} />
             <EngageBar likes={state.counters.likes} cartCount={cartCount} onLike={like} canLike={state.session.status === 'live'} />
             <Showcase state={state} offsetMs={room.offsetMs} actions={actions} part="pinned" />
+            {/* Right under what is on stage: on a phone the full list and the recommendations come after it. */}
+            <ChatPanel sessionId={sessionId} room={room} products={state.products} onReport={setReporting} />
           </div>
           <div class="live-column">
             <Showcase state={state} offsetMs={room.offsetMs} actions={actions} part="list" />
@@ -209,7 +214,6 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
                 actions={recActions}
               />
             </div>
-            <ReservedPanel slot="chat" title={t('live.chat.heading')} text={t('live.chat.coming')} />
           </div>
         </main>
         <footer class="live-footer">{t('live.footer')}</footer>
@@ -224,6 +228,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
         }}
         onOrdered={onOrdered}
       />
+      <ReportDialog sessionId={sessionId} subject={reporting} onClose={() => setReporting(null)} />
       <ToastRegion toaster={toaster} />
     </>
   );

@@ -45,6 +45,8 @@ export interface RecommendationActions {
   onOpen: (product: ShowcaseProduct, decisionId: string) => void;
   /** Adds it to the cart (sends `add_to_cart` for this decision). */
   onAddToCart: (product: ShowcaseProduct, decisionId: string) => void;
+  /** Opens the report dialog for this recommendation (AI6). */
+  onReport: (product: ShowcaseProduct, decisionId: string) => void;
   canBuy: boolean;
   canAddToCart: boolean;
 }
@@ -322,6 +324,16 @@ function RecCard(props: {
           onClick={() => props.onFeedback('not_interested')}
         >
           {t('recs.notInterested')}
+        </button>
+        <button
+          type="button"
+          class="btn btn-link btn-small report-button"
+          data-testid="recs-report"
+          aria-haspopup="dialog"
+          aria-label={t('live.report.recommendationLabel', { name })}
+          onClick={() => actions.onReport(product, item.decisionId)}
+        >
+          {t('live.report.button')}
         </button>
         <button
           type="button"
