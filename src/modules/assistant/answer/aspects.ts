@@ -73,12 +73,14 @@ export const TOPIC_ASPECTS: ReadonlySet<Aspect> = new Set<Aspect>(['shipping', '
 export const ATTRIBUTE_KEYS: Readonly<Partial<Record<Aspect, { keys: readonly string[]; fallback?: readonly string[] }>>> = {
   age: { keys: ['suitableWeight', 'suitableHeight'] },
   material: { keys: ['material', 'ingredients'] },
-  ingredients: { keys: ['ingredients', 'phLevel'], fallback: ['material'] },
+  // "what's in the first-aid kit" asks for its contents.
+  ingredients: { keys: ['ingredients', 'phLevel'], fallback: ['contents', 'material'] },
   weight: { keys: ['weight', 'suitableWeight'], fallback: ['size'] },
   height: { keys: ['suitableHeight'], fallback: ['size'] },
   size: { keys: ['size', 'foldedSize'], fallback: ['capacity', 'suitableHeight', 'suitableWeight'] },
   capacity: { keys: ['capacity'], fallback: ['size', 'count'] },
-  count: { keys: ['count', 'contents'] },
+  // "how many grams/ml" of a cream is its net content.
+  count: { keys: ['count', 'contents'], fallback: ['capacity'] },
   certification: { keys: ['certification'] },
   installation: { keys: ['installation'] },
   origin: { keys: ['origin'] },
@@ -106,7 +108,6 @@ const TRIGGERS: Readonly<Partial<Record<Aspect, RegExp>>> = {
       `|新生儿.{0,6}(能|可以)用|(能|可以)用.{0,4}新生儿|\\b(ok|okay|suitable|safe|good) for (a |my )?newborn|\\buse (it |this |them )?(for|with|on) (a |my )?newborn`,
     'u',
   ),
-  // A substance word asks for the material in a question form ("是纯棉的吗", "is it cotton?"), not when it names the product ("the cotton tissues").
   material: /材质|材料|面料|料子|布料|什么做的|啥做的|是什么做|用的什么|made of|made from|\bmaterials?\b|\bfabric\b/u,
   ingredients: /成分|配方|添加|加了什么|含有|含不含|ingredients?|what'?s in|what is in|\bwhat [a-z]+ (is|are) in\b/u,
   weight: /多重|重量|几斤|多少斤|\d\s*斤|公斤|千克|承重|\bkg\b|\d\s*kg|heavy|weigh|\bweight\b/u,
@@ -115,7 +116,7 @@ const TRIGGERS: Readonly<Partial<Record<Aspect, RegExp>>> = {
     `尺寸|尺码|大小|规格|(?<!几个月的?|${CHILD}.{0,2})多大(?!.{0,2}${CHILD})|(什么|啥|哪个|哪几个|几个|选)码|码数|多长|多宽|多厚|长度|宽度|厚度|折起来|折叠后|打开|展开|\\bsizes?\\b|dimensions?|how big|\\bbig\\b|thick|\\blong\\b(?! (sleeve|can|does|will|is|before|until|for))|\\bwide\\b|length|how (thin|thick)`,
     'u',
   ),
-  capacity: /容量|毫升|\bml\b|\d\s*ml|多少克|几克|净含量|装多少|能装|capacity|volume|\bhold\b/u,
+  capacity: /容量|毫升|\bml\b|\d\s*ml|多少克|几克|净含量|装多少|能装|capacity|volume|\bhold\b|\bgrams?\b|\bounces?\b|\boz\b/u,
   count: /几片|多少片|几包|几抽|多少抽|几本|几件(?!套)|一套几|一包几|几只|几支|几双|几条|多少个|多少粒|几粒|how many(?! (ml|months|years|days|hours))|\bcount\b|\bpieces\b|pack of/u,
   certification: /认证|国标|标准|检测|质检|合格|certif|standard|tested/u,
   installation: /安装|怎么装|装车|\binstall/u,
@@ -177,8 +178,10 @@ export function detectAspects(question: string, intents: readonly RankedIntent[]
       if (a !== undefined && i.score >= 0.5) found.add(a);
     }
   }
-  // "how many … left" asks for stock, "how many ml" for capacity: not for the count in a pack.
-  if (found.has('count') && (found.has('stock') || found.has('capacity')) && !/几片|多少片|几包|几抽|几本|\bpieces\b|\bcount\b/u.test(text)) found.delete('count');
+  // A bare "how many" asks for the count in a pack only when nothing more specific is asked:
+  // "how many … left" is stock, "how many ml" capacity, "how many watts" power.
+  const countAsked = /几片|多少片|几包|几抽|几本|几件|几只|几支|几双|几条|多少个|多少粒|几粒|\bpieces\b|\bcount\b|pack of|\bhow many (pieces|items|sheets|pairs|books|blocks|bags|diapers|nappies|teats|spoons|filters|packs)\b/u.test(text);
+  if (found.has('count') && !countAsked && [...found].some((a) => a !== 'count' && PRODUCT_ASPECTS.has(a))) found.delete('count');
   const order = Object.keys(TRIGGERS) as Aspect[];
   return [...found].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }

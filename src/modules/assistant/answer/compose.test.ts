@@ -225,6 +225,9 @@ const paraphrases: Record<'zh-CN' | 'en', Case[]> = {
     ['开发票要多久', null, ['3 个工作日']],
     ['客服电话多少', null, ['400-000-0000']],
     ['能寄到新疆吗', null, ['5–8']],
+    ['储奶袋解冻后能放多久', 'QL-FED-007', ['24 小时']],
+    ['睡袋怎么选尺码', 'QL-SLP-002', ['10–15']],
+    ['这款是什么面料的', 'QL-CLO-002', ['精梳棉'], 'QL-CLO-002'],
   ],
   en: [
     ['how much is the pram', 'QL-STR-003', ['2499']],
@@ -248,6 +251,10 @@ const paraphrases: Record<'zh-CN' | 'en', Case[]> = {
     ['do you ship to hong kong', null, ['not currently']],
     ['how long does delivery take', null, ['2–5 days']],
     ['are your products authentic', null, ['anti-counterfeit']],
+    ['how many grams is the barrier cream', 'QL-SKN-003', ['30 g']],
+    ['what is in the first aid kit', 'QL-HLT-003', ['gauze']],
+    ['why should the mattress be firm', 'QL-SLP-004', ['face']],
+    ['how many watts is the food maker', 'QL-FED-004', ['400 W']],
   ],
 };
 

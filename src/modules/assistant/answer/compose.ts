@@ -280,8 +280,8 @@ interface AskedQuestion {
 function priceClause(p: AssistantProduct, locale: AnswerLocale): string {
   const list = p.listPriceFen > p.priceFen;
   return locale === 'en'
-    ? `price ${formatMoney(p.priceFen, locale)}${list ? ` (crossed-out price ${formatMoney(p.listPriceFen, locale)})` : ''}`
-    : `现价 ${formatMoney(p.priceFen, locale)}${list ? `，划线价 ${formatMoney(p.listPriceFen, locale)}` : ''}`;
+    ? `price ${formatMoney(p.priceFen)}${list ? ` (crossed-out price ${formatMoney(p.listPriceFen)})` : ''}`
+    : `现价 ${formatMoney(p.priceFen)}${list ? `，划线价 ${formatMoney(p.listPriceFen)}` : ''}`;
 }
 
 const priceFields = (p: AssistantProduct): string[] => ['price', ...(p.listPriceFen > p.priceFen ? ['listPrice'] : [])];

@@ -9,7 +9,7 @@ export const inLocale = (text: Bilingual, locale: AnswerLocale): string => (loca
  * otherwise two. No thousands separators in either language, so the figure reads the same as the
  * catalogue's and as any check that looks for it.
  */
-export function formatMoney(fen: number, _locale: AnswerLocale): string {
+export function formatMoney(fen: number): string {
   const yuan = Math.floor(fen / 100);
   const cents = fen % 100;
   return cents === 0 ? `¥${yuan}` : `¥${yuan}.${String(cents).padStart(2, '0')}`;

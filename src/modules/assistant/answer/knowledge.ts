@@ -7,14 +7,17 @@
  *  - retrieval's terms (words, Han bigrams, number+unit terms) of both languages, so a zh question
  *    reaches an en-only spelling such as "PPSU";
  *  - English words reduced to a rough lemma ("washable", "washed", "washing" → wash), since FAQ
- *    questions and viewers rarely use the same form;
+ *    questions and viewers rarely use the same form, and a few variants tried for a word the
+ *    catalogue does not use;
  *  - single Han characters ("煮" in "能煮吗" and in "煮沸"; "冻" in "冻起来" and "冷冻"), weighted half;
  *  - a few concept tags shared by words that ask the same thing (清洗 / 消毒 / clean / sterilise).
- * Weights are idf over the units, so a word every product's FAQ uses ("how", "宝宝") decides little.
+ * Weights are idf over the units, so a word every product's FAQ uses ("宝宝") decides little;
+ * question words ("how", "怎么") weigh a fifth.
  *
  * `coverage` says how much of a question a unit answers: the weighted share of the question's terms
- * found in it. Terms of the product's own name count little (every unit of the product is about the
- * product) and terms no unit uses are ignored.
+ * found in it. For one product, the terms of its name (and their synonyms) are left out: every unit
+ * of the product is about the product. Terms no unit uses are ignored, except where a question that
+ * names no product must be covered as a whole (`unknownWeight`).
  */
 import type { Bilingual, Faq } from '../../catalogue/index.js';
 import { PRODUCT_SYNONYMS, STOP_WORDS, tokenize } from '../retrieval/index.js';
@@ -105,7 +108,8 @@ function conceptOf(term: string): string | undefined {
 /**
  * The terms of a text for matching units (see the file comment). A word with a concept tag is
  * replaced by the tag ("消毒" and "清洁" both become #clean), and its characters are not added
- * one by one; `conceptWeights`, when given, receives the word's own rarity for the tag.
+ * one by one; `conceptWords`, when given, receives the words behind each tag (so the tag can carry
+ * the rarity of the word the viewer used).
  */
 export function unitTerms(text: string, conceptWords?: Map<string, string[]>): Set<string> {
   const out = new Set<string>();
@@ -153,6 +157,8 @@ export function buildKnowledge(catalogue: AssistantCatalogue): Knowledge {
     topics: topicsOf(`${faq.question.zh} ${faq.question.en}`),
   });
 
+  // Each synonym group's members as their terms, single Han characters aside (too weak to name anything).
+  const synonymWords = PRODUCT_SYNONYMS.map((group) => group.map((m) => [...unitTerms(m)].filter((t) => !/^\p{Script=Han}$/u.test(t))));
   const products = new Map<string, ProductKnowledge>();
   const brandFaqs = (catalogue.faqs ?? []).map((f, i) => faqUnit(f, i + 1, null));
   const brandTerms = brandFaqs.flatMap((u) => [...u.questionTerms, ...u.answerTerms]);
@@ -165,11 +171,9 @@ export function buildKnowledge(catalogue: AssistantCatalogue): Knowledge {
     const split = (text: string): SentenceUnit[] => sentences(text).map((s) => ({ text: s, terms: analyse(s) }));
     const nameTerms = analyse(`${p.name.zh} ${p.name.en}`);
     // The synonym groups whose members occur in the name: "the tub" names the bathtub, "袜子" the floor socks.
-    for (const group of PRODUCT_SYNONYMS) {
-      const members = group.map((m) => unitTerms(m));
-      const words = members.map((m) => [...m].filter((t) => !/^\p{Script=Han}$/u.test(t)));
+    for (const words of synonymWords) {
       if (!words.some((w) => w.length > 0 && w.every((t) => nameTerms.has(t)))) continue;
-      for (const m of members) for (const t of m) if (!/^\p{Script=Han}$/u.test(t)) nameTerms.add(t);
+      for (const w of words) for (const t of w) nameTerms.add(t);
     }
     const sentenceUnits = { 'zh-CN': split(p.description.zh), en: split(p.description.en) };
     const faqs = (p.faqs ?? []).map((f, i) => faqUnit(f, i + 1, p.id));

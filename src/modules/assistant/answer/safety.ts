@@ -92,7 +92,7 @@ const RULES: readonly Rule[] = [
       /\b(covid|coronavirus|flu|influenza|pneumonia|rsv|measles|jaundice|asthma|seizures?|convulsions?|eczema|dermatitis)\b/u,
       // Pregnancy and breastfeeding: whether a product suits the mother is a question for her doctor.
       /孕妇|孕期|怀孕|备孕|哺乳期|月子|\bpregnan\w*|\bbreast-?feeding (mum|mom|mother)s?\b|\bnursing (mum|mom|mother)s?\b/u,
-      /\b(fever|high temperature|temperature of \d|cough(ing)?|rash|vomit(ing)?|diarrh(o)?ea|constipat\w*|allerg\w*|sick|ill|infection|choking)\b.{0,40}\b(what (do|should|can) i|should i|do i need|is it serious|help|doctor|hospital|give)\b/u,
+      /\b(fever|high temperature|temperature of \d|cough(ing)?|rash|vomit(ing)?|diarrh(o)?ea|constipat\w*|allerg\w*|sick|ill|infection|choking)\b.{0,40}\b(what (do|should|can) i|should i|do i need|is (it|that|this) (serious|bad|normal|dangerous|ok|okay)|help|doctor|hospital|give)\b/u,
       /\b(swallowed|ate|eaten|licked|drank)\b.{0,30}\b(what (do|should) i|is it (ok|safe|dangerous|poisonous)|poison)/u,
       /\b(doctor|hospital|emergency room|paediatrician|pediatrician)\b/u,
       // Feeding a baby a food or drink is dietary advice ("can I give my newborn honey water").
@@ -125,7 +125,7 @@ const RULES: readonly Rule[] = [
     outcome: 'handoff',
     reason: 'asked_for_person',
     any: [
-      /(转|跟|和|找|要|接|叫|联系|换)人工|人工(客服|服务|坐席|回复|处理)|真人|活人|找客服|联系客服|叫客服|要客服|客服在吗|别.{0,2}机器人|不要机器人|负责人|经理|领导|老板|店长|主管|投诉|举报|维权|差评/u,
+      /(转|跟|和|找|要|接|叫|联系|换)人工|人工(客服|服务|坐席|回复|处理)|真人|活人|找客服|联系客服|叫客服|要客服|客服在吗|客服呢|有人吗|找(个)?人(来)?(处理|解决|说|聊|回复)|别.{0,2}机器人|不要机器人|负责人|经理|领导|老板|店长|主管|投诉|举报|维权|差评/u,
       /(东西|商品|货|买的).{0,6}(坏了|破了|漏了|有问题|不能用)|没收到货|收到.{0,4}(坏|破|错)|发错|漏发|少发/u,
       /\b(talk|speak|chat)\s+(to|with)\s+(a|an|the|some|your|real)?\s*(person|human|someone|agent|manager|supervisor|representative|rep|staff|host|people)\b/u,
       /\bhuman\b|\breal person\b|\blive agent\b|\b(want|need|get me|give me)\s+(an?\s+)?(agent|representative|manager|supervisor|person)\b/u,
@@ -157,6 +157,8 @@ const RULES: readonly Rule[] = [
       /(能|可以|能不能|可不可以|给我|再|帮我)(打个?折|便宜|优惠|少)|打个?[\d一二三四五六七八九]折/u,
       /单独.{0,8}(便宜|优惠|价|折)|专属.{0,2}(优惠|价|券|折扣)|优惠券|砍价|讲价|还价|议价|抹零|给我.{0,6}(便宜|优惠|折扣|价)|老(粉|客户|顾客).{0,8}(优惠|便宜|折|价|券)|会员价|vip价|粉丝价/u,
       new RegExp(`买${NUM_ZH}+.{0,6}(便宜|优惠|打折|送)`, 'u'),
+      // Asking for extras is asking for a personal deal too.
+      /(送|多送|再送|给|赠).{0,4}(赠品|礼物|小样|小礼品)|包邮.{0,6}送/u,
       /\bdiscount (code|coupon|for me|just for me)\b|\b(give|get|offer|send) me (a |an |some )?(special |better |extra |personal |private |vip |lower |cheaper )?(discount|deal|price|coupon|code)\b/u,
       /\bspecial (discount|price|deal|offer)\b|\bcoupons?\b|\bvip (price|discount|deal)\b|\bknock\b.{0,15}\boff\b|\b\d+\s*(% )?off\b/u,
       /\b(discount|deal|cheaper|off)\b.{0,20}\bif (i|we) (buy|get|order)\b|\bbuy (two|three|four|several|more|in bulk|\d+)\b.{0,20}\b(discount|deal|cheaper|off)\b/u,

@@ -24,12 +24,14 @@
  *    as "多少钱？") and names no product resolves to the pinned product: its document leads, and only
  *    its own FAQs and the brand's FAQs follow. A question that names products ranks normally, with the
  *    pinned product ×1.3 (×1.6 under deixis) and products on stage ×1.15. "Names a product" means a
- *    term of the question occurs in at most a quarter of the product names (婴儿/baby does not); a
- *    document with none of those naming terms is then weighed ×0.5 (NAMING_MISS), so a product's
- *    FAQ that merely shares the wording of the question ("能放多久") does not beat the named one.
+ *    term of the question occurs in at most a quarter of the product names (婴儿/baby does not; nor
+ *    does a single Han character or a bare number: "服" of 客服, "2" of 2+2); a document with none
+ *    of those naming terms is then weighed ×0.5 (NAMING_MISS), so a product's FAQ that merely shares
+ *    the wording of the question ("能放多久") does not beat the named one. Multi-word English
+ *    synonyms match only as adjacent words ("infant carrier", not "baby … carrier").
  *  - Determinism: equal scores are ordered by document id.
  *
- * Not here: answering (which field values to quote, in which language), HTTP, chat state.
+ * Not here: answering (which field values to quote, in which language: ../answer), HTTP, chat state.
  */
 export { tokenize, normalise, stem, STOP_WORDS, type Locale } from './tokenize.js';
 export {

@@ -111,6 +111,24 @@ describe('retrieval on the demo catalogue', () => {
     expect(searchDetailed(index, '这个推车多少钱', { pinnedProductId: 'QL-STR-001' }).productIds[0]).toBe('QL-STR-001');
   });
 
+  it('prefers documents holding a naming word over ones that only share the rest of the wording', () => {
+    // "能放多久" is the wipes' FAQ wording, but 母乳 names the milk bags.
+    const r = searchDetailed(index, '母乳冻起来能放多久');
+    expect(r.namingTerms).toContain('母乳');
+    expect(r.productIds[0]).toBe('QL-FED-007');
+  });
+
+  it('does not let a single character or a bare number name a product', () => {
+    expect(searchDetailed(index, '客服几点下班').namesProduct).toBe(false); // 服 of 和尚服
+    expect(searchDetailed(index, 'what is 2+2', { locale: 'en' }).namesProduct).toBe(false); // 2 of "2-Pack"
+    expect(searchDetailed(index, '奶瓶240ml').namingTerms).toContain('240ml');
+  });
+
+  it('resolves "these" and other measure words to the pinned product', () => {
+    expect(searchDetailed(index, 'how many of these do u have left', { pinnedProductId: 'QL-FED-004' }).resolvedProductId).toBe('QL-FED-004');
+    expect(searchDetailed(index, '这包多少片', { pinnedProductId: 'QL-DIA-001' }).resolvedProductId).toBe('QL-DIA-001');
+  });
+
   it('gives products on stage a small boost among equals', () => {
     const plain = top3('纸尿裤');
     const staged = top3('纸尿裤', { onStageProductIds: ['QL-DIA-004'] });

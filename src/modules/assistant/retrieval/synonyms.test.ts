@@ -54,6 +54,15 @@ describe('detectIntents', () => {
   });
 });
 
+describe('synonym phrases', () => {
+  it('match a multi-word English synonym only when its words are adjacent', () => {
+    expect(expandSynonyms(tokenize('the infant carrier'))).toContain('提篮');
+    // "baby … carrier" is not "baby carrier".
+    expect(expandSynonyms(tokenize('can my baby be in the infant carrier'))).not.toContain('腰凳');
+    expect(expandSynonyms(tokenize('a baby carrier'))).toContain('腰凳');
+  });
+});
+
 describe('synonyms and deixis', () => {
   it('expands colloquial product words to the catalogue vocabulary', () => {
     expect(expandSynonyms(tokenize('尿不湿'))).toEqual(expect.arrayContaining(['纸尿', '尿裤', 'diaper']));
