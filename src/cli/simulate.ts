@@ -19,6 +19,7 @@ import {
   readScenarioFile,
   renderHtmlReport,
   simulate,
+  talkSummary,
   type BuiltinScenario,
   type ExperimentOption,
   type Scenario,
@@ -237,6 +238,7 @@ export function simulationSummary(r: SimulationReport): string {
   }
   const refused = Object.entries(r.requests.refusedByCode);
   if (refused.length > 0) lines.push(`refused: ${refused.map(([code, n]) => `${code} ${n}`).join(', ')}`);
+  lines.push(...talkSummary(r));
   if (r.sockets.held) lines.push(`sockets: ${r.sockets.opened} opened, ${r.sockets.failed} failed, at most ${r.sockets.peak} open; the room counted up to ${r.sockets.roomViewersPeak ?? '—'} viewers`);
   lines.push('notes:', ...r.notes.map((n) => `  - ${n}`));
   return `${lines.join('\n')}\n`;

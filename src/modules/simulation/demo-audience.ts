@@ -1,7 +1,8 @@
 /**
  * The demo's gentle simulated audience (`npm start` in demo mode): a few simulated viewers an hour
- * visit the demo room while it is live, so the host console's counters, recommendation health and
- * experiments show life. It drives the running app in process with the same paths a browser uses,
+ * visit the demo room while it is live, so the host console's counters, recommendation health,
+ * experiments and chat show life (its viewers chat and ask the assistant now and then, nicknamed as
+ * simulated: "模拟观众 12"). It drives the running app in process with the same paths a browser uses,
  * every request marked simulated (the room's pages say so), and it never acts as staff: it does not
  * start the session, pin, run flash sales or create an account — the host stays in charge, and the
  * first administrator is still made through the one-time setup link.

@@ -18,6 +18,12 @@
  * Nothing sets X-Forwarded-For: a server that does not trust proxies ignores it, and one that does
  * should not be fooled.
  *
+ * Chat: a viewer's message goes over their own room socket as a `chat_send` frame, as the viewer page
+ * sends it, and its `chat_ack` or error frame (matched by clientEventId) is its outcome; the answer
+ * to an "@助手 …" question is the assistant's chat message replying to it, read off the same socket.
+ * A socket parses the frames it receives only while one of its messages waits for an answer (and the
+ * one socket that watches the room's viewer counter), so a busy chat costs the simulator little.
+ *
  * The outbound-network rule (L1) keeps clients out of src/ so that personal data can leave only
  * through the transfer gateway. This adapter is a client of Qingliu's own API that sends simulated
  * viewers only (device ids `sim-…`, every request marked simulated), to the server its operator
@@ -31,13 +37,21 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 import { SIMULATED_HEADER } from '../../../http/simulated.js';
 import {
+  ASSISTANT_REPLY_TIMEOUT_MS,
+  AssistantAnswers,
+  CHAT_ACK_TIMEOUT_MS,
+  CHAT_FAILURES,
   emptyTargetStats,
+  NO_SOCKET,
   problemOf,
+  replyOf,
   ROUTES,
   routeLimit,
   SimulationRefusedError,
   SimulationSetupError,
   TargetUnreachableError,
+  type SimChatResult,
+  type SimChatSend,
   type SimRequest,
   type SimResponse,
   type SimSocket,
@@ -145,9 +159,18 @@ export class Pacer {
 
 type AnyAgent = HttpAgent | HttpsAgent;
 
+/** What answers a chat message on the socket: its ack or error frame, or null (closed, no answer in time). */
+type ChatAnswerFrame = { type: 'chat_ack'; messageId: string } | { type: 'error'; code: string; detail: string };
+
 interface OpenSocket {
   socket: WebSocket;
   observer: boolean;
+  /** Chat messages sent on it waiting for their ack or error frame, by clientEventId, oldest first. */
+  acks: Map<string, (frame: ChatAnswerFrame | null) => void>;
+  /** The assistant's answers to questions asked on it. */
+  answers: AssistantAnswers;
+  /** Questions to the assistant in flight on it, from sending to their answer (frames are read meanwhile). */
+  asking: number;
 }
 
 /** The HTTP (and WebSocket) target. */
@@ -169,6 +192,8 @@ export class HttpTarget implements SimTarget {
   readonly #usedSlots = new Set<number>();
   readonly #notes: string[] = [];
   #retried429 = 0;
+  /** Error frames that named no clientEventId while a chat message waited (taken as its answer). */
+  #uncorrelatedErrors = 0;
   #cookie: string | undefined;
   #closed = false;
 
@@ -247,13 +272,13 @@ export class HttpTarget implements SimTarget {
         ...(slot !== undefined ? { localAddress: loopbackAddress(slot) } : {}),
       });
       let settled = false;
-      const entry: OpenSocket = { socket, observer: false };
+      const entry: OpenSocket = { socket, observer: false, acks: new Map(), answers: new AssistantAnswers(), asking: 0 };
       const fail = (refused: boolean) => {
         if (settled) return;
         settled = true;
         this.#stats.socketsFailed++;
         if (refused) reject(new SimulationRefusedError(this.description));
-        else resolve({ close: async () => undefined });
+        else resolve(NO_SOCKET);
       };
       socket.on('unexpected-response', (_req, res: IncomingMessage) => {
         readBody(res).then(
@@ -275,11 +300,23 @@ export class HttpTarget implements SimTarget {
       });
       socket.on('message', (data) => {
         this.#stats.socketMessages++;
-        if (entry.observer) this.#observe(data);
+        if (!entry.observer && entry.acks.size === 0 && entry.asking === 0) return;
+        let message: unknown;
+        try {
+          message = JSON.parse(String(data));
+        } catch {
+          return;
+        }
+        if (entry.observer) this.#observe(message);
+        this.#onChatFrame(entry, message);
       });
       socket.on('close', () => {
         this.#sockets.delete(entry);
         if (entry.observer) this.#electObserver();
+        const waiting = [...entry.acks.values()];
+        entry.acks.clear();
+        for (const answer of waiting) answer(null);
+        entry.answers.cancelAll();
       });
       socket.on('open', () => {
         if (settled) return;
@@ -288,7 +325,7 @@ export class HttpTarget implements SimTarget {
         this.#sockets.add(entry);
         if (this.#sockets.size > this.#stats.socketsPeak) this.#stats.socketsPeak = this.#sockets.size;
         if (![...this.#sockets].some((s) => s.observer)) entry.observer = true;
-        resolve({ close: () => closeSocket(socket) });
+        resolve({ close: () => closeSocket(socket), chat: (message) => this.#chat(entry, message) });
       });
     });
   }
@@ -304,6 +341,11 @@ export class HttpTarget implements SimTarget {
 
   notes(): string[] {
     const out = [...this.#notes];
+    if (this.#uncorrelatedErrors > 0) {
+      out.push(
+        `${this.#uncorrelatedErrors} error frame(s) on a room socket named no clientEventId while a chat message waited for its answer; each was taken as that message's answer (a viewer has one message in flight at a time)`,
+      );
+    }
     if (this.#spread) {
       out.push(
         `viewers sent from ${this.stats().clientAddresses} loopback source addresses (127.77.x.y, by viewer index), as real viewers come from many addresses; the per-address limits of the server's routes still apply to each`,
@@ -405,14 +447,71 @@ export class HttpTarget implements SimTarget {
     if (first) this.#cookie = first.split(';')[0];
   }
 
-  /** Reads the room's viewer counter from the observer socket's messages. */
-  #observe(data: WebSocket.RawData): void {
-    let message: { type?: unknown; counters?: { viewers?: unknown }; state?: { counters?: { viewers?: unknown } } };
+  /** Sends a chat message on the viewer's socket and waits for its ack (and the assistant's answer when asked to). */
+  async #chat(entry: OpenSocket, m: SimChatSend): Promise<SimChatResult> {
+    const { socket } = entry;
+    if (socket.readyState !== WebSocket.OPEN) return { outcome: 'failed', code: CHAT_FAILURES.closed, detail: 'the room socket is closed', ms: 0 };
+    // From sending to the answer the socket reads its frames, so an answer arriving right after the
+    // ack (before the wait for it begins) is kept for it.
+    if (m.awaitAssistant) entry.asking++;
     try {
-      message = JSON.parse(String(data)) as typeof message;
-    } catch {
-      return;
+      return await this.#chatOnce(entry, m);
+    } finally {
+      if (m.awaitAssistant) entry.asking--;
     }
+  }
+
+  async #chatOnce(entry: OpenSocket, m: SimChatSend): Promise<SimChatResult> {
+    const started = performance.now();
+    const { socket } = entry;
+    const answer = new Promise<ChatAnswerFrame | null | 'timeout'>((resolve) => {
+      const timer = setTimeout(() => {
+        entry.acks.delete(m.clientEventId);
+        resolve('timeout');
+      }, CHAT_ACK_TIMEOUT_MS);
+      entry.acks.set(m.clientEventId, (frame) => {
+        clearTimeout(timer);
+        resolve(frame);
+      });
+    });
+    const frame = { type: 'chat_send', clientEventId: m.clientEventId, deviceId: m.deviceId, text: m.text, nickname: m.nickname, locale: m.locale };
+    socket.send(JSON.stringify(frame), (err) => {
+      if (err) entry.acks.get(m.clientEventId)?.(null);
+    });
+    const got = await answer;
+    const ms = performance.now() - started;
+    if (got === 'timeout') return { outcome: 'failed', code: CHAT_FAILURES.timeout, detail: `no chat_ack or error frame within ${CHAT_ACK_TIMEOUT_MS / 1000} s`, ms };
+    if (got === null) return { outcome: 'failed', code: CHAT_FAILURES.closed, detail: 'the room socket closed before the answer', ms };
+    if (got.type === 'error') return { outcome: 'refused', code: got.code, detail: got.detail, ms };
+    const accepted: SimChatResult = { outcome: 'accepted', messageId: got.messageId, ms };
+    if (!m.awaitAssistant) return accepted;
+    const reply = await entry.answers.wait(got.messageId, ASSISTANT_REPLY_TIMEOUT_MS);
+    return { ...accepted, assistant: reply ? replyOf(reply, started) : null };
+  }
+
+  /** A frame on a socket with chat messages waiting: their acks and errors, and the assistant's answers. */
+  #onChatFrame(entry: OpenSocket, message: unknown): void {
+    const f = message as { type?: unknown; clientEventId?: unknown; messageId?: unknown; code?: unknown; detail?: unknown; message?: unknown; messages?: unknown };
+    if (f.type === 'chat_message') entry.answers.seen(f.message);
+    else if (f.type === 'chat_messages' && Array.isArray(f.messages)) for (const m of f.messages) entry.answers.seen(m);
+    else if (f.type === 'chat_ack' || f.type === 'error') {
+      let id = typeof f.clientEventId === 'string' ? f.clientEventId : undefined;
+      if (id === undefined && f.type === 'error' && entry.acks.size > 0) {
+        // The gateway's own refusals (a malformed frame, too many frames) name no clientEventId.
+        id = entry.acks.keys().next().value;
+        this.#uncorrelatedErrors++;
+      }
+      const resolve = id === undefined ? undefined : entry.acks.get(id);
+      if (!resolve || id === undefined) return;
+      entry.acks.delete(id);
+      if (f.type === 'chat_ack') resolve({ type: 'chat_ack', messageId: String(f.messageId) });
+      else resolve({ type: 'error', code: typeof f.code === 'string' ? f.code : 'ERROR', detail: typeof f.detail === 'string' ? f.detail : '' });
+    }
+  }
+
+  /** Reads the room's viewer counter from the observer socket's messages. */
+  #observe(parsed: unknown): void {
+    const message = parsed as { type?: unknown; counters?: { viewers?: unknown }; state?: { counters?: { viewers?: unknown } } };
     const viewers = message.type === 'counters' ? message.counters?.viewers : message.type === 'snapshot' ? message.state?.counters?.viewers : undefined;
     if (typeof viewers === 'number') this.#stats.roomViewersPeak = Math.max(this.#stats.roomViewersPeak ?? 0, viewers);
   }

@@ -3,15 +3,25 @@
  * measures its recommendations against the world's truth. The runner (`simulate`) depends only on
  * the SimTarget port; `createInjectTarget` drives the app in this process on a simulated clock,
  * `createHttpTarget` a real server over HTTP and WebSocket. Reports: JSON (`SimulationReport`) and
- * a self-contained HTML page (`renderHtmlReport`).
+ * a self-contained HTML page (`renderHtmlReport`). Viewers also chat and ask the shopping assistant,
+ * through the same paths a browser uses (the room socket, the assistant's route).
  */
 export {
+  ASSISTANT_REPLY_TIMEOUT_MS,
+  AssistantAnswers,
+  CHAT_ACK_TIMEOUT_MS,
+  CHAT_FAILURES,
+  NO_SOCKET,
   ROUTES,
   SimulationRefusedError,
   SimulationSetupError,
   TargetUnreachableError,
+  chatReplyOutcome,
   routeLimit,
   type RouteKey,
+  type SimAssistantReply,
+  type SimChatResult,
+  type SimChatSend,
   type SimRequest,
   type SimResponse,
   type SimSocket,
@@ -39,18 +49,26 @@ export {
   type SimulateOptions,
 } from './run.js';
 export {
+  CHAT_MESSAGE_KINDS,
   LatencyHistogram,
   NOT_PERSONALISED_ARM,
   PERSONALISED_ARM,
   Tally,
   buildReport,
+  latencyFigures,
+  talkSummary,
   upliftOf,
   withoutTimings,
   type ArmFigures,
+  type AssistantCounts,
+  type ChatKindFigures,
+  type ChatMessageKind,
   type CurvePoint,
+  type LatencyFigures,
   type ReportMeta,
   type RouteFigures,
   type SimulationReport,
+  type TalkFigures,
   type Uplift,
 } from './report.js';
 export { renderHtmlReport } from './report-html.js';

@@ -8,6 +8,13 @@
  * runner takes the due looks each time it moves the clock, so they fall at the same simulated
  * moments in every run (a run is deterministic for a seed: the server breaks ties between equally
  * scored products by showcase position, never by the random ids a fresh database gives them).
+ *
+ * Chat: `app.inject` has no sockets, so a viewer's chat message goes to the chat service the room
+ * socket hands it to (ChatService.postAsViewer), on the simulated clock like everything else. Before
+ * the first one the adapter asks the server, with a marked request, whether it serves simulated
+ * traffic (LC4): a production server's SIMULATION_REFUSED refuses every chat message as well. The
+ * assistant's answers to "@助手 …" are read off the room's chat topic on the app's bus, where the
+ * room socket reads them.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,11 +25,17 @@ import { buildApp } from '../../../app.js';
 import { loadConfig } from '../../../config/index.js';
 import { systemContext, type Clock } from '../../../context/index.js';
 import { SIMULATED_HEADER } from '../../../http/simulated.js';
+import { chatTopic } from '../../chat/index.js';
 import {
+  ASSISTANT_REPLY_TIMEOUT_MS,
+  AssistantAnswers,
   emptyTargetStats,
   problemOf,
+  replyOf,
   ROUTES,
   viewerAddress,
+  type SimChatResult,
+  type SimChatSend,
   type SimRequest,
   type SimResponse,
   type SimSocket,
@@ -54,8 +67,6 @@ export interface InjectTargetOptions {
   settings?: Readonly<Record<string, string>>;
 }
 
-const NO_SOCKET: SimSocket = { close: async () => undefined };
-
 /** The in-process target over an app (built here, or handed in by a test). */
 export class InjectTarget implements SimTarget {
   readonly mode = 'in-process' as const;
@@ -67,6 +78,9 @@ export class InjectTarget implements SimTarget {
   readonly #dispose: () => Promise<void>;
   readonly #stats: TargetStats = emptyTargetStats();
   readonly #addresses = new Set<number>();
+  /** Per room: the assistant's answers read off its chat topic, and the unsubscription. */
+  readonly #answers = new Map<string, { answers: AssistantAnswers; unsubscribe: () => void }>();
+  #serves: Promise<{ ok: true } | { ok: false; code: string; detail: string }> | undefined;
   #cookie: string | undefined;
   #closed = false;
 
@@ -145,9 +159,53 @@ export class InjectTarget implements SimTarget {
     return this.#cookie !== undefined;
   }
 
-  /** In process no socket is held (inject has none); the handle does nothing. */
-  async openSocket(): Promise<SimSocket> {
-    return NO_SOCKET;
+  /**
+   * In process no socket is held (inject has none): closing the handle does nothing, and its chat
+   * posts through the chat service the room socket hands messages to.
+   */
+  async openSocket(sessionId: string): Promise<SimSocket> {
+    return { close: async () => undefined, chat: (message) => this.#chat(sessionId, message) };
+  }
+
+  async #chat(sessionId: string, m: SimChatSend): Promise<SimChatResult> {
+    const started = performance.now();
+    const serves = await this.#servesSimulation(sessionId);
+    if (!serves.ok) return { outcome: 'refused', code: serves.code, detail: serves.detail, ms: performance.now() - started };
+    const answers = m.awaitAssistant ? this.#answersIn(sessionId) : undefined;
+    let posted: Awaited<ReturnType<FastifyInstance['services']['chat']['postAsViewer']>>;
+    try {
+      posted = await this.#app.services.chat.postAsViewer(sessionId, { deviceId: m.deviceId, text: m.text, nickname: m.nickname, locale: m.locale });
+    } catch (err) {
+      return { outcome: 'failed', code: 'SERVER_ERROR', detail: (err as Error).message, ms: performance.now() - started };
+    }
+    const ms = performance.now() - started;
+    if (!posted.ok) return { outcome: 'refused', code: posted.code, ...(posted.detail !== undefined ? { detail: posted.detail } : {}), ms };
+    const accepted: SimChatResult = { outcome: 'accepted', messageId: posted.value.id, ms };
+    if (!answers) return accepted;
+    const answer = await answers.wait(posted.value.id, ASSISTANT_REPLY_TIMEOUT_MS);
+    return { ...accepted, assistant: answer ? replyOf(answer, started) : null };
+  }
+
+  /** Whether the server serves simulated traffic: asked once, with a marked request (LC4). */
+  #servesSimulation(sessionId: string): Promise<{ ok: true } | { ok: false; code: string; detail: string }> {
+    this.#serves ??= this.request({ route: 'simulationLabel', path: `/api/v1/sessions/${encodeURIComponent(sessionId)}/simulation` }).then((res) =>
+      res.status === 403 && res.code === 'SIMULATION_REFUSED' ? { ok: false as const, code: res.code, detail: res.detail ?? res.code } : { ok: true as const },
+    );
+    return this.#serves;
+  }
+
+  #answersIn(sessionId: string): AssistantAnswers {
+    let entry = this.#answers.get(sessionId);
+    if (!entry) {
+      const answers = new AssistantAnswers();
+      const unsubscribe = this.#app.services.bus.subscribe(chatTopic(sessionId), (frame) => {
+        const f = frame as { type?: unknown; message?: unknown };
+        if (f.type === 'chat_message') answers.seen(f.message);
+      });
+      entry = { answers, unsubscribe };
+      this.#answers.set(sessionId, entry);
+    }
+    return entry.answers;
   }
 
   stats(): TargetStats {
@@ -165,6 +223,11 @@ export class InjectTarget implements SimTarget {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const { answers, unsubscribe } of this.#answers.values()) {
+      answers.cancelAll();
+      unsubscribe();
+    }
+    this.#answers.clear();
     await this.#dispose();
   }
 }

@@ -21,6 +21,12 @@ function report(experiment: ExperimentReport | null = null): SimulationReport {
   t.order('personalised', 1, 9900);
   t.request('recommendations', { status: 200, body: undefined, ms: 3 });
   t.request('orders', { status: 409, body: undefined, code: 'PRICE_CHANGED', ms: 3 });
+  t.chatMessage('reaction', { outcome: 'accepted', messageId: 'm1', ms: 2 });
+  t.chatMessage('blockedWords', { outcome: 'refused', code: `CHAT_BLOCKED_WORDS${EVIL}`, ms: 2 });
+  const asked = { outcome: 'accepted' as const, messageId: 'm2', ms: 2, assistant: { messageId: 'a', handoff: true, sources: 0, aiGenerated: true, label: 'AI生成 / AI-generated', ms: 30 } };
+  t.chatMessage('assistantMention', asked);
+  t.assistantInChat('askForPerson', asked);
+  t.assistantOverHttp('shopPolicy', { status: 200, body: { outcome: 'answered', aiGenerated: true, label: 'AI生成 / AI-generated' }, ms: 4 });
   return buildReport(t, {
     scenario: { name: `baby-care${EVIL}`, version: 2 },
     seed: 7,
@@ -134,6 +140,18 @@ describe('renderHtmlReport', () => {
     expect(html).toMatch(/Latest look 2 \(information fraction 1\.000\): bandit − control in conversion = 0\.02000 \[-0\.03000, 0\.07000\]/);
     expect(html).toContain('2023-11-14T22:18:20.000Z');
     expect(html).toContain('[-0.04000, 0.06000]');
+  });
+
+  it('shows the chat and the assistant: messages by kind and what came of them, questions by topic and way, the latency viewers saw', async () => {
+    const html = await renderHtmlReport(report());
+    expect(html).toContain('<h2>Chat and the shopping assistant</h2>');
+    expect(html).toContain('<td>questions to the assistant (@助手)</td><td class="n">1</td><td class="n">1</td>');
+    expect(html).toContain(`CHAT_BLOCKED_WORDS${escapeHtml(EVIL)} 1`);
+    expect(html).toContain('<td>asking for a person</td><td class="n">1</td><td class="n">0</td><td class="n">1</td>');
+    expect(html).toContain('<td>shipping, returns, invoices</td><td class="n">1</td><td class="n">1</td>');
+    expect(html).toMatch(/<td>in the chat \(until the answer reached the viewer\)<\/td><td class="n">1<\/td><td class="n">30\.00<\/td>/);
+    expect(html).toContain('Every answer carried the AI label');
+    expect(html).not.toContain(EVIL);
   });
 
   it('escapes the five characters that matter in HTML', () => {

@@ -2,7 +2,7 @@
  * The simulation report as one self-contained HTML page: the settings, the charts (cumulative
  * regret per arm, the learning curve of expected purchases per list, conversion per arm, and the
  * experiment's looks with their repeated intervals) rendered here, server-side, to inline SVG by
- * Apache ECharts, and tables of the figures. No script, no style sheet or font from elsewhere, no
+ * Apache ECharts, and tables of the figures (the chat and the assistant among them). No script, no style sheet or font from elsewhere, no
  * network: the file can be mailed or archived as it is. Every text taken from the report is escaped
  * (ECharts escapes the texts it draws).
  *
@@ -10,7 +10,7 @@
  * for a report on real viewers.
  */
 import type { LookAnalysis } from '../../experiments/index.js';
-import type { ArmFigures, SimulationReport } from './report.js';
+import { CHAT_MESSAGE_KINDS, type ArmFigures, type AssistantCounts, type LatencyFigures, type SimulationReport } from './report.js';
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: unknown): string {
@@ -103,6 +103,55 @@ function looksChart(echarts: ECharts, report: SimulationReport): string {
       { name: 'interval high', type: 'line', lineStyle: { type: 'dashed' }, symbol: 'none', data: rows.map((r) => r.hi) },
     ],
   });
+}
+
+const CHAT_KIND_NAMES: Record<string, string> = {
+  reaction: 'reactions',
+  hostQuestion: 'questions to the host',
+  blockedWords: 'spam the keyword filter blocks',
+  link: 'links and shop codes',
+  assistantMention: 'questions to the assistant (@助手)',
+};
+
+const TOPIC_NAMES: Record<string, string> = {
+  pinnedProduct: 'the pinned product',
+  namedProduct: 'a product by name',
+  shopPolicy: 'shipping, returns, invoices',
+  askForPerson: 'asking for a person',
+  offTopic: 'off topic (to decline)',
+};
+
+const codesText = (m: Record<string, number>): string =>
+  Object.entries(m)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ') || '—';
+
+/** The chat's and the assistant's section. */
+function talkSection(report: SimulationReport): string {
+  const c = report.chat;
+  const a = report.assistant;
+  const chatRows = CHAT_MESSAGE_KINDS.map((kind) => {
+    const k = c.byKind[kind];
+    return [CHAT_KIND_NAMES[kind] ?? kind, int(k.sent), int(k.accepted), codesText(k.refusedByCode), codesText(k.failedByCode)];
+  });
+  chatRows.push(['all', int(c.sent), int(c.accepted), codesText(c.refusedByCode), codesText(c.failedByCode)]);
+  const counts = (name: string, x: AssistantCounts) => [name, int(x.asked), int(x.answered), int(x.handoff), int(x.declined), int(x.refused), int(x.noAnswer)];
+  const latency = (name: string, l: LatencyFigures) => [name, int(l.count), num(l.p50, 2), num(l.p99, 2), num(l.mean, 2), num(l.max, 2)];
+  return `
+<h2>Chat and the shopping assistant</h2>
+<p>Chat messages the simulated viewers sent (nicknamed as simulated: 模拟观众 / Simulated viewer), and what the server did with them; the ack or refusal came ${escapeHtml(num(c.latencyMs.p50, 2))} ms after sending at the median (p99 ${escapeHtml(num(c.latencyMs.p99, 2))} ms).</p>
+${table(['chat messages', 'sent', 'accepted', 'refused (by code)', 'no answer'], chatRows)}
+${table(
+  ['questions to the assistant', 'asked', 'answered', 'handed off', 'declined', 'refused', 'no answer'],
+  [
+    ...Object.entries(a.byTopic).map(([topic, x]) => counts(TOPIC_NAMES[topic] ?? topic, x)),
+    counts('on its route (POST …/assistant)', a.byVia.http),
+    counts('in the chat (@助手 …)', a.byVia.chat),
+    counts('all', a),
+  ],
+)}
+${table(['assistant latency as the viewer saw it', 'answers', 'p50 ms', 'p99 ms', 'mean ms', 'max ms'], [latency('on its route', a.byVia.http.latencyMs), latency('in the chat (until the answer reached the viewer)', a.byVia.chat.latencyMs), latency('all', a.latencyMs)])}
+<p>${a.refused > 0 ? `Refused: ${escapeHtml(codesText(a.refusedByCode))}. ` : ''}${a.noAnswer > 0 ? `Without an answer: ${escapeHtml(codesText(a.noAnswerByCode))}. ` : ''}${a.unlabelled > 0 ? `<strong>${escapeHtml(int(a.unlabelled))} answer(s) came without the AI label.</strong>` : 'Every answer carried the AI label (AI生成 / AI-generated).'}</p>`;
 }
 
 /** A cell that reads as a number (figures, percentages, intervals) is right-aligned. */
@@ -243,6 +292,7 @@ ${armTable}
 ${experiment}
 <h2>Consent and minors</h2>
 ${consent}
+${talkSection(report)}
 <h2>Requests</h2>
 ${routes}
 ${refusals.length > 0 ? table(['refused (4xx) by code', 'count'], refusals.map(([code, n]) => [code, int(n)])) : '<p>No request was refused.</p>'}

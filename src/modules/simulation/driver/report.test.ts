@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ExperimentReport } from '../../experiments/index.js';
-import { buildReport, LatencyHistogram, Tally, upliftOf, withoutTimings, type ReportMeta } from './report.js';
-import { emptyTargetStats, type SimResponse } from './target.js';
+import { buildReport, LatencyHistogram, Tally, talkSummary, upliftOf, withoutTimings, type ReportMeta } from './report.js';
+import { emptyTargetStats, type SimAssistantReply, type SimChatResult, type SimResponse } from './target.js';
 
 const res = (status: number, code?: string, ms = 2): SimResponse => ({ status, body: undefined, ms, ...(code ? { code } : {}), ...(status === 0 ? { transportError: 'ECONNRESET' } : {}) });
 
@@ -116,6 +116,98 @@ describe('Tally and buildReport', () => {
     expect(r.wallSeconds).not.toBe(same.wallSeconds);
     expect(withoutTimings(r)).toEqual(withoutTimings(same));
     expect(withoutTimings(r)).not.toHaveProperty('wallSeconds');
+  });
+});
+
+describe('chat and the assistant in the report', () => {
+  const said = (outcome: SimChatResult['outcome'], code?: string, ms = 4, assistant?: SimAssistantReply | null): SimChatResult => ({
+    outcome,
+    ms,
+    ...(code ? { code } : {}),
+    ...(assistant !== undefined ? { assistant } : {}),
+  });
+  const reply = (handoff: boolean, sources: number, ms: number): SimAssistantReply => ({ messageId: 'a', handoff, sources, aiGenerated: true, label: 'AI生成 / AI-generated', ms });
+  const answer = (outcome: string, ms: number, labelled = true): SimResponse => ({ status: 200, body: { outcome, aiGenerated: labelled, label: labelled ? 'AI生成 / AI-generated' : '' }, ms });
+
+  function tally(): Tally {
+    const t = new Tally();
+    t.chatMessage('reaction', said('accepted', undefined, 3));
+    t.chatMessage('reaction', said('refused', 'CHAT_RATE_LIMITED'));
+    t.chatMessage('blockedWords', said('refused', 'CHAT_BLOCKED_WORDS'));
+    t.chatMessage('link', said('refused', 'CHAT_LINK_NOT_ALLOWED'));
+    t.chatMessage('hostQuestion', said('failed', 'SOCKET_CLOSED'));
+    // Four questions in the chat: answered, handed off, no answer in time, refused.
+    for (const [topic, res] of [
+      ['shopPolicy', said('accepted', undefined, 4, reply(false, 1, 40))],
+      ['askForPerson', said('accepted', undefined, 4, reply(true, 0, 60))],
+      ['namedProduct', said('accepted', undefined, 4, null)],
+      ['pinnedProduct', said('refused', 'CHAT_RATE_LIMITED')],
+    ] as const) {
+      t.chatMessage('assistantMention', res);
+      t.assistantInChat(topic, res);
+    }
+    // Six on the route: answered, declined, answered without the label, rate limited, a 503, no answer at all.
+    t.assistantOverHttp('pinnedProduct', answer('answered', 5));
+    t.assistantOverHttp('offTopic', answer('declined', 7));
+    t.assistantOverHttp('namedProduct', answer('answered', 6, false));
+    t.assistantOverHttp('shopPolicy', { status: 429, body: undefined, code: 'RATE_LIMITED', ms: 1 });
+    t.assistantOverHttp('pinnedProduct', { status: 503, body: undefined, code: 'NOT_READY', ms: 1 });
+    t.assistantOverHttp('offTopic', { status: 0, body: undefined, transportError: 'ECONNRESET', ms: 1 });
+    return t;
+  }
+
+  it('counts chat messages sent, accepted, refused by code and failed, per kind', () => {
+    const c = buildReport(tally(), META).chat;
+    expect(c).toMatchObject({
+      sent: 9,
+      accepted: 4,
+      refusedByCode: { CHAT_BLOCKED_WORDS: 1, CHAT_LINK_NOT_ALLOWED: 1, CHAT_RATE_LIMITED: 2 },
+      failedByCode: { SOCKET_CLOSED: 1 },
+    });
+    expect(c.byKind.reaction).toEqual({ sent: 2, accepted: 1, refusedByCode: { CHAT_RATE_LIMITED: 1 }, failedByCode: {} });
+    expect(c.byKind.blockedWords).toEqual({ sent: 1, accepted: 0, refusedByCode: { CHAT_BLOCKED_WORDS: 1 }, failedByCode: {} });
+    expect(c.byKind.hostQuestion).toEqual({ sent: 1, accepted: 0, refusedByCode: {}, failedByCode: { SOCKET_CLOSED: 1 } });
+    expect(c.byKind.assistantMention).toEqual({ sent: 4, accepted: 3, refusedByCode: { CHAT_RATE_LIMITED: 1 }, failedByCode: {} });
+    // Latency: every message that got an answer (the failed one did not).
+    expect(c.latencyMs.count).toBe(8);
+    expect(c.latencyMs.max).toBe(4);
+  });
+
+  it('counts questions by outcome, by way and by topic, with the latency the viewer saw and answers without the label', () => {
+    const a = buildReport(tally(), META).assistant;
+    expect(a).toMatchObject({ asked: 10, answered: 3, handoff: 1, declined: 1, refused: 2, noAnswer: 3, unlabelled: 1 });
+    expect(a.refusedByCode).toEqual({ CHAT_RATE_LIMITED: 1, RATE_LIMITED: 1 });
+    expect(a.noAnswerByCode).toEqual({ ECONNRESET: 1, HTTP_503: 1, NO_ANSWER_IN_TIME: 1 });
+    expect(a.byVia.http).toMatchObject({ asked: 6, answered: 2, handoff: 0, declined: 1, refused: 1, noAnswer: 2 });
+    expect(a.byVia.chat).toMatchObject({ asked: 4, answered: 1, handoff: 1, declined: 0, refused: 1, noAnswer: 1 });
+    expect(a.byTopic.pinnedProduct).toEqual({ asked: 3, answered: 1, handoff: 0, declined: 0, refused: 1, noAnswer: 1 });
+    expect(a.byTopic.askForPerson).toEqual({ asked: 1, answered: 0, handoff: 1, declined: 0, refused: 0, noAnswer: 0 });
+    expect(Object.values(a.byTopic).reduce((n, x) => n + x.asked, 0)).toBe(10);
+    // Latency of the answers: in the chat from sending the question to the answer (40, 60 ms), on the route the answer (5, 7, 6 ms).
+    expect(a.latencyMs.count).toBe(5);
+    expect(a.latencyMs.max).toBe(60);
+    expect(a.byVia.chat.latencyMs).toMatchObject({ count: 2, mean: 50, max: 60 });
+    expect(a.byVia.http.latencyMs).toMatchObject({ count: 3, mean: 6, max: 7 });
+    expect(a.latencyMs.p50).toBeGreaterThanOrEqual(6);
+    expect(a.latencyMs.p50).toBeLessThanOrEqual(7 * 1.051);
+    expect(a.latencyMs.p99).toBeGreaterThan(57);
+  });
+
+  it('is empty without talk, takes the timings out for comparisons, and sums up in two lines', () => {
+    const empty = buildReport(new Tally(), META);
+    expect(empty.chat).toMatchObject({ sent: 0, accepted: 0, refusedByCode: {}, failedByCode: {} });
+    expect(empty.assistant).toMatchObject({ asked: 0, answered: 0, handoff: 0, declined: 0, unlabelled: 0 });
+    const r = buildReport(tally(), META);
+    const untimed = withoutTimings(r);
+    expect(untimed.assistant.latencyMs).toEqual({ count: 5, mean: 0, p50: 0, p99: 0, max: 0 });
+    expect(untimed.assistant.byVia.chat.latencyMs.p99).toBe(0);
+    expect(untimed.chat.latencyMs).toEqual({ count: 8, mean: 0, p50: 0, p99: 0, max: 0 });
+    expect(untimed.assistant.answered).toBe(3);
+    const lines = talkSummary(r);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe('chat: 9 messages sent, 4 accepted, 4 refused (CHAT_BLOCKED_WORDS 1, CHAT_LINK_NOT_ALLOWED 1, CHAT_RATE_LIMITED 2), 1 without an answer (SOCKET_CLOSED 1)');
+    expect(lines[1]).toMatch(/^assistant: 10 questions \(6 on its route, 4 in the chat\): 3 answered, 1 handed off, 1 declined, 2 refused \(CHAT_RATE_LIMITED 1, RATE_LIMITED 1\), 3 without an answer \(ECONNRESET 1, HTTP_503 1, NO_ANSWER_IN_TIME 1\); latency as viewers saw it p50 [\d.]+ ms, p99 [\d.]+ ms; 1 answer\(s\) WITHOUT the AI label$/);
+    expect(talkSummary(empty)).toEqual(['chat: 0 messages sent, 0 accepted, 0 refused', 'assistant: 0 questions (0 on its route, 0 in the chat): 0 answered, 0 handed off, 0 declined']);
   });
 });
 

@@ -8,10 +8,16 @@
  * to `personalised` or `not_personalised` by the list's own flag. The truth columns (expected and
  * best possible purchase reward, regret) come from the world's known utility model: what the list
  * shown was worth to that viewer in expectation, against the best list of the same length.
+ *
+ * Chat and the assistant: chat messages sent, accepted and refused by code (per kind of message:
+ * reactions, questions to the host, spam the keyword filter blocks, links, questions to the
+ * assistant); questions to the assistant by outcome (answered, handed off, declined), by the way
+ * they were asked (its route or "@助手 …" in the chat) and by topic, and the latency a simulated
+ * viewer saw, from asking to the answer.
  */
 import type { ExperimentReport, VerdictKind } from '../../experiments/index.js';
-import { PURPOSES, RegretCurve, type Purpose } from '../world/index.js';
-import { ROUTES, type RouteKey, type SimResponse, type TargetStats } from './target.js';
+import { ASSISTANT_TOPICS, CHAT_KINDS, PURPOSES, RegretCurve, type AssistantTopic, type ChatKind, type Purpose } from '../world/index.js';
+import { chatReplyOutcome, ROUTES, type RouteKey, type SimChatResult, type SimResponse, type TargetStats } from './target.js';
 
 /** The arm of lists served without an experiment, by the list's `personalised` flag. */
 export const PERSONALISED_ARM = 'personalised';
@@ -61,6 +67,65 @@ export interface RouteFigures {
   total: number;
   byStatus: Record<string, number>;
   latencyMs: { mean: number; p50: number; p99: number; max: number };
+}
+
+/** Latencies: how many, the mean and percentiles (5 % buckets) and the maximum, in milliseconds. */
+export interface LatencyFigures {
+  count: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** A chat message's kind in the report: one of the world's kinds, or a question to the assistant in the chat. */
+export type ChatMessageKind = ChatKind | 'assistantMention';
+/** The kinds the report lists, in this order. */
+export const CHAT_MESSAGE_KINDS: readonly ChatMessageKind[] = [...CHAT_KINDS, 'assistantMention'];
+
+/** Chat messages of one kind. */
+export interface ChatKindFigures {
+  sent: number;
+  accepted: number;
+  refusedByCode: Record<string, number>;
+  failedByCode: Record<string, number>;
+}
+
+/** Questions to the assistant, by what came of them. */
+export interface AssistantCounts {
+  asked: number;
+  answered: number;
+  handoff: number;
+  declined: number;
+  /** Refused by the server: the route's 4xx, or the chat refused the "@助手 …" message. */
+  refused: number;
+  /** No answer: a transport failure or 5xx on the route; no ack, or no answer in time, in the chat. */
+  noAnswer: number;
+}
+
+/** The chat and the assistant as the simulated viewers saw them. */
+export interface TalkFigures {
+  chat: {
+    /** chat_send frames (in process: messages posted through the chat service), questions to the assistant included. */
+    sent: number;
+    accepted: number;
+    refusedByCode: Record<string, number>;
+    /** Messages that got no answer: NO_SOCKET, SOCKET_CLOSED, NO_ANSWER_IN_TIME, SERVER_ERROR. */
+    failedByCode: Record<string, number>;
+    byKind: Record<ChatMessageKind, ChatKindFigures>;
+    /** From sending a message to its ack or error frame. */
+    latencyMs: LatencyFigures;
+  };
+  assistant: AssistantCounts & {
+    refusedByCode: Record<string, number>;
+    noAnswerByCode: Record<string, number>;
+    /** Answers without the AI label (aiGenerated true and a label): must be 0 (AI1). */
+    unlabelled: number;
+    /** From asking to the answer as the viewer saw it, answered, handed off and declined alike. */
+    latencyMs: LatencyFigures;
+    byVia: { http: AssistantCounts & { latencyMs: LatencyFigures }; chat: AssistantCounts & { latencyMs: LatencyFigures } };
+    byTopic: Record<AssistantTopic, AssistantCounts>;
+  };
 }
 
 /** The comparison of the primary metric at the experiment's latest look (from the server's report). */
@@ -117,6 +182,10 @@ export interface SimulationReport {
   };
   orders: { placed: number; refusedByCode: Record<string, number> };
   host: { steps: number; done: number; refused: number };
+  /** Chat messages sent, accepted and refused. */
+  chat: TalkFigures['chat'];
+  /** Questions to the shopping assistant by outcome, way and topic, with the latency viewers saw. */
+  assistant: TalkFigures['assistant'];
   perArm: ArmFigures[];
   uplift?: Uplift;
   /** The server's experiment report at the end of the run, or null. */
@@ -186,6 +255,45 @@ interface RouteTally {
   latency: LatencyHistogram;
 }
 
+interface ChatKindTally {
+  sent: number;
+  accepted: number;
+  refused: Map<string, number>;
+  failed: Map<string, number>;
+}
+
+const newCounts = (): AssistantCounts => ({ asked: 0, answered: 0, handoff: 0, declined: 0, refused: 0, noAnswer: 0 });
+const bump = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
+
+/** Everything counted about the chat and the assistant. */
+export class TalkTally {
+  readonly chatKinds = new Map<ChatMessageKind, ChatKindTally>(CHAT_MESSAGE_KINDS.map((k) => [k, { sent: 0, accepted: 0, refused: new Map(), failed: new Map() }]));
+  readonly chatLatency = new LatencyHistogram();
+  readonly assistant = newCounts();
+  readonly assistantRefused = new Map<string, number>();
+  readonly assistantNoAnswer = new Map<string, number>();
+  unlabelled = 0;
+  readonly assistantLatency = new LatencyHistogram();
+  readonly via = { http: { counts: newCounts(), latency: new LatencyHistogram() }, chat: { counts: newCounts(), latency: new LatencyHistogram() } };
+  readonly topics = new Map<AssistantTopic, AssistantCounts>(ASSISTANT_TOPICS.map((t) => [t, newCounts()]));
+
+  /** One question's outcome, counted overall, for its way and its topic. */
+  outcome(via: 'http' | 'chat', topic: AssistantTopic, what: 'answered' | 'handoff' | 'declined' | 'refused' | 'noAnswer', code?: string): void {
+    for (const c of [this.assistant, this.via[via].counts, this.topics.get(topic) ?? newCounts()]) {
+      c.asked++;
+      c[what]++;
+    }
+    if (what === 'refused') bump(this.assistantRefused, code ?? 'REFUSED');
+    if (what === 'noAnswer') bump(this.assistantNoAnswer, code ?? 'NO_ANSWER');
+  }
+
+  answered(via: 'http' | 'chat', ms: number, labelled: boolean): void {
+    this.assistantLatency.add(ms);
+    this.via[via].latency.add(ms);
+    if (!labelled) this.unlabelled++;
+  }
+}
+
 /** Everything the runner counts while it runs. */
 export class Tally {
   readonly routes = new Map<RouteKey, RouteTally>();
@@ -207,6 +315,7 @@ export class Tally {
   hostDone = 0;
   hostRefused = 0;
   viewersArrived = 0;
+  readonly talk = new TalkTally();
 
   /** Counts one answer of a route. */
   request(route: RouteKey, res: SimResponse): void {
@@ -269,6 +378,39 @@ export class Tally {
     a.buyers.add(viewer);
     a.gmvFen += amountFen;
     this.ordersPlaced++;
+  }
+
+  /** A chat message a viewer sent, and what came of it. */
+  chatMessage(kind: ChatMessageKind, res: SimChatResult): void {
+    const k = this.talk.chatKinds.get(kind)!;
+    k.sent++;
+    if (res.outcome === 'accepted') k.accepted++;
+    else if (res.outcome === 'refused') bump(k.refused, res.code ?? 'REFUSED');
+    else bump(k.failed, res.code ?? 'FAILED');
+    if (res.outcome !== 'failed') this.talk.chatLatency.add(res.ms);
+  }
+
+  /** A question to the assistant on its route (POST /api/v1/sessions/:id/assistant). */
+  assistantOverHttp(topic: AssistantTopic, res: SimResponse): void {
+    const t = this.talk;
+    const body = res.body as { outcome?: unknown; aiGenerated?: unknown; label?: unknown } | undefined;
+    if (res.status === 200 && (body?.outcome === 'answered' || body?.outcome === 'handoff' || body?.outcome === 'declined')) {
+      t.outcome('http', topic, body.outcome);
+      t.answered('http', res.ms, body.aiGenerated === true && typeof body.label === 'string' && body.label.length > 0);
+    } else if (res.status >= 400 && res.status < 500) t.outcome('http', topic, 'refused', res.code ?? `HTTP_${res.status}`);
+    else t.outcome('http', topic, 'noAnswer', res.status === 0 ? (res.transportError ?? 'NO_ANSWER') : `HTTP_${res.status}`);
+  }
+
+  /** A question to the assistant in the chat ("@助手 …"), and its answer there. */
+  assistantInChat(topic: AssistantTopic, res: SimChatResult): void {
+    const t = this.talk;
+    if (res.outcome === 'refused') t.outcome('chat', topic, 'refused', res.code);
+    else if (res.outcome === 'failed') t.outcome('chat', topic, 'noAnswer', res.code);
+    else if (!res.assistant) t.outcome('chat', topic, 'noAnswer', 'NO_ANSWER_IN_TIME');
+    else {
+      t.outcome('chat', topic, chatReplyOutcome(res.assistant));
+      t.answered('chat', res.assistant.ms, res.assistant.aiGenerated && res.assistant.label !== null && res.assistant.label.length > 0);
+    }
   }
 
   /** A consent decision the server recorded. */
@@ -359,6 +501,46 @@ export function upliftOf(experiment: ExperimentReport | null): Uplift | undefine
 
 const sortedRecord = <V>(entries: Iterable<[string, V]>): Record<string, V> => Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
+/** The figures of a latency histogram, in milliseconds to the microsecond. */
+export function latencyFigures(h: LatencyHistogram): LatencyFigures {
+  return { count: h.count, mean: round(h.count ? h.sum / h.count : 0, 3), p50: round(h.percentile(50), 3), p99: round(h.percentile(99), 3), max: round(h.max, 3) };
+}
+
+const NO_LATENCY: LatencyFigures = { count: 0, mean: 0, p50: 0, p99: 0, max: 0 };
+
+/** The chat's and the assistant's figures from the tally. */
+export function talkFigures(t: TalkTally): TalkFigures {
+  const kinds = [...t.chatKinds];
+  const sum = (f: (k: ChatKindTally) => number) => kinds.reduce((n, [, k]) => n + f(k), 0);
+  const merged = (pick: (k: ChatKindTally) => Map<string, number>) => {
+    const all = new Map<string, number>();
+    for (const [, k] of kinds) for (const [code, n] of pick(k)) all.set(code, (all.get(code) ?? 0) + n);
+    return sortedRecord(all);
+  };
+  return {
+    chat: {
+      sent: sum((k) => k.sent),
+      accepted: sum((k) => k.accepted),
+      refusedByCode: merged((k) => k.refused),
+      failedByCode: merged((k) => k.failed),
+      byKind: Object.fromEntries(kinds.map(([kind, k]) => [kind, { sent: k.sent, accepted: k.accepted, refusedByCode: sortedRecord(k.refused), failedByCode: sortedRecord(k.failed) }])) as Record<ChatMessageKind, ChatKindFigures>,
+      latencyMs: latencyFigures(t.chatLatency),
+    },
+    assistant: {
+      ...t.assistant,
+      refusedByCode: sortedRecord(t.assistantRefused),
+      noAnswerByCode: sortedRecord(t.assistantNoAnswer),
+      unlabelled: t.unlabelled,
+      latencyMs: latencyFigures(t.assistantLatency),
+      byVia: {
+        http: { ...t.via.http.counts, latencyMs: latencyFigures(t.via.http.latency) },
+        chat: { ...t.via.chat.counts, latencyMs: latencyFigures(t.via.chat.latency) },
+      },
+      byTopic: Object.fromEntries([...t.topics].map(([topic, c]) => [topic, { ...c }])) as Record<AssistantTopic, AssistantCounts>,
+    },
+  };
+}
+
 /** The report of a run: pure, from the tally and the run's settings. */
 export function buildReport(tally: Tally, meta: ReportMeta): SimulationReport {
   const wall = Math.max(meta.wallSeconds, 1e-9);
@@ -369,7 +551,7 @@ export function buildReport(tally: Tally, meta: ReportMeta): SimulationReport {
         route: ROUTES[route].label,
         total: r.total,
         byStatus: sortedRecord([...r.byStatus].map(([status, n]): [string, number] => [String(status), n])),
-        latencyMs: { mean: round(r.latency.count ? r.latency.sum / r.latency.count : 0, 3), p50: round(r.latency.percentile(50), 3), p99: round(r.latency.percentile(99), 3), max: round(r.latency.max, 3) },
+        latencyMs: (({ count: _count, ...figures }) => figures)(latencyFigures(r.latency)),
       },
     ]),
   );
@@ -377,6 +559,7 @@ export function buildReport(tally: Tally, meta: ReportMeta): SimulationReport {
   const grantedShare = Object.fromEntries(PURPOSES.map((p) => [p, decisions > 0 ? round((tally.granted.get(p) ?? 0) / decisions, 4) : 0])) as Record<Purpose, number>;
   const s = meta.targetStats;
   const uplift = upliftOf(meta.experiment);
+  const talk = talkFigures(tally.talk);
   return {
     simulated: true,
     scenario: { name: meta.scenario.name, version: meta.scenario.version },
@@ -403,6 +586,8 @@ export function buildReport(tally: Tally, meta: ReportMeta): SimulationReport {
     consent: { decisions, byMethod: { ...tally.consentByMethod }, grantedShare, minors: { ...tally.minors }, optOuts: tally.optOuts },
     orders: { placed: tally.ordersPlaced, refusedByCode: sortedRecord(tally.orderRefusals) },
     host: { steps: tally.hostSteps, done: tally.hostDone, refused: tally.hostRefused },
+    chat: talk.chat,
+    assistant: talk.assistant,
     perArm: [...tally.arms].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([arm, a]) => armFigures(arm, a)),
     ...(uplift ? { uplift } : {}),
     experiment: meta.experiment,
@@ -417,5 +602,38 @@ export function buildReport(tally: Tally, meta: ReportMeta): SimulationReport {
 export function withoutTimings(report: SimulationReport): Omit<SimulationReport, 'wallSeconds' | 'viewersPerSecond' | 'requestsPerSecond'> {
   const { wallSeconds: _w, viewersPerSecond: _v, requestsPerSecond: _r, ...rest } = report;
   const byRoute = Object.fromEntries(Object.entries(rest.requests.byRoute).map(([k, r]) => [k, { route: r.route, total: r.total, byStatus: r.byStatus, latencyMs: { mean: 0, p50: 0, p99: 0, max: 0 } }]));
-  return { ...rest, requests: { ...rest.requests, byRoute } };
+  const untimed = (l: LatencyFigures): LatencyFigures => ({ ...NO_LATENCY, count: l.count });
+  const a = rest.assistant;
+  return {
+    ...rest,
+    requests: { ...rest.requests, byRoute },
+    chat: { ...rest.chat, latencyMs: untimed(rest.chat.latencyMs) },
+    assistant: {
+      ...a,
+      latencyMs: untimed(a.latencyMs),
+      byVia: { http: { ...a.byVia.http, latencyMs: untimed(a.byVia.http.latencyMs) }, chat: { ...a.byVia.chat, latencyMs: untimed(a.byVia.chat.latencyMs) } },
+    },
+  };
+}
+
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** The chat's and the assistant's lines of the readable summary (`qingliu simulate` without --json). */
+export function talkSummary(r: Pick<SimulationReport, 'chat' | 'assistant'>): string[] {
+  const c = r.chat;
+  const a = r.assistant;
+  const codes = (m: Record<string, number>) =>
+    Object.entries(m)
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
+  const refused = Object.values(c.refusedByCode).reduce((x, y) => x + y, 0);
+  const failed = Object.values(c.failedByCode).reduce((x, y) => x + y, 0);
+  const lines = [
+    `chat: ${c.sent} messages sent, ${c.accepted} accepted, ${refused} refused${refused ? ` (${codes(c.refusedByCode)})` : ''}${failed ? `, ${failed} without an answer (${codes(c.failedByCode)})` : ''}`,
+    `assistant: ${a.asked} questions (${a.byVia.http.asked} on its route, ${a.byVia.chat.asked} in the chat): ${a.answered} answered, ${a.handoff} handed off, ${a.declined} declined` +
+      `${a.refused ? `, ${a.refused} refused (${codes(a.refusedByCode)})` : ''}${a.noAnswer ? `, ${a.noAnswer} without an answer (${codes(a.noAnswerByCode)})` : ''}` +
+      (a.latencyMs.count > 0 ? `; latency as viewers saw it p50 ${ms(a.latencyMs.p50)} ms, p99 ${ms(a.latencyMs.p99)} ms` : '') +
+      (a.unlabelled > 0 ? `; ${a.unlabelled} answer(s) WITHOUT the AI label` : ''),
+  ];
+  return lines;
 }

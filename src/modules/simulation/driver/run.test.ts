@@ -6,7 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deviceClassOf } from '../../../shared/device-class.js';
-import { builtinScenarioPath, generateAudience, parseScenario, readScenarioFile, type HostStep, type Scenario, type SimViewer } from '../world/index.js';
+import {
+  ASSISTANT_MENTION,
+  ASSISTANT_QUESTIONS,
+  CHAT_PHRASES,
+  builtinScenarioPath,
+  generateAudience,
+  parseScenario,
+  readScenarioFile,
+  type HostStep,
+  type Scenario,
+  type SimViewer,
+} from '../world/index.js';
 import { withoutTimings } from './report.js';
 import {
   armOf,
@@ -23,9 +34,12 @@ import {
 } from './run.js';
 import {
   emptyTargetStats,
+  NO_SOCKET,
   SimulationRefusedError,
   SimulationSetupError,
   TargetUnreachableError,
+  type SimChatResult,
+  type SimChatSend,
   type SimRequest,
   type SimResponse,
   type SimSocket,
@@ -36,6 +50,17 @@ import {
 const BABY_CARE = readScenarioFile(builtinScenarioPath('baby-care'));
 /** The demo scenario without a host script, for a room with few products. */
 const NO_HOST: Scenario = parseScenario({ ...BABY_CARE, host: { script: [] } });
+/** NO_HOST with viewers who talk a lot: every kind of chat message and question comes up in a short run. */
+const TALKATIVE: Scenario = parseScenario({ ...NO_HOST, behaviour: { ...NO_HOST.behaviour, chatMessagesPerHour: 60, assistantQuestionsPerHour: 40 } });
+
+const phrasesOf = (pool: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>, key: string) => new Set(Object.values(pool[key]!).flat());
+const BLOCKED = phrasesOf(CHAT_PHRASES, 'blockedWords');
+const LINKS = phrasesOf(CHAT_PHRASES, 'link');
+const FOR_A_PERSON = phrasesOf(ASSISTANT_QUESTIONS, 'askForPerson');
+const OFF_TOPIC = phrasesOf(ASSISTANT_QUESTIONS, 'offTopic');
+const withoutMention = (text: string) => Object.values(ASSISTANT_MENTION).reduce((t, m) => (t.startsWith(m) ? t.slice(m.length) : t), text);
+/** The fake assistant: hands off a request for a person, declines what is off topic, answers the rest. */
+const fakeOutcome = (question: string) => (FOR_A_PERSON.has(question) ? 'handoff' : OFF_TOPIC.has(question) ? 'declined' : 'answered');
 
 // ---------------------------------------------------------------------------------------------
 // A fake server
@@ -47,6 +72,7 @@ function product(i: number) {
   return {
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     sku: `SKU-${i}`,
+    name: { zh: `好物${i}号 限时款`, en: `Good Thing No. ${i}, limited` },
     category: CATEGORIES[i % CATEGORIES.length]!,
     priceFen: 1000 + i * 500,
     listPriceFen: 1200 + i * 500,
@@ -75,6 +101,8 @@ class FakeTarget implements SimTarget {
   readonly clockFollowsSimulation = true;
   readonly sent: SimRequest[] = [];
   readonly opened: number[] = [];
+  /** Chat messages, with the viewer whose socket sent them. */
+  readonly chats: { viewer: number; message: SimChatSend }[] = [];
   readonly socketUserAgents = new Map<number, string | undefined>();
   clock = 1_700_000_000_000;
   status: 'scheduled' | 'live';
@@ -96,7 +124,18 @@ class FakeTarget implements SimTarget {
   async openSocket(_sessionId: string, viewer: number, userAgent?: string): Promise<SimSocket> {
     this.opened.push(viewer);
     this.socketUserAgents.set(viewer, userAgent);
-    return { close: async () => undefined };
+    return { close: async () => undefined, chat: async (message) => this.chat(viewer, message) };
+  }
+  /** Refuses spam and links as the real chat does, accepts the rest; answers "@助手 …" in the chat. */
+  chat(viewer: number, message: SimChatSend): SimChatResult {
+    this.chats.push({ viewer, message });
+    if (this.options.production) return { outcome: 'refused', code: 'SIMULATION_REFUSED', ms: 1 };
+    if (BLOCKED.has(message.text)) return { outcome: 'refused', code: 'CHAT_BLOCKED_WORDS', ms: 1 };
+    if (LINKS.has(message.text)) return { outcome: 'refused', code: 'CHAT_LINK_NOT_ALLOWED', ms: 1 };
+    const messageId = `m${String(this.chats.length).padStart(9, '0')}`;
+    if (!message.awaitAssistant) return { outcome: 'accepted', messageId, ms: 1 };
+    const outcome = fakeOutcome(withoutMention(message.text));
+    return { outcome: 'accepted', messageId, ms: 1, assistant: { messageId: `a${messageId}`, handoff: outcome === 'handoff', sources: outcome === 'answered' ? 1 : 0, aiGenerated: true, label: 'AI生成 / AI-generated', ms: 2 } };
   }
   stats(): TargetStats {
     return emptyTargetStats();
@@ -141,6 +180,10 @@ class FakeTarget implements SimTarget {
       }
       case 'consent':
         return ok(201, {});
+      case 'assistant': {
+        const outcome = fakeOutcome((r.body as { question: string }).question);
+        return ok(200, { id: 'x', answer: '…', aiGenerated: true, label: 'AI生成 / AI-generated', sources: [], handoff: outcome === 'handoff', outcome, productIds: [] });
+      }
       default:
         return ok(r.route === 'feedback' || r.route === 'behaviour' || r.route === 'events' ? 202 : 200, {});
     }
@@ -177,17 +220,24 @@ describe('Schedule', () => {
     expect(at5.slice(0, 3)).toEqual(['tick', 'host', 'host']);
   });
 
-  it('keeps each viewer’s own order: arrival, then requests at their minutes, opt-out while present, leaving last', () => {
+  it('keeps each viewer’s own order: arrival, then requests, chat messages and questions at their minutes, opt-out while present, leaving last', () => {
     const events = drain();
     for (const v of viewers) {
       const mine = events.filter((e) => 'viewer' in e && e.viewer.index === v.index);
       expect(mine[0]!.kind).toBe('arrive');
       expect(mine.at(-1)!.kind).toBe('leave');
-      const requests = mine.filter((e): e is Extract<SimEvent, { kind: 'request' }> => e.kind === 'request');
-      expect(requests.map((e) => e.n)).toEqual(v.requestMinutes.map((_, n) => n));
-      expect(requests.map((e) => e.minute)).toEqual(v.requestMinutes);
+      for (const [kind, minutes] of [
+        ['request', v.requestMinutes],
+        ['chat', v.chatMinutes],
+        ['ask', v.assistantMinutes],
+      ] as const) {
+        const of = mine.filter((e): e is Extract<SimEvent, { kind: 'request' | 'chat' | 'ask' }> => e.kind === kind);
+        expect(of.map((e) => e.n)).toEqual(minutes.map((_, n) => n));
+        expect(of.map((e) => e.minute)).toEqual(minutes);
+      }
       expect(mine.filter((e) => e.kind === 'optOut')).toHaveLength(v.optOutMinute === null ? 0 : 1);
     }
+    expect(events.some((e) => e.kind === 'chat') && events.some((e) => e.kind === 'ask')).toBe(true);
     expect(events.filter((e) => e.kind === 'arrive')).toHaveLength(viewers.length);
   });
 
@@ -355,6 +405,120 @@ describe('simulate against a fake server', () => {
       else expect(r.userAgent).toBe(VIEWER_USER_AGENTS[audience[r.viewer]!.segment.device]);
     }
     for (const [viewer, ua] of target.socketUserAgents) expect(ua).toBe(VIEWER_USER_AGENTS[audience[viewer]!.segment.device]);
+  });
+
+  it('lets viewers chat over their socket, nicknamed as simulated, and ask the assistant on its route or as "@助手 …" in the chat; the report counts it all', async () => {
+    const target = new FakeTarget({ personalisedFor });
+    const report = await simulate({ target, scenario: TALKATIVE, viewers: 60, minutes: 15, seed: 5 });
+    const audience = generateAudience(scenarioForRun(TALKATIVE, { viewers: 60, minutes: 15 }), 5);
+    const drawn = (f: (v: SimViewer) => number[]) => audience.reduce((n, v) => n + f(v).length, 0);
+    const mentions = target.chats.filter((c) => c.message.awaitAssistant);
+    const plain = target.chats.filter((c) => !c.message.awaitAssistant);
+    const overRoute = target.sent.filter((r) => r.route === 'assistant');
+
+    // Every message the world drew was sent, on the socket of the viewer who drew it, as that viewer.
+    expect(plain).toHaveLength(drawn((v) => v.chatMinutes));
+    expect(mentions.length + overRoute.length).toBe(drawn((v) => v.assistantMinutes));
+    expect(mentions.length).toBeGreaterThan(0);
+    expect(overRoute.length).toBeGreaterThan(0);
+    for (const { viewer, message } of target.chats) {
+      const v = audience[viewer]!;
+      expect(message).toMatchObject({ deviceId: v.deviceId, locale: v.locale, nickname: v.locale === 'en' ? `Simulated viewer ${viewer + 1}` : `模拟观众 ${viewer + 1}` });
+      expect(message.clientEventId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    }
+    expect(new Set(target.chats.map((c) => c.message.clientEventId)).size).toBe(target.chats.length);
+    for (const { message } of mentions) expect(message.text.startsWith(ASSISTANT_MENTION[message.locale])).toBe(true);
+    for (const r of overRoute) {
+      const v = audience[r.viewer!]!;
+      expect(r).toMatchObject({ path: '/api/v1/sessions/demo/assistant', deviceId: v.deviceId, userAgent: VIEWER_USER_AGENTS[v.segment.device], body: { locale: v.locale, deviceId: v.deviceId } });
+    }
+    // A question about a product by name names it ({product} filled in with a name a viewer would type).
+    const asked = [...overRoute.map((r) => (r.body as { question: string }).question), ...mentions.map((x) => x.message.text)];
+    for (const q of asked) expect(q).not.toContain('{product}');
+    expect(asked.some((q) => /好物\d+号|Good Thing No\. \d+/.test(q))).toBe(true);
+    expect(asked.some((q) => /限时款|limited/.test(q))).toBe(false);
+
+    // The chat, counted: everything the fake refused by its code, per kind of message.
+    const c = report.chat;
+    expect(c.sent).toBe(target.chats.length);
+    const blocked = plain.filter((x) => BLOCKED.has(x.message.text)).length;
+    const links = plain.filter((x) => LINKS.has(x.message.text)).length;
+    expect(blocked).toBeGreaterThan(0);
+    expect(links).toBeGreaterThan(0);
+    expect(c.refusedByCode).toEqual({ CHAT_BLOCKED_WORDS: blocked, CHAT_LINK_NOT_ALLOWED: links });
+    expect(c.accepted).toBe(c.sent - blocked - links);
+    expect(c.failedByCode).toEqual({});
+    expect(c.byKind.blockedWords).toEqual({ sent: blocked, accepted: 0, refusedByCode: { CHAT_BLOCKED_WORDS: blocked }, failedByCode: {} });
+    expect(c.byKind.link).toMatchObject({ sent: links, accepted: 0 });
+    expect(c.byKind.assistantMention).toMatchObject({ sent: mentions.length, accepted: mentions.length });
+    expect(c.byKind.reaction.sent + c.byKind.hostQuestion.sent).toBe(c.sent - blocked - links - mentions.length);
+    expect(c.latencyMs.count).toBe(c.sent);
+
+    // The assistant, counted by outcome, by way and by topic.
+    const a = report.assistant;
+    expect(a.asked).toBe(drawn((v) => v.assistantMinutes));
+    expect(a.byVia.http.asked).toBe(overRoute.length);
+    expect(a.byVia.chat.asked).toBe(mentions.length);
+    const questions = [...overRoute.map((r) => (r.body as { question: string }).question), ...mentions.map((x) => withoutMention(x.message.text))];
+    const expected = (o: string) => questions.filter((q) => fakeOutcome(q) === o).length;
+    expect([a.answered, a.handoff, a.declined]).toEqual([expected('answered'), expected('handoff'), expected('declined')]);
+    expect(a.answered).toBeGreaterThan(0);
+    expect(a.handoff).toBe(a.byTopic.askForPerson.asked);
+    expect(a.declined).toBe(a.byTopic.offTopic.asked);
+    expect(a).toMatchObject({ refused: 0, noAnswer: 0, unlabelled: 0, refusedByCode: {}, noAnswerByCode: {} });
+    expect(Object.values(a.byTopic).reduce((n, t) => n + t.asked, 0)).toBe(a.asked);
+    expect(a.latencyMs.count).toBe(a.asked);
+    expect(a.byVia.http.latencyMs.count + a.byVia.chat.latencyMs.count).toBe(a.asked);
+    // Chat latency is from sending the question to the answer (the fake's 2 ms), the route's its answer (1 ms).
+    expect(a.byVia.chat.latencyMs.max).toBe(2);
+    expect(a.byVia.http.latencyMs.max).toBe(1);
+  });
+
+  it('counts chat messages refused, unanswered or without a socket, and assistant answers without the AI label', async () => {
+    const target = new FakeTarget({ personalisedFor });
+    let n = 0;
+    target.openSocket = async (_s, viewer) => ({
+      close: async () => undefined,
+      chat: async (message) => {
+        target.chats.push({ viewer, message });
+        const i = n++ % 4;
+        if (i === 0) return { outcome: 'refused', code: 'CHAT_RATE_LIMITED', ms: 1 };
+        if (i === 1) return { outcome: 'failed', code: 'NO_ANSWER_IN_TIME', ms: 1 };
+        if (!message.awaitAssistant) return { outcome: 'accepted', messageId: 'm000000001', ms: 1 };
+        return i === 2
+          ? { outcome: 'accepted', messageId: 'm000000001', ms: 1, assistant: null }
+          : { outcome: 'accepted', messageId: 'm000000001', ms: 1, assistant: { messageId: 'a', handoff: false, sources: 2, aiGenerated: false, label: null, ms: 3 } };
+      },
+    });
+    const report = await simulate({ target, scenario: TALKATIVE, viewers: 40, minutes: 10, seed: 3 });
+    const c = report.chat;
+    expect(c.refusedByCode.CHAT_RATE_LIMITED).toBe(Math.ceil(target.chats.length / 4));
+    expect(c.failedByCode.NO_ANSWER_IN_TIME).toBeGreaterThan(0);
+    expect(c.sent).toBe(c.accepted + c.refusedByCode.CHAT_RATE_LIMITED! + c.failedByCode.NO_ANSWER_IN_TIME!);
+    const a = report.assistant;
+    expect(a.byVia.chat.asked).toBeGreaterThan(3);
+    expect(a.byVia.chat.refused).toBe(a.refusedByCode.CHAT_RATE_LIMITED);
+    // No answer: the message got none, or it did but the assistant's answer never came.
+    expect(a.byVia.chat.noAnswer).toBe(a.noAnswerByCode.NO_ANSWER_IN_TIME);
+    expect(a.byVia.chat.noAnswer).toBeGreaterThan(0);
+    expect(a.byVia.chat.answered).toBe(a.unlabelled);
+    expect(a.unlabelled).toBeGreaterThan(0);
+  });
+
+  it('counts a chat message as failed (NO_SOCKET) when the viewer has no socket', async () => {
+    const target = new FakeTarget({ personalisedFor });
+    target.openSocket = async () => NO_SOCKET;
+    const report = await simulate({ target, scenario: TALKATIVE, viewers: 20, minutes: 10, seed: 3 });
+    expect(report.chat.sent).toBeGreaterThan(0);
+    expect(report.chat.failedByCode).toEqual({ NO_SOCKET: report.chat.sent });
+    expect(report.chat.accepted).toBe(0);
+    expect(report.assistant.noAnswerByCode.NO_SOCKET).toBe(report.assistant.byVia.chat.asked);
+  });
+
+  it('stops when the chat refuses simulated traffic (SIMULATION_REFUSED)', async () => {
+    const target = new FakeTarget({ personalisedFor });
+    target.openSocket = async () => ({ close: async () => undefined, chat: async () => ({ outcome: 'refused', code: 'SIMULATION_REFUSED', ms: 1 }) });
+    await expect(simulate({ target, scenario: TALKATIVE, viewers: 20, minutes: 10, seed: 3 })).rejects.toBeInstanceOf(SimulationRefusedError);
   });
 
   it('uses User-Agents a server reads back as the device: iPhone, Android, and a desktop for the rest', () => {

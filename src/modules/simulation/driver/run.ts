@@ -3,7 +3,7 @@
  * driver's port (SimTarget) and measures the server's recommendations against the world's truth.
  *
  * What happens, in simulated-time order (ties: minute ticks, host steps, flash-sale ends, arrivals,
- * opt-outs, list requests, leaving; then by viewer):
+ * opt-outs, list requests, chat messages, questions to the assistant, leaving; then by viewer):
  * - before anything changes on the server: the room is read (a production server refuses here and
  *   the run stops), the host script is resolved against the room's products, the consent notices
  *   read, a staff member signed in where needed and an experiment defined (a refused definition
@@ -20,6 +20,10 @@
  *   world's behaviour model and sends what they did: behaviour events (view for each examined item,
  *   click, add to cart, purchase), feedback on the recommendation, the anonymous add-to-cart room
  *   event, and an order at the price shown;
+ * - at each of their chat minutes they post a chat message over their room socket (in process: the
+ *   chat service the socket hands it to), with a nickname that says they are simulated ("模拟观众 12");
+ *   at each of their assistant minutes they ask the shopping assistant, on its route or in the chat
+ *   as "@助手 …" (then waiting for its public answer there); what came of each is counted;
  * - at their opt-out minute they switch personalisation off; at their leave minute they close the socket;
  * - at the end: flash sales the run started are ended, its pins taken down and its sold-out marks
  *   lifted (the room is left as a host would leave it), the experiment it started is stopped and
@@ -38,14 +42,20 @@ import type { ExperimentReport } from '../../experiments/index.js';
 import {
   NoiseTable,
   PURPOSES,
+  assistantQuestion,
+  chatLine,
   expectedReward,
+  fillProduct,
   generateAudience,
   hostTimeline,
+  mentionText,
   mixSeed,
   parseScenario,
   regret,
   respond,
   roomContext,
+  simulatedNickname,
+  spokenName,
   type Device,
   type HostStep,
   type ProductView,
@@ -56,9 +66,12 @@ import {
 } from '../world/index.js';
 import { buildReport, NOT_PERSONALISED_ARM, PERSONALISED_ARM, Tally, type SimulationReport } from './report.js';
 import {
+  CHAT_FAILURES,
   SimulationRefusedError,
   SimulationSetupError,
   TargetUnreachableError,
+  type SimChatResult,
+  type SimChatSend,
   type SimRequest,
   type SimResponse,
   type SimSocket,
@@ -190,6 +203,8 @@ export interface RoomView {
   /** By SKU (ProductView.id is the SKU). */
   products: ProductView[];
   byId: Map<string, ProductView>;
+  /** SKU → the product's name (both languages), for viewers who ask the assistant about it by name. */
+  names: Map<string, { zh: string; en: string }>;
   /** SKU → the server's product id, and back. */
   serverIdOf: Map<string, string>;
   skuOf: Map<string, string>;
@@ -210,9 +225,11 @@ export function roomView(state: unknown): RoomView {
   }
   const skuOf = new Map<string, string>();
   const serverIdOf = new Map<string, string>();
+  const names = new Map<string, { zh: string; en: string }>();
   for (const p of s.products) {
     skuOf.set(p.id, p.sku);
     serverIdOf.set(p.sku, p.id);
+    if (p.name && typeof p.name.zh === 'string' && typeof p.name.en === 'string') names.set(p.sku, { zh: p.name.zh, en: p.name.en });
   }
   const sales = new Map<string, { id: string; priceFen: number }>();
   for (const f of s.flashSales) {
@@ -247,6 +264,7 @@ export function roomView(state: unknown): RoomView {
     brandId: s.session.brandId,
     products,
     byId: new Map(products.map((p) => [p.id, p])),
+    names,
     serverIdOf,
     skuOf,
     stock,
@@ -269,25 +287,30 @@ export type SimEvent =
   | { kind: 'arrive'; minute: number; viewer: SimViewer }
   | { kind: 'optOut'; minute: number; viewer: SimViewer }
   | { kind: 'request'; minute: number; viewer: SimViewer; n: number }
+  /** The viewer's n-th chat message (their chatMinutes). */
+  | { kind: 'chat'; minute: number; viewer: SimViewer; n: number }
+  /** The viewer's n-th question to the assistant (their assistantMinutes). */
+  | { kind: 'ask'; minute: number; viewer: SimViewer; n: number }
   | { kind: 'leave'; minute: number; viewer: SimViewer };
 
-const PRIORITY: Record<SimEvent['kind'], number> = { tick: 0, host: 1, saleEnd: 2, arrive: 3, optOut: 4, request: 5, leave: 6 };
+const PRIORITY: Record<SimEvent['kind'], number> = { tick: 0, host: 1, saleEnd: 2, arrive: 3, optOut: 4, request: 5, chat: 6, ask: 7, leave: 8 };
 
-/** The order of events: by minute, then kind (PRIORITY), then viewer index, request number, step. */
+/** The order of events: by minute, then kind (PRIORITY), then viewer index, the viewer's number of it, step. */
 export function compareEvents(a: SimEvent, b: SimEvent): number {
   return (
     a.minute - b.minute ||
     PRIORITY[a.kind] - PRIORITY[b.kind] ||
     ('viewer' in a && 'viewer' in b ? a.viewer.index - b.viewer.index : 0) ||
-    (a.kind === 'request' && b.kind === 'request' ? a.n - b.n : 0) ||
+    ('n' in a && 'n' in b ? a.n - b.n : 0) ||
     ('step' in a && 'step' in b ? a.step.index - b.step.index : 0)
   );
 }
 
 /**
  * The events of a run, in order (a binary heap). A viewer's later events are added when the earlier
- * ones are taken (arrival brings the first request, opt-out and leaving; each request the next), so
- * the heap holds the viewers yet to arrive and one or three events per present viewer.
+ * ones are taken (arrival brings the first request, chat message and question, opt-out and leaving;
+ * each request, message or question the next of its kind), so the heap holds the viewers yet to
+ * arrive and at most five events per present viewer.
  */
 export class Schedule {
   readonly #heap: SimEvent[] = [];
@@ -344,11 +367,16 @@ export class Schedule {
       const v = top.viewer;
       const first = v.requestMinutes[0];
       if (first !== undefined) this.push({ kind: 'request', minute: first, viewer: v, n: 0 });
+      const chat = v.chatMinutes[0];
+      if (chat !== undefined) this.push({ kind: 'chat', minute: chat, viewer: v, n: 0 });
+      const ask = v.assistantMinutes[0];
+      if (ask !== undefined) this.push({ kind: 'ask', minute: ask, viewer: v, n: 0 });
       if (v.optOutMinute !== null) this.push({ kind: 'optOut', minute: v.optOutMinute, viewer: v });
       this.push({ kind: 'leave', minute: v.leaveMinute, viewer: v });
-    } else if (top.kind === 'request') {
-      const next = top.viewer.requestMinutes[top.n + 1];
-      if (next !== undefined) this.push({ kind: 'request', minute: next, viewer: top.viewer, n: top.n + 1 });
+    } else if (top.kind === 'request' || top.kind === 'chat' || top.kind === 'ask') {
+      const minutes = top.kind === 'request' ? top.viewer.requestMinutes : top.kind === 'chat' ? top.viewer.chatMinutes : top.viewer.assistantMinutes;
+      const next = minutes[top.n + 1];
+      if (next !== undefined) this.push({ kind: top.kind, minute: next, viewer: top.viewer, n: top.n + 1 });
     }
     return top;
   }
@@ -670,6 +698,43 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     }
   };
 
+  /** Sends a chat message as the viewer on their socket (a refusal by a production server stops the run). */
+  const sendChat = async (v: SimViewer, kind: string, n: number, text: string, awaitAssistant: boolean): Promise<SimChatResult> => {
+    const socket = sockets.get(v.index);
+    const message: SimChatSend = {
+      clientEventId: `sim-${runId}-${v.index}-${kind}${n}`.slice(0, 64),
+      deviceId: v.deviceId,
+      text,
+      nickname: simulatedNickname(v.index, v.locale),
+      locale: v.locale,
+      ...(awaitAssistant ? { awaitAssistant } : {}),
+    };
+    const res: SimChatResult = socket ? await socket.chat(message) : { outcome: 'failed', code: CHAT_FAILURES.noSocket, ms: 0 };
+    if (res.outcome === 'refused' && res.code === 'SIMULATION_REFUSED') throw new SimulationRefusedError(target.description);
+    return res;
+  };
+
+  const chat = async (v: SimViewer, n: number) => {
+    const line = chatLine(v.locale, scenario.behaviour.chatMix, new Rng(mixSeed('chat', scenario.name, seed, v.index, n)));
+    tally.chatMessage(line.kind, await sendChat(v, 'c', n, line.text, false));
+  };
+
+  const ask = async (v: SimViewer, n: number) => {
+    // Asked about by name: the products whose names the room gave (all of them, from a real server).
+    const named = room.products.filter((p) => room.names.has(p.id));
+    const q = assistantQuestion(v, named, room.context, noise, new Rng(mixSeed('ask', scenario.name, seed, v.index, n)));
+    const name = q.productId === undefined ? undefined : room.names.get(q.productId);
+    const question = name ? fillProduct(q.text, spokenName(name, v.locale)) : q.text;
+    if (q.via === 'http') {
+      const res = await send({ route: 'assistant', path: `${base}/assistant`, deviceId: v.deviceId, ...asViewer(v), body: { question, locale: v.locale, deviceId: v.deviceId } });
+      tally.assistantOverHttp(q.topic, res);
+    } else {
+      const res = await sendChat(v, 'a', n, mentionText(question, v.locale), true);
+      tally.chatMessage('assistantMention', res);
+      tally.assistantInChat(q.topic, res);
+    }
+  };
+
   const optOut = async (v: SimViewer) => {
     const res = await send({ route: 'personalisation', path: '/api/v1/privacy/personalisation', deviceId: v.deviceId, ...asViewer(v), body: { brandId: room.brandId, on: false } });
     if (res.status === 200) tally.optOuts++;
@@ -728,6 +793,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       const work = async () => {
         if (e.kind === 'arrive') await arrive(v);
         else if (e.kind === 'request') await askForList(v, e.n, e.minute);
+        else if (e.kind === 'chat') await chat(v, e.n);
+        else if (e.kind === 'ask') await ask(v, e.n);
         else if (e.kind === 'optOut') await optOut(v);
         else await leave(v);
       };
@@ -811,7 +878,10 @@ function runNotes(original: Scenario, run: Scenario, settings: ResolvedSettings,
     'SIMULATED: every viewer is simulated (device ids sim-…); every request and socket carried x-qingliu-simulated: 1, which a production server refuses',
     'truth: expected purchases per list under the scenario’s known utility model (position-based cascade); the best possible list is the top-k products by that viewer’s P(purchase | examined); regret = best − shown, per list',
     'arms: an experiment’s arms as the server named them (outside: viewers without personalisation consent); without an experiment, personalised vs not_personalised by each list’s own flag',
-    'chat messages and assistant questions drawn by the world are not sent: the server has no such routes yet',
+    target.holdsSockets
+      ? 'chat: each simulated viewer posts over their own room socket (chat_send), nicknamed as simulated ("模拟观众 12" / "Simulated viewer 12"); their questions to the assistant go to its route or into the chat as "@助手 …", where the answer is the assistant’s chat message replying to it, timed until it reached the viewer’s socket'
+      : 'chat: in process there are no sockets, so each message goes to the chat service the room socket hands messages to (nicknamed as simulated: "模拟观众 12" / "Simulated viewer 12"); questions to the assistant go to its route (app.inject) or into the chat as "@助手 …", where the answer is read off the room’s chat topic',
+    'assistant outcomes: over its route as the server names them; in the chat from the answer: handed off when it says so, answered when it names sources, declined otherwise',
   ];
   if (settings.minutes < original.durationMinutes) out.push(`the show was cut to its first ${settings.minutes} of ${original.durationMinutes} minutes (arrival curve cut there, later host steps dropped)`);
   if (settings.viewers !== original.audience.viewers) out.push(`${run.audience.viewers} viewers instead of the scenario's ${original.audience.viewers}, with the same arrival curve`);

@@ -3,18 +3,20 @@
  * clock) and the HTTP target against the real app listening on a loopback port. Whatever the
  * adapter, a request is marked simulated and labels the room, errors come back as status and
  * problem code (never thrown), staff sign in, viewers send from their own addresses (so per-address
- * limits hold as for real devices), and a production server's refusal is visible as
- * SIMULATION_REFUSED.
+ * limits hold as for real devices), viewers chat as the viewer page does (over their room socket;
+ * in process through the chat service it hands messages to) and ask the assistant in the chat and on
+ * its route, and a production server's refusal is visible as SIMULATION_REFUSED.
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { systemContext } from '../../../context/index.js';
 import { SIMULATED_HEADER } from '../../../http/simulated.js';
+import { AI_LABEL } from '../../chat/index.js';
 import { testApp, type TestApp } from '../../../../test/support/app.js';
 import { createHttpTarget } from './http-target.js';
 import { createInjectTarget, InjectTarget } from './inject-target.js';
-import { SimulationRefusedError, type SimTarget } from './target.js';
+import { SimulationRefusedError, type SimChatSend, type SimSocket, type SimTarget } from './target.js';
 
 interface Fixture {
   target: SimTarget;
@@ -176,6 +178,66 @@ describe.each(['inject', 'http'] as const)('SimTarget contract: %s', (kind) => {
     await expect.poll(() => app.services.gateway.viewerCount('demo')).toBe(0);
   });
 
+  /** A chat message of the viewer with the given index, nicknamed as the simulator nicknames them. */
+  const chatOf = (socket: SimSocket, viewer: number) => {
+    let n = 0;
+    const deviceId = `sim-contract-chat-${String(viewer).padStart(6, '0')}`;
+    return {
+      deviceId,
+      say: (text: string, extra: Partial<SimChatSend> = {}) =>
+        socket.chat({ clientEventId: `contract-${viewer}-${++n}`, deviceId, text, nickname: `模拟观众 ${viewer + 1}`, locale: 'zh-CN', ...extra }),
+    };
+  };
+
+  it('posts a viewer’s chat message as the viewer page does: accepted with its id, under its simulated nickname; refused with the chat’s code', async () => {
+    fixture = await adapters[kind].demo();
+    const { target, app } = fixture;
+    const socket = await target.openSocket('demo', 5);
+    const { say } = chatOf(socket, 5);
+    const accepted = await say('好看');
+    expect(accepted).toMatchObject({ outcome: 'accepted' });
+    expect(accepted.messageId).toMatch(/^[a-z0-9]{9,40}$/);
+    expect(accepted.ms).toBeGreaterThanOrEqual(0);
+    const shown = (await app.services.chat.history('demo')).messages.find((m) => m.id === accepted.messageId);
+    expect(shown).toMatchObject({ text: '好看', author: { kind: 'viewer', nickname: '模拟观众 6' }, aiGenerated: false });
+    expect(await say('加微信私聊下单更便宜')).toMatchObject({ outcome: 'refused', code: 'CHAT_BLOCKED_WORDS' });
+    expect(await say('便宜的在这 cheap-baby-deals.top')).toMatchObject({ outcome: 'refused', code: 'CHAT_LINK_NOT_ALLOWED' });
+    const empty = await say('   ');
+    expect(empty).toMatchObject({ outcome: 'refused', code: 'CHAT_EMPTY' });
+    expect(empty.detail).toBeTruthy();
+    await socket.close();
+    // A closed socket (over HTTP) answers nothing more; in process the handle keeps posting.
+    if (target.holdsSockets) expect(await say('还在吗')).toMatchObject({ outcome: 'failed', code: 'SOCKET_CLOSED' });
+  });
+
+  it('asks the assistant in the chat ("@助手 …") and gets its labelled public answer there; and on its route', async () => {
+    fixture = await adapters[kind].demo();
+    const { target, app } = fixture;
+    const socket = await target.openSocket('demo', 7);
+    const { say, deviceId } = chatOf(socket, 7);
+    const answered = await say('@助手 一般几天能到货', { awaitAssistant: true });
+    expect(answered.outcome).toBe('accepted');
+    expect(answered.assistant).toMatchObject({ handoff: false, aiGenerated: true, label: AI_LABEL });
+    expect(answered.assistant!.sources).toBeGreaterThan(0);
+    expect(answered.assistant!.ms).toBeGreaterThanOrEqual(answered.ms);
+    const inChat = (await app.services.chat.history('demo')).messages.find((m) => m.id === answered.assistant!.messageId);
+    expect(inChat).toMatchObject({ author: { kind: 'assistant' }, replyTo: answered.messageId, aiGenerated: true, label: AI_LABEL });
+    // Asking for a person goes to the host's queue.
+    const person = await say('@assistant can I talk to a person', { awaitAssistant: true, locale: 'en', nickname: 'Simulated viewer 8' });
+    expect(person.assistant).toMatchObject({ handoff: true, sources: 0, aiGenerated: true });
+    // Not waiting for the answer: the ack is the outcome.
+    const quick = await say('@助手 是正品吗');
+    expect(quick.outcome).toBe('accepted');
+    expect(quick.assistant).toBeUndefined();
+    // On the assistant's own route, from the viewer's address, marked simulated.
+    const route = await target.request({ route: 'assistant', path: '/api/v1/sessions/demo/assistant', viewer: 7, deviceId, body: { question: '可以开发票吗', locale: 'zh-CN', deviceId } });
+    expect(route.status, JSON.stringify(route.body)).toBe(200);
+    expect(route.body).toMatchObject({ outcome: 'answered', aiGenerated: true, label: AI_LABEL, handoff: false });
+    const refused = await target.request({ route: 'assistant', path: '/api/v1/sessions/demo/assistant', viewer: 7, body: { question: '', locale: 'zh-CN' } });
+    expect(refused).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    await socket.close();
+  });
+
   it('moves the server’s clock where it follows simulated time, and never back', async () => {
     fixture = await adapters[kind].demo();
     const { target } = fixture;
@@ -199,7 +261,15 @@ describe.each(['inject', 'http'] as const)('SimTarget contract: %s', (kind) => {
     const consent = await target.request({ route: 'consent', path: '/api/v1/consent', viewer: 1, body: { deviceId: 'sim-contract-00000001' } });
     expect(consent.code).toBe('SIMULATION_REFUSED');
     if (target.holdsSockets) await expect(target.openSocket('demo', 1)).rejects.toBeInstanceOf(SimulationRefusedError);
+    else {
+      // In process the chat is refused too, before anything reaches the chat service.
+      const socket = await target.openSocket('demo', 1);
+      const said = await socket.chat({ clientEventId: 'contract-prod-1', deviceId: 'sim-contract-00000001', text: '好看', nickname: '模拟观众 2', locale: 'zh-CN', awaitAssistant: true });
+      expect(said).toMatchObject({ outcome: 'refused', code: 'SIMULATION_REFUSED' });
+    }
     expect(await app.services.storage.db.selectFrom('consent_records').selectAll().execute()).toHaveLength(0);
+    await app.services.chat.flush();
+    expect(await app.services.storage.db.selectFrom('chat_messages').selectAll().execute()).toHaveLength(0);
   });
 
   if (kind === 'http') {

@@ -8,6 +8,10 @@
  *
  * Every request and socket an adapter sends carries `x-qingliu-simulated: 1` (SIMULATED_HEADER);
  * a production server refuses them (403 SIMULATION_REFUSED, LC4), and the runner then stops at once.
+ *
+ * Chat goes where a browser sends it: over the viewer's room socket (`chat_send`, answered by
+ * `chat_ack` or an error frame). In process there is no socket, so the adapter posts through the
+ * chat service the socket hands messages to (ChatService.postAsViewer), after the same LC4 check.
  */
 
 /**
@@ -39,6 +43,7 @@ export const ROUTES = {
   experimentStop: { method: 'POST', label: 'POST /api/v1/experiments/:id/stop' },
   experimentReport: { method: 'GET', label: 'GET /api/v1/experiments/:id' },
   simulationLabel: { method: 'GET', label: 'GET /api/v1/sessions/:id/simulation' },
+  assistant: { method: 'POST', label: 'POST /api/v1/sessions/:id/assistant', perMinute: 30 },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; label: string; perMinute?: number }>;
 
 /** One of the routes above. */
@@ -87,10 +92,77 @@ export interface SimResponse {
   ms: number;
 }
 
+/** A chat message a viewer sends on the room's socket (a `chat_send` frame). */
+export interface SimChatSend {
+  /** 8–64 characters of [A-Za-z0-9_-]; the ack or error frame names it. */
+  clientEventId: string;
+  deviceId: string;
+  text: string;
+  /** The viewer's nickname in the chat (a simulated viewer's says so: "模拟观众 12"). */
+  nickname: string;
+  locale: 'zh-CN' | 'en';
+  /**
+   * The message asks the assistant ("@助手 …"): once accepted, wait for the assistant's public answer
+   * to it in the chat (a message of the assistant that replies to this one), up to the adapter's limit.
+   */
+  awaitAssistant?: boolean;
+}
+
+/** The assistant's answer to a chat question, as the viewer saw it arrive in the chat. */
+export interface SimAssistantReply {
+  messageId: string;
+  /** The question went to the host's queue. */
+  handoff: boolean;
+  /** How many sources the answer names (none: a refusal or a handoff). */
+  sources: number;
+  /** The AI label the message carries (AI1): aiGenerated true and a label. */
+  aiGenerated: boolean;
+  label: string | null;
+  /** From sending the question to the answer arriving. */
+  ms: number;
+}
+
+/** What came of a chat message. Never thrown: failures are outcomes too. */
+export interface SimChatResult {
+  /**
+   * accepted: `chat_ack`; refused: an error frame with its code (CHAT_BLOCKED_WORDS, CHAT_RATE_LIMITED,
+   * SIMULATION_REFUSED …); failed: no socket, the socket closed, or no answer in time (`code` says which).
+   */
+  outcome: 'accepted' | 'refused' | 'failed';
+  messageId?: string;
+  code?: string;
+  detail?: string;
+  /** From sending to the ack or the error. */
+  ms: number;
+  /** With awaitAssistant and accepted: the assistant's answer, or null when none came in time. */
+  assistant?: SimAssistantReply | null;
+}
+
+/** Failure codes of a chat message that got no answer (SimChatResult.code with outcome 'failed'). */
+export const CHAT_FAILURES = { noSocket: 'NO_SOCKET', closed: 'SOCKET_CLOSED', timeout: 'NO_ANSWER_IN_TIME' } as const;
+
+/** How long a viewer waits for the chat's ack, and then for the assistant's answer in the chat. */
+export const CHAT_ACK_TIMEOUT_MS = 15_000;
+export const ASSISTANT_REPLY_TIMEOUT_MS = 20_000;
+
 /** A viewer's open live-room socket. */
 export interface SimSocket {
   /** Closes it as a browser closing the tab does; resolves once closed (or given up on). */
   close(): Promise<void>;
+  /** Sends a chat message as this viewer (see SimChatSend); never throws. */
+  chat(message: SimChatSend): Promise<SimChatResult>;
+}
+
+/** A socket handle that could not be opened: closing does nothing, chat fails with NO_SOCKET. */
+export const NO_SOCKET: SimSocket = {
+  close: async () => undefined,
+  chat: async () => ({ outcome: 'failed', code: CHAT_FAILURES.noSocket, detail: 'the viewer has no open room socket', ms: 0 }),
+};
+
+/** The outcome of an answer from the assistant in the chat: its handoff flag, else whether it names sources. */
+export function chatReplyOutcome(reply: Pick<SimAssistantReply, 'handoff' | 'sources'>): 'answered' | 'handoff' | 'declined' {
+  if (reply.handoff) return 'handoff';
+  return reply.sources > 0 ? 'answered' : 'declined';
 }
 
 /** What an adapter counted about its sockets and pacing (totals, never per request). */
@@ -132,8 +204,10 @@ export interface SimTarget {
   /** Signs a staff member in for host actions and experiments; false when no account is available. */
   signInStaff(): Promise<boolean>;
   /**
-   * Opens the viewer's live-room socket (a no-op handle where sockets are not held), its handshake
-   * sent with the viewer's User-Agent when one is given.
+   * Opens the viewer's live-room socket, its handshake sent with the viewer's User-Agent when one is
+   * given. Where sockets are not held (in process) the handle holds nothing, but its `chat` still
+   * posts as the viewer through the path the socket would use. A socket that fails to open gives a
+   * handle whose chat fails with NO_SOCKET (SIMULATION_REFUSED rejects instead).
    */
   openSocket(sessionId: string, viewer: number, userAgent?: string): Promise<SimSocket>;
   stats(): TargetStats;
@@ -187,4 +261,91 @@ export function viewerAddress(viewer: number): string {
 /** Empty stats, for adapters to start from. */
 export function emptyTargetStats(): TargetStats {
   return { socketsOpened: 0, socketsFailed: 0, socketsPeak: 0, socketMessages: 0, roomViewersPeak: null, pacedRequests: 0, pacedWaitMs: 0, clientAddresses: 0 };
+}
+
+/** An assistant's message in a chat, as the adapters read it off a socket frame or the bus. */
+interface AssistantChatMessage {
+  id: string;
+  replyTo: string;
+  handoff: boolean;
+  sources: number;
+  aiGenerated: boolean;
+  label: string | null;
+}
+
+/** The assistant's answer in a chat message, or undefined when the message is not one. */
+function assistantAnswerOf(message: unknown): AssistantChatMessage | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const m = message as { id?: unknown; author?: { kind?: unknown }; replyTo?: unknown; handoff?: unknown; sources?: unknown; aiGenerated?: unknown; label?: unknown };
+  if (m.author?.kind !== 'assistant' || typeof m.id !== 'string' || typeof m.replyTo !== 'string') return undefined;
+  return {
+    id: m.id,
+    replyTo: m.replyTo,
+    handoff: m.handoff === true,
+    sources: Array.isArray(m.sources) ? m.sources.length : 0,
+    aiGenerated: m.aiGenerated === true,
+    label: typeof m.label === 'string' ? m.label : null,
+  };
+}
+
+const EARLY_ANSWERS_KEPT = 256;
+
+/**
+ * The assistant's answers seen in a room's chat, handed to the questions waiting for them (by the
+ * message they reply to). An answer that arrives before its question's ack is kept for a while (the
+ * last EARLY_ANSWERS_KEPT), so the order of the ack and the answer does not matter.
+ */
+export class AssistantAnswers {
+  readonly #waiting = new Map<string, (m: AssistantChatMessage | null) => void>();
+  readonly #early = new Map<string, AssistantChatMessage>();
+
+  /** Questions waiting for their answer. */
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
+  /** A chat message arrived: the answer to a waiting question is handed over, another answer kept briefly. */
+  seen(message: unknown): void {
+    const answer = assistantAnswerOf(message);
+    if (!answer) return;
+    const resolve = this.#waiting.get(answer.replyTo);
+    if (resolve) {
+      this.#waiting.delete(answer.replyTo);
+      resolve(answer);
+      return;
+    }
+    this.#early.set(answer.replyTo, answer);
+    if (this.#early.size > EARLY_ANSWERS_KEPT) this.#early.delete(this.#early.keys().next().value!);
+  }
+
+  /** Waits for the answer to the message `messageId`; null when none comes within `timeoutMs`. */
+  wait(messageId: string, timeoutMs: number): Promise<AssistantChatMessage | null> {
+    const early = this.#early.get(messageId);
+    if (early) {
+      this.#early.delete(messageId);
+      return Promise.resolve(early);
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(messageId);
+        resolve(null);
+      }, timeoutMs);
+      this.#waiting.set(messageId, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
+  }
+
+  /** Gives up on every waiting question (the socket closed, the target is closing). */
+  cancelAll(): void {
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const resolve of waiting) resolve(null);
+  }
+}
+
+/** The viewer-side reply of an assistant chat message, timed from `startedAt`. */
+export function replyOf(m: AssistantChatMessage, startedAt: number): SimAssistantReply {
+  return { messageId: m.id, handoff: m.handoff, sources: m.sources, aiGenerated: m.aiGenerated, label: m.label, ms: performance.now() - startedAt };
 }

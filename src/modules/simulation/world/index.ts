@@ -11,10 +11,16 @@
  *   // at each viewer's requestMinutes: slate from the server, then
  *   const actions = respond(viewer, slate, roomContext(products), noise, rng);
  *   curve.add(minute, regret(viewer, slate, products, k, room, noise, 'purchase'), expectedReward(viewer, slate, room, noise, 'purchase'));
+ *   // at each of the viewer's chatMinutes and assistantMinutes:
+ *   const line = chatLine(viewer.locale, scenario.behaviour.chatMix, rng);
+ *   const question = assistantQuestion(viewer, products, roomContext(products), noise, rng);
  */
 export {
+  ASSISTANT_TOPICS,
+  BEHAVIOUR_DEFAULTS,
   BUILTIN_SCENARIOS,
   CATEGORIES,
+  CHAT_KINDS,
   CHILD_AGE_BANDS,
   CHILD_AGE_MONTHS,
   CITY_TIERS,
@@ -29,8 +35,10 @@ export {
   parseScenario,
   readScenarioFile,
   semanticProblems,
+  type AssistantTopic,
   type BuiltinScenario,
   type Category,
+  type ChatKind,
   type ChildAgeBand,
   type CityTier,
   type Device,
@@ -38,6 +46,7 @@ export {
   type Purpose,
   type Scenario,
   type ScenarioBehaviour,
+  type ScenarioFile,
   type ScenarioProblem,
   type ScriptStepSpec,
   type ViewerAgeBand,
@@ -75,3 +84,16 @@ export {
 } from './behaviour.js';
 export { RegretCurve, bestSlate, expectedReward, itemReward, regret, type RegretBucket, type RewardKind } from './truth.js';
 export { flashPriceFen, hostTimeline, rankedByPrice, type HostStep } from './host-script.js';
+export {
+  ASSISTANT_MENTION,
+  ASSISTANT_QUESTIONS,
+  CHAT_PHRASES,
+  assistantQuestion,
+  chatLine,
+  fillProduct,
+  mentionText,
+  simulatedNickname,
+  spokenName,
+  type AssistantQuestion,
+  type ChatLine,
+} from './talk.js';

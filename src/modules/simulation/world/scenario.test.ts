@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  BEHAVIOUR_DEFAULTS,
   BUILTIN_SCENARIOS,
   SCENARIO_SCHEMA,
   ScenarioError,
@@ -102,6 +103,12 @@ describe('scenario validation', () => {
     ['an unknown child age band', (s) => Object.assign(s.preferences.childAgeBandMultipliers, { '6_9y': { toys: 2 } }), '/preferences/childAgeBandMultipliers/6_9y'],
     ['a string for a number', (s) => ((s as { durationMinutes: unknown }).durationMinutes = '60'), '/durationMinutes'],
     ['feedback rates over 1', (s) => Object.assign(s.behaviour, { thumbsDownRate: 0.7, notInterestedRate: 0.6 }), '/behaviour'],
+    ['a negative chat rate', (s) => (s.behaviour.chatMessagesPerHour = -1), '/behaviour/chatMessagesPerHour'],
+    ['a string for the assistant rate', (s) => ((s.behaviour as { assistantQuestionsPerHour: unknown }).assistantQuestionsPerHour = 'often'), '/behaviour/assistantQuestionsPerHour'],
+    ['an in-chat share over 1', (s) => (s.behaviour.assistantInChatShare = 1.5), '/behaviour/assistantInChatShare'],
+    ['an unknown kind in the chat mix', (s) => (s.behaviour.chatMix = { ...BEHAVIOUR_DEFAULTS.chatMix, spam: 1 } as typeof s.behaviour.chatMix), '/behaviour/chatMix/spam'],
+    ['a chat mix of zeros', (s) => (s.behaviour.chatMix = { reaction: 0, hostQuestion: 0, blockedWords: 0, link: 0 }), '/behaviour/chatMix'],
+    ['a topic missing from the assistant mix', (s) => (s.behaviour.assistantMix = { pinnedProduct: 1 } as typeof s.behaviour.assistantMix), '/behaviour/assistantMix/namedProduct'],
   ];
 
   it.each(cases)('names the path of %s', (_label, edit, path) => {
@@ -109,6 +116,37 @@ describe('scenario validation', () => {
     expect(error.problems.map((p) => p.path)).toContain(path);
     expect(error.message).toContain('edited.json');
     expect(error.message).toContain(path);
+  });
+
+  it('names a bad talk rate in one clear message', () => {
+    const error = errorFor((s) => (s.behaviour.assistantQuestionsPerHour = -3));
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toBe('edited.json: /behaviour/assistantQuestionsPerHour: must be >= 0');
+  });
+
+  it('gives a scenario file without the talk fields the defaults (older files stay valid)', () => {
+    const s = babyCare();
+    const b = s.behaviour as Partial<Scenario['behaviour']>;
+    delete b.chatMessagesPerHour;
+    delete b.assistantQuestionsPerHour;
+    delete b.chatMix;
+    delete b.assistantMix;
+    delete b.assistantInChatShare;
+    const parsed = parseScenario(s);
+    expect(parsed.behaviour).toMatchObject({
+      chatMessagesPerHour: 18,
+      assistantQuestionsPerHour: 12,
+      chatMix: BEHAVIOUR_DEFAULTS.chatMix,
+      assistantMix: BEHAVIOUR_DEFAULTS.assistantMix,
+      assistantInChatShare: 0.5,
+    });
+    // The defaults are a copy: editing one scenario's mix leaves the defaults alone.
+    parsed.behaviour.chatMix.link = 9;
+    expect(BEHAVIOUR_DEFAULTS.chatMix.link).toBe(0.05);
+    // Given values are kept.
+    const given = parseScenario({ ...babyCare(), behaviour: { ...babyCare().behaviour, chatMix: { reaction: 1, hostQuestion: 0, blockedWords: 0, link: 0 }, assistantInChatShare: 1 } });
+    expect(given.behaviour.chatMix).toEqual({ reaction: 1, hostQuestion: 0, blockedWords: 0, link: 0 });
+    expect(given.behaviour.assistantInChatShare).toBe(1);
   });
 
   it('reports every problem at once, the first as `path`', () => {

@@ -70,6 +70,16 @@ export const VIEWER_AGE_BANDS = ['adult', '14_to_17', 'under_14'] as const;
 /** One of VIEWER_AGE_BANDS. */
 export type ViewerAgeBand = (typeof VIEWER_AGE_BANDS)[number];
 
+/** What a simulated viewer's chat message is (world/talk.ts has the phrases of each kind). */
+export const CHAT_KINDS = ['reaction', 'hostQuestion', 'blockedWords', 'link'] as const;
+/** One of CHAT_KINDS. */
+export type ChatKind = (typeof CHAT_KINDS)[number];
+
+/** What a simulated viewer asks the shopping assistant about (world/talk.ts has the questions). */
+export const ASSISTANT_TOPICS = ['pinnedProduct', 'namedProduct', 'shopPolicy', 'askForPerson', 'offTopic'] as const;
+/** One of ASSISTANT_TOPICS. */
+export type AssistantTopic = (typeof ASSISTANT_TOPICS)[number];
+
 /** What the host can do to a product during the show. */
 export const HOST_ACTIONS = ['pin', 'unpin', 'flash_sale', 'end_flash_sale', 'sold_out', 'restock'] as const;
 /** One of HOST_ACTIONS. */
@@ -158,6 +168,36 @@ const ScriptStep = Type.Object(
   },
   { additionalProperties: false, description: 'One host action.' },
 );
+
+/** What the talk fields of `behaviour` are when a scenario file leaves them out (older files have none of the mixes). */
+export const BEHAVIOUR_DEFAULTS = Object.freeze({
+  assistantQuestionsPerHour: 12,
+  chatMessagesPerHour: 18,
+  chatMix: Object.freeze({ reaction: 0.55, hostQuestion: 0.35, blockedWords: 0.05, link: 0.05 }) as Readonly<Record<ChatKind, number>>,
+  assistantMix: Object.freeze({ pinnedProduct: 0.3, namedProduct: 0.3, shopPolicy: 0.25, askForPerson: 0.1, offTopic: 0.05 }) as Readonly<Record<AssistantTopic, number>>,
+  assistantInChatShare: 0.5,
+});
+
+const CHAT_KIND_DESCRIPTIONS: Record<ChatKind, string> = {
+  reaction: 'Reactions: "好看", "已下单", "so cute!".',
+  hostQuestion: 'Questions to the host (not the assistant): "有没有优惠", "can you show it closer?".',
+  blockedWords: "Spam the server's default keyword filter blocks (\"加微信私聊下单\", \"dm me to buy\"): exercises moderation (CHAT_BLOCKED_WORDS).",
+  link: 'A link or a shop code, which only staff may post (CHAT_LINK_NOT_ALLOWED).',
+};
+
+const ASSISTANT_TOPIC_DESCRIPTIONS: Record<AssistantTopic, string> = {
+  pinnedProduct: 'About the pinned product: "这个多少钱", "this one for what age".',
+  namedProduct: 'About an on-stage product by its name, chosen by how much the viewer likes it (their click probability).',
+  shopPolicy: 'Shipping, returns, invoices: "一般几天能到货", "can I return it".',
+  askForPerson: 'Asking for a person: "转人工", "can I talk to a real person" (the assistant hands off to the host).',
+  offTopic: 'Off topic or not for the assistant (a poem, a personal coupon, a medical question): it should decline.',
+};
+
+function mixText(mix: Readonly<Record<string, number>>): string {
+  return Object.entries(mix)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
 
 /** The JSON Schema of a scenario file (TypeBox); every field carries a description for the docs and the CLI. */
 export const SCENARIO_SCHEMA = Type.Object(
@@ -253,8 +293,39 @@ export const SCENARIO_SCHEMA = Type.Object(
         notInterestedRate: Probability('P(not interested | examined, not clicked) = notInterestedRate × σ(−u); with thumbsDownRate at most 1.'),
         refreshMinutes: Type.Number({ minimum: 0.1, maximum: 1440, description: 'A present viewer asks for a fresh list on arrival and then every this many minutes.' }),
         optOutPerHour: Type.Number({ minimum: 0, maximum: 1000, description: 'Hazard per hour of a present viewer switching personalisation off.' }),
-        assistantQuestionsPerHour: Type.Number({ minimum: 0, maximum: 1000, description: 'Poisson rate per present hour of questions to the shopping assistant.' }),
-        chatMessagesPerHour: Type.Number({ minimum: 0, maximum: 10_000, description: 'Poisson rate per present hour of chat messages.' }),
+        assistantQuestionsPerHour: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            maximum: 1000,
+            description: `Poisson rate per present hour of a viewer's questions to the shopping assistant (omitted: ${BEHAVIOUR_DEFAULTS.assistantQuestionsPerHour}, i.e. 0.2 a minute).`,
+          }),
+        ),
+        chatMessagesPerHour: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            maximum: 10_000,
+            description: `Poisson rate per present hour of a viewer's chat messages, besides their questions to the assistant in the chat (omitted: ${BEHAVIOUR_DEFAULTS.chatMessagesPerHour}, i.e. 0.3 a minute).`,
+          }),
+        ),
+        chatMix: Type.Optional(
+          Keyed(
+            CHAT_KINDS,
+            (kind) => Weight(CHAT_KIND_DESCRIPTIONS[kind]),
+            `What the chat messages are: relative weights (≥ 0, summing to more than 0) of each kind (omitted: ${mixText(BEHAVIOUR_DEFAULTS.chatMix)}).`,
+          ),
+        ),
+        assistantMix: Type.Optional(
+          Keyed(
+            ASSISTANT_TOPICS,
+            (topic) => Weight(ASSISTANT_TOPIC_DESCRIPTIONS[topic]),
+            `What the questions to the assistant are about: relative weights (≥ 0, summing to more than 0) (omitted: ${mixText(BEHAVIOUR_DEFAULTS.assistantMix)}).`,
+          ),
+        ),
+        assistantInChatShare: Type.Optional(
+          Probability(
+            `Share of the questions asked in the room's chat as "@助手 …" / "@assistant …" (answered publicly there); the rest go to the assistant's own route, POST /api/v1/sessions/:id/assistant (omitted: ${BEHAVIOUR_DEFAULTS.assistantInChatShare}).`,
+          ),
+        ),
       },
       { additionalProperties: false, description: 'How a viewer responds to a slate (cascade: examine → click → cart → purchase).' },
     ),
@@ -273,10 +344,12 @@ export const SCENARIO_SCHEMA = Type.Object(
   { additionalProperties: false, description: 'A simulated live show with a known truth (qingliu simulate).' },
 );
 
-/** A validated scenario. */
-export type Scenario = Static<typeof SCENARIO_SCHEMA>;
-/** The scenario's behaviour parameters (every viewer carries them, for `respond`). */
-export type ScenarioBehaviour = Scenario['behaviour'];
+/** A scenario file as written: the talk fields of `behaviour` may be left out. */
+export type ScenarioFile = Static<typeof SCENARIO_SCHEMA>;
+/** The scenario's behaviour parameters, defaults applied (every viewer carries them, for `respond`). */
+export type ScenarioBehaviour = Required<ScenarioFile['behaviour']>;
+/** A validated scenario, defaults applied (BEHAVIOUR_DEFAULTS). */
+export type Scenario = Omit<ScenarioFile, 'behaviour'> & { behaviour: ScenarioBehaviour };
 /** One step of the host script as written in the file (before hostTimeline resolves it). */
 export type ScriptStepSpec = Scenario['host']['script'][number];
 
@@ -378,6 +451,10 @@ export function semanticProblems(s: Scenario): ScenarioProblem[] {
     const above = exam[i - 1];
     if (above !== undefined && p > above) add(`/behaviour/positionExamination/${i}`, `must not exceed the slot above (${p} > ${above}): examination is non-increasing`);
   });
+  for (const key of ['chatMix', 'assistantMix'] as const) {
+    const total = Object.values(s.behaviour[key] as Record<string, number>).reduce((a, b) => a + b, 0);
+    if (!(total > 0)) add(`/behaviour/${key}`, 'weights must sum to more than 0');
+  }
   const feedback = s.behaviour.thumbsDownRate + s.behaviour.notInterestedRate;
   if (feedback > 1 + EPS) add('/behaviour', `thumbsDownRate + notInterestedRate must be at most 1 (got ${round(feedback)})`);
 
@@ -387,6 +464,23 @@ export function semanticProblems(s: Scenario): ScenarioProblem[] {
     if (step.action !== 'flash_sale' && step.flashSale !== undefined) add(`/host/script/${i}/flashSale`, `only a flash_sale step takes flashSale (this one is ${step.action})`);
   });
   return out;
+}
+
+/** The scenario with the talk fields a file left out filled in from BEHAVIOUR_DEFAULTS. */
+function withDefaults(file: ScenarioFile): Scenario {
+  const b = file.behaviour;
+  const d = BEHAVIOUR_DEFAULTS;
+  return {
+    ...file,
+    behaviour: {
+      ...b,
+      assistantQuestionsPerHour: b.assistantQuestionsPerHour ?? d.assistantQuestionsPerHour,
+      chatMessagesPerHour: b.chatMessagesPerHour ?? d.chatMessagesPerHour,
+      chatMix: b.chatMix ?? { ...d.chatMix },
+      assistantMix: b.assistantMix ?? { ...d.assistantMix },
+      assistantInChatShare: b.assistantInChatShare ?? d.assistantInChatShare,
+    },
+  };
 }
 
 function round(x: number): number {
@@ -404,7 +498,7 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
     const problems = (validate.errors ?? []).map(problemOf);
     throw new ScenarioError(dedupe(problems), source);
   }
-  const scenario = structuredClone(value) as Scenario;
+  const scenario = withDefaults(structuredClone(value) as ScenarioFile);
   const problems = semanticProblems(scenario);
   if (problems.length > 0) throw new ScenarioError(problems, source);
   return scenario;
