@@ -692,7 +692,8 @@ export interface AssistantHandoffTable {
   subject: string | null;
   question: string | null;
   question_sealed: string | null;
-  nickname: string;
+  nickname: string | null;
+  nickname_sealed: string | null;
   locale: string;
   reason: string;
   message_id: string | null;

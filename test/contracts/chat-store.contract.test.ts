@@ -103,7 +103,7 @@ describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
   });
 
   it('keeps handoffs and memory, closes a handoff once, and erases a subject', async () => {
-    await store.addHandoff({ id: 'h-00000001', sessionId: 'r10', subject: 'erase-me', question: null, questionSealed: 'sealed', nickname: '观众', locale: 'zh-CN', reason: 'asked_for_person', messageId: null, status: 'open', createdAt: 1, handledAt: null, handledBy: null });
+    await store.addHandoff({ id: 'h-00000001', sessionId: 'r10', subject: 'erase-me', question: null, questionSealed: 'sealed', nickname: null, nicknameSealed: 'sealed-nick', locale: 'zh-CN', reason: 'asked_for_person', messageId: null, status: 'open', createdAt: 1, handledAt: null, handledBy: null });
     expect((await store.handoffs('r10', 'open', 10)).map((h) => h.id)).toEqual(['h-00000001']);
     expect(await store.closeHandoff('r10', 'h-00000001', 'answered', 2, 'u1')).toBe(true);
     expect(await store.closeHandoff('r10', 'h-00000001', 'dismissed', 3, 'u1')).toBe(false);

@@ -96,6 +96,7 @@ describe.each(DIALECTS)('the shopping assistant on %s', (dialect) => {
     // The queue holds the viewer's words sealed, never in the clear.
     const rows = await t.app.services.storage.db.selectFrom('assistant_handoffs').selectAll().where('session_id', '=', sessionId).execute();
     expect(rows[0]!.question).toBeNull();
+    expect(rows[0]!.nickname).toBeNull();
     expect(rows[0]!.question_sealed).not.toContain('转人工');
 
     for (const q of ['我身份证号是110101199003071234，能帮我查订单吗', '能给我单独便宜点吗，给我个专属价']) {

@@ -133,6 +133,8 @@ describe.each(DIALECTS)('live chat on %s', (dialect) => {
     expect(await outcome(v, say(v, device, '   \u200b  '))).toMatchObject({ type: 'error', code: 'CHAT_EMPTY' });
     expect(await outcome(v, say(v, device, '长'.repeat(201)))).toMatchObject({ type: 'error', code: 'CHAT_TOO_LONG' });
     expect(await outcome(v, say(v, device, 'bad\u0000bytes'))).toMatchObject({ type: 'error', code: 'CHAT_EMPTY' });
+    // Refused by the socket's schema, and still named by its event id so the page knows which message failed.
+    expect(await outcome(v, say(v, device, 'x'.repeat(4001)))).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED' });
     for (const link of ['看这里 https://shop.example.com/x', '加我 www.example.cn', '去 taobao。com 买', '复制 ￥AbCd1234XyZ￥ 打开淘宝', 'weixin://dl/chat']) {
       expect(await outcome(v, say(v, device, link)), link).toMatchObject({ type: 'error', code: 'CHAT_LINK_NOT_ALLOWED' });
     }

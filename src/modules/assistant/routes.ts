@@ -61,6 +61,7 @@ export function assistantRoutes(assistant: AssistantService, deps: AssistantRout
               question: Type.String({ minLength: 1, maxLength: QUESTION_MAX }),
               locale: LocaleSchema,
               deviceId: Type.Optional(DeviceId),
+              nickname: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: "Shown with the question in the host's queue if it is handed off" })),
             },
             { additionalProperties: false },
           ),
@@ -69,9 +70,11 @@ export function assistantRoutes(assistant: AssistantService, deps: AssistantRout
       },
       async (request) => {
         const { sessionId } = request.params as { sessionId: string };
-        const body = request.body as { question: string; locale: Locale; deviceId?: string };
+        const body = request.body as { question: string; locale: Locale; deviceId?: string; nickname?: string };
         const deviceId = deviceOf(request, body);
-        return unwrap(await assistant.ask(request.ctx, sessionId, { question: body.question, locale: body.locale, ...(deviceId ? { deviceId } : {}) }));
+        return unwrap(
+          await assistant.ask(request.ctx, sessionId, { question: body.question, locale: body.locale, ...(deviceId ? { deviceId } : {}), ...(body.nickname ? { nickname: body.nickname } : {}) }),
+        );
       },
     );
 

@@ -23,7 +23,8 @@ export const QUESTION_MAX = 300;
 export const MEMORY_KEEP_DAYS = 30;
 const MEMORY_TURNS = 10;
 const DAY_MS = 86_400_000;
-const CATALOGUE_TTL_MS = 10 * 60_000;
+/** A brand's index is rebuilt in the background this long after it was built (catalogue changes rebuild it at once). */
+const CATALOGUE_TTL_MS = 60 * 60_000;
 
 /** A chat message addressed to the assistant: "@助手 …", "@assistant …" (any case, optional colon). */
 const MENTION = /^\s*[@＠]\s*(?:助手|小助手|assistant|ai)\s*[:：,，]?\s*/i;
@@ -181,7 +182,13 @@ export class AssistantService {
     const question = mentionedQuestion(m.message.text);
     if (!question) return;
     const reply = await this.ask(ctx, sessionId, { question, locale: m.locale, deviceId: m.deviceId, nickname: m.message.author.nickname, messageId: m.message.id });
-    if (!reply.ok) return;
+    if (!reply.ok) {
+      // The viewer asked in public: they hear that there is no answer rather than nothing (still labelled).
+      if (reply.code === 'SESSION_ENDED' || reply.code === 'SESSION_NOT_FOUND') return;
+      const text = m.locale === 'en' ? 'Sorry, the assistant cannot answer right now. Please ask the host.' : '抱歉，助手暂时无法回答，请直接问主播。';
+      await this.deps.chat.postAssistant(sessionId, { text, sources: [], handoff: false, replyTo: m.message.id });
+      return;
+    }
     await this.deps.chat.postAssistant(sessionId, { text: reply.value.answer, sources: reply.value.sources, handoff: reply.value.handoff, replyTo: m.message.id });
   }
 
@@ -231,27 +238,45 @@ export class AssistantService {
     }
   }
 
+  /** Builds a brand's index ahead of the first question (a show goes live, the server starts). */
+  warm(brandId: string): void {
+    void this.#brand(brandId).catch(this.deps.onError);
+  }
+
   #brand(brandId: string): Promise<LoadedBrand> {
     const now = this.deps.clock.now();
     const cached = this.#brands.get(brandId);
     if (cached) {
+      // Old: rebuilt in the background while questions keep getting the current one.
       void cached.then((b) => {
-        if (now - b.loadedAt > CATALOGUE_TTL_MS && this.#brands.get(brandId) === cached) this.#brands.delete(brandId);
+        if (now - b.loadedAt > CATALOGUE_TTL_MS && this.#brands.get(brandId) === cached) {
+          const fresh = this.#load(brandId, now);
+          fresh.then(
+            () => {
+              if (this.#brands.get(brandId) === cached) this.#brands.set(brandId, fresh);
+            },
+            this.deps.onError,
+          );
+        }
       }, () => undefined);
       return cached;
     }
-    const loading = (async () => {
+    const loading = this.#load(brandId, now);
+    this.#brands.set(brandId, loading);
+    loading.catch(() => {
+      if (this.#brands.get(brandId) === loading) this.#brands.delete(brandId);
+    });
+    return loading;
+  }
+
+  #load(brandId: string, now: number): Promise<LoadedBrand> {
+    return (async () => {
       const catalogue = await this.deps.catalogueOf(brandId);
       if (!catalogue) throw new Error('assistant: no catalogue for the brand');
       const products = new Map(catalogue.products.map((p) => [p.id, p]));
       const assistant = this.#meter.span('assistant', () => createAssistant({ brand: catalogue.brand, products: catalogue.products, faqs: catalogue.faqs }));
       return { assistant, products, loadedAt: now };
     })();
-    this.#brands.set(brandId, loading);
-    loading.catch(() => {
-      if (this.#brands.get(brandId) === loading) this.#brands.delete(brandId);
-    });
-    return loading;
   }
 
   async #previousProduct(sessionId: string, subject: string, deviceId: string, brandId: string): Promise<string | undefined> {

@@ -73,7 +73,8 @@ export interface StoredHandoff {
   subject: string | null;
   question: string | null;
   questionSealed: string | null;
-  nickname: string;
+  nickname: string | null;
+  nicknameSealed: string | null;
   locale: 'zh-CN' | 'en';
   reason: string;
   messageId: string | null;

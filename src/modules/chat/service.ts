@@ -461,7 +461,8 @@ export class ChatService {
       // With a device, the question is sealed under the viewer's key; without one it carries nobody's identity.
       question: subject ? null : input.question,
       questionSealed: subject ? await this.deps.sealer.sealTextFor(subject, { table: 'assistant_handoffs', column: 'question', rowId: id }, input.question) : null,
-      nickname,
+      nickname: subject ? null : nickname,
+      nicknameSealed: subject ? await this.deps.sealer.sealTextFor(subject, { table: 'assistant_handoffs', column: 'nickname', rowId: id }, nickname) : null,
       locale: input.locale,
       reason: input.reason,
       messageId: input.messageId,
@@ -480,15 +481,17 @@ export class ChatService {
     const items: HandoffItem[] = [];
     for (const h of rows) {
       let question = h.question;
+      let nickname = h.nickname ?? '';
       if (h.subject && h.questionSealed) {
         try {
           question = await this.deps.sealer.openTextFor(h.subject, { table: 'assistant_handoffs', column: 'question', rowId: h.id }, h.questionSealed);
+          if (h.nicknameSealed) nickname = await this.deps.sealer.openTextFor(h.subject, { table: 'assistant_handoffs', column: 'nickname', rowId: h.id }, h.nicknameSealed);
         } catch {
           question = null; // the viewer was erased
         }
       }
       if (question === null) continue;
-      items.push({ id: h.id, sessionId, question, nickname: h.nickname, locale: h.locale, reason: h.reason, at: h.createdAt, status: h.status, messageId: h.messageId });
+      items.push({ id: h.id, sessionId, question, nickname, locale: h.locale, reason: h.reason, at: h.createdAt, status: h.status, messageId: h.messageId });
     }
     return ok(items);
   }

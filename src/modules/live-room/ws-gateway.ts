@@ -85,6 +85,12 @@ export interface RoomRecommendations {
   keyOf(deviceId: string): string;
 }
 
+/** The client's event id of a frame, when it has a well-formed one. */
+function clientEventIdOf(value: unknown): string | undefined {
+  const id = typeof value === 'object' && value !== null ? (value as { clientEventId?: unknown }).clientEventId : undefined;
+  return typeof id === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(id) ? id : undefined;
+}
+
 type ChatFrame =
   | { type: 'chat_message'; message: unknown; shadowOf?: string }
   | { type: 'chat_room_changed' }
@@ -393,20 +399,28 @@ export class LiveRoomGateway {
   }
 
   async #onMessage(sessionId: string, viewer: Viewer, data: unknown, isBinary: boolean): Promise<void> {
+    // Parsed first (frames are bounded by maxPayload) so that every refusal can name the client's
+    // event id, and the page knows which of its messages was refused.
+    let parsed: unknown;
+    let malformed = false;
+    try {
+      if (isBinary) throw new Error('binary');
+      parsed = JSON.parse(String(data));
+    } catch {
+      malformed = true;
+    }
+    const eventId = clientEventIdOf(parsed);
+    const withId = eventId ? { clientEventId: eventId } : {};
     if (!this.#takeToken(viewer)) {
       viewer.strikes++;
       if (viewer.strikes > this.options.messagesPerSecond * 4) {
         viewer.socket.close(CLOSE.rateLimited, 'too many messages');
         return;
       }
-      this.#sendDirect(viewer.socket, { type: 'error', code: 'RATE_LIMITED', detail: 'Too many messages; slow down' });
+      this.#sendDirect(viewer.socket, { type: 'error', code: 'RATE_LIMITED', detail: 'Too many messages; slow down', ...withId });
       return;
     }
-    let parsed: unknown;
-    try {
-      if (isBinary) throw new Error('binary');
-      parsed = JSON.parse(String(data));
-    } catch {
+    if (malformed) {
       this.#sendDirect(viewer.socket, { type: 'error', code: 'MALFORMED_JSON', detail: 'Messages are JSON text' });
       return;
     }
@@ -416,6 +430,7 @@ export class LiveRoomGateway {
         type: 'error',
         code: 'VALIDATION_FAILED',
         detail: first ? `${first.path || '(message)'}: ${first.message}` : 'invalid message',
+        ...withId,
       });
       return;
     }

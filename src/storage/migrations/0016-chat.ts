@@ -91,7 +91,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('subject', 'text')
     .addColumn('question', 'text')
     .addColumn('question_sealed', 'text')
-    .addColumn('nickname', 'text', (c) => c.notNull())
+    // Like the question: sealed under the viewer's key when known, plain only without a viewer.
+    .addColumn('nickname', 'text')
+    .addColumn('nickname_sealed', 'text')
     .addColumn('locale', 'text', (c) => c.notNull())
     .addColumn('reason', 'text', (c) => c.notNull())
     .addColumn('message_id', 'text')
