@@ -3,6 +3,7 @@
  * returns a Fastify instance that tests drive with inject() and the server makes listen.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -16,7 +17,7 @@ import websocket from '@fastify/websocket';
 import type { Config } from './config/index.js';
 import { systemClock, systemContext, type Clock } from './context/index.js';
 import { AppError, ERROR_STATUS, ERROR_TITLES } from './errors/index.js';
-import { MemoryBus, type Bus } from './bus/index.js';
+import { openBus, type Bus } from './bus/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { installAccessControl, installErrorHandling, installValidators, sendProblem } from './http/index.js';
 import { installSecurityHeaders } from './http/security-headers.js';
@@ -624,13 +625,28 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ajv: { customOptions: { removeAdditional: false } },
   });
 
-  const bus = deps.bus ?? new MemoryBus((err) => app.log.error({ err }, 'bus handler failed'));
+  // The bus this app opens (from QINGLIU_BUS_URL) it also closes; one given in deps is the caller's.
   const ownsBus = deps.bus === undefined;
-  const metrics = createMetrics();
+  let bus: Bus;
   let protection: ProtectionService;
+  try {
+    bus =
+      deps.bus ??
+      (await openBus(config.busUrl, {
+        name: `qingliu ${os.hostname()} ${process.pid}`,
+        onHandlerError: (err) => app.log.error({ err }, 'bus handler failed'),
+        onConnectionChange: ({ connected, server }) =>
+          connected ? app.log.info({ server }, 'message bus reconnected') : app.log.error({ server }, 'message bus disconnected; not ready until it reconnects'),
+      }));
+  } catch (err) {
+    if (ownsStorage) await storage.close();
+    throw err;
+  }
+  const metrics = createMetrics();
   try {
     protection = await startProtectionFor(config, storage, clock);
   } catch (err) {
+    if (ownsBus) await bus.close();
     if (ownsStorage) await storage.close();
     throw err;
   }
@@ -831,8 +847,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    if (await storage.ping()) return { status: 'ready', storage: storage.capabilities.dialect };
-    return sendProblem(reply, 'NOT_READY', 'storage is not reachable');
+    if (!(await storage.ping())) return sendProblem(reply, 'NOT_READY', 'storage is not reachable');
+    // A node cut off from the bus would serve rooms that other nodes' changes no longer reach.
+    if (!bus.ready()) return sendProblem(reply, 'NOT_READY', 'the message bus is not connected');
+    return { status: 'ready', storage: storage.capabilities.dialect, bus: bus.kind };
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/api/v1/errors', { config: { access: 'public' }, schema: { hide: true } }, async () =>

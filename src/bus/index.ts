@@ -1,51 +1,47 @@
 /**
- * The Bus port: room-wide messages between the services and every node's WebSocket gateway.
- * One node uses the in-process adapter; many nodes use a broker adapter with the same contract.
+ * The bus's public face: the port, its two adapters, and `openBus(url)` which picks one from
+ * `QINGLIU_BUS_URL` (`memory`, or `nats://host:port[,nats://host:port…]`).
  */
-export type BusHandler = (message: unknown) => void;
+import { MemoryBus } from './adapters/memory.js';
+import { NatsBus, type NatsBusOptions } from './adapters/nats.js';
+import type { Bus } from './port.js';
 
-export interface Bus {
-  /** Delivers to every current subscriber of the topic (on every node, for a broker adapter). */
-  publish(topic: string, message: unknown): Promise<void>;
-  /** Returns a function that ends the subscription. */
-  subscribe(topic: string, handler: BusHandler): () => void;
-  close(): Promise<void>;
+export { assertTopic, BusUnavailableError, isValidTopic, type Bus, type BusHandler, type BusKind } from './port.js';
+export { MemoryBus } from './adapters/memory.js';
+export { NatsBus, type NatsBusOptions } from './adapters/nats.js';
+
+export type BusTarget = { readonly kind: 'memory' } | { readonly kind: 'nats'; readonly servers: readonly string[] };
+
+/**
+ * Reads a bus URL: `memory`, or a comma-separated list of `nats://host[:port]` (one cluster's
+ * servers). Returns undefined for anything else. Credentials in the URL are refused: the NATS
+ * client would silently ignore them.
+ */
+export function parseBusUrl(raw: string): BusTarget | undefined {
+  const value = raw.trim();
+  if (value === 'memory') return { kind: 'memory' };
+  const servers: string[] = [];
+  for (const part of value.split(',').map((s) => s.trim())) {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch {
+      return undefined;
+    }
+    const bare = url.pathname === '' || url.pathname === '/';
+    if (url.protocol !== 'nats:' || url.hostname === '' || url.username !== '' || url.password !== '' || !bare || url.search !== '' || url.hash !== '') return undefined;
+    servers.push(`nats://${url.host}${url.port === '' ? ':4222' : ''}`);
+  }
+  return servers.length > 0 ? { kind: 'nats', servers } : undefined;
 }
 
-/** In-process bus: delivery is synchronous and in publish order; a failing handler does not stop others. */
-export class MemoryBus implements Bus {
-  readonly #topics = new Map<string, Set<BusHandler>>();
-  #closed = false;
-
-  constructor(private readonly onHandlerError: (err: unknown) => void = () => undefined) {}
-
-  async publish(topic: string, message: unknown): Promise<void> {
-    if (this.#closed) throw new Error('bus closed');
-    const handlers = this.#topics.get(topic);
-    if (!handlers) return;
-    for (const handler of [...handlers]) {
-      try {
-        handler(message);
-      } catch (err) {
-        this.onHandlerError(err);
-      }
-    }
-  }
-
-  subscribe(topic: string, handler: BusHandler): () => void {
-    let handlers = this.#topics.get(topic);
-    if (!handlers) this.#topics.set(topic, (handlers = new Set()));
-    handlers.add(handler);
-    return () => {
-      const set = this.#topics.get(topic);
-      if (!set) return;
-      set.delete(handler);
-      if (set.size === 0) this.#topics.delete(topic);
-    };
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    this.#topics.clear();
-  }
+/** Opens the bus a URL names (see parseBusUrl); a NATS bus is connected before this resolves. */
+export async function openBus(
+  url: string,
+  options: Pick<NatsBusOptions, 'name' | 'onHandlerError' | 'onConnectionChange' | 'subjectPrefix'> = {},
+): Promise<Bus> {
+  const target = parseBusUrl(url);
+  if (!target) throw new TypeError('bus URL must be memory or nats://host:port[,nats://host:port…]');
+  if (target.kind === 'memory') return new MemoryBus(options.onHandlerError);
+  return NatsBus.connect({ ...options, servers: target.servers });
 }

@@ -33,6 +33,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ QINGLIU_DATA_DIR: '/tmp/q' }).databaseUrl).toBe('sqlite:/tmp/q/qingliu.sqlite');
   });
 
+  it('reads the bus URL: memory by default, one or more nats:// servers, anything else refused without echoing it', () => {
+    expect(loadConfig({}).busUrl).toBe('memory');
+    expect(loadConfig({ QINGLIU_BUS_URL: 'memory' }).busUrl).toBe('memory');
+    expect(loadConfig({ QINGLIU_BUS_URL: 'nats://10.0.0.5:4222' }).busUrl).toBe('nats://10.0.0.5:4222');
+    expect(loadConfig({ QINGLIU_BUS_URL: 'nats://a.internal, nats://b.internal:4223' }).busUrl).toBe('nats://a.internal:4222,nats://b.internal:4223');
+    expect(loadConfig({ QINGLIU_BUS_URL: 'memory' }, { busUrl: 'nats://127.0.0.1:4222' }).busUrl).toBe('nats://127.0.0.1:4222');
+    for (const bad of ['redis://h:6379', 'nats://', 'nats://h:4222/path', 'nats://user:hunter2@h:4222', 'nats://h:4222,', 'mem', 'tls://h:4222']) {
+      let error: unknown;
+      try {
+        loadConfig({ QINGLIU_BUS_URL: bad });
+      } catch (err) {
+        error = err;
+      }
+      expect(error, bad).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems, bad).toEqual([expect.stringMatching(/^QINGLIU_BUS_URL must be memory or nats:\/\/host:port/)]);
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
   it('parses origins to their origin form', () => {
     expect(loadConfig({ QINGLIU_ALLOWED_ORIGINS: 'https://shop.example/path, http://a.test:8080' }).allowedOrigins).toEqual([
       'https://shop.example',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { customFactor, DATA_CENTRE_HUBS, gridFactor, GRID_FACTORS, type GridFactor, type LocalisedName } from '../modules/energy/carbon.js';
 import { CCF_ALIBABA_AVERAGE } from '../modules/energy/model.js';
 import { DEFAULT_KEYWORDS } from '../modules/chat/policy.js';
+import { parseBusUrl } from '../bus/index.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CookieSecure = 'auto' | 'always' | 'never';
@@ -20,6 +21,8 @@ export interface Config {
   readonly dataDir: string;
   /** `sqlite:<file>` or `postgres://…`. */
   readonly databaseUrl: string;
+  /** `memory` (one node) or `nats://host:port[,nats://host:port…]` (many nodes share rooms over NATS). */
+  readonly busUrl: string;
   readonly logLevel: LogLevel;
   /**
    * `demo` (the default for a local try-out): demo data may be seeded and simulated audiences may
@@ -119,6 +122,7 @@ export interface ConfigOverrides {
   port?: number | string;
   host?: string;
   databaseUrl?: string;
+  busUrl?: string;
   dataDir?: string;
   mode?: 'demo' | 'production';
   seedDemo?: boolean;
@@ -134,6 +138,7 @@ export const CONFIG_KEYS = [
   'QINGLIU_PUBLIC_URL',
   'QINGLIU_DATA_DIR',
   'DATABASE_URL',
+  'QINGLIU_BUS_URL',
   'LOG_LEVEL',
   'QINGLIU_MODE',
   'QINGLIU_SEED_DEMO',
@@ -265,6 +270,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     problems.push('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
   }
 
+  const busRaw = (overrides.busUrl ?? env.QINGLIU_BUS_URL ?? '').trim();
+  const bus = busRaw === '' ? { kind: 'memory' as const } : parseBusUrl(busRaw);
+  // Never echo the value: a mistyped one may carry a password.
+  if (!bus) problems.push('QINGLIU_BUS_URL must be memory or nats://host:port (several servers of one cluster separated by commas; no credentials in the URL)');
+  const busUrl = !bus || bus.kind === 'memory' ? 'memory' : bus.servers.join(',');
+
   const logLevelRaw = overrides.logLevel ?? env.LOG_LEVEL ?? 'info';
   let logLevel: LogLevel = 'info';
   if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) logLevel = logLevelRaw as LogLevel;
@@ -332,6 +343,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     publicUrl,
     dataDir,
     databaseUrl,
+    busUrl,
     logLevel,
     mode,
     seedDemo: bool('QINGLIU_SEED_DEMO', overrides.seedDemo ?? env.QINGLIU_SEED_DEMO, mode === 'demo'),

@@ -8,7 +8,7 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
     const t = await testApp(dialect);
     try {
       expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
-      expect((await t.app.inject('/readyz')).json()).toEqual({ status: 'ready', storage: dialect });
+      expect((await t.app.inject('/readyz')).json()).toEqual({ status: 'ready', storage: dialect, bus: 'memory' });
 
       await t.app.inject('/api/v1/products?limit=1');
       const metrics = await t.app.inject('/metrics');

@@ -193,9 +193,11 @@ export class LiveRoomGateway {
     viewer.pending = null;
     for (const m of pending) if (!('seq' in m) || m.seq > state.seq) this.#sendDirect(socket, m);
     this.#markCountersDirty(sessionId, room);
+    // Asked for recommendations before the snapshot went out: answered below (a request after it is
+    // answered when it arrives, so it is read now, before the chat history's await).
+    const askedBeforeSnapshot = viewer.recs !== undefined;
     if (this.#chat) await this.#sendChatHistory(sessionId, viewer);
-    // Asked for recommendations before the snapshot went out: answer now.
-    if (viewer.recs) await this.#pushRecommendations(sessionId, viewer);
+    if (askedBeforeSnapshot) await this.#pushRecommendations(sessionId, viewer);
   }
 
   /** The last messages, then whatever arrived while they were read (without repeating any). */
