@@ -6,42 +6,18 @@
 import type {
   AssistantQuestion,
   AssistantReply,
-  ChatBan,
   ChatKeywords,
-  ChatMessage,
-  ChatRoomSettings,
-  ChatSettingsBody,
   HandoffItem,
   MessageAction,
-  ModeratedMessage,
   ModerationEntry,
-  ModerationStatus,
   ModerationView,
   ReportBody,
-  ReportReason,
-  ReportTarget,
 } from '../../../src/modules/chat/contract.ts';
 export { MESSAGE_ACTIONS, REPORT_DETAILS_MAX, REPORT_EXCERPT_MAX, REPORT_REASONS } from '../../../src/modules/chat/contract.ts';
 import { apiRequest } from './api.ts';
 
-export type {
-  AssistantQuestion,
-  AssistantReply,
-  ChatBan,
-  ChatKeywords,
-  ChatMessage,
-  ChatRoomSettings,
-  ChatSettingsBody,
-  HandoffItem,
-  MessageAction,
-  ModeratedMessage,
-  ModerationEntry,
-  ModerationStatus,
-  ModerationView,
-  ReportBody,
-  ReportReason,
-  ReportTarget,
-};
+// Pages take the chat's shapes from here with the calls that use them.
+export type * from '../../../src/modules/chat/contract.ts';
 
 const enc = encodeURIComponent;
 const sessionPath = (sessionId: string): string => `/api/v1/sessions/${enc(sessionId)}`;

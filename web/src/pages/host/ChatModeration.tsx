@@ -379,36 +379,8 @@ function ChatSettingsForm(props: { sessionId: string; data: ModerationView; run:
       <form onSubmit={saveKeywords} noValidate>
         <p class="field-hint">{t('host.chat.settings.keywordsNote')}</p>
         <div class="mod-keywords">
-          <div class="field">
-            <label for="keywords-zh">{t('host.chat.settings.keywordsZh')}</label>
-            <textarea
-              id="keywords-zh"
-              class="input"
-              rows={5}
-              lang="zh-CN"
-              value={zh}
-              data-testid="keywords-zh"
-              onInput={(e) => {
-                setZh(e.currentTarget.value);
-                setDirty(true);
-              }}
-            />
-          </div>
-          <div class="field">
-            <label for="keywords-en">{t('host.chat.settings.keywordsEn')}</label>
-            <textarea
-              id="keywords-en"
-              class="input"
-              rows={5}
-              lang="en"
-              value={en}
-              data-testid="keywords-en"
-              onInput={(e) => {
-                setEn(e.currentTarget.value);
-                setDirty(true);
-              }}
-            />
-          </div>
+          <KeywordList lang="zh-CN" label={t('host.chat.settings.keywordsZh')} value={zh} onInput={(v) => { setZh(v); setDirty(true); }} />
+          <KeywordList lang="en" label={t('host.chat.settings.keywordsEn')} value={en} onInput={(v) => { setEn(v); setDirty(true); }} />
         </div>
         <button type="submit" class="btn btn-primary btn-small" disabled={saving || !dirty} data-testid="keywords-save">
           {t('host.chat.settings.saveKeywords')}
@@ -487,6 +459,17 @@ function Transcript({ sessionId, status }: { sessionId: string; status: SessionS
       ) : (
         <p class="muted">{t('host.chat.transcript.afterEnd')}</p>
       )}
+    </div>
+  );
+}
+
+/** One language's keyword list, one word per line. */
+function KeywordList(props: { lang: 'zh-CN' | 'en'; label: string; value: string; onInput: (value: string) => void }): JSX.Element {
+  const id = props.lang === 'en' ? 'keywords-en' : 'keywords-zh';
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <textarea id={id} class="input" rows={5} lang={props.lang} value={props.value} data-testid={id} onInput={(e) => props.onInput(e.currentTarget.value)} />
     </div>
   );
 }
