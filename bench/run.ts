@@ -15,8 +15,11 @@
  *   npm run bench -- simulation           simulated viewers per second against a real server (HTTP + WebSocket) and in process
  *   npm run bench -- simulation-uplift    the bandit's conversion uplift over non-personalised in the simulated baby-care show
  *   npm run bench -- energy-meter         the energy meter's overhead: recommendations throughput with the meter on vs off
+ *   npm run bench -- chat-fanout          2,000 chat messages/s to 2,000 viewers of one room: delivery p50/p99 and drops, vs a bare ws fan-out
+ *   npm run bench -- assistant            the shopping assistant's answer latency in process (service, answerer, retrieval), index build time
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
+ *          --viewers 2000 --senders 400 --rate 2000 --duration 10 --rounds 2 (chat-fanout; --encode-once: the baseline sends each batch as one Buffer)
  *
  * Tables go to stdout, progress to stderr, and the figures to bench/results/latest.json.
  */
@@ -38,8 +41,10 @@ import { fairnessReport, runFairnessBench, type FairnessBenchResult } from './fa
 import { runSimulationBench, simulationReport, type SimulationBenchResult } from './simulation.js';
 import { runSimulationUplift, simulationUpliftReport, type SimulationUpliftResult } from './simulation-uplift.js';
 import { energyMeterReport, runEnergyMeter, type EnergyMeterResult } from './energy-meter.js';
+import { chatFanoutReport, runChatFanout, CHAT_FANOUT_DEFAULTS, type ChatFanoutResult } from './chat-fanout.js';
+import { assistantReport, runAssistantBench, type AssistantBenchResult } from './assistant.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness', 'simulation', 'simulation-uplift', 'energy-meter'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness', 'simulation', 'simulation-uplift', 'energy-meter', 'chat-fanout', 'assistant'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -49,6 +54,9 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string' },
     duration: { type: 'string' },
     connections: { type: 'string' },
+    senders: { type: 'string' },
+    rate: { type: 'string' },
+    'encode-once': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -56,9 +64,10 @@ const { values, positionals } = parseArgs({
 if (values.help) {
   process.stdout.write(
     [
-      'Usage: npm run bench [-- showcase|products] [--viewers N] [--rounds N] [--duration S] [--connections N]',
+      'Usage: npm run bench [-- showcase|products|chat-fanout|…] [--viewers N] [--rounds N] [--duration S] [--connections N] [--senders N] [--rate N] [--encode-once]',
       `  showcase: viewers ${SHOWCASE_DEFAULTS.viewers}, rounds ${SHOWCASE_DEFAULTS.rounds}`,
       `  products: duration ${PRODUCTS_DEFAULTS.durationSeconds} s, connections ${PRODUCTS_DEFAULTS.connections}`,
+      `  chat-fanout: viewers ${CHAT_FANOUT_DEFAULTS.viewers}, senders ${CHAT_FANOUT_DEFAULTS.senders}, rate ${CHAT_FANOUT_DEFAULTS.rate} messages/s, duration ${CHAT_FANOUT_DEFAULTS.durationSeconds} s, rounds ${CHAT_FANOUT_DEFAULTS.rounds} per server`,
     ].join('\n') + '\n',
   );
   process.exit(0);
@@ -88,6 +97,15 @@ const showcaseOptions = {
 const productsOptions = {
   durationSeconds: positiveInt('duration', values.duration, PRODUCTS_DEFAULTS.durationSeconds),
   connections: positiveInt('connections', values.connections, PRODUCTS_DEFAULTS.connections),
+};
+
+const chatFanoutOptions = {
+  viewers: positiveInt('viewers', values.viewers, CHAT_FANOUT_DEFAULTS.viewers),
+  senders: positiveInt('senders', values.senders, CHAT_FANOUT_DEFAULTS.senders),
+  rate: positiveInt('rate', values.rate, CHAT_FANOUT_DEFAULTS.rate),
+  durationSeconds: positiveInt('duration', values.duration, CHAT_FANOUT_DEFAULTS.durationSeconds),
+  rounds: positiveInt('rounds', values.rounds, CHAT_FANOUT_DEFAULTS.rounds),
+  baselineEncodeOnce: values['encode-once'] ?? CHAT_FANOUT_DEFAULTS.baselineEncodeOnce,
 };
 
 process.once('SIGINT', () => {
@@ -125,6 +143,8 @@ const results: {
   simulation?: SimulationBenchResult;
   simulationUplift?: SimulationUpliftResult;
   energyMeter?: EnergyMeterResult;
+  chatFanout?: ChatFanoutResult;
+  assistant?: AssistantBenchResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -166,9 +186,15 @@ for (const benchmark of selected) {
     } else if (benchmark === 'simulation-uplift') {
       results.simulationUplift = await runSimulationUplift();
       out(simulationUpliftReport(results.simulationUplift));
-    } else {
+    } else if (benchmark === 'energy-meter') {
       results.energyMeter = await runEnergyMeter();
       out(energyMeterReport(results.energyMeter));
+    } else if (benchmark === 'chat-fanout') {
+      results.chatFanout = await runChatFanout(chatFanoutOptions);
+      out(chatFanoutReport(results.chatFanout));
+    } else {
+      results.assistant = await runAssistantBench();
+      out(assistantReport(results.assistant));
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

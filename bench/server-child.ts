@@ -2,6 +2,8 @@
  * The real Qingliu server for the benchmarks, in its own process: buildApp on a fresh temporary
  * SQLite file with the demo seed, one administrator, listening on 127.0.0.1 and a free port.
  * Prints one JSON line { port, admin: { name, password }, dataDir } on stdout when ready.
+ * argv[2] (optional): a JSON object of QINGLIU_* settings laid over the defaults below, e.g. the chat
+ * benchmark's per-viewer limits ({"QINGLIU_CHAT_MESSAGES_PER_MINUTE": "600"}).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +18,9 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-'));
 const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
 process.on('exit', removeDataDir);
 
+const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+for (const key of Object.keys(overrides)) if (!key.startsWith('QINGLIU_')) throw new Error(`server-child: only QINGLIU_* settings may be overridden (got ${key})`);
+
 const config = loadConfig(
   {
     LOG_LEVEL: 'silent',
@@ -25,6 +30,7 @@ const config = loadConfig(
     // Viewers in the broadcast benchmark only listen; the per-connection limit on what clients send
     // stays at its default so the server runs as deployed.
     QINGLIU_WS_MESSAGES_PER_SECOND: '10',
+    ...overrides,
   },
   { seedDemo: true },
 );
