@@ -7,7 +7,8 @@
  *   DELETE /pins/:productId  broadcasts { type: 'unpinned', seq, productId, pins } to all
  *
  * The messages have the same shape (and so the same size, for the same product ids) as Qingliu's,
- * are serialised once and sent in the same loop the real gateway uses, before the HTTP reply.
+ * are serialised and UTF-8 encoded once and sent in the same loop the real gateway uses (the same
+ * bytes to every socket, as text frames), before the HTTP reply.
  * argv[2]: JSON array of the product ids to offer. Prints { port } on stdout when ready.
  *
  * argv[3] = 'chat' adds the live chat's floor (bench/chat-fanout.ts): after the snapshot a socket gets
@@ -16,8 +17,6 @@
  * socket 50 ms after its first message, as one `chat_message` or `chat_messages` frame serialised
  * once, with the same slow-consumer rule as the gateway (a socket with more than 4 MiB buffered is
  * dropped). No validation beyond the frame's type, no rate limit, no storage, no sealing.
- * The batch goes to each socket as the string, as the gateway sends it (ws then measures and the
- * socket encodes it to UTF-8 once per socket); argv[4] = 'buffer' encodes it once per batch instead.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -26,7 +25,6 @@ import { exitWithParent } from './lib.js';
 
 const productIds = JSON.parse(process.argv[2] ?? '[]') as string[];
 const chat = process.argv[3] === 'chat';
-const encodeOnce = process.argv[4] === 'buffer';
 const pins: string[] = [];
 let seq = 0;
 
@@ -91,21 +89,20 @@ function flushChat(): void {
   const messages = chatBatch;
   chatBatch = [];
   if (messages.length === 0) return;
-  const json = JSON.stringify(messages.length === 1 ? { type: 'chat_message', message: messages[0] } : { type: 'chat_messages', messages });
-  const data = encodeOnce ? Buffer.from(json) : json;
+  const data = Buffer.from(JSON.stringify(messages.length === 1 ? { type: 'chat_message', message: messages[0] } : { type: 'chat_messages', messages }), 'utf8');
   for (const socket of wss.clients) {
     if (socket.readyState !== WebSocket.OPEN) continue;
     if (socket.bufferedAmount > SLOW_CONSUMER_BYTES) {
       socket.terminate();
       continue;
     }
-    socket.send(data);
+    socket.send(data, { binary: false });
   }
 }
 
 function broadcast(message: object): void {
-  const data = JSON.stringify(message);
-  for (const socket of wss.clients) if (socket.readyState === WebSocket.OPEN) socket.send(data);
+  const data = Buffer.from(JSON.stringify(message), 'utf8');
+  for (const socket of wss.clients) if (socket.readyState === WebSocket.OPEN) socket.send(data, { binary: false });
 }
 
 server.listen(0, '127.0.0.1', () => {

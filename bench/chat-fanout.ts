@@ -10,15 +10,18 @@
  *   every chat message it receives; probes time each one: arrival − the send time the sender wrote
  *   into the message's text (performance.timeOrigin + performance.now() in both processes: one
  *   machine clock, µs resolution).
- * - A round: warm-up, then the measured window, then a drain until every viewer has every
- *   acknowledged message (or, when some sends were never answered, until nothing arrives for 5 s). Latency samples are the messages sent inside the
- *   window; drops count the whole round: expected = messages broadcast (acknowledged to their
- *   sender, or seen by any probe) × viewers open when the round started, dropped = expected − counted.
- *   Before each round the runner waits (up to 2 minutes) for other processes to quieten down.
+ * - A round: the previous round's last frames are waited out, viewers the server dropped as slow
+ *   consumers join again, the machine is let quieten down (up to 2 minutes); then warm-up, the
+ *   measured window, and a drain until every viewer has every acknowledged message (or, when some
+ *   sends were never answered, until nothing arrives for 10 s). Latency samples are the messages sent
+ *   inside the window. Drops count the whole round: expected = messages broadcast (acknowledged to
+ *   their sender, or seen by any viewer) × viewers connected when the round started; dropped =
+ *   expected − counted.
  * - Baseline: a bare `ws` server (bench/bare-ws-child.ts in chat mode) doing the same fan-out without
- *   the product: parse, ack, batch 50 ms, one serialisation per batch, one send per socket. Both
- *   servers have their own audience (the same processes, the same roles) and take turns: rounds go
- *   Qingliu, bare, bare, Qingliu, so drift on a shared machine falls on both alike.
+ *   the product: parse, ack, batch 50 ms, one serialisation and UTF-8 encoding per batch, one send
+ *   per socket (as the gateway does). Both servers have their own audience (the same processes, the
+ *   same roles) and take turns: rounds go Qingliu, bare, bare, Qingliu, so drift on a shared machine
+ *   falls on both alike.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -56,11 +59,6 @@ export interface ChatFanoutOptions {
   /** Load-generator processes (each holds its share of both audiences). */
   clientProcesses: number;
   drainTimeoutSeconds: number;
-  /**
-   * The baseline encodes each batch to UTF-8 once and sends the Buffer, instead of the string the
-   * gateway sends (which ws measures and the socket encodes again for every socket).
-   */
-  baselineEncodeOnce: boolean;
 }
 
 export const CHAT_FANOUT_DEFAULTS: ChatFanoutOptions = {
@@ -73,7 +71,6 @@ export const CHAT_FANOUT_DEFAULTS: ChatFanoutOptions = {
   rounds: 2,
   clientProcesses: 2,
   drainTimeoutSeconds: 300,
-  baselineEncodeOnce: false,
 };
 
 export const CHAT_FANOUT_TARGET_P99_MS = 500;
@@ -463,7 +460,7 @@ export async function runChatFanout(partial: Partial<ChatFanoutOptions> = {}): P
     const cookie = await login(qBase, qChild.info.admin);
     const started = await httpRequest('POST', `${qBase}/api/v1/sessions/demo/start`, { headers: { cookie } });
     if (started.status !== 200 && !started.body.includes('SESSION_ALREADY_LIVE')) throw new Error(`could not start the demo session: ${started.status} ${started.body.slice(0, 300)}`);
-    const bChild = await startChild<object>('bare-ws-child.ts', ['[]', 'chat', ...(options.baselineEncodeOnce ? ['buffer'] : [])], 'bare ws server');
+    const bChild = await startChild<object>('bare-ws-child.ts', ['[]', 'chat'], 'bare ws server');
     children.push(bChild);
 
     const targets = { qingliu: `ws://127.0.0.1:${qChild.info.port}/api/v1/sessions/demo/live`, bare: `ws://127.0.0.1:${bChild.info.port}/live` };
@@ -476,7 +473,7 @@ export async function runChatFanout(partial: Partial<ChatFanoutOptions> = {}): P
 
     const sides: Side[] = [
       { server: 'Qingliu', target: 'qingliu', child: qChild, connectSeconds: 0, rounds: [], ack: [], latency: [] },
-      { server: options.baselineEncodeOnce ? 'bare ws (encoded once)' : 'bare ws', target: 'bare', child: bChild, connectSeconds: 0, rounds: [], ack: [], latency: [] },
+      { server: 'bare ws', target: 'bare', child: bChild, connectSeconds: 0, rounds: [], ack: [], latency: [] },
     ];
     for (const side of sides) {
       log(`${side.server}: opening ${options.viewers} WebSockets in ${clients.length} load-generator processes …`);

@@ -19,7 +19,7 @@
  *   npm run bench -- assistant            the shopping assistant's answer latency in process (service, answerer, retrieval), index build time
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
- *          --viewers 2000 --senders 400 --rate 2000 --duration 10 --rounds 2 (chat-fanout; --encode-once: the baseline sends each batch as one Buffer)
+ *          --viewers 2000 --senders 400 --rate 2000 --duration 10 --rounds 2 (chat-fanout)
  *
  * Tables go to stdout, progress to stderr, and the figures to bench/results/latest.json.
  */
@@ -56,7 +56,6 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string' },
     senders: { type: 'string' },
     rate: { type: 'string' },
-    'encode-once': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -64,7 +63,7 @@ const { values, positionals } = parseArgs({
 if (values.help) {
   process.stdout.write(
     [
-      'Usage: npm run bench [-- showcase|products|chat-fanout|…] [--viewers N] [--rounds N] [--duration S] [--connections N] [--senders N] [--rate N] [--encode-once]',
+      'Usage: npm run bench [-- showcase|products|chat-fanout|…] [--viewers N] [--rounds N] [--duration S] [--connections N] [--senders N] [--rate N]',
       `  showcase: viewers ${SHOWCASE_DEFAULTS.viewers}, rounds ${SHOWCASE_DEFAULTS.rounds}`,
       `  products: duration ${PRODUCTS_DEFAULTS.durationSeconds} s, connections ${PRODUCTS_DEFAULTS.connections}`,
       `  chat-fanout: viewers ${CHAT_FANOUT_DEFAULTS.viewers}, senders ${CHAT_FANOUT_DEFAULTS.senders}, rate ${CHAT_FANOUT_DEFAULTS.rate} messages/s, duration ${CHAT_FANOUT_DEFAULTS.durationSeconds} s, rounds ${CHAT_FANOUT_DEFAULTS.rounds} per server`,
@@ -105,7 +104,6 @@ const chatFanoutOptions = {
   rate: positiveInt('rate', values.rate, CHAT_FANOUT_DEFAULTS.rate),
   durationSeconds: positiveInt('duration', values.duration, CHAT_FANOUT_DEFAULTS.durationSeconds),
   rounds: positiveInt('rounds', values.rounds, CHAT_FANOUT_DEFAULTS.rounds),
-  baselineEncodeOnce: values['encode-once'] ?? CHAT_FANOUT_DEFAULTS.baselineEncodeOnce,
 };
 
 process.once('SIGINT', () => {
