@@ -13,31 +13,15 @@ import { AI_LABEL, AI_LABEL_PREFIX } from '../../src/modules/chat/index.js';
 import type { RoomState } from '../../src/modules/live-room/index.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
 import { DIALECTS } from '../support/databases.js';
-import { closeAllViewers, connectViewer, type Viewer } from '../support/ws.js';
+import { chatMessagesIn, closeAllViewers, connectViewer, waitFor, type Viewer } from '../support/ws.js';
 
 let devices = 0;
 const newDevice = () => `chat-device-${String(++devices).padStart(6, '0')}-${Math.random().toString(36).slice(2, 10)}`;
 let events = 0;
 const eventId = () => `evt-${++events}-${Math.random().toString(36).slice(2, 8)}`;
 
-type ChatFrame = { type: 'chat_message'; message: ChatMessage } | { type: 'chat_messages'; messages: ChatMessage[] };
-const messagesIn = (v: Viewer): ChatMessage[] =>
-  v.received.flatMap((m) => {
-    const f = m as unknown as ChatFrame;
-    if (f.type === 'chat_message') return [f.message];
-    if (f.type === 'chat_messages') return f.messages;
-    return [];
-  });
+const messagesIn = chatMessagesIn;
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.each(DIALECTS)('live chat on %s', (dialect) => {
   let t: TestApp;

@@ -17,7 +17,7 @@ import type { RoomState } from '../../src/modules/live-room/index.js';
 import { signIn, testApp } from '../support/app.js';
 import { DIALECTS, freshStorage } from '../support/databases.js';
 import { BUSES, NATS_AVAILABLE, NATS_URL, natsProxy, testSubjectPrefix, type BusName } from '../support/nats.js';
-import { closeAllViewers, connectViewer, type Viewer } from '../support/ws.js';
+import { chatMessagesIn, closeAllViewers, connectViewer, waitFor } from '../support/ws.js';
 
 const POSTGRES = DIALECTS.includes('postgres');
 
@@ -59,23 +59,8 @@ async function cluster(busName: BusName): Promise<Cluster> {
   };
 }
 
-const messagesIn = (v: Viewer): ChatMessage[] =>
-  v.received.flatMap((m) => {
-    const f = m as unknown as { type: string; message?: ChatMessage; messages?: ChatMessage[] };
-    if (f.type === 'chat_message' && f.message) return [f.message];
-    if (f.type === 'chat_messages' && f.messages) return f.messages;
-    return [];
-  });
+const messagesIn = chatMessagesIn;
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 for (const busName of BUSES) {
   describe.skipIf(!POSTGRES)(`two nodes on one PostgreSQL database and a ${busName} bus`, () => {

@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { ServerMessage } from '../../src/modules/live-room/index.js';
+import type { ChatMessage } from '../../src/modules/chat/index.js';
 
 export type MessageType = ServerMessage['type'];
 export type MessageOf<T extends MessageType> = Extract<ServerMessage, { type: T }>;
@@ -143,4 +144,25 @@ export function connectViewer(app: FastifyInstance, sessionId: string, options: 
 /** Closes every socket still open (call in afterEach). */
 export async function closeAllViewers(): Promise<void> {
   await Promise.all([...open].map((v) => v.close()));
+}
+
+/** Polls `probe` every 20 ms until it returns a value, failing with `what` after the timeout. */
+export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every chat message a viewer received so far, from single and batched chat frames alike. */
+export function chatMessagesIn(v: Viewer): ChatMessage[] {
+  return v.received.flatMap((m) => {
+    const f = m as unknown as { type: string; message?: ChatMessage; messages?: ChatMessage[] };
+    if (f.type === 'chat_message' && f.message) return [f.message];
+    if (f.type === 'chat_messages' && f.messages) return f.messages;
+    return [];
+  });
 }
