@@ -634,6 +634,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       deps.bus ??
       (await openBus(config.busUrl, {
         name: `qingliu ${os.hostname()} ${process.pid}`,
+        ...(config.busSubjectPrefix ? { subjectPrefix: config.busSubjectPrefix } : {}),
         onHandlerError: (err) => app.log.error({ err }, 'bus handler failed'),
         onConnectionChange: ({ connected, server }) =>
           connected ? app.log.info({ server }, 'message bus reconnected') : app.log.error({ server }, 'message bus disconnected; not ready until it reconnects'),

@@ -39,6 +39,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ QINGLIU_BUS_URL: 'nats://10.0.0.5:4222' }).busUrl).toBe('nats://10.0.0.5:4222');
     expect(loadConfig({ QINGLIU_BUS_URL: 'nats://a.internal, nats://b.internal:4223' }).busUrl).toBe('nats://a.internal:4222,nats://b.internal:4223');
     expect(loadConfig({ QINGLIU_BUS_URL: 'memory' }, { busUrl: 'nats://127.0.0.1:4222' }).busUrl).toBe('nats://127.0.0.1:4222');
+    expect(loadConfig({}).busSubjectPrefix).toBe('');
+    expect(loadConfig({ QINGLIU_BUS_SUBJECT_PREFIX: 'shop-a' }).busSubjectPrefix).toBe('shop-a');
+    expect(() => loadConfig({ QINGLIU_BUS_SUBJECT_PREFIX: 'room.>' })).toThrow(ConfigError);
     for (const bad of ['redis://h:6379', 'nats://', 'nats://h:4222/path', 'nats://user:hunter2@h:4222', 'nats://h:4222,', 'mem', 'tls://h:4222']) {
       let error: unknown;
       try {

@@ -23,6 +23,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** `memory` (one node) or `nats://host:port[,nats://host:port…]` (many nodes share rooms over NATS). */
   readonly busUrl: string;
+  /** Prefixes every bus subject, so that several deployments can share one NATS server; '' for none. */
+  readonly busSubjectPrefix: string;
   readonly logLevel: LogLevel;
   /**
    * `demo` (the default for a local try-out): demo data may be seeded and simulated audiences may
@@ -275,6 +277,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   // Never echo the value: a mistyped one may carry a password.
   if (!bus) problems.push('QINGLIU_BUS_URL must be memory or nats://host:port (several servers of one cluster separated by commas; no credentials in the URL)');
   const busUrl = !bus || bus.kind === 'memory' ? 'memory' : bus.servers.join(',');
+  const busSubjectPrefix = (env.QINGLIU_BUS_SUBJECT_PREFIX ?? '').trim();
+  if (busSubjectPrefix !== '' && !/^[a-z0-9_-]{1,32}$/.test(busSubjectPrefix)) problems.push('QINGLIU_BUS_SUBJECT_PREFIX must be 1–32 of a-z, 0-9, _ and - (one subject token)');
 
   const logLevelRaw = overrides.logLevel ?? env.LOG_LEVEL ?? 'info';
   let logLevel: LogLevel = 'info';
@@ -344,6 +348,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dataDir,
     databaseUrl,
     busUrl,
+    busSubjectPrefix,
     logLevel,
     mode,
     seedDemo: bool('QINGLIU_SEED_DEMO', overrides.seedDemo ?? env.QINGLIU_SEED_DEMO, mode === 'demo'),

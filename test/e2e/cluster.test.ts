@@ -110,10 +110,14 @@ for (const busName of BUSES) {
       const sessionId = `cluster-${busName}-chat`;
       await liveSession(a, admin.cookie, sessionId);
 
+      // Each waits for its chat history: a message published while a node still reads the history
+      // arrives inside it, not as a chat frame of its own.
       const listener = await connectViewer(b, sessionId);
       await listener.next('snapshot');
+      await listener.next('chat_history' as never);
       const speaker = await connectViewer(a, sessionId);
       await speaker.next('snapshot');
+      await speaker.next('chat_history' as never);
       const clientEventId = `cluster-chat-${busName}-1`;
       const text = `你好，另一个节点 (${busName})`;
       speaker.send({ type: 'chat_send', clientEventId, deviceId: 'cluster-device-000001-abcdefgh', text });
