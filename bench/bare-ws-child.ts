@@ -17,14 +17,19 @@
  * socket 50 ms after its first message, as one `chat_message` or `chat_messages` frame serialised
  * once, with the same slow-consumer rule as the gateway (a socket with more than 4 MiB buffered is
  * dropped). No validation beyond the frame's type, no rate limit, no storage, no sealing.
+ *
+ * `control` among the later arguments (argv[3] onwards) also starts bench/memory-probe.ts and adds
+ * { memoryPort } to the ready line.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { exitWithParent } from './lib.js';
+import { startMemoryProbe } from './memory-probe.js';
 
 const productIds = JSON.parse(process.argv[2] ?? '[]') as string[];
-const chat = process.argv[3] === 'chat';
+const chat = process.argv.slice(3).includes('chat');
+const memoryPort = process.argv.slice(3).includes('control') ? await startMemoryProbe() : undefined;
 const pins: string[] = [];
 let seq = 0;
 
@@ -108,7 +113,7 @@ function broadcast(message: object): void {
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(JSON.stringify({ port }) + '\n');
+  process.stdout.write(JSON.stringify({ port, ...(memoryPort ? { memoryPort } : {}) }) + '\n');
 });
 
 exitWithParent(() => {

@@ -17,9 +17,15 @@
  *   npm run bench -- energy-meter         the energy meter's overhead: recommendations throughput with the meter on vs off
  *   npm run bench -- chat-fanout          2,000 chat messages/s to 2,000 viewers of one room: delivery p50/p99 and drops, vs a bare ws fan-out
  *   npm run bench -- assistant            the shopping assistant's answer latency in process (service, answerer, retrieval), index build time
+ *   npm run bench -- cluster-ingestion    room events/s and p99: one node on SQLite, two nodes on PostgreSQL + NATS, vs a raw batched INSERT
+ *   npm run bench -- fanout-10k           pin broadcast to 10,000 viewers (p50/p99, lost) and memory per idle connection, vs a bare ws server
+ *   npm run bench -- overload             2× the sustainable room-event rate for 60 s on one node: shed share, memory bounded, no crash, accepted == stored
  *   flags: --viewers 1000 --rounds 30     (showcase)
  *          --duration 10 --connections 50 (products)
  *          --viewers 2000 --senders 400 --rate 2000 --duration 10 --rounds 2 (chat-fanout)
+ *          --events 1000 --rounds 5 --connections 32 (cluster-ingestion)
+ *          --viewers 10000 --rounds 20 (fanout-10k)
+ *          --seconds 60                (overload)
  *
  * Tables go to stdout, progress to stderr, and the figures to bench/results/latest.json.
  */
@@ -43,8 +49,11 @@ import { runSimulationUplift, simulationUpliftReport, type SimulationUpliftResul
 import { energyMeterReport, runEnergyMeter, type EnergyMeterResult } from './energy-meter.js';
 import { chatFanoutReport, runChatFanout, CHAT_FANOUT_DEFAULTS, type ChatFanoutResult } from './chat-fanout.js';
 import { assistantReport, runAssistantBench, type AssistantBenchResult } from './assistant.js';
+import { clusterIngestionReport, runClusterIngestion, CLUSTER_INGESTION_DEFAULTS, type ClusterIngestionResult } from './cluster-ingestion.js';
+import { fanout10kReport, runFanout10k, FANOUT_10K_DEFAULTS, type Fanout10kResult } from './fanout-10k.js';
+import { overloadReport, runOverload, OVERLOAD_DEFAULTS, type OverloadResult } from './overload.js';
 
-const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness', 'simulation', 'simulation-uplift', 'energy-meter', 'chat-fanout', 'assistant'] as const;
+const BENCHMARKS = ['showcase', 'products', 'access-log', 'protection', 'ingestion', 'recommender-core', 'evaluate', 'recommendations', 'simulation-coverage', 'fairness', 'simulation', 'simulation-uplift', 'energy-meter', 'chat-fanout', 'assistant', 'cluster-ingestion', 'fanout-10k', 'overload'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -56,6 +65,8 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string' },
     senders: { type: 'string' },
     rate: { type: 'string' },
+    events: { type: 'string' },
+    seconds: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -63,10 +74,13 @@ const { values, positionals } = parseArgs({
 if (values.help) {
   process.stdout.write(
     [
-      'Usage: npm run bench [-- showcase|products|chat-fanout|…] [--viewers N] [--rounds N] [--duration S] [--connections N] [--senders N] [--rate N]',
+      'Usage: npm run bench [-- showcase|products|chat-fanout|…] [--viewers N] [--rounds N] [--duration S] [--connections N] [--senders N] [--rate N] [--events N] [--seconds S]',
       `  showcase: viewers ${SHOWCASE_DEFAULTS.viewers}, rounds ${SHOWCASE_DEFAULTS.rounds}`,
       `  products: duration ${PRODUCTS_DEFAULTS.durationSeconds} s, connections ${PRODUCTS_DEFAULTS.connections}`,
       `  chat-fanout: viewers ${CHAT_FANOUT_DEFAULTS.viewers}, senders ${CHAT_FANOUT_DEFAULTS.senders}, rate ${CHAT_FANOUT_DEFAULTS.rate} messages/s, duration ${CHAT_FANOUT_DEFAULTS.durationSeconds} s, rounds ${CHAT_FANOUT_DEFAULTS.rounds} per server`,
+      `  cluster-ingestion: events ${CLUSTER_INGESTION_DEFAULTS.eventsPerRound} per round, rounds ${CLUSTER_INGESTION_DEFAULTS.rounds}, connections ${CLUSTER_INGESTION_DEFAULTS.connections}`,
+      `  fanout-10k: viewers ${FANOUT_10K_DEFAULTS.viewers}, rounds ${FANOUT_10K_DEFAULTS.rounds}`,
+      `  overload: seconds ${OVERLOAD_DEFAULTS.seconds} at ${OVERLOAD_DEFAULTS.factor}× the sustainable rate`,
     ].join('\n') + '\n',
   );
   process.exit(0);
@@ -106,6 +120,21 @@ const chatFanoutOptions = {
   rounds: positiveInt('rounds', values.rounds, CHAT_FANOUT_DEFAULTS.rounds),
 };
 
+const clusterIngestionOptions = {
+  eventsPerRound: positiveInt('events', values.events, CLUSTER_INGESTION_DEFAULTS.eventsPerRound),
+  rounds: positiveInt('rounds', values.rounds, CLUSTER_INGESTION_DEFAULTS.rounds),
+  connections: positiveInt('connections', values.connections, CLUSTER_INGESTION_DEFAULTS.connections),
+};
+
+const fanout10kOptions = {
+  viewers: positiveInt('viewers', values.viewers, FANOUT_10K_DEFAULTS.viewers),
+  rounds: positiveInt('rounds', values.rounds, FANOUT_10K_DEFAULTS.rounds),
+};
+
+const overloadOptions = {
+  seconds: positiveInt('seconds', values.seconds, OVERLOAD_DEFAULTS.seconds),
+};
+
 process.once('SIGINT', () => {
   killAllChildren();
   process.exit(130);
@@ -143,6 +172,9 @@ const results: {
   energyMeter?: EnergyMeterResult;
   chatFanout?: ChatFanoutResult;
   assistant?: AssistantBenchResult;
+  clusterIngestion?: ClusterIngestionResult;
+  fanout10k?: Fanout10kResult;
+  overload?: OverloadResult;
   errors: { benchmark: Benchmark; message: string }[];
 } = { startedAt: new Date().toISOString(), machine, code, loadAverageAtStart: os.loadavg(), argv: process.argv.slice(2), errors: [] };
 
@@ -190,6 +222,15 @@ for (const benchmark of selected) {
     } else if (benchmark === 'chat-fanout') {
       results.chatFanout = await runChatFanout(chatFanoutOptions);
       out(chatFanoutReport(results.chatFanout));
+    } else if (benchmark === 'cluster-ingestion') {
+      results.clusterIngestion = await runClusterIngestion(clusterIngestionOptions);
+      out(clusterIngestionReport(results.clusterIngestion));
+    } else if (benchmark === 'fanout-10k') {
+      results.fanout10k = await runFanout10k(fanout10kOptions);
+      out(fanout10kReport(results.fanout10k));
+    } else if (benchmark === 'overload') {
+      results.overload = await runOverload(overloadOptions);
+      out(overloadReport(results.overload));
     } else {
       results.assistant = await runAssistantBench();
       out(assistantReport(results.assistant));

@@ -4,6 +4,8 @@
  * Prints one JSON line { port, admin: { name, password }, dataDir } on stdout when ready.
  * argv[2] (optional): a JSON object of QINGLIU_* settings laid over the defaults below, e.g. the chat
  * benchmark's per-viewer limits ({"QINGLIU_CHAT_MESSAGES_PER_MINUTE": "600"}).
+ * argv[3] (optional): `control` also starts bench/memory-probe.ts (GET /memory on its own port) and
+ * adds { memoryPort } to the ready line (the 10,000-viewer fan-out's memory per connection).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +15,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { systemContext } from '../src/context/index.js';
 import { exitWithParent } from './lib.js';
+import { startMemoryProbe } from './memory-probe.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-'));
 const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
@@ -55,4 +58,6 @@ exitWithParent(() => {
   );
 });
 
-process.stdout.write(JSON.stringify({ port, admin, dataDir }) + '\n');
+const memoryPort = process.argv.slice(3).includes('control') ? await startMemoryProbe() : undefined;
+
+process.stdout.write(JSON.stringify({ port, admin, dataDir, ...(memoryPort ? { memoryPort } : {}) }) + '\n');

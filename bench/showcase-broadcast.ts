@@ -270,7 +270,7 @@ export function planOps(count: number, productIds: string[], initialPins: string
   return ops;
 }
 
-function summarise(values: number[]): LatencySummary {
+export function summarise(values: number[]): LatencySummary {
   const sorted = Float64Array.from(values).sort();
   let sum = 0;
   for (const v of sorted) sum += v;
@@ -369,7 +369,7 @@ class Side {
   }
 }
 
-async function login(base: string, admin: { name: string; password: string }): Promise<string> {
+export async function login(base: string, admin: { name: string; password: string }): Promise<string> {
   const res = await httpRequest('POST', `${base}/api/v1/auth/login`, { body: JSON.stringify(admin) });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.body.slice(0, 300)}`);
   const raw = res.headers['set-cookie'];

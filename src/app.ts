@@ -20,13 +20,14 @@ import { AppError, ERROR_STATUS, ERROR_TITLES } from './errors/index.js';
 import { openBus, type Bus } from './bus/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { installAccessControl, installErrorHandling, installValidators, sendProblem } from './http/index.js';
+import { installOverloadShedding } from './http/overload.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installSimulatedTraffic, SimulatedTraffic } from './http/simulated.js';
 import { createMetrics } from './observability/metrics.js';
 import { safeError } from './observability/log.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
 import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
-import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, roomTopic, type GatewayMetrics } from './modules/live-room/index.js';
+import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, roomTopic, isRoomBookkeeping, type GatewayMetrics } from './modules/live-room/index.js';
 import { ACCESS_LOG_KEEP_DAYS, AccessLogJob, AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile, accessLogRoutes } from './modules/access-log/index.js';
 import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
 import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
@@ -241,7 +242,7 @@ export function createServices(
     watchRoom: (sessionId, onChange) => {
       bus.subscribe(roomTopic(sessionId), (message) => {
         const m = message as { type?: string; status?: string };
-        if (m.type !== 'stored_counters') onChange();
+        if (!isRoomBookkeeping(m)) onChange();
         // The show ended: its viewer-label key is forgotten, so the labels lead to no one.
         if (m.type === 'session_status' && m.status === 'ended') recommender.forgetShow(sessionId);
       });
@@ -399,7 +400,7 @@ export function createServices(
         }, () => roomFacts.delete(sessionId));
         const unsubscribe = bus.subscribe(roomTopic(sessionId), (message) => {
           const m = message as { type?: string; status?: string };
-          if (m.type === 'stored_counters') return;
+          if (isRoomBookkeeping(m)) return;
           roomFacts.delete(sessionId);
           unsubscribe();
           if (m.type === 'products_updated') void facts!.then((f) => f && assistant.invalidateBrand(f.brandId), () => undefined);
@@ -577,6 +578,21 @@ export function createServices(
     keepDays: ACCESS_LOG_KEEP_DAYS,
     purge: (cutoff) => accessLog.purgeBefore(cutoff),
   });
+  // The broker connection came back: whatever other nodes announced meanwhile (a consent withdrawn,
+  // a viewer erased, a pin, an experiment stopped) never reached this node, so every cache the bus
+  // keeps fresh is dropped and read again from the database, and every viewer here gets a fresh snapshot.
+  bus.onReconnect(() => {
+    consent.forgetAll();
+    profile.forgetAll();
+    tags.forgetAll();
+    protection.forgetAll();
+    recommender.resync();
+    liveRoom.forgetCachedCounters();
+    roomFacts.clear();
+    chat.resync();
+    void experiments.load().catch(onError);
+    void gateway.resyncAll().catch(onError);
+  });
   return services;
 }
 
@@ -707,7 +723,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     errorResponseBuilder: (_req, ctx) =>
       Object.assign(new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) }), { statusCode: 429 }),
   });
-  await app.register(websocket, { options: { maxPayload: config.ws.maxPayloadBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: config.ws.maxPayloadBytes },
+    // Shutting down, the viewers are told to reconnect (to another node) before their sockets close,
+    // rather than the plugin's default of closing them without a word.
+    preClose: async function closeSockets(this: FastifyInstance) {
+      await gateway.close();
+      for (const client of this.websocketServer.clients) client.close(1001, 'shutting down');
+      await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+    },
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -737,6 +762,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   installAccessControl(app, { actorForToken: (t) => staff.actorForToken(t), allowedOrigins: [config.publicUrl, ...config.allowedOrigins] });
+  const shedding = await installOverloadShedding(app, config.overload, metrics.shed);
+  // A node that cannot tell the others refuses writes before anything is committed: a change the
+  // other nodes' viewers and caches never hear of would split the deployment.
+  app.addHook('preHandler', async (request) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || !request.url.startsWith('/api/')) return;
+    if (!services.bus.ready()) throw new AppError('NOT_READY', 'the message bus is not connected; nothing was written, try again shortly', { retryAfterSeconds: 2 });
+  });
+  gateway.useShedding(shedding, () => metrics.shed('ws'));
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(

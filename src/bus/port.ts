@@ -24,6 +24,12 @@ export interface Bus {
    * trip to the server; in process: at once). Subscribe, flush, then read the state to build on.
    */
   flush(): Promise<void>;
+  /**
+   * Calls the listener each time a lost broker connection is back (subscriptions are in effect
+   * again). Messages published meanwhile were not delivered here: whoever caches what the bus keeps
+   * fresh drops it then. Never called on the in-process adapter. Returns a function that unregisters.
+   */
+  onReconnect(listener: () => void): () => void;
   /** Whether a publish now would be delivered: false while a broker is unreachable, and once closed. */
   ready(): boolean;
   close(): Promise<void>;

@@ -5,10 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { customFactor, DATA_CENTRE_HUBS, gridFactor, GRID_FACTORS, type GridFactor, type LocalisedName } from '../modules/energy/carbon.js';
 import { CCF_ALIBABA_AVERAGE } from '../modules/energy/model.js';
 import { DEFAULT_KEYWORDS } from '../modules/chat/policy.js';
 import { parseBusUrl } from '../bus/index.js';
+
+const MIB = 1024 * 1024;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CookieSecure = 'auto' | 'always' | 'never';
@@ -41,6 +44,22 @@ export interface Config {
   readonly allowedOrigins: readonly string[];
   readonly bodyLimitBytes: number;
   readonly importBodyLimitBytes: number;
+  /**
+   * Load shedding: above any of these limits the node answers new public API requests and viewers'
+   * WebSocket writes with 503 OVERLOADED and Retry-After (0 turns a limit off). Staff, health and
+   * metrics are always served.
+   */
+  readonly overload: {
+    /** Mean event-loop delay over a sample interval. */
+    readonly maxEventLoopDelayMs: number;
+    /** Event-loop utilisation, per cent of the sample interval spent running code. */
+    readonly maxEventLoopUtilizationPercent: number;
+    readonly maxHeapUsedBytes: number;
+    /** Public API requests being served at once on this node (past it, new ones are shed at once). */
+    readonly maxInFlight: number;
+    readonly retryAfterSeconds: number;
+    readonly sampleIntervalMs: number;
+  };
   readonly ws: {
     readonly maxPayloadBytes: number;
     /** Sustained client messages per second per connection, with a burst of twice that. */
@@ -141,6 +160,7 @@ export const CONFIG_KEYS = [
   'QINGLIU_DATA_DIR',
   'DATABASE_URL',
   'QINGLIU_BUS_URL',
+  'QINGLIU_BUS_SUBJECT_PREFIX',
   'LOG_LEVEL',
   'QINGLIU_MODE',
   'QINGLIU_SEED_DEMO',
@@ -151,6 +171,12 @@ export const CONFIG_KEYS = [
   'QINGLIU_ALLOWED_ORIGINS',
   'QINGLIU_BODY_LIMIT_BYTES',
   'QINGLIU_IMPORT_BODY_LIMIT_BYTES',
+  'QINGLIU_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS',
+  'QINGLIU_OVERLOAD_MAX_EVENT_LOOP_UTILIZATION_PERCENT',
+  'QINGLIU_OVERLOAD_MAX_HEAP_MB',
+  'QINGLIU_OVERLOAD_MAX_IN_FLIGHT',
+  'QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS',
+  'QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS',
   'QINGLIU_WS_MAX_PAYLOAD_BYTES',
   'QINGLIU_WS_MESSAGES_PER_SECOND',
   'QINGLIU_WS_SLOW_CONSUMER_BYTES',
@@ -365,6 +391,16 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       1024,
       512 * 1024 * 1024,
     ),
+    overload: {
+      maxEventLoopDelayMs: int('QINGLIU_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', env.QINGLIU_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS, 200, 0, 60_000),
+      maxEventLoopUtilizationPercent: int('QINGLIU_OVERLOAD_MAX_EVENT_LOOP_UTILIZATION_PERCENT', env.QINGLIU_OVERLOAD_MAX_EVENT_LOOP_UTILIZATION_PERCENT, 0, 0, 100),
+      // By default, 85 % of the heap V8 may grow to (a node past it is one GC pause from falling over).
+      maxHeapUsedBytes:
+        int('QINGLIU_OVERLOAD_MAX_HEAP_MB', env.QINGLIU_OVERLOAD_MAX_HEAP_MB, Math.floor((v8.getHeapStatistics().heap_size_limit * 0.85) / MIB), 0, 1024 * 1024) * MIB,
+      maxInFlight: int('QINGLIU_OVERLOAD_MAX_IN_FLIGHT', env.QINGLIU_OVERLOAD_MAX_IN_FLIGHT, 256, 0, 1_000_000),
+      retryAfterSeconds: int('QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS', env.QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS, 2, 1, 600),
+      sampleIntervalMs: int('QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS', env.QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS, 500, 10, 60_000),
+    },
     ws: {
       maxPayloadBytes: int('QINGLIU_WS_MAX_PAYLOAD_BYTES', env.QINGLIU_WS_MAX_PAYLOAD_BYTES, 64 * 1024, 256, 16 * 1024 * 1024),
       messagesPerSecond: int('QINGLIU_WS_MESSAGES_PER_SECOND', env.QINGLIU_WS_MESSAGES_PER_SECOND, 10, 1, 1000),

@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_STATUS, problemOf, type ErrorCode } from '../errors/index.js';
+import { isStorageUnavailable } from '../storage/unavailable.js';
 import { ANONYMOUS, type Actor, type Locale, type RequestContext, type StaffActor, type StaffRole } from '../context/index.js';
 
 /** Every /api route states who may call it: 'public', or the staff roles allowed. */
@@ -119,7 +120,7 @@ export function sendProblem(reply: FastifyReply, code: ErrorCode, detail?: strin
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
-      if (error.code === 'RATE_LIMITED' && error.extensions.retryAfterSeconds) {
+      if ((error.code === 'RATE_LIMITED' || error.code === 'OVERLOADED' || error.code === 'NOT_READY') && error.extensions.retryAfterSeconds) {
         reply.header('retry-after', String(error.extensions.retryAfterSeconds));
       }
       return sendProblem(reply, error.code, error.detail, error.extensions);
@@ -144,6 +145,12 @@ export function installErrorHandling(app: FastifyInstance): void {
         return sendProblem(reply, 'VALIDATION_FAILED', 'content-length does not match the body');
     }
     if (fe.statusCode === 429) return sendProblem(reply, 'RATE_LIMITED');
+    if (isStorageUnavailable(error)) {
+      // The client resends the same request (writes carry client ids, so they are stored once) when it is back.
+      request.log.warn({ requestId: request.id, code: (error as { code?: unknown }).code }, 'database unavailable');
+      reply.header('retry-after', '2');
+      return sendProblem(reply, 'NOT_READY', 'the database is not reachable; try again shortly', { retryAfterSeconds: 2 });
+    }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // A client error raised by a plugin: answer with a stable code, never the raw message.
       const code: ErrorCode = fe.statusCode === 404 ? 'NOT_FOUND' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_FAILED';

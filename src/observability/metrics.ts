@@ -14,6 +14,8 @@ export interface AppMetrics {
   watchEnergy: (energy: EnergyConfig) => void;
   /** A viewer's chat message: accepted, shadowed, or the refusal's code. */
   chatMessage: (outcome: string) => void;
+  /** A request or WebSocket write refused because the node is overloaded. */
+  shed: (surface: 'http' | 'ws') => void;
   /** An assistant reply: its outcome and how long it took. */
   assistantAnswered: (outcome: string, seconds: number) => void;
 }
@@ -79,11 +81,18 @@ export function createMetrics(): AppMetrics {
     labelNames: ['region', 'factor', 'year'] as const,
     registers: [registry],
   });
+  const shed = new client.Counter({
+    name: 'qingliu_shed_total',
+    help: 'Requests (http) and viewer WebSocket writes (ws) refused with OVERLOADED while the node was over a load limit',
+    labelNames: ['surface'] as const,
+    registers: [registry],
+  });
   const pueGauge = new client.Gauge({ name: 'qingliu_energy_pue', help: 'The data centre PUE in use', registers: [registry] });
   return {
     registry,
     httpDuration,
     chatMessage: (outcome) => chatMessages.inc({ outcome }),
+    shed: (surface) => shed.inc({ surface }),
     assistantAnswered: (outcome, seconds) => assistantSeconds.observe({ outcome }, seconds),
     energySampled: (sample, accounting) => {
       for (const line of accounting.components) {

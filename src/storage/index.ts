@@ -23,8 +23,10 @@ import * as m0013 from './migrations/0013-experiments.js';
 import * as m0014 from './migrations/0014-fairness.js';
 import * as m0015 from './migrations/0015-energy.js';
 import * as m0016 from './migrations/0016-chat.js';
+import * as m0017 from './migrations/0017-chat-client-ids.js';
 
 export type { Database } from './schema.js';
+export { isStorageUnavailable } from './unavailable.js';
 
 export interface StorageCapabilities {
   readonly dialect: 'sqlite' | 'postgres';
@@ -60,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-fairness': m0014,
   '0015-energy': m0015,
   '0016-chat': m0016,
+  '0017-chat-client-ids': m0017,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -194,8 +197,11 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
         oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection must not crash the process; readiness reports it instead.
+  // A client losing its connection must not crash the process (an 'error' event with no listener
+  // throws): idle ones are the pool's, and one checked out by a query gets a listener of its own —
+  // the query itself fails, the route answers NOT_READY, and readiness reports the outage.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => void client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

@@ -647,6 +647,8 @@ export interface ChatMessageTable {
   shadow: number;
   ai_generated: number;
   meta: string;
+  /** A viewer's message: the id their page gave it (unique per session and author); null otherwise. */
+  client_event_id: string | null;
 }
 
 export interface ChatRoomTable {

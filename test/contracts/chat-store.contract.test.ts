@@ -22,6 +22,7 @@ const msg = (sessionId: string, at: number, over: Partial<StoredMessage> = {}): 
   shadow: false,
   aiGenerated: false,
   meta: {},
+  clientEventId: null,
   ...over,
 });
 const logEntry = (sessionId: string, at: number, over: Partial<NewLogEntry> = {}): NewLogEntry => ({
@@ -118,6 +119,49 @@ describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
     expect(await store.handoffsOfSubject('erase-me')).toEqual([]);
     await store.putMemory({ subject: 'old', brandId: 'b', turnsSealed: 't', updatedAt: 1, expiresAt: 10 });
     expect(await store.purgeMemoryBefore(11)).toBe(1);
+  });
+
+  it('stores a viewer\'s client event id once per room and author: a resend is skipped and reported, and found by its key', async () => {
+    const first = msg('r12', 1000, { authorSubject: 'viewer-a', clientEventId: 'evt-1' });
+    expect(await store.transaction((s) => s.insertMessages([first]))).toEqual([]);
+    // The same key again (a retried send, another node racing): skipped, its id reported, nothing else fails.
+    const again = msg('r12', 2000, { authorSubject: 'viewer-a', clientEventId: 'evt-1' });
+    const other = msg('r12', 2001, { authorSubject: 'viewer-a', clientEventId: 'evt-2' });
+    expect(await store.transaction((s) => s.insertMessages([again, other]))).toEqual([again.id]);
+    // Twice in one batch: the first is stored, the second skipped.
+    const twinA = msg('r12', 3000, { authorSubject: 'viewer-b', clientEventId: 'evt-1' });
+    const twinB = msg('r12', 3001, { authorSubject: 'viewer-b', clientEventId: 'evt-1' });
+    expect(await store.insertMessages([twinA, twinB])).toEqual([twinB.id]);
+    // The key is per room and per author; messages without one (staff, the assistant, older rows) never clash.
+    const elsewhere = msg('r13', 1000, { authorSubject: 'viewer-a', clientEventId: 'evt-1' });
+    const staff = [1, 2].map((i) => msg('r12', 4000 + i, { authorKind: 'staff', authorSubject: null, staffId: 'u1', nickname: 'Host', text: 'hi', nicknameSealed: null, textSealed: null }));
+    const unkeyed = [1, 2].map((i) => msg('r12', 5000 + i, { authorSubject: 'viewer-a' }));
+    expect(await store.insertMessages([elsewhere, ...staff, ...unkeyed])).toEqual([]);
+    expect((await store.messages('r12', { limit: 20, viewerVisible: false })).map((m) => m.id)).toEqual([first.id, other.id, twinA.id, ...staff.map((m) => m.id), ...unkeyed.map((m) => m.id)]);
+    expect(await store.messageByClientEventId('r12', 'viewer-a', 'evt-1')).toMatchObject({ id: first.id, clientEventId: 'evt-1', textSealed: 'sealed-text' });
+    expect((await store.messageByClientEventId('r13', 'viewer-a', 'evt-1'))?.id).toBe(elsewhere.id);
+    expect(await store.messageByClientEventId('r12', 'viewer-c', 'evt-1')).toBeUndefined();
+    expect((await store.getMessage('r12', staff[0]!.id))?.clientEventId).toBeNull();
+    // A duplicate message id is still an error, and the batch leaves nothing.
+    const fresh = msg('r12', 6000, { authorSubject: 'viewer-a', clientEventId: 'evt-3' });
+    await expect(store.transaction((s) => s.insertMessages([fresh, { ...msg('r12', 6001), id: first.id }]))).rejects.toThrow();
+    expect(await store.messageByClientEventId('r12', 'viewer-a', 'evt-3')).toBeUndefined();
+    // The database itself refuses a second row with the key (the unique index, not only the adapter).
+    await expect(
+      t.storage.db
+        .insertInto('chat_messages')
+        .values({ id: 'raw-dup-1', session_id: 'r12', at: 7000, author_kind: 'viewer', author_subject: 'viewer-a', staff_id: null, nickname: null, text: null, nickname_sealed: 'n', text_sealed: 't', status: 'visible', shadow: 0, ai_generated: 0, meta: '{}', client_event_id: 'evt-1' })
+        .execute(),
+    ).rejects.toThrow();
+  });
+
+  it('lets two writers race to store one client event id: one row, the other told it was skipped', async () => {
+    const racers = Array.from({ length: 4 }, (_, i) => msg('r14', 1000 + i, { authorSubject: 'viewer-r', clientEventId: 'evt-race' }));
+    const skipped = await Promise.all(racers.map((m) => store.transaction((s) => s.insertMessages([m]))));
+    expect(skipped.flat()).toHaveLength(3);
+    const rows = await store.messages('r14', { limit: 10, viewerVisible: false });
+    expect(rows).toHaveLength(1);
+    expect(skipped.flat()).not.toContain(rows[0]!.id);
   });
 
   it('purges messages and handoffs older than the cutoff', async () => {

@@ -209,5 +209,22 @@ for (const dialect of DIALECTS) {
       expect(concurrent.filter((r) => !r.duplicate)).toHaveLength(1);
       expect((await store.counters('s1'))?.likes).toBe(2);
     });
+
+    it('stores a batch of room events in one go, each once, and counts only the new ones', async () => {
+      const ev = (id: string, type: 'like' | 'add_to_cart' = 'like') => ({ type, clientEventId: id, productId: null });
+      expect((await store.recordEvent('s1', ev('batch-0001'), 5)).duplicate).toBe(false);
+      // An id stored before, one repeated within the batch, and 300 new ones (more than one statement's worth).
+      const fresh = Array.from({ length: 300 }, (_, i) => ev(`batch-new-${String(i).padStart(4, '0')}`, i % 3 === 0 ? 'add_to_cart' : 'like'));
+      const batch = [ev('batch-0001'), ev('batch-0002'), ev('batch-0002'), ...fresh];
+      const r = await store.recordEvents('s1', batch, 6);
+      expect(r.duplicates.slice(0, 3)).toEqual([true, false, true]);
+      expect(r.duplicates.slice(3).every((d) => !d)).toBe(true);
+      expect(r.counters).toEqual({ likes: 1 + 1 + 200, addToCart: 100, orders: 0, unitsSold: 0 });
+      expect(await store.counters('s1')).toEqual(r.counters);
+      // Sent again as a whole: all duplicates, nothing counted.
+      const again = await store.recordEvents('s1', batch, 7);
+      expect(again.duplicates.every((d) => d)).toBe(true);
+      expect(again.counters).toEqual(r.counters);
+    });
   });
 }

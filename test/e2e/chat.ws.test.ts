@@ -4,15 +4,20 @@
  * the keyword filter; delete, hide, ban (which removes the viewer's past messages), shadow-ban and pin,
  * each in a hash-chained moderation log that the database will not let anyone rewrite (LC3); the
  * assistant's labelled answers in the chat and the host's queue (AI1); the transcript after the show;
- * and bad input refused with a clear frame while the room keeps working.
+ * and bad input refused with a clear frame while the room keeps working. Durability: a message is
+ * acked once it is stored; a resend with the same client event id (also after a restart) is stored
+ * once and acked as a duplicate; a full write queue answers OVERLOADED with retryAfterSeconds.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { ChatMessage, ModerationEntry } from '../../src/modules/chat/index.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { ChatDeps, ChatMessage, ChatStore, ModerationEntry } from '../../src/modules/chat/index.js';
 import { AI_LABEL, AI_LABEL_PREFIX } from '../../src/modules/chat/index.js';
 import type { RoomState } from '../../src/modules/live-room/index.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
-import { DIALECTS } from '../support/databases.js';
+import { DIALECTS, freshStorage } from '../support/databases.js';
 import { chatMessagesIn, closeAllViewers, connectViewer, waitFor, type Viewer } from '../support/ws.js';
 
 let devices = 0;
@@ -21,6 +26,11 @@ let events = 0;
 const eventId = () => `evt-${++events}-${Math.random().toString(36).slice(2, 8)}`;
 
 const messagesIn = chatMessagesIn;
+
+type Ack = { type: 'chat_ack'; clientEventId: string; messageId: string; duplicate?: boolean };
+/** Every answer (ack or error) a viewer got for a client event id so far. */
+const answersTo = (v: Viewer, clientEventId: string) =>
+  v.received.filter((m) => (m.type === 'error' || (m.type as string) === 'chat_ack') && (m as { clientEventId?: string }).clientEventId === clientEventId) as unknown as Array<Ack | { type: 'error'; code: string; retryAfterSeconds?: number }>;
 
 
 describe.each(DIALECTS)('live chat on %s', (dialect) => {
@@ -95,18 +105,102 @@ describe.each(DIALECTS)('live chat on %s', (dialect) => {
     expect(JSON.stringify(rows[0])).not.toContain('小爱');
   });
 
+  it('acks a message only once it is stored: the row is in the database when the ack arrives', async () => {
+    const sessionId = await liveRoom();
+    const v = await joined(sessionId);
+    const db = t.app.services.storage.db;
+    for (let i = 0; i < 3; i++) {
+      const clientEventId = say(v, newDevice(), `落盘 ${i}`);
+      const ack = await outcome(v, clientEventId);
+      if (ack.type !== 'chat_ack') throw new Error(ack.detail);
+      // No flush: the ack itself means committed.
+      const row = await db.selectFrom('chat_messages').select(['id', 'client_event_id']).where('session_id', '=', sessionId).where('id', '=', ack.messageId).executeTakeFirst();
+      expect(row).toEqual({ id: ack.messageId, client_event_id: clientEventId });
+    }
+  });
+
+  it('stores a resent message once: both acks name it, the resend as a duplicate; other viewers see it once', async () => {
+    const sessionId = await liveRoom();
+    const alice = await joined(sessionId);
+    const bob = await joined(sessionId);
+    const device = newDevice();
+    const clientEventId = eventId();
+    // The first ack is lost (say): the page sends the same event again.
+    alice.send({ type: 'chat_send', clientEventId, deviceId: device, text: '只发一次' });
+    const first = (await outcome(alice, clientEventId)) as Ack;
+    expect(first).toMatchObject({ type: 'chat_ack' });
+    expect(first.duplicate).toBeUndefined();
+    alice.send({ type: 'chat_send', clientEventId, deviceId: device, text: '只发一次' });
+    const second = await waitFor(() => answersTo(alice, clientEventId)[1], 'the resend to be answered');
+    expect(second).toEqual({ type: 'chat_ack', clientEventId, messageId: first.messageId, duplicate: true });
+    // Two sends of one event at once (a retry racing the original): one message between them.
+    const racing = eventId();
+    for (let i = 0; i < 2; i++) alice.send({ type: 'chat_send', clientEventId: racing, deviceId: device, text: '并发重发' });
+    const raced = await waitFor(() => (answersTo(alice, racing).length === 2 ? (answersTo(alice, racing) as Ack[]) : undefined), 'both racing sends to be answered');
+    expect(raced.map((a) => a.type)).toEqual(['chat_ack', 'chat_ack']);
+    expect(raced[0]!.messageId).toBe(raced[1]!.messageId);
+    expect(raced.filter((a) => a.duplicate)).toHaveLength(1);
+    await waitFor(() => messagesIn(bob).find((m) => m.text === '并发重发'), 'bob to see the raced message');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(messagesIn(bob).filter((m) => m.text === '只发一次').map((m) => m.id)).toEqual([first.messageId]);
+    expect(messagesIn(bob).filter((m) => m.text === '并发重发')).toHaveLength(1);
+    const rows = await t.app.services.storage.db.selectFrom('chat_messages').select(['id', 'client_event_id']).where('session_id', '=', sessionId).orderBy('at').execute();
+    expect(rows.map((r) => r.client_event_id).sort()).toEqual([clientEventId, racing].sort());
+    expect((await t.app.services.chat.history(sessionId)).messages).toHaveLength(2);
+  });
+
+  it('answers OVERLOADED with retryAfterSeconds while the write queue is full; the resend is taken once there is room', async () => {
+    const sessionId = await liveRoom();
+    const v = await joined(sessionId);
+    // This node's queue bound, lowered for the test, and its database held so that writes wait.
+    const deps = (t.app.services.chat as unknown as { deps: ChatDeps }).deps;
+    const store = deps.store;
+    const transaction = store.transaction;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    deps.maxPendingMessages = 2;
+    store.transaction = async <T>(fn: (s: ChatStore) => Promise<T>): Promise<T> => {
+      await held;
+      return transaction.call(store, fn) as Promise<T>;
+    };
+    try {
+      const waiting = [say(v, newDevice(), '排队 1'), say(v, newDevice(), '排队 2')];
+      await new Promise((r) => setTimeout(r, 100));
+      const device = newDevice();
+      const refusedId = say(v, device, '排队 3');
+      expect(await outcome(v, refusedId)).toMatchObject({ type: 'error', code: 'OVERLOADED', retryAfterSeconds: 1 });
+      expect(waiting.map((id) => answersTo(v, id).length)).toEqual([0, 0]);
+      release();
+      for (const id of waiting) expect(await outcome(v, id)).toMatchObject({ type: 'chat_ack' });
+      v.send({ type: 'chat_send', clientEventId: refusedId, deviceId: device, text: '排队 3' });
+      const resent = await waitFor(() => answersTo(v, refusedId)[1], 'the resend to be answered');
+      expect(resent).toMatchObject({ type: 'chat_ack' });
+      expect((resent as Ack).duplicate).toBeUndefined();
+    } finally {
+      release();
+      store.transaction = transaction;
+      delete deps.maxPendingMessages;
+    }
+    const rows = await t.app.services.storage.db.selectFrom('chat_messages').select('id').where('session_id', '=', sessionId).execute();
+    expect(rows).toHaveLength(3);
+  });
+
   it('keeps the last 200 messages for joining viewers', async () => {
     const sessionId = await liveRoom();
     const v = await joined(sessionId);
-    // 210 messages from 42 viewers (5 each, within the burst).
-    for (let i = 0; i < 210; i++) await outcome(v, say(v, `history-device-${Math.floor(i / 5)}-aaaaaaaaaaaaaa`, `消息 ${i}`));
-    await waitFor(() => (messagesIn(v).length >= 210 ? true : undefined), '210 messages');
+    // 210 messages from 42 viewers (5 each, within the burst), in waves of 21 sent without waiting
+    // for each ack (an ack waits for its commit); the room's order is the order they were stored and published.
+    for (let wave = 0; wave < 10; wave++) {
+      const sent = Array.from({ length: 21 }, (_, j) => wave * 21 + j).map((i) => say(v, `history-device-${Math.floor(i / 5)}-aaaaaaaaaaaaaa`, `消息 ${i}`));
+      for (const id of sent) expect(await outcome(v, id)).toMatchObject({ type: 'chat_ack' });
+    }
+    const order = await waitFor(() => (messagesIn(v).length >= 210 ? messagesIn(v).map((m) => m.text) : undefined), '210 messages');
+    expect(new Set(order).size).toBe(210);
     const late = await connectViewer(t.app, sessionId);
     await late.next('snapshot');
     const history = (await late.next('chat_history' as never)) as unknown as { messages: ChatMessage[] };
     expect(history.messages).toHaveLength(200);
-    expect(history.messages[0]!.text).toBe('消息 10');
-    expect(history.messages[199]!.text).toBe('消息 209');
+    expect(history.messages.map((m) => m.text)).toEqual(order.slice(10));
   });
 
   it('refuses empty, oversized, binary and link-carrying messages with a clear frame; the room keeps working', async () => {
@@ -322,5 +416,54 @@ describe.each(DIALECTS)('live chat on %s', (dialect) => {
     await late.next('snapshot');
     const cid = say(late, newDevice(), '还在吗');
     expect(await outcome(late, cid)).toMatchObject({ type: 'error', code: 'SESSION_ENDED' });
+  });
+});
+
+describe.each(DIALECTS)('live chat across a restart on %s', (dialect) => {
+  it('recognises a resend of an acknowledged message after the node restarted on the same database', async () => {
+    const { storage, dispose } = await freshStorage(dialect);
+    const template = await testApp(dialect);
+    await template.close();
+    const apps: FastifyInstance[] = [];
+    const start = async () => {
+      const app = await buildApp(template.config, { logger: false, storage });
+      apps.push(app);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      return app;
+    };
+    try {
+      const first = await start();
+      const admin = await signIn(first, 'admin');
+      const productIds = (await first.inject({ method: 'GET', url: '/api/v1/sessions/demo' })).json<RoomState>().products.map((p) => p.id);
+      const sessionId = `chat-restart-${dialect}`;
+      const headers = { cookie: admin.cookie };
+      expect((await first.inject({ method: 'POST', url: '/api/v1/sessions', headers, payload: { id: sessionId, brandId: 'demo-brand', title: { zh: '重启', en: 'Restart' }, productIds: productIds.slice(0, 3) } })).statusCode).toBe(201);
+      expect((await first.inject({ method: 'POST', url: `/api/v1/sessions/${sessionId}/start`, headers, payload: {} })).statusCode).toBe(200);
+      const device = newDevice();
+      const clientEventId = eventId();
+      const before = await connectViewer(first, sessionId);
+      await before.next('snapshot');
+      before.send({ type: 'chat_send', clientEventId, deviceId: device, text: '重启前发的' });
+      const ack = (await before.next('chat_ack' as never)) as unknown as Ack;
+      expect(ack).toMatchObject({ clientEventId });
+      await closeAllViewers();
+      await first.close();
+
+      const second = await start();
+      const resender = await connectViewer(second, sessionId);
+      await resender.next('snapshot');
+      const history = (await resender.next('chat_history' as never)) as unknown as { messages: ChatMessage[] };
+      expect(history.messages.map((m) => m.id)).toEqual([ack.messageId]);
+      resender.send({ type: 'chat_send', clientEventId, deviceId: device, text: '重启前发的' });
+      expect(await resender.next('chat_ack' as never)).toEqual({ type: 'chat_ack', clientEventId, messageId: ack.messageId, duplicate: true });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(messagesIn(resender)).toEqual([]);
+      expect(await storage.db.selectFrom('chat_messages').select('id').where('session_id', '=', sessionId).execute()).toEqual([{ id: ack.messageId }]);
+    } finally {
+      await closeAllViewers();
+      for (const app of apps) await app.close();
+      await dispose();
+      rmSync(template.config.dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,7 +22,9 @@ export async function testApp(
   // Each app its own data directory: key files never shared between parallel tests.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'qingliu-test-'));
   const config = loadConfig(
-    { LOG_LEVEL: 'silent', PORT: '0', QINGLIU_DATA_DIR: dataDir, ...options.env },
+    // Test workers run whole simulations on the app's own thread, which a node never does: shedding on
+    // event-loop delay stays off here unless a test turns it on (test/e2e/overload.test.ts).
+    { LOG_LEVEL: 'silent', PORT: '0', QINGLIU_DATA_DIR: dataDir, QINGLIU_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...options.env },
     { databaseUrl: 'sqlite::memory:', seedDemo: options.seed ?? true },
   );
   const app = await buildApp(config, { logger: false, ...options.deps, storage });

@@ -39,8 +39,11 @@ export interface TestStorage {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated, empty database: in-memory SQLite, or its own schema on PostgreSQL. */
-export async function freshStorage(dialect: Dialect): Promise<TestStorage> {
+/**
+ * A fresh, migrated, empty database: in-memory SQLite, or its own schema on PostgreSQL — reached
+ * through `viaPort` (a proxy's loopback port, to take the server away) when given.
+ */
+export async function freshStorage(dialect: Dialect, options: { viaPort?: number } = {}): Promise<TestStorage> {
   if (dialect === 'sqlite') {
     const storage = await openStorage('sqlite::memory:');
     return { storage, dispose: () => storage.close() };
@@ -48,7 +51,14 @@ export async function freshStorage(dialect: Dialect): Promise<TestStorage> {
   const schema = `qt_${randomBytes(6).toString('hex')}`;
   // Parallel test files create and drop schemas on one server; catalogue introspection during a
   // migration fails if another schema is dropped at that moment, so both hold one advisory lock.
-  const storage = await underSchemaLock(() => openStorage(POSTGRES_URL, { schema, poolSize: 4 }));
+  let url = POSTGRES_URL;
+  if (options.viaPort !== undefined) {
+    const via = new URL(POSTGRES_URL);
+    via.hostname = '127.0.0.1';
+    via.port = String(options.viaPort);
+    url = via.href;
+  }
+  const storage = await underSchemaLock(() => openStorage(url, { schema, poolSize: 4 }));
   return {
     storage,
     async dispose() {

@@ -146,11 +146,11 @@ export async function closeAllViewers(): Promise<void> {
   await Promise.all([...open].map((v) => v.close()));
 }
 
-/** Polls `probe` every 20 ms until it returns a value, failing with `what` after the timeout. */
-export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+/** Polls `probe` (sync or async) every 20 ms until it returns a value, failing with `what` after the timeout. */
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

@@ -43,6 +43,11 @@ export class MemoryBus implements Bus {
     // Subscriptions take effect at once, and delivery is synchronous.
   }
 
+  onReconnect(): () => void {
+    // In process there is no connection to lose.
+    return () => undefined;
+  }
+
   ready(): boolean {
     return !this.#closed;
   }

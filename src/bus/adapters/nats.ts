@@ -46,6 +46,7 @@ export class NatsBus implements Bus {
   readonly #prefix: string;
   readonly #onHandlerError: (err: unknown) => void;
   readonly #topics = new Map<string, Topic>();
+  readonly #reconnectListeners = new Set<() => void>();
   #connected = true;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -126,6 +127,11 @@ export class NatsBus implements Bus {
     await this.#nc.flush();
   }
 
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => void this.#reconnectListeners.delete(listener);
+  }
+
   ready(): boolean {
     return this.#connected && !this.#closed && !this.#nc.isClosed();
   }
@@ -191,6 +197,13 @@ export class NatsBus implements Bus {
         } else if (status.type === 'reconnect') {
           this.#connected = true;
           tell(true, status.server);
+          for (const listener of [...this.#reconnectListeners]) {
+            try {
+              listener();
+            } catch (err) {
+              this.#onHandlerError(err);
+            }
+          }
         }
       }
     } finally {

@@ -74,8 +74,11 @@ export type ChatServerFrame =
   | { type: 'chat_restored'; message: ChatMessage }
   | { type: 'chat_pinned'; message: ChatMessage | null }
   | { type: 'chat_settings'; settings: ChatRoomSettings }
-  /** Your message was accepted (it also arrives as chat_message). */
-  | { type: 'chat_ack'; clientEventId: string; messageId: string };
+  /**
+   * Your message is stored (it also arrives as chat_message). `duplicate`: this clientEventId was
+   * stored already (a resend after a lost ack): messageId names that message; nothing new is posted.
+   */
+  | { type: 'chat_ack'; clientEventId: string; messageId: string; duplicate?: boolean };
 
 // ---- socket frames (client → server) ----
 export interface ChatSendFrame {

@@ -5,7 +5,7 @@
  * under the viewer's key, exported and erased with the rest of their data, kept for its retention.
  */
 export * from './contract.js';
-export { ChatService, CHAT_DEFAULTS, HISTORY_SIZE, chatTopic, type ChatBusMessage, type ChatDeps, type ChatSession, type ChatSettings, type TranscriptRow } from './service.js';
+export { ChatService, CHAT_DEFAULTS, HISTORY_SIZE, MAX_PENDING_MESSAGES, chatTopic, type ChatBusMessage, type ChatDeps, type ChatSession, type ChatSettings, type TranscriptRow } from './service.js';
 export { KyselyChatStore } from './adapters/chat.kysely.js';
 export type { ChatStore, StoredMessage, StoredLogEntry, StoredHandoff, StoredMemory } from './ports.js';
 export { verifyChain, chainHash, GENESIS } from './log-chain.js';

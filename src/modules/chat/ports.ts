@@ -19,6 +19,8 @@ export interface StoredMessage {
   shadow: boolean;
   aiGenerated: boolean;
   meta: MessageMeta;
+  /** A viewer's message: the id their page gave the send (unique per room and author, for retries); null otherwise. */
+  clientEventId: string | null;
 }
 
 export interface MessageMeta {
@@ -96,7 +98,13 @@ export interface ChatStore {
   /** Runs `fn` in one transaction: every write inside commits together or not at all. */
   transaction<T>(fn: (store: ChatStore) => Promise<T>): Promise<T>;
 
-  insertMessages(rows: readonly StoredMessage[]): Promise<void>;
+  /**
+   * Inserts the rows. A viewer's row whose (session, author subject, client event id) is already
+   * stored is skipped, not an error (a retried send; two nodes racing): returns the skipped rows' ids.
+   */
+  insertMessages(rows: readonly StoredMessage[]): Promise<string[]>;
+  /** The message a viewer sent with this client event id in this room (the unique key), if stored. */
+  messageByClientEventId(sessionId: string, authorSubject: string, clientEventId: string): Promise<StoredMessage | undefined>;
   getMessage(sessionId: string, id: string): Promise<StoredMessage | undefined>;
   /** Newest `limit` messages of a room in time order; `viewerVisible`: visible and not shadowed only. */
   messages(sessionId: string, options: { limit: number; viewerVisible: boolean }): Promise<StoredMessage[]>;

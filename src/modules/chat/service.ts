@@ -3,11 +3,17 @@
  * pin, switch on slow mode and extend the keyword filter; every moderation action is appended to the
  * room's hash-chained moderation log in the same transaction as the change (LC3).
  *
- * Throughput: a viewer's message is checked against in-memory room state (bans, slow mode, filter),
- * sealed, published on the room's chat topic at once, and written with the other messages of the
- * last few milliseconds in one transaction (write-behind; moderation flushes it first, so it always
- * finds the message). Each node keeps the last 200 visible messages of the rooms it serves, kept in
- * step by the same topic, so joining a room reads no database.
+ * Throughput and durability (group commit): a viewer's message is checked against in-memory room
+ * state (bans, slow mode, filter), sealed, and queued; every few milliseconds the queue is written in
+ * one transaction, and only once that commits are its messages published on the room's chat topic
+ * (in queue order) and their senders answered — an acknowledged message is stored, and nobody sees
+ * a message that is not. A failed commit fails every send in it (NOT_READY; nothing published). The
+ * queue is bounded (OVERLOADED with retryAfterSeconds when full). A send carries its page's client
+ * event id: a retry of a stored one (a lost ack, a restarted node) answers with the stored message's
+ * id and publishes nothing — recent ids are checked in memory, then by the database's unique key,
+ * and the insert skips a row whose key is already there (two nodes racing). Moderation flushes the
+ * queue first, so it always finds the message. Each node keeps the last 200 visible messages of the
+ * rooms it serves, kept in step by the same topic, so joining a room reads no database.
  *
  * Privacy: a viewer's words and nickname are personal data, sealed under their data key; they are
  * never logged; staff see nicknames, never identities (bans go by message).
@@ -40,7 +46,7 @@ export interface ChatSettings {
   perMinute: number;
   burst: number;
   keywords: KeywordLists;
-  /** How long the write-behind queue waits before writing (ms). */
+  /** How long the write-behind queue waits before writing (ms): the group-commit window. */
   writeDelayMs: number;
 }
 
@@ -78,7 +84,16 @@ export interface ChatDeps {
   onError: (err: unknown) => void;
   /** Records a staff export of a room's chat in the access log (S3). */
   recordTranscriptAccess?: (ctx: RequestContext, sessionId: string) => Promise<void>;
+  /** Messages waiting for their commit on this node before new ones are refused (OVERLOADED); default MAX_PENDING_MESSAGES. */
+  maxPendingMessages?: number;
 }
+
+/** The write queue's bound per node: viewer and staff messages past it are refused with OVERLOADED. */
+export const MAX_PENDING_MESSAGES = 5_000;
+/** What an OVERLOADED refusal asks the sender to wait (s). */
+export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
+/** Client event ids remembered per room (beyond these, the database's unique key finds a retry). */
+const RECENT_SENDS_PER_ROOM = 500;
 
 /** Frames on a room's chat topic: the socket frames, plus what keeps other nodes' room state fresh. */
 export type ChatBusMessage =
@@ -99,8 +114,36 @@ interface RoomState {
   history: ChatMessage[];
   pinned: ChatMessage | null;
   paces: Map<string, Pace>;
+  /** Recent sends by `subject NUL clientEventId`: the stored message, or undefined once a send failed (bounded). */
+  recent: Map<string, Promise<Sent | undefined>>;
   unsubscribe: () => void;
 }
+
+/** A viewer's stored message, as a retry of its send is answered. */
+interface Sent {
+  id: string;
+  at: number;
+  shadow: boolean;
+}
+
+/** How a queued message's batch ended. */
+type Committed =
+  | { kind: 'stored' }
+  /** Its (session, author, client event id) was already stored (another node won a race): that row. */
+  | { kind: 'duplicate'; of: StoredMessage }
+  /** The batch's transaction failed: nothing of it is stored or published. */
+  | { kind: 'failed'; error: unknown }
+  /** Stored, but the bus refused the publish. */
+  | { kind: 'unpublished'; error: unknown };
+
+interface Queued {
+  row: StoredMessage;
+  frame: ChatBusMessage;
+  settle: (outcome: Committed) => void;
+}
+
+type ViewerInput = { deviceId: string; text: string; nickname?: string; locale?: Locale; clientEventId?: string };
+type ViewerPost = ChatMessage & { shadow?: true; duplicate?: true };
 
 export interface TranscriptRow {
   id: string;
@@ -123,7 +166,10 @@ const MAX_PACES = 50_000;
 
 export class ChatService {
   readonly #rooms = new Map<string, Promise<RoomState>>();
-  #queue: StoredMessage[] = [];
+  #queue: Queued[] = [];
+  /** Rows in the transaction being written, and sends being sealed (they count against the bound). */
+  #writingRows = 0;
+  #sealing = 0;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   readonly #settings: ChatSettings;
@@ -144,17 +190,18 @@ export class ChatService {
 
   readonly #outcomeListeners: Array<(outcome: string) => void> = [];
 
-  /** Each viewer message's outcome: `accepted`, `shadowed`, or the refusal's code (for metrics). */
+  /** Each viewer message's outcome: `accepted`, `shadowed`, `duplicate` (a retried send), or the refusal's code (for metrics). */
   onOutcome(listener: (outcome: string) => void): void {
     this.#outcomeListeners.push(listener);
   }
 
-  async postAsViewer(
-    sessionId: string,
-    input: { deviceId: string; text: string; nickname?: string; locale?: Locale },
-  ): Promise<Result<ChatMessage & { shadow?: true }>> {
+  /**
+   * A viewer's message: resolves once it is stored (its batch committed) and published. With a
+   * `clientEventId`, a send already stored answers with that message's id and `duplicate`.
+   */
+  async postAsViewer(sessionId: string, input: ViewerInput): Promise<Result<ViewerPost>> {
     const result = await this.#postAsViewer(sessionId, input);
-    const outcome = result.ok ? (result.value.shadow ? 'shadowed' : 'accepted') : result.code;
+    const outcome = result.ok ? (result.value.duplicate ? 'duplicate' : result.value.shadow ? 'shadowed' : 'accepted') : result.code;
     for (const l of this.#outcomeListeners) l(outcome);
     return result;
   }
@@ -166,15 +213,50 @@ export class ChatService {
 
   // ---- posting ----
 
-  async #postAsViewer(
-    sessionId: string,
-    input: { deviceId: string; text: string; nickname?: string; locale?: Locale },
-  ): Promise<Result<ChatMessage & { shadow?: true }>> {
+  async #postAsViewer(sessionId: string, input: ViewerInput): Promise<Result<ViewerPost>> {
     const session = await this.deps.sessions.get(sessionId);
     if (!session) return fail('SESSION_NOT_FOUND');
     if (session.status === 'ended') return fail('SESSION_ENDED', 'the show has ended; its chat is closed');
     const room = await this.#room(sessionId);
     const subject = this.deps.subjectOf(input.deviceId);
+    const clientEventId = input.clientEventId;
+    if (clientEventId === undefined) return this.#send(session, room, subject, input);
+    const key = `${subject}\u0000${clientEventId}`;
+    // A send with this id still in flight on this node: its outcome answers this one too.
+    for (let earlier = room.recent.get(key); earlier; earlier = room.recent.get(key)) {
+      const sent = await earlier;
+      if (sent) return ok(this.#duplicateView(sessionId, subject, input, sent));
+    }
+    let settle!: (sent: Sent | undefined) => void;
+    const claim = new Promise<Sent | undefined>((resolve) => (settle = resolve));
+    room.recent.set(key, claim);
+    if (room.recent.size > RECENT_SENDS_PER_ROOM) room.recent.delete(room.recent.keys().next().value!);
+    let sent: Sent | undefined;
+    try {
+      // Not seen here lately: stored before a restart, or through another node?
+      const stored = await this.deps.store.messageByClientEventId(sessionId, subject, clientEventId);
+      if (stored) {
+        sent = { id: stored.id, at: stored.at, shadow: stored.shadow };
+        return ok(this.#duplicateView(sessionId, subject, input, sent));
+      }
+      const result = await this.#send(session, room, subject, input);
+      if (result.ok) sent = { id: result.value.id, at: result.value.at, shadow: result.value.shadow === true };
+      return result;
+    } finally {
+      if (!sent && room.recent.get(key) === claim) room.recent.delete(key);
+      settle(sent);
+    }
+  }
+
+  /** The answer to a retried send: the stored message's id and time (the words are the retry's own). */
+  #duplicateView(sessionId: string, subject: string, input: ViewerInput, sent: Sent): ViewerPost {
+    const nickname = checkNickname(input.nickname, this.#deploymentFilter) ?? defaultNickname(subject);
+    const message: ChatMessage = { id: sent.id, sessionId, author: { kind: 'viewer', nickname }, text: input.text, at: sent.at, aiGenerated: false, label: null, pinned: false };
+    return { ...message, ...(sent.shadow ? { shadow: true as const } : {}), duplicate: true };
+  }
+
+  async #send(session: ChatSession, room: RoomState, subject: string, input: ViewerInput): Promise<Result<ViewerPost>> {
+    const sessionId = session.id;
     const banned = room.bans.get(subject);
     if (banned === 'ban') return fail('CHAT_BANNED', 'a moderator banned you from this chat');
     const checked = checkText(input.text, { maxLength: this.#settings.maxLength, staff: false, filter: room.filter });
@@ -185,6 +267,9 @@ export class ChatService {
       }
       return fail(checked.code, checked.detail);
     }
+    // Refused before the pace is taken: a send the node is too busy for costs the viewer nothing.
+    const overloaded = this.#overloaded();
+    if (overloaded) return overloaded;
     const now = this.deps.clock.now();
     let pace = room.paces.get(subject);
     if (!pace) {
@@ -200,30 +285,49 @@ export class ChatService {
     const id = messageId(now);
     const shadow = banned === 'shadow';
     const message: ChatMessage = { id, sessionId, author: { kind: 'viewer', nickname }, text: checked.text, at: now, aiGenerated: false, label: null, pinned: false };
-    const [textSealed, nicknameSealed] = await Promise.all([
-      this.deps.sealer.sealTextFor(subject, textField(id), checked.text),
-      this.deps.sealer.sealTextFor(subject, nicknameField(id), nickname),
-    ]);
-    this.#enqueue({
-      id,
-      sessionId,
-      at: now,
-      authorKind: 'viewer',
-      authorSubject: subject,
-      staffId: null,
-      nickname: null,
-      text: null,
-      nicknameSealed,
-      textSealed,
-      status: 'visible',
-      shadow,
-      aiGenerated: false,
-      meta: {},
-    });
-    await this.#publish(sessionId, shadow ? { type: 'chat_message', message, shadowOf: subject } : { type: 'chat_message', message });
+    let committed: Promise<Committed>;
+    this.#sealing++;
+    try {
+      const [textSealed, nicknameSealed] = await Promise.all([
+        this.deps.sealer.sealTextFor(subject, textField(id), checked.text),
+        this.deps.sealer.sealTextFor(subject, nicknameField(id), nickname),
+      ]);
+      const row: StoredMessage = {
+        id,
+        sessionId,
+        at: now,
+        authorKind: 'viewer',
+        authorSubject: subject,
+        staffId: null,
+        nickname: null,
+        text: null,
+        nicknameSealed,
+        textSealed,
+        status: 'visible',
+        shadow,
+        aiGenerated: false,
+        meta: {},
+        clientEventId: input.clientEventId ?? null,
+      };
+      committed = this.#enqueue(row, shadow ? { type: 'chat_message', message, shadowOf: subject } : { type: 'chat_message', message });
+    } finally {
+      this.#sealing--;
+    }
+    const outcome = await committed;
+    if (outcome.kind === 'failed') return notStored();
+    if (outcome.kind === 'unpublished') throw outcome.error;
+    if (outcome.kind === 'duplicate') {
+      return ok(this.#duplicateView(sessionId, subject, input, { id: outcome.of.id, at: outcome.of.at, shadow: outcome.of.shadow }));
+    }
     // A shadow-banned viewer's messages reach nobody else, the assistant included.
     if (!shadow) for (const l of this.#viewerListeners) l({ sessionId, brandId: session.brandId, deviceId: input.deviceId, message, locale: input.locale ?? 'zh-CN' });
     return ok(shadow ? { ...message, shadow: true as const } : message);
+  }
+
+  /** OVERLOADED while this node's queue holds its bound of messages not yet committed. */
+  #overloaded(): Result<never> | undefined {
+    if (this.#queue.length + this.#writingRows + this.#sealing < (this.deps.maxPendingMessages ?? MAX_PENDING_MESSAGES)) return undefined;
+    return fail('OVERLOADED', `the chat is busy; try again in ${OVERLOAD_RETRY_AFTER_SECONDS} s`, { retryAfterSeconds: OVERLOAD_RETRY_AFTER_SECONDS });
   }
 
   async postAsStaff(ctx: RequestContext, sessionId: string, input: { text: string; link?: { url: string; qr: boolean }; replyTo?: string }): Promise<Result<ChatMessage>> {
@@ -244,19 +348,28 @@ export class ChatService {
     const links: ChatLink[] = input.link ? [{ url: new URL(input.link.url).href, qr: input.link.qr }] : [];
     const meta: MessageMeta = { role, ...(links.length ? { links } : {}), ...(input.replyTo ? { replyTo: input.replyTo } : {}) };
     const message = toView({ id, sessionId, at: now, authorKind: 'staff', nickname, text: checked.text, aiGenerated: false, meta }, false);
-    this.#enqueue({ id, sessionId, at: now, authorKind: 'staff', authorSubject: null, staffId: ctx.actor.kind === 'staff' ? ctx.actor.id : null, nickname, text: checked.text, nicknameSealed: null, textSealed: null, status: 'visible', shadow: false, aiGenerated: false, meta });
-    await this.#publish(sessionId, { type: 'chat_message', message });
+    const overloaded = this.#overloaded();
+    if (overloaded) return overloaded;
+    const row: StoredMessage = { id, sessionId, at: now, authorKind: 'staff', authorSubject: null, staffId: ctx.actor.kind === 'staff' ? ctx.actor.id : null, nickname, text: checked.text, nicknameSealed: null, textSealed: null, status: 'visible', shadow: false, aiGenerated: false, meta, clientEventId: null };
+    const outcome = await this.#enqueue(row, { type: 'chat_message', message });
+    if (outcome.kind === 'failed') return notStored();
+    if (outcome.kind === 'unpublished') throw outcome.error;
     return ok(message);
   }
 
-  /** The assistant's public answer in the room's chat, labelled (AI1). */
+  /**
+   * The assistant's public answer in the room's chat, labelled (AI1): resolves once stored and
+   * published (rejects if its batch failed). Not held to the queue's bound: answers follow accepted
+   * questions, which are.
+   */
   async postAssistant(sessionId: string, input: { text: string; sources: ChatSource[]; handoff: boolean; replyTo: string | null }): Promise<ChatMessage> {
     const now = this.deps.clock.now();
     const id = messageId(now);
     const meta: MessageMeta = { sources: input.sources, handoff: input.handoff, replyTo: input.replyTo };
     const message = toView({ id, sessionId, at: now, authorKind: 'assistant', nickname: ASSISTANT_NAME, text: input.text, aiGenerated: true, meta }, false);
-    this.#enqueue({ id, sessionId, at: now, authorKind: 'assistant', authorSubject: null, staffId: null, nickname: ASSISTANT_NAME, text: input.text, nicknameSealed: null, textSealed: null, status: 'visible', shadow: false, aiGenerated: true, meta });
-    await this.#publish(sessionId, { type: 'chat_message', message });
+    const row: StoredMessage = { id, sessionId, at: now, authorKind: 'assistant', authorSubject: null, staffId: null, nickname: ASSISTANT_NAME, text: input.text, nicknameSealed: null, textSealed: null, status: 'visible', shadow: false, aiGenerated: true, meta, clientEventId: null };
+    const outcome = await this.#enqueue(row, { type: 'chat_message', message });
+    if (outcome.kind === 'failed' || outcome.kind === 'unpublished') throw outcome.error;
     return message;
   }
 
@@ -536,7 +649,15 @@ export class ChatService {
   /** After an erasure committed: the viewer's messages leave every room's history on every node. */
   async afterErase(subject: string, removedIds: ReadonlyMap<string, string[]>): Promise<void> {
     for (const [sessionId, ids] of removedIds) if (ids.length) await this.#publish(sessionId, { type: 'chat_removed', ids, reason: 'deleted' });
-    for (const [, room] of this.#rooms) void room.then((r) => r.paces.delete(subject)).catch(() => undefined);
+    const prefix = `${subject}\u0000`;
+    for (const [, room] of this.#rooms) {
+      void room
+        .then((r) => {
+          r.paces.delete(subject);
+          for (const key of [...r.recent.keys()]) if (key.startsWith(prefix)) r.recent.delete(key);
+        })
+        .catch(() => undefined);
+    }
   }
 
   /** The rooms and message ids of a subject's visible messages (taken before erasing them). */
@@ -552,35 +673,82 @@ export class ChatService {
     return byRoom;
   }
 
-  // ---- write-behind ----
+  // ---- group commit ----
 
-  #enqueue(row: StoredMessage): void {
-    this.#queue.push(row);
-    if (!this.#timer) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.flush().catch(this.deps.onError);
-      }, this.#settings.writeDelayMs);
-      this.#timer.unref();
-    }
-  }
-
-  /** Writes queued messages in one transaction. Concurrent calls wait for the same write. */
-  flush(): Promise<void> {
-    const run = this.#writing.then(async () => {
-      if (this.#queue.length === 0) return;
-      const rows = this.#queue;
-      this.#queue = [];
-      try {
-        await this.deps.store.transaction((s) => s.insertMessages(rows));
-      } catch (err) {
-        // Kept for the next write (bounded), never half-written: the batch is one transaction.
-        if (this.#queue.length < 100_000) this.#queue.unshift(...rows);
-        throw err;
+  /** Queues a row; resolves once its batch committed and the message was published (or not). */
+  #enqueue(row: StoredMessage, frame: ChatBusMessage): Promise<Committed> {
+    return new Promise<Committed>((settle) => {
+      this.#queue.push({ row, frame, settle });
+      if (!this.#timer) {
+        this.#timer = setTimeout(() => {
+          this.#timer = undefined;
+          void this.flush().catch(this.deps.onError);
+        }, this.#settings.writeDelayMs);
+        // Not unref'd: senders are waiting for this commit (a process must not exit under them).
       }
     });
+  }
+
+  /**
+   * Writes the queued messages in one transaction, then publishes them in queue order and answers
+   * their senders. Concurrent calls wait for the same write. Rejects if the commit failed (every
+   * sender of the batch was told; nothing of it was published).
+   */
+  flush(): Promise<void> {
+    const run = this.#writing.then(() => this.#writeBatch());
     this.#writing = run.catch(() => undefined);
     return run;
+  }
+
+  async #writeBatch(): Promise<void> {
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#writingRows = batch.length;
+    let twins: Map<string, StoredMessage | undefined>;
+    try {
+      twins = await this.deps.store.transaction(async (store) => {
+        const found = new Map<string, StoredMessage | undefined>();
+        const skipped = new Set(await store.insertMessages(batch.map((q) => q.row)));
+        if (skipped.size === 0) return found;
+        for (const { row } of batch) {
+          if (!skipped.has(row.id)) continue;
+          found.set(row.id, row.authorSubject && row.clientEventId ? await store.messageByClientEventId(row.sessionId, row.authorSubject, row.clientEventId) : undefined);
+        }
+        return found;
+      });
+    } catch (err) {
+      for (const q of batch) q.settle({ kind: 'failed', error: err });
+      throw err;
+    } finally {
+      this.#writingRows = 0;
+    }
+    // After the commit, in queue order: nobody sees a message that is not stored.
+    const published = batch.map((q) => (twins.has(q.row.id) ? undefined : this.#publish(q.row.sessionId, q.frame)));
+    await Promise.all(
+      batch.map(async (q, i) => {
+        if (twins.has(q.row.id)) {
+          const twin = twins.get(q.row.id);
+          q.settle(twin ? { kind: 'duplicate', of: twin } : { kind: 'failed', error: new Error('chat: a skipped message has no stored twin') });
+          return;
+        }
+        try {
+          await published[i];
+          q.settle({ kind: 'stored' });
+        } catch (err) {
+          q.settle({ kind: 'unpublished', error: err });
+        }
+      }),
+    );
+  }
+
+  /**
+   * The bus was down: other nodes' messages, removals, bans and settings may be missed. Every room's
+   * cached history, bans and filter are dropped and read again on next use.
+   */
+  resync(): void {
+    for (const [, room] of this.#rooms) void room.then((r) => r.unsubscribe()).catch(() => undefined);
+    this.#rooms.clear();
   }
 
   async close(): Promise<void> {
@@ -620,7 +788,7 @@ export class ChatService {
     try {
       await this.flush();
       const loaded = await this.#read(sessionId);
-      state = { ...loaded, paces: new Map(), unsubscribe };
+      state = { ...loaded, paces: new Map(), recent: new Map(), unsubscribe };
       for (const m of early) this.#apply(sessionId, state, m);
       return state;
     } catch (err) {
@@ -629,7 +797,7 @@ export class ChatService {
     }
   }
 
-  async #read(sessionId: string): Promise<Omit<RoomState, 'paces' | 'unsubscribe'>> {
+  async #read(sessionId: string): Promise<Omit<RoomState, 'paces' | 'recent' | 'unsubscribe'>> {
     const [row, bans, rows] = await Promise.all([
       this.deps.store.room(sessionId),
       this.deps.store.bans(sessionId),
@@ -810,6 +978,11 @@ async function retryOnChainRace<T>(run: () => Promise<T>, attempts = 4): Promise
       if (!race || i >= attempts) throw err;
     }
   }
+}
+
+/** A batch that did not commit: nothing of it is stored or published; the sender may send again. */
+function notStored(): Result<never> {
+  return fail('NOT_READY', 'the message could not be stored; send it again', { retryAfterSeconds: OVERLOAD_RETRY_AFTER_SECONDS });
 }
 
 function actorOf(ctx: RequestContext): ModerationEntry['actor'] {

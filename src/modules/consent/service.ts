@@ -194,6 +194,11 @@ export class ConsentService {
     return n;
   }
 
+  /** The bus was down (another node's notices may be lost): read every subject from the ledger again. */
+  forgetAll(): void {
+    this.#latest.clear();
+  }
+
   /** Another node recorded a decision for this subject: read it from the ledger next time. */
   forget(subject: string): void {
     this.#latest.deleteWhere((key) => key.startsWith(`${subject}|`));

@@ -121,6 +121,12 @@ export class InterestTagService {
     this.#changed.push(listener);
   }
 
+  /** The bus was down (another node's notices may be lost): read every subject's tags again. */
+  forgetAll(): void {
+    this.#epoch++;
+    this.#cache.clear();
+  }
+
   /** Erasure, or another node's change: read this subject's tags from the store next time. */
   forget(subject: string): void {
     this.#epoch++;

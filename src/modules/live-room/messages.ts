@@ -127,7 +127,19 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('flash_sale_ended'), ...Seq, flashSale: FlashSaleView }),
   Type.Object({ type: Type.Literal('counters'), counters: Counters }),
   Type.Object({ type: Type.Literal('ack'), clientEventId: Type.String(), duplicate: Type.Boolean() }),
-  Type.Object({ type: Type.Literal('error'), code: Type.String(), detail: Type.String(), clientEventId: Type.Optional(Type.String()) }),
+  Type.Object({
+    type: Type.Literal('error'),
+    code: Type.String(),
+    detail: Type.String(),
+    clientEventId: Type.Optional(Type.String()),
+    retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
+  /**
+   * Send nothing for this long: this connection sent too fast (`rate_limited`), or the node is
+   * overloaded (`overloaded`). Writes refused meanwhile were answered with an error naming their
+   * clientEventId; resend them (same id) after the wait.
+   */
+  Type.Object({ type: Type.Literal('slow_down'), reason: Type.Union([Type.Literal('rate_limited'), Type.Literal('overloaded')]), retryAfterMs: Type.Integer({ minimum: 1 }) }),
   Type.Object({ type: Type.Literal('pong'), serverTime: Type.Integer() }),
   /** The server is going away (shutdown) or dropped this client: reconnect (with backoff). */
   Type.Object({ type: Type.Literal('reconnect'), reason: Type.String() }),
@@ -141,7 +153,8 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('chat_restored'), message: Type.Unknown() }),
   Type.Object({ type: Type.Literal('chat_pinned'), message: Type.Unknown() }),
   Type.Object({ type: Type.Literal('chat_settings'), settings: Type.Unknown() }),
-  Type.Object({ type: Type.Literal('chat_ack'), clientEventId: Type.String(), messageId: Type.String() }),
+  /** A chat message is stored (acked after its commit); `duplicate`: a resend of one stored already, named by its id. */
+  Type.Object({ type: Type.Literal('chat_ack'), clientEventId: Type.String(), messageId: Type.String(), duplicate: Type.Optional(Type.Boolean()) }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;
 

@@ -128,6 +128,15 @@ export interface LiveStore {
     event: { type: RoomEventType; clientEventId: string; productId: string | null },
     now: number,
   ): Promise<{ duplicate: boolean; counters: CounterRecord }>;
+  /**
+   * The same for several events of one room in one transaction (group commit): `duplicates[i]` says
+   * whether events[i] was stored before (or earlier in this batch); the counters are those after it.
+   */
+  recordEvents(
+    sessionId: string,
+    events: readonly { type: RoomEventType; clientEventId: string; productId: string | null }[],
+    now: number,
+  ): Promise<{ duplicates: boolean[]; counters: CounterRecord }>;
   counters(sessionId: string): Promise<CounterRecord | undefined>;
   sessionHasProduct(sessionId: string, productId: string): Promise<boolean>;
   /** Sessions not yet ended whose showcase holds any of these products. */

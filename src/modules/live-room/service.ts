@@ -25,7 +25,28 @@ import type {
 } from './ports.js';
 
 /** What travels on a room's bus topic: showcase changes (with seq) and stored counters. */
-export type RoomBusMessage = ShowcaseChange | { type: 'stored_counters'; counters: CounterRecord };
+/** Events of one room per transaction at most, and waiting per room at most (then OVERLOADED). */
+const MAX_EVENTS_PER_COMMIT = 500;
+const MAX_QUEUED_EVENTS = 10_000;
+
+interface QueuedEvent {
+  event: { type: RoomEventType; clientEventId: string; productId: string | null };
+  resolve: (r: Result<{ duplicate: boolean }>) => void;
+  reject: (err: unknown) => void;
+}
+interface EventBatch {
+  queue: QueuedEvent[];
+  running: boolean;
+}
+
+export type RoomBusMessage =
+  | ShowcaseChange
+  | { type: 'stored_counters'; counters: CounterRecord }
+  /** Between nodes' gateways: how many viewers a node holds in the room (`ask`: tell me yours). */
+  | { type: 'node_viewers'; node: string; count: number; ask?: true };
+
+/** Bus messages on a room's topic that change nothing viewers see in the showcase. */
+export const isRoomBookkeeping = (m: { type?: unknown }): boolean => m.type === 'stored_counters' || m.type === 'node_viewers';
 
 export const roomTopic = (sessionId: string) => `room.${sessionId}`;
 
@@ -81,6 +102,8 @@ export const SESSION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export class LiveRoomService {
   readonly #rooms = new Map<string, Promise<unknown>>();
   readonly #counters = new Map<string, CounterRecord>();
+  /** Room events waiting for their group commit, per room (see #storeEvent). */
+  readonly #eventBatches = new Map<string, EventBatch>();
   readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
   readonly #activity: ActivityListener[] = [];
   #sweep: NodeJS.Timeout | undefined;
@@ -173,6 +196,11 @@ export class LiveRoomService {
   }
 
   /** Counters learned from another node (or any source that read them after a commit). */
+  /** The bus was down (other nodes' counter updates were missed): read them from the store again. */
+  forgetCachedCounters(): void {
+    this.#counters.clear();
+  }
+
   noteStoredCounters(sessionId: string, counters: CounterRecord): void {
     this.#counters.set(sessionId, counters);
   }
@@ -572,17 +600,57 @@ export class LiveRoomService {
     } else if (input.productId !== undefined) {
       return fail('VALIDATION_FAILED', 'productId: only for add_to_cart');
     }
-    const { duplicate, counters } = await this.store.recordEvent(
-      sessionId,
-      { type: input.type, clientEventId: input.clientEventId, productId: input.productId ?? null },
-      this.clock.now(),
-    );
-    this.#counters.set(sessionId, counters);
-    if (!duplicate) {
-      await this.bus.publish(roomTopic(sessionId), { type: 'stored_counters', counters } satisfies RoomBusMessage);
-      if (input.type === 'add_to_cart' && input.productId) this.#tellActivity(sessionId, { kind: 'add_to_cart', productId: input.productId, quantity: 1 });
-    }
+    const stored = await this.#storeEvent(sessionId, { type: input.type, clientEventId: input.clientEventId, productId: input.productId ?? null });
+    if (!stored.ok) return stored;
+    const { duplicate } = stored.value;
+    if (!duplicate && input.type === 'add_to_cart' && input.productId) this.#tellActivity(sessionId, { kind: 'add_to_cart', productId: input.productId, quantity: 1 });
     return ok({ duplicate });
+  }
+
+  /**
+   * Group commit: the event is answered once the transaction holding it has committed. While one
+   * room's transaction runs, that room's new events queue, and the next transaction takes them all
+   * (up to MAX_EVENTS_PER_COMMIT), with one counters update and one counters message on the bus for
+   * the lot — so a busy room pays one commit (one fsync on SQLite, one row lock on the shared
+   * counters row on PostgreSQL) per batch rather than per event, and a quiet one waits for nothing.
+   * The queue is bounded: past MAX_QUEUED_EVENTS the event is refused with OVERLOADED.
+   */
+  #storeEvent(sessionId: string, event: QueuedEvent['event']): Promise<Result<{ duplicate: boolean }>> {
+    let batch = this.#eventBatches.get(sessionId);
+    if (!batch) this.#eventBatches.set(sessionId, (batch = { queue: [], running: false }));
+    if (batch.queue.length >= MAX_QUEUED_EVENTS) return Promise.resolve(fail('OVERLOADED', 'too many events waiting to be stored; retry shortly', { retryAfterSeconds: 1 }));
+    const answer = new Promise<Result<{ duplicate: boolean }>>((resolve, reject) => batch.queue.push({ event, resolve, reject }));
+    if (!batch.running) void this.#commitEvents(sessionId, batch);
+    return answer;
+  }
+
+  async #commitEvents(sessionId: string, batch: EventBatch): Promise<void> {
+    batch.running = true;
+    try {
+      while (batch.queue.length > 0) {
+        const items = batch.queue.splice(0, MAX_EVENTS_PER_COMMIT);
+        let outcome: { duplicates: boolean[]; counters: CounterRecord };
+        try {
+          outcome = await this.store.recordEvents(
+            sessionId,
+            items.map((i) => i.event),
+            this.clock.now(),
+          );
+        } catch (err) {
+          for (const i of items) i.reject(err);
+          continue;
+        }
+        this.#counters.set(sessionId, outcome.counters);
+        outcome.duplicates.forEach((duplicate, n) => items[n]!.resolve(ok({ duplicate })));
+        // Stored whatever the bus says: the counters reach the other nodes with the next batch.
+        if (outcome.duplicates.some((d) => !d)) {
+          await this.bus.publish(roomTopic(sessionId), { type: 'stored_counters', counters: outcome.counters } satisfies RoomBusMessage).catch(() => undefined);
+        }
+      }
+    } finally {
+      batch.running = false;
+      if (batch.queue.length === 0 && this.#eventBatches.get(sessionId) === batch) this.#eventBatches.delete(sessionId);
+    }
   }
 
   /** Told of room activity with no viewer identity (add-to-cart, orders): e.g. for anonymous popularity. */

@@ -1,6 +1,9 @@
 /** The gateway with sockets whose buffers we control: a slow socket is dropped, the others keep receiving. */
 import { EventEmitter } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryBus } from '../../bus/index.js';
+import { LiveRoomGateway } from './ws-gateway.js';
+import { roomTopic } from './service.js';
 import type { WebSocket } from 'ws';
 import { testApp, signIn, demoProductIds, type TestApp } from '../../../test/support/app.js';
 
@@ -90,5 +93,35 @@ describe('LiveRoomGateway', () => {
     await gateway.close();
     expect(socket.sent.at(-1)).toEqual({ type: 'reconnect', reason: 'server shutting down' });
     expect(socket.readyState).toBe(3);
+  });
+
+  it('adds the other nodes’ viewers to the room’s count, asks for them on a room’s first viewer, and forgets a node that fell silent', async () => {
+    const bus = new MemoryBus();
+    const heard: unknown[] = [];
+    bus.subscribe(roomTopic('demo'), (m) => heard.push(m));
+    const metrics = { connectionOpened: () => undefined, connectionClosed: () => undefined, messagesSent: () => undefined, slowConsumerDropped: () => undefined };
+    const gateway = new LiveRoomGateway(t.app.services.liveRoom, bus, { messagesPerSecond: 10, slowConsumerBytes: 1 << 20, viewersHeartbeatMs: 40, countersIntervalMs: 10 }, metrics, (err) => {
+      throw err;
+    });
+    try {
+      const socket = new FakeSocket();
+      await gateway.join('demo', socket as unknown as WebSocket);
+      expect(heard[0]).toMatchObject({ type: 'node_viewers', count: 0, ask: true });
+      await bus.publish(roomTopic('demo'), { type: 'node_viewers', node: 'another-node', count: 5 });
+      expect(gateway.viewerCount('demo')).toBe(6);
+      await vi.waitFor(() => expect(socket.sent.findLast((m) => m.type === 'counters')).toMatchObject({ counters: { viewers: 6 } }));
+      // This node told the others its own viewer, on the counters' pace.
+      expect(heard.some((m) => (m as { type: string; count?: number }).type === 'node_viewers' && (m as { count: number }).count === 1)).toBe(true);
+      // The other node stops beating (it died): after three missed beats its viewers are no longer counted.
+      await vi.waitFor(() => expect(gateway.viewerCount('demo')).toBe(1), { timeout: 2000 });
+      await vi.waitFor(() => expect(socket.sent.findLast((m) => m.type === 'counters')).toMatchObject({ counters: { viewers: 1 } }));
+      // A node whose last viewer leaves says so at once.
+      await bus.publish(roomTopic('demo'), { type: 'node_viewers', node: 'third-node', count: 2 });
+      expect(gateway.viewerCount('demo')).toBe(3);
+      await bus.publish(roomTopic('demo'), { type: 'node_viewers', node: 'third-node', count: 0 });
+      expect(gateway.viewerCount('demo')).toBe(1);
+    } finally {
+      await gateway.close();
+    }
   });
 });

@@ -20,6 +20,8 @@ export interface GatewayOptions {
   slowConsumerBytes: number;
   /** How often at most a room's counters are pushed (ms). */
   countersIntervalMs?: number;
+  /** How often each node tells the others how many viewers it holds in each room (ms). */
+  viewersHeartbeatMs?: number;
 }
 
 export interface GatewayMetrics {
@@ -36,6 +38,8 @@ interface Viewer {
   tokens: number;
   lastRefill: number;
   strikes: number;
+  /** Until when this viewer was told to slow down (ms since epoch): told once per wait. */
+  slowedUntil: number;
   /** Staff consoles watch the room too, but are not viewers (LC4: the count is real viewers only). */
   counted: boolean;
   /** Set once the viewer asked for recommendations over this socket. */
@@ -61,6 +65,10 @@ interface Room {
   chatBatch: unknown[];
   chatTimer: NodeJS.Timeout | undefined;
   unsubscribeChat: () => void;
+  /** Other nodes' viewers in this room, as they last said (node id → count and when heard). */
+  remote: Map<string, { count: number; at: number }>;
+  /** The count this node last told the others. */
+  announced: number;
 }
 
 /** The room's chat, as the gateway needs it (the chat module; plugged in after construction). */
@@ -98,7 +106,12 @@ type ChatFrame =
 
 /** Showcase changes after which every watching viewer's list is recomputed. */
 const REFRESHING = new Set(['pinned', 'unpinned', 'flash_sale_started', 'flash_sale_ended', 'products_updated', 'sold_out', 'session_status']);
+/** Viewer messages that write (refused while the node sheds load); reads and pings are still answered. */
+const WRITES = new Set(['chat_send', 'like', 'add_to_cart']);
 const REFRESH_DEBOUNCE_MS = 300;
+const VIEWERS_HEARTBEAT_MS = 5000;
+/** A node not heard from for this many heartbeats is taken to be gone (its viewers no longer counted). */
+const VIEWERS_STALE_HEARTBEATS = 3;
 
 /** Close codes: 4404 no such room, 4408 too slow, 4429 too many messages, 1001 server going away. */
 export const CLOSE = { notFound: 4404, slowConsumer: 4408, rateLimited: 4429, goingAway: 1001 } as const;
@@ -108,7 +121,12 @@ export class LiveRoomGateway {
   #closing = false;
   #recommendations: RoomRecommendations | undefined;
   #chat: RoomChat | undefined;
+  #shedding: { underPressure(): boolean; retryAfterSeconds: number } | undefined;
+  #onShed: (() => void) | undefined;
   #meter: WorkMeter = NO_METER;
+  /** This node, as other nodes' gateways know it (viewer counts are summed per node). */
+  readonly #node = randomUUID();
+  readonly #heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly service: LiveRoomService,
@@ -116,7 +134,21 @@ export class LiveRoomGateway {
     private readonly options: GatewayOptions,
     private readonly metrics: GatewayMetrics,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    // Every node repeats its counts now and then: a node that died stops, and its viewers drop out
+    // of the others' sums after VIEWERS_STALE_HEARTBEATS missed beats.
+    this.#heartbeat = setInterval(() => {
+      for (const [sessionId, room] of this.#rooms) {
+        this.#announceViewers(sessionId, room, false);
+        if (this.#pruneRemote(room)) this.#markCountersDirty(sessionId, room);
+      }
+    }, this.#heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  get #heartbeatMs(): number {
+    return this.options.viewersHeartbeatMs ?? VIEWERS_HEARTBEAT_MS;
+  }
 
   /** Plugs in the energy meter: fan-out and socket writes count as serving work. */
   useMeter(meter: WorkMeter): void {
@@ -126,6 +158,12 @@ export class LiveRoomGateway {
   /** Plugs in the recommender (it is built after the gateway). */
   useRecommendations(recommendations: RoomRecommendations): void {
     this.#recommendations = recommendations;
+  }
+
+  /** Plugs in load shedding (installed with the HTTP server, after the gateway is built). */
+  useShedding(shedding: { underPressure(): boolean; retryAfterSeconds: number }, onShed?: () => void): void {
+    this.#shedding = shedding;
+    this.#onShed = onShed;
   }
 
   /** Plugs in the chat (it is built after the gateway). */
@@ -140,8 +178,36 @@ export class LiveRoomGateway {
     for (const v of room.viewers) if (v.recs && v.recs.key === key) void this.#pushRecommendations(sessionId, v).catch(this.onError);
   }
 
+  /** Viewers in the room on every node: this node's, plus what the others last said. */
   viewerCount(sessionId: string): number {
-    return this.#rooms.get(sessionId)?.counted ?? 0;
+    const room = this.#rooms.get(sessionId);
+    return room ? this.#roomViewers(room) : 0;
+  }
+
+  #roomViewers(room: Room): number {
+    let n = room.counted;
+    for (const r of room.remote.values()) n += r.count;
+    return n;
+  }
+
+  /** Drops nodes not heard from lately; true when that changed the sum. */
+  #pruneRemote(room: Room): boolean {
+    const cutoff = Date.now() - this.#heartbeatMs * VIEWERS_STALE_HEARTBEATS;
+    let changed = false;
+    for (const [node, r] of room.remote) {
+      if (r.at >= cutoff) continue;
+      room.remote.delete(node);
+      changed ||= r.count > 0;
+    }
+    return changed;
+  }
+
+  /** Tells the other nodes this node's count in the room; `ask`: and asks them for theirs. */
+  #announceViewers(sessionId: string, room: Room, ask: boolean): void {
+    room.announced = room.counted;
+    if (!this.bus.ready()) return;
+    const message: RoomBusMessage = { type: 'node_viewers', node: this.#node, count: room.counted, ...(ask ? { ask: true } : {}) };
+    this.bus.publish(roomTopic(sessionId), message).catch(() => undefined); // the next beat repeats it
   }
 
   totalConnections(): number {
@@ -162,6 +228,7 @@ export class LiveRoomGateway {
       tokens: this.options.messagesPerSecond * 2,
       lastRefill: Date.now(),
       strikes: 0,
+      slowedUntil: 0,
       counted: options.countAsViewer,
       device: options.device,
       chatPending: this.#chat ? [] : null,
@@ -176,7 +243,7 @@ export class LiveRoomGateway {
 
     let state;
     try {
-      state = await this.service.roomState(sessionId, room.counted);
+      state = await this.service.roomState(sessionId, this.#roomViewers(room));
     } catch (err) {
       this.onError(err);
       socket.close(1011, 'internal error');
@@ -227,9 +294,24 @@ export class LiveRoomGateway {
     }
   }
 
+  /**
+   * After a bus outage: room changes published meanwhile never reached this node, so each room's
+   * viewers get a fresh snapshot (the page replaces its state with it, as on a seq gap).
+   */
+  async resyncAll(): Promise<void> {
+    for (const [sessionId, room] of [...this.#rooms]) {
+      room.lastCounters = undefined;
+      room.remote.clear();
+      this.#announceViewers(sessionId, room, true);
+      const state = await this.service.roomState(sessionId, this.#roomViewers(room));
+      if (state && this.#rooms.get(sessionId) === room) this.#broadcast(room, { type: 'snapshot', state }, sessionId);
+    }
+  }
+
   /** Tells every viewer to reconnect (to another node) and closes the sockets. */
   async close(): Promise<void> {
     this.#closing = true;
+    clearInterval(this.#heartbeat);
     const reconnect = JSON.stringify({ type: 'reconnect', reason: 'server shutting down' } satisfies ServerMessage);
     for (const [sessionId, room] of this.#rooms) {
       for (const v of room.viewers) {
@@ -258,10 +340,14 @@ export class LiveRoomGateway {
       chatBatch: [],
       chatTimer: undefined,
       unsubscribeChat: () => undefined,
+      remote: new Map(),
+      announced: 0,
     };
     created.unsubscribe = this.bus.subscribe(roomTopic(sessionId), (m) => this.#onBus(sessionId, created, m as RoomBusMessage));
     if (this.#chat) created.unsubscribeChat = this.bus.subscribe(this.#chat.topic(sessionId), (m) => this.#onChat(sessionId, created, m as ChatFrame));
     this.#rooms.set(sessionId, created);
+    // New to this room: the other nodes say how many they hold (their next beat would, later).
+    this.#announceViewers(sessionId, created, true);
     return created;
   }
 
@@ -275,6 +361,11 @@ export class LiveRoomGateway {
   }
 
   #dropRoom(sessionId: string, room: Room): void {
+    if (room.announced !== 0) {
+      // This node's viewers are gone from the room (or the node shuts down): the others stop counting them.
+      room.counted = 0;
+      this.#announceViewers(sessionId, room, false);
+    }
     room.unsubscribe();
     room.unsubscribeChat();
     if (room.chatTimer) clearTimeout(room.chatTimer);
@@ -284,6 +375,15 @@ export class LiveRoomGateway {
   }
 
   #onBus(sessionId: string, room: Room, message: RoomBusMessage): void {
+    if (message.type === 'node_viewers') {
+      if (message.node === this.#node) return;
+      const before = room.remote.get(message.node)?.count;
+      if (message.count > 0) room.remote.set(message.node, { count: message.count, at: Date.now() });
+      else room.remote.delete(message.node);
+      if (before !== (message.count > 0 ? message.count : undefined)) this.#markCountersDirty(sessionId, room);
+      if (message.ask) this.#announceViewers(sessionId, room, false);
+      return;
+    }
     if (message.type === 'stored_counters') {
       room.lastCounters = message.counters;
       this.service.noteStoredCounters(sessionId, message.counters);
@@ -398,7 +498,9 @@ export class LiveRoomGateway {
   async #pushCounters(sessionId: string, room: Room): Promise<void> {
     const stored = room.lastCounters ?? (await this.service.storedCounters(sessionId));
     if (!stored) return;
-    const counters: Counters = { viewers: room.counted, ...stored };
+    // A change in this node's count is told to the others at the same pace as the counters.
+    if (room.counted !== room.announced) this.#announceViewers(sessionId, room, false);
+    const counters: Counters = { viewers: this.#roomViewers(room), ...stored };
     this.#broadcast(room, { type: 'counters', counters }, sessionId);
   }
 
@@ -421,7 +523,9 @@ export class LiveRoomGateway {
         viewer.socket.close(CLOSE.rateLimited, 'too many messages');
         return;
       }
-      this.#sendDirect(viewer.socket, { type: 'error', code: 'RATE_LIMITED', detail: 'Too many messages; slow down', ...withId });
+      const retryAfterMs = Math.max(1, Math.ceil(((1 - viewer.tokens) / this.options.messagesPerSecond) * 1000));
+      this.#sendDirect(viewer.socket, { type: 'error', code: 'RATE_LIMITED', detail: 'Too many messages; slow down', ...withId, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+      this.#slowDown(viewer, 'rate_limited', retryAfterMs);
       return;
     }
     if (malformed) {
@@ -439,6 +543,19 @@ export class LiveRoomGateway {
       return;
     }
     const message = parsed;
+    if (WRITES.has(message.type) && !this.bus.ready()) {
+      // Cut off from the other nodes: refuse before anything is stored (the page resends later).
+      this.#sendDirect(viewer.socket, { type: 'error', code: 'NOT_READY', detail: 'the message bus is not connected; try again shortly', ...withId, retryAfterSeconds: 2 });
+      return;
+    }
+    if (WRITES.has(message.type) && this.#shedding?.underPressure()) {
+      // The node is overloaded: refuse the write (the page resends it, same id, after the wait).
+      const retryAfterSeconds = this.#shedding.retryAfterSeconds;
+      this.#onShed?.();
+      this.#sendDirect(viewer.socket, { type: 'error', code: 'OVERLOADED', detail: `the server is busy; retry in ${retryAfterSeconds} s`, ...withId, retryAfterSeconds });
+      this.#slowDown(viewer, 'overloaded', retryAfterSeconds * 1000);
+      return;
+    }
     if (message.type === 'ping') {
       this.#sendDirect(viewer.socket, { type: 'pong', serverTime: Date.now() });
       return;
@@ -458,14 +575,20 @@ export class LiveRoomGateway {
         return;
       }
       viewer.subject = this.#chat.subjectOf(message.deviceId);
-      const posted = await this.#chat.post(sessionId, {
+      // The client event id goes along: the chat acks once the message is stored, and a resend of
+      // a stored one (same id) is answered with the stored message's id, `duplicate`, and not posted again.
+      const input: Parameters<RoomChat['post']>[1] & { clientEventId: string } = {
+        clientEventId: message.clientEventId,
         deviceId: message.deviceId,
         text: message.text,
         ...(message.nickname !== undefined ? { nickname: message.nickname } : {}),
         ...(message.locale ? { locale: message.locale } : {}),
-      });
-      if (posted.ok) this.#sendDirect(viewer.socket, { type: 'chat_ack', clientEventId: message.clientEventId, messageId: posted.value.id }, sessionId);
-      else
+      };
+      const posted = await this.#chat.post(sessionId, input);
+      if (posted.ok) {
+        const duplicate = (posted.value as { duplicate?: boolean }).duplicate === true;
+        this.#sendDirect(viewer.socket, { type: 'chat_ack', clientEventId: message.clientEventId, messageId: posted.value.id, ...(duplicate ? { duplicate } : {}) }, sessionId);
+      } else
         this.#sendDirect(
           viewer.socket,
           { type: 'error', code: posted.code, detail: posted.detail ?? posted.code, clientEventId: message.clientEventId, ...(posted.extensions ?? {}) } as ServerMessage,
@@ -487,6 +610,14 @@ export class LiveRoomGateway {
         detail: result.detail ?? result.code,
         clientEventId: message.clientEventId,
       });
+  }
+
+  /** Tells a viewer to pause its writes, once per wait. */
+  #slowDown(viewer: Viewer, reason: 'rate_limited' | 'overloaded', retryAfterMs: number): void {
+    const now = Date.now();
+    if (viewer.slowedUntil > now) return;
+    viewer.slowedUntil = now + retryAfterMs;
+    this.#sendDirect(viewer.socket, { type: 'slow_down', reason, retryAfterMs });
   }
 
   #takeToken(viewer: Viewer): boolean {

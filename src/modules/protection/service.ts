@@ -241,6 +241,17 @@ export class ProtectionService {
     return { dataKeyDestroyed: destroyed !== undefined, pseudonymsDeleted };
   }
 
+  /**
+   * Drops every cached data key (the bus was down, so another node's erasure notice may be lost):
+   * keys are read again from the store, where an erased subject's is gone.
+   */
+  forgetAll(): void {
+    this.#epoch++;
+    this.#cache.clear();
+    this.#loading.clear();
+    this.#recorded.clear();
+  }
+
   /** Drops the subject's key from this node's memory (relay another node's erasure here). */
   forget(subject: string): void {
     this.#evict(subject);

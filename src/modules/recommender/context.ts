@@ -81,4 +81,8 @@ export class ViewerBehaviour {
   forget(subject: string): void {
     this.#bySubject.delete(subject);
   }
+
+  forgetAll(): void {
+    this.#bySubject.clear();
+  }
 }

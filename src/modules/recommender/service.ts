@@ -764,6 +764,16 @@ export class RecommenderService {
     this.#ledgers.delete(sessionId);
   }
 
+  /**
+   * The bus was down: showcase changes and withdrawal or erasure notices from other nodes may be
+   * lost. Every room's view is rebuilt on its next request, and no viewer's in-session behaviour is
+   * kept (it may belong to someone who withdrew or was erased meanwhile).
+   */
+  resync(): void {
+    this.#rooms.clear();
+    this.behaviour.forgetAll();
+  }
+
   /** A showcase change (pin, stock, flash sale …): the next request rebuilds the room's view. */
   invalidateRoom(sessionId: string): void {
     this.#rooms.delete(sessionId);

@@ -329,6 +329,12 @@ export class ViewerProfileService {
     this.#changed.push(listener);
   }
 
+  /** The bus was down (another node's notices may be lost): read every subject from the store again. */
+  forgetAll(): void {
+    this.#rows.clear();
+    this.#guardian.clear();
+  }
+
   /** Erasure, or another node's change: read this subject from the store next time. */
   forget(subject: string): void {
     this.#rows.delete(subject);

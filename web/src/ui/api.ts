@@ -6,6 +6,7 @@ import type { ConsentDecisionBody, ConsentNotice, ConsentReceipt, ConsentStatus 
 import type { FlashSaleView, Order, RoomSession, RoomState, StaffUser } from './contract.ts';
 import { DEVICE_HEADER } from './device.ts';
 import type { Locale } from '../i18n/index.ts';
+import { withRetries } from './resend.ts';
 
 export interface Problem {
   type: string;
@@ -14,6 +15,8 @@ export interface Problem {
   code: string;
   detail?: string;
   errors?: unknown[];
+  /** With OVERLOADED and RATE_LIMITED: how long to wait before sending the same request again. */
+  retryAfterSeconds?: number;
 }
 
 export class ApiError extends Error {
@@ -52,6 +55,7 @@ export function toProblem(status: number, statusText: string, body: unknown): Pr
   if (typeof body['status'] === 'number') problem.status = body['status'];
   if (typeof body['detail'] === 'string') problem.detail = body['detail'];
   if (Array.isArray(body['errors'])) problem.errors = body['errors'];
+  if (typeof body['retryAfterSeconds'] === 'number') problem.retryAfterSeconds = body['retryAfterSeconds'];
   return problem;
 }
 
@@ -98,7 +102,9 @@ export const getRoomState = (sessionId: string): Promise<RoomState> => apiReques
 export const sendRoomEvent = (
   sessionId: string,
   event: { type: 'like'; clientEventId: string } | { type: 'add_to_cart'; clientEventId: string; productId: string },
-): Promise<{ accepted: boolean; duplicate: boolean }> => apiRequest('POST', `${sessionPath(sessionId)}/events`, event);
+): Promise<{ accepted: boolean; duplicate: boolean }> =>
+  // Idempotent by its clientEventId: retried through load refusals and network failures.
+  withRetries(() => apiRequest('POST', `${sessionPath(sessionId)}/events`, event));
 
 export const placeOrder = (
   sessionId: string,

@@ -31,6 +31,7 @@ export function applyServerMessage(state: RoomState | null, message: ServerMessa
     case 'chat_pinned':
     case 'chat_settings':
     case 'chat_ack':
+    case 'slow_down':
       return { kind: 'unchanged' };
     default:
       return applyShowcaseChange(state, message);

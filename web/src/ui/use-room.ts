@@ -4,7 +4,7 @@
  * the room's chat, whose frames share the socket (chat-state.ts).
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getRoomState } from './api.ts';
+import { ApiError, getRoomState, sendRoomEvent } from './api.ts';
 import type { ChatSendFrame } from '../../../src/modules/chat/contract.ts';
 import { applyChatFrame, EMPTY_CHAT, isChatError, isChatFrame, withChatError, withoutChatError, withPendingSend } from './chat-state.ts';
 import { ChatStore } from './chat-store.ts';
@@ -12,6 +12,7 @@ import type { ClientMessage, RoomState, ServerMessage } from './contract.ts';
 import { clockOffset } from './countdown.ts';
 import { newClientId } from './ids.ts';
 import { applyServerMessage } from './room-state.ts';
+import { Resender } from './resend.ts';
 import { RoomSocket, roomSocketUrl, type ConnectionStatus } from './room-socket.ts';
 
 export interface RoomHandle {
@@ -21,7 +22,10 @@ export interface RoomHandle {
   connection: ConnectionStatus;
   /** Server time minus local time, in ms. */
   offsetMs: number;
-  /** Sends over the socket; false when it is not open (use HTTP then). */
+  /**
+   * Sends over the socket; false when it is not open, or the server asked for a pause (use HTTP then,
+   * which retries). A like or add-to-cart the server refused only for load is resent, same id, after the wait.
+   */
   send: (message: ClientMessage) => boolean;
   /** Replaces the state with a server answer (the host's own REST results). */
   patch: (update: (state: RoomState) => RoomState) => void;
@@ -37,6 +41,9 @@ export interface RoomHandle {
   clearChatError: () => void;
 }
 
+type RoomWrite = Extract<ClientMessage, { type: 'like' | 'add_to_cart' }>;
+const isRoomWrite = (m: ClientMessage): m is RoomWrite => m.type === 'like' || m.type === 'add_to_cart';
+
 export function useRoom(sessionId: string): RoomHandle {
   const [state, setState] = useState<RoomState | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
@@ -48,6 +55,8 @@ export function useRoom(sessionId: string): RoomHandle {
   const stateRef = useRef<RoomState | null>(null);
   const socketRef = useRef<RoomSocket | null>(null);
   const sawSnapshot = useRef(false);
+  const resender = useRef(new Resender<RoomWrite>());
+  const slowedUntil = useRef(0);
 
   const commit = useCallback((next: RoomState) => {
     stateRef.current = next;
@@ -71,6 +80,20 @@ export function useRoom(sessionId: string): RoomHandle {
         if (message.type === 'error' && isChatError(chat.get(), message)) {
           chat.update((current) => withChatError(current, message));
           return;
+        }
+        if (message.type === 'slow_down') {
+          slowedUntil.current = Date.now() + message.retryAfterMs;
+          return;
+        }
+        if (message.type === 'ack') resender.current.settled(message.clientEventId);
+        if (message.type === 'error') {
+          const again = resender.current.refused(message);
+          if (again) {
+            setTimeout(() => {
+              if (!resendWrite(again.message)) void sendRoomEvent(sessionId, again.message).catch(() => undefined);
+            }, again.afterMs);
+            return; // not the viewer's concern unless it keeps failing
+          }
         }
         if (message.type === 'snapshot') {
           sawSnapshot.current = true;
@@ -97,6 +120,11 @@ export function useRoom(sessionId: string): RoomHandle {
       },
     );
 
+    const resendWrite = (message: RoomWrite): boolean => {
+      if (Date.now() < slowedUntil.current || !socket.send(message)) return false;
+      resender.current.sent(message);
+      return true;
+    };
     socketRef.current = socket;
     socket.start();
     return () => {
@@ -106,7 +134,13 @@ export function useRoom(sessionId: string): RoomHandle {
     };
   }, [sessionId, commit, chat]);
 
-  const send = useCallback((message: ClientMessage) => socketRef.current?.send(message) ?? false, []);
+  const send = useCallback((message: ClientMessage) => {
+    const write = isRoomWrite(message);
+    if (write && Date.now() < slowedUntil.current) return false;
+    const sent = socketRef.current?.send(message) ?? false;
+    if (sent && write) resender.current.sent(message);
+    return sent;
+  }, []);
   const patch = useCallback(
     (update: (current: RoomState) => RoomState) => {
       if (stateRef.current) commit(update(stateRef.current));

@@ -29,6 +29,7 @@ const toMessage = (r: Selectable<ChatMessageTable>): StoredMessage => ({
   shadow: Number(r.shadow) === 1,
   aiGenerated: Number(r.ai_generated) === 1,
   meta: JSON.parse(r.meta) as StoredMessage['meta'],
+  clientEventId: r.client_event_id,
 });
 
 const toBan = (r: Selectable<Database['chat_bans']>): StoredBan => ({
@@ -83,14 +84,16 @@ export class KyselyChatStore implements ChatStore {
     return this.db.transaction().execute((tx) => fn(new KyselyChatStore(tx)));
   }
 
-  async insertMessages(rows: readonly StoredMessage[]): Promise<void> {
-    if (rows.length === 0) return;
-    // 14 columns a row: stay well under SQLite's 32,766 bound parameters per statement.
+  async insertMessages(rows: readonly StoredMessage[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const skipped: string[] = [];
+    // 15 columns a row: stay well under SQLite's 32,766 bound parameters per statement.
     for (let i = 0; i < rows.length; i += 500) {
-      await this.db
+      const chunk = rows.slice(i, i + 500);
+      const inserted = await this.db
         .insertInto('chat_messages')
         .values(
-          rows.slice(i, i + 500).map((m) => ({
+          chunk.map((m) => ({
             id: m.id,
             session_id: m.sessionId,
             at: m.at,
@@ -105,10 +108,30 @@ export class KyselyChatStore implements ChatStore {
             shadow: m.shadow ? 1 : 0,
             ai_generated: m.aiGenerated ? 1 : 0,
             meta: JSON.stringify(m.meta),
+            client_event_id: m.clientEventId,
           })),
         )
+        // A retried send (the same room, author and client event id) is stored once; any other
+        // conflict (a duplicate message id) still fails the batch.
+        .onConflict((oc) => oc.columns(['session_id', 'author_subject', 'client_event_id']).doNothing())
+        .returning('id')
         .execute();
+      if (inserted.length === chunk.length) continue;
+      const stored = new Set(inserted.map((r) => r.id));
+      for (const m of chunk) if (!stored.has(m.id)) skipped.push(m.id);
     }
+    return skipped;
+  }
+
+  async messageByClientEventId(sessionId: string, authorSubject: string, clientEventId: string): Promise<StoredMessage | undefined> {
+    const r = await this.db
+      .selectFrom('chat_messages')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .where('author_subject', '=', authorSubject)
+      .where('client_event_id', '=', clientEventId)
+      .executeTakeFirst();
+    return r && toMessage(r);
   }
 
   async getMessage(sessionId: string, id: string): Promise<StoredMessage | undefined> {

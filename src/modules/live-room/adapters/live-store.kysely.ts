@@ -173,6 +173,48 @@ export class KyselyLiveStore implements LiveStore {
     });
   }
 
+  async recordEvents(
+    sessionId: string,
+    events: readonly { type: 'like' | 'add_to_cart'; clientEventId: string; productId: string | null }[],
+    now: number,
+  ): Promise<{ duplicates: boolean[]; counters: CounterRecord }> {
+    if (events.length === 0) return { duplicates: [], counters: (await countersOf(this.db, sessionId)) ?? zeroCounters() };
+    return this.db.transaction().execute(async (tx) => {
+      const inserted = new Set<string>();
+      // Chunks keep each statement under SQLite's bound-parameter limit.
+      for (let i = 0; i < events.length; i += 200) {
+        const rows = await tx
+          .insertInto('room_events')
+          .values(events.slice(i, i + 200).map((e) => ({ session_id: sessionId, client_event_id: e.clientEventId, type: e.type, product_id: e.productId, created_at: now })))
+          .onConflict((oc) => oc.columns(['session_id', 'client_event_id']).doNothing())
+          .returning('client_event_id')
+          .execute();
+        for (const r of rows) inserted.add(r.client_event_id);
+      }
+      // The first of a batch's events with an id is the one stored; any later one is its duplicate.
+      const seen = new Set<string>();
+      let likes = 0;
+      let carts = 0;
+      const duplicates = events.map((e) => {
+        const stored = inserted.has(e.clientEventId) && !seen.has(e.clientEventId);
+        seen.add(e.clientEventId);
+        if (stored) {
+          if (e.type === 'like') likes++;
+          else carts++;
+        }
+        return !stored;
+      });
+      if (likes + carts > 0) {
+        await tx
+          .updateTable('session_counters')
+          .set((eb) => ({ likes: eb('likes', '+', likes), add_to_cart: eb('add_to_cart', '+', carts) }))
+          .where('session_id', '=', sessionId)
+          .execute();
+      }
+      return { duplicates, counters: (await countersOf(tx, sessionId)) ?? zeroCounters() };
+    });
+  }
+
   counters(sessionId: string): Promise<CounterRecord | undefined> {
     return countersOf(this.db, sessionId);
   }

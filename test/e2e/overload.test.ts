@@ -1,0 +1,112 @@
+/**
+ * Load shedding: over a load limit the node answers public API requests (WebSocket upgrades
+ * included) with 503 OVERLOADED and Retry-After, and still serves staff, health, readiness, metrics,
+ * pages and in-process requests. Here the real sampler is pushed over a 1 MB heap limit (always exceeded); the viewers'
+ * WebSocket writes are checked with the gateway's pressure signal switched on by hand, on sockets
+ * that joined before it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { demoProductIds, signIn, TEST_PASSWORD, testApp, type TestApp } from '../support/app.js';
+import { closeAllViewers, connectViewer, waitFor } from '../support/ws.js';
+import { DIALECTS } from '../support/databases.js';
+
+describe('a node over its load limit', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await closeAllViewers();
+    await t?.close();
+    t = undefined;
+  });
+
+  it('sheds public API requests and WebSocket upgrades with 503 OVERLOADED and Retry-After, and keeps serving staff, health and metrics', async () => {
+    t = await testApp('sqlite', { env: { QINGLIU_OVERLOAD_MAX_HEAP_MB: '1', QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS: '10', QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS: '3' } });
+    const app = t.app;
+    await waitFor(() => (app.isUnderPressure() ? true : undefined), 'the first load sample');
+
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    // Not in the first two samples after listen (start-up weighs on them): then shed.
+    await waitFor(async () => ((await fetch(`${base}/api/v1/products?limit=1`)).status === 503 ? true : undefined), 'shedding to begin');
+    const post = (url: string, body: object, headers: Record<string, string> = {}) =>
+      fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+    const shed = await post('/api/v1/sessions/demo/events', { type: 'like', clientEventId: 'overload-like-0001' });
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('3');
+    expect(shed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await shed.json()).toMatchObject({ code: 'OVERLOADED', status: 503, retryAfterSeconds: 3 });
+    expect((await fetch(`${base}/api/v1/sessions/demo`)).status).toBe(503);
+    // Nothing of the refused write was kept.
+    const likes = await app.services.storage.db.selectFrom('room_events').select('client_event_id').where('client_event_id', '=', 'overload-like-0001').execute();
+    expect(likes).toEqual([]);
+
+    // Staff sign in and work; the load balancer's and operator's endpoints and the pages answer.
+    const admin = await signIn(app, 'admin');
+    const login = await post('/api/v1/auth/login', { name: admin.name, password: TEST_PASSWORD });
+    expect(login.status).toBe(200);
+    expect((await fetch(`${base}/api/v1/sessions/demo/recommendations/health`, { headers: { cookie: admin.cookie } })).status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect((await fetch(`${base}/live/demo`)).status).toBe(200);
+    // In-process requests are the node's own work (the simulation's driver): never shed.
+    expect((await app.inject('/api/v1/sessions/demo')).statusCode).toBe(200);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/qingliu_shed_total\{surface="http"\} [1-9]/);
+
+    // A new viewer is turned away at the upgrade, to try another node.
+    await expect(connectViewer(app, 'demo')).rejects.toMatchObject({ statusCode: 503 });
+  });
+
+  it('refuses viewers’ writes on open sockets with OVERLOADED naming the event, and one slow_down frame per wait', async () => {
+    t = await testApp('sqlite', { env: { QINGLIU_OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', QINGLIU_OVERLOAD_MAX_HEAP_MB: '0' } });
+    const app = t.app;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const [productId] = await demoProductIds(app);
+    const viewer = await connectViewer(app, 'demo');
+    await viewer.next('snapshot');
+
+    let pressure = true;
+    app.services.gateway.useShedding({ underPressure: () => pressure, retryAfterSeconds: 2 }, () => undefined);
+    viewer.send({ type: 'add_to_cart', clientEventId: 'overload-ws-cart-01', productId });
+    viewer.send({ type: 'add_to_cart', clientEventId: 'overload-ws-cart-02', productId });
+    viewer.send({ type: 'ping' });
+    const refusals = await waitFor(() => {
+      const r = viewer.received.filter((m) => m.type === 'error' && (m as { code: string }).code === 'OVERLOADED');
+      return r.length === 2 ? r : undefined;
+    }, 'two refusals');
+    expect(refusals.map((r) => (r as { clientEventId?: string }).clientEventId)).toEqual(['overload-ws-cart-01', 'overload-ws-cart-02']);
+    expect(refusals[0]).toMatchObject({ retryAfterSeconds: 2 });
+    // Reads are still answered; the page is told to wait once, not per refusal.
+    await waitFor(() => viewer.received.find((m) => m.type === 'pong'), 'the pong');
+    expect(viewer.received.filter((m) => (m.type as string) === 'slow_down')).toEqual([{ type: 'slow_down', reason: 'overloaded', retryAfterMs: 2000 }]);
+
+    // Load gone: the resend (same id) is stored, once.
+    pressure = false;
+    viewer.send({ type: 'add_to_cart', clientEventId: 'overload-ws-cart-01', productId });
+    const ack = await waitFor(() => viewer.received.find((m) => m.type === 'ack'), 'the ack');
+    expect(ack).toMatchObject({ clientEventId: 'overload-ws-cart-01', duplicate: false });
+    const stored = await app.services.storage.db.selectFrom('room_events').select('client_event_id').where('client_event_id', 'like', 'overload-ws-cart-%').execute();
+    expect(stored.map((r) => r.client_event_id)).toEqual(['overload-ws-cart-01']);
+  });
+
+  // On PostgreSQL, where requests wait on the database side by side (SQLite serves them one by one).
+  it.skipIf(!DIALECTS.includes('postgres'))('refuses public requests past the in-flight limit at once, and counts them down again', async () => {
+    t = await testApp('postgres', { env: { QINGLIU_OVERLOAD_MAX_IN_FLIGHT: '2', QINGLIU_OVERLOAD_MAX_HEAP_MB: '0' } });
+    const app = t.app;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    // 40 at once over 40 connections: two are served at a time, the rest refused at the door.
+    const burst = await Promise.all(Array.from({ length: 40 }, () => fetch(`${base}/api/v1/products?limit=50`, { headers: { connection: 'close' } })));
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    const refused = burst.filter((r) => r.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.headers.get('retry-after')).toBe('2');
+    expect(await refused[0]!.json()).toMatchObject({ code: 'OVERLOADED' });
+    // Nothing leaked: one at a time, every request is served.
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/api/v1/products?limit=1`)).status).toBe(200);
+  });
+});
