@@ -24,6 +24,7 @@ import * as m0014 from './migrations/0014-fairness.js';
 import * as m0015 from './migrations/0015-energy.js';
 import * as m0016 from './migrations/0016-chat.js';
 import * as m0017 from './migrations/0017-chat-client-ids.js';
+import * as m0018 from './migrations/0018-model-update-origins.js';
 
 export type { Database } from './schema.js';
 export { isStorageUnavailable } from './unavailable.js';
@@ -63,6 +64,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-energy': m0015,
   '0016-chat': m0016,
   '0017-chat-client-ids': m0017,
+  '0018-model-update-origins': m0018,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -554,13 +554,18 @@ export interface RecommendationFeedbackTable {
 export interface ModelSnapshotTable {
   version: string;
   model: string;
+  /** How many updates the snapshot holds in all. */
   updates: number;
   snapshot: string;
   created_at: number;
+  /** JSON version vector {node: last seq held} (migration 0018). */
+  vector: string;
 }
 
+/** Primary key (model, node, seq): each node numbers its own updates of a model (migration 0018). */
 export interface ModelUpdateTable {
   model: string;
+  node: string;
   seq: number;
   x: string;
   reward: number;

@@ -1,7 +1,8 @@
 /** RecommenderStore contract, run on every storage adapter. */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KyselyRecommenderStore, type DecisionRecord, type FeedbackType, type SnapshotRecord } from '../../src/modules/recommender/index.js';
+import { KyselyRecommenderStore, type DecisionRecord, type FeedbackType, type ModelUpdateRecord, type SnapshotRecord } from '../../src/modules/recommender/index.js';
+import * as m0018 from '../../src/storage/migrations/0018-model-update-origins.js';
 import { DIALECTS, freshStorage, type TestStorage } from '../support/databases.js';
 
 const decision = (id: string, createdAt: number, over: Partial<DecisionRecord> = {}): DecisionRecord => ({
@@ -25,10 +26,16 @@ const snapshot = (version: string, model: string, updates: number, over: Partial
   updates,
   snapshot: JSON.stringify({ version, weights: [updates, -updates / 3] }),
   createdAt: 1000 + updates,
+  vector: { legacy: updates },
   ...over,
 });
 
+const update = (node: string, seq: number, over: Partial<ModelUpdateRecord> = {}): ModelUpdateRecord => ({ node, seq, x: [seq, -seq / 4], reward: seq % 2, createdAt: 1000 + seq, ...over });
+const origins = (rows: readonly ModelUpdateRecord[]) => rows.map((u) => `${u.node}:${u.seq}`);
+
 /** Zero-padded so text order equals numeric order under any collation. */
+const LEGACY = 'legacy';
+
 const pad = (n: number): string => String(n).padStart(4, '0');
 
 for (const dialect of DIALECTS) {
@@ -319,10 +326,18 @@ for (const dialect of DIALECTS) {
         const n = await t.storage.db.selectFrom('model_snapshots').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
         expect(Number(n.n)).toBe(1);
       });
+
+      it('round-trips the version vector; ties in `updates` go to the newest', async () => {
+        await store.saveSnapshot(snapshot('a:30', 'linucb', 30, { vector: { 'node-a': 20, 'node-b': 10 }, createdAt: 5 }));
+        await store.saveSnapshot(snapshot('b:30', 'linucb', 30, { vector: { 'node-a': 12, 'node-b': 18 }, createdAt: 6 }));
+        expect(await store.latestSnapshot('linucb')).toEqual(snapshot('b:30', 'linucb', 30, { vector: { 'node-a': 12, 'node-b': 18 }, createdAt: 6 }));
+        await store.saveSnapshot(snapshot('start', 'other', 7, { vector: {}, createdAt: 0 }));
+        expect((await store.latestSnapshot('other'))?.vector).toEqual({});
+      });
     });
 
     describe('model updates', () => {
-      it('answers updates after a seq in order, with x arrays exactly as given', async () => {
+      it('answers the updates a vector does not hold, by node then seq, with x arrays exactly as given', async () => {
         const xs: number[][] = [
           [1, 0, -1],
           [0.1, -0.2, 0.30000000000000004, 1 / 3, -2 / 3],
@@ -331,39 +346,85 @@ for (const dialect of DIALECTS) {
           [-0.5, 0.5, 2.5],
         ];
         // Appended out of order.
-        for (const [i, seq] of [3, 1, 5, 2, 4].entries()) await store.appendUpdate('linucb', seq, xs[seq - 1]!, seq === 3 ? -1 : seq / 10, 1000 + i);
-        await store.appendUpdate('other', 2, [9], 1, 1000);
+        for (const [i, seq] of [3, 1, 5, 2, 4].entries()) await store.appendUpdate('linucb', update('n1', seq, { x: xs[seq - 1]!, reward: seq === 3 ? -1 : seq / 10, createdAt: 1000 + i }));
+        await store.appendUpdate('other', update('n1', 2, { x: [9], reward: 1, createdAt: 1000 }));
 
-        const all = await store.updatesAfter('linucb', 0);
+        const all = await store.updatesSince('linucb', {});
         expect(all.map((u) => u.seq)).toEqual([1, 2, 3, 4, 5]);
         expect(all.map((u) => u.x)).toEqual(xs);
         for (const [i, u] of all.entries()) for (const [j, v] of u.x.entries()) expect(Object.is(v, xs[i]![j])).toBe(true);
         expect(all.map((u) => u.reward)).toEqual([0.1, 0.2, -1, 0.4, 0.5]);
-        expect((await store.updatesAfter('linucb', 3)).map((u) => u.seq)).toEqual([4, 5]);
-        expect(await store.updatesAfter('linucb', 5)).toEqual([]);
-        expect(await store.updatesAfter('other', 0)).toEqual([{ seq: 2, x: [9], reward: 1 }]);
-        expect(await store.updatesAfter('none', 0)).toEqual([]);
+        expect(all.map((u) => u.createdAt)).toEqual([1001, 1003, 1000, 1004, 1002]);
+        expect(all.every((u) => u.node === 'n1')).toBe(true);
+        expect((await store.updatesSince('linucb', { n1: 3 })).map((u) => u.seq)).toEqual([4, 5]);
+        expect(await store.updatesSince('linucb', { n1: 5 })).toEqual([]);
+        expect(await store.updatesSince('other', {})).toEqual([{ node: 'n1', seq: 2, x: [9], reward: 1, createdAt: 1000 }]);
+        expect(await store.updatesSince('none', {})).toEqual([]);
       });
 
-      it('refuses a second update with the same model and seq', async () => {
-        await store.appendUpdate('linucb', 1, [1], 1, 10);
-        await expect(store.appendUpdate('linucb', 1, [2], 0, 11)).rejects.toThrow();
-        expect(await store.updatesAfter('linucb', 0)).toEqual([{ seq: 1, x: [1], reward: 1 }]);
+      it('keeps two nodes’ updates with the same seqs apart, and reads each after its own cursor', async () => {
+        // Interleaved, as two nodes append them; both number from 1.
+        for (let seq = 1; seq <= 4; seq++) {
+          expect(await store.appendUpdate('linucb', update('node-b', seq))).toBe(true);
+          expect(await store.appendUpdate('linucb', update('node-a', seq, { reward: 7 }))).toBe(true);
+        }
+        await store.appendUpdate('linucb', update(LEGACY, 9));
+        expect(origins(await store.updatesSince('linucb', {}))).toEqual(['legacy:9', 'node-a:1', 'node-a:2', 'node-a:3', 'node-a:4', 'node-b:1', 'node-b:2', 'node-b:3', 'node-b:4']);
+        expect((await store.updatesSince('linucb', {})).filter((u) => u.node === 'node-a').map((u) => u.reward)).toEqual([7, 7, 7, 7]);
+        // Per node after its cursor; a node the vector does not name: all of it.
+        expect(origins(await store.updatesSince('linucb', { 'node-a': 3, 'node-b': 1, legacy: 9 }))).toEqual(['node-a:4', 'node-b:2', 'node-b:3', 'node-b:4']);
+        expect(origins(await store.updatesSince('linucb', { 'node-a': 2 }))).toEqual(['legacy:9', 'node-a:3', 'node-a:4', 'node-b:1', 'node-b:2', 'node-b:3', 'node-b:4']);
+        // A node reading the others leaves its own out, whatever the vector says of it.
+        expect(origins(await store.updatesSince('linucb', { 'node-b': 2, legacy: 9 }, 'node-a'))).toEqual(['node-b:3', 'node-b:4']);
+        expect(origins(await store.updatesSince('linucb', { 'node-a': 0 }, 'node-a'))).toEqual(['legacy:9', 'node-b:1', 'node-b:2', 'node-b:3', 'node-b:4']);
+        expect(await store.updatesSince('linucb', { 'node-a': 4, 'node-b': 4, legacy: 9 })).toEqual([]);
       });
 
-      it('prunes only updates at or below the seq, and only of that model', async () => {
-        for (let seq = 1; seq <= 6; seq++) await store.appendUpdate('linucb', seq, [seq, -seq / 4], seq, seq);
-        for (let seq = 1; seq <= 3; seq++) await store.appendUpdate('other', seq, [seq], 0, seq);
-        await store.pruneUpdates('linucb', 4);
-        expect(await store.updatesAfter('linucb', 0)).toEqual([
-          { seq: 5, x: [5, -1.25], reward: 5 },
-          { seq: 6, x: [6, -1.5], reward: 6 },
+      it('stores an update once: a repeated append is a no-op that answers false', async () => {
+        expect(await store.appendUpdate('linucb', update('n1', 1, { x: [1], reward: 1, createdAt: 10 }))).toBe(true);
+        expect(await store.appendUpdate('linucb', update('n1', 1, { x: [2], reward: 0, createdAt: 11 }))).toBe(false);
+        expect(await store.appendUpdate('linucb', update('n1', 1, { x: [1], reward: 1, createdAt: 10 }))).toBe(false);
+        expect(await store.appendUpdate('linucb', update('n2', 1, { x: [3], reward: 0, createdAt: 12 }))).toBe(true);
+        expect(await store.appendUpdate('other', update('n1', 1, { x: [4], reward: 0, createdAt: 13 }))).toBe(true);
+        expect(await store.updatesSince('linucb', {})).toEqual([
+          { node: 'n1', seq: 1, x: [1], reward: 1, createdAt: 10 },
+          { node: 'n2', seq: 1, x: [3], reward: 0, createdAt: 12 },
         ]);
-        expect((await store.updatesAfter('other', 0)).map((u) => u.seq)).toEqual([1, 2, 3]);
-        await store.pruneUpdates('linucb', 0);
-        expect((await store.updatesAfter('linucb', 0)).map((u) => u.seq)).toEqual([5, 6]);
-        await store.pruneUpdates('linucb', 6);
-        expect(await store.updatesAfter('linucb', 0)).toEqual([]);
+      });
+
+      it('prunes only the updates the vector holds that are older than the cutoff, only of that model', async () => {
+        // node-a's seq n was created at 1000 + n; node-b's at 2000 + n.
+        for (let seq = 1; seq <= 6; seq++) await store.appendUpdate('linucb', update('node-a', seq));
+        for (let seq = 1; seq <= 4; seq++) await store.appendUpdate('linucb', update('node-b', seq, { createdAt: 2000 + seq }));
+        for (let seq = 1; seq <= 3; seq++) await store.appendUpdate('other', update('node-a', seq));
+        // Held: a ≤ 4, b ≤ 3; old enough: created before 1004 (a 1–3; no b).
+        expect(await store.pruneUpdates('linucb', { 'node-a': 4, 'node-b': 3 }, 1004)).toBe(3);
+        expect(origins(await store.updatesSince('linucb', {}))).toEqual(['node-a:4', 'node-a:5', 'node-a:6', 'node-b:1', 'node-b:2', 'node-b:3', 'node-b:4']);
+        expect((await store.updatesSince('linucb', {}))[0]).toEqual(update('node-a', 4));
+        // Later: everything held is old enough; node-a 5 and 6 and node-b 4 are not held.
+        expect(await store.pruneUpdates('linucb', { 'node-a': 4, 'node-b': 3 }, 10_000)).toBe(4);
+        expect(origins(await store.updatesSince('linucb', {}))).toEqual(['node-a:5', 'node-a:6', 'node-b:4']);
+        // A node the vector does not name, or an empty vector: nothing.
+        expect(await store.pruneUpdates('linucb', { 'node-c': 99 }, 10_000)).toBe(0);
+        expect(await store.pruneUpdates('linucb', {}, 10_000)).toBe(0);
+        expect(origins(await store.updatesSince('other', {}))).toEqual(['node-a:1', 'node-a:2', 'node-a:3']);
+        expect(await store.pruneUpdates('linucb', { 'node-a': 6, 'node-b': 4 }, 10_000)).toBe(3);
+        expect(await store.updatesSince('linucb', {})).toEqual([]);
+      });
+
+      it('migration 0018: earlier rows belong to the node "legacy" with their seq, and each earlier snapshot held the legacy updates up to its count', async () => {
+        const db = t.storage.db as unknown as Kysely<unknown>;
+        await m0018.down(db);
+        // The shape before: one sequence per model.
+        await sql`insert into model_snapshots (version, model, updates, snapshot, created_at) values ('old:3', 'linucb', 3, '{"w":1}', 5)`.execute(db);
+        for (const seq of [3, 4, 5]) await sql`insert into model_updates (model, seq, x, reward, created_at) values ('linucb', ${seq}, '[1,2]', 1, ${100 + seq})`.execute(db);
+        await m0018.up(db);
+        expect(await store.latestSnapshot('linucb')).toEqual({ version: 'old:3', model: 'linucb', updates: 3, snapshot: '{"w":1}', createdAt: 5, vector: { legacy: 3 } });
+        expect(origins(await store.updatesSince('linucb', { legacy: 3 }))).toEqual(['legacy:4', 'legacy:5']);
+        // New nodes number from 1 beside the legacy rows.
+        expect(await store.appendUpdate('linucb', update('node-a', 3))).toBe(true);
+        expect(await store.appendUpdate('linucb', update(LEGACY, 3))).toBe(false);
+        expect(origins(await store.updatesSince('linucb', {}))).toEqual(['legacy:3', 'legacy:4', 'legacy:5', 'node-a:3']);
       });
     });
 
@@ -375,7 +436,7 @@ for (const dialect of DIALECTS) {
         await store.recordFeedback({ idempotencyKey: 'k3', decisionId: 'd2', type: 'purchase', learned: true, at: 30 });
         await store.recordFeedback({ idempotencyKey: 'k4', decisionId: 'd4', type: 'click', learned: true, at: 45 });
         await store.saveSnapshot(snapshot('v1', 'linucb', 1, { createdAt: 1 }));
-        await store.appendUpdate('linucb', 1, [1], 1, 1);
+        await store.appendUpdate('linucb', update('n1', 1));
 
         // Decisions d1, d2 (< 30) and feedback k1, k2 (< 30): four rows.
         expect(await store.purgeBefore(30)).toBe(4);
@@ -386,7 +447,7 @@ for (const dialect of DIALECTS) {
         expect((await feedbackRows()).map((r) => r.key)).toEqual(['k3', 'k4']);
         // Not retention's business: the model.
         expect(await store.latestSnapshot('linucb')).toBeDefined();
-        expect(await store.updatesAfter('linucb', 0)).toHaveLength(1);
+        expect(await store.updatesSince('linucb', {})).toHaveLength(1);
 
         expect(await store.purgeBefore(30)).toBe(0);
         // A used key stays used while its feedback row is kept.

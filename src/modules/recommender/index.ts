@@ -25,4 +25,5 @@ export {
 } from './service.js';
 export { recommenderRoutes, howItWorks, HOW_IT_WORKS_VERSION, type RecommenderRouteDeps } from './routes.js';
 export { KyselyRecommenderStore } from './adapters/recommender.kysely.js';
+export { MODEL_LEARNED_TOPIC } from './model-slot.js';
 export type * from './ports.js';

@@ -55,12 +55,48 @@ export interface ProductHealth {
   explored: number;
 }
 
+/**
+ * Which updates a model state holds: per origin node, the last of its updates included (each node
+ * numbers its own updates of a model 1, 2, 3 …). A node missing from it contributed nothing.
+ */
+export type VersionVector = Readonly<Record<string, number>>;
+
+/** The node id that rows and snapshots stored before updates carried their origin were given. */
+export const LEGACY_NODE = 'legacy';
+
 export interface SnapshotRecord {
   readonly version: string;
   readonly model: string;
+  /** How many updates the snapshot's model holds in all. */
   readonly updates: number;
   readonly snapshot: string;
   readonly createdAt: number;
+  /** Exactly the updates the snapshot holds. */
+  readonly vector: VersionVector;
+}
+
+/** One learning step of a model, as its origin node recorded it: a feature vector and a reward, never who. */
+export interface ModelUpdateRecord {
+  /** The node that learnt it. */
+  readonly node: string;
+  /** The origin node's own count of its updates of this model (1, 2, 3 …). */
+  readonly seq: number;
+  readonly x: readonly number[];
+  readonly reward: number;
+  readonly createdAt: number;
+}
+
+/** Told on the bus after a node stored updates of a model, so the other nodes read them at once. */
+export interface ModelLearned {
+  readonly type: 'model_learned';
+  readonly node: string;
+  readonly model: string;
+}
+
+/** The bus, as the recommender's replication uses it (one topic). */
+export interface ModelLearnedChannel {
+  publish(message: ModelLearned): Promise<void>;
+  subscribe(handler: (message: unknown) => void): () => void;
 }
 
 export interface RecommenderStore {
@@ -81,13 +117,19 @@ export interface RecommenderStore {
   /** The decisions of a time range, oldest first, for the off-policy evaluation export (lists the re-ranker changed left out). */
   decisionsBetween(from: number, until: number, limit: number, after?: { createdAt: number; id: string }): Promise<(DecisionRecord & { clicked: boolean })[]>;
 
+  /** The snapshot holding the most updates (ties: the newest); undefined when none was saved. */
   latestSnapshot(model: string): Promise<SnapshotRecord | undefined>;
+  /** Saving a version again is a no-op (the first kept). */
   saveSnapshot(snapshot: SnapshotRecord): Promise<void>;
-  /** The model's updates after a sequence number, in order. */
-  updatesAfter(model: string, seq: number): Promise<{ seq: number; x: number[]; reward: number }[]>;
-  appendUpdate(model: string, seq: number, x: readonly number[], reward: number, at: number): Promise<void>;
-  /** Drops updates folded into a snapshot. */
-  pruneUpdates(model: string, upToSeq: number): Promise<void>;
+  /**
+   * The model's updates that `vector` does not hold — for each node, those with a greater seq; all
+   * of a node it does not name — ordered by node, then seq. `exceptNode`: leave that node's out.
+   */
+  updatesSince(model: string, vector: VersionVector, exceptNode?: string): Promise<ModelUpdateRecord[]>;
+  /** Stores one update once: false (and nothing changed) when its (model, node, seq) is already stored. */
+  appendUpdate(model: string, update: ModelUpdateRecord): Promise<boolean>;
+  /** Deletes the updates `vector` holds that were created before `before`; answers how many. */
+  pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number>;
   /** Retention: decisions and feedback before the cutoff. */
   purgeBefore(cutoff: number): Promise<number>;
 }

@@ -19,7 +19,7 @@ import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
 import { RoomPopularity, ViewerBehaviour } from './context.js';
 import { Lru } from '../../shared/lru.js';
-import { ModelSlot } from './model-slot.js';
+import { ModelReplication, ModelSlot } from './model-slot.js';
 import { MlpSlot } from './mlp-slot.js';
 
 /** The model of an experiment arm: a linear bandit (LinUCB, LinTS) or the multi-layer perceptron. */
@@ -43,7 +43,7 @@ import {
   type Explanation,
   type PriceBand,
 } from './model/index.js';
-import type { DecisionRecord, DecisionSegments, FeedbackType, ProductHealth, RecommenderStore } from './ports.js';
+import type { DecisionRecord, DecisionSegments, FeedbackType, ModelLearnedChannel, ProductHealth, RecommenderStore } from './ports.js';
 import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 
 /** v2: the feature space gained profile.child_age_fit (a v1 snapshot has other dimensions and is not restored). */
@@ -145,6 +145,8 @@ export interface RecommenderDeps {
   auditSegmentsOf?: (deviceId: string, brandId: string, sessionStartedAt: number | null) => Promise<{ cityTier: string | null; visitor: 'new' | 'returning' | null }>;
   /** The energy meter: ranking and logging count as `recommend` work, learning as `learn`, per session. */
   meter?: WorkMeter;
+  /** The bus topic on which nodes tell each other they learnt (model-slot.ts); without it, only the 1 s poll. */
+  learned?: ModelLearnedChannel;
 }
 
 /** The arm that serves one request of a running experiment. */
@@ -282,6 +284,8 @@ export class RecommenderService {
   readonly behaviour = new ViewerBehaviour();
   /** The production model. */
   readonly #main: ModelSlot;
+  /** This node's part in learning on many nodes: its node id, the bus messages and the poll (model-slot.ts). */
+  readonly #replication: ModelReplication;
   /** Each running experiment's bandit arms have a model of their own, learning only from their arm. */
   readonly #arms = new Map<string, ArmSlot | Promise<ArmSlot>>();
   #pending: DecisionRecord[] = [];
@@ -317,6 +321,11 @@ export class RecommenderService {
       tagWeight: this.space.indexOf('behaviour.tag_weight'),
       childAgeFit: this.space.indexOf('profile.child_age_fit'),
     };
+    this.#replication = new ModelReplication({
+      channel: deps.learned,
+      onError: deps.onError,
+      slots: () => [this.#main, ...[...this.#arms.values()].filter((a): a is ArmSlot => !(a instanceof Promise))],
+    });
     this.#main = new ModelSlot(
       MODEL_ID,
       withPrior(
@@ -328,6 +337,7 @@ export class RecommenderService {
       this.deps.store,
       this.options.snapshotEvery,
       this.deps.onError,
+      this.#replication.slotOptions,
     );
   }
 
@@ -368,7 +378,7 @@ export class RecommenderService {
     const slot: ArmSlot =
       assignment.policy === 'mlp'
         ? // The heavier model starts cold (seeded) and learns only from its own arm.
-          new MlpSlot(id, this.space.dim, hashSeed(this.options.seed, `${id}:init`), rng, this.deps.store, this.options.snapshotEvery, this.deps.onError)
+          new MlpSlot(id, this.space.dim, hashSeed(this.options.seed, `${id}:init`), rng, this.deps.store, this.options.snapshotEvery, this.deps.onError, this.#replication.slotOptions)
         : this.#banditArm(id, assignment, rng);
     const ready = slot.restore().then(
       () => {
@@ -396,7 +406,8 @@ export class RecommenderService {
       sample: null,
       version: `${id}:${start.updates}`,
     });
-    return new ModelSlot(id, initial, rng, this.deps.store, this.options.snapshotEvery, this.deps.onError);
+    // Every node starts the arm from the one start stored first (nodes' production models may differ by a second's updates).
+    return new ModelSlot(id, initial, rng, this.deps.store, this.options.snapshotEvery, this.deps.onError, { ...this.#replication.slotOptions, sharedStart: true });
   }
 
   /** An experiment ended: its arms' models leave memory (they stay stored). */
@@ -407,13 +418,20 @@ export class RecommenderService {
   start(): void {
     this.#flushTimer = setInterval(() => void this.flush(), this.options.flushMs);
     this.#flushTimer.unref();
+    this.#replication.start();
   }
 
   async stop(): Promise<void> {
     if (this.#flushTimer) clearInterval(this.#flushTimer);
     await this.flush();
-    await this.#main.settled();
-    for (const slot of this.#arms.values()) if (!(slot instanceof Promise)) await slot.settled();
+    await this.#main.close();
+    for (const slot of this.#arms.values()) if (!(slot instanceof Promise)) await slot.close();
+    await this.#replication.stop();
+  }
+
+  /** Reads what the other nodes learnt since the last read, into every model loaded here (it runs every second anyway). */
+  syncModels(): Promise<void> {
+    return this.#replication.syncAll();
   }
 
   /** Writes the buffered decisions (one transaction). */
@@ -772,6 +790,8 @@ export class RecommenderService {
   resync(): void {
     this.#rooms.clear();
     this.behaviour.forgetAll();
+    // "Model learned" messages may have been lost too: read the other nodes' updates now.
+    void this.syncModels();
   }
 
   /** A showcase change (pin, stock, flash sale …): the next request rebuilds the room's view. */

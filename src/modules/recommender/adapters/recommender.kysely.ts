@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../../../storage/index.js';
 import type { RecommendationDecisionTable } from '../../../storage/schema.js';
-import type { DecisionRecord, FeedbackType, ProductHealth, RecommenderStore, SnapshotRecord } from '../ports.js';
+import type { DecisionRecord, FeedbackType, ModelUpdateRecord, ProductHealth, RecommenderStore, SnapshotRecord, VersionVector } from '../ports.js';
 
 const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purchased'>> = {
   click: 'clicked',
@@ -166,29 +166,62 @@ export class KyselyRecommenderStore implements RecommenderStore {
   }
 
   async latestSnapshot(model: string): Promise<SnapshotRecord | undefined> {
-    const r = await this.db.selectFrom('model_snapshots').selectAll().where('model', '=', model).orderBy('updates', 'desc').limit(1).executeTakeFirst();
-    return r ? { version: r.version, model: r.model, updates: Number(r.updates), snapshot: r.snapshot, createdAt: Number(r.created_at) } : undefined;
+    const r = await this.db
+      .selectFrom('model_snapshots')
+      .selectAll()
+      .where('model', '=', model)
+      .orderBy('updates', 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? { version: r.version, model: r.model, updates: Number(r.updates), snapshot: r.snapshot, createdAt: Number(r.created_at), vector: vectorOf(r.vector) } : undefined;
   }
 
   async saveSnapshot(s: SnapshotRecord): Promise<void> {
     await this.db
       .insertInto('model_snapshots')
-      .values({ version: s.version, model: s.model, updates: s.updates, snapshot: s.snapshot, created_at: s.createdAt })
+      .values({ version: s.version, model: s.model, updates: s.updates, snapshot: s.snapshot, created_at: s.createdAt, vector: JSON.stringify(s.vector) })
       .onConflict((oc) => oc.column('version').doNothing())
       .execute();
   }
 
-  async updatesAfter(model: string, seq: number): Promise<{ seq: number; x: number[]; reward: number }[]> {
-    const rows = await this.db.selectFrom('model_updates').selectAll().where('model', '=', model).where('seq', '>', seq).orderBy('seq').execute();
-    return rows.map((r) => ({ seq: Number(r.seq), x: JSON.parse(r.x) as number[], reward: Number(r.reward) }));
+  async updatesSince(model: string, vector: VersionVector, exceptNode?: string): Promise<ModelUpdateRecord[]> {
+    let q = this.db.selectFrom('model_updates').select(['node', 'seq', 'x', 'reward', 'created_at']).where('model', '=', model);
+    if (exceptNode !== undefined) q = q.where('node', '<>', exceptNode);
+    const known = Object.entries(vector).filter(([node]) => node !== exceptNode);
+    // One index range (model, node, seq > cursor) per node the vector names, and every row of the others.
+    if (known.length > 0) {
+      q = q.where((eb) =>
+        eb.or([eb('node', 'not in', known.map(([node]) => node)), ...known.map(([node, seq]) => eb.and([eb('node', '=', node), eb('seq', '>', seq)]))]),
+      );
+    }
+    const rows = await q.execute();
+    // Ordered here, not by the database: text collation differs between dialects and locales.
+    return rows
+      .map((r) => ({ node: r.node, seq: Number(r.seq), x: JSON.parse(r.x) as number[], reward: Number(r.reward), createdAt: Number(r.created_at) }))
+      .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.seq - b.seq));
   }
 
-  async appendUpdate(model: string, seq: number, x: readonly number[], reward: number, at: number): Promise<void> {
-    await this.db.insertInto('model_updates').values({ model, seq, x: JSON.stringify(x), reward, created_at: at }).execute();
+  async appendUpdate(model: string, u: ModelUpdateRecord): Promise<boolean> {
+    const r = await this.db
+      .insertInto('model_updates')
+      .values({ model, node: u.node, seq: u.seq, x: JSON.stringify(u.x), reward: u.reward, created_at: u.createdAt })
+      .onConflict((oc) => oc.columns(['model', 'node', 'seq']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  async pruneUpdates(model: string, upToSeq: number): Promise<void> {
-    await this.db.deleteFrom('model_updates').where('model', '=', model).where('seq', '<=', upToSeq).execute();
+  async pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number> {
+    const covered = Object.entries(vector).filter(([, seq]) => seq > 0);
+    if (covered.length === 0) return 0;
+    const r = await this.db
+      .deleteFrom('model_updates')
+      .where('model', '=', model)
+      .where('created_at', '<', before)
+      .where((eb) => eb.or(covered.map(([node, seq]) => eb.and([eb('node', '=', node), eb('seq', '<=', seq)]))))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async purgeBefore(cutoff: number): Promise<number> {
@@ -201,6 +234,16 @@ export class KyselyRecommenderStore implements RecommenderStore {
 }
 
 const DECISION_CHUNK = 50;
+
+/** A stored version vector: a JSON object of node → last seq (anything else in it is ignored). */
+function vectorOf(text: string): VersionVector {
+  const parsed: unknown = JSON.parse(text);
+  const vector: Record<string, number> = {};
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    for (const [node, seq] of Object.entries(parsed)) if (Number.isSafeInteger(seq) && (seq as number) > 0) vector[node] = seq as number;
+  }
+  return vector;
+}
 
 /**
  * The non-personalised list of a room is computed once per room change and its items' contexts are
