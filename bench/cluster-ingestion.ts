@@ -615,8 +615,9 @@ export function clusterIngestionReport(r: ClusterIngestionResult): string {
   }
   for (const s of r.skipped) lines.push(`${s.name}: skipped — ${s.reason}`);
   lines.push(
-    `Not the same work: the service commits once per acknowledged event (session read, insert, the room's counter row updated and read, one transaction each, reply after commit); ` +
-      `the raw insert commits once per ${o.rawBatch} rows from one connection and keeps no counters. The ratio is the price of per-event durability, counters and HTTP, not of the framework alone.`,
+    `Not the same work: each service event is an HTTP request checked on its own (session and product reads, validation), then group-committed with the room's other waiting events ` +
+      `(one transaction per batch: inserts deduplicated by client id, the room's counters updated and read), and answered only after that commit; ` +
+      `the raw insert commits ${o.rawBatch} rows at a time from one connection and keeps no counters. The ratio is the price of HTTP, per-event checks, durability before the answer and counters.`,
   );
   for (const d of r.deployments) {
     if (d.service.duplicates) lines.push(`Note: ${d.name}: ${d.service.duplicates} event(s) answered as duplicates (every id was new).`);
