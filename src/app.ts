@@ -40,7 +40,7 @@ import { privacyRoutes } from './workflows/privacy.routes.js';
 import { dataMapRoutes } from './workflows/data-map.routes.js';
 import { KyselyRightsTicketStore, RIGHTS_RETENTION_DAYS, RightsService, rightsDataSource, rightsRoutes } from './modules/rights/index.js';
 import { eraseSubject } from './workflows/privacy.js';
-import { KyselyRecommenderStore, MODEL_LEARNED_TOPIC, priceBandOf, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
+import { FEEDBACK_RELAY_TOPIC, KyselyRecommenderStore, MODEL_LEARNED_TOPIC, priceBandOf, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
 import { placeOrderWithinLimits } from './workflows/place-order.js';
 import { FairnessService, fairnessRoutes, KyselyFairnessStore } from './modules/fairness/index.js';
 import type { ArmFairness } from './modules/experiments/index.js';
@@ -240,6 +240,7 @@ export function createServices(
     meter,
     // Learning on many nodes: each node says on the bus when it stored model updates, so the others read them at once.
     learned: { publish: (message) => bus.publish(MODEL_LEARNED_TOPIC, message), subscribe: (handler) => bus.subscribe(MODEL_LEARNED_TOPIC, handler) },
+    feedbackRelay: { publish: (message) => bus.publish(FEEDBACK_RELAY_TOPIC, message), subscribe: (handler) => bus.subscribe(FEEDBACK_RELAY_TOPIC, handler) },
     // A showcase change drops the recommender's cached view of the room at once.
     watchRoom: (sessionId, onChange) => {
       bus.subscribe(roomTopic(sessionId), (message) => {

@@ -144,10 +144,24 @@ describe.each(SETUPS)('two nodes on %s and a %s bus', (dialect, busName) => {
     await reached(a, start + 3, 'node A to learn what node B learnt');
     expect(model(a)).toEqual(model(b));
 
+    // Feedback on A's list that reaches B (no sticky sessions behind the load balancer): B passes the
+    // reward to A, which holds the decision's features; A learns it and both models follow.
+    const shownOnA = await recs(a, learner);
+    const crossed = await b.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/demo/recommendations/feedback',
+      payload: { decisionId: shownOnA.items[0]!.decisionId, type: 'purchase', idempotencyKey: `recs-cluster-${dialect}-${busName}-${++n}`, deviceId: learner },
+    });
+    expect(crossed.statusCode, crossed.body).toBe(202);
+    expect(crossed.json()).toEqual({ learned: true, duplicate: false });
+    await reached(a, start + 4, 'node A to learn the feedback that reached node B');
+    await reached(b, start + 4, 'node B to follow');
+    expect(model(a)).toEqual(model(b));
+
     // What both learnt is stored once each, under the node that learnt it.
     const rows = await a.services.storage.db.selectFrom('model_updates').select(['node', 'seq']).orderBy('node').orderBy('seq').execute();
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     expect(new Set(rows.map((r) => r.node)).size).toBe(2);
-    expect(rows.map((r) => Number(r.seq)).sort()).toEqual([1, 1, 2]);
+    expect(rows.map((r) => Number(r.seq)).sort()).toEqual([1, 1, 2, 2]);
   });
 });

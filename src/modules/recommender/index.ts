@@ -22,6 +22,8 @@ export {
   type RecommendationItem,
   type FeedbackInput,
   type HealthReport,
+  type RelayedFeedback,
+  FEEDBACK_RELAY_TOPIC,
 } from './service.js';
 export { recommenderRoutes, howItWorks, HOW_IT_WORKS_VERSION, type RecommenderRouteDeps } from './routes.js';
 export { KyselyRecommenderStore } from './adapters/recommender.kysely.js';

@@ -147,7 +147,23 @@ export interface RecommenderDeps {
   meter?: WorkMeter;
   /** The bus topic on which nodes tell each other they learnt (model-slot.ts); without it, only the 1 s poll. */
   learned?: ModelLearnedChannel;
+  /**
+   * Feedback on a list another node showed: the decision's features live in that node's memory, so
+   * the reward is passed to it (decision id, reward, time — no viewer identity; consent was checked
+   * where the feedback arrived) and it learns, and replicates, as if the feedback had come to it.
+   */
+  feedbackRelay?: { publish(message: RelayedFeedback): Promise<void>; subscribe(handler: (message: unknown) => void): () => void };
 }
+
+/** Feedback passed to the node holding the decision (see RecommenderDeps.feedbackRelay). */
+export interface RelayedFeedback {
+  type: 'relayed_feedback';
+  decisionId: string;
+  reward: number;
+  at: number;
+}
+
+export const FEEDBACK_RELAY_TOPIC = 'recommender.feedback';
 
 /** The arm that serves one request of a running experiment. */
 export interface ArmAssignment {
@@ -321,6 +337,15 @@ export class RecommenderService {
       tagWeight: this.space.indexOf('behaviour.tag_weight'),
       childAgeFit: this.space.indexOf('profile.child_age_fit'),
     };
+    deps.feedbackRelay?.subscribe((message) => {
+      const m = message as Partial<RelayedFeedback>;
+      if (m.type !== 'relayed_feedback' || typeof m.decisionId !== 'string' || typeof m.reward !== 'number' || typeof m.at !== 'number') return;
+      const live = this.#live.get(m.decisionId);
+      if (!live?.learnable) return; // not shown here (or forgotten): another node holds it, or nobody does
+      const { reward, at } = m;
+      this.#meter.span('learn', () => live.slot.learn(live.x, reward, at), live.record.sessionId);
+      this.#meter.count('learn', 1, live.record.sessionId);
+    });
     this.#replication = new ModelReplication({
       channel: deps.learned,
       onError: deps.onError,
@@ -586,29 +611,37 @@ export class RecommenderService {
       await this.flush();
       record = await this.deps.store.decision(input.decisionId);
     }
+    if (!record && this.deps.feedbackRelay) {
+      // Shown by another node a moment ago: its decision log reaches the database every flushMs.
+      await new Promise((resolve) => setTimeout(resolve, this.options.flushMs + 100));
+      record = await this.deps.store.decision(input.decisionId);
+    }
     if (!record || record.sessionId !== sessionId) return fail('DECISION_NOT_FOUND', 'no such recommendation was shown in this session');
     const room = await this.#room(sessionId, this.deps.clock.now());
     if (!room) return fail('SESSION_NOT_FOUND');
     // Consent is checked now, on the server: a withdrawal since the decision is honoured.
-    const learned =
-      live !== undefined &&
-      live.learnable &&
-      input.deviceId !== undefined &&
-      (await this.deps.consent.allows(input.deviceId, room.brandId, 'model_improvement'));
+    const allowed = input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.brandId, 'model_improvement'));
+    const learned = live !== undefined && live.learnable && allowed;
+    // Shown by another node (its features are in that node's memory): that node learns it.
+    const relay = live === undefined && allowed && record.personalised && this.deps.feedbackRelay !== undefined;
     await this.flush();
     const at = this.deps.clock.now();
-    const fresh = await this.deps.store.recordFeedback({ idempotencyKey: input.idempotencyKey, decisionId: record.id, type: input.type, learned, at });
+    // `learned`: the reward went to the model that made the decision, here or relayed to its node.
+    const fresh = await this.deps.store.recordFeedback({ idempotencyKey: input.idempotencyKey, decisionId: record.id, type: input.type, learned: learned || relay, at });
     if (!fresh) return ok({ learned: false, duplicate: true });
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
     if (learned) {
       this.#meter.span('learn', () => live.slot.learn(live.x, FEEDBACK_REWARD[input.type], at), sessionId);
       this.#meter.count('learn', 1, sessionId);
+    } else if (relay) {
+      const message: RelayedFeedback = { type: 'relayed_feedback', decisionId: record.id, reward: FEEDBACK_REWARD[input.type], at };
+      await this.deps.feedbackRelay!.publish(message).catch(this.deps.onError);
     }
     if (input.type === 'click') this.#noteClick(sessionId, record);
     if (record.experiment) this.deps.experiments?.feedback(record.experiment, input.deviceId, input.type, at);
     for (const listener of this.#feedbackListeners) listener(sessionId, input.deviceId);
-    return ok({ learned, duplicate: false });
+    return ok({ learned: learned || relay, duplicate: false });
   }
 
   /** Told after each new feedback (e.g. to push the viewer a fresh list). */
