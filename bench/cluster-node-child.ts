@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { systemContext } from '../src/context/index.js';
-import { exitWithParent } from './lib.js';
+import { closeAppWithParent } from './lib.js';
 
 const arg = JSON.parse(process.argv[2] ?? '{}') as { env?: Record<string, string>; admin?: boolean };
 const env = arg.env ?? {};
@@ -40,16 +40,6 @@ await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 
-let closing = false;
-exitWithParent(() => {
-  if (closing) return;
-  closing = true;
-  const force = setTimeout(() => process.exit(0), 5000);
-  force.unref();
-  app.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-});
+closeAppWithParent(app);
 
 process.stdout.write(JSON.stringify({ port, ...(admin ? { admin } : {}) }) + '\n');

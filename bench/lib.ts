@@ -219,6 +219,24 @@ export function exitWithParent(shutdown: () => void): void {
   process.once('SIGINT', shutdown);
 }
 
+/**
+ * Called from a child script serving an app: when the parent goes away, close the app once (its
+ * onClose hooks flush what they hold) and exit, forcing the exit after 5 s if closing hangs.
+ */
+export function closeAppWithParent(app: { close(): Promise<unknown> }): void {
+  let closing = false;
+  exitWithParent(() => {
+    if (closing) return;
+    closing = true;
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
+
 // ---- a plain HTTP client (one keep-alive connection, no hidden headers) ----
 
 export interface HttpResult {

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { systemContext } from '../src/context/index.js';
-import { exitWithParent } from './lib.js';
+import { closeAppWithParent } from './lib.js';
 import { startMemoryProbe } from './memory-probe.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-'));
@@ -46,17 +46,7 @@ await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 
-let closing = false;
-exitWithParent(() => {
-  if (closing) return;
-  closing = true;
-  const force = setTimeout(() => process.exit(0), 5000);
-  force.unref();
-  app.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-});
+closeAppWithParent(app);
 
 const memoryPort = process.argv.slice(3).includes('control') ? await startMemoryProbe() : undefined;
 
