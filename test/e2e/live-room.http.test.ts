@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { formatYuan } from '../../src/modules/catalogue/index.js';
-import type { FlashSaleView, RoomState, ShowcaseProduct } from '../../src/modules/live-room/index.js';
+import type { FlashSaleView, LiveStore, RoomState, ShowcaseProduct } from '../../src/modules/live-room/index.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
 import { DIALECTS } from '../support/databases.js';
 
@@ -521,6 +521,34 @@ describe.each(DIALECTS)('live room over HTTP on %s', (dialect) => {
     expect(await counters()).toEqual(before);
     expect((await roomOf('demo')).counters).toEqual(demoBefore);
     expect((await roomOf(`${room}?likes=999&viewers=999`)).counters).toEqual(before);
+  });
+
+  it('events that arrive together are stored in one transaction (group commit), each answered once it is committed', async () => {
+    const [p] = take(1);
+    const room = await newRoom([p!]);
+    // The store is the service's own; watched here from outside to count its transactions.
+    const store = (t.app.services.liveRoom as unknown as { store: LiveStore }).store;
+    const batches: number[] = [];
+    const recordEvents = store.recordEvents.bind(store);
+    store.recordEvents = (sessionId, events, at) => {
+      if (sessionId === room) batches.push(events.length);
+      return recordEvents(sessionId, events, at);
+    };
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          call('POST', `/api/v1/sessions/${room}/events`, { body: i % 4 === 3 ? { type: 'add_to_cart', clientEventId: `batch-cart-${i}`, productId: p!.id } : { type: 'like', clientEventId: `batch-like-${i}` } }),
+        ),
+      );
+      expect(replies.map((r) => r.statusCode)).toEqual(new Array(40).fill(202));
+      // Requests read in the same turn of the event loop share a transaction (on SQLite too, where a
+      // transaction never yields to I/O): far fewer commits than events.
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(40);
+      expect(batches.length).toBeLessThanOrEqual(4);
+      expect((await roomOf(room)).counters).toMatchObject({ likes: 30, addToCart: 10 });
+    } finally {
+      store.recordEvents = recordEvents;
+    }
   });
 
   // ---- ending ----

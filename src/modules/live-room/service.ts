@@ -620,12 +620,17 @@ export class LiveRoomService {
     if (!batch) this.#eventBatches.set(sessionId, (batch = { queue: [], running: false }));
     if (batch.queue.length >= MAX_QUEUED_EVENTS) return Promise.resolve(fail('OVERLOADED', 'too many events waiting to be stored; retry shortly', { retryAfterSeconds: 1 }));
     const answer = new Promise<Result<{ duplicate: boolean }>>((resolve, reject) => batch.queue.push({ event, resolve, reject }));
-    if (!batch.running) void this.#commitEvents(sessionId, batch);
+    if (!batch.running) {
+      // The first transaction starts once the events read in this turn of the event loop have queued:
+      // on SQLite a transaction runs to its end without yielding to I/O, so starting at once would
+      // commit (and fsync) every event alone.
+      batch.running = true;
+      setImmediate(() => void this.#commitEvents(sessionId, batch));
+    }
     return answer;
   }
 
   async #commitEvents(sessionId: string, batch: EventBatch): Promise<void> {
-    batch.running = true;
     try {
       while (batch.queue.length > 0) {
         const items = batch.queue.splice(0, MAX_EVENTS_PER_COMMIT);
