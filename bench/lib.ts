@@ -51,7 +51,9 @@ export function startChild<Info>(script: string, args: string[] = [], name = scr
     process.on('exit', killAllChildren);
     exitHookInstalled = true;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, script), ...args], {
+  // BENCH_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server children.
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(BENCH_DIR, script), ...args], {
     cwd: ROOT_DIR,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -20,7 +20,7 @@ import { AppError, ERROR_STATUS, ERROR_TITLES } from './errors/index.js';
 import { openBus, type Bus } from './bus/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { installAccessControl, installErrorHandling, installValidators, sendProblem } from './http/index.js';
-import { installOverloadShedding } from './http/overload.js';
+import { installOverloadShedding, OverloadGate } from './http/overload.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installSimulatedTraffic, SimulatedTraffic } from './http/simulated.js';
 import { createMetrics } from './observability/metrics.js';
@@ -615,7 +615,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // span of the energy meter; the meter is plugged in once the services exist.
   const servingMeter: { current: WorkMeter } = { current: NO_METER };
   const serializers = SerializerSelector();
+  // Refuses plain public requests in the server's request listener while the node is over its limits
+  // (armed by installOverloadShedding below).
+  const overloadGate = new OverloadGate();
   const app = Fastify({
+    serverFactory: overloadGate.serverFactory,
     schemaController: {
       compilersFactory: {
         buildSerializer: (externalSchemas: unknown, options: unknown) => {
@@ -765,7 +769,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   installAccessControl(app, { actorForToken: (t) => staff.actorForToken(t), allowedOrigins: [config.publicUrl, ...config.allowedOrigins] });
-  const shedding = await installOverloadShedding(app, config.overload, metrics.shed);
+  const shedding = await installOverloadShedding(app, config.overload, metrics.shed, overloadGate);
   // A node that cannot tell the others refuses writes before anything is committed: a change the
   // other nodes' viewers and caches never hear of would split the deployment.
   app.addHook('preHandler', async (request) => {

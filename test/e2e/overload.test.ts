@@ -5,6 +5,7 @@
  * WebSocket writes are checked with the gateway's pressure signal switched on by hand, on sockets
  * that joined before it.
  */
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoProductIds, signIn, TEST_PASSWORD, testApp, type TestApp } from '../support/app.js';
 import { closeAllViewers, connectViewer, waitFor } from '../support/ws.js';
@@ -89,6 +90,61 @@ describe('a node over its load limit', () => {
     expect(ack).toMatchObject({ clientEventId: 'overload-ws-cart-01', duplicate: false });
     const stored = await app.services.storage.db.selectFrom('room_events').select('client_event_id').where('client_event_id', 'like', 'overload-ws-cart-%').execute();
     expect(stored.map((r) => r.client_event_id)).toEqual(['overload-ws-cart-01']);
+  });
+
+  it('counts a request in flight from its headers: past the limit a plain request is refused before the app, one with a forged staff cookie by the app, staff served', async () => {
+    t = await testApp('sqlite', { env: { QINGLIU_OVERLOAD_MAX_IN_FLIGHT: '1', QINGLIU_OVERLOAD_MAX_HEAP_MB: '0', QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS: '4' } });
+    const app = t.app;
+    // The server is the one Fastify would make, timeouts included.
+    expect(app.server.keepAliveTimeout).toBe(72_000);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const base = `http://127.0.0.1:${port}`;
+    const admin = await signIn(app, 'admin');
+    expect((await app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie } })).statusCode).toBe(200);
+
+    // A like whose body has not arrived yet holds the one place.
+    const held = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/sessions/demo/events', headers: { 'content-type': 'application/json', 'content-length': '200' } });
+    const heldAnswer = new Promise<http.IncomingMessage>((resolve, reject) => held.on('response', resolve).on('error', reject));
+    held.flushHeaders();
+    const refused = await waitFor(async () => {
+      const r = await fetch(`${base}/api/v1/products?limit=1`);
+      return r.status === 503 ? r : undefined;
+    }, 'the held request to count');
+    expect(refused.headers.get('retry-after')).toBe('4');
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await refused.json()).toMatchObject({ code: 'OVERLOADED', status: 503, retryAfterSeconds: 4, instance: expect.stringMatching(/^urn:qingliu:request:/) });
+    // A staff cookie that is no staff member's gets no further; a real one is served.
+    const forged = await fetch(`${base}/api/v1/products?limit=1`, { headers: { cookie: 'qingliu_staff=not-a-session' } });
+    expect(forged.status).toBe(503);
+    expect(await forged.json()).toMatchObject({ code: 'OVERLOADED' });
+    expect((await fetch(`${base}/api/v1/products?limit=1`, { headers: { cookie: admin.cookie } })).status).toBe(200);
+    // A refused write with a body leaves the connection usable (the body is read and dropped).
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port, agent, method: 'POST', path: '/api/v1/sessions/demo/events', headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end(JSON.stringify({ type: 'like', clientEventId: `overload-gate-${i}` }));
+        });
+        expect(status).toBe(503);
+      }
+    } finally {
+      agent.destroy();
+    }
+
+    // The held request completes; its place is free again.
+    held.end(JSON.stringify({ type: 'like', clientEventId: 'overload-held-0001' }).padEnd(200, ' '));
+    expect((await heldAnswer).statusCode).toBe(202);
+    await waitFor(async () => ((await fetch(`${base}/api/v1/products?limit=1`)).status === 200 ? true : undefined), 'the place to be free');
+    const stored = await app.services.storage.db.selectFrom('room_events').select('client_event_id').where('client_event_id', 'like', 'overload-%').execute();
+    expect(stored.map((r) => r.client_event_id)).toEqual(['overload-held-0001']);
   });
 
   // On PostgreSQL, where requests wait on the database side by side (SQLite serves them one by one).
