@@ -15,7 +15,12 @@
  *   `sockets` keep-alive connections. At most `maxInFlight` requests may be outstanding (queued in
  *   the pool included); one that is due while the cap is reached is not sent and counted as such,
  *   so the load generator stays bounded. Latency: from the moment the request is due (queueing in
- *   the pool included) to the last byte of its answer.
+ *   the pool included) to the last byte of its answer, split at the moment it was written.
+ * - Both loops use the lean client of raw-http.ts: with Node's http client the load generator ran out
+ *   of CPU before the node did (it measured 1,450 events/s sustainable where the node serves ~7,000+,
+ *   and could not send twice that). The pool's connections are all open (64 at a time) before the
+ *   load starts, one per request the generator may have outstanding, as viewers' own connections
+ *   would be.
  * - Memory: the node's VmRSS (/proc/<pid>/status) each second; bounded when the largest sample in
  *   the second half is at most `rssGrowthLimit` × the largest in the first half.
  * - After the load: the node still answers /healthz, and a like is accepted again (tried every 250 ms
@@ -24,11 +29,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
+import { RawHttpPool } from './raw-http.js';
 import { cpuWindow, fmtInt, fmtMs, fmtOther, fmtRatio, httpRequest, log, median, NOISY_OTHER_CPU_PERCENT, percentile, sleep, startChild, table, waitForQuiet, type ChildServer } from './lib.js';
 
 export interface OverloadOptions {
@@ -56,7 +61,7 @@ export const OVERLOAD_DEFAULTS: OverloadOptions = {
   clients: 32,
   calibrateSeconds: 10,
   warmupSeconds: 5,
-  sockets: 512,
+  sockets: 2000,
   maxInFlight: 2000,
   rssGrowthLimit: 1.2,
   recoverySeconds: 10,
@@ -152,20 +157,14 @@ async function startDemo(base: string, admin: { name: string; password: string }
   if (started.status !== 200 && !started.body.includes('SESSION_ALREADY_LIVE')) throw new Error(`could not start the demo session: ${started.status} ${started.body.slice(0, 300)}`);
 }
 
-/** Opens `sockets` keep-alive connections in `agent` (each held by a request at once) and returns how many are idle in it afterwards. */
-async function openPool(agent: http.Agent, url: string, sockets: number): Promise<number> {
-  await Promise.all(Array.from({ length: sockets }, () => httpRequest('GET', url, { agent }).catch(() => undefined)));
-  return Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
-}
-
 export async function runOverload(partial: Partial<OverloadOptions> = {}): Promise<OverloadResult> {
   const options = { ...OVERLOAD_DEFAULTS, ...partial };
   const runToken = randomBytes(4).toString('hex');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-overload-'));
   const file = path.join(dataDir, 'qingliu.sqlite');
   let node: ChildServer<{ admin: { name: string; password: string } }> | undefined;
-  const calibrationAgents = Array.from({ length: options.clients }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
-  const pool = new http.Agent({ keepAlive: true, maxSockets: options.sockets, maxFreeSockets: options.sockets });
+  let closedLoop: RawHttpPool | undefined;
+  let pool: RawHttpPool | undefined;
   const acceptedIds: string[] = [];
   let seq = 0;
   const nextId = (phase: string) => `${runToken}-${phase}-${seq++}`;
@@ -177,7 +176,8 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
     );
     const pid = node.pid;
     const base = `http://127.0.0.1:${node.info.port}`;
-    const eventsUrl = `${base}/api/v1/sessions/demo/events`;
+    const eventsPath = '/api/v1/sessions/demo/events';
+    const eventsUrl = `${base}${eventsPath}`;
     await startDemo(base, node.info.admin);
     const quiet = await waitForQuiet(pid, 10_000);
 
@@ -187,13 +187,16 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
     let calShed = 0;
     let calOther = 0;
     {
+      // One connection per client (the pool has as many connections as there are clients).
+      const clients = (closedLoop = new RawHttpPool('127.0.0.1', node.info.port, options.clients));
+      await clients.connect();
       const t0 = performance.now();
       const end = t0 + (options.warmupSeconds + options.calibrateSeconds) * 1000;
-      const worker = async (agent: http.Agent) => {
+      const worker = async () => {
         while (performance.now() < end) {
           const id = nextId('c');
           try {
-            const reply = await httpRequest('POST', eventsUrl, { body: JSON.stringify({ type: 'like', clientEventId: id }), agent });
+            const reply = await clients.request('POST', eventsPath, JSON.stringify({ type: 'like', clientEventId: id }));
             const second = Math.floor((performance.now() - t0) / 1000) - options.warmupSeconds;
             if (reply.status === 202) acceptedIds.push(id);
             if (second < 0) continue; // warm-up
@@ -206,7 +209,8 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
           }
         }
       };
-      await Promise.all(calibrationAgents.map(worker));
+      await Promise.all(Array.from({ length: options.clients }, worker));
+      clients.close();
     }
     const sustainable = median(perSecond);
     if (!(sustainable > 0)) throw new Error(`no event accepted while finding the sustainable rate (${calShed} shed, ${calOther} other)`);
@@ -214,8 +218,10 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
     // The open loop's connections are opened now, not in its first second: 512 connects at once
     // overflow the listen backlog, and a dropped SYN is retried after 1, 3, 7 s — seconds of latency
     // that belong to the load generator, not to the node (behind a load balancer they stay open).
-    const pooled = await openPool(pool, `${base}/healthz`, options.sockets);
+    pool = new RawHttpPool('127.0.0.1', node.info.port, options.sockets);
+    const pooled = await pool.connect();
     log(`overload: ${fmtInt(pooled)} of ${fmtInt(options.sockets)} pooled connections open`);
+    const openLoop = pool;
     await sleep(2000); // let the node's pressure samples settle
 
     // ---- 2. the overload: open loop ----
@@ -238,7 +244,7 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
       const id = nextId('o');
       inFlight++;
       counts.sent++;
-      httpRequest('POST', eventsUrl, { body: JSON.stringify({ type: 'like', clientEventId: id }), agent: pool }).then(
+      openLoop.request('POST', eventsPath, JSON.stringify({ type: 'like', clientEventId: id })).then(
         (reply) => {
           const now = performance.now();
           const second = Math.min(options.seconds - 1, Math.floor((now - t0) / 1000));
@@ -331,8 +337,8 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
     }
 
     // ---- 3. every acknowledged event stored ----
-    pool.destroy();
-    for (const a of calibrationAgents) a.destroy();
+    pool.close();
+    closedLoop?.close();
     await node.stop();
     const crashed = !aliveAtEnd;
     const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
@@ -405,8 +411,8 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
       otherCpuBeforePercent: quiet.otherPercent,
     };
   } finally {
-    pool.destroy();
-    for (const a of calibrationAgents) a.destroy();
+    pool?.close();
+    closedLoop?.close();
     await node?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
