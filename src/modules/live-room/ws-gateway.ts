@@ -10,6 +10,7 @@ import type { Bus } from '../../bus/index.js';
 import { ANONYMOUS, type RequestContext } from '../../context/index.js';
 import { ClientMessage, type Counters, type ServerMessage } from './messages.js';
 import { roomTopic, type LiveRoomService, type RoomBusMessage } from './service.js';
+import { framedSocketOf, textFrame } from './frames.js';
 import type { CounterRecord } from './ports.js';
 import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 
@@ -456,9 +457,10 @@ export class LiveRoomGateway {
   }
 
   #fanOut(room: Room, message: ServerMessage | RoomBusMessage): void {
-    // Serialised and UTF-8 encoded once: every socket is handed the same bytes (sending a string makes
+    // Serialised, encoded and framed once: every socket is handed the same bytes (sending a string makes
     // ws encode it again per socket, which for a 2,000-viewer room is 2,000 copies of each frame).
     const data = Buffer.from(JSON.stringify(message), 'utf8');
+    const frame = textFrame(data);
     let sent = 0;
     const chatFrame = message.type.startsWith('chat_');
     for (const v of room.viewers) {
@@ -477,7 +479,9 @@ export class LiveRoomGateway {
         v.socket.terminate();
         continue;
       }
-      v.socket.send(data, { binary: false });
+      const raw = framedSocketOf(v.socket);
+      if (raw) raw.write(frame);
+      else v.socket.send(data, { binary: false });
       sent++;
     }
     this.metrics.messagesSent(sent);
