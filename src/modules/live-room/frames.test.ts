@@ -31,7 +31,7 @@ describe('a broadcast text frame built once', () => {
       server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate });
       await once(server, 'listening');
       const address = server.address();
-      const port = typeof address === 'object' ? address.port : 0;
+      const port = typeof address === 'object' && address ? address.port : 0;
       const accepted = once(server, 'connection') as Promise<[WebSocket]>;
       const client = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate });
       clients.push(client);
