@@ -1,13 +1,24 @@
 /**
  * One load-generator process of the chat fan-out benchmark (bench/chat-fanout.ts): a share of the
- * audience as real `ws` clients, some of which also send chat messages at a fixed rate.
+ * audience as WebSocket clients, some of which also send chat messages at a fixed rate.
+ *
+ * The clients are bench/lean-ws.ts, a minimal RFC 6455 client over `node:net`, not `ws`: at 2,000
+ * messages/s to 2,000 viewers (~0.9 GB/s of ~22 kB frames) the `ws` client's receive path (its
+ * Receiver assembling every frame, the buffer copies and their garbage collection) took the two
+ * load-generator processes 1.3–1.8 of the machine's 2 cores, so the load generator, not the server,
+ * was the limit. lean-ws reads every socket into one shared buffer and lets a counting viewer scan
+ * a chat frame's bytes as they arrive without assembling it. The servers see the same thing as
+ * before: real WebSocket connections (upgrade, masked client frames, pongs, the closing handshake),
+ * no compression offered, as `ws` was configured.
  *
  * Viewer i (0 ≤ i < viewers) lives in process i mod processes. Each process holds its viewers'
  * sockets to every target server (Qingliu and the bare baseline), so the two audiences are identical.
  *
  *  - Every viewer counts the chat messages it receives: a frame starting with
  *    `{"type":"chat_message` (one message, or `chat_messages`: several) holds one `{"id":"` per
- *    message, counted on the raw bytes without decoding, parsing or UTF-8 validation.
+ *    message, counted on the raw bytes as they arrive (lean-ws's MarkCounter: the frame is never
+ *    assembled), without decoding, parsing or UTF-8 validation; the count is added when the frame
+ *    is complete.
  *  - Probes (a sample of viewers) parse every frame fully and record, for each message, the
  *    latency now − sentAt, where sentAt is written into the message's text by its sender. Both are
  *    `performance.timeOrigin + performance.now()` (ms since the epoch, µs resolution), in this
@@ -26,7 +37,7 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import WebSocket, { type RawData } from 'ws';
+import { connect, MarkCounter, OPEN, type LeanWebSocket } from './lean-ws.js';
 import { exitWithParent } from './lib.js';
 
 export interface ClientConfig {
@@ -126,16 +137,25 @@ class Hist {
 
 // ---- who is who ----
 
-/** Global indices of the senders and probes: spread evenly over the audience (and so over connection order and processes). */
-function roles(viewers: number, senders: number, probes: number): { senders: Set<number>; probes: Set<number> } {
+/**
+ * Global indices of the senders and probes: spread evenly over the audience, and so over connection
+ * order. Probe k is moved to the nearest following index in process k mod processes, so the probes'
+ * parsing is shared by the processes (evenly spaced indices alone can all share one parity: at
+ * 2,000 viewers and 100 probes every one of them was even, and one process parsed every frame).
+ */
+function roles(viewers: number, senders: number, probes: number, processes: number): { senders: Set<number>; probes: Set<number> } {
   const s = new Set<number>();
   for (let k = 0; k < senders; k++) s.add(Math.floor((k * viewers) / senders));
   const p = new Set<number>();
-  for (let k = 0; k < probes; k++) p.add(Math.floor(((k + 0.5) * viewers) / probes));
+  for (let k = 0; k < probes; k++) {
+    const at = Math.floor(((k + 0.5) * viewers) / probes);
+    const shift = (((k - at) % processes) + processes) % processes;
+    p.add(Math.min(viewers - 1, at + shift));
+  }
   return { senders: s, probes: p };
 }
 
-const role = roles(config.viewers, config.senders, config.probes);
+const role = roles(config.viewers, config.senders, config.probes, config.processes);
 const mine: number[] = [];
 for (let i = config.processIndex; i < config.viewers; i += config.processes) mine.push(i);
 
@@ -158,7 +178,7 @@ interface ChatMsg {
 }
 
 class Audience {
-  readonly sockets: WebSocket[] = [];
+  readonly sockets: LeanWebSocket[] = [];
   readonly counts: Float64Array;
   readonly closed: Uint8Array;
   /** Viewers already closed when the current run started (left out of its counts). */
@@ -234,18 +254,19 @@ class Audience {
     if (probe) this.probeSeen[slot] = new Set();
     return new Promise((resolve, reject) => {
       // The load generator trusts the servers' UTF-8 (a page would check it): its CPU is the scarce part here.
-      const socket = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true });
+      // A counting viewer's chat frames (payload starting with CHAT_PREFIX) stream through its
+      // MarkCounter and never reach onmessage; a probe gets them whole.
+      const socket = connect(this.url, probe ? {} : { stream: new MarkCounter(CHAT_PREFIX, ID_MARK, MIN_MESSAGE_BYTES, (n) => this.#counted(slot, n)) });
       this.sockets[slot] = socket;
       let ready = false;
       const timer = setTimeout(() => {
         socket.terminate();
         reject(new Error(`viewer ${global}: no chat_history within 60 s`));
       }, 60_000);
-      socket.on('message', (data: RawData) => {
-        const buf = data as Buffer;
+      socket.onmessage = (buf: Buffer) => {
         if (buf.length >= CHAT_PREFIX.length && buf.compare(CHAT_PREFIX, 0, CHAT_PREFIX.length, 0, CHAT_PREFIX.length) === 0) {
-          if (probe) this.#probe(slot, buf);
-          else this.#count(slot, buf);
+          // Only a probe's (a counting viewer's are streamed).
+          this.#probe(slot, buf);
           return;
         }
         if (!ready) {
@@ -258,13 +279,13 @@ class Audience {
           return;
         }
         if (sender) this.#senderFrame(buf);
-      });
-      socket.on('error', (err) => {
+      };
+      socket.onerror = (err) => {
         if (ready) return;
         clearTimeout(timer);
         reject(new Error(`viewer ${global}: ${err.message}`));
-      });
-      socket.on('close', () => {
+      };
+      socket.onclose = () => {
         if (!ready) {
           clearTimeout(timer);
           reject(new Error(`viewer ${global}: closed before its chat history`));
@@ -272,21 +293,16 @@ class Audience {
         }
         this.closed[slot] = 1;
         if (this.running) this.closedDuringRun++;
-      });
+      };
     });
   }
 
-  #count(slot: number, buf: Buffer): void {
+  /**
+   * A counting viewer's chat frame is complete: n = the `{"id":"` in its payload after CHAT_PREFIX,
+   * searching again MIN_MESSAGE_BYTES after each hit (MarkCounter, over the bytes as they came).
+   */
+  #counted(slot: number, n: number): void {
     lastChatFrameAt = performance.now();
-    // Bytes as Latin-1 (one character per byte, no decoding): String#indexOf runs in V8 without a
-    // call into C++ per search, half the cost of Buffer#indexOf here.
-    const text = buf.toString('latin1', CHAT_PREFIX.length);
-    let n = 0;
-    let at = text.indexOf(ID_MARK);
-    while (at >= 0) {
-      n++;
-      at = text.indexOf(ID_MARK, at + MIN_MESSAGE_BYTES);
-    }
     this.counts[slot]! += n;
     this.chatFrames++;
   }
@@ -389,7 +405,7 @@ class Audience {
           const clientEventId = `ev-${String(s.global).padStart(6, '0')}-${seq}`;
           const phrase = PHRASES[(s.global + seq) % PHRASES.length]!;
           const socket = this.sockets[s.slot]!;
-          if (socket.readyState === socket.OPEN) {
+          if (socket.readyState === OPEN) {
             this.pending.set(clientEventId, sentAt);
             socket.send(
               JSON.stringify({ type: 'chat_send', clientEventId, deviceId: s.deviceId, nickname: s.nickname, text: `${phrase} #${s.global}-${seq} ${sentAt.toFixed(3)}` }),

@@ -4,9 +4,11 @@
  *
  * - The real server runs in a child process (bench/server-child.ts) with the per-viewer chat limits
  *   raised to what a busy room's regulars need (CHAT_ENV below); everything else as deployed.
- * - The audience lives in load-generator child processes (bench/chat-fanout-client.ts): 2,000 real
- *   `ws` clients on GET /api/v1/sessions/demo/live, of which 400 also send (5 messages/s each, in
- *   all 2,000 messages/s, open loop) and 100 are probes that parse every frame. Every viewer counts
+ * - The audience lives in load-generator child processes (bench/chat-fanout-client.ts): 2,000
+ *   WebSocket clients (bench/lean-ws.ts, a lean RFC 6455 client: with `ws` the load generator used
+ *   more CPU than the servers) on GET /api/v1/sessions/demo/live, of which 400 also send (5 messages/s
+ *   each, in all 2,000 messages/s, open loop) and 100, spread over the processes, are probes that
+ *   parse every frame. Every viewer counts
  *   every chat message it receives; probes time each one: arrival − the send time the sender wrote
  *   into the message's text (performance.timeOrigin + performance.now() in both processes: one
  *   machine clock, µs resolution).
