@@ -10,11 +10,12 @@
  *   both nodes on it and on nats://127.0.0.1:4222 under a random subject prefix, sharing one data
  *   directory; the first node seeds the demo; the second starts after it.
  * - The runner signs in, starts the demo session, and sends from `connections` keep-alive HTTP
- *   connections (one agent each; with two nodes, connection i goes to node i mod 2). Each connection
+ *   connections (the lean client of raw-http.ts: Node's http client used more CPU than it left the
+ *   nodes; with two nodes, connection i goes to node i mod 2). Each connection
  *   sends its next event as soon as the previous one is answered (closed loop), until the round's
  *   `eventsPerRound` are all answered. Three of four events are likes, one an add-to-cart of one of
  *   the session's products; every clientEventId is new. Latency: the request's t0 → last byte of
- *   the reply (lib's httpRequest), pooled over the measured rounds. Events/s: the median round.
+ *   the reply, pooled over the measured rounds. Events/s: the median round.
  * - Baseline, "raw batched insert": the same number of rows of the same shape (session, a new
  *   client event id, type, product or null, time) into the same `room_events` table of the same
  *   database, straight through the driver from this process (better-sqlite3, or one `pg` client):
@@ -29,7 +30,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,7 @@ import {
   waitForQuiet,
   type ChildServer,
 } from './lib.js';
+import { RawHttpPool } from './raw-http.js';
 
 export interface ClusterIngestionOptions {
   eventsPerRound: number;
@@ -66,7 +67,7 @@ export interface ClusterIngestionOptions {
 }
 
 export const CLUSTER_INGESTION_DEFAULTS: ClusterIngestionOptions = {
-  eventsPerRound: 1000,
+  eventsPerRound: 5000,
   rounds: 5,
   warmupRounds: 1,
   connections: 32,
@@ -195,7 +196,8 @@ const eventType = (i: number): 'like' | 'add_to_cart' => (i % 4 === 3 ? 'add_to_
 /** One round through the service: `connections` closed loops until `events` replies are in. */
 async function serviceRound(
   target: EventTarget,
-  agents: http.Agent[],
+  pools: RawHttpPool[],
+  connections: number,
   events: number,
   idPrefix: string,
 ): Promise<{ eventsPerSecond: number; latencies: Float64Array; errors: Record<string, number>; duplicates: number }> {
@@ -205,8 +207,8 @@ async function serviceRound(
   let accepted = 0;
   let next = 0;
   const worker = async (connection: number) => {
-    const url = `${target.bases[connection % target.bases.length]}/api/v1/sessions/demo/events`;
-    const agent = agents[connection]!;
+    // The node's pool holds one connection per worker sending to it, so a request never waits for one.
+    const pool = pools[connection % pools.length]!;
     for (;;) {
       const i = next++;
       if (i >= events) return;
@@ -216,7 +218,7 @@ async function serviceRound(
         clientEventId: `${idPrefix}-${i}`,
         ...(type === 'add_to_cart' ? { productId: target.productIds[i % target.productIds.length] } : {}),
       });
-      const reply = await httpRequest('POST', url, { body, agent });
+      const reply = await pool.request('POST', '/api/v1/sessions/demo/events', body);
       if (reply.status !== 202) {
         let code = '';
         try {
@@ -233,7 +235,7 @@ async function serviceRound(
     }
   };
   const started = performance.now();
-  await Promise.all(agents.map((_, c) => worker(c)));
+  await Promise.all(Array.from({ length: connections }, (_, c) => worker(c)));
   const seconds = (performance.now() - started) / 1000;
   // Only acknowledged events count: a refusal (503 OVERLOADED, say) is quick but stores nothing.
   return { eventsPerSecond: accepted / seconds, latencies: latencies.subarray(0, accepted), errors, duplicates };
@@ -366,8 +368,13 @@ async function measure(
   runToken: string,
   options: ClusterIngestionOptions,
 ): Promise<DeploymentResult> {
-  const agents = Array.from({ length: options.connections }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const pools = target.bases.map((base, b) => {
+    const url = new URL(base);
+    const workers = Array.from({ length: options.connections }, (_, c) => c).filter((c) => c % target.bases.length === b).length;
+    return new RawHttpPool(url.hostname, Number(url.port), workers);
+  });
   try {
+    for (const pool of pools) await pool.connect();
     const quiet = await waitForQuiet(undefined, 10_000);
     const serviceEps: number[] = [];
     const rawRps: number[] = [];
@@ -382,7 +389,7 @@ async function measure(
       const measured = r >= options.warmupRounds;
       const runService = async () => {
         const cpu = cpuMeter(nodes);
-        const s = await serviceRound(target, agents, options.eventsPerRound, `${runToken}-s${r}`);
+        const s = await serviceRound(target, pools, options.connections, options.eventsPerRound, `${runToken}-s${r}`);
         const used = cpu();
         if (!measured) return;
         for (const [k, v] of Object.entries(s.errors)) errors[k] = (errors[k] ?? 0) + v;
@@ -450,7 +457,7 @@ async function measure(
       otherCpuBeforePercent: quiet.otherPercent,
     };
   } finally {
-    for (const a of agents) a.destroy();
+    for (const pool of pools) pool.close();
   }
 }
 
