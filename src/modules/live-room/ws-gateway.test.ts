@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryBus } from '../../bus/index.js';
-import { LiveRoomGateway } from './ws-gateway.js';
+import { countersIntervalFor, LiveRoomGateway } from './ws-gateway.js';
 import { roomTopic } from './service.js';
 import type { WebSocket } from 'ws';
 import { testApp, signIn, demoProductIds, type TestApp } from '../../../test/support/app.js';
@@ -26,6 +26,19 @@ class FakeSocket extends EventEmitter {
     this.emit('close');
   }
 }
+
+describe('the counters frame in a big room', () => {
+  it('goes out at the configured pace in an ordinary room and more slowly as the room grows, at most every 5 s', () => {
+    expect(countersIntervalFor(1, 250)).toBe(250);
+    expect(countersIntervalFor(1_000, 250)).toBe(250);
+    expect(countersIntervalFor(5_000, 250)).toBe(1_000);
+    expect(countersIntervalFor(10_000, 250)).toBe(2_000);
+    expect(countersIntervalFor(100_000, 250)).toBe(5_000);
+    // A slower configured pace is kept.
+    expect(countersIntervalFor(5_000, 3_000)).toBe(3_000);
+    expect(countersIntervalFor(100_000, 8_000)).toBe(8_000);
+  });
+});
 
 describe('LiveRoomGateway', () => {
   let t: TestApp;
