@@ -247,8 +247,6 @@ export interface HttpResult {
   body: string;
   /** From just before the request was written to the last byte of the body. */
   ms: number;
-  /** From the same start to the moment the whole request was handed to the socket (waiting for a free pooled connection included). */
-  sentMs: number;
 }
 
 export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -265,20 +263,16 @@ export function httpRequest(
       headers['content-length'] = String(Buffer.byteLength(options.body));
     }
     const started = performance.now();
-    let sentMs = Number.NaN;
     const req = http.request(url, { method, headers, agent: options.agent ?? keepAliveAgent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started, sentMs }),
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
       );
       res.on('error', reject);
     });
     req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${url}: timed out`)));
     req.on('error', reject);
-    req.on('finish', () => {
-      sentMs = performance.now() - started;
-    });
     req.end(options.body);
   });
 }

@@ -252,11 +252,9 @@ export async function runOverload(partial: Partial<OverloadOptions> = {}): Promi
             counts.accepted++;
             acceptedIds.push(id);
             latencies.push(now - dueAt);
-            if (Number.isFinite(reply.sentMs)) {
-              const sentAt = now - reply.ms + reply.sentMs;
-              beforeWire.push(sentAt - dueAt);
-              onWire.push(now - sentAt);
-            }
+            const sentAt = now - reply.ms + reply.sentMs;
+            beforeWire.push(sentAt - dueAt);
+            onWire.push(now - sentAt);
             timeline[second]!.accepted++;
             if (reply.body.includes('"duplicate":true')) counts.duplicates++;
           } else if (reply.status === 503) {

@@ -46,7 +46,9 @@ interface WsInternals {
  */
 export function framedSocketOf(socket: WebSocket): Duplex | undefined {
   const ws = socket as unknown as WsInternals;
-  if (!ws._extensions || Object.keys(ws._extensions).length > 0) return undefined;
+  if (!ws._extensions) return undefined;
+  // Asked per viewer per broadcast: a loop over the (usually empty) extensions allocates nothing.
+  for (const _name in ws._extensions) return undefined;
   const raw = ws._socket;
   return raw && !raw.destroyed && raw.writable ? raw : undefined;
 }
