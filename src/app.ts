@@ -216,8 +216,10 @@ export function createServices(
     if (m.status !== 'running') recommender.dropExperiment(m.id);
     void experiments.load().catch(onError);
   });
+  // On SQLite on disk the decision log is written by a thread of its own (closed after the last flush).
+  const recommenderStore = new KyselyRecommenderStore(storage.db, { sqliteFile: storage.file });
   const recommender = new RecommenderService({
-    store: new KyselyRecommenderStore(storage.db),
+    store: recommenderStore,
     rooms: liveRoom,
     consent,
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),

@@ -38,6 +38,8 @@ export interface StorageCapabilities {
 export interface Storage {
   readonly db: Kysely<Database>;
   readonly capabilities: StorageCapabilities;
+  /** SQLite on disk only: the database file, which another connection (a writer thread) may open. */
+  readonly file?: string;
   /** Cheap round trip for readiness. */
   ping(): Promise<boolean>;
   /**
@@ -108,6 +110,7 @@ function openSqlite(file: string): Storage {
   return {
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false },
+    ...(file === ':memory:' || file === '' ? {} : { file: path.resolve(file) }),
     meterWith(m) {
       meter.current = m;
     },

@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../../../storage/index.js';
+import { DecisionLogThread, type DecisionInsert } from './decision-log-thread.js';
 import type { RecommendationDecisionTable } from '../../../storage/schema.js';
 import type { DecisionRecord, FeedbackType, ModelUpdateRecord, ProductHealth, RecommenderStore, SnapshotRecord, VersionVector } from '../ports.js';
 
@@ -9,11 +10,29 @@ const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purch
   purchase: 'purchased',
 };
 
+export interface KyselyRecommenderStoreOptions {
+  /**
+   * SQLite on disk: the database file. The decision log is then written by a thread of its own
+   * (DecisionLogThread) instead of on the request thread; `close()` stops it.
+   */
+  sqliteFile?: string;
+}
+
 export class KyselyRecommenderStore implements RecommenderStore {
   readonly #sqlite: boolean;
+  readonly #thread: DecisionLogThread | undefined;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: KyselyRecommenderStoreOptions = {},
+  ) {
     this.#sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+    this.#thread = this.#sqlite && options.sqliteFile ? new DecisionLogThread(options.sqliteFile) : undefined;
+  }
+
+  /** Commits what the decision log's thread was given, then stops it. */
+  async close(): Promise<void> {
+    await this.#thread?.close();
   }
 
   /** Inserts of 1 and of CHUNK rows, compiled once for this dialect (placeholders differ); rows only bind values. */
@@ -42,6 +61,17 @@ export class KyselyRecommenderStore implements RecommenderStore {
    */
   async appendDecisions(decisions: readonly DecisionRecord[]): Promise<void> {
     if (decisions.length === 0) return;
+    if (this.#thread) {
+      const inserts: DecisionInsert[] = [];
+      let i = 0;
+      for (; i + DECISION_CHUNK <= decisions.length; i += DECISION_CHUNK) {
+        const values: unknown[] = [];
+        for (let j = i; j < i + DECISION_CHUNK; j++) pushRow(values, decisions[j]!);
+        inserts.push([this.#insertText(DECISION_CHUNK, decisions[i]!), values]);
+      }
+      for (; i < decisions.length; i++) inserts.push([this.#insertText(1, decisions[i]!), pushRow([], decisions[i]!)]);
+      return this.#thread.append(inserts);
+    }
     // Decisions are logged on every request: binding values to statements compiled once (50 rows
     // at a time, then one by one) keeps the log's cost per request small.
     const insert = async (tx: Transaction<Database>) => {
@@ -257,6 +287,13 @@ function contextJson(context: Readonly<Record<string, number>>): string {
     CONTEXT_JSON.set(context, text);
   }
   return text;
+}
+
+/** A row's values appended in the compiled insert's column order. */
+function pushRow(values: unknown[], d: DecisionRecord): unknown[] {
+  const row = rowOf(d);
+  for (const key in row) values.push(row[key as keyof typeof row]);
+  return values;
 }
 
 /** Column order is fixed here and in the compiled insert: both come from this one object literal. */
