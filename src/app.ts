@@ -216,10 +216,9 @@ export function createServices(
     if (m.status !== 'running') recommender.dropExperiment(m.id);
     void experiments.load().catch(onError);
   });
-  // On SQLite on disk the decision log is written by a thread of its own (closed after the last flush).
-  const recommenderStore = new KyselyRecommenderStore(storage.db, { sqliteFile: storage.file });
   const recommender = new RecommenderService({
-    store: recommenderStore,
+    // On SQLite on disk the decision log is written by the storage's writer thread.
+    store: new KyselyRecommenderStore(storage.db, { writer: storage.writer }),
     rooms: liveRoom,
     consent,
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
@@ -340,7 +339,8 @@ export function createServices(
     onError,
   });
   // Live chat: sessions as the chat needs them, the room's socket carries it.
-  const chatStore = new KyselyChatStore(storage.db);
+  // On SQLite on disk chat's group commit runs on the storage's writer thread.
+  const chatStore = new KyselyChatStore(storage.db, storage.writer);
   const chatSession = async (sessionId: string) => {
     const s = await liveRoom.getSession(sessionId);
     return s && { id: s.id, brandId: s.brandId, status: s.status, hostUserId: s.hostUserId };

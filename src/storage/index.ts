@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
+import { SqliteWriterThread } from './writer-thread.js';
 import { NO_METER, type WorkMeter } from '../shared/work-meter.js';
 import * as m0001 from './migrations/0001-live-room.js';
 import * as m0004 from './migrations/0004-consent.js';
@@ -28,6 +29,7 @@ import * as m0018 from './migrations/0018-model-update-origins.js';
 
 export type { Database } from './schema.js';
 export { isStorageUnavailable } from './unavailable.js';
+export { SqliteWriterThread, WriterThreadError, type WriterDurability, type WriterStatement } from './writer-thread.js';
 
 export interface StorageCapabilities {
   readonly dialect: 'sqlite' | 'postgres';
@@ -38,8 +40,12 @@ export interface StorageCapabilities {
 export interface Storage {
   readonly db: Kysely<Database>;
   readonly capabilities: StorageCapabilities;
-  /** SQLite on disk only: the database file, which another connection (a writer thread) may open. */
-  readonly file?: string;
+  /**
+   * SQLite on disk only: batched writes on a thread of their own with a second connection to the
+   * file (hot write paths: the decision log, chat's group commit). Closed with the storage, after
+   * the batches handed to it have committed.
+   */
+  readonly writer?: SqliteWriterThread;
   /** Cheap round trip for readiness. */
   ping(): Promise<boolean>;
   /**
@@ -106,11 +112,12 @@ function openSqlite(file: string): Storage {
   raw.pragma('secure_delete = ON');
   const meter: { current: WorkMeter } = { current: NO_METER };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, meter) }) });
+  const writer = file === ':memory:' || file === '' ? undefined : new SqliteWriterThread(path.resolve(file));
   let closed = false;
   return {
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false },
-    ...(file === ':memory:' || file === '' ? {} : { file: path.resolve(file) }),
+    ...(writer ? { writer } : {}),
     meterWith(m) {
       meter.current = m;
     },
@@ -126,6 +133,7 @@ function openSqlite(file: string): Storage {
     async close() {
       if (closed) return;
       closed = true;
+      await writer?.close();
       await db.destroy();
     },
   };

@@ -4,6 +4,9 @@
  * DIALECTS=sqlite (or postgres) narrows the list locally.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 
@@ -37,6 +40,22 @@ export interface TestStorage {
   storage: Storage;
   /** Closes the storage and removes what the test created (the PostgreSQL schema). */
   dispose(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated, empty SQLite database in a temporary file, as a one-node server runs it: with
+ * the writer thread (`Storage.writer`). Dispose removes the file and its WAL.
+ */
+export async function fileStorage(): Promise<TestStorage> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-store-'));
+  const storage = await openStorage(`sqlite:${path.join(dir, 'qingliu.db')}`);
+  return {
+    storage,
+    async dispose() {
+      await storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**

@@ -132,6 +132,4 @@ export interface RecommenderStore {
   pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number>;
   /** Retention: decisions and feedback before the cutoff. */
   purgeBefore(cutoff: number): Promise<number>;
-  /** Commits what is still being written and releases what the store holds of its own (the database stays open). */
-  close(): Promise<void>;
 }

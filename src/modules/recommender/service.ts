@@ -452,8 +452,6 @@ export class RecommenderService {
     await this.#main.close();
     for (const slot of this.#arms.values()) if (!(slot instanceof Promise)) await slot.close();
     await this.#replication.stop();
-    // Last: the slots' closing may still have been logging.
-    await this.deps.store.close();
   }
 
   /** Reads what the other nodes learnt since the last read, into every model loaded here (it runs every second anyway). */

@@ -1,6 +1,5 @@
 import { CompiledQuery, sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Database } from '../../../storage/index.js';
-import { DecisionLogThread, type DecisionInsert } from './decision-log-thread.js';
+import type { Database, SqliteWriterThread, WriterStatement } from '../../../storage/index.js';
 import type { RecommendationDecisionTable } from '../../../storage/schema.js';
 import type { DecisionRecord, FeedbackType, ModelUpdateRecord, ProductHealth, RecommenderStore, SnapshotRecord, VersionVector } from '../ports.js';
 
@@ -12,27 +11,22 @@ const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purch
 
 export interface KyselyRecommenderStoreOptions {
   /**
-   * SQLite on disk: the database file. The decision log is then written by a thread of its own
-   * (DecisionLogThread) instead of on the request thread; `close()` stops it.
+   * SQLite on disk: the storage's writer thread (`Storage.writer`). The decision log is then
+   * written there instead of on the request thread.
    */
-  sqliteFile?: string;
+  writer?: SqliteWriterThread;
 }
 
 export class KyselyRecommenderStore implements RecommenderStore {
   readonly #sqlite: boolean;
-  readonly #thread: DecisionLogThread | undefined;
+  readonly #writer: SqliteWriterThread | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     options: KyselyRecommenderStoreOptions = {},
   ) {
     this.#sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
-    this.#thread = this.#sqlite && options.sqliteFile ? new DecisionLogThread(options.sqliteFile) : undefined;
-  }
-
-  /** Commits what the decision log's thread was given, then stops it. */
-  async close(): Promise<void> {
-    await this.#thread?.close();
+    this.#writer = this.#sqlite ? options.writer : undefined;
   }
 
   /** Inserts of 1 and of CHUNK rows, compiled once for this dialect (placeholders differ); rows only bind values. */
@@ -61,8 +55,8 @@ export class KyselyRecommenderStore implements RecommenderStore {
    */
   async appendDecisions(decisions: readonly DecisionRecord[]): Promise<void> {
     if (decisions.length === 0) return;
-    if (this.#thread) {
-      const inserts: DecisionInsert[] = [];
+    if (this.#writer) {
+      const inserts: WriterStatement[] = [];
       let i = 0;
       for (; i + DECISION_CHUNK <= decisions.length; i += DECISION_CHUNK) {
         const values: unknown[] = [];
@@ -70,7 +64,9 @@ export class KyselyRecommenderStore implements RecommenderStore {
         inserts.push([this.#insertText(DECISION_CHUNK, decisions[i]!), values]);
       }
       for (; i < decisions.length; i++) inserts.push([this.#insertText(1, decisions[i]!), pushRow([], decisions[i]!)]);
-      return this.#thread.append(inserts);
+      // Telemetry: committed without waiting for the disk (see above).
+      await this.#writer.run(inserts, 'NORMAL');
+      return;
     }
     // Decisions are logged on every request: binding values to statements compiled once (50 rows
     // at a time, then one by one) keeps the log's cost per request small.

@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteWriterThread, WriterThreadError } from './writer-thread.js';
+
+describe('SqliteWriterThread', () => {
+  let dir: string;
+  let file: string;
+  let main: BetterSqlite3.Database;
+  let writer: SqliteWriterThread;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-writer-'));
+    file = path.join(dir, 'w.db');
+    main = new BetterSqlite3(file);
+    main.pragma('journal_mode = WAL');
+    main.exec('create table t (id text primary key, n integer not null, b blob)');
+    writer = new SqliteWriterThread(file);
+  });
+  afterEach(async () => {
+    await writer.close();
+    main.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const count = () => (main.prepare('select count(*) as n from t').get() as { n: number }).n;
+
+  it('commits a batch as one transaction and answers RETURNING rows (null for the others); a read after it sees the rows', async () => {
+    const results = await writer.run([
+      ['insert into t (id, n) values (?, ?), (?, ?)', ['a', 1, 'b', 2]],
+      ['insert into t (id, n, b) values (?, ?, ?) returning id, n', ['c', 3, Buffer.from([1, 2, 3])], true],
+      ['insert into t (id, n) values (?, ?) on conflict (id) do nothing returning id', ['a', 9], true],
+    ]);
+    expect(results).toEqual([null, [{ id: 'c', n: 3 }], []]);
+    expect(count()).toBe(3);
+    // A blob crosses the thread boundary as bytes and is stored as a blob.
+    expect(main.prepare("select b from t where id = 'c'").get()).toEqual({ b: Buffer.from([1, 2, 3]) });
+  });
+
+  it('leaves nothing of a batch one statement of which fails, and says why without the values', async () => {
+    const failed = writer.run([
+      ['insert into t (id, n) values (?, ?)', ['x', 1]],
+      ['insert into t (id, n) values (?, ?)', ['y', null]],
+    ]);
+    await expect(failed).rejects.toBeInstanceOf(WriterThreadError);
+    await expect(failed).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
+    await expect(failed).rejects.not.toThrow(/'x'|'y'/);
+    expect(count()).toBe(0);
+    // The thread goes on: the next batch commits.
+    await writer.run([['insert into t (id, n) values (?, ?)', ['x', 1]]]);
+    expect(count()).toBe(1);
+  });
+
+  it('runs batches in the order handed over, at either durability, and commits them all before close resolves', async () => {
+    const runs = Array.from({ length: 20 }, (_, i) => writer.run([['insert into t (id, n) values (?, ?)', [`k${String(i).padStart(2, '0')}`, i]]], i % 2 ? 'NORMAL' : 'FULL'));
+    await writer.close();
+    await Promise.all(runs);
+    expect(count()).toBe(20);
+    await expect(writer.run([['insert into t (id, n) values (?, ?)', ['late', 1]]])).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('waits for the main connection’s open write transaction instead of failing (busy timeout)', async () => {
+    main.exec('begin immediate');
+    main.prepare('insert into t (id, n) values (?, ?)').run('held', 1);
+    const run = writer.run([['insert into t (id, n) values (?, ?)', ['after', 2]]]);
+    await new Promise((r) => setTimeout(r, 200));
+    main.exec('commit');
+    await run;
+    expect(count()).toBe(2);
+  });
+
+  it('does not keep a process alive while idle, and does while a batch is in hand', () => {
+    const script = `
+      import { SqliteWriterThread } from ${JSON.stringify(path.resolve('src/storage/writer-thread.ts'))};
+      const w = new SqliteWriterThread(${JSON.stringify(file)});
+      w.run([['insert into t (id, n) values (?, ?)', ['from-child', 1]]]).then(() => console.log('committed'));
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(out.trim()).toBe('committed');
+    expect(main.prepare("select n from t where id = 'from-child'").get()).toEqual({ n: 1 });
+  });
+});
