@@ -339,8 +339,7 @@ export function createServices(
     onError,
   });
   // Live chat: sessions as the chat needs them, the room's socket carries it.
-  // On SQLite on disk chat's group commit runs on the storage's writer thread.
-  const chatStore = new KyselyChatStore(storage.db, storage.writer);
+  const chatStore = new KyselyChatStore(storage.db);
   const chatSession = async (sessionId: string) => {
     const s = await liveRoom.getSession(sessionId);
     return s && { id: s.id, brandId: s.brandId, status: s.status, hostUserId: s.hostUserId };

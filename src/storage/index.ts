@@ -42,8 +42,8 @@ export interface Storage {
   readonly capabilities: StorageCapabilities;
   /**
    * SQLite on disk only: batched writes on a thread of their own with a second connection to the
-   * file (hot write paths: the decision log, chat's group commit). Closed with the storage, after
-   * the batches handed to it have committed.
+   * file (the recommender's decision log). Closed with the storage, after the batches handed to it
+   * have committed.
    */
   readonly writer?: SqliteWriterThread;
   /** Cheap round trip for readiness. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KyselyChatStore } from '../../src/modules/chat/adapters/chat.kysely.js';
 import { verifyChain } from '../../src/modules/chat/log-chain.js';
 import type { NewLogEntry, StoredMessage } from '../../src/modules/chat/ports.js';
-import { DIALECTS, fileStorage, freshStorage, type TestStorage } from '../support/databases.js';
+import { DIALECTS, freshStorage, type TestStorage } from '../support/databases.js';
 
 const YEAR = 365 * 86_400_000;
 let n = 0;
@@ -38,16 +38,12 @@ const logEntry = (sessionId: string, at: number, over: Partial<NewLogEntry> = {}
   ...over,
 });
 
-/** Each dialect, and SQLite on disk with inserts outside a transaction committed by the writer thread. */
-const VARIANTS = [...DIALECTS.map((dialect) => ({ dialect, writer: false })), ...(DIALECTS.includes('sqlite') ? [{ dialect: 'sqlite' as const, writer: true }] : [])];
-
-describe.each(VARIANTS)('ChatStore on $dialect (writer thread: $writer)', ({ dialect, writer }) => {
+describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
   let t: TestStorage;
   let store: KyselyChatStore;
   beforeAll(async () => {
-    t = writer ? await fileStorage() : await freshStorage(dialect);
-    if (writer) expect(t.storage.writer).toBeDefined();
-    store = new KyselyChatStore(t.storage.db, t.storage.writer);
+    t = await freshStorage(dialect);
+    store = new KyselyChatStore(t.storage.db);
   });
   afterAll(async () => t?.dispose());
 
@@ -67,14 +63,6 @@ describe.each(VARIANTS)('ChatStore on $dialect (writer thread: $writer)', ({ dia
     const good = msg('r3', 1000);
     await expect(store.transaction((s) => s.insertMessages([good, { ...msg('r3', 2000), id: good.id }]))).rejects.toThrow();
     expect(await store.messages('r3', { limit: 10, viewerVisible: false })).toEqual([]);
-  });
-
-  it('commits a batch as one transaction outside one too, over several 500-row statements: a failing row leaves none', async () => {
-    const many = Array.from({ length: 1_100 }, (_, i) => msg('r3b', 10_000 + i));
-    await expect(store.insertMessages([...many, { ...msg('r3b', 20_000), id: many[3]!.id }])).rejects.toThrow();
-    expect(await store.messages('r3b', { limit: 10, viewerVisible: false })).toEqual([]);
-    expect(await store.insertMessages(many)).toEqual([]);
-    expect(await store.messages('r3b', { limit: 2_000, viewerVisible: false })).toHaveLength(1_100);
   });
 
   it("removes a banned viewer's visible and hidden messages and reports their ids", async () => {

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import type { ChatDeps, ChatMessage, ModerationEntry, StoredMessage } from '../../src/modules/chat/index.js';
+import type { ChatDeps, ChatMessage, ChatStore, ModerationEntry } from '../../src/modules/chat/index.js';
 import { AI_LABEL, AI_LABEL_PREFIX } from '../../src/modules/chat/index.js';
 import type { RoomState } from '../../src/modules/live-room/index.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
@@ -155,13 +155,13 @@ describe.each(DIALECTS)('live chat on %s', (dialect) => {
     // This node's queue bound, lowered for the test, and its database held so that writes wait.
     const deps = (t.app.services.chat as unknown as { deps: ChatDeps }).deps;
     const store = deps.store;
-    const insertMessages = store.insertMessages;
+    const transaction = store.transaction;
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     deps.maxPendingMessages = 2;
-    store.insertMessages = async (rows: readonly StoredMessage[]): Promise<string[]> => {
+    store.transaction = async <T>(fn: (s: ChatStore) => Promise<T>): Promise<T> => {
       await held;
-      return insertMessages.call(store, rows);
+      return transaction.call(store, fn) as Promise<T>;
     };
     try {
       const waiting = [say(v, newDevice(), '排队 1'), say(v, newDevice(), '排队 2')];
@@ -178,7 +178,7 @@ describe.each(DIALECTS)('live chat on %s', (dialect) => {
       expect((resent as Ack).duplicate).toBeUndefined();
     } finally {
       release();
-      store.insertMessages = insertMessages;
+      store.transaction = transaction;
       delete deps.maxPendingMessages;
     }
     const rows = await t.app.services.storage.db.selectFrom('chat_messages').select('id').where('session_id', '=', sessionId).execute();

@@ -101,7 +101,6 @@ export interface ChatStore {
   /**
    * Inserts the rows. A viewer's row whose (session, author subject, client event id) is already
    * stored is skipped, not an error (a retried send; two nodes racing): returns the skipped rows' ids.
-   * All rows commit together (in their own transaction when called outside one).
    */
   insertMessages(rows: readonly StoredMessage[]): Promise<string[]>;
   /** The message a viewer sent with this client event id in this room (the unique key), if stored. */

@@ -10,7 +10,7 @@ import type { RequestContext } from '../../context/index.js';
 import { openStorage, type Storage } from '../../storage/index.js';
 import { KyselyChatStore } from './adapters/chat.kysely.js';
 import type { ChatMessage } from './contract.js';
-import type { ChatStore, StoredMessage } from './ports.js';
+import type { ChatStore } from './ports.js';
 import { ChatService, chatTopic, MAX_PENDING_MESSAGES, type ChatBusMessage, type ChatDeps } from './service.js';
 
 const SESSION = 'room-1';
@@ -21,14 +21,14 @@ class TestStore extends KyselyChatStore {
   gate: Promise<void> | undefined;
   failNext = 0;
   batches = 0;
-  override async insertMessages(rows: readonly StoredMessage[]): Promise<string[]> {
+  override async transaction<T>(fn: (store: ChatStore) => Promise<T>): Promise<T> {
     this.batches++;
     if (this.gate) await this.gate;
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('disk full');
     }
-    return super.insertMessages(rows);
+    return super.transaction(fn);
   }
 }
 

@@ -707,15 +707,16 @@ export class ChatService {
     this.#writingRows = batch.length;
     let twins: Map<string, StoredMessage | undefined>;
     try {
-      // One transaction (on SQLite on disk, on the storage's writer thread, so its fsync does not
-      // hold up the fan-out). A skipped row's twin is committed already (earlier, or in this batch).
-      const store = this.deps.store;
-      const skipped = new Set(await store.insertMessages(batch.map((q) => q.row)));
-      twins = new Map<string, StoredMessage | undefined>();
-      for (const { row } of batch) {
-        if (!skipped.has(row.id)) continue;
-        twins.set(row.id, row.authorSubject && row.clientEventId ? await store.messageByClientEventId(row.sessionId, row.authorSubject, row.clientEventId) : undefined);
-      }
+      twins = await this.deps.store.transaction(async (store) => {
+        const found = new Map<string, StoredMessage | undefined>();
+        const skipped = new Set(await store.insertMessages(batch.map((q) => q.row)));
+        if (skipped.size === 0) return found;
+        for (const { row } of batch) {
+          if (!skipped.has(row.id)) continue;
+          found.set(row.id, row.authorSubject && row.clientEventId ? await store.messageByClientEventId(row.sessionId, row.authorSubject, row.clientEventId) : undefined);
+        }
+        return found;
+      });
     } catch (err) {
       for (const q of batch) q.settle({ kind: 'failed', error: err });
       throw err;

@@ -1,6 +1,5 @@
 /** The chat store on Kysely (SQLite and PostgreSQL). */
 import type { Kysely, Selectable } from 'kysely';
-import type { SqliteWriterThread } from '../../../storage/index.js';
 import type { ChatMessageTable, Database } from '../../../storage/schema.js';
 import { chainHash, GENESIS } from '../log-chain.js';
 import type {
@@ -78,14 +77,7 @@ const toHandoff = (r: Selectable<Database['assistant_handoffs']>): StoredHandoff
 });
 
 export class KyselyChatStore implements ChatStore {
-  /**
-   * `writer`: SQLite on disk, the storage's writer thread (`Storage.writer`); an insert outside a
-   * transaction then commits there.
-   */
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly writer?: SqliteWriterThread,
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   transaction<T>(fn: (store: ChatStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
@@ -94,37 +86,11 @@ export class KyselyChatStore implements ChatStore {
 
   async insertMessages(rows: readonly StoredMessage[]): Promise<string[]> {
     if (rows.length === 0) return [];
-    // 15 columns a row: stay well under SQLite's 32,766 bound parameters per statement.
-    const chunks: StoredMessage[][] = [];
-    for (let i = 0; i < rows.length; i += 500) chunks.push(rows.slice(i, i + 500));
-    const inserted: { id: string }[][] = [];
-    if (this.writer && !this.db.isTransaction) {
-      // The group commit's own transaction, on the writer thread: its fsync does not stall the
-      // event loop that fans chat out.
-      const results = await this.writer.run(chunks.map((chunk) => {
-        const q = this.#insert(this.db, chunk).compile();
-        return [q.sql, q.parameters, true] as const;
-      }));
-      for (const r of results) inserted.push((r ?? []) as { id: string }[]);
-    } else if (this.db.isTransaction || chunks.length === 1) {
-      for (const chunk of chunks) inserted.push(await this.#insert(this.db, chunk).execute());
-    } else {
-      await this.db.transaction().execute(async (tx) => {
-        for (const chunk of chunks) inserted.push(await this.#insert(tx, chunk).execute());
-      });
-    }
     const skipped: string[] = [];
-    chunks.forEach((chunk, i) => {
-      if (inserted[i]!.length === chunk.length) return;
-      const stored = new Set(inserted[i]!.map((r) => r.id));
-      for (const m of chunk) if (!stored.has(m.id)) skipped.push(m.id);
-    });
-    return skipped;
-  }
-
-  #insert(db: Kysely<Database>, chunk: readonly StoredMessage[]) {
-    return (
-      db
+    // 15 columns a row: stay well under SQLite's 32,766 bound parameters per statement.
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      const inserted = await this.db
         .insertInto('chat_messages')
         .values(
           chunk.map((m) => ({
@@ -149,7 +115,12 @@ export class KyselyChatStore implements ChatStore {
         // conflict (a duplicate message id) still fails the batch.
         .onConflict((oc) => oc.columns(['session_id', 'author_subject', 'client_event_id']).doNothing())
         .returning('id')
-    );
+        .execute();
+      if (inserted.length === chunk.length) continue;
+      const stored = new Set(inserted.map((r) => r.id));
+      for (const m of chunk) if (!stored.has(m.id)) skipped.push(m.id);
+    }
+    return skipped;
   }
 
   async messageByClientEventId(sessionId: string, authorSubject: string, clientEventId: string): Promise<StoredMessage | undefined> {
