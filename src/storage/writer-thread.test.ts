@@ -71,6 +71,26 @@ describe('SqliteWriterThread', () => {
     expect(count()).toBe(2);
   });
 
+  it('refuses batches while its thread cannot open the database, then starts a new thread once it can', async () => {
+    const later = path.join(dir, 'later', 'w.db');
+    const w = new SqliteWriterThread(later, { restartAfterMs: 200 });
+    try {
+      const failed = w.run([['create table t (id text)', []]]);
+      await expect(failed).rejects.toBeInstanceOf(WriterThreadError);
+      await expect(failed).rejects.toMatchObject({ code: 'WORKER_FAILED' });
+      // Within restartAfterMs: refused at once, without a new thread.
+      await expect(w.run([['create table t (id text)', []]])).rejects.toMatchObject({ code: 'WORKER_FAILED' });
+      fs.mkdirSync(path.dirname(later));
+      await new Promise((r) => setTimeout(r, 250));
+      await w.run([['create table t (id text primary key)', []], ['insert into t (id) values (?)', ['recovered']]]);
+      const check = new BetterSqlite3(later, { readonly: true });
+      expect(check.prepare('select id from t').all()).toEqual([{ id: 'recovered' }]);
+      check.close();
+    } finally {
+      await w.close();
+    }
+  });
+
   it('does not keep a process alive while idle, and does while a batch is in hand', () => {
     const script = `
       import { SqliteWriterThread } from ${JSON.stringify(path.resolve('src/storage/writer-thread.ts'))};

@@ -39,7 +39,9 @@ interface Waiting {
  * Each batch is one transaction (all or nothing). WAL never blocks readers; a writer on the main
  * connection waits at most one batch's commit (busy timeout), as with any other writer. A batch's
  * promise settles once it is committed, so a read after it sees its rows. The thread starts on
- * the first batch; idle, it does not keep the process alive.
+ * the first batch; idle, it does not keep the process alive. If the thread dies (it could not open
+ * the file, or crashed), the batches in hand are refused with the reason, and so is every batch
+ * for `restartAfterMs`; the next batch after that starts a new thread.
  */
 export class SqliteWriterThread {
   #worker: Worker | undefined;
@@ -47,17 +49,22 @@ export class SqliteWriterThread {
   #next = 1;
   #closed: Promise<void> | undefined;
   #onClosed: (() => void) | undefined;
-  #failed: Error | undefined;
+  #failed: { error: Error; at: number } | undefined;
 
   constructor(
     readonly file: string,
-    private readonly options: { busyTimeoutMs?: number } = {},
+    private readonly options: { busyTimeoutMs?: number; restartAfterMs?: number } = {},
   ) {}
 
   /** Runs the statements as one transaction on the writer thread; resolves with each one's RETURNING rows (null for the others). */
   run(statements: readonly WriterStatement[], durability: WriterDurability = 'FULL'): Promise<(unknown[] | null)[]> {
     if (this.#closed !== undefined) return Promise.reject(new WriterThreadError('CLOSED', 'the writer thread is closed'));
-    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#failed) {
+      // A thread that could not start (or crashed) is not restarted at once: batches fail fast
+      // for a while instead of spawning a thread every flush.
+      if (Date.now() - this.#failed.at < (this.options.restartAfterMs ?? 1_000)) return Promise.reject(this.#failed.error);
+      this.#failed = undefined;
+    }
     const worker = this.#started();
     const id = this.#next++;
     return new Promise((resolve, reject) => {
@@ -72,11 +79,8 @@ export class SqliteWriterThread {
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
       const worker = this.#worker;
+      // None started, or the last one died (its batches were refused then).
       if (!worker) return resolve();
-      if (this.#failed) {
-        void worker.terminate().then(() => resolve());
-        return;
-      }
       // Messages are handled in order: every batch sent before this one has been answered.
       this.#onClosed = resolve;
       worker.ref();
@@ -103,7 +107,10 @@ export class SqliteWriterThread {
       else waiting.resolve(message.results ?? []);
     });
     const fail = (err: Error) => {
-      this.#failed = err;
+      if (this.#worker !== worker) return;
+      this.#failed = { error: err, at: Date.now() };
+      this.#worker = undefined;
+      void worker.terminate();
       for (const waiting of this.#waiting.values()) waiting.reject(err);
       this.#waiting.clear();
     };
