@@ -1,10 +1,7 @@
 import { Worker } from 'node:worker_threads';
 
-/**
- * One statement for the writer thread: SQL, the values bound to it in order, and whether its rows
- * (INSERT … RETURNING) are wanted back.
- */
-export type WriterStatement = readonly [sql: string, values: readonly unknown[], returning?: boolean];
+/** One statement for the writer thread: SQL and the values bound to it, in order. */
+export type WriterStatement = readonly [sql: string, values: readonly unknown[]];
 
 /**
  * How a batch's commit waits for the disk: FULL (orders, chat, anything acknowledged as stored)
@@ -23,10 +20,10 @@ export class WriterThreadError extends Error {
   }
 }
 
-type FromWorker = { type: 'done'; id: number; results?: (unknown[] | null)[]; error?: { code: string; message: string } } | { type: 'closed' };
+type FromWorker = { type: 'done'; id: number; error?: { code: string; message: string } } | { type: 'closed' };
 
 interface Waiting {
-  resolve: (results: (unknown[] | null)[]) => void;
+  resolve: () => void;
   reject: (err: Error) => void;
 }
 
@@ -56,8 +53,8 @@ export class SqliteWriterThread {
     private readonly options: { busyTimeoutMs?: number; restartAfterMs?: number } = {},
   ) {}
 
-  /** Runs the statements as one transaction on the writer thread; resolves with each one's RETURNING rows (null for the others). */
-  run(statements: readonly WriterStatement[], durability: WriterDurability = 'FULL'): Promise<(unknown[] | null)[]> {
+  /** Runs the statements as one transaction on the writer thread; resolves once it is committed. */
+  run(statements: readonly WriterStatement[], durability: WriterDurability = 'FULL'): Promise<void> {
     if (this.#closed !== undefined) return Promise.reject(new WriterThreadError('CLOSED', 'the writer thread is closed'));
     if (this.#failed) {
       // A thread that could not start (or crashed) is not restarted at once: batches fail fast
@@ -67,7 +64,7 @@ export class SqliteWriterThread {
     }
     const worker = this.#started();
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       // A batch in hand keeps the process alive until it is committed.
       if (this.#waiting.size === 0) worker.ref();
       this.#waiting.set(id, { resolve, reject });
@@ -104,7 +101,7 @@ export class SqliteWriterThread {
       this.#waiting.delete(message.id);
       if (this.#waiting.size === 0) worker.unref();
       if (message.error) waiting.reject(new WriterThreadError(message.error.code, message.error.message));
-      else waiting.resolve(message.results ?? []);
+      else waiting.resolve();
     });
     const fail = (err: Error) => {
       if (this.#worker !== worker) return;

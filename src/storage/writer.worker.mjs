@@ -1,6 +1,6 @@
 // The SQLite writer thread (see writer-thread.ts). Plain JavaScript so that it runs as it is in
 // every runtime the server runs in: it only binds values to SQL it is given, one transaction per
-// batch, and answers with what RETURNING statements returned.
+// batch, and answers once the batch is committed.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
@@ -24,12 +24,9 @@ const prepared = (text) => {
 /** Blobs arrive as Uint8Array (structured clone drops Buffer's prototype); SQLite wants Buffers. */
 const bindable = (values) => values.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
 
-const batch = db.transaction((items) =>
-  items.map(([text, values, returning]) => {
-    const statement = prepared(text);
-    return returning ? statement.all(bindable(values)) : (statement.run(bindable(values)), null);
-  }),
-);
+const batch = db.transaction((items) => {
+  for (const [text, values] of items) prepared(text).run(bindable(values));
+});
 
 parentPort.on('message', (message) => {
   if (message.type === 'close') {
@@ -43,7 +40,8 @@ parentPort.on('message', (message) => {
       db.pragma(`synchronous = ${message.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       synchronous = message.synchronous;
     }
-    parentPort.postMessage({ type: 'done', id: message.id, results: batch(message.statements) });
+    batch(message.statements);
+    parentPort.postMessage({ type: 'done', id: message.id });
   } catch (err) {
     // The statements' SQL and values never leave this thread: only SQLite's code and message.
     parentPort.postMessage({ type: 'done', id: message.id, error: { code: err?.code ?? 'SQLITE_ERROR', message: String(err?.message ?? err) } });

@@ -45,6 +45,19 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return text;
   }
 
+  /** The inserts of a batch: chunks of DECISION_CHUNK rows, then the rest one by one. */
+  #inserts(decisions: readonly DecisionRecord[]): WriterStatement[] {
+    const inserts: WriterStatement[] = [];
+    let i = 0;
+    for (; i + DECISION_CHUNK <= decisions.length; i += DECISION_CHUNK) {
+      const values: unknown[] = [];
+      for (let j = i; j < i + DECISION_CHUNK; j++) pushRow(values, decisions[j]!);
+      inserts.push([this.#insertText(DECISION_CHUNK, decisions[i]!), values]);
+    }
+    for (; i < decisions.length; i++) inserts.push([this.#insertText(1, decisions[i]!), pushRow([], decisions[i]!)]);
+    return inserts;
+  }
+
   /**
    * The decision log is telemetry for health figures and offline evaluation, already buffered in
    * memory for up to a flush interval; it is committed without waiting for the disk. On SQLite (WAL)
@@ -55,28 +68,17 @@ export class KyselyRecommenderStore implements RecommenderStore {
    */
   async appendDecisions(decisions: readonly DecisionRecord[]): Promise<void> {
     if (decisions.length === 0) return;
+    // Decisions are logged on every request: binding values to statements compiled once (50 rows
+    // at a time, then one by one) keeps the log's cost per request small. On SQLite on disk the
+    // writer thread binds them, so the request thread only copies the values.
+    const inserts = this.#inserts(decisions);
     if (this.#writer) {
-      const inserts: WriterStatement[] = [];
-      let i = 0;
-      for (; i + DECISION_CHUNK <= decisions.length; i += DECISION_CHUNK) {
-        const values: unknown[] = [];
-        for (let j = i; j < i + DECISION_CHUNK; j++) pushRow(values, decisions[j]!);
-        inserts.push([this.#insertText(DECISION_CHUNK, decisions[i]!), values]);
-      }
-      for (; i < decisions.length; i++) inserts.push([this.#insertText(1, decisions[i]!), pushRow([], decisions[i]!)]);
-      // Telemetry: committed without waiting for the disk (see above).
+      // Telemetry: committed without waiting for the disk (see above), on the writer thread.
       await this.#writer.run(inserts, 'NORMAL');
       return;
     }
-    // Decisions are logged on every request: binding values to statements compiled once (50 rows
-    // at a time, then one by one) keeps the log's cost per request small.
     const insert = async (tx: Transaction<Database>) => {
-      let i = 0;
-      for (; i + DECISION_CHUNK <= decisions.length; i += DECISION_CHUNK) {
-        const chunk = decisions.slice(i, i + DECISION_CHUNK);
-        await tx.executeQuery(CompiledQuery.raw(this.#insertText(DECISION_CHUNK, chunk[0]!), chunk.flatMap((d) => Object.values(rowOf(d)))));
-      }
-      for (; i < decisions.length; i++) await tx.executeQuery(CompiledQuery.raw(this.#insertText(1, decisions[i]!), Object.values(rowOf(decisions[i]!))));
+      for (const [text, values] of inserts) await tx.executeQuery(CompiledQuery.raw(text, values as unknown[]));
     };
     if (this.#sqlite) {
       await this.db.connection().execute(async (conn) => {
