@@ -12,12 +12,14 @@ import type { Locale } from '../../context/index.js';
 import { ALLOWED_FEATURES, SENSITIVE_FEATURES } from './model/index.js';
 import { DIVERSITY_PENALTY, FEEDBACK_REWARD, NON_PERSONALISED_WEIGHTS, type RecommenderService } from './service.js';
 import type { FeedbackType } from './ports.js';
+import { recommendationsJson } from './json.js';
 
 const DEVICE = /^[A-Za-z0-9_-]{16,128}$/;
 const SessionParams = Type.Object({ sessionId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
 const FEEDBACK_TYPES = Object.keys(FEEDBACK_REWARD) as FeedbackType[];
 const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
-const RecommendationsSchema = Type.Object({
+/** The recommendations response (documented in the API; json.ts writes it). */
+export const RecommendationsSchema = Type.Object({
   sessionId: Type.String(),
   personalised: Type.Boolean(),
   label: Bilingual,
@@ -89,8 +91,9 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
             device: deviceClassOf(request.headers['user-agent']),
           }),
         );
-        reply.header('cache-control', 'no-store');
-        return result;
+        // Written from cached pieces (json.ts): the shared non-personalised items are serialised once per room view.
+        reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
+        return recommendationsJson(result);
       },
     );
 
