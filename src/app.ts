@@ -773,17 +773,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const shedding = await installOverloadShedding(app, config.overload, metrics.shed, overloadGate);
   // A node that cannot tell the others refuses writes before anything is committed: a change the
   // other nodes' viewers and caches never hear of would split the deployment.
-  app.addHook('preHandler', async (request) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || !request.url.startsWith('/api/')) return;
-    if (!services.bus.ready()) throw new AppError('NOT_READY', 'the message bus is not connected; nothing was written, try again shortly', { retryAfterSeconds: 2 });
+  // Callback-style hooks on every request: no promise and microtask per request for a check that is synchronous.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || !request.url.startsWith('/api/') || services.bus.ready()) return done();
+    done(new AppError('NOT_READY', 'the message bus is not connected; nothing was written, try again shortly', { retryAfterSeconds: 2 }));
   });
   gateway.useShedding(shedding, () => metrics.shed('ws'));
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   await app.register(

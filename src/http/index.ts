@@ -67,22 +67,35 @@ export function installAccessControl(app: FastifyInstance, options: HttpOptions)
     }
   });
 
-  app.addHook('onRequest', async (request) => {
-    let actor: Actor = ANONYMOUS;
+  // Hooks on every request are callback-style: a viewer's request (no cookie, a public route) passes
+  // them without a promise and a microtask each.
+  app.addHook('onRequest', (request, _reply, done) => {
     const token = request.cookies?.[SESSION_COOKIE];
-    if (token) actor = (await options.actorForToken(token)) ?? ANONYMOUS;
-    request.ctx = { requestId: request.id, actor, locale: localeOf(request) };
+    if (!token) {
+      request.ctx = { requestId: request.id, actor: ANONYMOUS, locale: localeOf(request) };
+      return done();
+    }
+    options.actorForToken(token).then((staff) => {
+      const actor: Actor = staff ?? ANONYMOUS;
+      request.ctx = { requestId: request.id, actor, locale: localeOf(request) };
+      done();
+    }, done);
   });
 
   // Before validation: a caller without the role learns nothing, not even what a valid request looks like.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const access = request.routeOptions.config?.access;
-    if (access === undefined || access === 'public') return;
-    const actor = request.ctx.actor;
-    if (actor.kind !== 'staff') throw new AppError('UNAUTHENTICATED');
-    if (access !== 'staff' && !access.includes(actor.role)) throw new AppError('FORBIDDEN');
-    // Cookie-authenticated writes must come from our own pages (defence in depth beside SameSite).
-    if (request.method !== 'GET' && request.method !== 'HEAD') checkOrigin(request, options.allowedOrigins);
+    if (access === undefined || access === 'public') return done();
+    try {
+      const actor = request.ctx.actor;
+      if (actor.kind !== 'staff') throw new AppError('UNAUTHENTICATED');
+      if (access !== 'staff' && !access.includes(actor.role)) throw new AppError('FORBIDDEN');
+      // Cookie-authenticated writes must come from our own pages (defence in depth beside SameSite).
+      if (request.method !== 'GET' && request.method !== 'HEAD') checkOrigin(request, options.allowedOrigins);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
   });
 }
 

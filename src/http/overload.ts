@@ -145,11 +145,16 @@ export async function installOverloadShedding(
   if (config.maxInFlight > 0) {
     // What the gate let through uncounted because of a staff cookie: counted here once the cookie
     // proved to be no staff member's.
-    app.addHook('onRequest', async (request, reply) => {
-      if ((request.raw as GatedRequest)[COUNTED] || request.headers.upgrade !== undefined || !shed(request)) return;
-      if (gate.inFlight >= config.maxInFlight) return reply.send(overloadedAnswer(request, reply));
+    // Callback-style (it runs on every request): answering early is reply.send without done().
+    app.addHook('onRequest', (request, reply, done) => {
+      if ((request.raw as GatedRequest)[COUNTED] || request.headers.upgrade !== undefined || !shed(request)) return done();
+      if (gate.inFlight >= config.maxInFlight) {
+        reply.send(overloadedAnswer(request, reply));
+        return;
+      }
       gate.inFlight++;
       reply.raw.once('close', () => gate.inFlight--);
+      done();
     });
   }
   await app.register(underPressure, {

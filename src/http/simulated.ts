@@ -35,11 +35,13 @@ const SESSION_PATH = /^\/api\/v1\/sessions\/([a-z0-9][a-z0-9-]{0,62})(?:\/|\?|$)
 
 export function installSimulatedTraffic(app: FastifyInstance, options: { mode: 'demo' | 'production'; traffic: SimulatedTraffic; now: () => number }): void {
   // At preValidation, like the other refusals of an upgrade: the socket is answered and released.
-  app.addHook('preValidation', async (request) => {
+  // Callback-style: every request passes here, and only a marked one has anything to do.
+  app.addHook('preValidation', (request, _reply, done) => {
     const marked = request.headers[SIMULATED_HEADER];
-    if (marked === undefined) return;
-    if (options.mode !== 'demo') throw new AppError('SIMULATION_REFUSED', 'this server runs in production mode; simulated audiences run only in demo mode');
+    if (marked === undefined) return done();
+    if (options.mode !== 'demo') return done(new AppError('SIMULATION_REFUSED', 'this server runs in production mode; simulated audiences run only in demo mode'));
     const session = SESSION_PATH.exec(request.url)?.[1];
     if (session) options.traffic.note(session, options.now());
+    done();
   });
 }
