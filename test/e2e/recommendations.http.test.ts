@@ -355,3 +355,64 @@ describe('the decision log feeds qingliu evaluate', () => {
     }
   });
 });
+
+describe.each(DIALECTS)('the reward wait on %s', (dialect) => {
+  it('learns the default reward for cards passed over once the wait ends, honours a withdrawal meanwhile, and records a late reward without learning it', async () => {
+    let now = Date.UTC(2026, 10, 30, 10, 0, 0);
+    const t = await testApp(dialect, { deps: { clock: { now: () => now } } });
+    try {
+      const admin = await signIn(t.app, 'admin');
+      await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+      const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+      const decide = async (deviceId: string, granted: string[]) => {
+        const method = granted.length === PURPOSES.length ? 'accept_all' : granted.length ? 'custom' : 'decline_all';
+        const res = await t.app.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method, granted } });
+        expect(res.statusCode, res.body).toBe(201);
+      };
+      const recs = async (deviceId: string) =>
+        ((await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': deviceId } })).json() as { items: Item[] }).items;
+      const feedback = (decisionId: string, type: string, deviceId: string, key: string) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId, type, idempotencyKey: key, deviceId } });
+      const recommender = t.app.services.recommender;
+
+      const learner = 'wait-learner-000000000001';
+      const withdrawer = 'wait-withdrawer-000000001';
+      const personalOnly = 'wait-personal-only-000001';
+      await decide(learner, [...PURPOSES]);
+      await decide(withdrawer, [...PURPOSES]);
+      await decide(personalOnly, ['personalised_recommendations']);
+      const mine = await recs(learner);
+      await recs(withdrawer);
+      await recs(personalOnly);
+      expect(mine).toHaveLength(4);
+      const before = recommender.updates;
+      expect((await feedback(mine[0]!.decisionId, 'click', learner, 'wait-click-key-0001')).json()).toEqual({ learned: true, duplicate: false });
+      expect(recommender.updates).toBe(before + 1);
+
+      // Within the wait nothing is settled.
+      now += 59_000;
+      expect(await recommender.settleRewards()).toBe(0);
+      // The withdrawer takes back the model-improvement consent before the wait ends.
+      await decide(withdrawer, ['personalised_recommendations']);
+      now += 2_000;
+      // The learner's three cards passed over are learnt with reward 0: not the clicked one, nothing of
+      // the viewer who withdrew, nothing of the one who never allowed model improvement.
+      expect(await recommender.settleRewards()).toBe(3);
+      expect(recommender.updates).toBe(before + 4);
+      expect(await recommender.settleRewards()).toBe(0);
+
+      // A click after the wait is recorded, not learnt (the earliest reward counts).
+      expect((await feedback(mine[1]!.decisionId, 'click', learner, 'wait-click-key-0002')).json()).toEqual({ learned: false, duplicate: false });
+      expect(recommender.updates).toBe(before + 4);
+      const rows = await t.app.services.storage.db.selectFrom('recommendation_feedback').select(['decision_id', 'learned']).execute();
+      expect(rows.map((r) => [r.decision_id, Number(r.learned)]).sort()).toEqual(
+        [
+          [mine[0]!.decisionId, 1],
+          [mine[1]!.decisionId, 0],
+        ].sort(),
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -46,7 +46,7 @@ export const RecommendationsSchema = Type.Object({
     }),
   ),
 });
-export const HOW_IT_WORKS_VERSION = '2026-11-29.3';
+export const HOW_IT_WORKS_VERSION = '2026-11-30.1';
 
 export interface RecommenderRouteDeps {
   /** Whether a staff member may see this session's health (hosts: only sessions they host). */
@@ -206,8 +206,8 @@ export function howItWorks(service: RecommenderService, locale: Locale) {
     }),
     nonPersonalisedWeights: { ...NON_PERSONALISED_WEIGHTS, diversity: -DIVERSITY_PENALTY },
     learning: pick({
-      zh: '点击、加购、购买、点赞、点踩和“不感兴趣”只有在您同意“用反馈改进模型”时才会改进模型；否则只计入匿名的直播间热度。',
-      en: 'Clicks, add-to-cart, purchases, likes, dislikes and "not interested" refine the model only if you consented to "use my feedback to improve models"; otherwise they only count towards the room’s anonymous popularity.',
+      zh: '点击、加购、购买、点赞、点踩和“不感兴趣”只有在您同意“用反馈改进模型”时才会改进模型；否则只计入匿名的直播间热度。在同样的同意下，推荐给您的商品如果一分钟内没有得到任何反馈，模型会把它记为“未被选择”（届时会再次确认您的同意）；此后的反馈仍会记录，但不再用于学习。',
+      en: 'Clicks, add-to-cart, purchases, likes, dislikes and "not interested" refine the model only if you consented to "use my feedback to improve models"; otherwise they only count towards the room’s anonymous popularity. Under the same consent, a recommendation shown to you that draws no feedback within a minute is learnt as "not chosen" (your consent is checked again then); feedback after that is still recorded but no longer learnt from.',
     }),
     features: ALLOWED_FEATURES.map((f) => ({ name: f.name, group: f.group, personal: f.group === 'behaviour' || f.group === 'profile', label: pick(f.label) })),
     neverUsed: [

@@ -100,6 +100,15 @@ export interface RecommenderOptions {
    * (the fairness audit compares the two); `band` is τ.
    */
   fairRerank: { grouping: 'off' | 'category' | 'price_band'; band: number; holdout: number };
+  /**
+   * The reward wait: a decision the model may learn from that drew no feedback at all within this
+   * time (a card shown and passed over) is learnt with reward 0, as Azure Personalizer's default
+   * reward does; feedback arriving after that is still recorded but no longer learnt (the earliest
+   * reward counts). Without it the model would see only the cards that drew feedback, nearly all of
+   * them positive, and learn which features feedback comes with rather than which cards are chosen.
+   * 0 turns the default reward off.
+   */
+  rewardWaitMs: number;
 }
 
 /** What the re-ranker did to a list: nothing (off), held out, ran and kept the order, or changed it. */
@@ -117,6 +126,7 @@ export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
   flushMs: 250,
   flushRows: 100,
   fairRerank: { grouping: 'off', band: FAIR_RERANK_DEFAULTS.band, holdout: 0.1 },
+  rewardWaitMs: 60_000,
 };
 
 export interface RecommenderDeps {
@@ -267,7 +277,22 @@ interface LiveDecision {
   learnable: boolean;
   /** The model that ranked it and learns from its feedback. */
   slot: ArmSlot;
+  /** Feedback came for it (so no default reward will be learnt). */
+  rewarded?: boolean;
+  /** Its reward wait ended without feedback and the default reward was learnt (later feedback is not). */
+  defaulted?: boolean;
 }
+
+/** A learnable decision waiting for its reward: who to ask for consent again when the wait ends (memory only). */
+interface AwaitingReward {
+  decisionId: string;
+  due: number;
+  deviceId: string;
+  brandId: string;
+}
+
+/** The reward learnt for a decision whose wait ended without feedback. */
+export const DEFAULT_REWARD = 0;
 
 const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
 const LABEL_NOT_PERSONALISED = { zh: '非个性化', en: 'Not personalised' };
@@ -308,6 +333,10 @@ export class RecommenderService {
   #flushing: Promise<void> = Promise.resolve();
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #live = new Lru<string, LiveDecision>(MAX_LIVE_DECISIONS);
+  /** Learnable decisions in the order they were made, until their reward wait ends (#awaitingHead: the next). */
+  #awaiting: AwaitingReward[] = [];
+  #awaitingHead = 0;
+  #settling: Promise<number> | undefined;
   readonly #rooms = new Map<string, RoomView | Promise<RoomView | undefined>>();
   readonly #watched = new Set<string>();
   /** NON_PERSONALISED_WEIGHTS as a vector over the feature space. */
@@ -341,7 +370,8 @@ export class RecommenderService {
       const m = message as Partial<RelayedFeedback>;
       if (m.type !== 'relayed_feedback' || typeof m.decisionId !== 'string' || typeof m.reward !== 'number' || typeof m.at !== 'number') return;
       const live = this.#live.get(m.decisionId);
-      if (!live?.learnable) return; // not shown here (or forgotten): another node holds it, or nobody does
+      if (!live?.learnable || live.defaulted) return; // not shown here (or forgotten), or its wait is over
+      live.rewarded = true;
       const { reward, at } = m;
       this.#meter.span('learn', () => live.slot.learn(live.x, reward, at), live.record.sessionId);
       this.#meter.count('learn', 1, live.record.sessionId);
@@ -441,7 +471,10 @@ export class RecommenderService {
   }
 
   start(): void {
-    this.#flushTimer = setInterval(() => void this.flush(), this.options.flushMs);
+    this.#flushTimer = setInterval(() => {
+      void this.flush();
+      void this.settleRewards();
+    }, this.options.flushMs);
     this.#flushTimer.unref();
     this.#replication.start();
   }
@@ -474,6 +507,9 @@ export class RecommenderService {
     if (!Number.isInteger(k) || k < 1 || k > this.options.maxK) return fail('VALIDATION_FAILED', `k must be an integer from 1 to ${this.options.maxK}`);
     const now = this.deps.clock.now();
     const meter = this.#meter;
+    // Rewards due are settled by the service's clock as requests come (and by the timer when none do).
+    const head = this.#awaiting[this.#awaitingHead];
+    if (head !== undefined && head.due <= now) void this.settleRewards();
     const room = await this.#room(sessionId, now);
     if (!room) return fail('SESSION_NOT_FOUND');
     // One server-side consent read answers both questions (consent, minors mode, the switch).
@@ -583,7 +619,10 @@ export class RecommenderService {
         this.#pending.push(record);
         // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
         // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
-        if (learnable) this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot });
+        if (learnable) {
+          this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot });
+          if (this.options.rewardWaitMs > 0) this.#awaitReward({ decisionId, due: now + this.options.rewardWaitMs, deviceId: input.deviceId!, brandId: room.brandId });
+        }
         out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
       }
       if (this.#pending.length >= this.options.flushRows) void this.flush();
@@ -621,7 +660,9 @@ export class RecommenderService {
     if (!room) return fail('SESSION_NOT_FOUND');
     // Consent is checked now, on the server: a withdrawal since the decision is honoured.
     const allowed = input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.brandId, 'model_improvement'));
-    const learned = live !== undefined && live.learnable && allowed;
+    // After the reward wait the default reward was learnt: the earliest reward counts, so this one is only recorded.
+    const learned = live !== undefined && live.learnable && allowed && !live.defaulted;
+    if (live && !live.defaulted) live.rewarded = true;
     // Shown by another node (its features are in that node's memory): that node learns it.
     const relay = live === undefined && allowed && record.personalised && this.deps.feedbackRelay !== undefined;
     await this.flush();
@@ -979,6 +1020,70 @@ export class RecommenderService {
 
   #remember(id: string, decision: LiveDecision): void {
     this.#live.set(id, decision);
+  }
+
+  #awaitReward(entry: AwaitingReward): void {
+    // No more wait than decisions kept in memory: an older one has left #live and could not be learnt.
+    if (this.#awaiting.length - this.#awaitingHead >= MAX_LIVE_DECISIONS) this.#awaitingHead++;
+    this.#awaiting.push(entry);
+  }
+
+  /**
+   * Learns the default reward for every decision whose reward wait has ended without feedback
+   * (the recommender's timer calls this; tests may too). Consent to model improvement is asked again
+   * now, once per viewer: a withdrawal or an erasure since the decision is honoured. Resolves to the
+   * number of decisions learnt.
+   */
+  settleRewards(): Promise<number> {
+    if (this.#settling) return this.#settling;
+    const now = this.deps.clock.now();
+    const queue = this.#awaiting;
+    let head = this.#awaitingHead;
+    if (head >= queue.length || queue[head]!.due > now) return Promise.resolve(0);
+    const due: AwaitingReward[] = [];
+    while (head < queue.length && queue[head]!.due <= now) due.push(queue[head++]!);
+    if (head === queue.length) {
+      this.#awaiting = [];
+      this.#awaitingHead = 0;
+    } else if (head > 4096 && head * 2 > queue.length) {
+      this.#awaiting = queue.slice(head);
+      this.#awaitingHead = 0;
+    } else this.#awaitingHead = head;
+    const settling = this.#settle(due, now)
+      .catch((err: unknown) => {
+        this.deps.onError?.(err);
+        return 0;
+      })
+      .finally(() => {
+        this.#settling = undefined;
+      });
+    this.#settling = settling;
+    return settling;
+  }
+
+  async #settle(due: readonly AwaitingReward[], now: number): Promise<number> {
+    const verdicts = new Map<string, Promise<boolean>>();
+    let learnt = 0;
+    for (const entry of due) {
+      const live = this.#live.get(entry.decisionId);
+      if (!live || !live.learnable || live.rewarded || live.defaulted) continue;
+      const key = `${entry.brandId}\u0000${entry.deviceId}`;
+      let allowed = verdicts.get(key);
+      if (!allowed) {
+        allowed = this.deps.consent.allows(entry.deviceId, entry.brandId, 'model_improvement').catch((err: unknown) => {
+          this.deps.onError?.(err);
+          return false;
+        });
+        verdicts.set(key, allowed);
+      }
+      if (!(await allowed) || live.rewarded) continue; // withdrawn, or feedback came while consent was read
+      live.defaulted = true;
+      const sessionId = live.record.sessionId;
+      this.#meter.span('learn', () => live.slot.learn(live.x, DEFAULT_REWARD, now), sessionId);
+      this.#meter.count('learn', 1, sessionId);
+      learnt++;
+    }
+    return learnt;
   }
 
 }
