@@ -726,7 +726,10 @@ export class RecommenderService {
       epsilon: this.options.epsilon,
       updates: this.#main.bandit.updates,
       lastUpdateAt: this.#main.lastUpdateAt,
-      objective: 'reward 1 for a click, add-to-cart, purchase or like on a shown item, 0 for dislike or not interested; maximise expected reward per impression',
+      objective:
+        'reward 1 for a click, add-to-cart, purchase or like on a shown item, 0 for dislike or not interested' +
+        (this.options.rewardWaitMs > 0 ? `, and 0 for an item that drew no feedback within ${this.options.rewardWaitMs / 1000} s of being shown (the reward wait)` : '') +
+        '; maximise expected reward per impression',
       features: this.space.specs.map((f) => ({ name: f.name, group: f.group, personal: f.group === 'behaviour' || f.group === 'profile' })),
       learning: 'rank-one (Sherman–Morrison) update per feedback, only from viewers with the model-improvement consent; snapshot every ' + this.options.snapshotEvery + ' updates plus the updates since',
       prior: PRIOR_WEIGHTS,
