@@ -147,15 +147,17 @@ describe('a model learnt on many nodes', () => {
   it('stores each own update once, in order, retrying what the database refused', async () => {
     const real = await open();
     let refuse = 1;
-    const appendUpdate = async (model: string, u: ModelUpdateRecord) => {
+    const batches: number[] = [];
+    const appendUpdates = async (model: string, us: readonly ModelUpdateRecord[]) => {
       if (refuse > 0) {
         refuse--;
         throw new Error('database refused');
       }
-      return real.appendUpdate(model, u);
+      batches.push(us.length);
+      return real.appendUpdates(model, us);
     };
     const flaky = new Proxy(real, {
-      get: (target, prop) => (prop === 'appendUpdate' ? appendUpdate : (Reflect.get(target, prop, target) as unknown)),
+      get: (target, prop) => (prop === 'appendUpdates' ? appendUpdates : (Reflect.get(target, prop, target) as unknown)),
     }) as RecommenderStore;
     const a = slot(flaky, 'node-a');
     const f = feedback(6, 3);
@@ -168,6 +170,8 @@ describe('a model learnt on many nodes', () => {
     await a.settled();
     expect(a.unstored).toBe(0);
     expect((await real.updatesSince(MODEL, {})).map((u) => `${u.node}:${u.seq}:${u.createdAt}`)).toEqual(['node-a:1:1', 'node-a:2:2', 'node-a:3:3']);
+    // Updates waiting together are stored together: the refused one with the next, the last alone or with it.
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(3);
     // A repeated append changes nothing.
     expect(await real.appendUpdate(MODEL, { node: 'node-a', seq: 2, x: [], reward: 0, createdAt: 9 })).toBe(false);
   });

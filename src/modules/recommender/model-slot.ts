@@ -28,6 +28,8 @@ import { LEGACY_NODE, type ModelLearned, type ModelLearnedChannel, type ModelUpd
 export const PRUNE_AFTER_MS = 3_600_000;
 /** Own updates not yet stored (the database refusing them): beyond this many, the oldest are given up. */
 const MAX_UNSTORED = 10_000;
+/** At most this many own updates are stored in one transaction. */
+const STORE_BATCH = 1_000;
 /** Restoring retries when a row it needs was pruned between reading the snapshot and the rows. */
 const RESTORE_ATTEMPTS = 3;
 
@@ -233,8 +235,13 @@ export abstract class ReplicatedSlot<M> {
         while (this.#unstored.length > 0) {
           const next = this.#unstored[0]!;
           if (next.kind === 'update') {
-            await this.store.appendUpdate(this.id, next.update);
-            this.#unstored.shift();
+            // The updates up to the next snapshot go in one transaction (a reward per shown item
+            // under the reward wait is thousands a second on a busy node: one commit each would not keep up).
+            let n = 1;
+            while (n < this.#unstored.length && n < STORE_BATCH && this.#unstored[n]!.kind === 'update') n++;
+            const batch = this.#unstored.slice(0, n).flatMap((u) => (u.kind === 'update' ? [u.update] : []));
+            await this.store.appendUpdates(this.id, batch);
+            this.#unstored.splice(0, n);
             this.replication.onStored?.(this.id);
           } else {
             await this.store.saveSnapshot(next.record);

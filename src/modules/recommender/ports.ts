@@ -128,6 +128,11 @@ export interface RecommenderStore {
   updatesSince(model: string, vector: VersionVector, exceptNode?: string): Promise<ModelUpdateRecord[]>;
   /** Stores one update once: false (and nothing changed) when its (model, node, seq) is already stored. */
   appendUpdate(model: string, update: ModelUpdateRecord): Promise<boolean>;
+  /**
+   * Stores many updates of one model in one transaction, each once (as appendUpdate): answers how
+   * many were new. All or nothing: on a failure none is stored.
+   */
+  appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<number>;
   /** Deletes the updates `vector` holds that were created before `before`; answers how many. */
   pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number>;
   /** Retention: decisions and feedback before the cutoff. */

@@ -240,6 +240,23 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
+  async appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    // 6 values a row: 500 rows stay far below either dialect's limit on bound values.
+    return this.db.transaction().execute(async (trx) => {
+      let inserted = 0;
+      for (let i = 0; i < updates.length; i += APPEND_UPDATES_ROWS) {
+        const r = await trx
+          .insertInto('model_updates')
+          .values(updates.slice(i, i + APPEND_UPDATES_ROWS).map((u) => ({ model, node: u.node, seq: u.seq, x: JSON.stringify(u.x), reward: u.reward, created_at: u.createdAt })))
+          .onConflict((oc) => oc.columns(['model', 'node', 'seq']).doNothing())
+          .executeTakeFirst();
+        inserted += Number(r.numInsertedOrUpdatedRows ?? 0);
+      }
+      return inserted;
+    });
+  }
+
   async pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number> {
     const covered = Object.entries(vector).filter(([, seq]) => seq > 0);
     if (covered.length === 0) return 0;
@@ -262,6 +279,8 @@ export class KyselyRecommenderStore implements RecommenderStore {
 }
 
 const DECISION_CHUNK = 50;
+/** Rows per INSERT when appending model updates in a batch. */
+const APPEND_UPDATES_ROWS = 500;
 
 /** A stored version vector: a JSON object of node → last seq (anything else in it is ignored). */
 function vectorOf(text: string): VersionVector {
