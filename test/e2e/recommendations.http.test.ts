@@ -416,3 +416,32 @@ describe.each(DIALECTS)('the reward wait on %s', (dialect) => {
     }
   });
 });
+
+describe('the reward wait under load', () => {
+  it('settles the oldest decisions at once when more than 50,000 wait, each once, without the clock moving', async () => {
+    const now = Date.UTC(2026, 10, 30, 11, 0, 0);
+    const t = await testApp('sqlite', { deps: { clock: { now: () => now } } });
+    try {
+      const admin = await signIn(t.app, 'admin');
+      await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+      const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+      const viewer = 'busy-learner-000000000001';
+      await t.app.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: viewer, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
+      const recommender = t.app.services.recommender;
+      const before = recommender.updates;
+      // 5,002 lists of 10: 50,020 learnable decisions, 20 more than may wait.
+      for (let i = 0; i < 5_002; i++) {
+        const res = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=10', headers: { 'x-qingliu-device': viewer } });
+        if (res.statusCode !== 200) throw new Error(`list ${i}: ${res.statusCode}`);
+      }
+      // (A settling the last request started may still be running: settle until nothing more is due.)
+      while ((await recommender.settleRewards()) > 0);
+      expect(recommender.updates - before).toBe(20);
+      // Nothing more is due until the wait ends.
+      expect(await recommender.settleRewards()).toBe(0);
+      expect(recommender.updates - before).toBe(20);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});

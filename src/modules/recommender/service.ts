@@ -298,6 +298,12 @@ const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
 const LABEL_NOT_PERSONALISED = { zh: '非个性化', en: 'Not personalised' };
 const DIVERSITY_REASON = { zh: '为你挑选了不同品类', en: 'picked to show you different categories' };
 const MAX_LIVE_DECISIONS = 100_000;
+/**
+ * At most this many decisions wait for their reward: beyond it the oldest are settled at once, their
+ * wait cut short, well before the decision table (MAX_LIVE_DECISIONS) would drop them unsettled — on
+ * a node too busy for the full wait every shown item is still settled once, by feedback or default.
+ */
+const MAX_AWAITING = MAX_LIVE_DECISIONS / 2;
 
 /**
  * Decision ids' random bits come from a pool of CSPRNG bytes refilled 4 KiB at a time: one
@@ -509,7 +515,7 @@ export class RecommenderService {
     const meter = this.#meter;
     // Rewards due are settled by the service's clock as requests come (and by the timer when none do).
     const head = this.#awaiting[this.#awaitingHead];
-    if (head !== undefined && head.due <= now) void this.settleRewards();
+    if (head !== undefined && (head.due <= now || this.#awaiting.length - this.#awaitingHead > MAX_AWAITING)) void this.settleRewards();
     const room = await this.#room(sessionId, now);
     if (!room) return fail('SESSION_NOT_FOUND');
     // One server-side consent read answers both questions (consent, minors mode, the switch).
@@ -1026,7 +1032,7 @@ export class RecommenderService {
   }
 
   #awaitReward(entry: AwaitingReward): void {
-    // No more wait than decisions kept in memory: an older one has left #live and could not be learnt.
+    // Never more than the decision table holds (settling fell behind): an older one has left #live.
     if (this.#awaiting.length - this.#awaitingHead >= MAX_LIVE_DECISIONS) this.#awaitingHead++;
     this.#awaiting.push(entry);
   }
@@ -1042,9 +1048,11 @@ export class RecommenderService {
     const now = this.deps.clock.now();
     const queue = this.#awaiting;
     let head = this.#awaitingHead;
-    if (head >= queue.length || queue[head]!.due > now) return Promise.resolve(0);
+    // Due: the wait is over, or too many are waiting (the oldest go first).
+    const isDue = (h: number) => queue[h]!.due <= now || queue.length - h > MAX_AWAITING;
+    if (head >= queue.length || !isDue(head)) return Promise.resolve(0);
     const due: AwaitingReward[] = [];
-    while (head < queue.length && queue[head]!.due <= now) due.push(queue[head++]!);
+    while (head < queue.length && isDue(head)) due.push(queue[head++]!);
     if (head === queue.length) {
       this.#awaiting = [];
       this.#awaitingHead = 0;
