@@ -402,22 +402,28 @@ for (const { dialect, thread } of VARIANTS) {
         ]);
       });
 
-      it('appends many updates in one go, each once, and answers how many were new', async () => {
-        expect(await store.appendUpdates('linucb', [])).toBe(0);
+      it('appends many updates in one go, each once, in one transaction', async () => {
+        await store.appendUpdates('linucb', []);
         expect(await store.appendUpdate('linucb', update('n1', 2, { x: [2], reward: 1, createdAt: 20 }))).toBe(true);
-        // 1,203 rows: more than one INSERT's worth (500), with one already stored and one repeated within the batch.
-        const many = [...Array(1_200).keys()].map((i) => update('n1', i + 1, { x: [i, i / 7], reward: i % 2, createdAt: 10 + i }));
+        // 1,213 rows: chunks of every size (100, 10, 1), with one already stored and one repeated within the batch.
+        const many = [...Array(1_210).keys()].map((i) => update('n1', i + 1, { x: [i, i / 7], reward: i % 2, createdAt: 10 + i }));
         const batch = [...many, update('n1', 5, { x: [99], reward: 1, createdAt: 1 }), update('n2', 1, { x: [-1.5], reward: 0.25, createdAt: 5 }), update('n2', 2, { x: [], reward: 1, createdAt: 6 })];
-        expect(await store.appendUpdates('linucb', batch)).toBe(1_201);
+        await store.appendUpdates('linucb', batch);
         const stored = await store.updatesSince('linucb', {});
-        expect(stored).toHaveLength(1_202);
+        expect(stored).toHaveLength(1_212);
         expect(stored[1]).toEqual({ node: 'n1', seq: 2, x: [2], reward: 1, createdAt: 20 }); // the first append kept
         expect(stored[4]).toEqual(many[4]); // the batch's own first copy of seq 5 kept
+        expect(stored[1_209]).toEqual(many[1_209]);
         expect(stored.slice(-2)).toEqual([
           { node: 'n2', seq: 1, x: [-1.5], reward: 0.25, createdAt: 5 },
           { node: 'n2', seq: 2, x: [], reward: 1, createdAt: 6 },
         ]);
-        expect(await store.appendUpdates('linucb', batch)).toBe(0);
+        await store.appendUpdates('linucb', batch);
+        expect(await store.updatesSince('linucb', {})).toEqual(stored);
+        // All or nothing: a batch with a row the database refuses stores none of it.
+        const bad = [update('n3', 1, { x: [1], reward: 1, createdAt: 1 }), update('n3', 2, { x: [1], reward: Number.NaN, createdAt: Number.NaN })];
+        await expect(store.appendUpdates('linucb', bad)).rejects.toThrow();
+        expect((await store.updatesSince('linucb', {})).filter((u) => u.node === 'n3')).toEqual([]);
       });
 
       it('prunes only the updates the vector holds that are older than the cutoff, only of that model', async () => {

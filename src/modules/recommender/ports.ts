@@ -129,10 +129,10 @@ export interface RecommenderStore {
   /** Stores one update once: false (and nothing changed) when its (model, node, seq) is already stored. */
   appendUpdate(model: string, update: ModelUpdateRecord): Promise<boolean>;
   /**
-   * Stores many updates of one model in one transaction, each once (as appendUpdate): answers how
-   * many were new. All or nothing: on a failure none is stored.
+   * Stores many updates of one model in one transaction, each once (a repeat is a no-op, as in
+   * appendUpdate). All or nothing. Committed without waiting for the disk, like the decision log.
    */
-  appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<number>;
+  appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<void>;
   /** Deletes the updates `vector` holds that were created before `before`; answers how many. */
   pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number>;
   /** Retention: decisions and feedback before the cutoff. */

@@ -85,7 +85,12 @@ export interface RecommenderOptions {
   kind: BanditKind;
   alpha: number;
   seed: number;
-  /** A snapshot is written after this many updates (the updates since are kept apart). */
+  /**
+   * A snapshot is written after this many updates (the updates since are kept apart). With the
+   * reward wait every shown item under consent is an update — thousands a second on a busy node —
+   * so snapshots (about 20 kB each, committed to disk) come every few thousand; restoring replays at
+   * most that many rank-one updates (milliseconds).
+   */
   snapshotEvery: number;
   /** Buffered decisions are written at least this often … */
   flushMs: number;
@@ -122,7 +127,7 @@ export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
   kind: 'linucb',
   alpha: 0.5,
   seed: 20_261_129,
-  snapshotEvery: 200,
+  snapshotEvery: 5_000,
   flushMs: 250,
   flushRows: 100,
   fairRerank: { grouping: 'off', band: FAIR_RERANK_DEFAULTS.band, holdout: 0.1 },

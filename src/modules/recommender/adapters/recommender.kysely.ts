@@ -71,14 +71,57 @@ export class KyselyRecommenderStore implements RecommenderStore {
     // Decisions are logged on every request: binding values to statements compiled once (50 rows
     // at a time, then one by one) keeps the log's cost per request small. On SQLite on disk the
     // writer thread binds them, so the request thread only copies the values.
-    const inserts = this.#inserts(decisions);
+    await this.#writeWithoutWaitingForDisk(this.#inserts(decisions));
+  }
+
+  /** Inserts of a model's updates, chunk sizes compiled once each. */
+  readonly #updateSql = new Map<number, string>();
+
+  #updateInserts(model: string, updates: readonly ModelUpdateRecord[]): WriterStatement[] {
+    const statements: WriterStatement[] = [];
+    let i = 0;
+    for (const size of UPDATE_CHUNKS) {
+      for (; i + size <= updates.length; i += size) {
+        let text = this.#updateSql.get(size);
+        if (text === undefined) {
+          const row = { model: '', node: '', seq: 0, x: '', reward: 0, created_at: 0 };
+          text = this.db
+            .insertInto('model_updates')
+            .values(Array.from({ length: size }, () => row))
+            .onConflict((oc) => oc.columns(['model', 'node', 'seq']).doNothing())
+            .compile().sql;
+          this.#updateSql.set(size, text);
+        }
+        const values: unknown[] = [];
+        for (let j = i; j < i + size; j++) {
+          const u = updates[j]!;
+          values.push(model, u.node, u.seq, JSON.stringify(u.x), u.reward, u.createdAt);
+        }
+        statements.push([text, values]);
+      }
+    }
+    return statements;
+  }
+
+  /**
+   * A model's own updates are learnt state shared between nodes, one per shown item under consent
+   * (the reward wait): committed like the decision log, without waiting for the disk, and on SQLite
+   * on disk by the writer thread. A power cut may lose the last fraction of a second of learning;
+   * the model then restores to the snapshot and the updates that were stored.
+   */
+  async appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<void> {
+    if (updates.length === 0) return;
+    await this.#writeWithoutWaitingForDisk(this.#updateInserts(model, updates));
+  }
+
+  /** One transaction committed without waiting for the disk (see appendDecisions). */
+  async #writeWithoutWaitingForDisk(statements: readonly WriterStatement[]): Promise<void> {
     if (this.#writer) {
-      // Telemetry: committed without waiting for the disk (see above), on the writer thread.
-      await this.#writer.run(inserts, 'NORMAL');
+      await this.#writer.run(statements, 'NORMAL');
       return;
     }
     const insert = async (tx: Transaction<Database>) => {
-      for (const [text, values] of inserts) await tx.executeQuery(CompiledQuery.raw(text, values as unknown[]));
+      for (const [text, values] of statements) await tx.executeQuery(CompiledQuery.raw(text, values as unknown[]));
     };
     if (this.#sqlite) {
       await this.db.connection().execute(async (conn) => {
@@ -240,23 +283,6 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  async appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<number> {
-    if (updates.length === 0) return 0;
-    // 6 values a row: 500 rows stay far below either dialect's limit on bound values.
-    return this.db.transaction().execute(async (trx) => {
-      let inserted = 0;
-      for (let i = 0; i < updates.length; i += APPEND_UPDATES_ROWS) {
-        const r = await trx
-          .insertInto('model_updates')
-          .values(updates.slice(i, i + APPEND_UPDATES_ROWS).map((u) => ({ model, node: u.node, seq: u.seq, x: JSON.stringify(u.x), reward: u.reward, created_at: u.createdAt })))
-          .onConflict((oc) => oc.columns(['model', 'node', 'seq']).doNothing())
-          .executeTakeFirst();
-        inserted += Number(r.numInsertedOrUpdatedRows ?? 0);
-      }
-      return inserted;
-    });
-  }
-
   async pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number> {
     const covered = Object.entries(vector).filter(([, seq]) => seq > 0);
     if (covered.length === 0) return 0;
@@ -279,8 +305,8 @@ export class KyselyRecommenderStore implements RecommenderStore {
 }
 
 const DECISION_CHUNK = 50;
-/** Rows per INSERT when appending model updates in a batch. */
-const APPEND_UPDATES_ROWS = 500;
+/** Rows per INSERT when appending model updates in a batch: the largest chunks first, then smaller (6 values a row). */
+const UPDATE_CHUNKS = [100, 10, 1] as const;
 
 /** A stored version vector: a JSON object of node → last seq (anything else in it is ignored). */
 function vectorOf(text: string): VersionVector {
