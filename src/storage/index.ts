@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type Migration, type MigrationProvider, type SqliteDialectConfig } from 'kysely';
 import type { Database } from './schema.js';
 import { SqliteWriterThread } from './writer-thread.js';
 import { NO_METER, type WorkMeter } from '../shared/work-meter.js';
@@ -111,7 +111,7 @@ function openSqlite(file: string): Storage {
   // Deleted rows (a shredded data key above all) are overwritten, not left in free pages.
   raw.pragma('secure_delete = ON');
   const meter: { current: WorkMeter } = { current: NO_METER };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, meter) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw, meter) }) });
   const writer = file === ':memory:' || file === '' ? undefined : new SqliteWriterThread(path.resolve(file));
   let closed = false;
   return {
@@ -137,6 +137,31 @@ function openSqlite(file: string): Storage {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Transactions on the main connection begin IMMEDIATE: they take the write lock at BEGIN, waiting
+ * for it under the busy timeout. A deferred transaction that read first and wrote later fails at its
+ * first write with SQLITE_BUSY (no wait: its snapshot is stale) whenever the storage's writer thread
+ * committed in between — an order placed while the decision log or the model's updates were being
+ * written was refused with 503. One connection serves the event loop, so taking the lock early costs
+ * no concurrency here.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 /**
