@@ -492,6 +492,8 @@ export class RecommenderService {
 
   async stop(): Promise<void> {
     if (this.#flushTimer) clearInterval(this.#flushTimer);
+    // A settling under way learns before the models close (what is still waiting is not settled).
+    await this.#settling;
     await this.flush();
     await this.#main.close();
     for (const slot of this.#arms.values()) if (!(slot instanceof Promise)) await slot.close();
