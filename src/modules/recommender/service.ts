@@ -521,8 +521,7 @@ export class RecommenderService {
     const now = this.deps.clock.now();
     const meter = this.#meter;
     // Rewards due are settled by the service's clock as requests come (and by the timer when none do).
-    const head = this.#awaiting[this.#awaitingHead];
-    if (head !== undefined && (head.due <= now || this.#awaiting.length - this.#awaitingHead > MAX_AWAITING)) void this.settleRewards();
+    if (this.#rewardDue(this.#awaitingHead, now)) void this.settleRewards();
     const room = await this.#room(sessionId, now);
     if (!room) return fail('SESSION_NOT_FOUND');
     // One server-side consent read answers both questions (consent, minors mode, the switch).
@@ -744,7 +743,12 @@ export class RecommenderService {
         (this.options.rewardWaitMs > 0 ? `, and 0 for an item that drew no feedback within ${this.options.rewardWaitMs / 1000} s of being shown (the reward wait)` : '') +
         '; maximise expected reward per impression',
       features: this.space.specs.map((f) => ({ name: f.name, group: f.group, personal: f.group === 'behaviour' || f.group === 'profile' })),
-      learning: 'rank-one (Sherman–Morrison) update per feedback, only from viewers with the model-improvement consent; snapshot every ' + this.options.snapshotEvery + ' updates plus the updates since',
+      learning:
+        'rank-one (Sherman–Morrison) update per feedback' +
+        (this.options.rewardWaitMs > 0 ? ' and per shown item whose reward wait ended without any' : '') +
+        ', only from viewers with the model-improvement consent; snapshot every ' +
+        this.options.snapshotEvery +
+        ' updates plus the updates since',
       prior: PRIOR_WEIGHTS,
       nonPersonalised: { version: NON_PERSONALISED_VERSION, weights: NON_PERSONALISED_WEIGHTS, diversityPenalty: DIVERSITY_PENALTY },
       quality: { window: 'last 24 hours', personalised: segment(true), nonPersonalised: segment(false) },
@@ -1038,6 +1042,12 @@ export class RecommenderService {
     this.#live.set(id, decision);
   }
 
+  /** Whether the decision waiting at `index` is due: its wait is over, or too many are waiting (the oldest go first). */
+  #rewardDue(index: number, now: number): boolean {
+    const queue = this.#awaiting;
+    return index < queue.length && (queue[index]!.due <= now || queue.length - index > MAX_AWAITING);
+  }
+
   #awaitReward(entry: AwaitingReward): void {
     // Never more than the decision table holds (settling fell behind): an older one has left #live.
     if (this.#awaiting.length - this.#awaitingHead >= MAX_LIVE_DECISIONS) this.#awaitingHead++;
@@ -1055,11 +1065,9 @@ export class RecommenderService {
     const now = this.deps.clock.now();
     const queue = this.#awaiting;
     let head = this.#awaitingHead;
-    // Due: the wait is over, or too many are waiting (the oldest go first).
-    const isDue = (h: number) => queue[h]!.due <= now || queue.length - h > MAX_AWAITING;
-    if (head >= queue.length || !isDue(head)) return Promise.resolve(0);
+    if (!this.#rewardDue(head, now)) return Promise.resolve(0);
     const due: AwaitingReward[] = [];
-    while (head < queue.length && isDue(head)) due.push(queue[head++]!);
+    while (this.#rewardDue(head, now)) due.push(queue[head++]!);
     if (head === queue.length) {
       this.#awaiting = [];
       this.#awaitingHead = 0;
