@@ -167,7 +167,7 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     // Stopping takes a final look when there is news, and the room goes back to the production model.
     const stopped = await post(`/api/v1/experiments/${id}/stop`, { reason: 'enough' });
     expect(stopped.json().status).toBe('stopped');
-    expect((await recs(consenting.find((d) => armOf.get(d) === 'bandit' && d !== banditViewer)!)).modelVersion).toMatch(/^qingliu-linear-v2:/);
+    expect((await recs(consenting.find((d) => armOf.get(d) === 'bandit' && d !== banditViewer)!)).modelVersion).toMatch(/^qingliu-linear-v3:/);
   });
 
   it('refuses bad definitions with every problem named, and a second experiment in the same room', async () => {

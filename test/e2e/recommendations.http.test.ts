@@ -96,7 +96,7 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId: viewer, type: 'view', productId: viewed.id, clientEventId: `v-${dialect}-0001` } });
     const list = await recs(viewer, 6);
     expect(list).toMatchObject({ personalised: true, label: { zh: '个性化推荐', en: 'Personalised' } });
-    expect(list.modelVersion).toMatch(/^qingliu-linear-v2:\d+$/);
+    expect(list.modelVersion).toMatch(/^qingliu-linear-v3:\d+$/);
     expect(list.items).toHaveLength(6);
     for (const item of list.items) {
       expect(item.personalised).toBe(true);
@@ -153,6 +153,75 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     const bad = await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': parent }, payload: { brandId: BRAND, childAgeBand: '12y' } });
     expect(bad.statusCode).toBe(400);
     expect((await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': parent }, payload: { brandId: BRAND, childAgeBand: null } })).json().childAgeBand).toBeNull();
+  });
+
+  it('learns what parents of each declared child age band choose, from learnable feedback only, and explains it', async () => {
+    const products = new Map((await room()).products.map((p) => [p.id, p]));
+    const popularOf = (item: Item) => item.explanation.contributions.find((c) => c.feature === 'profile.age_band_popular')?.value;
+    const parent = async (deviceId: string, band: string, granted: string[]) => {
+      await decide(deviceId, granted);
+      const res = await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': deviceId }, payload: { brandId: BRAND, childAgeBand: band } });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    // Before any feedback every category reads "as for everyone".
+    await parent('band-popular-newborn-0000', '0_6m', [...PURPOSES]);
+    await parent('band-popular-preschool-0000', '3_6y', [...PURPOSES]);
+    const first = await recs('band-popular-newborn-0000', 10);
+    for (const item of first.items) expect(popularOf(item) ?? 0.5).toBe(0.5);
+
+    // Twelve newborn parents who allow model improvement click whatever diapers they are shown;
+    // twelve parents of 3–6-year-olds click toys instead.
+    const clicks = { diapers: 0, toys: 0 };
+    for (const [band, category, prefix] of [['0_6m', 'diapers', 'band-popular-newborn-'], ['3_6y', 'toys', 'band-popular-preschool-']] as const) {
+      for (let i = 0; i < 12; i++) {
+        const device = `${prefix}${String(i).padStart(4, '0')}`;
+        if (i > 0) await parent(device, band, [...PURPOSES]);
+        for (const item of (await recs(device, 10)).items) {
+          if (products.get(item.productId)!.category !== category) continue;
+          expect((await feedback(item.decisionId, 'click', device)).json().learned).toBe(true);
+          clicks[category]++;
+        }
+      }
+    }
+    expect(clicks.diapers).toBeGreaterThan(0);
+    expect(clicks.toys).toBeGreaterThan(0);
+    // Newborn parents who did not allow model improvement clicking toys count for nothing (F1).
+    for (let i = 0; i < 6; i++) {
+      const device = `band-popular-private-${String(i).padStart(4, '0')}`;
+      await parent(device, '0_6m', ['personalised_recommendations']);
+      for (const item of (await recs(device, 10)).items) if (products.get(item.productId)!.category === 'toys') await feedback(item.decisionId, 'click', device);
+    }
+
+    const interest = t.app.services.recommender.ageBandInterest;
+    const model = first.modelVersion.split(':')[0]!;
+    // A list reads the counts as they stand before it (its own items count as shown after ranking).
+    const expectedNewborn = interest.value(model, '0_6m', 'diapers');
+    const newborn = await recs('band-popular-newborn-0000', 10);
+    const expectedPreschool = interest.value(model, '3_6y', 'diapers');
+    const preschool = await recs('band-popular-preschool-0000', 10);
+    for (const list of [newborn, preschool]) for (const item of list.items) expectExact(item);
+    const valueFor = (list: typeof newborn, category: string) => list.items.filter((i) => products.get(i.productId)!.category === category).map(popularOf);
+    expect(interest.counts(model, '0_6m', 'diapers').positive).toBe(clicks.diapers);
+    expect(interest.counts(model, '3_6y', 'toys').positive).toBe(clicks.toys);
+    expect(interest.counts(model, '0_6m', 'toys').positive).toBe(0);
+    // Each band reads its own choice above the other band's.
+    expect(interest.value(model, '0_6m', 'diapers')).toBeGreaterThan(interest.value(model, '3_6y', 'diapers'));
+    expect(interest.value(model, '3_6y', 'toys')).toBeGreaterThan(interest.value(model, '0_6m', 'toys'));
+    // The lists carry exactly these values.
+    for (const v of valueFor(newborn, 'diapers')) expect(v).toBeCloseTo(expectedNewborn, 12);
+    for (const v of valueFor(preschool, 'diapers')) expect(v).toBeCloseTo(expectedPreschool, 12);
+    // It reaches the viewer's reasons, on cards it lifts and only there.
+    const REASON = 'parents of children your child’s age often choose this kind of product';
+    let explained = 0;
+    for (const item of [...newborn.items, ...preschool.items]) {
+      if (!item.reasons.en.includes(REASON)) continue;
+      explained++;
+      expect(item.explanation.contributions.find((c) => c.feature === 'profile.age_band_popular')!.phi).toBeGreaterThan(0);
+      expect(item.reasons.zh).toContain('和你宝宝同月龄段的家长常选这类商品');
+    }
+    expect(explained).toBeGreaterThan(0);
+    // Counts only: no device id, subject or band-and-person pair is kept.
+    expect(JSON.stringify(interest.counts(model, '0_6m', 'diapers'))).not.toContain('band-popular');
   });
 
   it('learns from feedback only under the model-improvement consent, once per key, only for items shown (F1)', async () => {

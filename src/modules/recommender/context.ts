@@ -86,3 +86,115 @@ export class ViewerBehaviour {
     this.#bySubject.clear();
   }
 }
+
+interface InterestCell {
+  shown: number;
+  positive: number;
+}
+
+/** Prior strength of the shrinkage, in shown items: a cell with fewer than this leans on the level above it. */
+const INTEREST_PRIOR = 50;
+/** The overall rate's own prior: 1 positive in 20 shown (about the click-through of a live room). */
+const INTEREST_BASE = { positive: 1, shown: 20 };
+/** When a model's counts reach this many shown items they are halved: recent shows weigh more, and memory stays bounded. */
+const INTEREST_HALVE_AT = 200_000;
+
+/**
+ * What parents who declared the same child age band choose, per product category: of the items a
+ * model showed to viewers of that band (only viewers whose feedback it may learn from), the share
+ * that drew positive feedback (a click, add to cart, purchase or like). Shrunk towards the
+ * category's share over every band, which is shrunk towards the model's overall share, so a band
+ * with little data reads as the average.
+ *
+ * The feature `profile.age_band_popular` is lift / (1 + lift), the lift being this share over the
+ * overall one: 0.5 means "as for everyone", 2/3 twice as often, 1/3 half as often; bounded, never
+ * saturating. Counts only, never who: an aggregate over a
+ * coarse, declared attribute, per model, in this node's memory (a restart starts from the average).
+ */
+export class AgeBandInterest {
+  /** model → band → category → counts */
+  readonly #cells = new Map<string, Map<string, Map<string, InterestCell>>>();
+  /** model → category → counts over every band */
+  readonly #categories = new Map<string, Map<string, InterestCell>>();
+  /** model → counts over everything */
+  readonly #totals = new Map<string, InterestCell>();
+
+  shown(model: string, band: string, category: string): void {
+    this.#cell(model, band, category).shown++;
+    this.#category(model, category).shown++;
+    const total = this.#total(model);
+    total.shown++;
+    if (total.shown >= INTEREST_HALVE_AT) this.#halve(model);
+  }
+
+  positive(model: string, band: string, category: string): void {
+    this.#cell(model, band, category).positive++;
+    this.#category(model, category).positive++;
+    this.#total(model).positive++;
+  }
+
+  /** The feature's value for a viewer of `band` and a product of `category` (0.5 with no data). */
+  value(model: string, band: string, category: string): number {
+    const total = this.#totals.get(model);
+    const overall = ((total?.positive ?? 0) + INTEREST_BASE.positive) / ((total?.shown ?? 0) + INTEREST_BASE.shown);
+    const c = this.#categories.get(model)?.get(category);
+    const categoryRate = c ? (c.positive + INTEREST_PRIOR * overall) / (c.shown + INTEREST_PRIOR) : overall;
+    const b = this.#cells.get(model)?.get(band)?.get(category);
+    const bandRate = b ? (b.positive + INTEREST_PRIOR * categoryRate) / (b.shown + INTEREST_PRIOR) : categoryRate;
+    const lift = bandRate / overall;
+    return lift / (1 + lift);
+  }
+
+  /** The counts of one cell (tests, the model card). */
+  counts(model: string, band: string, category: string): Readonly<InterestCell> {
+    return { ...(this.#cells.get(model)?.get(band)?.get(category) ?? { shown: 0, positive: 0 }) };
+  }
+
+  /** A model left memory (an experiment ended). */
+  forgetModel(model: string): void {
+    this.#cells.delete(model);
+    this.#categories.delete(model);
+    this.#totals.delete(model);
+  }
+
+  forgetAll(): void {
+    this.#cells.clear();
+    this.#categories.clear();
+    this.#totals.clear();
+  }
+
+  #cell(model: string, band: string, category: string): InterestCell {
+    let bands = this.#cells.get(model);
+    if (!bands) this.#cells.set(model, (bands = new Map()));
+    let categories = bands.get(band);
+    if (!categories) bands.set(band, (categories = new Map()));
+    let cell = categories.get(category);
+    if (!cell) categories.set(category, (cell = { shown: 0, positive: 0 }));
+    return cell;
+  }
+
+  #category(model: string, category: string): InterestCell {
+    let categories = this.#categories.get(model);
+    if (!categories) this.#categories.set(model, (categories = new Map()));
+    let cell = categories.get(category);
+    if (!cell) categories.set(category, (cell = { shown: 0, positive: 0 }));
+    return cell;
+  }
+
+  #total(model: string): InterestCell {
+    let cell = this.#totals.get(model);
+    if (!cell) this.#totals.set(model, (cell = { shown: 0, positive: 0 }));
+    return cell;
+  }
+
+  #halve(model: string): void {
+    const halve = (cell: InterestCell) => {
+      cell.shown /= 2;
+      cell.positive /= 2;
+    };
+    for (const categories of this.#cells.get(model)?.values() ?? []) for (const cell of categories.values()) halve(cell);
+    for (const cell of this.#categories.get(model)?.values() ?? []) halve(cell);
+    const total = this.#totals.get(model);
+    if (total) halve(total);
+  }
+}

@@ -17,7 +17,7 @@ import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
-import { RoomPopularity, ViewerBehaviour } from './context.js';
+import { AgeBandInterest, RoomPopularity, ViewerBehaviour } from './context.js';
 import { Lru } from '../../shared/lru.js';
 import { ModelReplication, ModelSlot } from './model-slot.js';
 import { MlpSlot } from './mlp-slot.js';
@@ -46,8 +46,11 @@ import {
 import type { DecisionRecord, DecisionSegments, FeedbackType, ModelLearnedChannel, ProductHealth, RecommenderStore } from './ports.js';
 import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 
-/** v2: the feature space gained profile.child_age_fit (a v1 snapshot has other dimensions and is not restored). */
-export const MODEL_ID = 'qingliu-linear-v2';
+/**
+ * v2: the feature space gained profile.child_age_fit; v3: profile.age_band_popular (a snapshot of an
+ * earlier version has other dimensions and is not restored).
+ */
+export const MODEL_ID = 'qingliu-linear-v3';
 export const NON_PERSONALISED_VERSION = 'non-personalised-v1';
 
 /** The published weights of the non-personalised list: room signals only. */
@@ -70,6 +73,7 @@ export const PRIOR_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({
   'behaviour.viewed_this': 0.5,
   'behaviour.tag_weight': 1,
   'profile.child_age_fit': 1,
+  'profile.age_band_popular': 1,
 });
 /** Each earlier pick of the same category lowers a candidate by this much (diversity). */
 export const DIVERSITY_PENALTY = 1;
@@ -258,6 +262,8 @@ interface Picked {
   reasons: { zh: string[]; en: string[] };
   /** The non-personal features, when already computed (cached non-personalised picks). */
   context?: Record<string, number>;
+  /** The product's category (personalised picks: what the age-band interest counts). */
+  category?: string;
 }
 
 /** A room as the recommender sees it, rebuilt at most once a second or at once after a showcase change. */
@@ -286,6 +292,8 @@ interface LiveDecision {
   rewarded?: boolean;
   /** Its reward wait ended without feedback and the default reward was learnt (later feedback is not). */
   defaulted?: boolean;
+  /** Shown to a viewer who declared a child age band: the band and the product's category, counted in AgeBandInterest. */
+  interest?: { band: string; category: string; counted?: boolean };
 }
 
 /** A learnable decision waiting for its reward: who to ask for consent again when the wait ends (memory only). */
@@ -334,6 +342,8 @@ export class RecommenderService {
   readonly options: RecommenderOptions;
   readonly popularity = new RoomPopularity();
   readonly behaviour = new ViewerBehaviour();
+  /** Per model: how often parents of each declared child age band choose each category (profile.age_band_popular). */
+  readonly ageBandInterest = new AgeBandInterest();
   /** The production model. */
   readonly #main: ModelSlot;
   /** This node's part in learning on many nodes: its node id, the bus messages and the poll (model-slot.ts). */
@@ -352,7 +362,7 @@ export class RecommenderService {
   readonly #watched = new Set<string>();
   /** NON_PERSONALISED_WEIGHTS as a vector over the feature space. */
   readonly #nonPersonalisedTheta: Float64Array;
-  readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number; childAgeFit: number };
+  readonly #idx: { viewedCategory: number; cartedCategory: number; viewedThis: number; cartedThis: number; tagWeight: number; childAgeFit: number; ageBandPopular: number };
   /** Per show: exposure, impressions and clicks per product group, for the re-ranker (this node's view). */
   readonly #ledgers = new Map<string, { exposure: Map<string, number>; impressions: Map<string, number>; clicks: Map<string, number> }>();
   /** Per show: a random key held in memory only, for the decision log's per-show viewer labels. */
@@ -376,6 +386,7 @@ export class RecommenderService {
       cartedThis: this.space.indexOf('behaviour.carted_this'),
       tagWeight: this.space.indexOf('behaviour.tag_weight'),
       childAgeFit: this.space.indexOf('profile.child_age_fit'),
+      ageBandPopular: this.space.indexOf('profile.age_band_popular'),
     };
     deps.feedbackRelay?.subscribe((message) => {
       const m = message as Partial<RelayedFeedback>;
@@ -384,6 +395,7 @@ export class RecommenderService {
       if (!live?.learnable || live.defaulted) return; // not shown here (or forgotten), or its wait is over
       live.rewarded = true;
       const { reward, at } = m;
+      if (reward > 0) this.#notePositive(live);
       this.#meter.span('learn', () => live.slot.learn(live.x, reward, at), live.record.sessionId);
       this.#meter.count('learn', 1, live.record.sessionId);
     });
@@ -478,7 +490,11 @@ export class RecommenderService {
 
   /** An experiment ended: its arms' models leave memory (they stay stored). */
   dropExperiment(experimentId: string): void {
-    for (const id of [...this.#arms.keys()]) if (id.startsWith(`experiment:${experimentId}:`)) this.#arms.delete(id);
+    for (const id of [...this.#arms.keys()])
+      if (id.startsWith(`experiment:${experimentId}:`)) {
+        this.#arms.delete(id);
+        this.ageBandInterest.forgetModel(id);
+      }
   }
 
   start(): void {
@@ -569,6 +585,8 @@ export class RecommenderService {
       const tagWeight = new Map(tags.filter((t) => t.kind === 'category').map((t) => [t.value, t.weight / maxTag]));
       // One block for every candidate's vector: 50 typed-array copies cost about 40 µs, views of one block 8.
       const dim = this.space.dim;
+      // One value per category for this viewer's band (the 50 candidates share a dozen categories).
+      const bandPopular = new Map<string, number>();
       items = meter.span('recommend', () => {
         const block = new Float64Array(room.candidates.length * dim);
         const candidates = room.candidates.map((c, j) => {
@@ -583,7 +601,12 @@ export class RecommenderService {
           }
           x[this.#idx.tagWeight] = tagWeight.get(p.category) ?? 0;
           // The product's age range [min, max] in months meets the declared band [from, to).
-          if (childAge) x[this.#idx.childAgeFit] = p.ageMinMonths < childAge.months[1] && p.ageMaxMonths >= childAge.months[0] ? 1 : 0;
+          if (childAge) {
+            x[this.#idx.childAgeFit] = p.ageMinMonths < childAge.months[1] && p.ageMaxMonths >= childAge.months[0] ? 1 : 0;
+            let popular = bandPopular.get(p.category);
+            if (popular === undefined) bandPopular.set(p.category, (popular = this.ageBandInterest.value(slot.id, childAge.band, p.category)));
+            x[this.#idx.ageBandPopular] = popular;
+          }
           return { product: p, x };
         });
         rankingStarted = performance.now();
@@ -632,7 +655,10 @@ export class RecommenderService {
         // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
         // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
         if (learnable) {
-          this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot });
+          // What parents of this viewer's declared band are shown counts toward the band's interest (learnable viewers only).
+          const interest = personalised && childAgeBand !== null && item.category !== undefined ? { band: childAgeBand, category: item.category } : undefined;
+          if (interest) this.ageBandInterest.shown(learnSlot.id, interest.band, interest.category);
+          this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot, ...(interest ? { interest } : {}) });
           if (this.options.rewardWaitMs > 0) this.#awaitReward({ decisionId, due: now + this.options.rewardWaitMs, deviceId: input.deviceId!, brandId: room.brandId });
         }
         out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
@@ -685,6 +711,7 @@ export class RecommenderService {
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
     if (learned) {
+      if (FEEDBACK_REWARD[input.type] > 0) this.#notePositive(live);
       this.#meter.span('learn', () => live.slot.learn(live.x, FEEDBACK_REWARD[input.type], at), sessionId);
       this.#meter.count('learn', 1, sessionId);
     } else if (relay) {
@@ -974,6 +1001,7 @@ export class RecommenderService {
         position: pick.position,
         propensity: pick.propensity,
         x,
+        category: byId.get(pick.id)!.product.category,
         explanation,
         reasons: { zh: topReasons(explanation, this.space, 'zh-CN'), en: topReasons(explanation, this.space, 'en') },
       };
@@ -1040,6 +1068,14 @@ export class RecommenderService {
 
   #remember(id: string, decision: LiveDecision): void {
     this.#live.set(id, decision);
+  }
+
+  /** A decision's first positive feedback counts once toward its band's interest in the category. */
+  #notePositive(live: LiveDecision): void {
+    const interest = live.interest;
+    if (!interest || interest.counted) return;
+    interest.counted = true;
+    this.ageBandInterest.positive(live.slot.id, interest.band, interest.category);
   }
 
   /** Whether the decision waiting at `index` is due: its wait is over, or too many are waiting (the oldest go first). */

@@ -28,7 +28,7 @@ describe('the default feature space', () => {
   it('has bias first, the 13 demo categories, at most 32 dimensions and no sensitive feature', () => {
     const space = defaultFeatureSpace();
     expect(space.names[0]).toBe('bias');
-    expect(space.dim).toBe(30);
+    expect(space.dim).toBe(31);
     expect(space.dim).toBeLessThanOrEqual(32);
     for (const c of PRODUCT_CATEGORIES) expect(space.has(categoryFeature(c))).toBe(true);
     expect(PRODUCT_CATEGORIES).toHaveLength(13);

@@ -110,10 +110,12 @@ const spec = (name: string, group: FeatureGroup, label: Bilingual, reason?: Bili
   Object.freeze(reason ? { name, group, sensitive: false, label, reason } : { name, group, sensitive: false, label });
 
 /**
- * The default Qingliu features, in encoding order (30 dimensions). `behaviour.*` and `profile.*`
+ * The default Qingliu features, in encoding order (31 dimensions). `behaviour.*` and `profile.*`
  * are used only for viewers who consented to personalised recommendations; the caller leaves those
  * values out (0) otherwise. `profile.child_age_fit` is 1 when the product's age range meets the
- * child's age band the viewer declared (coarse, declared, never inferred).
+ * child's age band the viewer declared (coarse, declared, never inferred);
+ * `profile.age_band_popular` is how often parents who declared the same band chose the product's
+ * category, relative to everyone (an aggregate over that band, context.ts `AgeBandInterest`).
  */
 export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   BIAS_SPEC,
@@ -152,6 +154,10 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   spec('profile.child_age_fit', 'profile', { zh: '适合宝宝月龄', en: 'fits your child’s age' }, {
     zh: '适合你告诉我们的宝宝月龄',
     en: 'it suits the age you gave for your child',
+  }),
+  spec('profile.age_band_popular', 'profile', { zh: '同月龄段家长的选择', en: 'chosen by parents of same-age children' }, {
+    zh: '和你宝宝同月龄段的家长常选这类商品',
+    en: 'parents of children your child’s age often choose this kind of product',
   }),
 ]);
 
