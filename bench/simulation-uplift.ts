@@ -7,8 +7,24 @@
  * arm conversion, the bandit's uplift with its repeated 95 % interval at the last look, the verdict,
  * and the regret curves against the best possible lists (truth from the world). Target (issue): the
  * interval excludes zero.
+ *
+ * For context, the ceilings of what a policy could reach knowing each viewer, only their declared
+ * child age band, or nothing of them (`knowledgeCeilings`): the demo stage as seeded (no pins or
+ * flash sales), the same scenario and seed's first 4,000 viewers, 4 slots, expected purchases.
  */
-import { builtinScenarioPath, createInjectTarget, readScenarioFile, simulate, type SimulationReport } from '../src/modules/simulation/index.js';
+import {
+  NoiseTable,
+  builtinScenarioPath,
+  createInjectTarget,
+  demoProductViews,
+  generateAudience,
+  knowledgeCeilings,
+  readScenarioFile,
+  roomContext,
+  simulate,
+  type KnowledgeCeilings,
+  type SimulationReport,
+} from '../src/modules/simulation/index.js';
 import { log } from './lib.js';
 
 export interface SimulationUpliftOptions {
@@ -22,6 +38,16 @@ export const SIMULATION_UPLIFT_DEFAULTS: SimulationUpliftOptions = { viewers: 17
 export interface SimulationUpliftResult {
   options: SimulationUpliftOptions;
   report: SimulationReport;
+  /** Mean expected purchases per list by what a policy knows of the viewer (see the file comment). */
+  ceilings: KnowledgeCeilings;
+}
+
+/** The knowledge ceilings of the baby-care world on the seeded demo stage (the file comment). */
+export function upliftCeilings(seed: number, viewers = 4_000): KnowledgeCeilings {
+  const scenario = readScenarioFile(builtinScenarioPath('baby-care'));
+  const audience = generateAudience({ ...scenario, audience: { ...scenario.audience, viewers } }, seed);
+  const stage = demoProductViews();
+  return knowledgeCeilings(audience, (v) => v.segment.childAgeBand, stage, 4, roomContext(stage), NoiseTable.forScenario(scenario), 'purchase');
 }
 
 export async function runSimulationUplift(partial: Partial<SimulationUpliftOptions> = {}): Promise<SimulationUpliftResult> {
@@ -60,7 +86,7 @@ export async function runSimulationUplift(partial: Partial<SimulationUpliftOptio
         }
       },
     });
-    return { options, report };
+    return { options, report, ceilings: upliftCeilings(options.seed) };
   } finally {
     await target.close();
   }
@@ -98,5 +124,11 @@ export function simulationUpliftReport(r: SimulationUpliftResult): string {
     lines.push(`  ${a.arm}: ${points.map((p) => `${p.minute + 1} min ${p.cumulativeRegret.toFixed(1)}`).join(', ')}`);
   }
   lines.push('  (learning curve: mean expected purchases per list by minute, in the JSON results and the HTML report of `qingliu simulate`)');
+  const c = r.ceilings;
+  lines.push(
+    '',
+    `What a policy could reach by what it knows (seeded demo stage, no pins or sales, ${c.viewers.toLocaleString('en-US')} of these viewers, 4 slots; expected purchases per list, share of each viewer's own best):`,
+    `  each viewer's own best ${c.perViewer.toFixed(4)} (100 %); the best per declared child age band ${c.perGroup.toFixed(4)} (${pct(c.perGroup / c.perViewer, 0)}); the best for everyone ${c.population.toFixed(4)} (${pct(c.population / c.perViewer, 0)})`,
+  );
   return lines.join('\n');
 }

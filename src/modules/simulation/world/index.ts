@@ -82,7 +82,7 @@ export {
   type SimAction,
   type SimActionKind,
 } from './behaviour.js';
-export { RegretCurve, bestSlate, expectedReward, itemReward, regret, type RegretBucket, type RewardKind } from './truth.js';
+export { RegretCurve, bestSlate, expectedReward, itemReward, knowledgeCeilings, regret, type KnowledgeCeilings, type RegretBucket, type RewardKind } from './truth.js';
 export { flashPriceFen, hostTimeline, rankedByPrice, type HostStep } from './host-script.js';
 export {
   ASSISTANT_MENTION,

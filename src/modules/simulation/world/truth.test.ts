@@ -5,7 +5,7 @@ import { Rng } from '../../../shared/rng.js';
 import { generateAudience } from './audience.js';
 import { NoiseTable, examination, itemProbabilities, roomContext, type ProductView } from './behaviour.js';
 import { CATEGORIES, builtinScenarioPath, readScenarioFile } from './scenario.js';
-import { RegretCurve, bestSlate, expectedReward, itemReward, regret, type RewardKind } from './truth.js';
+import { RegretCurve, bestSlate, expectedReward, itemReward, knowledgeCeilings, regret, type RewardKind } from './truth.js';
 
 const scenario = readScenarioFile(builtinScenarioPath('baby-care'));
 const viewers = generateAudience({ ...scenario, audience: { ...scenario.audience, viewers: 300 } }, 9);
@@ -166,6 +166,44 @@ describe('bestSlate and regret', () => {
     expect(oracle).toBeGreaterThan(band * 1.2);
     expect(band).toBeGreaterThan(all * 1.1);
     expect(all).toBeGreaterThan(random * 2);
+  });
+});
+
+describe('knowledgeCeilings', () => {
+  const room = roomContext(catalogue);
+  const band = (v: (typeof viewers)[number]) => v.segment.childAgeBand;
+
+  it('orders the ceilings exactly: each viewer’s own best ≥ the best per group ≥ the best for all', () => {
+    for (const reward of ['click', 'purchase', 'gmv'] as RewardKind[]) {
+      const c = knowledgeCeilings(viewers, band, catalogue, 4, room, noise, reward);
+      expect(c.viewers).toBe(viewers.length);
+      expect(c.perViewer).toBeGreaterThanOrEqual(c.perGroup - 1e-12);
+      expect(c.perGroup).toBeGreaterThanOrEqual(c.population - 1e-12);
+      expect(c.population).toBeGreaterThan(0);
+    }
+  });
+
+  it('is the population slate with one group and the per-viewer oracle with a group per viewer', () => {
+    const one = knowledgeCeilings(viewers, () => 'all', catalogue, 4, room, noise, 'purchase');
+    expect(one.perGroup).toBeCloseTo(one.population, 15);
+    const each = knowledgeCeilings(viewers, (v) => String(v.index), catalogue, 4, room, noise, 'purchase');
+    expect(each.perGroup).toBeCloseTo(each.perViewer, 15);
+  });
+
+  it('matches a calculation by hand: the top four by the group’s mean reward, scored on each member', () => {
+    const c = knowledgeCeilings(viewers, band, catalogue, 4, room, noise, 'purchase');
+    let total = 0;
+    let oracle = 0;
+    for (const v of viewers) {
+      const members = viewers.filter((w) => w.segment.childAgeBand === v.segment.childAgeBand);
+      const mean = (p: ProductView) => members.reduce((s, w) => s + itemReward(w, p, room, noise, 'purchase'), 0) / members.length;
+      const slate = [...catalogue].sort((a, b) => mean(b) - mean(a) || (a.id < b.id ? -1 : 1)).slice(0, 4);
+      total += expectedReward(v, slate, room, noise, 'purchase');
+      oracle += expectedReward(v, bestSlate(v, catalogue, 4, room, noise, 'purchase'), room, noise, 'purchase');
+    }
+    expect(c.perGroup).toBeCloseTo(total / viewers.length, 12);
+    expect(c.perViewer).toBeCloseTo(oracle / viewers.length, 12);
+    expect(knowledgeCeilings([], () => 'x', catalogue, 4, room, noise, 'purchase')).toEqual({ viewers: 0, perViewer: 0, perGroup: 0, population: 0 });
   });
 });
 

@@ -145,3 +145,60 @@ export class RegretCurve {
     });
   }
 }
+
+/** What each level of knowledge about the viewers could reach, as mean expected reward per list. */
+export interface KnowledgeCeilings {
+  viewers: number;
+  /** Each viewer's own best slate (the oracle of `bestSlate`: knows everything, noise included). */
+  perViewer: number;
+  /** One slate per group: the k products with the highest mean reward over the group's viewers. */
+  perGroup: number;
+  /** One slate for everyone: the k products with the highest mean reward over all viewers. */
+  population: number;
+}
+
+/**
+ * The ceilings of personalisation by what a policy may know: the best slate for each viewer (what
+ * regret is measured against), the best one slate per group of viewers (say, the child age band a
+ * viewer declared) and the best one slate for all. A policy that knows only a viewer's group cannot,
+ * on average, beat `perGroup`; one that knows nothing of the viewer, `population`. Each group slate
+ * is scored on every viewer of the group, so the shares are exact for these viewers and products.
+ */
+export function knowledgeCeilings<V extends ModelViewer>(
+  viewers: readonly V[],
+  groupOf: (viewer: V) => string,
+  products: readonly ProductView[],
+  k: number,
+  room: RoomContext,
+  noise: NoiseTable,
+  reward: RewardKind,
+): KnowledgeCeilings {
+  const unique = [...new Map(products.map((p) => [p.id, p])).values()];
+  const n = viewers.length;
+  if (n === 0) return { viewers: 0, perViewer: 0, perGroup: 0, population: 0 };
+  const rewards = viewers.map((v) => unique.map((p) => itemReward(v, p, room, noise, reward)));
+  const topByMean = (rows: readonly number[][]): ProductView[] => {
+    const mean = unique.map((_, j) => rows.reduce((s, r) => s + r[j]!, 0) / rows.length);
+    const order = unique.map((p, j) => ({ p, m: mean[j]! }));
+    order.sort((a, b) => b.m - a.m || (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0));
+    return order.slice(0, Math.max(0, Math.floor(k))).map((o) => o.p);
+  };
+  const groups = new Map<string, number[]>();
+  viewers.forEach((v, i) => {
+    const g = groupOf(v);
+    const members = groups.get(g);
+    if (members) members.push(i);
+    else groups.set(g, [i]);
+  });
+  const groupSlate = new Map([...groups].map(([g, members]) => [g, topByMean(members.map((i) => rewards[i]!))]));
+  const everyone = topByMean(rewards);
+  let perViewer = 0;
+  let perGroup = 0;
+  let population = 0;
+  viewers.forEach((v) => {
+    perViewer += expectedReward(v, bestSlate(v, unique, k, room, noise, reward), room, noise, reward);
+    perGroup += expectedReward(v, groupSlate.get(groupOf(v))!, room, noise, reward);
+    population += expectedReward(v, everyone, room, noise, reward);
+  });
+  return { viewers: n, perViewer: perViewer / n, perGroup: perGroup / n, population: population / n };
+}
