@@ -112,34 +112,30 @@ const INTEREST_HALVE_AT = 200_000;
  * coarse, declared attribute, per model, in this node's memory (a restart starts from the average).
  */
 export class AgeBandInterest {
-  /** model → band → category → counts */
-  readonly #cells = new Map<string, Map<string, Map<string, InterestCell>>>();
-  /** model → category → counts over every band */
-  readonly #categories = new Map<string, Map<string, InterestCell>>();
-  /** model → counts over everything */
-  readonly #totals = new Map<string, InterestCell>();
+  /** Per model: counts per band and category (key `band\u0000category`), per category over every band, and overall. */
+  readonly #models = new Map<string, { cells: Map<string, InterestCell>; categories: Map<string, InterestCell>; total: InterestCell }>();
 
   shown(model: string, band: string, category: string): void {
-    this.#cell(model, band, category).shown++;
-    this.#category(model, category).shown++;
-    const total = this.#total(model);
-    total.shown++;
-    if (total.shown >= INTEREST_HALVE_AT) this.#halve(model);
+    const m = this.#model(model);
+    cellOf(m.cells, `${band}\u0000${category}`).shown++;
+    cellOf(m.categories, category).shown++;
+    if (++m.total.shown >= INTEREST_HALVE_AT) for (const cell of [...m.cells.values(), ...m.categories.values(), m.total]) halve(cell);
   }
 
   positive(model: string, band: string, category: string): void {
-    this.#cell(model, band, category).positive++;
-    this.#category(model, category).positive++;
-    this.#total(model).positive++;
+    const m = this.#model(model);
+    cellOf(m.cells, `${band}\u0000${category}`).positive++;
+    cellOf(m.categories, category).positive++;
+    m.total.positive++;
   }
 
   /** The feature's value for a viewer of `band` and a product of `category` (0.5 with no data). */
   value(model: string, band: string, category: string): number {
-    const total = this.#totals.get(model);
-    const overall = ((total?.positive ?? 0) + INTEREST_BASE.positive) / ((total?.shown ?? 0) + INTEREST_BASE.shown);
-    const c = this.#categories.get(model)?.get(category);
+    const m = this.#models.get(model);
+    const overall = ((m?.total.positive ?? 0) + INTEREST_BASE.positive) / ((m?.total.shown ?? 0) + INTEREST_BASE.shown);
+    const c = m?.categories.get(category);
     const categoryRate = c ? (c.positive + INTEREST_PRIOR * overall) / (c.shown + INTEREST_PRIOR) : overall;
-    const b = this.#cells.get(model)?.get(band)?.get(category);
+    const b = m?.cells.get(`${band}\u0000${category}`);
     const bandRate = b ? (b.positive + INTEREST_PRIOR * categoryRate) / (b.shown + INTEREST_PRIOR) : categoryRate;
     const lift = bandRate / overall;
     return lift / (1 + lift);
@@ -147,54 +143,32 @@ export class AgeBandInterest {
 
   /** The counts of one cell (tests, the model card). */
   counts(model: string, band: string, category: string): Readonly<InterestCell> {
-    return { ...(this.#cells.get(model)?.get(band)?.get(category) ?? { shown: 0, positive: 0 }) };
+    return { ...(this.#models.get(model)?.cells.get(`${band}\u0000${category}`) ?? { shown: 0, positive: 0 }) };
   }
 
   /** A model left memory (an experiment ended). */
   forgetModel(model: string): void {
-    this.#cells.delete(model);
-    this.#categories.delete(model);
-    this.#totals.delete(model);
+    this.#models.delete(model);
   }
 
   forgetAll(): void {
-    this.#cells.clear();
-    this.#categories.clear();
-    this.#totals.clear();
+    this.#models.clear();
   }
 
-  #cell(model: string, band: string, category: string): InterestCell {
-    let bands = this.#cells.get(model);
-    if (!bands) this.#cells.set(model, (bands = new Map()));
-    let categories = bands.get(band);
-    if (!categories) bands.set(band, (categories = new Map()));
-    let cell = categories.get(category);
-    if (!cell) categories.set(category, (cell = { shown: 0, positive: 0 }));
-    return cell;
+  #model(model: string) {
+    let m = this.#models.get(model);
+    if (!m) this.#models.set(model, (m = { cells: new Map(), categories: new Map(), total: { shown: 0, positive: 0 } }));
+    return m;
   }
+}
 
-  #category(model: string, category: string): InterestCell {
-    let categories = this.#categories.get(model);
-    if (!categories) this.#categories.set(model, (categories = new Map()));
-    let cell = categories.get(category);
-    if (!cell) categories.set(category, (cell = { shown: 0, positive: 0 }));
-    return cell;
-  }
+function cellOf(cells: Map<string, InterestCell>, key: string): InterestCell {
+  let cell = cells.get(key);
+  if (!cell) cells.set(key, (cell = { shown: 0, positive: 0 }));
+  return cell;
+}
 
-  #total(model: string): InterestCell {
-    let cell = this.#totals.get(model);
-    if (!cell) this.#totals.set(model, (cell = { shown: 0, positive: 0 }));
-    return cell;
-  }
-
-  #halve(model: string): void {
-    const halve = (cell: InterestCell) => {
-      cell.shown /= 2;
-      cell.positive /= 2;
-    };
-    for (const categories of this.#cells.get(model)?.values() ?? []) for (const cell of categories.values()) halve(cell);
-    for (const cell of this.#categories.get(model)?.values() ?? []) halve(cell);
-    const total = this.#totals.get(model);
-    if (total) halve(total);
-  }
+function halve(cell: InterestCell): void {
+  cell.shown /= 2;
+  cell.positive /= 2;
 }
