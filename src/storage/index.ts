@@ -26,6 +26,7 @@ import * as m0015 from './migrations/0015-energy.js';
 import * as m0016 from './migrations/0016-chat.js';
 import * as m0017 from './migrations/0017-chat-client-ids.js';
 import * as m0018 from './migrations/0018-model-update-origins.js';
+import * as m0019 from './migrations/0019-model-update-interest.js';
 
 export type { Database } from './schema.js';
 export { isStorageUnavailable } from './unavailable.js';
@@ -73,6 +74,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-chat': m0016,
   '0017-chat-client-ids': m0017,
   '0018-model-update-origins': m0018,
+  '0019-model-update-interest': m0019,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -570,6 +570,8 @@ export interface ModelUpdateTable {
   x: string;
   reward: number;
   created_at: number;
+  /** JSON [band, category, shown 0|1, positive 0|1] (0019); null when the item's viewer declared no band. */
+  interest: string | null;
 }
 
 export interface Database {

@@ -111,8 +111,8 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     personal: false,
     protection: 'none',
     what: {
-      zh: '展示过的推荐及其结果（不含观众身份，只含商品与直播间特征、所见价格、该列表的粗粒度分组：孩子年龄段、城市级别、设备类型、新老访客，以及本场直播内的观众标签：用只保存在内存、直播结束即丢弃的密钥算出，之后无法对应到任何人；用于公平性审计）、模型快照与之后的更新（只有数字）',
-      en: 'Recommendations shown and their outcomes (no viewer identity: product and room features, the price seen, the list’s coarse segments — child age band, city tier, device type, new or returning — and a per-show viewer label made with a key held in memory only and dropped when the show ends, after which it leads to no one; for fairness audits), model snapshots and the updates since (numbers only)',
+      zh: '展示过的推荐及其结果（不含观众身份，只含商品与直播间特征、所见价格、该列表的粗粒度分组：孩子年龄段、城市级别、设备类型、新老访客，以及本场直播内的观众标签：用只保存在内存、直播结束即丢弃的密钥算出，之后无法对应到任何人；用于公平性审计）、模型快照与之后的更新（数字，以及按孩子年龄段与品类汇总的计数，不含任何人）',
+      en: 'Recommendations shown and their outcomes (no viewer identity: product and room features, the price seen, the list’s coarse segments — child age band, city tier, device type, new or returning — and a per-show viewer label made with a key held in memory only and dropped when the show ends, after which it leads to no one; for fairness audits), model snapshots and the updates since (numbers, and counts per child age band and category, of no one)',
     },
     kept: { retentionCategory: 'recommendation_log' },
   },

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KyselyRecommenderStore, type DecisionRecord, type FeedbackType, type ModelUpdateRecord, type SnapshotRecord } from '../../src/modules/recommender/index.js';
 import * as m0018 from '../../src/storage/migrations/0018-model-update-origins.js';
+import * as m0019 from '../../src/storage/migrations/0019-model-update-interest.js';
 import { DIALECTS, fileStorage, freshStorage, type Dialect, type TestStorage } from '../support/databases.js';
 
 const decision = (id: string, createdAt: number, over: Partial<DecisionRecord> = {}): DecisionRecord => ({
@@ -426,6 +427,18 @@ for (const { dialect, thread } of VARIANTS) {
         expect((await store.updatesSince('linucb', {})).filter((u) => u.node === 'n3')).toEqual([]);
       });
 
+      it("keeps an update's part in the age-band counts, and reads none where none was stored", async () => {
+        const parts = [
+          update('n1', 1, { x: [1], reward: 1, createdAt: 10, interest: { band: '0_6m', category: '纸尿裤', shown: true, positive: true } }),
+          update('n1', 2, { x: [2], reward: 0, createdAt: 11 }),
+          update('n1', 3, { x: [3], reward: 1, createdAt: 12, interest: { band: '3_6y', category: 'toys', shown: false, positive: true } }),
+          update('n1', 4, { x: [4], reward: 0, createdAt: 13, interest: { band: '3_6y', category: 'toys', shown: true, positive: false } }),
+        ];
+        await store.appendUpdates('linucb', parts.slice(0, 3));
+        expect(await store.appendUpdate('linucb', parts[3]!)).toBe(true);
+        expect(await store.updatesSince('linucb', {})).toEqual(parts);
+      });
+
       it('prunes only the updates the vector holds that are older than the cutoff, only of that model', async () => {
         // node-a's seq n was created at 1000 + n; node-b's at 2000 + n.
         for (let seq = 1; seq <= 6; seq++) await store.appendUpdate('linucb', update('node-a', seq));
@@ -448,11 +461,13 @@ for (const { dialect, thread } of VARIANTS) {
 
       it('migration 0018: earlier rows belong to the node "legacy" with their seq, and each earlier snapshot held the legacy updates up to its count', async () => {
         const db = t.storage.db as unknown as Kysely<unknown>;
+        await m0019.down(db);
         await m0018.down(db);
         // The shape before: one sequence per model.
         await sql`insert into model_snapshots (version, model, updates, snapshot, created_at) values ('old:3', 'linucb', 3, '{"w":1}', 5)`.execute(db);
         for (const seq of [3, 4, 5]) await sql`insert into model_updates (model, seq, x, reward, created_at) values ('linucb', ${seq}, '[1,2]', 1, ${100 + seq})`.execute(db);
         await m0018.up(db);
+        await m0019.up(db);
         expect(await store.latestSnapshot('linucb')).toEqual({ version: 'old:3', model: 'linucb', updates: 3, snapshot: '{"w":1}', createdAt: 5, vector: { legacy: 3 } });
         expect(origins(await store.updatesSince('linucb', { legacy: 3 }))).toEqual(['legacy:4', 'legacy:5']);
         // New nodes number from 1 beside the legacy rows.

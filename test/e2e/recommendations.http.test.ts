@@ -28,8 +28,11 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
   let t: TestApp;
   let admin: { cookie: string };
   let n = 0;
+  /** How far the app's clock runs ahead of real time (to end reward waits). */
+  let skew = 0;
   beforeEach(async () => {
-    t = await testApp(dialect);
+    skew = 0;
+    t = await testApp(dialect, { deps: { clock: { now: () => Date.now() + skew } } });
     admin = await signIn(t.app, 'admin');
     await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
   });
@@ -192,6 +195,9 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
       for (const item of (await recs(device, 10)).items) if (products.get(item.productId)!.category === 'toys') await feedback(item.decisionId, 'click', device);
     }
 
+    // The cards passed over count as shown once the model learns from them, when their reward wait ends.
+    skew += t.app.services.recommender.options.rewardWaitMs + 1_000;
+    while ((await t.app.services.recommender.settleRewards()) > 0);
     const interest = t.app.services.recommender.ageBandInterest;
     const model = first.modelVersion.split(':')[0]!;
     // A list reads the counts as they stand before it (its own items count as shown after ranking).
@@ -356,7 +362,7 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
 });
 
 describe('the model survives a restart', () => {
-  it('restores the snapshot plus the updates since, to the same version and weights', async () => {
+  it('restores the snapshot plus the updates since, to the same version, weights and age-band counts', async () => {
     const { storage, dispose } = await freshStorage('sqlite');
     const t = await testApp('sqlite');
     await t.close();
@@ -367,17 +373,28 @@ describe('the model survives a restart', () => {
     const notice = (await first.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
     const device = 'restart-recs-0000000000001';
     await first.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: device, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
+    // A declared child age band: what the model learns from this viewer also counts toward the band's interest.
+    const declared = await first.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': device }, payload: { brandId: BRAND, childAgeBand: '6_12m' } });
+    expect(declared.statusCode, declared.body).toBe(200);
     for (let i = 0; i < 5; i++) {
       const item = (await first.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': device } })).json().items[0];
       await first.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId: item.decisionId, type: i % 2 ? 'dislike' : 'purchase', idempotencyKey: `restart-key-${i}-0`, deviceId: device } });
     }
     const version = first.services.recommender.modelVersion;
     const card = (await first.inject({ method: 'GET', url: '/api/v1/recommender/model-card', headers: { cookie: admin.cookie } })).json();
+    const categories = [...new Set(((await first.inject('/api/v1/sessions/demo')).json() as { products: { category: string }[] }).products.map((p) => p.category))];
+    const model = version.split(':')[0]!;
+    const countsOf = (app: typeof first) => categories.map((c) => ({ c, ...app.services.recommender.ageBandInterest.counts(model, '6_12m', c), value: app.services.recommender.ageBandInterest.value(model, '6_12m', c) }));
+    const before = countsOf(first);
+    // Five items learnt from, three of them purchased.
+    expect(before.reduce((n, c) => n + c.shown, 0)).toBe(5);
+    expect(before.reduce((n, c) => n + c.positive, 0)).toBe(3);
     await first.close();
     const second = await buildApp(config, { logger: false, storage });
     expect(second.services.recommender.modelVersion).toBe(version);
     expect(second.services.recommender.updates).toBe(5);
     expect(card.updates).toBe(5);
+    expect(countsOf(second)).toEqual(before);
     await second.close();
     await dispose();
   });

@@ -4,6 +4,8 @@
  * viewer's recent in-session behaviour (kept only for viewers whose events were stored under the
  * personalised-recommendations consent; dropped on withdrawal, erasure or after two hours).
  */
+import type { InterestDelta } from './ports.js';
+
 export interface RoomActivity {
   productId: string;
   weight: number;
@@ -99,66 +101,87 @@ const INTEREST_BASE = { positive: 1, shown: 20 };
 /** When a model's counts reach this many shown items they are halved: recent shows weigh more, and memory stays bounded. */
 const INTEREST_HALVE_AT = 200_000;
 
+/** The counts as a snapshot holds them: [band, category, shown, positive] per cell. */
+export type AgeBandCountsJson = readonly (readonly [string, string, number, number])[];
+
 /**
- * What parents who declared the same child age band choose, per product category: of the items a
- * model showed to viewers of that band (only viewers whose feedback it may learn from), the share
- * that drew positive feedback (a click, add to cart, purchase or like). Shrunk towards the
- * category's share over every band, which is shrunk towards the model's overall share, so a band
- * with little data reads as the average.
+ * What parents who declared the same child age band choose, per product category, for one model:
+ * of the items the model learnt from that were shown to viewers of that band (only viewers whose
+ * feedback it may learn from), the share that drew positive feedback (a click, add to cart,
+ * purchase or like). Shrunk towards the category's share over every band, which is shrunk towards
+ * the model's overall share, so a band with little data reads as the average.
  *
  * The feature `profile.age_band_popular` is lift / (1 + lift), the lift being this share over the
  * overall one: 0.5 means "as for everyone", 2/3 twice as often, 1/3 half as often; bounded, never
- * saturating. Counts only, never who: an aggregate over a
- * coarse, declared attribute, per model, in this node's memory (a restart starts from the average).
+ * saturating. Counts only, never who: an aggregate over a coarse, declared attribute.
+ *
+ * The counts are part of the model's state: each update the model learns carries its item's
+ * {@link InterestDelta}, so every node that holds the same updates holds the same counts, and a
+ * restart restores them with the model (the snapshot holds them; the later updates add theirs).
  */
-export class AgeBandInterest {
-  /** Per model: counts per band and category (key `band\u0000category`), per category over every band, and overall. */
-  readonly #models = new Map<string, { cells: Map<string, InterestCell>; categories: Map<string, InterestCell>; total: InterestCell }>();
+export class AgeBandCounts {
+  /** Per band and category (key `band\u0000category`). */
+  readonly #cells = new Map<string, InterestCell>();
+  /** Per category over every band. */
+  readonly #categories = new Map<string, InterestCell>();
+  readonly #total: InterestCell = { shown: 0, positive: 0 };
 
-  shown(model: string, band: string, category: string): void {
-    const m = this.#model(model);
-    cellOf(m.cells, `${band}\u0000${category}`).shown++;
-    cellOf(m.categories, category).shown++;
-    if (++m.total.shown >= INTEREST_HALVE_AT) for (const cell of [...m.cells.values(), ...m.categories.values(), m.total]) halve(cell);
-  }
-
-  positive(model: string, band: string, category: string): void {
-    const m = this.#model(model);
-    cellOf(m.cells, `${band}\u0000${category}`).positive++;
-    cellOf(m.categories, category).positive++;
-    m.total.positive++;
+  /** Adds one update's part. */
+  add(delta: InterestDelta): void {
+    const cell = cellOf(this.#cells, `${delta.band}\u0000${delta.category}`);
+    const category = cellOf(this.#categories, delta.category);
+    if (delta.shown) {
+      cell.shown++;
+      category.shown++;
+      this.#total.shown++;
+    }
+    if (delta.positive) {
+      cell.positive++;
+      category.positive++;
+      this.#total.positive++;
+    }
+    if (this.#total.shown >= INTEREST_HALVE_AT) for (const c of [...this.#cells.values(), ...this.#categories.values(), this.#total]) halve(c);
   }
 
   /** The feature's value for a viewer of `band` and a product of `category` (0.5 with no data). */
-  value(model: string, band: string, category: string): number {
-    const m = this.#models.get(model);
-    const overall = ((m?.total.positive ?? 0) + INTEREST_BASE.positive) / ((m?.total.shown ?? 0) + INTEREST_BASE.shown);
-    const c = m?.categories.get(category);
+  value(band: string, category: string): number {
+    const overall = (this.#total.positive + INTEREST_BASE.positive) / (this.#total.shown + INTEREST_BASE.shown);
+    const c = this.#categories.get(category);
     const categoryRate = c ? (c.positive + INTEREST_PRIOR * overall) / (c.shown + INTEREST_PRIOR) : overall;
-    const b = m?.cells.get(`${band}\u0000${category}`);
+    const b = this.#cells.get(`${band}\u0000${category}`);
     const bandRate = b ? (b.positive + INTEREST_PRIOR * categoryRate) / (b.shown + INTEREST_PRIOR) : categoryRate;
     const lift = bandRate / overall;
     return lift / (1 + lift);
   }
 
   /** The counts of one cell (tests, the model card). */
-  counts(model: string, band: string, category: string): Readonly<InterestCell> {
-    return { ...(this.#models.get(model)?.cells.get(`${band}\u0000${category}`) ?? { shown: 0, positive: 0 }) };
+  counts(band: string, category: string): Readonly<InterestCell> {
+    return { ...(this.#cells.get(`${band}\u0000${category}`) ?? { shown: 0, positive: 0 }) };
   }
 
-  /** A model left memory (an experiment ended). */
-  forgetModel(model: string): void {
-    this.#models.delete(model);
+  /** The per-band cells, for a snapshot (the category and overall counts are their sums). */
+  toJSON(): AgeBandCountsJson {
+    return [...this.#cells].map(([key, c]) => {
+      const [band, category] = key.split('\u0000') as [string, string];
+      return [band, category, c.shown, c.positive] as const;
+    });
   }
 
-  forgetAll(): void {
-    this.#models.clear();
-  }
-
-  #model(model: string) {
-    let m = this.#models.get(model);
-    if (!m) this.#models.set(model, (m = { cells: new Map(), categories: new Map(), total: { shown: 0, positive: 0 } }));
-    return m;
+  /** The counts a snapshot held; anything unreadable reads as no counts (the feature then starts from the average). */
+  static fromJSON(json: unknown): AgeBandCounts {
+    const counts = new AgeBandCounts();
+    if (!Array.isArray(json)) return counts;
+    for (const row of json) {
+      if (!Array.isArray(row) || row.length !== 4) continue;
+      const [band, category, shown, positive] = row as unknown[];
+      if (typeof band !== 'string' || typeof category !== 'string' || typeof shown !== 'number' || typeof positive !== 'number') continue;
+      if (!(shown >= 0 && positive >= 0)) continue;
+      for (const cell of [cellOf(counts.#cells, `${band}\u0000${category}`), cellOf(counts.#categories, category), counts.#total]) {
+        cell.shown += shown;
+        cell.positive += positive;
+      }
+    }
+    return counts;
   }
 }
 

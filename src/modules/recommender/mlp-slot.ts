@@ -17,7 +17,7 @@
  * learns only from its own arm's feedback, which is what an experiment of it measures.
  */
 import { Rng } from '../../shared/rng.js';
-import { explainMlp, MlpRanker, scoreOnly, type Explanation, type FeatureSpace, type SlateScorer } from './model/index.js';
+import { explainMlp, MlpRanker, scoreOnly, type Explanation, type FeatureSpace, type MlpSnapshot, type SlateScorer } from './model/index.js';
 import { ReplicatedSlot, type ReplicationOptions } from './model-slot.js';
 import type { RecommenderStore } from './ports.js';
 
@@ -68,10 +68,10 @@ export class MlpSlot extends ReplicatedSlot<MlpRanker> {
 
   protected snapshotOf(model: MlpRanker) {
     const s = model.snapshot();
-    return { version: s.version, updates: s.steps, json: JSON.stringify(s) };
+    return { version: s.version, updates: s.steps, state: s };
   }
 
-  protected fromSnapshot(json: string): MlpRanker {
-    return MlpRanker.restore(JSON.parse(json));
+  protected fromSnapshot(state: unknown): MlpRanker {
+    return MlpRanker.restore(state as MlpSnapshot);
   }
 }

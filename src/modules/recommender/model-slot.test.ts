@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../shared/rng.js';
 import { freshStorage, type TestStorage } from '../../../test/support/databases.js';
 import { KyselyRecommenderStore } from './adapters/recommender.kysely.js';
+import { AgeBandCounts } from './context.js';
 import { FeatureSpace, FEATURES, LinearBandit, meanVector } from './model/index.js';
 import { ModelReplication, ModelReplicationGap, ModelSlot, type ReplicationOptions } from './model-slot.js';
 import type { ModelLearned, ModelUpdateRecord, RecommenderStore } from './ports.js';
@@ -129,6 +130,58 @@ describe('a model learnt on many nodes', () => {
     await a.sync();
     expect(a.vector).toEqual({ 'node-a': 17, 'node-b': 12, 'node-c': 1 });
     expectSameModel(c, a);
+  });
+
+  it('the age-band counts travel with the updates: every node holds the same, and a restore gives them back', async () => {
+    const store = await open();
+    const a = slot(store, 'node-a', { snapshotEvery: 10 });
+    const b = slot(store, 'node-b', { snapshotEvery: 10 });
+    const fa = feedback(5, 23);
+    const fb = feedback(6, 14);
+    const bands = ['0_6m', '3_6y'];
+    const categories = ['diapers', 'toys', 'bath'];
+    // Every update carries its item's part; a third of them are a second update of an item already counted as shown.
+    const delta = (i: number, reward: number) => ({ band: bands[i % 2]!, category: categories[i % 3]!, shown: i % 3 !== 2, positive: reward > 0 });
+    const alone = new AgeBandCounts();
+    for (let i = 0; i < 23; i++) {
+      a.learn(fa[i]!.x, fa[i]!.reward, 7000 + i, delta(i, fa[i]!.reward));
+      alone.add(delta(i, fa[i]!.reward));
+      if (i < 14) {
+        // Some of B's updates carry no part (viewers who declared no band).
+        const d = i % 4 === 0 ? undefined : delta(i + 1, fb[i]!.reward);
+        b.learn(fb[i]!.x, fb[i]!.reward, 7000 + i, d);
+        if (d) alone.add(d);
+      }
+      await Promise.all([a.settled(), b.settled()]);
+      if (i % 5 === 0) await Promise.all([a.sync(), b.sync()]);
+    }
+    await Promise.all([a.sync(), b.sync()]);
+    const latest = await store.latestSnapshot(MODEL);
+    expect(latest!.updates).toBeLessThan(37);
+    expect((JSON.parse(latest!.snapshot) as { ageBand: unknown[] }).ageBand.length).toBeGreaterThan(0);
+
+    const c = slot(store, 'node-c');
+    expect(await c.restore()).toBe(true);
+    for (const band of [...bands, '1_3y'])
+      for (const category of categories) {
+        const want = alone.counts(band, category);
+        for (const node of [a, b, c]) expect(node.ageBand.counts(band, category), `${band} ${category}`).toEqual(want);
+        for (const node of [a, b, c]) expect(node.ageBand.value(band, category)).toBeCloseTo(alone.value(band, category), 12);
+      }
+    expect(alone.counts('0_6m', 'diapers').shown).toBeGreaterThan(0);
+  });
+
+  it('restores a snapshot stored before the counts were kept, with none', async () => {
+    const store = await open();
+    const a = slot(store, 'node-a');
+    for (const f of feedback(7, 5)) a.learn(f.x, f.reward, 8000);
+    await a.settled();
+    const old = JSON.stringify(a.bandit.snapshot());
+    await store.saveSnapshot({ version: 'old', model: MODEL, updates: 5, snapshot: old, createdAt: 8001, vector: { 'node-a': 5 } });
+    const b = slot(store, 'node-b');
+    expect(await b.restore()).toBe(true);
+    expectSameModel(b, a);
+    expect(b.ageBand.value('0_6m', 'diapers')).toBe(0.5);
   });
 
   it('deletes only rows the latest snapshot holds, and only once older than the prune age', async () => {

@@ -16,13 +16,18 @@
  *   snapshot plus every row it does not hold. Rows the latest snapshot holds are deleted once older
  *   than `pruneAfterMs` (an hour), so a node that is slow to read never finds them gone.
  *
+ * - The model's age-band counts (context.ts `AgeBandCounts`, the feature `profile.age_band_popular`)
+ *   are part of its state: an update carries its item's part in them, the snapshot holds them, so
+ *   every node that holds the same updates holds the same counts and a restart restores them.
+ *
  * Own updates wait in order in memory until stored: a failed append is retried with the next learn
  * or sync, and a snapshot is saved only after every own update it holds.
  */
 import { randomBytes } from 'node:crypto';
 import { Rng } from '../../shared/rng.js';
-import { explain, LinearBandit, type Explanation, type FeatureSpace, type SlateScorer } from './model/index.js';
-import { LEGACY_NODE, type ModelLearned, type ModelLearnedChannel, type ModelUpdateRecord, type RecommenderStore, type SnapshotRecord } from './ports.js';
+import { explain, LinearBandit, type BanditSnapshot, type Explanation, type FeatureSpace, type SlateScorer } from './model/index.js';
+import { AgeBandCounts } from './context.js';
+import { LEGACY_NODE, type InterestDelta, type ModelLearned, type ModelLearnedChannel, type ModelUpdateRecord, type RecommenderStore, type SnapshotRecord } from './ports.js';
 
 /** Stored updates are deleted (when a snapshot holds them) only after this long: every live node has read them by then. */
 export const PRUNE_AFTER_MS = 3_600_000;
@@ -67,6 +72,7 @@ export function randomNodeId(): string {
 export abstract class ReplicatedSlot<M> {
   readonly node: string;
   #model: M;
+  #ageBand = new AgeBandCounts();
   /** The version vector: per origin node, the last of its updates the model holds. */
   readonly #cursor = new Map<string, number>();
   #snapshotAt = 0;
@@ -96,11 +102,22 @@ export abstract class ReplicatedSlot<M> {
   protected abstract step(model: M, x: Float64Array, reward: number): void;
   /** How many updates the model holds in all. */
   protected abstract countOf(model: M): number;
-  protected abstract snapshotOf(model: M): { version: string; updates: number; json: string };
-  protected abstract fromSnapshot(json: string): M;
+  /** The model's state as a JSON object (the slot adds the age-band counts to it). */
+  protected abstract snapshotOf(model: M): { version: string; updates: number; state: object };
+  protected abstract fromSnapshot(state: unknown): M;
 
   protected get current(): M {
     return this.#model;
+  }
+
+  /** What parents of each declared child age band chose, as learnt with this model. */
+  get ageBand(): AgeBandCounts {
+    return this.#ageBand;
+  }
+
+  /** A slot that starts as a copy of another model starts with its age-band counts too (before restore). */
+  startAgeBandFrom(counts: AgeBandCounts): void {
+    this.#ageBand = AgeBandCounts.fromJSON(counts.toJSON());
   }
 
   get updates(): number {
@@ -128,7 +145,7 @@ export abstract class ReplicatedSlot<M> {
     const found = snap !== undefined;
     if (!snap && this.replication.sharedStart) {
       // The first node to store a start wins (the version is the key); all then read the same one.
-      const s = this.snapshotOf(this.#model);
+      const s = this.#snapshot();
       await this.store.saveSnapshot({ version: `${this.id}:start`, model: this.id, updates: s.updates, snapshot: s.json, createdAt: 0, vector: {} });
       snap = await this.store.latestSnapshot(this.id);
     }
@@ -142,7 +159,12 @@ export abstract class ReplicatedSlot<M> {
         continue;
       }
       if (gap) this.onError?.(gap);
-      this.#model = snap ? this.fromSnapshot(snap.snapshot) : this.#model;
+      if (snap) {
+        const state = JSON.parse(snap.snapshot) as { ageBand?: unknown };
+        this.#model = this.fromSnapshot(state);
+        // Snapshots from before the counts were kept hold none: the feature starts from the average.
+        this.#ageBand = AgeBandCounts.fromJSON(state.ageBand);
+      }
       this.#cursor.clear();
       for (const [node, seq] of Object.entries(vector)) this.#cursor.set(node, seq);
       if (snap && snap.createdAt > 0) this.#lastUpdateAt = snap.createdAt;
@@ -153,14 +175,15 @@ export abstract class ReplicatedSlot<M> {
   }
 
   /** One update learnt here: applied at once; stored (and snapshotted when due) in order, off the caller's path. */
-  learn(x: Float64Array, reward: number, at: number): void {
+  learn(x: Float64Array, reward: number, at: number, interest?: InterestDelta): void {
     this.step(this.#model, x, reward);
+    if (interest) this.#ageBand.add(interest);
     this.#lastUpdateAt = at;
     const seq = (this.#cursor.get(this.node) ?? 0) + 1;
     this.#cursor.set(this.node, seq);
-    this.#unstored.push({ kind: 'update', update: { node: this.node, seq, x: Array.from(x), reward, createdAt: at } });
+    this.#unstored.push({ kind: 'update', update: { node: this.node, seq, x: Array.from(x), reward, createdAt: at, ...(interest ? { interest } : {}) } });
     if (this.updates - this.#snapshotAt >= this.snapshotEvery) {
-      const s = this.snapshotOf(this.#model);
+      const s = this.#snapshot();
       this.#unstored.push({ kind: 'snapshot', record: { version: s.version, model: this.id, updates: s.updates, snapshot: s.json, createdAt: at, vector: this.vector } });
       this.#snapshotAt = s.updates;
     }
@@ -219,11 +242,18 @@ export abstract class ReplicatedSlot<M> {
       if (r.seq <= held) continue;
       if (reportGaps && r.seq !== held + 1 && r.node !== LEGACY_NODE) this.onError?.(new ModelReplicationGap(this.id, r.node, held + 1, r.seq));
       this.step(this.#model, Float64Array.from(r.x), r.reward);
+      if (r.interest) this.#ageBand.add(r.interest);
       this.#cursor.set(r.node, r.seq);
       if (this.#lastUpdateAt === null || r.createdAt > this.#lastUpdateAt) this.#lastUpdateAt = r.createdAt;
       applied++;
     }
     return applied;
+  }
+
+  /** The model's snapshot with the age-band counts it learnt with. */
+  #snapshot(): { version: string; updates: number; json: string } {
+    const s = this.snapshotOf(this.#model);
+    return { version: s.version, updates: s.updates, json: JSON.stringify({ ...s.state, ageBand: this.#ageBand.toJSON() }) };
   }
 
   /** Stores the waiting updates and snapshots in order; stops at the first failure (retried later). */
@@ -324,11 +354,11 @@ export class ModelSlot extends ReplicatedSlot<LinearBandit> {
 
   protected snapshotOf(model: LinearBandit) {
     const s = model.snapshot();
-    return { version: s.version, updates: s.updates, json: JSON.stringify(s) };
+    return { version: s.version, updates: s.updates, state: s };
   }
 
-  protected fromSnapshot(json: string): LinearBandit {
-    return LinearBandit.restore(JSON.parse(json));
+  protected fromSnapshot(state: unknown): LinearBandit {
+    return LinearBandit.restore(state as BanditSnapshot);
   }
 }
 

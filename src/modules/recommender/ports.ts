@@ -75,6 +75,18 @@ export interface SnapshotRecord {
   readonly vector: VersionVector;
 }
 
+/** One item's part in a model's age-band counts, carried by the update that learns from it (no identity). */
+export interface InterestDelta {
+  /** The declared child age band of the viewer it was shown to. */
+  readonly band: string;
+  /** The product's category. */
+  readonly category: string;
+  /** The item's first update: it counts as shown. */
+  readonly shown: boolean;
+  /** The item's first positive feedback (click, add to cart, purchase or like). */
+  readonly positive: boolean;
+}
+
 /** One learning step of a model, as its origin node recorded it: a feature vector and a reward, never who. */
 export interface ModelUpdateRecord {
   /** The node that learnt it. */
@@ -84,6 +96,8 @@ export interface ModelUpdateRecord {
   readonly x: readonly number[];
   readonly reward: number;
   readonly createdAt: number;
+  /** Shown to a viewer who declared a child age band: its part in the model's age-band counts. */
+  readonly interest?: InterestDelta | undefined;
 }
 
 /** Told on the bus after a node stored updates of a model, so the other nodes read them at once. */

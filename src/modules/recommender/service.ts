@@ -17,7 +17,7 @@ import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
-import { AgeBandInterest, RoomPopularity, ViewerBehaviour } from './context.js';
+import { RoomPopularity, ViewerBehaviour } from './context.js';
 import { Lru } from '../../shared/lru.js';
 import { ModelReplication, ModelSlot } from './model-slot.js';
 import { MlpSlot } from './mlp-slot.js';
@@ -43,7 +43,7 @@ import {
   type Explanation,
   type PriceBand,
 } from './model/index.js';
-import type { DecisionRecord, DecisionSegments, FeedbackType, ModelLearnedChannel, ProductHealth, RecommenderStore } from './ports.js';
+import type { DecisionRecord, DecisionSegments, FeedbackType, InterestDelta, ModelLearnedChannel, ProductHealth, RecommenderStore } from './ports.js';
 import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 
 /**
@@ -292,8 +292,12 @@ interface LiveDecision {
   rewarded?: boolean;
   /** Its reward wait ended without feedback and the default reward was learnt (later feedback is not). */
   defaulted?: boolean;
-  /** Shown to a viewer who declared a child age band: the band and the product's category, counted in AgeBandInterest. */
-  interest?: { band: string; category: string; counted?: boolean };
+  /**
+   * Shown to a viewer who declared a child age band: the band and the product's category, counted
+   * in its model's age-band counts by the updates learnt from it (the first as shown, the first
+   * positive as positive).
+   */
+  interest?: { band: string; category: string; shown?: boolean; positive?: boolean };
 }
 
 /** A learnable decision waiting for its reward: who to ask for consent again when the wait ends (memory only). */
@@ -342,8 +346,11 @@ export class RecommenderService {
   readonly options: RecommenderOptions;
   readonly popularity = new RoomPopularity();
   readonly behaviour = new ViewerBehaviour();
-  /** Per model: how often parents of each declared child age band choose each category (profile.age_band_popular). */
-  readonly ageBandInterest = new AgeBandInterest();
+  /** Per loaded model: how often parents of each declared child age band choose each category (profile.age_band_popular). */
+  readonly ageBandInterest = {
+    value: (model: string, band: string, category: string): number => this.#loadedSlot(model)?.ageBand.value(band, category) ?? 0.5,
+    counts: (model: string, band: string, category: string) => this.#loadedSlot(model)?.ageBand.counts(band, category) ?? { shown: 0, positive: 0 },
+  };
   /** The production model. */
   readonly #main: ModelSlot;
   /** This node's part in learning on many nodes: its node id, the bus messages and the poll (model-slot.ts). */
@@ -395,8 +402,7 @@ export class RecommenderService {
       if (!live?.learnable || live.defaulted) return; // not shown here (or forgotten), or its wait is over
       live.rewarded = true;
       const { reward, at } = m;
-      if (reward > 0) this.#notePositive(live);
-      this.#meter.span('learn', () => live.slot.learn(live.x, reward, at), live.record.sessionId);
+      this.#meter.span('learn', () => live.slot.learn(live.x, reward, at, this.#interestDelta(live, reward)), live.record.sessionId);
       this.#meter.count('learn', 1, live.record.sessionId);
     });
     this.#replication = new ModelReplication({
@@ -434,6 +440,13 @@ export class RecommenderService {
   /** Restores the model: the latest snapshot plus every update recorded since (reproducible). */
   async restore(): Promise<void> {
     await this.#main.restore();
+  }
+
+  /** The production model or a loaded arm's, by id. */
+  #loadedSlot(id: string): ArmSlot | undefined {
+    if (id === this.#main.id) return this.#main;
+    const arm = this.#arms.get(id);
+    return arm instanceof Promise ? undefined : arm;
   }
 
   /** An experiment arm's model, for its model card (undefined until the arm first served). */
@@ -485,16 +498,16 @@ export class RecommenderService {
       version: `${id}:${start.updates}`,
     });
     // Every node starts the arm from the one start stored first (nodes' production models may differ by a second's updates).
-    return new ModelSlot(id, initial, rng, this.deps.store, this.options.snapshotEvery, this.deps.onError, { ...this.#replication.slotOptions, sharedStart: true });
+    const arm = new ModelSlot(id, initial, rng, this.deps.store, this.options.snapshotEvery, this.deps.onError, { ...this.#replication.slotOptions, sharedStart: true });
+    // The age-band counts the production model learnt with come along (part of the shared start).
+    arm.startAgeBandFrom(this.#main.ageBand);
+    return arm;
   }
 
   /** An experiment ended: its arms' models leave memory (they stay stored). */
   dropExperiment(experimentId: string): void {
     for (const id of [...this.#arms.keys()])
-      if (id.startsWith(`experiment:${experimentId}:`)) {
-        this.#arms.delete(id);
-        this.ageBandInterest.forgetModel(id);
-      }
+      if (id.startsWith(`experiment:${experimentId}:`)) this.#arms.delete(id);
   }
 
   start(): void {
@@ -604,7 +617,7 @@ export class RecommenderService {
           if (childAge) {
             x[this.#idx.childAgeFit] = p.ageMinMonths < childAge.months[1] && p.ageMaxMonths >= childAge.months[0] ? 1 : 0;
             let popular = bandPopular.get(p.category);
-            if (popular === undefined) bandPopular.set(p.category, (popular = this.ageBandInterest.value(slot.id, childAge.band, p.category)));
+            if (popular === undefined) bandPopular.set(p.category, (popular = slot.ageBand.value(childAge.band, p.category)));
             x[this.#idx.ageBandPopular] = popular;
           }
           return { product: p, x };
@@ -655,9 +668,8 @@ export class RecommenderService {
         // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
         // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
         if (learnable) {
-          // What parents of this viewer's declared band are shown counts toward the band's interest (learnable viewers only).
+          // What parents of this viewer's declared band are shown counts toward the band's interest once it is learnt from.
           const interest = personalised && childAgeBand !== null && item.category !== undefined ? { band: childAgeBand, category: item.category } : undefined;
-          if (interest) this.ageBandInterest.shown(learnSlot.id, interest.band, interest.category);
           this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot, ...(interest ? { interest } : {}) });
           if (this.options.rewardWaitMs > 0) this.#awaitReward({ decisionId, due: now + this.options.rewardWaitMs, deviceId: input.deviceId!, brandId: room.brandId });
         }
@@ -711,8 +723,8 @@ export class RecommenderService {
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
     if (learned) {
-      if (FEEDBACK_REWARD[input.type] > 0) this.#notePositive(live);
-      this.#meter.span('learn', () => live.slot.learn(live.x, FEEDBACK_REWARD[input.type], at), sessionId);
+      const reward = FEEDBACK_REWARD[input.type];
+      this.#meter.span('learn', () => live.slot.learn(live.x, reward, at, this.#interestDelta(live, reward)), sessionId);
       this.#meter.count('learn', 1, sessionId);
     } else if (relay) {
       const message: RelayedFeedback = { type: 'relayed_feedback', decisionId: record.id, reward: FEEDBACK_REWARD[input.type], at };
@@ -1070,12 +1082,19 @@ export class RecommenderService {
     this.#live.set(id, decision);
   }
 
-  /** A decision's first positive feedback counts once toward its band's interest in the category. */
-  #notePositive(live: LiveDecision): void {
+  /**
+   * The part of an update learnt from this decision in its model's age-band counts: the decision's
+   * first update counts it as shown, its first positive reward as positive (each once).
+   */
+  #interestDelta(live: LiveDecision, reward: number): InterestDelta | undefined {
     const interest = live.interest;
-    if (!interest || interest.counted) return;
-    interest.counted = true;
-    this.ageBandInterest.positive(live.slot.id, interest.band, interest.category);
+    if (!interest) return undefined;
+    const shown = !interest.shown;
+    const positive = reward > 0 && !interest.positive;
+    if (!shown && !positive) return undefined;
+    interest.shown = true;
+    if (positive) interest.positive = true;
+    return { band: interest.band, category: interest.category, shown, positive };
   }
 
   /** Whether the decision waiting at `index` is due: its wait is over, or too many are waiting (the oldest go first). */
@@ -1141,7 +1160,7 @@ export class RecommenderService {
       if (!(await allowed) || live.rewarded) continue; // withdrawn, or feedback came while consent was read
       live.defaulted = true;
       const sessionId = live.record.sessionId;
-      this.#meter.span('learn', () => live.slot.learn(live.x, DEFAULT_REWARD, now), sessionId);
+      this.#meter.span('learn', () => live.slot.learn(live.x, DEFAULT_REWARD, now, this.#interestDelta(live, DEFAULT_REWARD)), sessionId);
       this.#meter.count('learn', 1, sessionId);
       learnt++;
     }

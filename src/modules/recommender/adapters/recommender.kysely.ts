@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, SqliteWriterThread, WriterStatement } from '../../../storage/index.js';
 import type { RecommendationDecisionTable } from '../../../storage/schema.js';
-import type { DecisionRecord, FeedbackType, ModelUpdateRecord, ProductHealth, RecommenderStore, SnapshotRecord, VersionVector } from '../ports.js';
+import type { DecisionRecord, FeedbackType, InterestDelta, ModelUpdateRecord, ProductHealth, RecommenderStore, SnapshotRecord, VersionVector } from '../ports.js';
 
 const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purchased'>> = {
   click: 'clicked',
@@ -84,7 +84,7 @@ export class KyselyRecommenderStore implements RecommenderStore {
       for (; i + size <= updates.length; i += size) {
         let text = this.#updateSql.get(size);
         if (text === undefined) {
-          const row = { model: '', node: '', seq: 0, x: '', reward: 0, created_at: 0 };
+          const row = { model: '', node: '', seq: 0, x: '', reward: 0, created_at: 0, interest: null };
           text = this.db
             .insertInto('model_updates')
             .values(Array.from({ length: size }, () => row))
@@ -95,7 +95,7 @@ export class KyselyRecommenderStore implements RecommenderStore {
         const values: unknown[] = [];
         for (let j = i; j < i + size; j++) {
           const u = updates[j]!;
-          values.push(model, u.node, u.seq, JSON.stringify(u.x), u.reward, u.createdAt);
+          values.push(model, u.node, u.seq, JSON.stringify(u.x), u.reward, u.createdAt, interestJson(u.interest));
         }
         statements.push([text, values]);
       }
@@ -258,7 +258,7 @@ export class KyselyRecommenderStore implements RecommenderStore {
   }
 
   async updatesSince(model: string, vector: VersionVector, exceptNode?: string): Promise<ModelUpdateRecord[]> {
-    let q = this.db.selectFrom('model_updates').select(['node', 'seq', 'x', 'reward', 'created_at']).where('model', '=', model);
+    let q = this.db.selectFrom('model_updates').select(['node', 'seq', 'x', 'reward', 'created_at', 'interest']).where('model', '=', model);
     if (exceptNode !== undefined) q = q.where('node', '<>', exceptNode);
     const known = Object.entries(vector).filter(([node]) => node !== exceptNode);
     // One index range (model, node, seq > cursor) per node the vector names, and every row of the others.
@@ -270,14 +270,17 @@ export class KyselyRecommenderStore implements RecommenderStore {
     const rows = await q.execute();
     // Ordered here, not by the database: text collation differs between dialects and locales.
     return rows
-      .map((r) => ({ node: r.node, seq: Number(r.seq), x: JSON.parse(r.x) as number[], reward: Number(r.reward), createdAt: Number(r.created_at) }))
+      .map((r) => {
+        const interest = interestOf(r.interest);
+        return { node: r.node, seq: Number(r.seq), x: JSON.parse(r.x) as number[], reward: Number(r.reward), createdAt: Number(r.created_at), ...(interest ? { interest } : {}) };
+      })
       .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.seq - b.seq));
   }
 
   async appendUpdate(model: string, u: ModelUpdateRecord): Promise<boolean> {
     const r = await this.db
       .insertInto('model_updates')
-      .values({ model, node: u.node, seq: u.seq, x: JSON.stringify(u.x), reward: u.reward, created_at: u.createdAt })
+      .values({ model, node: u.node, seq: u.seq, x: JSON.stringify(u.x), reward: u.reward, created_at: u.createdAt, interest: interestJson(u.interest) })
       .onConflict((oc) => oc.columns(['model', 'node', 'seq']).doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
@@ -396,4 +399,15 @@ function decisionOf(r: Selectable<RecommendationDecisionTable>): DecisionRecord 
       ? { segments: { childAgeBand: r.seg_child_age, cityTier: r.seg_city_tier, device: r.seg_device, visitor: r.seg_visitor === 'new' || r.seg_visitor === 'returning' ? r.seg_visitor : null } }
       : {}),
   };
+}
+
+/** An update's part in the age-band counts as stored: `[band, category, shown, positive]`. */
+function interestJson(d: InterestDelta | undefined): string | null {
+  return d ? JSON.stringify([d.band, d.category, d.shown ? 1 : 0, d.positive ? 1 : 0]) : null;
+}
+
+function interestOf(text: string | null): InterestDelta | undefined {
+  if (text === null) return undefined;
+  const [band, category, shown, positive] = JSON.parse(text) as [string, string, number, number];
+  return { band, category, shown: shown === 1, positive: positive === 1 };
 }

@@ -115,7 +115,7 @@ const spec = (name: string, group: FeatureGroup, label: Bilingual, reason?: Bili
  * values out (0) otherwise. `profile.child_age_fit` is 1 when the product's age range meets the
  * child's age band the viewer declared (coarse, declared, never inferred);
  * `profile.age_band_popular` is how often parents who declared the same band chose the product's
- * category, relative to everyone (an aggregate over that band, context.ts `AgeBandInterest`).
+ * category, relative to everyone (an aggregate over that band, context.ts `AgeBandCounts`, kept with the model).
  */
 export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   BIAS_SPEC,
