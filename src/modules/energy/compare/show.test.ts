@@ -61,6 +61,22 @@ describe('the simulated show as a workload', () => {
     }
   });
 
+  it('learns as production does: each feedback event, and the default reward for every item of a learnable viewer that drew none', () => {
+    for (const tally of [w.learning.light, w.learning.heavy]) {
+      expect(tally.learnableItems).toBeGreaterThan(0);
+      expect(tally.defaultRewards).toBeGreaterThan(0);
+      // Most items draw no feedback; each that did not got exactly one default step.
+      expect(tally.defaultRewards).toBeGreaterThan(tally.learnableItems / 2);
+      expect(tally.defaultRewards).toBeLessThanOrEqual(tally.learnableItems);
+      // Feedback steps are at least one per item that drew feedback, and no more than the feedback events.
+      const feedbackSteps = tally.learningSteps - tally.defaultRewards;
+      expect(feedbackSteps).toBeGreaterThanOrEqual(tally.learnableItems - tally.defaultRewards);
+      expect(feedbackSteps).toBeLessThanOrEqual(tally.feedback);
+    }
+    // The training data is such a show's steps.
+    expect(w.trainingExamples).toBe(w.learning.training);
+  });
+
   it('the measured replay reproduces every pick of the played show, for both models, in chunks of lists', () => {
     for (const spec of [w.light, w.heavy]) {
       const run = spec.newRun();

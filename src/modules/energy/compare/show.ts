@@ -11,6 +11,11 @@
  * the draw. Before the show both are trained on the same data: the feedback of a previous show of
  * the same scenario (another audience), served by the production model.
  *
+ * Learning is production's: a step per feedback event, and for each item that drew none within the
+ * reward wait (60 s) a step with the default reward 0, only from viewers who allow model
+ * improvement; each model keeps its own age-band counts (what parents of each declared child age
+ * band chose), updated by its own steps as production's are.
+ *
  * Measuring: the world (arrivals, the host's script, responses, features) costs far more than a
  * linear model's ranking, and one CPU-clock read per list would cost about as much as the ranking
  * itself. So each model's show is played once for its quality while its model work is recorded
@@ -20,12 +25,13 @@
  * of their own). A replay must reproduce every pick of the played show.
  *
  * Mirrored from the recommender (service.ts, context.ts) rather than imported, because they are
- * internal there: the feature values (product, room, behaviour, interest tags, child age fit), the
- * one-second room view, the 5-minute and whole-session popularity and what feeds it.
+ * internal there: the feature values (product, room, behaviour, interest tags, child age fit, the
+ * age-band interest), the one-second room view, the 5-minute and whole-session popularity and what
+ * feeds it, and the reward wait.
  */
 import { loadDemoCatalogue } from '../../catalogue/index.js';
 import { SIGNAL_WEIGHTS } from '../../interest-tags/index.js';
-import { FEEDBACK_REWARD, MODEL_ID, POPULARITY_WEIGHT, PRIOR_WEIGHTS, priceBandOf } from '../../recommender/index.js';
+import { AgeBandCounts, DEFAULT_REWARD, FEEDBACK_REWARD, MODEL_ID, POPULARITY_WEIGHT, PRIOR_WEIGHTS, RECOMMENDER_DEFAULTS, priceBandOf } from '../../recommender/index.js';
 import {
   FEATURES,
   FeatureSpace,
@@ -307,6 +313,7 @@ interface FeatureIndex {
   cartedThis: number;
   tagWeight: number;
   childAgeFit: number;
+  ageBandPopular: number;
 }
 
 function featureIndex(space: FeatureSpace): FeatureIndex {
@@ -326,7 +333,23 @@ function featureIndex(space: FeatureSpace): FeatureIndex {
     cartedThis: space.indexOf('behaviour.carted_this'),
     tagWeight: space.indexOf('behaviour.tag_weight'),
     childAgeFit: space.indexOf('profile.child_age_fit'),
+    ageBandPopular: space.indexOf('profile.age_band_popular'),
   };
+}
+
+/** Production's reward wait: an item that drew no feedback this long after it was shown is learnt with the default reward. */
+const REWARD_WAIT_MS = RECOMMENDER_DEFAULTS.rewardWaitMs;
+
+/** An item shown to a learnable viewer: its part in the age-band counts, and whether feedback came. */
+interface ShownItem {
+  band: string;
+  category: string;
+  /** Counted as shown (its first learning step came). */
+  shown: boolean;
+  /** Counted as positive. */
+  positive: boolean;
+  /** Feedback came: no default reward. */
+  rewarded: boolean;
 }
 
 /** What happens during the show that the model sees or is asked for. */
@@ -375,9 +398,12 @@ export interface ShowTally {
   expectedClicks: Float64Array;
   /** 1 for viewers who were served at least one personalised list. */
   served: Uint8Array;
-  /** Feedback events and the learning steps they made. */
+  /** Feedback events, and the learning steps: one per feedback event of a learnable viewer, one per default reward. */
   feedback: number;
   learningSteps: number;
+  /** Items shown to viewers who allow model improvement, and the default rewards learnt for those that drew no feedback. */
+  learnableItems: number;
+  defaultRewards: number;
 }
 
 /**
@@ -403,6 +429,8 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
     served: new Uint8Array(n),
     feedback: 0,
     learningSteps: 0,
+    learnableItems: 0,
+    defaultRewards: 0,
   };
 
   // Popularity: anonymous room activity, per product, over the last five minutes and the session.
@@ -500,6 +528,33 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
     }
     return s;
   };
+  // The model's age-band counts, and the items of learnable viewers waiting for their reward (in order of showing).
+  const interest = new AgeBandCounts();
+  const awaiting: { due: number; x: Float64Array; item: ShownItem }[] = [];
+  let awaitingHead = 0;
+  /** One learning step, as production takes it: the model, the record, and the item's part in the age-band counts. */
+  const learn = (x: Float64Array, reward: number, item: ShownItem) => {
+    const shown = !item.shown;
+    const positive = reward > 0 && !item.positive;
+    item.shown = true;
+    if (positive) item.positive = true;
+    if (shown || positive) interest.add({ band: item.band, category: item.category, shown, positive });
+    record.ops.push(~record.updates);
+    record.updateX.pushAll(x);
+    record.updateReward.push(reward);
+    tally.learningSteps++;
+    model.learn(x, reward);
+  };
+  /** Items whose reward wait ended without feedback learn the default reward. */
+  const settle = (now: number) => {
+    while (awaitingHead < awaiting.length && awaiting[awaitingHead]!.due <= now) {
+      const { x, item } = awaiting[awaitingHead++]!;
+      if (item.rewarded) continue;
+      tally.defaultRewards++;
+      learn(x, DEFAULT_REWARD, item);
+    }
+  };
+
   const personalised = (v: SimViewer) => v.ageBand === 'adult' && v.consent.granted.includes('personalised_recommendations');
   const learnable = (v: SimViewer) => v.consent.granted.includes('model_improvement');
 
@@ -523,6 +578,8 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
     const [from, to] = CHILD_AGE_MONTHS[v.segment.childAgeBand];
     let maxTag = 1;
     for (const w of s.tags.values()) if (w > maxTag) maxTag = w;
+    const band = v.segment.childAgeBand;
+    const bandPopular = new Map<string, number>();
     const listIndex = record.lists;
     record.listEpoch.push(viewEpoch);
     record.overrideStart.push(record.overrideAt.length);
@@ -542,6 +599,9 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
       set(c, fx.tagWeight, (s.tags.get(p.category) ?? 0) / maxTag);
       // The product's age range [min, max] in months meets the declared band [from, to).
       set(c, fx.childAgeFit, p.ageMinMonths < to && p.ageMaxMonths >= from ? 1 : 0);
+      let popular = bandPopular.get(p.category);
+      if (popular === undefined) bandPopular.set(p.category, (popular = interest.value(band, p.category)));
+      set(c, fx.ageBandPopular, popular);
     }
     const exploreSeed = mixSeed('explore', seed, v.index, n);
     record.listSeed.push(exploreSeed);
@@ -561,22 +621,24 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
     tally.expectedClicks[v.index] = tally.expectedClicks[v.index]! + expectedReward(v, slate, context, noise, 'click');
     const actions = respond(v, slate, context, noise, new Rng(mixSeed('respond', scenario.name, seed, v.index, n)));
     const canLearn = learnable(v);
+    // Every item a learnable viewer is shown waits for its reward.
+    const items: ShownItem[] = chosen.map((c) => ({ band, category: stage[candidates[c]!]!.view.category, shown: false, positive: false, rewarded: false }));
+    if (canLearn) {
+      tally.learnableItems += items.length;
+      chosen.forEach((c, j) => awaiting.push({ due: now + REWARD_WAIT_MS, x: block.subarray(c * dim, (c + 1) * dim), item: items[j]! }));
+    }
     for (const action of actions) {
       const c = chosen[action.position];
       if (c === undefined) continue;
       const product = candidates[c]!;
+      const item = items[action.position]!;
       const feedback = (type: keyof typeof FEEDBACK_REWARD) => {
         tally.feedback++;
         const weight = (POPULARITY_WEIGHT as Record<string, number>)[type];
         if (weight !== undefined) notePopularity(product, weight, now);
         if (!canLearn) return;
-        const x = block.subarray(c * dim, (c + 1) * dim);
-        const reward = FEEDBACK_REWARD[type];
-        record.ops.push(~record.updates);
-        record.updateX.pushAll(x);
-        record.updateReward.push(reward);
-        tally.learningSteps++;
-        model.learn(x, reward);
+        item.rewarded = true;
+        learn(block.subarray(c * dim, (c + 1) * dim), FEEDBACK_REWARD[type], item);
       };
       switch (action.kind) {
         case 'impression':
@@ -613,6 +675,7 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
 
   for (const event of showEvents(audience, steps, scenario.durationMinutes)) {
     const now = event.minute * MINUTE_MS;
+    settle(now);
     switch (event.kind) {
       case 'host':
         hostStep(event.step, now);
@@ -639,6 +702,8 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
         break;
     }
   }
+  // The waits still running when the show ends end after it, as production's timer ends them.
+  settle(Infinity);
   record.overrideStart.push(record.overrideAt.length);
   record.pickStart.push(record.pickIds.length);
   return { tally, record };
@@ -765,7 +830,8 @@ function samePicks(record: ShowRecord, picked: readonly string[]): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /** Plays the previous show and the show with both models, and returns the show as a workload. */
-export function showWorkload(options: ShowOptions): Workload {
+/** The show's workload, and what each played show learnt (for tests and the report's notes). */
+export function showWorkload(options: ShowOptions): Workload & { learning: { light: ShowTally; heavy: ShowTally; training: number } } {
   const progress = options.onProgress ?? (() => {});
   const space = new FeatureSpace(FEATURES);
   const fx = featureIndex(space);
@@ -795,8 +861,8 @@ export function showWorkload(options: ShowOptions): Workload {
       parameters: isLight ? space.dim * space.dim + 2 * space.dim : shape.parameterCount,
       flopsPerItem: isLight ? space.dim + space.dim * space.dim : shape.flopsPerPrediction,
       onlineLearning: isLight
-        ? 'one rank-one (Sherman–Morrison) update per feedback event, at once'
-        : `one Adam step (learning rate ${MLP_TRAIN.learningRate}, weight decay ${MLP_TRAIN.weightDecay}) on each feedback event, at once`,
+        ? 'one rank-one (Sherman–Morrison) update per feedback event, at once, and one per item that drew none within the reward wait (reward 0)'
+        : `one Adam step (learning rate ${MLP_TRAIN.learningRate}, weight decay ${MLP_TRAIN.weightDecay}) on each feedback event, at once, and on each item that drew none within the reward wait (reward 0)`,
       newRun(): ModelRun {
         let bandit: LinearBandit | undefined;
         let mlp: MlpRanker | undefined;
@@ -851,10 +917,11 @@ export function showWorkload(options: ShowOptions): Workload {
     trainingExamples: training.updates,
     light: spec('light', light),
     heavy: spec('heavy', heavy),
+    learning: { light: light.tally, heavy: heavy.tally, training: training.updates },
     quality,
     notes: [
-      `training data: the ${training.updates} feedback events (learning steps) of a previous show of the same scenario (audience seed derived from --seed), served by the production model; both models train on exactly these`,
-      `online learning in the show: light ${light.tally.learningSteps} steps, heavy ${heavy.tally.learningSteps} steps (feedback from viewers who allow model improvement; each model learns from the feedback on its own lists)`,
+      `training data: the ${training.updates} learning steps (feedback events and default rewards) of a previous show of the same scenario (audience seed derived from --seed), served by the production model; both models train on exactly these`,
+      `online learning in the show: light ${light.tally.learningSteps} steps, heavy ${heavy.tally.learningSteps} steps (viewers who allow model improvement: each feedback event, and a default reward of 0 for each item that drew none within the reward wait; each model learns from its own lists)`,
       'viewers without personalised lists (no consent, minors, switched off) get the same published non-personalised list under either model and are left out; interest tags, behaviour and popularity are fed as the server feeds them; stock is not drawn down by orders',
     ],
   };
