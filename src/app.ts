@@ -351,6 +351,11 @@ export function createServices(
       subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
       sessions: {
         get: chatSession,
+        // The live room tells every node of a status change on the room's topic.
+        watch: (sessionId, onChange) =>
+          bus.subscribe(roomTopic(sessionId), (message) => {
+            if ((message as { type?: unknown } | null)?.type === 'session_status') onChange();
+          }),
         // The live room's rule: its host, or an administrator.
         canManage: (ctx, session) => liveRoom.canManage(ctx, session),
       },

@@ -157,6 +157,18 @@ for (const busName of BUSES) {
       await late.next('snapshot');
       const history = (await late.next('chat_history' as never)) as unknown as { messages: ChatMessage[] };
       expect(history.messages.map((m) => m.text)).toContain(text);
+
+      // Node B keeps the session its viewers' messages need; the show ending on node A closes B's chat at once.
+      const replyId = `cluster-chat-${busName}-2`;
+      listener.send({ type: 'chat_send', clientEventId: replyId, deviceId: 'cluster-device-000002-abcdefgh', text: '收到' });
+      await waitFor(() => listener.received.find((m) => (m.type as string) === 'chat_ack' && (m as { clientEventId?: string }).clientEventId === replyId), 'node B to take a message');
+      const ended = await a.inject({ method: 'POST', url: `/api/v1/sessions/${sessionId}/end`, headers: { cookie: admin.cookie }, payload: {} });
+      expect(ended.statusCode, ended.body).toBe(200);
+      await waitFor(() => listener.received.find((m) => m.type === 'session_status' && (m as { status?: string }).status === 'ended'), 'node B to hear that the show ended');
+      const lateId = `cluster-chat-${busName}-3`;
+      listener.send({ type: 'chat_send', clientEventId: lateId, deviceId: 'cluster-device-000002-abcdefgh', text: '还在吗' });
+      const refused = await waitFor(() => listener.received.find((m) => (m.type === 'error' || (m.type as string) === 'chat_ack') && (m as { clientEventId?: string }).clientEventId === lateId), 'node B to answer');
+      expect(refused).toMatchObject({ type: 'error', code: 'SESSION_ENDED' });
     });
   });
 }

@@ -265,3 +265,63 @@ describe('the bounded queue', () => {
     expect(seen().map((m: ChatMessage) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4']);
   });
 });
+
+describe('the session a viewer’s message needs', () => {
+  it('is read once for a busy room, and again as soon as its status changes or the bus was down', async () => {
+    let reads = 0;
+    let status: 'live' | 'ended' = 'live';
+    const watchers = new Set<() => void>();
+    const sessions: ChatDeps['sessions'] = {
+      get: async (id) => {
+        reads++;
+        return id === SESSION ? { id, brandId: 'brand-1', status, hostUserId: 'u-host' } : undefined;
+      },
+      canManage: () => true,
+      watch: (_id, onChange) => {
+        watchers.add(onChange);
+        return () => watchers.delete(onChange);
+      },
+    };
+    const service = chat({ sessions });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => service.postAsViewer(SESSION, { deviceId: device(i), text: `m${i}`, clientEventId: `evt-${i}` })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    for (let i = 20; i < 30; i++) expect((await service.postAsViewer(SESSION, { deviceId: device(i), text: `m${i}`, clientEventId: `evt-${i}` })).ok).toBe(true);
+    // Concurrent first sends may each read; later ones read none.
+    const afterBusy = reads;
+    expect(afterBusy).toBeLessThanOrEqual(20);
+    expect(watchers.size).toBe(1);
+    expect((await service.postAsViewer(SESSION, { deviceId: device(31), text: 'again', clientEventId: 'evt-31' })).ok).toBe(true);
+    expect(reads).toBe(afterBusy);
+
+    // The show ends (told on the bus, from whichever node ended it): the next message finds it ended.
+    status = 'ended';
+    for (const w of [...watchers]) w();
+    expect(watchers.size).toBe(0);
+    expect(await service.postAsViewer(SESSION, { deviceId: device(32), text: 'late', clientEventId: 'evt-32' })).toMatchObject({ ok: false, code: 'SESSION_ENDED' });
+    expect(reads).toBe(afterBusy + 1);
+
+    // After a bus outage nothing kept is trusted.
+    status = 'live';
+    service.resync();
+    expect(watchers.size).toBe(0);
+    expect((await service.postAsViewer(SESSION, { deviceId: device(33), text: 'back', clientEventId: 'evt-33' })).ok).toBe(true);
+    expect(reads).toBe(afterBusy + 2);
+
+    // Unknown sessions are never kept (nor watched).
+    expect(await service.postAsViewer('no-such-room', { deviceId: device(34), text: 'x', clientEventId: 'evt-34' })).toMatchObject({ ok: false, code: 'SESSION_NOT_FOUND' });
+    expect(await service.postAsViewer('no-such-room', { deviceId: device(34), text: 'x', clientEventId: 'evt-35' })).toMatchObject({ ok: false, code: 'SESSION_NOT_FOUND' });
+    expect(reads).toBe(afterBusy + 4);
+    expect(watchers.size).toBe(1);
+  });
+
+  it('without a watch, is read again after a second', async () => {
+    let reads = 0;
+    const service = chat({ sessions: { get: async (id) => (reads++, { id, brandId: 'brand-1', status: 'live', hostUserId: 'u-host' }), canManage: () => true } });
+    expect((await service.postAsViewer(SESSION, { deviceId: device(1), text: 'a', clientEventId: 'evt-a' })).ok).toBe(true);
+    expect((await service.postAsViewer(SESSION, { deviceId: device(2), text: 'b', clientEventId: 'evt-b' })).ok).toBe(true);
+    expect(reads).toBe(1);
+    await tick(1_050);
+    expect((await service.postAsViewer(SESSION, { deviceId: device(3), text: 'c', clientEventId: 'evt-c' })).ok).toBe(true);
+    expect(reads).toBe(2);
+  });
+});

@@ -76,6 +76,12 @@ export interface ChatDeps {
   subjectOf: (deviceId: string) => string;
   sessions: {
     get(sessionId: string): Promise<ChatSession | undefined>;
+    /**
+     * Calls `onChange` when the session's status changes, on any node (the live room's bus); returns
+     * the unsubscribe. With it a viewer's message reads the session from memory (kept until told,
+     * re-read at least every SESSION_KEPT_MS); without it, re-read after SESSION_TTL_MS.
+     */
+    watch?(sessionId: string, onChange: () => void): () => void;
     /** Host of the session or administrator (the live room's rule). */
     canManage(ctx: RequestContext, session: ChatSession): boolean;
   };
@@ -162,10 +168,16 @@ const banNicknameField = (id: string) => ({ table: 'chat_bans', column: 'nicknam
 const logNicknameField = (sessionId: string, messageId: string) => ({ table: 'chat_moderation_log', column: 'target_nickname', rowId: `${sessionId}/${messageId}` });
 
 const MAX_ROOMS = 1000;
+/** A watched session read for viewers' messages is re-read at least this often (a lost bus message heals). */
+const SESSION_KEPT_MS = 30_000;
+/** An unwatched one, this often. */
+const SESSION_TTL_MS = 1_000;
 const MAX_PACES = 50_000;
 
 export class ChatService {
   readonly #rooms = new Map<string, Promise<RoomState>>();
+  /** Sessions as viewers' messages need them (status, brand), read once and kept until they change. */
+  readonly #sessions = new Map<string, { session: ChatSession; at: number; unwatch: () => void }>();
   #queue: Queued[] = [];
   /** Rows in the transaction being written, and sends being sealed (they count against the bound). */
   #writingRows = 0;
@@ -214,7 +226,7 @@ export class ChatService {
   // ---- posting ----
 
   async #postAsViewer(sessionId: string, input: ViewerInput): Promise<Result<ViewerPost>> {
-    const session = await this.deps.sessions.get(sessionId);
+    const session = await this.#viewerSession(sessionId);
     if (!session) return fail('SESSION_NOT_FOUND');
     if (session.status === 'ended') return fail('SESSION_ENDED', 'the show has ended; its chat is closed');
     const room = await this.#room(sessionId);
@@ -749,6 +761,8 @@ export class ChatService {
   resync(): void {
     for (const [, room] of this.#rooms) void room.then((r) => r.unsubscribe()).catch(() => undefined);
     this.#rooms.clear();
+    for (const [, kept] of this.#sessions) kept.unwatch();
+    this.#sessions.clear();
   }
 
   async close(): Promise<void> {
@@ -757,9 +771,47 @@ export class ChatService {
     await this.flush().catch(this.deps.onError);
     for (const [, room] of this.#rooms) void room.then((r) => r.unsubscribe()).catch(() => undefined);
     this.#rooms.clear();
+    for (const [, kept] of this.#sessions) kept.unwatch();
+    this.#sessions.clear();
   }
 
   // ---- room state ----
+
+  /**
+   * The session for a viewer's message, from memory when it was read lately: a busy room's chat
+   * reads it once, not once per message. A status change (the show ended, on any node) drops it.
+   */
+  async #viewerSession(sessionId: string): Promise<ChatSession | undefined> {
+    const now = Date.now();
+    const watch = this.deps.sessions.watch;
+    const kept = this.#sessions.get(sessionId);
+    if (kept && now - kept.at < (watch ? SESSION_KEPT_MS : SESSION_TTL_MS)) return kept.session;
+    this.#forgetSession(sessionId);
+    // Watched before it is read, so a change in between is not missed.
+    let changed = false;
+    const unwatch = watch
+      ? watch.call(this.deps.sessions, sessionId, () => {
+          changed = true;
+          this.#forgetSession(sessionId);
+        })
+      : () => {};
+    const session = await this.deps.sessions.get(sessionId);
+    // Unknown sessions are not kept (anyone may name one); nor one that changed while it was read.
+    if (!session || changed || this.#sessions.has(sessionId)) {
+      unwatch();
+      return session;
+    }
+    if (this.#sessions.size >= MAX_ROOMS) this.#forgetSession(this.#sessions.keys().next().value!);
+    this.#sessions.set(sessionId, { session, at: now, unwatch });
+    return session;
+  }
+
+  #forgetSession(sessionId: string): void {
+    const kept = this.#sessions.get(sessionId);
+    if (!kept) return;
+    this.#sessions.delete(sessionId);
+    kept.unwatch();
+  }
 
   #room(sessionId: string): Promise<RoomState> {
     const existing = this.#rooms.get(sessionId);
