@@ -5,6 +5,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,18 +226,38 @@ export function exitWithParent(shutdown: () => void): void {
  * Called from a child script serving an app: when the parent goes away, close the app once (its
  * onClose hooks flush what they hold) and exit, forcing the exit after 5 s if closing hangs.
  */
-export function closeAppWithParent(app: { close(): Promise<unknown> }): void {
+export function closeAppWithParent(app: { close(): Promise<unknown> }, beforeClose: () => Promise<void> = async () => {}): void {
   let closing = false;
   exitWithParent(() => {
     if (closing) return;
     closing = true;
     const force = setTimeout(() => process.exit(0), 5000);
     force.unref();
-    app.close().then(
+    beforeClose().then(() => app.close()).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   });
+}
+
+/**
+ * QINGLIU_BENCH_CPU_PROFILE=<file> in a server child's environment: its main thread is profiled
+ * from this call on (V8's sampling profiler); the returned function stops it and writes the
+ * `.cpuprofile` (open it in Chrome's DevTools). Without the variable it does nothing.
+ */
+export function cpuProfileFromEnv(): () => Promise<void> {
+  const file = process.env.QINGLIU_BENCH_CPU_PROFILE;
+  if (!file) return async () => {};
+  const session = new inspector.Session();
+  session.connect();
+  session.post('Profiler.enable', () => session.post('Profiler.start'));
+  return () =>
+    new Promise<void>((resolve) => {
+      session.post('Profiler.stop', (err, result) => {
+        if (!err) fs.writeFileSync(file, JSON.stringify(result.profile));
+        resolve();
+      });
+    });
 }
 
 // ---- a plain HTTP client (one keep-alive connection, no hidden headers) ----

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { systemContext } from '../src/context/index.js';
-import { closeAppWithParent } from './lib.js';
+import { closeAppWithParent, cpuProfileFromEnv } from './lib.js';
 import { startMemoryProbe } from './memory-probe.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-'));
@@ -46,7 +46,8 @@ await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 
-closeAppWithParent(app);
+// Optional: QINGLIU_BENCH_CPU_PROFILE=<file> profiles the server from here on (setup excluded).
+closeAppWithParent(app, cpuProfileFromEnv());
 
 const memoryPort = process.argv.slice(3).includes('control') ? await startMemoryProbe() : undefined;
 
