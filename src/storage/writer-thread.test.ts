@@ -101,4 +101,23 @@ describe('SqliteWriterThread', () => {
     expect(out.trim()).toBe('committed');
     expect(main.prepare("select n from t where id = 'from-child'").get()).toEqual({ n: 1 });
   });
+
+  it('keeps a process alive until close resolves, when the last batch is answered after close began', () => {
+    // The last batch's answer used to unref the thread while close still waited for its reply:
+    // a command with nothing else to do then ended with its close unresolved (exit code 13).
+    const script = `
+      import { SqliteWriterThread } from ${JSON.stringify(path.resolve('src/storage/writer-thread.ts'))};
+      for (let i = 0; i < 30; i++) {
+        const w = new SqliteWriterThread(${JSON.stringify(file)});
+        const batch = w.run([['insert into t (id, n) values (?, ?)', ['closing-' + i, i]]]);
+        const closed = w.close();
+        await batch;
+        await closed;
+      }
+      console.log('closed');
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe('closed');
+    expect(count()).toBe(30);
+  });
 });

@@ -99,7 +99,8 @@ export class SqliteWriterThread {
       const waiting = this.#waiting.get(message.id);
       if (!waiting) return;
       this.#waiting.delete(message.id);
-      if (this.#waiting.size === 0) worker.unref();
+      // Idle again, unless closing: close holds the process until the thread says it closed.
+      if (this.#waiting.size === 0 && this.#closed === undefined) worker.unref();
       if (message.error) waiting.reject(new WriterThreadError(message.error.code, message.error.message));
       else waiting.resolve();
     });
