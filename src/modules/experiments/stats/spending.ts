@@ -41,8 +41,10 @@ export function alphaSpent(kind: Spending, alpha: number, t: number): number {
   if (t <= 0) return 0;
   if (t >= 1) return alpha;
   // z_{1−α/2} = −Φ⁻¹(α/2): the lower quantile keeps its digits for small alpha. Rounding can put
-  // the value a few ulps above α just below t = 1; capping (min{…, α} as in Jennison & Turnbull
-  // §7.2.1) keeps α(t) non-decreasing, so no look gets a negative increment.
+  // the value a few ulps above α just below t = 1: it is capped (min{…, α} as in Jennison &
+  // Turnbull §7.2.1). Between two fractions a few ulps apart the rounded values may still step
+  // down by an ulp or so; spendingBounds keeps the running maximum, so no look gets a negative
+  // increment.
   const spent = kind === 'obrien_fleming' ? 2 * normalCdf(normalQuantile(alpha / 2) / Math.sqrt(t)) : alpha * Math.log1p((Math.E - 1) * t);
   return Math.min(spent, alpha);
 }
