@@ -761,8 +761,7 @@ export class ChatService {
   resync(): void {
     for (const [, room] of this.#rooms) void room.then((r) => r.unsubscribe()).catch(() => undefined);
     this.#rooms.clear();
-    for (const [, kept] of this.#sessions) kept.unwatch();
-    this.#sessions.clear();
+    this.#forgetSessions();
   }
 
   async close(): Promise<void> {
@@ -771,8 +770,7 @@ export class ChatService {
     await this.flush().catch(this.deps.onError);
     for (const [, room] of this.#rooms) void room.then((r) => r.unsubscribe()).catch(() => undefined);
     this.#rooms.clear();
-    for (const [, kept] of this.#sessions) kept.unwatch();
-    this.#sessions.clear();
+    this.#forgetSessions();
   }
 
   // ---- room state ----
@@ -804,6 +802,11 @@ export class ChatService {
     if (this.#sessions.size >= MAX_ROOMS) this.#forgetSession(this.#sessions.keys().next().value!);
     this.#sessions.set(sessionId, { session, at: now, unwatch });
     return session;
+  }
+
+  #forgetSessions(): void {
+    for (const [, kept] of this.#sessions) kept.unwatch();
+    this.#sessions.clear();
   }
 
   #forgetSession(sessionId: string): void {

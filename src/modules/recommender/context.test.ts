@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgeBandCounts } from './context.js';
+import { AgeBandCounts, interestDelta, type InterestItem } from './context.js';
 
 /** Learns from `shown` items of a category shown to a band, `positive` of them drawing positive feedback. */
 function record(interest: AgeBandCounts, band: string, category: string, shown: number, positive: number): void {
@@ -53,6 +53,16 @@ describe('AgeBandCounts (profile.age_band_popular)', () => {
     interest.add({ band: '0_6m', category: 'diapers', shown: true, positive: false });
     interest.add({ band: '0_6m', category: 'diapers', shown: false, positive: true });
     expect(interest.counts('0_6m', 'diapers')).toEqual({ shown: 1, positive: 1 });
+  });
+
+  it('counts an item as shown with its first update and as positive with its first positive reward, each once', () => {
+    const item: InterestItem = { band: '0_6m', category: 'diapers' };
+    expect(interestDelta(item, 0)).toEqual({ band: '0_6m', category: 'diapers', shown: true, positive: false });
+    expect(interestDelta(item, 0)).toBeUndefined();
+    expect(interestDelta(item, 1)).toEqual({ band: '0_6m', category: 'diapers', shown: false, positive: true });
+    expect(interestDelta(item, 1)).toBeUndefined();
+    const clicked: InterestItem = { band: '3_6y', category: 'toys' };
+    expect(interestDelta(clicked, 1)).toEqual({ band: '3_6y', category: 'toys', shown: true, positive: true });
   });
 
   it('a snapshot gives back the same counts and values; an unreadable one reads as no counts', () => {

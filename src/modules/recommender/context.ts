@@ -101,6 +101,30 @@ const INTEREST_BASE = { positive: 1, shown: 20 };
 /** When a model's counts reach this many shown items they are halved: recent shows weigh more, and memory stays bounded. */
 const INTEREST_HALVE_AT = 200_000;
 
+/** An item shown to a viewer who declared a child age band, as the updates learnt from it count it. */
+export interface InterestItem {
+  readonly band: string;
+  readonly category: string;
+  /** Counted as shown (its first update came). */
+  shown?: boolean;
+  /** Counted as positive (its first positive reward came). */
+  positive?: boolean;
+}
+
+/**
+ * The part of an update learnt from this item in its model's age-band counts: the item's first
+ * update counts it as shown, its first positive reward as positive (each once); undefined when the
+ * update adds nothing. Marks the item.
+ */
+export function interestDelta(item: InterestItem, reward: number): InterestDelta | undefined {
+  const shown = !item.shown;
+  const positive = reward > 0 && !item.positive;
+  if (!shown && !positive) return undefined;
+  item.shown = true;
+  if (positive) item.positive = true;
+  return { band: item.band, category: item.category, shown, positive };
+}
+
 /** The counts as a snapshot holds them: [band, category, shown, positive] per cell. */
 export type AgeBandCountsJson = readonly (readonly [string, string, number, number])[];
 

@@ -26,7 +26,7 @@ export {
   FEEDBACK_RELAY_TOPIC,
   DEFAULT_REWARD,
 } from './service.js';
-export { AgeBandCounts } from './context.js';
+export { AgeBandCounts, interestDelta, type InterestItem } from './context.js';
 export { recommenderRoutes, howItWorks, HOW_IT_WORKS_VERSION, type RecommenderRouteDeps } from './routes.js';
 export { KyselyRecommenderStore } from './adapters/recommender.kysely.js';
 export { MODEL_LEARNED_TOPIC } from './model-slot.js';

@@ -17,7 +17,7 @@ import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
-import { RoomPopularity, ViewerBehaviour } from './context.js';
+import { interestDelta, RoomPopularity, ViewerBehaviour, type InterestItem } from './context.js';
 import { Lru } from '../../shared/lru.js';
 import { ModelReplication, ModelSlot } from './model-slot.js';
 import { MlpSlot } from './mlp-slot.js';
@@ -297,7 +297,7 @@ interface LiveDecision {
    * in its model's age-band counts by the updates learnt from it (the first as shown, the first
    * positive as positive).
    */
-  interest?: { band: string; category: string; shown?: boolean; positive?: boolean };
+  interest?: InterestItem;
 }
 
 /** A learnable decision waiting for its reward: who to ask for consent again when the wait ends (memory only). */
@@ -1082,19 +1082,9 @@ export class RecommenderService {
     this.#live.set(id, decision);
   }
 
-  /**
-   * The part of an update learnt from this decision in its model's age-band counts: the decision's
-   * first update counts it as shown, its first positive reward as positive (each once).
-   */
+  /** The part of an update learnt from this decision in its model's age-band counts (context.ts interestDelta). */
   #interestDelta(live: LiveDecision, reward: number): InterestDelta | undefined {
-    const interest = live.interest;
-    if (!interest) return undefined;
-    const shown = !interest.shown;
-    const positive = reward > 0 && !interest.positive;
-    if (!shown && !positive) return undefined;
-    interest.shown = true;
-    if (positive) interest.positive = true;
-    return { band: interest.band, category: interest.category, shown, positive };
+    return live.interest && interestDelta(live.interest, reward);
   }
 
   /** Whether the decision waiting at `index` is due: its wait is over, or too many are waiting (the oldest go first). */

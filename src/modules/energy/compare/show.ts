@@ -31,7 +31,7 @@
  */
 import { loadDemoCatalogue } from '../../catalogue/index.js';
 import { SIGNAL_WEIGHTS } from '../../interest-tags/index.js';
-import { AgeBandCounts, DEFAULT_REWARD, FEEDBACK_REWARD, MODEL_ID, POPULARITY_WEIGHT, PRIOR_WEIGHTS, RECOMMENDER_DEFAULTS, priceBandOf } from '../../recommender/index.js';
+import { AgeBandCounts, DEFAULT_REWARD, interestDelta, type InterestItem, FEEDBACK_REWARD, MODEL_ID, POPULARITY_WEIGHT, PRIOR_WEIGHTS, RECOMMENDER_DEFAULTS, priceBandOf } from '../../recommender/index.js';
 import {
   FEATURES,
   FeatureSpace,
@@ -341,13 +341,7 @@ function featureIndex(space: FeatureSpace): FeatureIndex {
 const REWARD_WAIT_MS = RECOMMENDER_DEFAULTS.rewardWaitMs;
 
 /** An item shown to a learnable viewer: its part in the age-band counts, and whether feedback came. */
-interface ShownItem {
-  band: string;
-  category: string;
-  /** Counted as shown (its first learning step came). */
-  shown: boolean;
-  /** Counted as positive. */
-  positive: boolean;
+interface ShownItem extends InterestItem {
   /** Feedback came: no default reward. */
   rewarded: boolean;
 }
@@ -534,11 +528,8 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
   let awaitingHead = 0;
   /** One learning step, as production takes it: the model, the record, and the item's part in the age-band counts. */
   const learn = (x: Float64Array, reward: number, item: ShownItem) => {
-    const shown = !item.shown;
-    const positive = reward > 0 && !item.positive;
-    item.shown = true;
-    if (positive) item.positive = true;
-    if (shown || positive) interest.add({ band: item.band, category: item.category, shown, positive });
+    const delta = interestDelta(item, reward);
+    if (delta) interest.add(delta);
     record.ops.push(~record.updates);
     record.updateX.pushAll(x);
     record.updateReward.push(reward);
