@@ -69,6 +69,11 @@ export interface RunResult {
   sentMeasured: number;
   acked: number;
   errors: Record<string, number>;
+  /** The errors naming a message sent during the measured window (the rest came in the warm-up). */
+  errorsMeasured: Record<string, number>;
+  /** Seconds from the run's start to the first and the last send refused with a named error (null: none). */
+  refusedFrom: number | null;
+  refusedTo: number | null;
   /** Sends still without an ack or error when the run gave up waiting. */
   unanswered: number;
   /** How late the ticker wrote a message after it was due (ms): a busy load generator. */
@@ -208,6 +213,10 @@ class Audience {
   named = 0;
   unnamed = 0;
   errors: Record<string, number> = {};
+  errorsMeasured: Record<string, number> = {};
+  runStart = 0;
+  refusedFrom: number | null = null;
+  refusedTo: number | null = null;
   ackHist = new Hist();
 
   constructor(readonly url: string) {
@@ -357,6 +366,10 @@ class Audience {
     } else {
       const code = frame.code ?? frame.type;
       this.errors[code] = (this.errors[code] ?? 0) + 1;
+      if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.errorsMeasured[code] = (this.errorsMeasured[code] ?? 0) + 1;
+      const at = (sentAt - this.runStart) / 1000;
+      if (this.refusedFrom === null) this.refusedFrom = at;
+      this.refusedTo = at;
       this.named++;
     }
   }
@@ -378,6 +391,9 @@ class Audience {
     this.named = 0;
     this.unnamed = 0;
     this.errors = {};
+    this.errorsMeasured = {};
+    this.runStart = startAt;
+    this.refusedFrom = this.refusedTo = null;
     this.ackHist = new Hist();
     this.windowStart = startAt + warmupMs;
     this.windowEnd = startAt + warmupMs + measureMs;
@@ -442,6 +458,9 @@ class Audience {
       sentMeasured,
       acked: this.acked,
       errors: this.errors,
+      errorsMeasured: this.errorsMeasured,
+      refusedFrom: this.refusedFrom,
+      refusedTo: this.refusedTo,
       unanswered: Math.max(0, this.pending.size - this.unnamed),
       sendLag: lag.toJSON(),
       ack: this.ackHist.toJSON(),
