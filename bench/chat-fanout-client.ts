@@ -367,9 +367,10 @@ class Audience {
       const code = frame.code ?? frame.type;
       this.errors[code] = (this.errors[code] ?? 0) + 1;
       if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.errorsMeasured[code] = (this.errorsMeasured[code] ?? 0) + 1;
+      // Answers may come out of send order: keep the span's ends.
       const at = (sentAt - this.runStart) / 1000;
-      if (this.refusedFrom === null) this.refusedFrom = at;
-      this.refusedTo = at;
+      this.refusedFrom = this.refusedFrom === null ? at : Math.min(this.refusedFrom, at);
+      this.refusedTo = this.refusedTo === null ? at : Math.max(this.refusedTo, at);
       this.named++;
     }
   }

@@ -363,10 +363,8 @@ async function round(side: Side, index: number, clients: ClientProcess[], others
     clients.map((c) => job<DrainResult>(c, { kind: 'drain', target: side.target, expected: acked, exact, timeoutMs: options.drainTimeoutSeconds * 1000 })),
   );
 
-  const errors: Record<string, number> = {};
-  for (const r of sent) for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
-  const errorsMeasured: Record<string, number> = {};
-  for (const r of sent) for (const [code, n] of Object.entries(r.errorsMeasured)) errorsMeasured[code] = (errorsMeasured[code] ?? 0) + n;
+  const errors = mergeCounts(sent.map((r) => r.errors));
+  const errorsMeasured = mergeCounts(sent.map((r) => r.errorsMeasured));
   const refusedFrom = sent.flatMap((r) => (r.refusedFrom === null ? [] : [r.refusedFrom]));
   const refusedTo = sent.flatMap((r) => (r.refusedTo === null ? [] : [r.refusedTo]));
   const viewers = drained.reduce((n, d) => n + d.viewers, 0);
@@ -440,9 +438,17 @@ async function round(side: Side, index: number, clients: ClientProcess[], others
 const delta = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : b - a);
 const sum = (xs: Array<number | undefined>) => (xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((n, x) => n + x!, 0));
 
+/** Counts by error code, added up. */
+function mergeCounts(all: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of all) for (const [code, n] of Object.entries(counts)) out[code] = (out[code] ?? 0) + n;
+  return out;
+}
+
+const totalCount = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
 function serverStats(side: Side): ChatServerStats {
-  const errors: Record<string, number> = {};
-  for (const r of side.rounds) for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
+  const errors = mergeCounts(side.rounds.map((r) => r.errors));
   return {
     server: side.server,
     rounds: side.rounds,
@@ -453,7 +459,7 @@ function serverStats(side: Side): ChatServerStats {
     dropped: side.rounds.reduce((n, r) => n + r.dropped, 0),
     closedByServer: side.rounds.reduce((n, r) => n + r.closedByServer, 0),
     errors,
-    refusedMeasured: side.rounds.reduce((n, r) => n + Object.values(r.errorsMeasured).reduce((a, b) => a + b, 0), 0),
+    refusedMeasured: totalCount(mergeCounts(side.rounds.map((r) => r.errorsMeasured))),
     connectSeconds: side.connectSeconds,
     serverPeakRssMiB: peakRssMiB(side.child.pid),
   };
@@ -604,9 +610,8 @@ export function chatFanoutReport(r: ChatFanoutResult): string {
     if (s.reconnectedBefore) lines.push(`Note: ${s.server} round ${s.round}: ${s.reconnectedBefore} viewers the server had closed in an earlier round joined again before it.`);
     if (s.extra || s.duplicatesSeenByProbes || s.unanswered) lines.push(`Note: ${s.server} round ${s.round}: ${s.extra} extra deliveries, ${s.duplicatesSeenByProbes} duplicates seen by probes, ${s.unanswered} sends never answered.`);
     if (s.refusedFromSeconds !== null) {
-      const measured = Object.values(s.errorsMeasured).reduce((a, b) => a + b, 0);
       lines.push(
-        `Note: ${s.server} round ${s.round}: refused sends (${fmtErrors(s.errors)}) were written ${s.refusedFromSeconds.toFixed(1)}–${s.refusedToSeconds!.toFixed(1)} s into the round (${o.warmupSeconds} s warm-up, then ${o.durationSeconds} s measured); ${fmtInt(measured)} of them in the measured window.`,
+        `Note: ${s.server} round ${s.round}: refused sends (${fmtErrors(s.errors)}) were written ${s.refusedFromSeconds.toFixed(1)}–${s.refusedToSeconds!.toFixed(1)} s into the round (${o.warmupSeconds} s warm-up, then ${o.durationSeconds} s measured); ${fmtInt(totalCount(s.errorsMeasured))} of them in the measured window.`,
       );
     }
     if (s.sendLagP99Ms > 50) lines.push(`Note: ${s.server} round ${s.round}: the load generator wrote messages up to ${fmtMs(s.sendLagP99Ms)} late (p99): it was short of CPU.`);
