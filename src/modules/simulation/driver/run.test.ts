@@ -91,6 +91,8 @@ interface FakeOptions {
   live?: boolean;
   refuseExperiment?: string;
   personalisedFor?: (deviceId: string) => boolean;
+  /** Every this many orders every price rises by 10 %: orders at an older price are refused (PRICE_CHANGED). */
+  raisePricesEvery?: number;
 }
 
 /** A SimTarget that answers like a small demo server and records what it was sent. */
@@ -107,6 +109,8 @@ class FakeTarget implements SimTarget {
   clock = 1_700_000_000_000;
   status: 'scheduled' | 'live';
   readonly products = Array.from({ length: 12 }, (_, i) => product(i));
+  ordersPlaced = 0;
+  priceChanges = 0;
 
   constructor(readonly options: FakeOptions = {}) {
     this.status = options.live ? 'live' : 'scheduled';
@@ -176,6 +180,13 @@ class FakeTarget implements SimTarget {
       }
       case 'orders': {
         const body = r.body as { productId: string; expectedUnitPriceFen: number };
+        const now = this.products.find((p) => p.id === body.productId)!.priceFen;
+        if (body.expectedUnitPriceFen !== now) return problem(409, 'PRICE_CHANGED', `the unit price is now ${now} fen`);
+        this.ordersPlaced++;
+        if (this.ordersPlaced % (this.options.raisePricesEvery ?? Infinity) === 0) {
+          for (const p of this.products) p.priceFen = Math.round(p.priceFen * 1.1);
+          this.priceChanges++;
+        }
         return ok(201, { order: { productId: body.productId, quantity: 1, unitPriceFen: body.expectedUnitPriceFen }, duplicate: false });
       }
       case 'consent':
@@ -535,6 +546,22 @@ describe('simulate against a fake server', () => {
     expect(withoutTimings(c).perArm).toEqual(withoutTimings(a).perArm);
     const other = await simulate({ target: new FakeTarget({ personalisedFor }), scenario: NO_HOST, viewers: 40, minutes: 10, seed: 10 });
     expect(withoutTimings(other).perArm).not.toEqual(withoutTimings(a).perArm);
+  });
+
+  it('reads the room again right after an order refused because the price changed, so a change costs at most the one list already shown', async () => {
+    const buyers = parseScenario({ ...NO_HOST, behaviour: { ...NO_HOST.behaviour, clickIntercept: 3, cartIntercept: 3, purchaseIntercept: 3 } });
+    const target = new FakeTarget({ personalisedFor, live: true, raisePricesEvery: 4 });
+    const report = await simulate({ target, scenario: buyers, viewers: 30, minutes: 10, seed: 4 });
+    const refused = report.orders.refusedByCode.PRICE_CHANGED ?? 0;
+    expect(target.priceChanges).toBeGreaterThan(5);
+    expect(refused).toBeGreaterThan(0);
+    // Each refusal is followed at once by a read of the room …
+    const orders = target.sent.flatMap((r, i) => (r.route === 'orders' ? [i] : []));
+    const readAfter = orders.filter((i) => target.sent[i + 1]?.route === 'room').length;
+    expect(readAfter).toBe(refused);
+    // … so only orders from the list already on screen meet the old price: at most 3 per change (4 slots).
+    expect(refused).toBeLessThanOrEqual(3 * target.priceChanges);
+    expect(report.orders.placed).toBe(target.ordersPlaced);
   });
 
   it('stops at the first answer of a production server, having sent nothing else', async () => {

@@ -217,6 +217,9 @@ export interface RoomView {
   context: RoomContext;
 }
 
+/** Order refusals that mean the room changed since the list was shown: the runner reads the room again at once. */
+export const ROOM_CHANGED_CODES: ReadonlySet<string> = new Set(['PRICE_CHANGED', 'PRODUCT_SOLD_OUT', 'INSUFFICIENT_STOCK']);
+
 /** Reads a room state (GET /api/v1/sessions/:id) into a RoomView; throws on a body that is not one. */
 export function roomView(state: unknown): RoomView {
   const s = state as Partial<RoomState> | undefined;
@@ -677,6 +680,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
             ...viewer,
             body: { productId, quantity: 1, clientOrderId: id('o'), expectedUnitPriceFen: product.priceFen },
           });
+          // The room changed since the list was shown (a flash sale sold out, stock ran out): a
+          // viewer's page hears of it over the room's socket at once, so the runner reads the room
+          // now rather than at the next minute's tick — later lists are judged and answered at the
+          // price the server charges; only the list already on screen can meet the old price.
+          if (order.code !== undefined && ROOM_CHANGED_CODES.has(order.code)) await refreshRoom();
           const placed = (order.body as { order?: { unitPriceFen?: unknown; quantity?: unknown } } | undefined)?.order;
           if (order.status === 201 && placed && typeof placed.unitPriceFen === 'number') {
             tally.order(arm, v.index, placed.unitPriceFen * (typeof placed.quantity === 'number' ? placed.quantity : 1));
