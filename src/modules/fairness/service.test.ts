@@ -435,6 +435,29 @@ describe('FairnessService', () => {
       expect(later[0]).toMatchObject({ brandId: 'b1', from: china(1, 0), until: china(2, 0), decisions: 1 });
     });
 
+    it('finds the brands of a scheduled period once per period and node, not at every tick', async () => {
+      await addSession(db, 's1', 'b1', 'ended', china(0, 7), china(0, 9));
+      await insert(db, decisions('s1', china(0, 7), { steered: false, lists: 50 }));
+      const store = new KyselyFairnessStore(db);
+      const brandsWithDecisions = vi.spyOn(store, 'brandsWithDecisions');
+      const one = make({ liveMinutes: 0, scheduleHours: 24 }, { store });
+
+      now = china(1, 9, 30);
+      for (let minute = 0; minute < 30; minute++) await one.tick(now + minute * MINUTE);
+      expect(brandsWithDecisions).toHaveBeenCalledTimes(1);
+      expect(await one.list({ trigger: 'scheduled', limit: 10 })).toHaveLength(1);
+
+      // A failed read is tried again at the next tick; then the period is done.
+      now = china(2, 0, 1);
+      brandsWithDecisions.mockRejectedValueOnce(new Error('database is locked'));
+      await one.tick(now);
+      await one.tick(now + MINUTE);
+      await one.tick(now + 2 * MINUTE);
+      expect(brandsWithDecisions).toHaveBeenCalledTimes(3);
+      expect(errors.map((e) => (e as Error).message)).toEqual(['database is locked']);
+      errors.length = 0;
+    });
+
     describe('live', () => {
       it('alerts once on a significant segment gap found by two checks in a row; not again for the same gaps; not for a fair session', async () => {
         now = china(0, 20);

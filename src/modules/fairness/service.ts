@@ -89,6 +89,12 @@ export class FairnessService {
   /** Live checks this node ran: session → last check number, and the segment flags it found. */
   readonly #liveChecked = new Map<string, number>();
   readonly #liveFlags = new Map<string, Set<string>>();
+  /**
+   * The end of the last scheduled period this node saw audited. Finding the brands of a period
+   * reads every decision in it (hundreds of thousands on a busy day), so it is read once per period
+   * and node, not at every tick.
+   */
+  #scheduledUntil: number | undefined;
 
   constructor(
     private readonly deps: FairnessDeps,
@@ -217,9 +223,15 @@ export class FairnessService {
     const period = this.options.scheduleHours * HOUR;
     const until = Math.floor((now + CHINA_OFFSET) / period) * period - CHINA_OFFSET;
     const from = until - period;
-    for (const brandId of await this.deps.store.brandsWithDecisions(from, until)) {
-      const key = `scheduled:${brandId}:${new Date(from + CHINA_OFFSET).toISOString().slice(0, 13)}`;
-      if (!(await this.deps.store.hasRunKey(key))) await this.#audit('scheduled', { brandId, sessionId: null, from, until }, key);
+    if (this.#scheduledUntil !== until) {
+      // Decisions of the period still buffered are written first, so no brand is missed.
+      await this.deps.flushDecisions?.();
+      for (const brandId of await this.deps.store.brandsWithDecisions(from, until)) {
+        const key = `scheduled:${brandId}:${new Date(from + CHINA_OFFSET).toISOString().slice(0, 13)}`;
+        if (!(await this.deps.store.hasRunKey(key))) await this.#audit('scheduled', { brandId, sessionId: null, from, until }, key);
+      }
+      // Only once every brand's audit is done (a failure throws before this and is tried at the next tick).
+      this.#scheduledUntil = until;
     }
     if (this.options.liveMinutes > 0) await this.#live(now);
   }
