@@ -37,6 +37,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Rng } from '../../../shared/rng.js';
+import type { ErrorCode } from '../../../errors/index.js';
 import type { RoomState } from '../../live-room/index.js';
 import type { ExperimentReport } from '../../experiments/index.js';
 import {
@@ -218,7 +219,7 @@ export interface RoomView {
 }
 
 /** Order refusals that mean the room changed since the list was shown: the runner reads the room again at once. */
-export const ROOM_CHANGED_CODES: ReadonlySet<string> = new Set(['PRICE_CHANGED', 'PRODUCT_SOLD_OUT', 'INSUFFICIENT_STOCK']);
+const ROOM_CHANGED_CODES: ReadonlySet<string> = new Set(['PRICE_CHANGED', 'PRODUCT_SOLD_OUT', 'INSUFFICIENT_STOCK'] satisfies ErrorCode[]);
 
 /** Reads a room state (GET /api/v1/sessions/:id) into a RoomView; throws on a body that is not one. */
 export function roomView(state: unknown): RoomView {
