@@ -249,25 +249,37 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return r ? { version: r.version, model: r.model, updates: Number(r.updates), snapshot: r.snapshot, createdAt: Number(r.created_at), vector: vectorOf(r.vector) } : undefined;
   }
 
+  /**
+   * A snapshot (every few thousand updates: about one a second on a busy node) is committed fully
+   * synchronously, as before, but on SQLite on disk by the writer thread, behind the updates it
+   * holds: the request thread does not wait for the disk.
+   */
   async saveSnapshot(s: SnapshotRecord): Promise<void> {
-    await this.db
+    const insert = this.db
       .insertInto('model_snapshots')
       .values({ version: s.version, model: s.model, updates: s.updates, snapshot: s.snapshot, created_at: s.createdAt, vector: JSON.stringify(s.vector) })
       .onConflict((oc) => oc.column('version').doNothing())
-      .execute();
+      .compile();
+    if (this.#writer) {
+      await this.#writer.run([[insert.sql, [...insert.parameters]]], 'FULL');
+      return;
+    }
+    await this.db.executeQuery(insert);
   }
 
   async updatesSince(model: string, vector: VersionVector, exceptNode?: string): Promise<ModelUpdateRecord[]> {
-    let q = this.db.selectFrom('model_updates').select(['node', 'seq', 'x', 'reward', 'created_at', 'interest']).where('model', '=', model);
-    if (exceptNode !== undefined) q = q.where('node', '<>', exceptNode);
-    const known = Object.entries(vector).filter(([node]) => node !== exceptNode);
-    // One index range (model, node, seq > cursor) per node the vector names, and every row of the others.
-    if (known.length > 0) {
-      q = q.where((eb) =>
-        eb.or([eb('node', 'not in', known.map(([node]) => node)), ...known.map(([node, seq]) => eb.and([eb('node', '=', node), eb('seq', '>', seq)]))]),
-      );
-    }
-    const rows = await q.execute();
+    // Every node that stored updates of the model, found by one index seek each, then the rows
+    // after each one's cursor as one range of the (model, node, seq) key each. A single
+    // `node <> self` condition instead walked every row of this node's own last hour at each sync
+    // (a busy node learns thousands a second, and syncs every second).
+    const nodes = (await this.#nodesOf(model)).filter((node) => node !== exceptNode);
+    if (nodes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('model_updates')
+      .select(['node', 'seq', 'x', 'reward', 'created_at', 'interest'])
+      // The model in every branch, so that each is an index range (SQLite's multi-index OR, PostgreSQL's bitmap OR).
+      .where((eb) => eb.or(nodes.map((node) => eb.and([eb('model', '=', model), eb('node', '=', node), eb('seq', '>', vector[node] ?? 0)]))))
+      .execute();
     // Ordered here, not by the database: text collation differs between dialects and locales.
     return rows
       .map((r) => {
@@ -275,6 +287,20 @@ export class KyselyRecommenderStore implements RecommenderStore {
         return { node: r.node, seq: Number(r.seq), x: JSON.parse(r.x) as number[], reward: Number(r.reward), createdAt: Number(r.created_at), ...(interest ? { interest } : {}) };
       })
       .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.seq - b.seq));
+  }
+
+  /** The nodes with stored updates of the model: a skip over the (model, node, seq) key, one seek per node, in the database's own order. */
+  async #nodesOf(model: string): Promise<string[]> {
+    const nodes: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      let q = this.db.selectFrom('model_updates').select((eb) => eb.fn.min('node').as('node')).where('model', '=', model);
+      if (after !== undefined) q = q.where('node', '>', after);
+      const next = (await q.executeTakeFirst())?.node ?? null;
+      if (next === null) return nodes;
+      nodes.push(next);
+      after = next;
+    }
   }
 
   async appendUpdate(model: string, u: ModelUpdateRecord): Promise<boolean> {
@@ -287,13 +313,24 @@ export class KyselyRecommenderStore implements RecommenderStore {
   }
 
   async pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number> {
-    const covered = Object.entries(vector).filter(([, seq]) => seq > 0);
+    // The rows older than `before` first, through the (model, created_at) index: only those, not
+    // every row the snapshot holds (an hour of them on a busy node), are walked.
+    const old = await this.db
+      .selectFrom('model_updates')
+      .select((eb) => ['node', eb.fn.max('seq').as('seq')])
+      .where('model', '=', model)
+      .where('created_at', '<', before)
+      .groupBy('node')
+      .execute();
+    const covered = old.flatMap((r) => {
+      const upTo = Math.min(Number(r.seq), vector[r.node] ?? 0);
+      return upTo > 0 ? [[r.node, upTo] as const] : [];
+    });
     if (covered.length === 0) return 0;
     const r = await this.db
       .deleteFrom('model_updates')
-      .where('model', '=', model)
+      .where((eb) => eb.or(covered.map(([node, seq]) => eb.and([eb('model', '=', model), eb('node', '=', node), eb('seq', '<=', seq)]))))
       .where('created_at', '<', before)
-      .where((eb) => eb.or(covered.map(([node, seq]) => eb.and([eb('node', '=', node), eb('seq', '<=', seq)]))))
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
