@@ -530,4 +530,38 @@ describe('the reward wait under load', () => {
       await t.close();
     }
   }, 120_000);
+
+  it('settles a long batch in slices, letting the event loop serve in between, and learns each decision once', async () => {
+    let now = Date.UTC(2026, 10, 30, 12, 0, 0);
+    const t = await testApp('sqlite', { deps: { clock: { now: () => now } } });
+    try {
+      const admin = await signIn(t.app, 'admin');
+      await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+      const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+      const viewer = 'patient-learner-00000000001';
+      await t.app.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: viewer, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
+      const recommender = t.app.services.recommender;
+      const before = recommender.updates;
+      // 300 lists of 10: 3,000 learnable decisions, all due together once the wait is over.
+      for (let i = 0; i < 300; i++) {
+        const res = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=10', headers: { 'x-qingliu-device': viewer } });
+        if (res.statusCode !== 200) throw new Error(`list ${i}: ${res.statusCode}`);
+      }
+      expect(await recommender.settleRewards()).toBe(0);
+      now += recommender.options.rewardWaitMs + 1;
+      // What the event loop did while the batch settled: an I/O-phase callback queued now runs
+      // between two slices, not after the whole batch.
+      const seen: number[] = [];
+      setImmediate(() => seen.push(recommender.updates - before));
+      const settled = await recommender.settleRewards();
+      expect(settled).toBe(3_000);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toBeGreaterThan(0);
+      expect(seen[0]).toBeLessThan(3_000);
+      expect(recommender.updates - before).toBe(3_000);
+      expect(await recommender.settleRewards()).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
 });

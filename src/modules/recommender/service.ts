@@ -321,6 +321,8 @@ const MAX_LIVE_DECISIONS = 100_000;
  * a node too busy for the full wait every shown item is still settled once, by feedback or default.
  */
 const MAX_AWAITING = MAX_LIVE_DECISIONS / 2;
+/** Decisions settled between two yields to the event loop (each a rank-one update: a few µs). */
+const SETTLE_SLICE = 256;
 
 /**
  * Decision ids' random bits come from a pool of CSPRNG bytes refilled 4 KiB at a time: one
@@ -1135,7 +1137,12 @@ export class RecommenderService {
   async #settle(due: readonly AwaitingReward[], now: number): Promise<number> {
     const verdicts = new Map<string, Promise<boolean>>();
     let learnt = 0;
-    for (const entry of due) {
+    for (let i = 0; i < due.length; i++) {
+      // A long batch (a busy minute's decisions come due together when requests resume after a
+      // pause) yields to the event loop between slices: settled in one go, 50,000 took ~400 ms, and
+      // every request waited behind it (the overload guard then refused them).
+      if (i > 0 && i % SETTLE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      const entry = due[i]!;
       const live = this.#live.get(entry.decisionId);
       if (!live || !live.learnable || live.rewarded || live.defaulted) continue;
       const key = `${entry.brandId}\u0000${entry.deviceId}`;
