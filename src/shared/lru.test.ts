@@ -68,6 +68,17 @@ describe('Lru', () => {
     );
   });
 
+  it('peeks without making the entry recently used', () => {
+    const lru = new Lru<string, number>(2);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    expect(lru.peek('a')).toBe(1);
+    expect(lru.peek('z')).toBeUndefined();
+    lru.set('c', 3);
+    expect(lru.has('a')).toBe(false);
+    expect(lru.peek('b')).toBe(2);
+  });
+
   it('rejects a capacity below 1', () => {
     expect(() => new Lru(0)).toThrow(RangeError);
   });

@@ -27,6 +27,11 @@ export class Lru<K, V> {
     return value;
   }
 
+  /** The value without making it recently used (for entries that leave by age, not by use). */
+  peek(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+
   has(key: K): boolean {
     return this.#map.has(key);
   }

@@ -362,6 +362,7 @@ export class RecommenderService {
   #pending: DecisionRecord[] = [];
   #flushing: Promise<void> = Promise.resolve();
   #flushTimer: NodeJS.Timeout | undefined;
+  // Decisions leave by age (the oldest first): reading one does not keep it longer (peek, not get).
   readonly #live = new Lru<string, LiveDecision>(MAX_LIVE_DECISIONS);
   /** Learnable decisions in the order they were made, until their reward wait ends (#awaitingHead: the next). */
   #awaiting: AwaitingReward[] = [];
@@ -400,7 +401,7 @@ export class RecommenderService {
     deps.feedbackRelay?.subscribe((message) => {
       const m = message as Partial<RelayedFeedback>;
       if (m.type !== 'relayed_feedback' || typeof m.decisionId !== 'string' || typeof m.reward !== 'number' || typeof m.at !== 'number') return;
-      const live = this.#live.get(m.decisionId);
+      const live = this.#live.peek(m.decisionId);
       if (!live?.learnable || live.defaulted) return; // not shown here (or forgotten), or its wait is over
       live.rewarded = true;
       const { reward, at } = m;
@@ -647,6 +648,9 @@ export class RecommenderService {
       for (const [i, item] of items.entries()) {
         const decisionId = `${stamp}${ids.slice(i * 16, i * 16 + 16)}`;
         // Logged without the viewer, with only the non-personal features (evaluation, health).
+        // Every field always present (undefined when absent), so every record has one shape: object
+        // spreads made a differently shaped object per combination, slow to build and to read.
+        const audit = room.audit.get(item.productId);
         const record: DecisionRecord = {
           id: decisionId,
           sessionId,
@@ -659,11 +663,13 @@ export class RecommenderService {
           context: item.context ?? this.#nonPersonalContext(item.x),
           region: this.deps.region,
           createdAt: now,
-          ...(experiment ? { experiment } : {}),
+          experiment,
           listId,
           showViewer,
-          ...(rerank ? { rerank } : {}),
-          ...room.audit.get(item.productId),
+          rerank,
+          priceFen: audit?.priceFen,
+          listPriceFen: audit?.listPriceFen,
+          category: audit?.category,
           segments,
         };
         this.#pending.push(record);
@@ -696,7 +702,7 @@ export class RecommenderService {
    * consent (F1); always feeds the room's anonymous popularity. Once per idempotency key.
    */
   async feedback(_ctx: RequestContext, sessionId: string, input: FeedbackInput): Promise<Result<{ learned: boolean; duplicate: boolean }>> {
-    const live = this.#live.get(input.decisionId);
+    const live = this.#live.peek(input.decisionId);
     let record = live?.record;
     if (!record) {
       await this.flush();
@@ -1143,7 +1149,7 @@ export class RecommenderService {
       // every request waited behind it (the overload guard then refused them).
       if (i > 0 && i % SETTLE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const entry = due[i]!;
-      const live = this.#live.get(entry.decisionId);
+      const live = this.#live.peek(entry.decisionId);
       if (!live || !live.learnable || live.rewarded || live.defaulted) continue;
       const key = `${entry.brandId}\u0000${entry.deviceId}`;
       let allowed = verdicts.get(key);
