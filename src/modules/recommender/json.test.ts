@@ -1,7 +1,7 @@
 import fastJson from 'fast-json-stringify';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { recommendationsJson } from './json.js';
+import { recommendationsBody, recommendationsJson } from './json.js';
 import { RecommendationsSchema } from './routes.js';
 import type { Recommendations, RecommendationItem } from './service.js';
 import type { Explanation } from './model/index.js';
@@ -100,5 +100,24 @@ describe('recommendationsJson', () => {
     const body = JSON.parse(recommendationsJson(list({ items: [item(2), moved] })));
     expect(body.items[1].reasons.en).toEqual(['the host is presenting this now', 'for fair exposure']);
     expect(body.items[1].position).toBe(1);
+  });
+
+  it('writes UTF-8 bytes, shared items from kept bytes, personalised ones and the rest as text', () => {
+    const shared = item(0, { reasons: { zh: ['主播正在介绍这件商品 😀'], en: ['the host is presenting this now'] } });
+    const mixed = list({ items: [shared, item(1, { personalised: true, propensity: 0.5, explanation: explanation({ modelVersion: 'linucb-7' }) }), item(2)] });
+    const body = recommendationsBody(mixed);
+    expect(Buffer.isBuffer(body)).toBe(true);
+    expect(JSON.parse(body.toString('utf8'))).toEqual(JSON.parse(schemaSerialise(mixed)));
+    // Again, with the shared bytes kept: the same but for the ids.
+    const again = list({ items: mixed.items.map((it, i) => ({ ...it, decisionId: `again-${i}` })) });
+    expect(JSON.parse(recommendationsBody(again).toString('utf8'))).toEqual(JSON.parse(schemaSerialise(again)));
+  });
+
+  it('writes the product and position of the item, even when another item shares its explanation object', () => {
+    const first = item(0);
+    recommendationsBody(list({ items: [first] }));
+    const other = { ...first, productId: 'p-other', decisionId: 'another-decision-id' };
+    const body = JSON.parse(recommendationsBody(list({ items: [other] })).toString('utf8'));
+    expect(body.items[0]).toMatchObject({ productId: 'p-other', decisionId: 'another-decision-id', position: 0 });
   });
 });

@@ -5,8 +5,8 @@
  * non-personalised cache): the same explanation and reasons objects go to every such viewer until
  * the room changes, and only the decision ids and the time differ between their lists. So the JSON
  * of an explanation and of a reasons object that is shared is made once and kept beside the object
- * (a WeakMap: it goes when the room view goes); a personalised item's are fresh per request and
- * serialised each time. The output is what the route's response schema describes, field for field
+ * (a WeakMap: it goes when the room view goes), and so are a shared item's UTF-8 bytes; a
+ * personalised item's are fresh per request and serialised each time. The output is what the route's response schema describes, field for field
  * (json.test.ts parses it back and compares it with the schema serialiser's output on every kind of
  * list); numbers follow that serialiser too (NaN is an error, ±Infinity is written as null).
  */
@@ -55,21 +55,59 @@ function cached<K extends object>(cache: WeakMap<K, string>, key: K, make: (key:
 const reasonsJson = (r: RecommendationItem['reasons']): string => `{"zh":${stringsJson(r.zh)},"en":${stringsJson(r.en)}}`;
 const labelJson = (l: Recommendations['label']): string => `{"zh":${str(l.zh)},"en":${str(l.en)}}`;
 
-/** The route's response body for a list of recommendations. */
-export function recommendationsJson(list: Recommendations): string {
-  let out = `{"sessionId":${str(list.sessionId)},"personalised":${list.personalised ? 'true' : 'false'},"label":${cached(labels, list.label, labelJson)},"modelVersion":${str(list.modelVersion)},"at":${num(list.at)}`;
-  if (list.experiment) out += `,"experiment":{"id":${str(list.experiment.id)},"arm":${str(list.experiment.arm)}}`;
-  out += ',"items":[';
+/**
+ * A shared item's JSON after its decision id, as UTF-8 bytes, kept beside its explanation object
+ * with the fields it was written from. Most of a non-personalised body is these (bilingual reasons
+ * and the explanation): kept as bytes, they are not flattened and encoded again for every viewer.
+ */
+interface SharedTail {
+  readonly productId: string;
+  readonly position: number;
+  readonly propensity: number;
+  readonly reasons: RecommendationItem['reasons'];
+  readonly bytes: Buffer;
+}
+const sharedTails = new WeakMap<Explanation, SharedTail>();
+
+/** An item's JSON after `{"decisionId":"…"`. */
+function itemTail(item: RecommendationItem, reasons: string, explanation: string): string {
+  return (
+    `,"productId":${str(item.productId)},"position":${num(item.position)},` +
+    `"personalised":${item.personalised ? 'true' : 'false'},"propensity":${num(item.propensity)},"reasons":${reasons},"explanation":${explanation}}`
+  );
+}
+
+function sharedTail(item: RecommendationItem): Buffer {
+  const hit = sharedTails.get(item.explanation);
+  if (hit && hit.productId === item.productId && hit.position === item.position && hit.propensity === item.propensity && hit.reasons === item.reasons) return hit.bytes;
+  const bytes = Buffer.from(itemTail(item, cached(reasonsCache, item.reasons, reasonsJson), cached(explanations, item.explanation, explanationJson)), 'utf8');
+  sharedTails.set(item.explanation, { productId: item.productId, position: item.position, propensity: item.propensity, reasons: item.reasons, bytes });
+  return bytes;
+}
+
+/** The route's response body for a list of recommendations, as UTF-8 bytes. */
+export function recommendationsBody(list: Recommendations): Buffer {
+  const parts: Buffer[] = [];
+  let text = `{"sessionId":${str(list.sessionId)},"personalised":${list.personalised ? 'true' : 'false'},"label":${cached(labels, list.label, labelJson)},"modelVersion":${str(list.modelVersion)},"at":${num(list.at)}`;
+  if (list.experiment) text += `,"experiment":{"id":${str(list.experiment.id)},"arm":${str(list.experiment.arm)}}`;
+  text += ',"items":[';
   const items = list.items;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    // Shared objects (non-personalised items) are serialised once; a personalised item's are its own.
-    const shared = !item.personalised;
-    const reasons = shared ? cached(reasonsCache, item.reasons, reasonsJson) : reasonsJson(item.reasons);
-    const explanation = shared ? cached(explanations, item.explanation, explanationJson) : explanationJson(item.explanation);
-    out +=
-      `${i === 0 ? '' : ','}{"decisionId":${str(item.decisionId)},"productId":${str(item.productId)},"position":${num(item.position)},` +
-      `"personalised":${item.personalised ? 'true' : 'false'},"propensity":${num(item.propensity)},"reasons":${reasons},"explanation":${explanation}}`;
+    text += `${i === 0 ? '' : ','}{"decisionId":${str(item.decisionId)}`;
+    if (item.personalised) {
+      // A personalised item's explanation and reasons are its own: written as text each time.
+      text += itemTail(item, reasonsJson(item.reasons), explanationJson(item.explanation));
+    } else {
+      parts.push(Buffer.from(text, 'utf8'), sharedTail(item));
+      text = '';
+    }
   }
-  return out + ']}';
+  parts.push(Buffer.from(text + ']}', 'utf8'));
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** The same body as text (tests, and callers that want a string). */
+export function recommendationsJson(list: Recommendations): string {
+  return recommendationsBody(list).toString('utf8');
 }

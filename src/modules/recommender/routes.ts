@@ -12,7 +12,7 @@ import type { Locale } from '../../context/index.js';
 import { ALLOWED_FEATURES, SENSITIVE_FEATURES } from './model/index.js';
 import { DIVERSITY_PENALTY, FEEDBACK_REWARD, NON_PERSONALISED_WEIGHTS, type RecommenderService } from './service.js';
 import type { FeedbackType } from './ports.js';
-import { recommendationsJson } from './json.js';
+import { recommendationsBody } from './json.js';
 
 const DEVICE = /^[A-Za-z0-9_-]{16,128}$/;
 const SessionParams = Type.Object({ sessionId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
@@ -93,7 +93,7 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
         );
         // Written from cached pieces (json.ts): the shared non-personalised items are serialised once per room view.
         reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
-        return recommendationsJson(result);
+        return recommendationsBody(result);
       },
     );
 
