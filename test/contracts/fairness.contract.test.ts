@@ -319,12 +319,17 @@ for (const dialect of DIALECTS) {
         ]);
 
         expected.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        // The fixture does what it claims: ties straddle both page boundaries (pages of 5,000).
-        expect(expected[4_999]!.at).toBe(expected[5_000]!.at);
-        expect(expected[9_999]!.at).toBe(expected[10_000]!.at);
+        // The fixture does what it claims: ties straddle every page boundary (pages of 2,000).
+        for (const boundary of [2_000, 4_000, 6_000, 8_000, 10_000, 12_000]) expect(expected[boundary - 1]!.at).toBe(expected[boundary]!.at);
         const want = expected.flatMap((e) => (e.row ? [e.row] : []));
 
+        // Between pages the scan lets the event loop run: a callback queued now runs before it ends.
+        let scanning = true;
+        let ranWhileScanning = false;
+        setImmediate(() => (ranWhileScanning = scanning));
         const { rows: seen, skipped } = await scan({ brandId: 'b1', sessionId: 's1', from: T0, until: T0 + SPREAD });
+        scanning = false;
+        expect(ranWhileScanning).toBe(true);
         expect(skipped).toBe(N - want.length);
         expect(skipped).toBeGreaterThan(400);
         expect(seen.length).toBe(want.length);

@@ -5,7 +5,12 @@ import type { AuditRow } from '../audit/log.js';
 import type { AuditQuery, DecisionScope, FairnessStore, StoredAudit } from '../ports.js';
 
 /** Decisions are read in pages of this many rows (keyset on created_at, id). */
-const PAGE = 5_000;
+/**
+ * Rows read per query of a scan. A scan yields to the event loop between pages: an audit of a busy
+ * show reads millions of rows, and SQLite's reads resolve without letting any request in, so a scan
+ * in one go held every request back for seconds.
+ */
+const PAGE = 2_000;
 
 export class KyselyFairnessStore implements FairnessStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -72,6 +77,7 @@ export class KyselyFairnessStore implements FairnessStore {
       if (rows.length < PAGE) return { skipped };
       const last = rows[rows.length - 1]!;
       after = { at: Number(last.created_at), id: last.id };
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
