@@ -82,10 +82,17 @@ describe.each(DIALECTS)('stored model updates (%s)', (dialect) => {
     expect(await store.pruneUpdates(MODEL, { 'node-b': 11 }, 55)).toBe(1);
   });
 
-  it.runIf(dialect === 'sqlite')('on SQLite, neither a sync nor a prune walks more of the table than the rows it returns or deletes', async () => {
-    const store = await open();
+});
+
+describe('stored model updates on SQLite: the query plans', () => {
+  let storage: TestStorage | undefined;
+  afterEach(async () => storage?.dispose());
+
+  it('neither a sync nor a prune walks more of the table than the rows it returns or deletes', async () => {
+    storage = await freshStorage('sqlite');
+    const store = new KyselyRecommenderStore(storage.storage.db);
     const recorder = new QueryRecorder();
-    const db = storage!.storage.db;
+    const db = storage.storage.db;
     const recorded = new KyselyRecommenderStore(db.withPlugin(recorder));
     await store.appendUpdates(MODEL, rows('node-m', 1, 50));
     await store.appendUpdates(MODEL, rows('node-a', 1, 5));
