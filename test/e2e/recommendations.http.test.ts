@@ -504,22 +504,26 @@ describe.each(DIALECTS)('the reward wait on %s', (dialect) => {
 });
 
 describe('the reward wait under load', () => {
+  /** Starts the demo show, lets the viewer accept every purpose, and asks for `lists` lists of 10 for them. */
+  async function learnableLists(t: TestApp, viewer: string, lists: number): Promise<void> {
+    const admin = await signIn(t.app, 'admin');
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
+    const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+    await t.app.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: viewer, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
+    for (let i = 0; i < lists; i++) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=10', headers: { 'x-qingliu-device': viewer } });
+      if (res.statusCode !== 200) throw new Error(`list ${i}: ${res.statusCode}`);
+    }
+  }
+
   it('settles the oldest decisions at once when more than 50,000 wait, each once, without the clock moving', async () => {
     const now = Date.UTC(2026, 10, 30, 11, 0, 0);
     const t = await testApp('sqlite', { deps: { clock: { now: () => now } } });
     try {
-      const admin = await signIn(t.app, 'admin');
-      await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
-      const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
-      const viewer = 'busy-learner-000000000001';
-      await t.app.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: viewer, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
       const recommender = t.app.services.recommender;
       const before = recommender.updates;
       // 5,002 lists of 10: 50,020 learnable decisions, 20 more than may wait.
-      for (let i = 0; i < 5_002; i++) {
-        const res = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=10', headers: { 'x-qingliu-device': viewer } });
-        if (res.statusCode !== 200) throw new Error(`list ${i}: ${res.statusCode}`);
-      }
+      await learnableLists(t, 'busy-learner-000000000001', 5_002);
       // (A settling the last request started may still be running: settle until nothing more is due.)
       while ((await recommender.settleRewards()) > 0);
       expect(recommender.updates - before).toBe(20);
@@ -535,18 +539,10 @@ describe('the reward wait under load', () => {
     let now = Date.UTC(2026, 10, 30, 12, 0, 0);
     const t = await testApp('sqlite', { deps: { clock: { now: () => now } } });
     try {
-      const admin = await signIn(t.app, 'admin');
-      await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} });
-      const notice = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
-      const viewer = 'patient-learner-00000000001';
-      await t.app.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: viewer, brandId: BRAND, noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method: 'accept_all', granted: [...PURPOSES] } });
       const recommender = t.app.services.recommender;
       const before = recommender.updates;
       // 300 lists of 10: 3,000 learnable decisions, all due together once the wait is over.
-      for (let i = 0; i < 300; i++) {
-        const res = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=10', headers: { 'x-qingliu-device': viewer } });
-        if (res.statusCode !== 200) throw new Error(`list ${i}: ${res.statusCode}`);
-      }
+      await learnableLists(t, 'patient-learner-00000000001', 300);
       expect(await recommender.settleRewards()).toBe(0);
       now += recommender.options.rewardWaitMs + 1;
       // What the event loop did while the batch settled: an I/O-phase callback queued now runs

@@ -19,6 +19,7 @@ import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
 import { interestDelta, RoomPopularity, ViewerBehaviour, type InterestItem } from './context.js';
 import { Lru } from '../../shared/lru.js';
+import { nextTurn } from '../../shared/next-turn.js';
 import { ModelReplication, ModelSlot } from './model-slot.js';
 import { MlpSlot } from './mlp-slot.js';
 
@@ -1147,7 +1148,7 @@ export class RecommenderService {
       // A long batch (a busy minute's decisions come due together when requests resume after a
       // pause) yields to the event loop between slices: settled in one go, 50,000 took ~400 ms, and
       // every request waited behind it (the overload guard then refused them).
-      if (i > 0 && i % SETTLE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i > 0 && i % SETTLE_SLICE === 0) await nextTurn();
       const entry = due[i]!;
       const live = this.#live.peek(entry.decisionId);
       if (!live || !live.learnable || live.rewarded || live.defaulted) continue;

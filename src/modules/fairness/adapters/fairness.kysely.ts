@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { nextTurn } from '../../../shared/next-turn.js';
 import type { Database } from '../../../storage/index.js';
 import type { AuditSummaryRow, AuditTrigger, FairnessAlert, FairnessReport } from '../audit/contract.js';
 import type { AuditRow } from '../audit/log.js';
@@ -77,7 +78,7 @@ export class KyselyFairnessStore implements FairnessStore {
       if (rows.length < PAGE) return { skipped };
       const last = rows[rows.length - 1]!;
       after = { at: Number(last.created_at), id: last.id };
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
 
