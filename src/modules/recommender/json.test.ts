@@ -1,12 +1,15 @@
 import fastJson from 'fast-json-stringify';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { recommendationsBody, recommendationsJson } from './json.js';
+import { recommendationsBody } from './json.js';
 import { RecommendationsSchema } from './routes.js';
 import type { Recommendations, RecommendationItem } from './service.js';
 import type { Explanation } from './model/index.js';
 
 const schemaSerialise = fastJson(RecommendationsSchema);
+
+/** The body as text. */
+const recommendationsJson = (value: Recommendations): string => recommendationsBody(value).toString('utf8');
 
 const explanation = (over: Partial<Explanation> = {}): Explanation => ({
   score: 0.4125,
@@ -48,7 +51,7 @@ function expectSameAsSchema(value: Recommendations): void {
   expect(Value.Check(RecommendationsSchema, JSON.parse(body))).toBe(true);
 }
 
-describe('recommendationsJson', () => {
+describe('recommendationsBody', () => {
   it('writes a non-personalised list as the response schema does', () => {
     expectSameAsSchema(list());
   });

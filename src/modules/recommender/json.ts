@@ -106,8 +106,3 @@ export function recommendationsBody(list: Recommendations): Buffer {
   parts.push(Buffer.from(text + ']}', 'utf8'));
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
-
-/** The same body as text (tests, and callers that want a string). */
-export function recommendationsJson(list: Recommendations): string {
-  return recommendationsBody(list).toString('utf8');
-}
