@@ -42,7 +42,7 @@ import { KyselyRightsTicketStore, RIGHTS_RETENTION_DAYS, RightsService, rightsDa
 import { eraseSubject } from './workflows/privacy.js';
 import { FEEDBACK_RELAY_TOPIC, KyselyRecommenderStore, MODEL_LEARNED_TOPIC, priceBandOf, RecommenderService, recommenderRoutes } from './modules/recommender/index.js';
 import { placeOrderWithinLimits } from './workflows/place-order.js';
-import { FairnessService, fairnessRoutes, KyselyFairnessStore } from './modules/fairness/index.js';
+import { AuditThread, FairnessService, fairnessRoutes, KyselyFairnessStore } from './modules/fairness/index.js';
 import type { ArmFairness } from './modules/experiments/index.js';
 import { ExperimentService, experimentRoutes, experimentsDataSource, EXPERIMENT_UNITS_KEEP_DAYS, KyselyExperimentStore } from './modules/experiments/index.js';
 import { EnergyMeter, EnergyService, energyRoutes, KyselyEnergyStore, RaplMeter, type Accounting, type StoredSample } from './modules/energy/index.js';
@@ -320,7 +320,16 @@ export function createServices(
     log: backends.log ?? { warn: (details, message) => console.warn(message, JSON.stringify(details)) },
   });
   const fairness: FairnessService = new FairnessService(
-    { store: new KyselyFairnessStore(storage.db), clock, priceBandOf, flushDecisions: () => recommender.flush(), onError, meter },
+    {
+      store: new KyselyFairnessStore(storage.db),
+      // Audits are computed beside the event loop: a live check of a busy show can be a second or more of work.
+      auditRunner: new AuditThread(),
+      clock,
+      priceBandOf,
+      flushDecisions: () => recommender.flush(),
+      onError,
+      meter,
+    },
     {
       settings: { threshold: config.fairness.ratioThreshold, minGroupSize: config.fairness.minGroupSize },
       thresholdReason: config.fairness.thresholdReason,
@@ -952,7 +961,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     accessLogJob.stop();
     retention.stop();
     await services.experiments.stop();
-    await services.fairness.stop();
+    await services.fairness.close();
     await services.recommender.stop();
     // The last period is stored before storage closes.
     await services.energy.stop();

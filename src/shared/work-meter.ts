@@ -8,10 +8,16 @@ export type WorkComponent = 'recommend' | 'learn' | 'audits' | 'assistant' | 'se
 export interface WorkMeter {
   span<T>(component: WorkComponent, fn: () => T, session?: string): T;
   count(component: WorkComponent, n?: number, session?: string): void;
+  /**
+   * Work another thread of this process did for the component (timed there around a synchronous
+   * run, so its elapsed time is its CPU time): the process CPU clock includes it.
+   */
+  record(component: WorkComponent, cpuMicros: number, session?: string): void;
 }
 
 /** Meters nothing (the default where no meter is plugged in). */
 export const NO_METER: WorkMeter = {
   span: (_component, fn) => fn(),
   count: () => undefined,
+  record: () => undefined,
 };

@@ -42,6 +42,23 @@ describe('the energy meter', () => {
     expect(Object.keys(r.components)).toEqual([...METERED_COMPONENTS]);
   });
 
+  it('counts work another thread did to its component and session, beside the spans, within the process total', () => {
+    const clock = fakeClock();
+    const meter = new EnergyMeter({ clock });
+    meter.span('recommend', () => clock.work(100), 'live-1');
+    // An audit thread ran 900 µs meanwhile: the process CPU clock includes it; its time is recorded.
+    clock.work(900);
+    meter.record('audits', 900, 'live-1');
+    meter.record('audits', -5);
+    const r = meter.read();
+    expect(r.components).toMatchObject({ recommend: 100, audits: 900 });
+    expect(r.unattributedCpuMicros).toBe(0);
+    expect(r.sessions.get('live-1')?.components).toMatchObject({ recommend: 100, audits: 900 });
+    const off = new EnergyMeter({ clock, enabled: false });
+    off.record('audits', 900);
+    expect(off.read().components.audits).toBe(0);
+  });
+
   it('attributes interleaved asynchronous work to the right component: an await ends the slice', async () => {
     const clock = fakeClock();
     const meter = new EnergyMeter({ clock });

@@ -140,6 +140,15 @@ export class EnergyMeter {
     if (session !== undefined) this.#share(session).counts[component] += n;
   }
 
+  /**
+   * Counts work another thread of this process did (timed there around a synchronous run) to
+   * `component` (and `session`): the process CPU clock, read per period, includes that thread.
+   */
+  record(component: MeteredComponent, cpuMicros: number, session?: string): void {
+    if (!this.#enabled) return;
+    this.#add({ component, session, since: 0 }, cpuMicros);
+  }
+
   /** The current period's reading (the meter keeps running). */
   read(): MeterReading {
     // The innermost open span's time so far belongs to this reading.

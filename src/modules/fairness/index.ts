@@ -18,10 +18,22 @@ export {
   type RankingFileColumns,
 } from './csv.js';
 export * from './audit/contract.js';
-export { AUDIT_SETTINGS_DEFAULTS, runAudit, thresholdsOf, type AuditComputation, type AuditSettings, type PriceBandOf } from './audit/engine.js';
+export {
+  AUDIT_SETTINGS_DEFAULTS,
+  computeAudit,
+  productPriceBands,
+  runAudit,
+  thresholdsOf,
+  type AuditComputation,
+  type AuditInput,
+  type AuditSettings,
+  type PriceBandOf,
+} from './audit/engine.js';
 export { AuditLogBuilder, type AuditLogColumns, type AuditRow, type SegmentColumn } from './audit/log.js';
 export { renderAuditHtml } from './audit/report-html.js';
-export type { AuditQuery, DecisionScope, FairnessStore, StoredAudit } from './ports.js';
+export type { AuditQuery, AuditRunner, DecisionScope, FairnessStore, StoredAudit } from './ports.js';
+export { AuditRunnerError, InProcessAuditRunner } from './adapters/audit-in-process.js';
+export { AuditThread } from './adapters/audit-thread.js';
 export { KyselyFairnessStore } from './adapters/fairness.kysely.js';
 export { FAIRNESS_DEFAULTS, FairnessService, summaryOf, type AuditComparison, type AuditRequest, type FairnessDeps, type FairnessOptions } from './service.js';
 export { fairnessRoutes } from './routes.js';

@@ -1,6 +1,7 @@
 /** What fairness audits need from storage. Nothing here identifies a viewer. */
 import type { AuditSummaryRow, AuditTrigger, FairnessAlert, FairnessReport } from './audit/contract.js';
-import type { AuditRow } from './audit/log.js';
+import type { AuditComputation, AuditInput } from './audit/engine.js';
+import type { AuditLogColumns, AuditRow } from './audit/log.js';
 
 export interface DecisionScope {
   readonly brandId: string;
@@ -57,4 +58,19 @@ export interface FairnessStore {
 
   /** Retention: audits (and their alerts) made before the cutoff. */
   purgeBefore(cutoff: number): Promise<number>;
+}
+
+/**
+ * Computes an audit from its columns (the pure engine in `audit/engine.ts`). An audit of a busy
+ * show is a few hundred milliseconds per million decisions of synchronous work, so a server runs it
+ * beside the event loop (`AuditThread`); tests and one-off commands may run it in process.
+ */
+export interface AuditRunner {
+  /**
+   * The audit of the log. The log's typed arrays may be handed to another thread (they are unusable
+   * here afterwards). `cpuMicros` is the time the computation took on the thread that ran it.
+   */
+  compute(log: AuditLogColumns, input: AuditInput): Promise<{ computation: AuditComputation; cpuMicros: number }>;
+  /** Stops whatever the runner started; audits asked for afterwards are refused. */
+  close(): Promise<void>;
 }

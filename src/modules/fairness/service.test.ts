@@ -8,6 +8,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestContext } from '../../context/index.js';
 import { openStorage, type Database, type Storage } from '../../storage/index.js';
 import { priceBandOf } from '../recommender/index.js';
+import { EnergyMeter } from '../energy/index.js';
+import { AuditRunnerError } from './adapters/audit-in-process.js';
+import { AuditThread } from './adapters/audit-thread.js';
 import { KyselyFairnessStore } from './adapters/fairness.kysely.js';
 import type { FairnessAlert, FairnessReport } from './audit/contract.js';
 import { FairnessService, type FairnessDeps, type FairnessOptions } from './service.js';
@@ -314,6 +317,47 @@ describe('FairnessService', () => {
       // A window of exactly the maximum is allowed.
       expect(await code({ brandId: 'b1', from: china(-30, 0) + HOUR * 12, until: china(0, 12) })).toBe('ok');
       expect(await service.list({ limit: 10 })).toHaveLength(1);
+    });
+  });
+
+  describe('where audits are computed', () => {
+    it('computes on the audit thread exactly what it computes in process, and meters the thread’s time as audits', async () => {
+      await addSession(db, 's1', 'b1', 'ended', china(0, 10), china(0, 11));
+      await insert(db, decisions('s1', china(0, 10), { steered: true, lists: 400 }));
+      const meter = new EnergyMeter();
+      const threaded = make({}, { auditRunner: new AuditThread(), meter });
+      const inProcess = make();
+      const a = await audit(threaded, { sessionId: 's1' });
+      const b = await audit(inProcess, { sessionId: 's1' });
+      const figures = (r: FairnessReport) => ({ segments: r.segments, exposure: r.exposure, mitigation: r.mitigation, flags: r.flags, decisions: r.decisions });
+      expect(figures(a)).toEqual(figures(b));
+      expect(flagsOf(a, 'segment').length).toBeGreaterThan(0);
+      const reading = meter.read();
+      expect(reading.components.audits).toBeGreaterThan(0);
+      expect(reading.counts.audits).toBe(1);
+      expect(reading.sessions.get('s1')?.counts.audits).toBe(1);
+      // stop() ends the schedule only; close() ends the thread too.
+      await threaded.stop();
+      expect((await threaded.runOnDemand(staff, { sessionId: 's1' })).ok).toBe(true);
+      await threaded.close();
+      const closed = await threaded.runOnDemand(staff, { sessionId: 's1' });
+      expect(closed).toMatchObject({ ok: false, code: 'AUDIT_UNAVAILABLE' });
+      expect(errors.splice(0).map((e) => (e as AuditRunnerError).code)).toEqual(['CLOSED']);
+    });
+
+    it('answers AUDIT_UNAVAILABLE when the runner fails, stores nothing, and tells the server’s log the reason alone', async () => {
+      await addSession(db, 's1', 'b1', 'ended', china(0, 10), china(0, 11));
+      await insert(db, decisions('s1', china(0, 10), { steered: true, lists: 100 }));
+      const failing = { compute: async () => Promise.reject(new AuditRunnerError('WORKER_EXITED', 'audit thread exited with code 1')), close: async () => undefined };
+      const service = make({}, { auditRunner: failing });
+      const r = await service.runOnDemand(staff, { sessionId: 's1' });
+      expect(r).toMatchObject({ ok: false, code: 'AUDIT_UNAVAILABLE' });
+      expect(await service.list({ limit: 10 })).toEqual([]);
+      expect(errors.splice(0).map((e) => String(e))).toEqual(['AuditRunnerError: fairness audit: audit thread exited with code 1']);
+      // A scheduled audit that fails is tried again at the next tick (the tick reports the failure).
+      now = china(1, 0);
+      await service.tick(now);
+      expect(errors.splice(0).map((e) => (e as AuditRunnerError).code)).toEqual(['WORKER_EXITED']);
     });
   });
 

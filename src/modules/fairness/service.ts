@@ -17,9 +17,10 @@ import { randomBytes } from 'node:crypto';
 import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import { SEGMENT_METRICS, type AuditFlag, type AuditSummaryRow, type AuditTrigger, type FairnessAlert, type FairnessReport } from './audit/contract.js';
-import { AUDIT_SETTINGS_DEFAULTS, runAudit, thresholdsOf, type AuditSettings, type PriceBandOf } from './audit/engine.js';
+import { AUDIT_SETTINGS_DEFAULTS, productPriceBands, thresholdsOf, type AuditSettings, type PriceBandOf } from './audit/engine.js';
+import { AuditRunnerError, InProcessAuditRunner } from './adapters/audit-in-process.js';
 import { AuditLogBuilder } from './audit/log.js';
-import type { AuditQuery, DecisionScope, FairnessStore } from './ports.js';
+import type { AuditQuery, AuditRunner, DecisionScope, FairnessStore } from './ports.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -56,6 +57,11 @@ export interface FairnessDeps {
   meter?: WorkMeter;
   clock: Clock;
   priceBandOf: PriceBandOf;
+  /**
+   * Where audits are computed: a server passes an `AuditThread` (beside the event loop); by
+   * default, in process. The service's `close` closes it.
+   */
+  auditRunner?: AuditRunner;
   /** Whether a room's audience is (partly) simulated (demo mode), to label its reports. */
   isSimulated?: (sessionId: string) => boolean;
   /** Writes decisions still buffered in memory, so an audit sees everything shown until now. */
@@ -95,6 +101,7 @@ export class FairnessService {
    * and node, not at every tick.
    */
   #scheduledUntil: number | undefined;
+  readonly #runner: AuditRunner;
 
   constructor(
     private readonly deps: FairnessDeps,
@@ -102,6 +109,7 @@ export class FairnessService {
   ) {
     this.options = { ...FAIRNESS_DEFAULTS, ...options };
     this.settings = { ...AUDIT_SETTINGS_DEFAULTS, ...this.options.settings };
+    this.#runner = deps.auditRunner ?? new InProcessAuditRunner();
   }
 
   /** Labels reports of rooms with a simulated audience (known to the HTTP layer, so bound late). */
@@ -114,9 +122,16 @@ export class FairnessService {
     this.#timer.unref();
   }
 
+  /** Stops the schedule (audits on demand still run). */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     await this.#ticking;
+  }
+
+  /** Stops the schedule and the audit runner: for the server's shutdown. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.#runner.close();
   }
 
   /** An audit on demand: one session (default: all of it), or a brand over a window (default: the last 24 hours). */
@@ -139,7 +154,16 @@ export class FairnessService {
     if (scope.sessionId === null && scope.until - scope.from > this.options.maxWindowDays * DAY) {
       return fail('VALIDATION_FAILED', `the window may span at most ${this.options.maxWindowDays} days`);
     }
-    const report = await this.#audit('on_demand', scope, null);
+    let report: Result<FairnessReport | undefined>;
+    try {
+      report = await this.#audit('on_demand', scope, null);
+    } catch (err) {
+      // The audit thread died or is closing: the caller may ask again. The code only: the reason
+      // goes to the server's own log.
+      if (!(err instanceof AuditRunnerError)) throw err;
+      this.deps.onError?.(err);
+      return fail('AUDIT_UNAVAILABLE');
+    }
     if (!report.ok) return report;
     return ok(report.value!);
   }
@@ -285,11 +309,15 @@ export class FairnessService {
     const [catalogueSize, sellers] = await Promise.all([this.deps.store.catalogueSize(scope.brandId), this.deps.store.productSellers(scope.brandId)]);
     const meter = this.deps.meter ?? NO_METER;
     const session = scope.sessionId ?? undefined;
-    const computed = meter.span(
-      'audits',
-      () => runAudit(builder.build(), { settings: this.settings, catalogueSize, priceBandOf: this.deps.priceBandOf, sellerOf: (id) => sellers.get(id) }),
-      session,
-    );
+    const log = builder.build();
+    const input = {
+      settings: this.settings,
+      catalogueSize,
+      productBands: productPriceBands(log, this.deps.priceBandOf),
+      productSellers: log.productIds.map((id) => sellers.get(id) ?? null),
+    };
+    const { computation: computed, cpuMicros } = await this.#runner.compute(log, input);
+    meter.record('audits', cpuMicros, session);
     meter.count('audits', 1, session);
     const createdAt = this.deps.clock.now();
     return {

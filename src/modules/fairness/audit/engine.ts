@@ -137,7 +137,42 @@ export function runAudit(
     sellerOf?: (productId: string) => string | null | undefined;
   },
 ): AuditComputation {
-  const s = { ...AUDIT_SETTINGS_DEFAULTS, ...options.settings };
+  return computeAudit(log, {
+    settings: options.settings,
+    catalogueSize: options.catalogueSize,
+    productBands: productPriceBands(log, options.priceBandOf),
+    productSellers: log.productIds.map((id) => options.sellerOf?.(id) ?? null),
+  });
+}
+
+/**
+ * What an audit needs besides the log, as plain data (so that it can be handed to another thread):
+ * each product's price band and seller, by product code.
+ */
+export interface AuditInput {
+  readonly settings?: Partial<AuditSettings> | undefined;
+  readonly catalogueSize: number;
+  /** The price band of each product (by code in the log), at its mean price shown. */
+  readonly productBands: readonly string[];
+  /** The seller each product names in the catalogue, or null (the seller grouping is left out when none does). */
+  readonly productSellers: readonly (string | null)[];
+}
+
+/** Each product's price band (by code in the log), at the mean of the prices it was shown at. */
+export function productPriceBands(log: AuditLogColumns, priceBandOf: PriceBandOf): string[] {
+  const k = log.productIds.length;
+  const priceSum = new Float64Array(k);
+  const count = new Float64Array(k);
+  for (let i = 0; i < log.rows; i++) {
+    priceSum[log.product[i]!]! += log.priceFen[i]!;
+    count[log.product[i]!]! += 1;
+  }
+  return Array.from({ length: k }, (_, p) => priceBandOf(priceSum[p]! / Math.max(1, count[p]!)));
+}
+
+/** The audit of a log, from plain data (see AuditInput). */
+export function computeAudit(log: AuditLogColumns, input: AuditInput): AuditComputation {
+  const s = { ...AUDIT_SETTINGS_DEFAULTS, ...input.settings };
   const n = log.rows;
   const lists = log.lists;
   let personalised = 0;
@@ -150,9 +185,8 @@ export function runAudit(
     SEGMENT_ATTRIBUTES.map((attribute, a) => segmentAudit(log, attribute, premium, s, s.seed + 1_000 * (a + 1))),
     s,
   );
-  const sellers = log.productIds.map((id) => options.sellerOf?.(id) ?? null);
-  const groupOf = groupers(log, options.priceBandOf, sellers);
-  const exposure = exposureSection(log, lists, options.catalogueSize, groupOf, s);
+  const groupOf = groupers(log, input.productBands, input.productSellers);
+  const exposure = exposureSection(log, lists, input.catalogueSize, groupOf, s);
   const flags = [...segments.flatMap(segmentFlags), ...exposureFlags(exposure)];
   const mitigation = mitigationSection(log, groupOf, s);
   return { decisions: n, lists, personalisedShare: n > 0 ? personalised / n : null, premiumFromFen, segments, exposure, mitigation, flags };
@@ -621,15 +655,7 @@ const div = (a: number | null, b: number | null) => (a === null || b === null ||
 /** Each product grouping's name of a product (by code); groupings that do not apply are absent. */
 type Groupers = Partial<Record<ProductGrouping, (p: number) => string>>;
 
-function groupers(log: AuditLogColumns, priceBandOf: PriceBandOf, sellers: readonly (string | null)[]): Groupers {
-  const k = log.productIds.length;
-  const priceSum = new Float64Array(k);
-  const count = new Float64Array(k);
-  for (let i = 0; i < log.rows; i++) {
-    priceSum[log.product[i]!]! += log.priceFen[i]!;
-    count[log.product[i]!]! += 1;
-  }
-  const bands = Array.from({ length: k }, (_, p) => priceBandOf(priceSum[p]! / Math.max(1, count[p]!)));
+function groupers(log: AuditLogColumns, bands: readonly string[], sellers: readonly (string | null)[]): Groupers {
   return {
     category: (p) => log.productCategory[p]!,
     priceBand: (p) => bands[p]!,

@@ -1,0 +1,33 @@
+import { computeAudit, type AuditInput } from '../audit/engine.js';
+import type { AuditLogColumns } from '../audit/log.js';
+import type { AuditRunner } from '../ports.js';
+
+/**
+ * Computes audits on the calling thread: for tests and one-off commands, where nothing else waits
+ * on the event loop. A server uses `AuditThread`.
+ */
+export class InProcessAuditRunner implements AuditRunner {
+  #closed = false;
+
+  async compute(log: AuditLogColumns, input: AuditInput) {
+    if (this.#closed) throw new AuditRunnerError('CLOSED', 'the audit runner is closed');
+    const start = performance.now();
+    const computation = computeAudit(log, input);
+    return { computation, cpuMicros: Math.round((performance.now() - start) * 1000) };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
+
+/** An audit the runner could not compute: a stable code and a message, nothing of the log. */
+export class AuditRunnerError extends Error {
+  constructor(
+    readonly code: 'CLOSED' | 'WORKER_FAILED' | 'WORKER_EXITED' | 'COMPUTE_FAILED',
+    message: string,
+  ) {
+    super(`fairness audit: ${message}`);
+    this.name = 'AuditRunnerError';
+  }
+}
