@@ -784,7 +784,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   installAccessControl(app, { actorForToken: (t) => staff.actorForToken(t), allowedOrigins: [config.publicUrl, ...config.allowedOrigins] });
-  const shedding = await installOverloadShedding(app, config.overload, metrics.shed, overloadGate);
+  const shedding = await installOverloadShedding(app, config.overload, metrics.shed, overloadGate, () => services.recommender.unwrittenRows);
   // A node that cannot tell the others refuses writes before anything is committed: a change the
   // other nodes' viewers and caches never hear of would split the deployment.
   // Callback-style hooks on every request: no promise and microtask per request for a check that is synchronous.
@@ -793,6 +793,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     done(new AppError('NOT_READY', 'the message bus is not connected; nothing was written, try again shortly', { retryAfterSeconds: 2 }));
   });
   gateway.useShedding(shedding, () => metrics.shed('ws'));
+  metrics.watchUnwrittenRows(() => services.recommender.unwrittenRows);
 
   app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(

@@ -57,6 +57,11 @@ export interface Config {
     readonly maxHeapUsedBytes: number;
     /** Public API requests being served at once on this node (past it, new ones are shed at once). */
     readonly maxInFlight: number;
+    /**
+     * Rows this node made and has not written yet (the decision log, the models' updates): past it,
+     * storage is not keeping up, and taking more requests would only fill the memory.
+     */
+    readonly maxUnwrittenRows: number;
     readonly retryAfterSeconds: number;
     readonly sampleIntervalMs: number;
   };
@@ -175,6 +180,7 @@ export const CONFIG_KEYS = [
   'QINGLIU_OVERLOAD_MAX_EVENT_LOOP_UTILIZATION_PERCENT',
   'QINGLIU_OVERLOAD_MAX_HEAP_MB',
   'QINGLIU_OVERLOAD_MAX_IN_FLIGHT',
+  'QINGLIU_OVERLOAD_MAX_UNWRITTEN_ROWS',
   'QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS',
   'QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS',
   'QINGLIU_WS_MAX_PAYLOAD_BYTES',
@@ -398,6 +404,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxHeapUsedBytes:
         int('QINGLIU_OVERLOAD_MAX_HEAP_MB', env.QINGLIU_OVERLOAD_MAX_HEAP_MB, Math.floor((v8.getHeapStatistics().heap_size_limit * 0.85) / MIB), 0, 1024 * 1024) * MIB,
       maxInFlight: int('QINGLIU_OVERLOAD_MAX_IN_FLIGHT', env.QINGLIU_OVERLOAD_MAX_IN_FLIGHT, 256, 0, 1_000_000),
+      maxUnwrittenRows: int('QINGLIU_OVERLOAD_MAX_UNWRITTEN_ROWS', env.QINGLIU_OVERLOAD_MAX_UNWRITTEN_ROWS, 100_000, 0, 100_000_000),
       retryAfterSeconds: int('QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS', env.QINGLIU_OVERLOAD_RETRY_AFTER_SECONDS, 2, 1, 600),
       sampleIntervalMs: int('QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS', env.QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS, 500, 10, 60_000),
     },

@@ -124,15 +124,20 @@ export async function installOverloadShedding(
   config: Config['overload'],
   onShed: (surface: 'http') => void,
   gate: OverloadGate = new OverloadGate(),
+  /** Rows made and not yet written (read on every public request: it must be a count, not a scan). */
+  unwrittenRows: () => number = () => 0,
 ): Promise<Shedding> {
-  const { maxEventLoopDelayMs, maxEventLoopUtilizationPercent, maxHeapUsedBytes, retryAfterSeconds, sampleIntervalMs } = config;
+  const { maxEventLoopDelayMs, maxEventLoopUtilizationPercent, maxHeapUsedBytes, maxUnwrittenRows, retryAfterSeconds, sampleIntervalMs } = config;
   // Start-up (migrations, seeding, compiling) weighs on the first samples; a node that just said it
   // is ready must not turn its first requests away for it. Shedding starts two samples after listen.
   let shedFrom = Number.POSITIVE_INFINITY;
   app.addHook('onListen', async () => {
     shedFrom = Date.now() + 2 * sampleIntervalMs;
   });
-  const underPressureNow = () => Date.now() >= shedFrom && app.isUnderPressure();
+  // Storage that cannot keep up shows in neither the event loop nor the heap at first: the rows
+  // waiting to be written grow until the heap does, and then its collections stall everything.
+  const backlogged = maxUnwrittenRows > 0 ? () => unwrittenRows() > maxUnwrittenRows : () => false;
+  const underPressureNow = () => Date.now() >= shedFrom && (app.isUnderPressure() || backlogged());
 
   // The sampler sees a busy event loop, not a queue of requests waiting on the database (or on
   // CPU the loop shares with them): those are bounded by counting what is in flight.
@@ -142,12 +147,18 @@ export async function installOverloadShedding(
     reply.status(ERROR_STATUS.OVERLOADED).type('application/problem+json').header('retry-after', String(retryAfterSeconds));
     return overloadedProblem(retryAfterSeconds, request.id);
   };
-  if (config.maxInFlight > 0) {
+  if (config.maxInFlight > 0 || maxUnwrittenRows > 0) {
     // What the gate let through uncounted because of a staff cookie: counted here once the cookie
-    // proved to be no staff member's.
+    // proved to be no staff member's (and refused while storage is behind; the sampler's limits
+    // are under-pressure's own hook's, below).
     // Callback-style (it runs on every request): answering early is reply.send without done().
     app.addHook('onRequest', (request, reply, done) => {
-      if ((request.raw as GatedRequest)[COUNTED] || request.headers.upgrade !== undefined || !shed(request)) return done();
+      if ((request.raw as GatedRequest)[COUNTED] || !shed(request)) return done();
+      if (Date.now() >= shedFrom && backlogged()) {
+        reply.send(overloadedAnswer(request, reply));
+        return;
+      }
+      if (config.maxInFlight === 0 || request.headers.upgrade !== undefined) return done();
       if (gate.inFlight >= config.maxInFlight) {
         reply.send(overloadedAnswer(request, reply));
         return;

@@ -16,6 +16,8 @@ export interface AppMetrics {
   chatMessage: (outcome: string) => void;
   /** A request or WebSocket write refused because the node is overloaded. */
   shed: (surface: 'http' | 'ws') => void;
+  /** Reads the rows made and not yet written at each scrape. */
+  watchUnwrittenRows: (read: () => number) => void;
   /** An assistant reply: its outcome and how long it took. */
   assistantAnswered: (outcome: string, seconds: number) => void;
 }
@@ -87,12 +89,24 @@ export function createMetrics(): AppMetrics {
     labelNames: ['surface'] as const,
     registers: [registry],
   });
+  let unwrittenRows: () => number = () => 0;
+  new client.Gauge({
+    name: 'qingliu_unwritten_rows',
+    help: 'Rows this node made and has not written yet (decision log, model updates); past QINGLIU_OVERLOAD_MAX_UNWRITTEN_ROWS public requests are shed',
+    registers: [registry],
+    collect() {
+      this.set(unwrittenRows());
+    },
+  });
   const pueGauge = new client.Gauge({ name: 'qingliu_energy_pue', help: 'The data centre PUE in use', registers: [registry] });
   return {
     registry,
     httpDuration,
     chatMessage: (outcome) => chatMessages.inc({ outcome }),
     shed: (surface) => shed.inc({ surface }),
+    watchUnwrittenRows: (read) => {
+      unwrittenRows = read;
+    },
     assistantAnswered: (outcome, seconds) => assistantSeconds.observe({ outcome }, seconds),
     energySampled: (sample, accounting) => {
       for (const line of accounting.components) {

@@ -6,6 +6,7 @@
  * that joined before it.
  */
 import http from 'node:http';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoProductIds, signIn, TEST_PASSWORD, testApp, type TestApp } from '../support/app.js';
 import { closeAllViewers, connectViewer, waitFor } from '../support/ws.js';
@@ -164,5 +165,77 @@ describe('a node over its load limit', () => {
     expect(await refused[0]!.json()).toMatchObject({ code: 'OVERLOADED' });
     // Nothing leaked: one at a time, every request is served.
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/api/v1/products?limit=1`)).status).toBe(200);
+  });
+
+  // A decision log that cannot be written: another transaction holds the table (PostgreSQL, where
+  // one connection can hold it while the app's others serve).
+  it.skipIf(!DIALECTS.includes('postgres'))('sheds public requests while the rows it made wait to be written, keeps every row, and serves again once they are', async () => {
+    t = await testApp('postgres', { env: { QINGLIU_OVERLOAD_MAX_UNWRITTEN_ROWS: '40', QINGLIU_OVERLOAD_MAX_HEAP_MB: '0', QINGLIU_OVERLOAD_SAMPLE_INTERVAL_MS: '10' } });
+    const app = t.app;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const admin = await signIn(app, 'admin');
+    expect((await app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie } })).statusCode).toBe(200);
+    const db = app.services.storage.db;
+    const logged = async () => Number((await db.selectFrom('recommendation_decisions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await logged();
+    let device = 0;
+    const recommend = () => fetch(`${base}/api/v1/sessions/demo/recommendations?k=4`, { headers: { 'x-qingliu-device': `backlog-device-${++device}` } });
+
+    // Another transaction holds the decision log: inserts wait, reads go on.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = db.connection().execute(async (conn) => {
+      await sql`begin`.execute(conn);
+      await sql`lock table recommendation_decisions in exclusive mode`.execute(conn);
+      locked();
+      await released;
+      await sql`commit`.execute(conn);
+    });
+    await isLocked;
+    const lockedAt = Date.now();
+    let served = 0;
+    let lists = 0;
+    const refused = await waitFor(async () => {
+      const r = await recommend();
+      if (r.status === 200) {
+        served += ((await r.json()) as { items: unknown[] }).items.length;
+        lists++;
+        // Asked to write after every list: while a write waits, the rows gather for the next one.
+        void app.services.recommender.flush();
+        return undefined;
+      }
+      return r;
+    }, 'the unwritten rows to pass the limit');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('2');
+    expect(await refused.json()).toMatchObject({ code: 'OVERLOADED' });
+    expect(served).toBeGreaterThan(40);
+    expect(app.services.recommender.unwrittenRows).toBeGreaterThan(40);
+    // The operator sees why; staff and health are served.
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/qingliu_unwritten_rows [4-9]\d/);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/products?limit=1`, { headers: { cookie: admin.cookie } })).status).toBe(200);
+    // A forged staff cookie is refused too, by the app.
+    const forged = await fetch(`${base}/api/v1/products?limit=1`, { headers: { cookie: 'qingliu_staff=not-a-session' } });
+    expect(forged.status).toBe(503);
+
+    // The table is free: the rows are written, none lost, and requests are served again.
+    release();
+    await holder;
+    await waitFor(async () => ((await recommend()).status === 200 ? true : undefined), 'serving again');
+    await app.services.recommender.flush();
+    expect(app.services.recommender.unwrittenRows).toBe(0);
+    // The host's recommendation health (which reads the log once it is written) answers again.
+    expect((await fetch(`${base}/api/v1/sessions/demo/recommendations/health`, { headers: { cookie: admin.cookie } })).status).toBe(200);
+    expect((await logged()) - before).toBeGreaterThanOrEqual(served + 1);
+    // Rows of one transaction share its id (xmin): the lists made while the table was held went in
+    // the write that waited and one more, not one write each.
+    const writes = await sql<{ n: string }>`select count(distinct xmin::text) as n from recommendation_decisions where created_at >= ${lockedAt}`.execute(db);
+    expect(lists).toBeGreaterThan(10);
+    expect(Number(writes.rows[0]!.n)).toBeLessThanOrEqual(3);
   });
 });

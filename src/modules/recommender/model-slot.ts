@@ -134,6 +134,11 @@ export abstract class ReplicatedSlot<M> {
     return Object.fromEntries([...this.#cursor].filter(([, seq]) => seq > 0));
   }
 
+  /** Own updates and snapshots learnt but not stored yet (a count of rows, read on every request: no scan). */
+  get unstoredRows(): number {
+    return this.#unstored.length;
+  }
+
   /** Own updates learnt but not stored yet. */
   get unstored(): number {
     return this.#unstored.filter((u) => u.kind === 'update').length;

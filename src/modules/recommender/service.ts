@@ -316,6 +316,8 @@ const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
 const LABEL_NOT_PERSONALISED = { zh: '非个性化', en: 'Not personalised' };
 const DIVERSITY_REASON = { zh: '为你挑选了不同品类', en: 'picked to show you different categories' };
 const MAX_LIVE_DECISIONS = 100_000;
+/** The most decisions one write of the decision log takes (see flush). */
+const MAX_DECISIONS_PER_WRITE = 2_000;
 /**
  * At most this many decisions wait for their reward: beyond it the oldest are settled at once, their
  * wait cut short, well before the decision table (MAX_LIVE_DECISIONS) would drop them unsettled — on
@@ -361,7 +363,11 @@ export class RecommenderService {
   /** Each running experiment's bandit arms have a model of their own, learning only from their arm. */
   readonly #arms = new Map<string, ArmSlot | Promise<ArmSlot>>();
   #pending: DecisionRecord[] = [];
+  /** Decisions handed to the store and not yet written. */
+  #writing = 0;
   #flushing: Promise<void> = Promise.resolve();
+  /** The write queued behind the one under way, if any (flush). */
+  #nextWrite: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   // Decisions leave by age (the oldest first): reading one does not keep it longer (peek, not get).
   readonly #live = new Lru<string, LiveDecision>(MAX_LIVE_DECISIONS);
@@ -538,13 +544,46 @@ export class RecommenderService {
     return this.#replication.syncAll();
   }
 
-  /** Writes the buffered decisions (one transaction). */
+  /**
+   * Writes the buffered decisions; resolves once every decision made before the call is written.
+   * One write is under way at a time: decisions made meanwhile wait in the buffer and go together
+   * in the next (a slow disk or a starved writer thread gets bigger transactions, not a growing
+   * queue of small ones), at most MAX_DECISIONS_PER_WRITE to a transaction, so that building one
+   * never holds the event loop for long.
+   */
   flush(): Promise<void> {
     if (this.#pending.length === 0) return this.#flushing;
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#flushing = this.#flushing.then(() => this.deps.store.appendDecisions(batch)).catch((err) => this.deps.onError?.(err));
-    return this.#flushing;
+    // The next write, not started yet, takes whatever the buffer holds when it starts.
+    if (this.#nextWrite) return this.#nextWrite;
+    const next = this.#flushing
+      .then(async () => {
+        this.#nextWrite = undefined;
+        while (this.#pending.length > 0) {
+          const batch = this.#pending.length <= MAX_DECISIONS_PER_WRITE ? this.#pending : this.#pending.slice(0, MAX_DECISIONS_PER_WRITE);
+          this.#pending = batch === this.#pending ? [] : this.#pending.slice(MAX_DECISIONS_PER_WRITE);
+          this.#writing = batch.length;
+          try {
+            await this.deps.store.appendDecisions(batch);
+          } finally {
+            this.#writing = 0;
+          }
+        }
+      })
+      .catch((err) => this.deps.onError?.(err));
+    this.#nextWrite = next;
+    this.#flushing = next;
+    return next;
+  }
+
+  /**
+   * Rows made and not yet written: decisions buffered or being written, and the models' own
+   * updates not yet stored. The overload guard refuses new requests while this is over its limit,
+   * so that a storage that cannot keep up slows the intake instead of filling the memory.
+   */
+  get unwrittenRows(): number {
+    let rows = this.#pending.length + this.#writing + this.#main.unstoredRows;
+    for (const slot of this.#arms.values()) if (!(slot instanceof Promise)) rows += slot.unstoredRows;
+    return rows;
   }
 
   /** `device`: the coarse class of the viewer's device (from the User-Agent), for the audit segments. */
