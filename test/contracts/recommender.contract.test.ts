@@ -345,6 +345,24 @@ for (const { dialect, thread } of VARIANTS) {
         await store.saveSnapshot(snapshot('start', 'other', 7, { vector: {}, createdAt: 0 }));
         expect((await store.latestSnapshot('other'))?.vector).toEqual({});
       });
+
+      it('prunes a model’s snapshots made before the cutoff, never the latest, never another model’s', async () => {
+        // created at 1000 + updates.
+        for (const n of [10, 20, 30, 40]) await store.saveSnapshot(snapshot(`v${n}`, 'linucb', n));
+        await store.saveSnapshot(snapshot('o5', 'other', 5));
+        await store.saveSnapshot(snapshot('o6', 'other', 6));
+        const versions = async (model: string) =>
+          (await t.storage.db.selectFrom('model_snapshots').select('version').where('model', '=', model).orderBy('updates').execute()).map((r) => r.version);
+        expect(await store.pruneSnapshots('linucb', 1025)).toBe(2);
+        expect(await versions('linucb')).toEqual(['v30', 'v40']);
+        // Everything is old enough: the latest stays.
+        expect(await store.pruneSnapshots('linucb', 99_999)).toBe(1);
+        expect(await versions('linucb')).toEqual(['v40']);
+        expect(await store.latestSnapshot('linucb')).toEqual(snapshot('v40', 'linucb', 40));
+        expect(await store.pruneSnapshots('linucb', 99_999)).toBe(0);
+        expect(await versions('other')).toEqual(['o5', 'o6']);
+        expect(await store.pruneSnapshots('none', 99_999)).toBe(0);
+      });
     });
 
     describe('model updates', () => {

@@ -192,6 +192,16 @@ describe('a model learnt on many nodes', () => {
     f.forEach((u, i) => a.learn(u.x, u.reward, i * 50));
     await a.settled();
     expect((await store.updatesSince(MODEL, {})).map((u) => u.seq)).toEqual([8, 9, 10, 11, 12]);
+    // Snapshots of updates 5 (time 200) and 10 (time 450): at the second (cutoff 350) the first is
+    // older than the prune age and goes.
+    const snapshots = async () =>
+      (await storage!.storage.db.selectFrom('model_snapshots').select('updates').where('model', '=', MODEL).orderBy('updates').execute()).map((r) => Number(r.updates));
+    expect(await snapshots()).toEqual([10]);
+    // Updates 13–20, 5 ms apart from time 560: at the snapshot of 15 (time 570, cutoff 470) the one
+    // of 10 goes; at that of 20 (time 595, cutoff 495) the one of 15 is younger and stays.
+    feedback(6, 8).forEach((u, i) => a.learn(u.x, u.reward, 560 + i * 5));
+    await a.settled();
+    expect(await snapshots()).toEqual([15, 20]);
     const c = slot(store, 'node-c');
     await c.restore();
     expectSameModel(c, a);

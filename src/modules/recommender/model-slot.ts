@@ -293,11 +293,15 @@ export abstract class ReplicatedSlot<M> {
     return this.#persisting;
   }
 
-  /** Deletes the rows the latest snapshot holds that are older than the prune age (best effort). */
+  /** Deletes the update rows the latest snapshot holds, and earlier snapshots, older than the prune age (best effort). */
   async #prune(now: number): Promise<void> {
     try {
       const latest = await this.store.latestSnapshot(this.id);
-      if (latest) await this.store.pruneUpdates(this.id, latest.vector, now - this.#pruneAfterMs);
+      if (!latest) return;
+      await this.store.pruneUpdates(this.id, latest.vector, now - this.#pruneAfterMs);
+      // Earlier snapshots are superseded by the latest (restore reads only it): kept for the same
+      // hour, then deleted, or a busy node's one a second would fill the disk.
+      await this.store.pruneSnapshots(this.id, now - this.#pruneAfterMs);
     } catch (err) {
       this.onError?.(err);
     }

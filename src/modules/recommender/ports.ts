@@ -149,6 +149,11 @@ export interface RecommenderStore {
   appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<void>;
   /** Deletes the updates `vector` holds that were created before `before`; answers how many. */
   pruneUpdates(model: string, vector: VersionVector, before: number): Promise<number>;
+  /**
+   * Deletes the model's snapshots made before `before`, except the latest (the one restore would
+   * read: the most updates, ties to the newest); answers how many. A busy node makes one a second.
+   */
+  pruneSnapshots(model: string, before: number): Promise<number>;
   /** Retention: decisions and feedback before the cutoff. */
   purgeBefore(cutoff: number): Promise<number>;
 }

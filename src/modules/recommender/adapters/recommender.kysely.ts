@@ -335,6 +335,20 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return Number(r.numDeletedRows);
   }
 
+  async pruneSnapshots(model: string, before: number): Promise<number> {
+    const latest = await this.latestSnapshot(model);
+    if (!latest) return 0;
+    const r = await this.db
+      .deleteFrom('model_snapshots')
+      .where('model', '=', model)
+      .where('created_at', '<', before)
+      // Never the latest, nor one that holds as many updates (a newer latest may have been saved
+      // since it was read: it holds more, so it is kept too).
+      .where('updates', '<', latest.updates)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async purgeBefore(cutoff: number): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
       const a = await tx.deleteFrom('recommendation_feedback').where('created_at', '<', cutoff).executeTakeFirst();
