@@ -21,10 +21,12 @@ export class InProcessAuditRunner implements AuditRunner {
   }
 }
 
+export type AuditRunnerErrorCode = 'CLOSED' | 'WORKER_FAILED' | 'WORKER_EXITED' | 'COMPUTE_FAILED' | 'NOT_CLONEABLE';
+
 /** An audit the runner could not compute: a stable code and a message, nothing of the log. */
 export class AuditRunnerError extends Error {
   constructor(
-    readonly code: 'CLOSED' | 'WORKER_FAILED' | 'WORKER_EXITED' | 'COMPUTE_FAILED',
+    readonly code: AuditRunnerErrorCode,
     message: string,
   ) {
     super(`fairness audit: ${message}`);

@@ -19,6 +19,6 @@ parentPort.on('message', (message) => {
   } catch (err) {
     // The error's name and message only: an audit's input holds no personal data, and its
     // message names a fault in the engine, not a row.
-    parentPort.postMessage({ type: 'done', id: message.id, error: { name: err?.name ?? 'Error', message: String(err?.message ?? err) } });
+    parentPort.postMessage({ type: 'done', id: message.id, error: { code: 'COMPUTE_FAILED', message: `${err?.name ?? 'Error'}: ${String(err?.message ?? err)}` } });
   }
 });
