@@ -8,6 +8,7 @@ import { KyselyFairnessStore } from '../../src/modules/fairness/adapters/fairnes
 import { summaryOf } from '../../src/modules/fairness/service.js';
 import type { Database } from '../../src/storage/index.js';
 import { DIALECTS, freshStorage, type TestStorage } from '../support/databases.js';
+import { QueryRecorder } from '../support/query-recorder.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -341,6 +342,44 @@ for (const dialect of DIALECTS) {
         const brand = await scan({ brandId: 'b1', sessionId: null, from: T0, until: T0 + SPREAD });
         expect(brand.skipped).toBe(skipped);
         expect(brand.rows.map((r) => r.productId)).toEqual(want.map((r) => r.productId));
+
+        // Each page's range starts where the last page ended, not at the scope's start: the lower
+        // bound (created_at >= ?) of page k is the time of the last row of page k − 1. A scan
+        // that started every page at the scope's start walked the show again per page: minutes for
+        // millions of decisions.
+        for (const sessionId of ['s1', null]) {
+          const recorder = new QueryRecorder();
+          await new KyselyFairnessStore(db.withPlugin(recorder)).scanDecisions({ brandId: 'b1', sessionId, from: T0, until: T0 + SPREAD }, () => undefined);
+          // Pages of s1 (a brand's scan reads each of its sessions in pages of its own): session, then the bound.
+          const pages = recorder.nodes
+            .map((node) => db.getExecutor().compileQuery(node, { queryId: 'page' }))
+            .filter((q) => q.sql.includes('from "recommendation_decisions"') && q.parameters[0] === 's1');
+          const lowerBounds = pages.map((q) => Number(q.parameters[1]));
+          expect(lowerBounds).toEqual([T0, ...[2_000, 4_000, 6_000, 8_000, 10_000, 12_000].map((k) => expected[k - 1]!.at)]);
+        }
+      });
+
+      it('merges a brand’s sessions oldest first across their pages, each decision once, ties included', async () => {
+        // s1 and s2 (both b1) interleaved over 1,500 ms, several decisions per millisecond in each,
+        // so both cross page boundaries and share instants; s6 (b1) has none in the window.
+        const rows: DecisionRow[] = [];
+        for (let r = 0; r < 9_000; r++) {
+          const sessionId = r % 3 === 0 ? 's2' : 's1';
+          rows.push(decisionRow(`${sessionId}-${pad(r)}`, sessionId, T0 + ((r * 7_919) % 1_500), { product_id: `x${pad(r)}` }));
+        }
+        await insertDecisions(db, rows);
+        const { rows: seen, skipped } = await scan({ brandId: 'b1', sessionId: null, from: T0, until: T0 + 1_500 });
+        expect(skipped).toBe(0);
+        expect(seen.length).toBe(9_000);
+        expect(new Set(seen.map((r) => r.productId)).size).toBe(9_000);
+        // Oldest first: the time of each visited row (from its product id) never goes back.
+        const at = new Map(rows.map((r) => [r.product_id, Number(r.created_at)]));
+        const times = seen.map((r) => at.get(r.productId)!);
+        expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
+        // Within a session, (created_at, id) order, as a session's own scan gives it.
+        const own = (await scan({ brandId: 'b1', sessionId: 's2', from: T0, until: T0 + 1_500 })).rows.map((r) => r.productId);
+        expect(seen.map((r) => r.productId).filter((id) => own.includes(id))).toEqual(own);
+        expect(own.length).toBe(3_000);
       });
 
       it('keeps to the scope: one session, or only the brand’s own sessions, within [from, until)', async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { nextTurn } from '../../../shared/next-turn.js';
 import type { Database } from '../../../storage/index.js';
 import type { AuditSummaryRow, AuditTrigger, FairnessAlert, FairnessReport } from '../audit/contract.js';
@@ -17,69 +17,61 @@ export class KyselyFairnessStore implements FairnessStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async scanDecisions(scope: DecisionScope, visit: (row: AuditRow) => void): Promise<{ skipped: number }> {
-    let after: { at: number; id: string } | undefined;
+    const sessions =
+      scope.sessionId !== null ? [scope.sessionId] : (await this.db.selectFrom('live_sessions').select('id').where('brand_id', '=', scope.brandId).execute()).map((r) => r.id);
+    // One stream of pages per session, merged oldest first. Each page is one index range of one
+    // session, starting where its last page ended: a brand's sessions asked for together
+    // (session_id IN …) made the database sort every remaining row of the window for every page.
+    const streams = sessions.map((sessionId) => ({ sessionId, rows: [] as DecisionPageRow[], next: 0, after: undefined as Cursor | undefined, done: false }));
+    const fill = async (s: (typeof streams)[number]): Promise<void> => {
+      s.rows = await this.#page(scope, s.sessionId, s.after);
+      s.next = 0;
+      if (s.rows.length < PAGE) s.done = true;
+      const last = s.rows.at(-1);
+      if (last) s.after = { at: Number(last.created_at), id: last.id };
+    };
+    await Promise.all(streams.map(fill));
     let skipped = 0;
+    let sinceTurn = 0;
     for (;;) {
-      let q = this.db
-        .selectFrom('recommendation_decisions')
-        .select([
-          'id',
-          'created_at',
-          'list_id',
-          'show_viewer',
-          'rerank',
-          'product_id',
-          'category',
-          'position',
-          'price_fen',
-          'list_price_fen',
-          'clicked',
-          'purchased',
-          'personalised',
-          'seg_child_age',
-          'seg_city_tier',
-          'seg_device',
-          'seg_visitor',
-        ])
-        .where('created_at', '>=', scope.from)
-        .where('created_at', '<', scope.until);
-      q = scope.sessionId !== null
-        ? q.where('session_id', '=', scope.sessionId)
-        : q.where('session_id', 'in', this.db.selectFrom('live_sessions').select('id').where('brand_id', '=', scope.brandId));
-      if (scope.experiment) q = q.where('experiment_id', '=', scope.experiment.id).where('arm', '=', scope.experiment.arm);
-      if (after) {
-        const a = after;
-        q = q.where((eb) => eb.or([eb('created_at', '>', a.at), eb.and([eb('created_at', '=', a.at), eb('id', '>', a.id)])]));
+      // The stream whose next row is the oldest (created_at, then id).
+      let pick: (typeof streams)[number] | undefined;
+      for (const s of streams) {
+        const r = s.rows[s.next];
+        if (!r) continue;
+        const p = pick?.rows[pick.next];
+        if (!p || Number(r.created_at) < Number(p.created_at) || (Number(r.created_at) === Number(p.created_at) && r.id < p.id)) pick = s;
       }
-      const rows = await q.orderBy('created_at').orderBy('id').limit(PAGE).execute();
-      for (const r of rows) {
-        if (r.price_fen === null || r.list_price_fen === null || r.category === null) {
-          skipped++;
-          continue;
-        }
-        visit({
-          // A row without its list (written by hand or by an older node) counts as a list of its own.
-          listId: r.list_id ?? r.id,
-          // Lists without a viewer label (no device id) count as units of their own.
-          unitId: r.show_viewer ?? `list:${r.list_id ?? r.id}`,
-          productId: r.product_id,
-          category: r.category,
-          // Stored 0-based (the recommender's slate); the audit log is 1-based (a list starts at 1).
-          position: Number(r.position) + 1,
-          priceFen: Number(r.price_fen),
-          listPriceFen: Number(r.list_price_fen),
-          clicked: Number(r.clicked) === 1,
-          purchased: Number(r.purchased) === 1,
-          personalised: Number(r.personalised) === 1,
-          rerank: r.rerank === 'holdout' || r.rerank === 'kept' || r.rerank === 'changed' ? r.rerank : null,
-          segments: { childAgeBand: r.seg_child_age, cityTier: r.seg_city_tier, device: r.seg_device, visitor: r.seg_visitor },
-        });
+      if (!pick) return { skipped };
+      const r = pick.rows[pick.next++]!;
+      if (r.price_fen === null || r.list_price_fen === null || r.category === null) skipped++;
+      else visit(auditRowOf(r));
+      if (pick.next === pick.rows.length && !pick.done) await fill(pick);
+      // Between pages' worth of rows the event loop runs.
+      if (++sinceTurn === PAGE) {
+        sinceTurn = 0;
+        await nextTurn();
       }
-      if (rows.length < PAGE) return { skipped };
-      const last = rows[rows.length - 1]!;
-      after = { at: Number(last.created_at), id: last.id };
-      await nextTurn();
     }
+  }
+
+  /** One page of a session's decisions in the scope, after the cursor, oldest first. */
+  #page(scope: DecisionScope, sessionId: string, after: Cursor | undefined): Promise<DecisionPageRow[]> {
+    let q = this.db
+      .selectFrom('recommendation_decisions')
+      .select(PAGE_COLUMNS)
+      .where('session_id', '=', sessionId)
+      // Each page starts where the last ended: its lower bound moves with it, so the index range
+      // starts there (the OR below alone is a filter, and every page would walk the scope again
+      // from its start: minutes for a show of millions of decisions).
+      .where('created_at', '>=', after ? Math.max(after.at, scope.from) : scope.from)
+      .where('created_at', '<', scope.until);
+    if (scope.experiment) q = q.where('experiment_id', '=', scope.experiment.id).where('arm', '=', scope.experiment.arm);
+    if (after) {
+      const a = after;
+      q = q.where((eb) => eb.or([eb('created_at', '>', a.at), eb.and([eb('created_at', '=', a.at), eb('id', '>', a.id)])]));
+    }
+    return q.orderBy('created_at').orderBy('id').limit(PAGE).execute();
   }
 
   async liveSessions(): Promise<{ sessionId: string; brandId: string; startedAt: number }[]> {
@@ -244,4 +236,49 @@ export class KyselyFairnessStore implements FairnessStore {
       return Number(r.numDeletedRows);
     });
   }
+}
+
+type Cursor = { at: number; id: string };
+
+const PAGE_COLUMNS = [
+  'id',
+  'created_at',
+  'list_id',
+  'show_viewer',
+  'rerank',
+  'product_id',
+  'category',
+  'position',
+  'price_fen',
+  'list_price_fen',
+  'clicked',
+  'purchased',
+  'personalised',
+  'seg_child_age',
+  'seg_city_tier',
+  'seg_device',
+  'seg_visitor',
+] as const;
+
+type DecisionPageRow = Pick<Selectable<Database['recommendation_decisions']>, (typeof PAGE_COLUMNS)[number]>;
+
+/** A decision as the audit reads it (the row has every audit field). */
+function auditRowOf(r: DecisionPageRow): AuditRow {
+  return {
+    // A row without its list (written by hand or by an older node) counts as a list of its own.
+    listId: r.list_id ?? r.id,
+    // Lists without a viewer label (no device id) count as units of their own.
+    unitId: r.show_viewer ?? `list:${r.list_id ?? r.id}`,
+    productId: r.product_id,
+    category: r.category!,
+    // Stored 0-based (the recommender's slate); the audit log is 1-based (a list starts at 1).
+    position: Number(r.position) + 1,
+    priceFen: Number(r.price_fen),
+    listPriceFen: Number(r.list_price_fen),
+    clicked: Number(r.clicked) === 1,
+    purchased: Number(r.purchased) === 1,
+    personalised: Number(r.personalised) === 1,
+    rerank: r.rerank === 'holdout' || r.rerank === 'kept' || r.rerank === 'changed' ? r.rerank : null,
+    segments: { childAgeBand: r.seg_child_age, cityTier: r.seg_city_tier, device: r.seg_device, visitor: r.seg_visitor },
+  };
 }

@@ -3,9 +3,10 @@
  * on every database: what a sync reads and what a prune deletes, and, on SQLite, that neither walks
  * the rows it does not need (a busy node stores thousands a second and keeps an hour of them).
  */
-import { CompiledQuery, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, fileStorage, freshStorage, type TestStorage } from '../../../../test/support/databases.js';
+import { QueryRecorder } from '../../../../test/support/query-recorder.js';
 import type { ModelUpdateRecord } from '../ports.js';
 import { KyselyRecommenderStore } from './recommender.kysely.js';
 
@@ -15,18 +16,6 @@ const rows = (node: string, from: number, to: number, createdAt: (seq: number) =
   Array.from({ length: to - from + 1 }, (_, i) => ({ node, seq: from + i, x: [from + i, 0.5], reward: (from + i) % 2, createdAt: createdAt(from + i) }));
 
 const keys = (us: readonly ModelUpdateRecord[]) => us.map((u) => `${u.node}:${u.seq}`);
-
-/** Keeps the operation tree of every query the store runs, to ask the database how it would run them. */
-class QueryRecorder implements KyselyPlugin {
-  readonly nodes: RootOperationNode[] = [];
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.nodes.push(args.node);
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-}
 
 describe.each(DIALECTS)('stored model updates (%s)', (dialect) => {
   let storage: TestStorage | undefined;
