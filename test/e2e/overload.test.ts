@@ -238,4 +238,60 @@ describe('a node over its load limit', () => {
     expect(lists).toBeGreaterThan(10);
     expect(Number(writes.rows[0]!.n)).toBeLessThanOrEqual(3);
   });
+
+  // Two transactions take the decision table in turn, so that the rows made before a flush and
+  // those made after it are written separately, the second write held.
+  it.skipIf(!DIALECTS.includes('postgres'))('a flush waits for the decisions made before it, not for those made after it', async () => {
+    t = await testApp('postgres', { env: { QINGLIU_OVERLOAD_MAX_HEAP_MB: '0' } });
+    const app = t.app;
+    const admin = await signIn(app, 'admin');
+    expect((await app.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie } })).statusCode).toBe(200);
+    const db = app.services.storage.db;
+    const recommender = app.services.recommender;
+    let device = 0;
+    const recommend = async () => {
+      const r = await app.inject({ url: '/api/v1/sessions/demo/recommendations?k=4', headers: { 'x-qingliu-device': `flush-device-${String(++device).padStart(4, '0')}` } });
+      expect(r.statusCode).toBe(200);
+    };
+    const hold = () => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let taken!: () => void;
+      const isTaken = new Promise<void>((resolve) => (taken = resolve));
+      const done = db.connection().execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        await sql`lock table recommendation_decisions in exclusive mode`.execute(conn);
+        taken();
+        await released;
+        await sql`commit`.execute(conn);
+      });
+      return { isTaken, release, done };
+    };
+    // Waits on this test's own table (other test files share the server).
+    const waitingForLock = async () =>
+      Number((await sql<{ n: string }>`select count(*) as n from pg_locks where not granted and relation = 'recommendation_decisions'::regclass`.execute(db)).rows[0]!.n);
+
+    const first = hold();
+    await first.isTaken;
+    await recommend();
+    let flushed = false;
+    const flush = recommender.flush().then(() => (flushed = true));
+    // The write of the first list waits for the table; a second holder queues behind it.
+    await waitFor(async () => ((await waitingForLock()) >= 1 ? true : undefined), 'the first write to wait');
+    const second = hold();
+    await waitFor(async () => ((await waitingForLock()) >= 2 ? true : undefined), 'the second holder to queue');
+    // Made after the flush was asked for.
+    await recommend();
+    first.release();
+    await first.done;
+    // The first write commits, then the second holder takes the table: the later list's write waits.
+    await second.isTaken;
+    await flush;
+    expect(flushed).toBe(true);
+    expect(recommender.unwrittenRows).toBeGreaterThan(0);
+    second.release();
+    await second.done;
+    await recommender.flush();
+    expect(recommender.unwrittenRows).toBe(0);
+  });
 });

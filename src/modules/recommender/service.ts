@@ -365,9 +365,13 @@ export class RecommenderService {
   #pending: DecisionRecord[] = [];
   /** Decisions handed to the store and not yet written. */
   #writing = 0;
-  #flushing: Promise<void> = Promise.resolve();
-  /** The write queued behind the one under way, if any (flush). */
-  #nextWrite: Promise<void> | undefined;
+  /** Decisions made, and decisions written (or refused by the store), since the start: flush waits for the second to reach the first. */
+  #made = 0;
+  #written = 0;
+  /** A write is under way (it takes what is buffered meanwhile). */
+  #writerRunning = false;
+  /** Callers of flush, in the order they asked, each waiting for the decisions made before it. */
+  readonly #flushed: { upTo: number; resolve: () => void }[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
   // Decisions leave by age (the oldest first): reading one does not keep it longer (peek, not get).
   readonly #live = new Lru<string, LiveDecision>(MAX_LIVE_DECISIONS);
@@ -522,7 +526,7 @@ export class RecommenderService {
 
   start(): void {
     this.#flushTimer = setInterval(() => {
-      void this.flush();
+      this.#startWriting();
       void this.settleRewards();
     }, this.options.flushMs);
     this.#flushTimer.unref();
@@ -545,34 +549,49 @@ export class RecommenderService {
   }
 
   /**
-   * Writes the buffered decisions; resolves once every decision made before the call is written.
-   * One write is under way at a time: decisions made meanwhile wait in the buffer and go together
-   * in the next (a slow disk or a starved writer thread gets bigger transactions, not a growing
-   * queue of small ones), at most MAX_DECISIONS_PER_WRITE to a transaction, so that building one
-   * never holds the event loop for long.
+   * Writes the buffered decisions; resolves once every decision made before the call is written
+   * (decisions made after it are not waited for). One write is under way at a time: decisions made
+   * meanwhile wait in the buffer and go together in the next (a slow disk or a starved writer
+   * thread gets bigger transactions, not a growing queue of small ones), at most
+   * MAX_DECISIONS_PER_WRITE to a transaction, so that building one never holds the event loop for
+   * long. A write the store refuses is reported (onError) and counts as done.
    */
   flush(): Promise<void> {
-    if (this.#pending.length === 0) return this.#flushing;
-    // The next write, not started yet, takes whatever the buffer holds when it starts.
-    if (this.#nextWrite) return this.#nextWrite;
-    const next = this.#flushing
-      .then(async () => {
-        this.#nextWrite = undefined;
-        while (this.#pending.length > 0) {
-          const batch = this.#pending.length <= MAX_DECISIONS_PER_WRITE ? this.#pending : this.#pending.slice(0, MAX_DECISIONS_PER_WRITE);
-          this.#pending = batch === this.#pending ? [] : this.#pending.slice(MAX_DECISIONS_PER_WRITE);
-          this.#writing = batch.length;
-          try {
-            await this.deps.store.appendDecisions(batch);
-          } finally {
-            this.#writing = 0;
-          }
+    const upTo = this.#made;
+    if (this.#written >= upTo) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.#flushed.push({ upTo, resolve }));
+    this.#startWriting();
+    return done;
+  }
+
+  /** Starts writing the buffer unless a write is under way (it takes what comes meanwhile). */
+  #startWriting(): void {
+    if (this.#writerRunning || this.#pending.length === 0) return;
+    this.#writerRunning = true;
+    void this.#writeAll();
+  }
+
+  async #writeAll(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.length <= MAX_DECISIONS_PER_WRITE ? this.#pending : this.#pending.slice(0, MAX_DECISIONS_PER_WRITE);
+        this.#pending = batch === this.#pending ? [] : this.#pending.slice(MAX_DECISIONS_PER_WRITE);
+        this.#writing = batch.length;
+        try {
+          await this.deps.store.appendDecisions(batch);
+        } catch (err) {
+          this.deps.onError?.(err);
+        } finally {
+          this.#writing = 0;
+          // Decisions are written in the order made: those up to #written are done.
+          this.#written += batch.length;
+          while (this.#flushed.length > 0 && this.#flushed[0]!.upTo <= this.#written) this.#flushed.shift()!.resolve();
         }
-      })
-      .catch((err) => this.deps.onError?.(err));
-    this.#nextWrite = next;
-    this.#flushing = next;
-    return next;
+      }
+    } finally {
+      // Synchronously after the loop's last look at the buffer: nothing is buffered in between unseen.
+      this.#writerRunning = false;
+    }
   }
 
   /**
@@ -713,6 +732,7 @@ export class RecommenderService {
           segments,
         };
         this.#pending.push(record);
+        this.#made++;
         // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
         // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
         if (learnable) {
@@ -723,7 +743,7 @@ export class RecommenderService {
         }
         out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
       }
-      if (this.#pending.length >= this.options.flushRows) void this.flush();
+      if (this.#pending.length >= this.options.flushRows) this.#startWriting();
       if (assignment) this.deps.experiments?.served(assignment, subject, { items: out.length, rankingMicros, at: now });
       return ok({
         sessionId,
