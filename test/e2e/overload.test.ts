@@ -6,11 +6,31 @@
  * that joined before it.
  */
 import http from 'node:http';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoProductIds, signIn, TEST_PASSWORD, testApp, type TestApp } from '../support/app.js';
 import { closeAllViewers, connectViewer, waitFor } from '../support/ws.js';
 import { DIALECTS } from '../support/databases.js';
+import type { Database } from '../../src/storage/index.js';
+
+/**
+ * Another transaction (on one of the app's own PostgreSQL connections) takes the decision table:
+ * inserts into it wait until `release`, reads go on.
+ */
+function holdDecisionTable(db: Kysely<Database>): { isTaken: Promise<void>; release: () => void; done: Promise<void> } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let taken!: () => void;
+  const isTaken = new Promise<void>((resolve) => (taken = resolve));
+  const done = db.connection().execute(async (conn) => {
+    await sql`begin`.execute(conn);
+    await sql`lock table recommendation_decisions in exclusive mode`.execute(conn);
+    taken();
+    await released;
+    await sql`commit`.execute(conn);
+  });
+  return { isTaken, release, done };
+}
 
 describe('a node over its load limit', () => {
   let t: TestApp | undefined;
@@ -184,18 +204,8 @@ describe('a node over its load limit', () => {
     const recommend = () => fetch(`${base}/api/v1/sessions/demo/recommendations?k=4`, { headers: { 'x-qingliu-device': `backlog-device-${++device}` } });
 
     // Another transaction holds the decision log: inserts wait, reads go on.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = db.connection().execute(async (conn) => {
-      await sql`begin`.execute(conn);
-      await sql`lock table recommendation_decisions in exclusive mode`.execute(conn);
-      locked();
-      await released;
-      await sql`commit`.execute(conn);
-    });
-    await isLocked;
+    const holder = holdDecisionTable(db);
+    await holder.isTaken;
     const lockedAt = Date.now();
     let served = 0;
     let lists = 0;
@@ -224,8 +234,8 @@ describe('a node over its load limit', () => {
     expect(forged.status).toBe(503);
 
     // The table is free: the rows are written, none lost, and requests are served again.
-    release();
-    await holder;
+    holder.release();
+    await holder.done;
     await waitFor(async () => ((await recommend()).status === 200 ? true : undefined), 'serving again');
     await app.services.recommender.flush();
     expect(app.services.recommender.unwrittenRows).toBe(0);
@@ -253,32 +263,18 @@ describe('a node over its load limit', () => {
       const r = await app.inject({ url: '/api/v1/sessions/demo/recommendations?k=4', headers: { 'x-qingliu-device': `flush-device-${String(++device).padStart(4, '0')}` } });
       expect(r.statusCode).toBe(200);
     };
-    const hold = () => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let taken!: () => void;
-      const isTaken = new Promise<void>((resolve) => (taken = resolve));
-      const done = db.connection().execute(async (conn) => {
-        await sql`begin`.execute(conn);
-        await sql`lock table recommendation_decisions in exclusive mode`.execute(conn);
-        taken();
-        await released;
-        await sql`commit`.execute(conn);
-      });
-      return { isTaken, release, done };
-    };
     // Waits on this test's own table (other test files share the server).
     const waitingForLock = async () =>
       Number((await sql<{ n: string }>`select count(*) as n from pg_locks where not granted and relation = 'recommendation_decisions'::regclass`.execute(db)).rows[0]!.n);
 
-    const first = hold();
+    const first = holdDecisionTable(db);
     await first.isTaken;
     await recommend();
     let flushed = false;
     const flush = recommender.flush().then(() => (flushed = true));
     // The write of the first list waits for the table; a second holder queues behind it.
     await waitFor(async () => ((await waitingForLock()) >= 1 ? true : undefined), 'the first write to wait');
-    const second = hold();
+    const second = holdDecisionTable(db);
     await waitFor(async () => ((await waitingForLock()) >= 2 ? true : undefined), 'the second holder to queue');
     // Made after the flush was asked for.
     await recommend();
