@@ -30,10 +30,10 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/shared/rng.js';
 import {
   AuditLogBuilder,
+  auditInputOf,
   AuditThread,
   fairnessAudit,
   InProcessAuditRunner,
-  productPriceBands,
   readDecisionFile,
   runAudit,
   type AuditLogColumns,
@@ -341,7 +341,7 @@ async function measureEventLoop(o: FairnessBenchOptions): Promise<EventLoopMeasu
   for (const { runner, make } of runners) {
     const audits = make();
     const audit = (log: AuditLogColumns, seed: number) =>
-      audits.compute(log, { catalogueSize: 56, settings: { bootstrap: o.bootstrap, seed }, productBands: productPriceBands(log, priceBandOf), productSellers: log.productIds.map(() => null) });
+      audits.compute(log, auditInputOf(log, { catalogueSize: 56, settings: { bootstrap: o.bootstrap, seed }, priceBandOf }));
     // Warm-up (and, for the thread, its start and the engine's loading).
     await audit(generateDecisionLog({ ...o, decisions: 20_000 }), o.seed);
     const longestStopMs: number[] = [];

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  auditInputOf,
   AuditLogBuilder,
   AuditRunnerError,
   AuditThread,
   InProcessAuditRunner,
-  productPriceBands,
   runAudit,
   type AuditInput,
   type AuditLogColumns,
@@ -64,12 +64,7 @@ function showLog(seed: number, lists: number): AuditLogColumns {
 }
 
 function inputFor(log: AuditLogColumns): AuditInput {
-  return {
-    settings: { bootstrap: 100, seed: 7 },
-    catalogueSize: 20,
-    productBands: productPriceBands(log, band),
-    productSellers: log.productIds.map((id) => SELLERS.get(id) ?? null),
-  };
+  return auditInputOf(log, { settings: { bootstrap: 100, seed: 7 }, catalogueSize: 20, priceBandOf: band, sellerOf: (id) => SELLERS.get(id) });
 }
 
 const ADAPTERS: Record<string, () => AuditRunner> = {

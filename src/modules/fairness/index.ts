@@ -20,6 +20,7 @@ export {
 export * from './audit/contract.js';
 export {
   AUDIT_SETTINGS_DEFAULTS,
+  auditInputOf,
   computeAudit,
   productPriceBands,
   runAudit,

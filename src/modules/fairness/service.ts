@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import { SEGMENT_METRICS, type AuditFlag, type AuditSummaryRow, type AuditTrigger, type FairnessAlert, type FairnessReport } from './audit/contract.js';
-import { AUDIT_SETTINGS_DEFAULTS, productPriceBands, thresholdsOf, type AuditSettings, type PriceBandOf } from './audit/engine.js';
+import { AUDIT_SETTINGS_DEFAULTS, auditInputOf, thresholdsOf, type AuditSettings, type PriceBandOf } from './audit/engine.js';
 import { AuditRunnerError, InProcessAuditRunner } from './adapters/audit-in-process.js';
 import { AuditLogBuilder } from './audit/log.js';
 import type { AuditQuery, AuditRunner, DecisionScope, FairnessStore } from './ports.js';
@@ -310,12 +310,7 @@ export class FairnessService {
     const meter = this.deps.meter ?? NO_METER;
     const session = scope.sessionId ?? undefined;
     const log = builder.build();
-    const input = {
-      settings: this.settings,
-      catalogueSize,
-      productBands: productPriceBands(log, this.deps.priceBandOf),
-      productSellers: log.productIds.map((id) => sellers.get(id) ?? null),
-    };
+    const input = auditInputOf(log, { settings: this.settings, catalogueSize, priceBandOf: this.deps.priceBandOf, sellerOf: (id) => sellers.get(id) });
     const { computation: computed, cpuMicros } = await this.#runner.compute(log, input);
     meter.record('audits', cpuMicros, session);
     meter.count('audits', 1, session);

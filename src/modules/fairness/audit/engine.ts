@@ -137,12 +137,20 @@ export function runAudit(
     sellerOf?: (productId: string) => string | null | undefined;
   },
 ): AuditComputation {
-  return computeAudit(log, {
+  return computeAudit(log, auditInputOf(log, options));
+}
+
+/** What an audit of the log needs besides it, as plain data (see AuditInput). */
+export function auditInputOf(
+  log: AuditLogColumns,
+  options: { settings?: Partial<AuditSettings>; catalogueSize: number; priceBandOf: PriceBandOf; sellerOf?: (productId: string) => string | null | undefined },
+): AuditInput {
+  return {
     settings: options.settings,
     catalogueSize: options.catalogueSize,
     productBands: productPriceBands(log, options.priceBandOf),
     productSellers: log.productIds.map((id) => options.sellerOf?.(id) ?? null),
-  });
+  };
 }
 
 /**
