@@ -363,8 +363,6 @@ export class RecommenderService {
   /** Each running experiment's bandit arms have a model of their own, learning only from their arm. */
   readonly #arms = new Map<string, ArmSlot | Promise<ArmSlot>>();
   #pending: DecisionRecord[] = [];
-  /** Decisions handed to the store and not yet written. */
-  #writing = 0;
   /** Decisions made, and decisions written (or refused by the store), since the start: flush waits for the second to reach the first. */
   #made = 0;
   #written = 0;
@@ -576,13 +574,11 @@ export class RecommenderService {
       while (this.#pending.length > 0) {
         const batch = this.#pending.length <= MAX_DECISIONS_PER_WRITE ? this.#pending : this.#pending.slice(0, MAX_DECISIONS_PER_WRITE);
         this.#pending = batch === this.#pending ? [] : this.#pending.slice(MAX_DECISIONS_PER_WRITE);
-        this.#writing = batch.length;
         try {
           await this.deps.store.appendDecisions(batch);
         } catch (err) {
           this.deps.onError?.(err);
         } finally {
-          this.#writing = 0;
           // Decisions are written in the order made: those up to #written are done.
           this.#written += batch.length;
           while (this.#flushed.length > 0 && this.#flushed[0]!.upTo <= this.#written) this.#flushed.shift()!.resolve();
@@ -600,7 +596,8 @@ export class RecommenderService {
    * so that a storage that cannot keep up slows the intake instead of filling the memory.
    */
   get unwrittenRows(): number {
-    let rows = this.#pending.length + this.#writing + this.#main.unstoredRows;
+    // Decisions buffered or being written.
+    let rows = this.#made - this.#written + this.#main.unstoredRows;
     for (const slot of this.#arms.values()) if (!(slot instanceof Promise)) rows += slot.unstoredRows;
     return rows;
   }
