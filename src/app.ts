@@ -319,11 +319,13 @@ export function createServices(
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
     log: backends.log ?? { warn: (details, message) => console.warn(message, JSON.stringify(details)) },
   });
+  const fairnessStore = new KyselyFairnessStore(storage.db);
   const fairness: FairnessService = new FairnessService(
     {
-      store: new KyselyFairnessStore(storage.db),
-      // Audits are computed beside the event loop: a live check of a busy show can be a second or more of work.
-      auditRunner: new AuditThread(),
+      store: fairnessStore,
+      // Audits are read and computed beside the event loop: a live check of a busy show reads
+      // millions of decisions (seconds of work) and computes for a second or more.
+      auditRunner: new AuditThread({ database: storage.location, store: fairnessStore }),
       clock,
       priceBandOf,
       flushDecisions: () => recommender.flush(),

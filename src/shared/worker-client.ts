@@ -72,6 +72,11 @@ export class WorkerClient {
     });
   }
 
+  /** Whether `close` was called: every request from then on is refused. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
   /** Lets the requests already handed over be answered, then ends the thread. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {

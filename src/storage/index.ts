@@ -48,6 +48,12 @@ export interface Storage {
    * have committed.
    */
   readonly writer?: SqliteWriterThread;
+  /**
+   * Where another thread of this process can open the same database (`openReader`): a SQLite file
+   * or the PostgreSQL server and schema. Absent for an in-memory database, which only its own
+   * connection sees.
+   */
+  readonly location?: StorageLocation;
   /** Cheap round trip for readiness. */
   ping(): Promise<boolean>;
   /**
@@ -85,6 +91,12 @@ class StaticMigrations implements MigrationProvider {
   }
 }
 
+/** A database another thread can open: the URL `openStorage` was given and its schema, if any. */
+export interface StorageLocation {
+  readonly url: string;
+  readonly schema?: string;
+}
+
 export interface OpenStorageOptions {
   /** PostgreSQL only: run inside this schema (created if missing). Tests use it for isolation. */
   schema?: string;
@@ -116,12 +128,14 @@ function openSqlite(file: string): Storage {
   raw.pragma('secure_delete = ON');
   const meter: { current: WorkMeter } = { current: NO_METER };
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw, meter) }) });
-  const writer = file === ':memory:' || file === '' ? undefined : new SqliteWriterThread(path.resolve(file));
+  const onDisk = file !== ':memory:' && file !== '';
+  const writer = onDisk ? new SqliteWriterThread(path.resolve(file)) : undefined;
   let closed = false;
   return {
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false },
     ...(writer ? { writer } : {}),
+    ...(onDisk ? { location: { url: `sqlite:${path.resolve(file)}` } } : {}),
     meterWith(m) {
       meter.current = m;
     },
@@ -228,27 +242,13 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
       await admin.end();
     }
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5000,
-    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
-    // bigint columns hold epoch ms, fen and counters, all far below 2^53: read them as numbers.
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  // A client losing its connection must not crash the process (an 'error' event with no listener
-  // throws): idle ones are the pool's, and one checked out by a query gets a listener of its own —
-  // the query itself fails, the route answers NOT_READY, and readiness reports the outage.
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => void client.on('error', () => undefined));
+  const pool = postgresPool(url, schema, options.poolSize ?? 10);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
     db,
     capabilities: { dialect: 'postgres', rowLocks: true },
+    location: schema ? { url, schema } : { url },
     meterWith() {
       // The queries run in the PostgreSQL server: its energy is its host's, not this process's.
     },
@@ -267,6 +267,52 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
       await db.destroy();
     },
   };
+}
+
+function postgresPool(url: string, schema: string | undefined, max: number, readOnly = false): pg.Pool {
+  const settings = [...(schema ? [`-c search_path="${schema}"`] : []), ...(readOnly ? ['-c default_transaction_read_only=on'] : [])];
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
+    // bigint columns hold epoch ms, fen and counters, all far below 2^53: read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A client losing its connection must not crash the process (an 'error' event with no listener
+  // throws): idle ones are the pool's, and one checked out by a query gets a listener of its own —
+  // the query itself fails, the route answers NOT_READY, and readiness reports the outage.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => void client.on('error', () => undefined));
+  return pool;
+}
+
+/** A read-only connection to a database `openStorage` opened and migrated. */
+export interface StorageReader {
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a second, read-only connection to a storage's database (`Storage.location`), for work on
+ * another thread of the process (the fairness audit's scan of the decision log): SQLite's file
+ * read-only (WAL: it reads the last commit without blocking the writers), or one PostgreSQL
+ * connection in the storage's schema, in a read-only session. Runs no migration.
+ */
+export function openReader(location: StorageLocation): StorageReader {
+  if (location.url.startsWith('sqlite:')) {
+    const raw = new BetterSqlite3(location.url.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+    raw.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    return { db, close: () => db.destroy() };
+  }
+  if (location.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(location.schema)) throw new Error('invalid schema name');
+  const pool = postgresPool(location.url, location.schema, 1, true);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, close: () => db.destroy() };
 }
 
 async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {

@@ -60,12 +60,29 @@ export interface FairnessStore {
   purgeBefore(cutoff: number): Promise<number>;
 }
 
+/** The audit's columns, read from the decision log. */
+export interface CollectedLog {
+  /** Undefined when the scope holds no decision that carries the audit's fields. */
+  readonly log: AuditLogColumns | undefined;
+  /** Decisions in the scope logged before the audit's fields were recorded (not in the log). */
+  readonly skipped: number;
+  /**
+   * The time the reading kept its thread busy (not counting the waits for the database), when it
+   * ran on a thread of its own; on the calling thread it is part of that thread's own work.
+   */
+  readonly cpuMicros?: number;
+}
+
 /**
- * Computes an audit from its columns (the pure engine in `audit/engine.ts`). An audit of a busy
- * show is a few hundred milliseconds per million decisions of synchronous work, so a server runs it
- * beside the event loop (`AuditThread`); tests and one-off commands may run it in process.
+ * Reads the decision log into the audit's columns and computes the audit (the pure engine in
+ * `audit/engine.ts`). Both are synchronous work that grows with the show: a live check of a busy
+ * show reads millions of decisions (~8 µs each) and computes a few hundred milliseconds per million,
+ * so a server does both beside the event loop (`AuditThread`); tests and one-off commands may do
+ * them in process.
  */
 export interface AuditRunner {
+  /** The scope's decisions as the audit's columns, oldest first (`FairnessStore.scanDecisions`). */
+  collect(scope: DecisionScope): Promise<CollectedLog>;
   /**
    * The audit of the log. The log's typed arrays may be handed to another thread (they are unusable
    * here afterwards). `cpuMicros` is the time the computation took on the thread that ran it.

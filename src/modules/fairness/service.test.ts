@@ -9,11 +9,12 @@ import type { RequestContext } from '../../context/index.js';
 import { openStorage, type Database, type Storage } from '../../storage/index.js';
 import { priceBandOf } from '../recommender/index.js';
 import { EnergyMeter } from '../energy/index.js';
-import { AuditRunnerError } from './adapters/audit-in-process.js';
+import { AuditRunnerError, InProcessAuditRunner } from './adapters/audit-in-process.js';
 import { AuditThread } from './adapters/audit-thread.js';
 import { KyselyFairnessStore } from './adapters/fairness.kysely.js';
 import type { FairnessAlert, FairnessReport } from './audit/contract.js';
 import { FairnessService, type FairnessDeps, type FairnessOptions } from './service.js';
+import type { DecisionScope } from './ports.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -325,7 +326,7 @@ describe('FairnessService', () => {
       await addSession(db, 's1', 'b1', 'ended', china(0, 10), china(0, 11));
       await insert(db, decisions('s1', china(0, 10), { steered: true, lists: 400 }));
       const meter = new EnergyMeter();
-      const threaded = make({}, { auditRunner: new AuditThread(), meter });
+      const threaded = make({}, { auditRunner: new AuditThread({ store: new KyselyFairnessStore(db) }), meter });
       const inProcess = make();
       const a = await audit(threaded, { sessionId: 's1' });
       const b = await audit(inProcess, { sessionId: 's1' });
@@ -348,7 +349,12 @@ describe('FairnessService', () => {
     it('answers AUDIT_UNAVAILABLE when the runner fails, stores nothing, and tells the server’s log the reason alone', async () => {
       await addSession(db, 's1', 'b1', 'ended', china(0, 10), china(0, 11));
       await insert(db, decisions('s1', china(0, 10), { steered: true, lists: 100 }));
-      const failing = { compute: async () => Promise.reject(new AuditRunnerError('WORKER_EXITED', 'audit thread exited with code 1')), close: async () => undefined };
+      const reads = new InProcessAuditRunner(new KyselyFairnessStore(db));
+      const failing = {
+        collect: (scope: DecisionScope) => reads.collect(scope),
+        compute: async () => Promise.reject(new AuditRunnerError('WORKER_EXITED', 'audit thread exited with code 1')),
+        close: async () => undefined,
+      };
       const service = make({}, { auditRunner: failing });
       const r = await service.runOnDemand(staff, { sessionId: 's1' });
       expect(r).toMatchObject({ ok: false, code: 'AUDIT_UNAVAILABLE' });
@@ -358,6 +364,20 @@ describe('FairnessService', () => {
       now = china(1, 0);
       await service.tick(now);
       expect(errors.splice(0).map((e) => (e as AuditRunnerError).code)).toEqual(['WORKER_EXITED']);
+    });
+
+    it('answers AUDIT_UNAVAILABLE when the decision log cannot be read, and stores nothing', async () => {
+      await addSession(db, 's1', 'b1', 'ended', china(0, 10), china(0, 11));
+      await insert(db, decisions('s1', china(0, 10), { steered: true, lists: 100 }));
+      const unreadable = {
+        collect: async () => Promise.reject(new AuditRunnerError('READ_FAILED', 'SqliteError SQLITE_BUSY: database is locked')),
+        compute: async () => Promise.reject(new Error('not reached')),
+        close: async () => undefined,
+      };
+      const r = await make({}, { auditRunner: unreadable }).runOnDemand(staff, { sessionId: 's1' });
+      expect(r).toMatchObject({ ok: false, code: 'AUDIT_UNAVAILABLE' });
+      expect(await make().list({ limit: 10 })).toEqual([]);
+      expect(errors.splice(0).map((e) => (e as AuditRunnerError).code)).toEqual(['READ_FAILED']);
     });
   });
 

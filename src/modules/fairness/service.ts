@@ -19,7 +19,6 @@ import type { Clock, RequestContext } from '../../context/index.js';
 import { SEGMENT_METRICS, type AuditFlag, type AuditSummaryRow, type AuditTrigger, type FairnessAlert, type FairnessReport } from './audit/contract.js';
 import { AUDIT_SETTINGS_DEFAULTS, auditInputOf, thresholdsOf, type AuditSettings, type PriceBandOf } from './audit/engine.js';
 import { AuditRunnerError, InProcessAuditRunner } from './adapters/audit-in-process.js';
-import { AuditLogBuilder } from './audit/log.js';
 import type { AuditQuery, AuditRunner, DecisionScope, FairnessStore } from './ports.js';
 
 const DAY = 86_400_000;
@@ -58,8 +57,8 @@ export interface FairnessDeps {
   clock: Clock;
   priceBandOf: PriceBandOf;
   /**
-   * Where audits are computed: a server passes an `AuditThread` (beside the event loop); by
-   * default, in process. The service's `close` closes it.
+   * Where the decision log is read and audits computed: a server passes an `AuditThread` (beside
+   * the event loop); by default, in process through `store`. The service's `close` closes it.
    */
   auditRunner?: AuditRunner;
   /** Whether a room's audience is (partly) simulated (demo mode), to label its reports. */
@@ -109,7 +108,7 @@ export class FairnessService {
   ) {
     this.options = { ...FAIRNESS_DEFAULTS, ...options };
     this.settings = { ...AUDIT_SETTINGS_DEFAULTS, ...this.options.settings };
-    this.#runner = deps.auditRunner ?? new InProcessAuditRunner();
+    this.#runner = deps.auditRunner ?? new InProcessAuditRunner(deps.store);
   }
 
   /** Labels reports of rooms with a simulated audience (known to the HTTP layer, so bound late). */
@@ -303,13 +302,12 @@ export class FairnessService {
 
   async #compute(trigger: AuditTrigger, scope: DecisionScope): Promise<FairnessReport | undefined> {
     await this.deps.flushDecisions?.();
-    const builder = new AuditLogBuilder();
-    await this.deps.store.scanDecisions(scope, (row) => builder.push(row));
-    if (builder.rows === 0) return undefined;
-    const [catalogueSize, sellers] = await Promise.all([this.deps.store.catalogueSize(scope.brandId), this.deps.store.productSellers(scope.brandId)]);
     const meter = this.deps.meter ?? NO_METER;
     const session = scope.sessionId ?? undefined;
-    const log = builder.build();
+    const { log, cpuMicros: readMicros } = await this.#runner.collect(scope);
+    if (readMicros !== undefined) meter.record('audits', readMicros, session);
+    if (!log) return undefined;
+    const [catalogueSize, sellers] = await Promise.all([this.deps.store.catalogueSize(scope.brandId), this.deps.store.productSellers(scope.brandId)]);
     const input = auditInputOf(log, { settings: this.settings, catalogueSize, priceBandOf: this.deps.priceBandOf, sellerOf: (id) => sellers.get(id) });
     const { computation: computed, cpuMicros } = await this.#runner.compute(log, input);
     meter.record('audits', cpuMicros, session);

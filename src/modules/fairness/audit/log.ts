@@ -58,6 +58,15 @@ export interface AuditRow {
   readonly segments: Readonly<Partial<Record<SegmentAttribute, string | null>>>;
 }
 
+/** The distinct buffers under a log's typed arrays: what is moved (not copied) to another thread. */
+export function logBuffers(log: AuditLogColumns): ArrayBuffer[] {
+  const columns: ArrayBufferView[] = [log.list, log.unit, log.product, log.position, log.priceFen, log.listPriceFen, log.clicked, log.purchased, log.personalised, log.rerank];
+  for (const column of Object.values(log.segments ?? {})) columns.push(column.code);
+  const buffers = new Set<ArrayBuffer>();
+  for (const c of columns) if (c?.buffer instanceof ArrayBuffer) buffers.add(c.buffer);
+  return [...buffers];
+}
+
 /** Segment values per attribute: few by design (coarse bands); more is a fault upstream. */
 const MAX_SEGMENT_VALUES = 100;
 
