@@ -17,9 +17,9 @@ import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, RequestContext } from '../../context/index.js';
 import type { Purpose } from '../consent/index.js';
 import type { RoomState, ShowcaseProduct } from '../live-room/index.js';
-import { interestDelta, RoomPopularity, ViewerBehaviour, type InterestItem } from './context.js';
-import { Lru } from '../../shared/lru.js';
+import { RoomPopularity, ViewerBehaviour } from './context.js';
 import { nextTurn } from '../../shared/next-turn.js';
+import { LiveDecisionTable, type DueReward, type LiveDecisionFacts } from './live-decisions.js';
 import { ModelReplication, ModelSlot } from './model-slot.js';
 import { MlpSlot } from './mlp-slot.js';
 
@@ -44,7 +44,7 @@ import {
   type Explanation,
   type PriceBand,
 } from './model/index.js';
-import type { DecisionRecord, DecisionSegments, FeedbackType, InterestDelta, ModelLearnedChannel, ProductHealth, RecommenderStore } from './ports.js';
+import type { DecisionRecord, DecisionSegments, FeedbackType, ModelLearnedChannel, ProductHealth, RecommenderStore } from './ports.js';
 import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 
 /**
@@ -283,32 +283,6 @@ interface RoomView {
 const ROOM_VIEW_TTL_MS = 1000;
 const NOTHING_ALLOWED: ReadonlySet<Purpose> = new Set();
 
-interface LiveDecision {
-  record: DecisionRecord;
-  x: Float64Array;
-  learnable: boolean;
-  /** The model that ranked it and learns from its feedback. */
-  slot: ArmSlot;
-  /** Feedback came for it (so no default reward will be learnt). */
-  rewarded?: boolean;
-  /** Its reward wait ended without feedback and the default reward was learnt (later feedback is not). */
-  defaulted?: boolean;
-  /**
-   * Shown to a viewer who declared a child age band: the band and the product's category, counted
-   * in its model's age-band counts by the updates learnt from it (the first as shown, the first
-   * positive as positive).
-   */
-  interest?: InterestItem;
-}
-
-/** A learnable decision waiting for its reward: who to ask for consent again when the wait ends (memory only). */
-interface AwaitingReward {
-  decisionId: string;
-  due: number;
-  deviceId: string;
-  brandId: string;
-}
-
 /** The reward learnt for a decision whose wait ended without feedback. */
 export const DEFAULT_REWARD = 0;
 
@@ -371,11 +345,11 @@ export class RecommenderService {
   /** Callers of flush, in the order they asked, each waiting for the decisions made before it. */
   readonly #flushed: { upTo: number; resolve: () => void }[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
-  // Decisions leave by age (the oldest first): reading one does not keep it longer (peek, not get).
-  readonly #live = new Lru<string, LiveDecision>(MAX_LIVE_DECISIONS);
-  /** Learnable decisions in the order they were made, until their reward wait ends (#awaitingHead: the next). */
-  #awaiting: AwaitingReward[] = [];
-  #awaitingHead = 0;
+  /**
+   * The learnable decisions this node showed, for their feedback and reward wait, newest last (the
+   * oldest leave first), in typed columns: as objects they were promoted and died in the old space.
+   */
+  readonly #live: LiveDecisionTable<ArmSlot>;
   #settling: Promise<number> | undefined;
   readonly #rooms = new Map<string, RoomView | Promise<RoomView | undefined>>();
   readonly #watched = new Set<string>();
@@ -396,6 +370,7 @@ export class RecommenderService {
     this.options = { ...RECOMMENDER_DEFAULTS, ...options };
     // The allow-listed defaults (A7): a sensitive feature could not even be constructed here.
     this.space = new FeatureSpace(FEATURES);
+    this.#live = new LiveDecisionTable(this.space.dim, MAX_LIVE_DECISIONS);
     this.#nonPersonalisedTheta = new Float64Array(this.space.dim);
     for (const [name, w] of Object.entries(NON_PERSONALISED_WEIGHTS)) this.#nonPersonalisedTheta[this.space.indexOf(name)] = w;
     this.#idx = {
@@ -410,12 +385,13 @@ export class RecommenderService {
     deps.feedbackRelay?.subscribe((message) => {
       const m = message as Partial<RelayedFeedback>;
       if (m.type !== 'relayed_feedback' || typeof m.decisionId !== 'string' || typeof m.reward !== 'number' || typeof m.at !== 'number') return;
-      const live = this.#live.peek(m.decisionId);
-      if (!live?.learnable || live.defaulted) return; // not shown here (or forgotten), or its wait is over
-      live.rewarded = true;
+      const live = this.#live.get(m.decisionId);
+      if (!live || live.defaulted) return; // not shown here (or forgotten), or its wait is over
+      this.#live.markRewarded(live.row);
       const { reward, at } = m;
-      this.#meter.span('learn', () => live.slot.learn(live.x, reward, at, this.#interestDelta(live, reward)), live.record.sessionId);
-      this.#meter.count('learn', 1, live.record.sessionId);
+      const sessionId = live.facts.sessionId;
+      this.#meter.span('learn', () => live.model.learn(live.x, reward, at, this.#live.interestDelta(live.row, reward)), sessionId);
+      this.#meter.count('learn', 1, sessionId);
     });
     this.#replication = new ModelReplication({
       channel: deps.learned,
@@ -609,7 +585,7 @@ export class RecommenderService {
     const now = this.deps.clock.now();
     const meter = this.#meter;
     // Rewards due are settled by the service's clock as requests come (and by the timer when none do).
-    if (this.#rewardDue(this.#awaitingHead, now)) void this.settleRewards();
+    if (this.#live.hasDue(now, MAX_AWAITING)) void this.settleRewards();
     const room = await this.#room(sessionId, now);
     if (!room) return fail('SESSION_NOT_FOUND');
     // One server-side consent read answers both questions (consent, minors mode, the switch).
@@ -733,10 +709,21 @@ export class RecommenderService {
         // Only what feedback may learn from is kept in memory (feedback on the rest finds the logged
         // row). A personalised vector is a view of this request's block: it keeps a copy of its own.
         if (learnable) {
-          // What parents of this viewer's declared band are shown counts toward the band's interest once it is learnt from.
-          const interest = personalised && childAgeBand !== null && item.category !== undefined ? { band: childAgeBand, category: item.category } : undefined;
-          this.#remember(decisionId, { record, x: personalised ? item.x.slice() : item.x, learnable, slot: learnSlot, ...(interest ? { interest } : {}) });
-          if (this.options.rewardWaitMs > 0) this.#awaitReward({ decisionId, due: now + this.options.rewardWaitMs, deviceId: input.deviceId!, brandId: room.brandId });
+          this.#live.add({
+            id: decisionId,
+            sessionId,
+            productId: item.productId,
+            personalised,
+            createdAt: now,
+            experiment,
+            priceFen: record.priceFen,
+            category: record.category,
+            x: item.x,
+            model: learnSlot,
+            // What parents of this viewer's declared band are shown counts toward the band's interest once it is learnt from.
+            interest: personalised && childAgeBand !== null && item.category !== undefined ? { band: childAgeBand, category: item.category } : undefined,
+            wait: this.options.rewardWaitMs > 0 ? { due: now + this.options.rewardWaitMs, deviceId: input.deviceId!, brandId: room.brandId } : undefined,
+          });
         }
         out.push({ decisionId, productId: item.productId, position: item.position, personalised, explanation: item.explanation, reasons: item.reasons, propensity: item.propensity });
       }
@@ -759,8 +746,8 @@ export class RecommenderService {
    * consent (F1); always feeds the room's anonymous popularity. Once per idempotency key.
    */
   async feedback(_ctx: RequestContext, sessionId: string, input: FeedbackInput): Promise<Result<{ learned: boolean; duplicate: boolean }>> {
-    const live = this.#live.peek(input.decisionId);
-    let record = live?.record;
+    const shown = this.#live.get(input.decisionId);
+    let record: LiveDecisionFacts | DecisionRecord | undefined = shown?.facts;
     if (!record) {
       await this.flush();
       record = await this.deps.store.decision(input.decisionId);
@@ -775,11 +762,13 @@ export class RecommenderService {
     if (!room) return fail('SESSION_NOT_FOUND');
     // Consent is checked now, on the server: a withdrawal since the decision is honoured.
     const allowed = input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.brandId, 'model_improvement'));
+    // Read again after the waits: its reward wait may have ended meanwhile (or, on a node far behind, it left the table).
+    const live = shown && this.#live.at(shown.row, shown.seq);
     // After the reward wait the default reward was learnt: the earliest reward counts, so this one is only recorded.
-    const learned = live !== undefined && live.learnable && allowed && !live.defaulted;
-    if (live && !live.defaulted) live.rewarded = true;
+    const learned = live !== undefined && allowed && !live.defaulted;
+    if (live && !live.defaulted) this.#live.markRewarded(live.row);
     // Shown by another node (its features are in that node's memory): that node learns it.
-    const relay = live === undefined && allowed && record.personalised && this.deps.feedbackRelay !== undefined;
+    const relay = shown === undefined && allowed && record.personalised && this.deps.feedbackRelay !== undefined;
     await this.flush();
     const at = this.deps.clock.now();
     // `learned`: the reward went to the model that made the decision, here or relayed to its node.
@@ -787,9 +776,12 @@ export class RecommenderService {
     if (!fresh) return ok({ learned: false, duplicate: true });
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
-    if (learned) {
+    // Its features are read now, from its row as it is now (the row is marked rewarded, so the
+    // reward wait does not learn it; it is gone only if the table turned over meanwhile).
+    const features = learned ? this.#live.at(live.row, live.seq) : undefined;
+    if (features) {
       const reward = FEEDBACK_REWARD[input.type];
-      this.#meter.span('learn', () => live.slot.learn(live.x, reward, at, this.#interestDelta(live, reward)), sessionId);
+      this.#meter.span('learn', () => features.model.learn(features.x, reward, at, this.#live.interestDelta(features.row, reward)), sessionId);
       this.#meter.count('learn', 1, sessionId);
     } else if (relay) {
       const message: RelayedFeedback = { type: 'relayed_feedback', decisionId: record.id, reward: FEEDBACK_REWARD[input.type], at };
@@ -952,7 +944,7 @@ export class RecommenderService {
     return { items, rerank: state };
   }
 
-  #noteClick(sessionId: string, record: DecisionRecord): void {
+  #noteClick(sessionId: string, record: Pick<DecisionRecord, 'priceFen' | 'category'>): void {
     const ledger = this.#ledgers.get(sessionId);
     if (!ledger) return;
     const g = this.options.fairRerank.grouping === 'price_band' ? (record.priceFen !== undefined ? priceBandOf(record.priceFen) : 'unknown') : (record.category ?? 'unknown');
@@ -1143,27 +1135,6 @@ export class RecommenderService {
     return out;
   }
 
-  #remember(id: string, decision: LiveDecision): void {
-    this.#live.set(id, decision);
-  }
-
-  /** The part of an update learnt from this decision in its model's age-band counts (context.ts interestDelta). */
-  #interestDelta(live: LiveDecision, reward: number): InterestDelta | undefined {
-    return live.interest && interestDelta(live.interest, reward);
-  }
-
-  /** Whether the decision waiting at `index` is due: its wait is over, or too many are waiting (the oldest go first). */
-  #rewardDue(index: number, now: number): boolean {
-    const queue = this.#awaiting;
-    return index < queue.length && (queue[index]!.due <= now || queue.length - index > MAX_AWAITING);
-  }
-
-  #awaitReward(entry: AwaitingReward): void {
-    // Never more than the decision table holds (settling fell behind): an older one has left #live.
-    if (this.#awaiting.length - this.#awaitingHead >= MAX_LIVE_DECISIONS) this.#awaitingHead++;
-    this.#awaiting.push(entry);
-  }
-
   /**
    * Learns the default reward for every decision whose reward wait has ended without feedback
    * (the recommender's timer calls this; tests may too). Consent to model improvement is asked again
@@ -1173,18 +1144,8 @@ export class RecommenderService {
   settleRewards(): Promise<number> {
     if (this.#settling) return this.#settling;
     const now = this.deps.clock.now();
-    const queue = this.#awaiting;
-    let head = this.#awaitingHead;
-    if (!this.#rewardDue(head, now)) return Promise.resolve(0);
-    const due: AwaitingReward[] = [];
-    while (this.#rewardDue(head, now)) due.push(queue[head++]!);
-    if (head === queue.length) {
-      this.#awaiting = [];
-      this.#awaitingHead = 0;
-    } else if (head > 4096 && head * 2 > queue.length) {
-      this.#awaiting = queue.slice(head);
-      this.#awaitingHead = 0;
-    } else this.#awaitingHead = head;
+    if (!this.#live.hasDue(now, MAX_AWAITING)) return Promise.resolve(0);
+    const due = this.#live.due(now, MAX_AWAITING);
     const settling = this.#settle(due, now)
       .catch((err: unknown) => {
         this.deps.onError?.(err);
@@ -1197,7 +1158,7 @@ export class RecommenderService {
     return settling;
   }
 
-  async #settle(due: readonly AwaitingReward[], now: number): Promise<number> {
+  async #settle(due: readonly DueReward[], now: number): Promise<number> {
     const verdicts = new Map<string, Promise<boolean>>();
     let learnt = 0;
     for (let i = 0; i < due.length; i++) {
@@ -1206,8 +1167,8 @@ export class RecommenderService {
       // every request waited behind it (the overload guard then refused them).
       if (i > 0 && i % SETTLE_SLICE === 0) await nextTurn();
       const entry = due[i]!;
-      const live = this.#live.peek(entry.decisionId);
-      if (!live || !live.learnable || live.rewarded || live.defaulted) continue;
+      const waited = this.#live.at(entry.row, entry.seq);
+      if (!waited || waited.rewarded || waited.defaulted) continue;
       const key = `${entry.brandId}\u0000${entry.deviceId}`;
       let allowed = verdicts.get(key);
       if (!allowed) {
@@ -1217,10 +1178,13 @@ export class RecommenderService {
         });
         verdicts.set(key, allowed);
       }
-      if (!(await allowed) || live.rewarded) continue; // withdrawn, or feedback came while consent was read
-      live.defaulted = true;
-      const sessionId = live.record.sessionId;
-      this.#meter.span('learn', () => live.slot.learn(live.x, DEFAULT_REWARD, now, this.#interestDelta(live, DEFAULT_REWARD)), sessionId);
+      if (!(await allowed)) continue; // withdrawn
+      // Read again: feedback may have come while consent was read.
+      const live = this.#live.at(entry.row, entry.seq);
+      if (!live || live.rewarded) continue;
+      this.#live.markDefaulted(entry.row);
+      const sessionId = live.facts.sessionId;
+      this.#meter.span('learn', () => live.model.learn(live.x, DEFAULT_REWARD, now, this.#live.interestDelta(entry.row, DEFAULT_REWARD)), sessionId);
       this.#meter.count('learn', 1, sessionId);
       learnt++;
     }
