@@ -271,11 +271,18 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
 
 function postgresPool(url: string, schema: string | undefined, max: number, readOnly = false): pg.Pool {
   const settings = [...(schema ? [`-c search_path="${schema}"`] : []), ...(readOnly ? ['-c default_transaction_read_only=on'] : [])];
+  // Server settings go in the URL's own `options` parameter, after any it has: node-postgres lets
+  // the URL's parameters override the pool's, so an `options` in the URL would drop ours.
+  let connectionString = url;
+  if (settings.length > 0) {
+    const u = new URL(url);
+    u.searchParams.set('options', [u.searchParams.get('options'), ...settings].filter(Boolean).join(' '));
+    connectionString = u.href;
+  }
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max,
     connectionTimeoutMillis: 5000,
-    ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
     // bigint columns hold epoch ms, fen and counters, all far below 2^53: read them as numbers.
     types: {
       getTypeParser: ((oid: number, format?: string) =>

@@ -1,4 +1,5 @@
 /** `openReader`: a second, read-only connection to a storage's database, for another thread. */
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, fileStorage, freshStorage, type TestStorage } from '../../test/support/databases.js';
 import { openReader, type StorageReader } from './index.js';
@@ -31,6 +32,28 @@ for (const [name, open] of Object.entries(OPENERS)) {
       await expect(reader.db.insertInto('brands').values(brand('b3')).execute()).rejects.toThrow(/read.?only/i);
       await expect(reader.db.deleteFrom('brands').execute()).rejects.toThrow(/read.?only/i);
       expect(await ids()).toEqual(['b1', 'b2']);
+    });
+  });
+}
+
+if (DIALECTS.includes('postgres')) {
+  describe('openReader on PostgreSQL, with server options in the URL', () => {
+    it('keeps the URL’s own options beside its schema and read-only session', async () => {
+      const t = await freshStorage('postgres');
+      const location = t.storage.location!;
+      const url = new URL(location.url);
+      url.searchParams.set('options', '-c statement_timeout=61000');
+      const reader = openReader({ ...location, url: url.href });
+      try {
+        await t.storage.db.insertInto('brands').values(brand('b1')).execute();
+        expect((await reader.db.selectFrom('brands').select('id').execute()).map((r) => r.id)).toEqual(['b1']);
+        const shown = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(reader.db);
+        expect(shown.rows[0]!.statement_timeout).toBe('61s');
+        await expect(reader.db.insertInto('brands').values(brand('b2')).execute()).rejects.toThrow(/read.?only/i);
+      } finally {
+        await reader.close();
+        await t.dispose();
+      }
     });
   });
 }

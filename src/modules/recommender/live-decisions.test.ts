@@ -73,6 +73,17 @@ describe('LiveDecisionTable', () => {
     expect(t.hasDue(70_000, 50)).toBe(false);
   });
 
+  it('has nothing due when no decision waits (the reward wait off)', () => {
+    const t = new LiveDecisionTable<string>(DIM, 100);
+    for (let n = 0; n < 5; n++) t.add(decision(n, { wait: undefined }));
+    expect(t.hasDue(1e12, 0)).toBe(false);
+    expect(t.due(1e12, 0)).toEqual([]);
+    expect(t.waiting).toBe(0);
+    t.add(decision(5));
+    expect(t.hasDue(61_005, 50)).toBe(true);
+    expect(t.due(61_005, 50).map((d) => d.deviceId)).toEqual(['device-5']);
+  });
+
   it('cuts the oldest waits short when more than the most allowed wait', () => {
     const t = new LiveDecisionTable<string>(DIM, 100);
     for (let n = 0; n < 10; n++) t.add(decision(n));

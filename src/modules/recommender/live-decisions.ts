@@ -112,7 +112,7 @@ export class LiveDecisionTable<Model> {
     return this.#index.size;
   }
 
-  /** Decisions whose reward wait has not been looked at yet (`due`). */
+  /** Decisions `due` has not taken or passed over yet. */
   get waiting(): number {
     return this.#added - Math.max(this.#waitCursor, this.#added - this.capacity);
   }
@@ -196,7 +196,6 @@ export class LiveDecisionTable<Model> {
     for (let seq = this.#nextDue(now, maxWaiting); seq !== undefined; seq = this.#nextDue(now, maxWaiting)) {
       const row = seq % this.capacity;
       this.#waitCursor = seq + 1;
-      if ((this.#flags[row]! & WAITING) === 0) continue;
       out.push({ row, seq, deviceId: this.#devices[row]!, brandId: this.#brands[row]! });
     }
     return out;
@@ -204,11 +203,13 @@ export class LiveDecisionTable<Model> {
 
   /** The oldest decision not yet taken by `due` if its wait is over (or too many wait). */
   #nextDue(now: number, maxWaiting: number): number | undefined {
-    // Decisions that left the table unsettled (it is full) are skipped.
-    const seq = Math.max(this.#waitCursor, this.#added - this.capacity);
+    // Decisions that left the table unsettled (it is full) are skipped, and so are those without a wait.
+    let seq = Math.max(this.#waitCursor, this.#added - this.capacity);
+    while (seq < this.#added && (this.#flags[seq % this.capacity]! & WAITING) === 0) seq++;
+    this.#waitCursor = seq;
     if (seq >= this.#added) return undefined;
     const row = seq % this.capacity;
-    if ((this.#flags[row]! & WAITING) === 0 || this.#due[row]! <= now || this.#added - seq > maxWaiting) return seq;
+    if (this.#due[row]! <= now || this.#added - seq > maxWaiting) return seq;
     return undefined;
   }
 

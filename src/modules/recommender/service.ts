@@ -766,6 +766,8 @@ export class RecommenderService {
     const live = shown && this.#live.at(shown.row, shown.seq);
     // After the reward wait the default reward was learnt: the earliest reward counts, so this one is only recorded.
     const learned = live !== undefined && allowed && !live.defaulted;
+    // What it learns from is taken now: after the waits below its row may hold a newer decision.
+    const learning = learned ? { x: live.x.slice(), model: live.model, row: live.row, seq: live.seq } : undefined;
     if (live && !live.defaulted) this.#live.markRewarded(live.row);
     // Shown by another node (its features are in that node's memory): that node learns it.
     const relay = shown === undefined && allowed && record.personalised && this.deps.feedbackRelay !== undefined;
@@ -776,12 +778,11 @@ export class RecommenderService {
     if (!fresh) return ok({ learned: false, duplicate: true });
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
-    // Its features are read now, from its row as it is now (the row is marked rewarded, so the
-    // reward wait does not learn it; it is gone only if the table turned over meanwhile).
-    const features = learned ? this.#live.at(live.row, live.seq) : undefined;
-    if (features) {
+    if (learning) {
       const reward = FEEDBACK_REWARD[input.type];
-      this.#meter.span('learn', () => features.model.learn(features.x, reward, at, this.#live.interestDelta(features.row, reward)), sessionId);
+      // Its age-band count, if its row is still its own (the table turns over only on a node far behind).
+      const interest = this.#live.at(learning.row, learning.seq) ? this.#live.interestDelta(learning.row, reward) : undefined;
+      this.#meter.span('learn', () => learning.model.learn(learning.x, reward, at, interest), sessionId);
       this.#meter.count('learn', 1, sessionId);
     } else if (relay) {
       const message: RelayedFeedback = { type: 'relayed_feedback', decisionId: record.id, reward: FEEDBACK_REWARD[input.type], at };

@@ -47,12 +47,15 @@ function compute(message) {
 /** Requests are answered one after another, in the order asked (a read waits for the database). */
 let queue = Promise.resolve();
 parentPort.on('message', (message) => {
-  queue = queue.then(async () => {
-    if (message.type === 'close') {
-      await reader?.close().catch(() => undefined);
-      parentPort.postMessage({ type: 'closed' });
-      parentPort.close();
-    } else if (message.type === 'collect') await collect(message);
-    else compute(message);
-  });
+  queue = queue
+    .then(async () => {
+      if (message.type === 'close') {
+        await reader?.close().catch(() => undefined);
+        parentPort.postMessage({ type: 'closed' });
+        parentPort.close();
+      } else if (message.type === 'collect') await collect(message);
+      else compute(message);
+    })
+    // Each request answers its own failure; nothing a request does may stop the ones after it.
+    .catch(() => undefined);
 });

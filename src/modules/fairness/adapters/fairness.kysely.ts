@@ -30,7 +30,9 @@ export class KyselyFairnessStore implements FairnessStore {
       const last = s.rows.at(-1);
       if (last) s.after = { at: Number(last.created_at), id: last.id };
     };
-    await Promise.all(streams.map(fill));
+    // First pages one session after another: a brand's sessions all at once would queue a query
+    // per session for the pool (one connection on the audit thread), and wait past its timeout.
+    for (const s of streams) await fill(s);
     let skipped = 0;
     let sinceTurn = 0;
     for (;;) {
