@@ -232,7 +232,7 @@ function metered(meter: { current: WorkMeter }, statement: BetterSqlite3.Stateme
 
 async function openPostgres(url: string, options: OpenStorageOptions): Promise<Storage> {
   const schema = options.schema;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name');
+  checkSchemaName(schema);
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -267,6 +267,11 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
       await db.destroy();
     },
   };
+}
+
+/** A schema name goes into SQL and server options as it is: only lower-case identifiers. */
+function checkSchemaName(schema: string | undefined): void {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name');
 }
 
 function postgresPool(url: string, schema: string | undefined, max: number, readOnly = false): pg.Pool {
@@ -316,7 +321,7 @@ export function openReader(location: StorageLocation): StorageReader {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
     return { db, close: () => db.destroy() };
   }
-  if (location.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(location.schema)) throw new Error('invalid schema name');
+  checkSchemaName(location.schema);
   const pool = postgresPool(location.url, location.schema, 1, true);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, close: () => db.destroy() };

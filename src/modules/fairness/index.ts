@@ -30,7 +30,7 @@ export {
   type AuditSettings,
   type PriceBandOf,
 } from './audit/engine.js';
-export { AuditLogBuilder, logBuffers, type AuditLogColumns, type AuditRow, type SegmentColumn } from './audit/log.js';
+export { AuditLogBuilder, type AuditLogColumns, type AuditRow, type SegmentColumn } from './audit/log.js';
 export { renderAuditHtml } from './audit/report-html.js';
 export type { AuditQuery, AuditRunner, CollectedLog, DecisionScope, FairnessStore, StoredAudit } from './ports.js';
 export { AuditRunnerError, InProcessAuditRunner } from './adapters/audit-in-process.js';

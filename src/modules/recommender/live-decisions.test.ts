@@ -104,10 +104,15 @@ describe('LiveDecisionTable', () => {
     const t = new LiveDecisionTable<string>(DIM, 10);
     t.add(decision(0));
     t.add(decision(1));
-    t.markRewarded(t.get('d0')!.row);
-    t.markDefaulted(t.get('d1')!.row);
+    t.add(decision(2));
+    const [d0, d1, d2] = ['d0', 'd1', 'd2'].map((id) => t.get(id)!);
+    t.markRewarded(d0!.row);
+    t.markDefaulted(d1!.row);
     expect(t.get('d0')).toMatchObject({ rewarded: true, defaulted: false });
     expect(t.get('d1')).toMatchObject({ rewarded: false, defaulted: true });
+    expect([d0, d1, d2].map((d) => t.awaitsReward(d!.row, d!.seq))).toEqual([false, false, true]);
+    // Not once its row holds another decision.
+    expect(t.awaitsReward(d2!.row, d2!.seq + 1)).toBe(false);
   });
 
   it('counts a decision towards its age band’s interest once as shown and once as positive (context.ts interestDelta)', () => {

@@ -158,6 +158,14 @@ export class LiveDecisionTable<Model> {
     return this.#ids[row] !== undefined && this.#seq[row] === seq ? this.#view(row) : undefined;
   }
 
+  /**
+   * Whether `row` still holds the `seq`th decision and it awaits its reward (no feedback, no
+   * default yet): the check settling makes before and after each wait, without building a view.
+   */
+  awaitsReward(row: number, seq: number): boolean {
+    return this.#ids[row] !== undefined && this.#seq[row] === seq && (this.#flags[row]! & (REWARDED | DEFAULTED)) === 0;
+  }
+
   markRewarded(row: number): void {
     this.#flags[row]! |= REWARDED;
   }
@@ -201,7 +209,10 @@ export class LiveDecisionTable<Model> {
     return out;
   }
 
-  /** The oldest decision not yet taken by `due` if its wait is over (or too many wait). */
+  /**
+   * The oldest decision not yet taken by `due` if its wait is over (or too many wait). Moves the
+   * cursor past decisions that left the table or have no wait: they are never due.
+   */
   #nextDue(now: number, maxWaiting: number): number | undefined {
     // Decisions that left the table unsettled (it is full) are skipped, and so are those without a wait.
     let seq = Math.max(this.#waitCursor, this.#added - this.capacity);

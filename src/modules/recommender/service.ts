@@ -1168,8 +1168,7 @@ export class RecommenderService {
       // every request waited behind it (the overload guard then refused them).
       if (i > 0 && i % SETTLE_SLICE === 0) await nextTurn();
       const entry = due[i]!;
-      const waited = this.#live.at(entry.row, entry.seq);
-      if (!waited || waited.rewarded || waited.defaulted) continue;
+      if (!this.#live.awaitsReward(entry.row, entry.seq)) continue;
       const key = `${entry.brandId}\u0000${entry.deviceId}`;
       let allowed = verdicts.get(key);
       if (!allowed) {
@@ -1179,10 +1178,9 @@ export class RecommenderService {
         });
         verdicts.set(key, allowed);
       }
-      if (!(await allowed)) continue; // withdrawn
-      // Read again: feedback may have come while consent was read.
-      const live = this.#live.at(entry.row, entry.seq);
-      if (!live || live.rewarded) continue;
+      // Withdrawn, or feedback came while consent was read.
+      if (!(await allowed) || !this.#live.awaitsReward(entry.row, entry.seq)) continue;
+      const live = this.#live.at(entry.row, entry.seq)!;
       this.#live.markDefaulted(entry.row);
       const sessionId = live.facts.sessionId;
       this.#meter.span('learn', () => live.model.learn(live.x, DEFAULT_REWARD, now, this.#live.interestDelta(entry.row, DEFAULT_REWARD)), sessionId);
