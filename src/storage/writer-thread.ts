@@ -33,6 +33,8 @@ export class WriterThreadError extends Error {
  * the file, or crashed), the batches in hand are refused with the reason, and so is every batch
  * for `restartAfterMs`; the next batch after that starts a new thread (src/shared/worker-client.ts).
  */
+const committed = (): void => undefined;
+
 export class SqliteWriterThread {
   readonly #client: WorkerClient;
 
@@ -48,9 +50,13 @@ export class SqliteWriterThread {
     });
   }
 
-  /** Runs the statements as one transaction on the writer thread; resolves once it is committed. */
-  async run(statements: readonly WriterStatement[], durability: WriterDurability = 'FULL'): Promise<void> {
-    await this.#client.request({ type: 'run', statements, synchronous: durability });
+  /**
+   * Runs the statements as one transaction on the writer thread; resolves once it is committed.
+   * They are copied into the thread's message before this returns: the caller's arrays are not
+   * held while the commit is awaited.
+   */
+  run(statements: readonly WriterStatement[], durability: WriterDurability = 'FULL'): Promise<void> {
+    return this.#client.request({ type: 'run', statements, synchronous: durability }).then(committed);
   }
 
   /** Lets the batches already handed over commit, then closes the thread's connection and the thread. */

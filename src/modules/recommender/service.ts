@@ -550,13 +550,16 @@ export class RecommenderService {
       while (this.#pending.length > 0) {
         const batch = this.#pending.length <= MAX_DECISIONS_PER_WRITE ? this.#pending : this.#pending.slice(0, MAX_DECISIONS_PER_WRITE);
         this.#pending = batch === this.#pending ? [] : this.#pending.slice(MAX_DECISIONS_PER_WRITE);
+        // Only the count outlives the call: the records are the store's to copy, not held here while
+        // the write is awaited (held, they would be promoted to the old generation before dying).
+        const count = batch.length;
         try {
           await this.deps.store.appendDecisions(batch);
         } catch (err) {
           this.deps.onError?.(err);
         } finally {
           // Decisions are written in the order made: those up to #written are done.
-          this.#written += batch.length;
+          this.#written += count;
           while (this.#flushed.length > 0 && this.#flushed[0]!.upTo <= this.#written) this.#flushed.shift()!.resolve();
         }
       }
