@@ -121,6 +121,41 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     expect((await recs(teen)).personalised).toBe(false);
   });
 
+  it('logs with each decision the product’s and room’s features only: the same for a product whether the list was personalised or not', async () => {
+    const viewer = 'context-log-recs-00000001';
+    await decide(viewer, [...PURPOSES]);
+    await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/child-age', headers: { 'x-qingliu-device': viewer }, payload: { brandId: BRAND, childAgeBand: '0_6m' } });
+    const products = (await room()).products;
+    for (const [i, p] of products.slice(0, 6).entries())
+      await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId: viewer, type: i % 2 ? 'add_to_cart' : 'view', productId: p.id, clientEventId: `ctx-${dialect}-${i}` } });
+    const personal = await recs(viewer, 10);
+    const plain = await recs(undefined, 10);
+    expect(personal.personalised).toBe(true);
+    expect(plain.personalised).toBe(false);
+    // The personalised list did use personal features (so its vectors differ from the plain list's).
+    expect(personal.items.some((i) => i.explanation.contributions.some((c) => c.feature.startsWith('behaviour.') || c.feature.startsWith('profile.')))).toBe(true);
+    await t.app.services.recommender.flush();
+    const rows = await t.app.services.storage.db.selectFrom('recommendation_decisions').select(['id', 'product_id', 'personalised', 'context']).execute();
+    const logged = new Map(rows.map((r) => [r.id, r]));
+    const plainContext = new Map(plain.items.map((i) => [i.productId, logged.get(i.decisionId)!.context]));
+    let compared = 0;
+    for (const item of personal.items) {
+      const row = logged.get(item.decisionId)!;
+      expect(Number(row.personalised)).toBe(1);
+      const context = JSON.parse(row.context) as Record<string, number>;
+      const nonPersonal = (f: string) => f === 'bias' || f.startsWith('product.') || f.startsWith('room.');
+      expect(Object.keys(context).filter((f) => !nonPersonal(f))).toEqual([]);
+      // Where the explanation shows a non-personal feature, the log holds the value it was scored with.
+      for (const c of item.explanation.contributions) if (nonPersonal(c.feature)) expect(context[c.feature] ?? 0).toBe(c.value);
+      const same = plainContext.get(item.productId);
+      if (same !== undefined) {
+        expect(context).toEqual(JSON.parse(same));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
+
   it('ranks with the child’s age band a consenting viewer declared, says so, and never uses it without consent', async () => {
     const parent = 'child-age-recs-00000000001';
     await decide(parent, [...PURPOSES]);

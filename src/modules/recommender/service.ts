@@ -278,6 +278,12 @@ interface RoomView {
   audit: Map<string, { priceFen: number; listPriceFen: number; category: string }>;
   /** The non-personalised list per k: the same for every such viewer at this moment. */
   nonPersonalised: Map<number, Picked[]>;
+  /**
+   * Per product: the non-personal features logged with each decision (product and room, the same
+   * for every viewer of this view, personalised or not, since only personal features differ between
+   * viewers). Shared, so their JSON for the log is written once per view (recommender.kysely.ts).
+   */
+  contexts: Map<string, Record<string, number>>;
 }
 
 const ROOM_VIEW_TTL_MS = 1000;
@@ -695,7 +701,7 @@ export class RecommenderService {
           explored: item.explanation.exploration.active,
           personalised,
           modelVersion: item.explanation.modelVersion,
-          context: item.context ?? this.#nonPersonalContext(item.x),
+          context: item.context ?? room.contexts.get(item.productId) ?? this.#nonPersonalContext(item.x),
           region: this.deps.region,
           createdAt: now,
           experiment,
@@ -1041,13 +1047,14 @@ export class RecommenderService {
       }));
     const sale = new Map(room.flashSales.filter((f) => f.status === 'active' && f.endsAt > now).map((f) => [f.productId, f.priceFen]));
     const audit = new Map(room.products.map((p) => [p.id, { priceFen: sale.get(p.id) ?? p.priceFen, listPriceFen: p.listPriceFen, category: p.category }]));
-    return { brandId: room.session.brandId, startedAt: room.session.startedAt ?? null, at: now, candidates, audit, nonPersonalised: new Map() };
+    const contexts = new Map(candidates.map((c) => [c.product.id, this.#nonPersonalContext(c.x)]));
+    return { brandId: room.session.brandId, startedAt: room.session.startedAt ?? null, at: now, candidates, audit, nonPersonalised: new Map(), contexts };
   }
 
   #nonPersonalisedCached(room: RoomView, k: number): Picked[] {
     let picks = room.nonPersonalised.get(k);
     if (!picks) {
-      picks = this.#nonPersonalised(room.candidates, k).map((p) => ({ ...p, context: this.#nonPersonalContext(p.x) }));
+      picks = this.#nonPersonalised(room.candidates, k).map((p) => ({ ...p, context: room.contexts.get(p.productId) ?? this.#nonPersonalContext(p.x) }));
       room.nonPersonalised.set(k, picks);
     }
     return picks;
