@@ -61,6 +61,8 @@ export interface RecommendationsOptions {
   rounds: number;
   /** Longest wait, before each measured run, for other processes to quieten down (lib.waitForQuiet). */
   quietWaitSeconds: number;
+  /** After each connection count's rounds, one more round of the bare route held to Qingliu's median rate. */
+  pacedBare: boolean;
 }
 
 export const RECOMMENDATIONS_DEFAULTS: RecommendationsOptions = {
@@ -71,6 +73,7 @@ export const RECOMMENDATIONS_DEFAULTS: RecommendationsOptions = {
   warmupSeconds: 2,
   rounds: 3,
   quietWaitSeconds: 60,
+  pacedBare: true,
 };
 
 export const RECOMMENDATIONS_TARGET = { p99Ms: 5, ratio: 0.4 } as const;
@@ -89,6 +92,8 @@ export interface RoundStats {
   clientCpuPercent: number;
   otherCpuPercent: number | undefined;
   quietWaitSeconds: number;
+  /** A paced round: the rate autocannon was held to (requests a second in all). */
+  pacedAt?: number;
 }
 
 export interface Summary {
@@ -109,7 +114,13 @@ export interface ConnectionComparison {
   connections: number;
   qingliu: Summary;
   bare: Summary;
-  ratio: { requestsPerSecond: number; cpuPerRequest: number | undefined };
+  /**
+   * The bare route held to Qingliu's rate (its median at this connection count): what a request
+   * costs the bare server when it has as much idle time between answers as Qingliu has. Information
+   * beside the judged figures, which it does not change.
+   */
+  barePaced?: RoundStats;
+  ratio: { requestsPerSecond: number; cpuPerRequest: number | undefined; cpuPerRequestAtSameRate?: number };
   target: { p99: boolean; ratio: boolean; met: boolean };
 }
 
@@ -133,11 +144,13 @@ const BARE_NON_PERSONALISED = 'bench-n';
 export async function measure(
   server: RoundStats['server'],
   child: ChildServer<unknown>,
-  options: RecommendationsOptions,
+  options: Pick<RecommendationsOptions, 'viewers' | 'quietWaitSeconds'>,
   connections: number,
   round: number,
   duration: number,
   pathFor: (viewer: number) => string,
+  /** Paced: autocannon sends at most this many requests a second in all (its overallRate). */
+  rate?: number,
 ): Promise<RoundStats | undefined> {
   const url = `http://127.0.0.1:${child.info.port}`;
   let next = 0;
@@ -155,7 +168,7 @@ export async function measure(
   ];
   const quiet = round >= 0 ? await waitForQuiet(child.pid, options.quietWaitSeconds * 1000) : { waitedMs: 0 };
   const window = cpuWindow(child.pid);
-  const r = await autocannon({ url, connections, duration, requests: requests as autocannon.Request[] });
+  const r = await autocannon({ url, connections, duration, requests: requests as autocannon.Request[], ...(rate !== undefined ? { overallRate: Math.max(1, Math.round(rate)) } : {}) });
   const cpu = window();
   if (round < 0) return undefined;
   const stats: RoundStats = {
@@ -173,9 +186,10 @@ export async function measure(
     clientCpuPercent: cpu.clientPercent,
     otherCpuPercent: cpu.otherPercent,
     quietWaitSeconds: quiet.waitedMs / 1000,
+    ...(rate !== undefined ? { pacedAt: Math.round(rate) } : {}),
   };
   log(
-    `${server}, ${connections} connections, round ${round + 1}: ${fmtInt(stats.requestsPerSecond.median)} req/s (median), p50 ${fmtMs(stats.latencyMs.p50)}, p99 ${fmtMs(stats.latencyMs.p99)}` +
+    `${server}, ${connections} connections, ${rate !== undefined ? `paced at ${fmtInt(rate)} req/s` : `round ${round + 1}`}: ${fmtInt(stats.requestsPerSecond.median)} req/s (median), p50 ${fmtMs(stats.latencyMs.p50)}, p99 ${fmtMs(stats.latencyMs.p99)}` +
       (stats.serverCpuMicrosPerRequest === undefined ? '' : `, ${Math.round(stats.serverCpuMicrosPerRequest)} µs server CPU/request`),
   );
   await sleep(300);
@@ -240,6 +254,7 @@ export async function runRecommendations(partial: Partial<RecommendationsOptions
       if (check.status !== 200 || Buffer.byteLength(check.body) !== p.bytes) throw new Error(`bare route → ${check.status}, ${check.body.length} bytes`);
 
       const rounds: RoundStats[] = [];
+      const paced = new Map<number, RoundStats>();
       for (const connections of options.connections) {
         log(`recommendations: ${connections} connections — warm-up ${options.warmupSeconds} s each …`);
         await measure('Qingliu', qingliu, options, connections, -1, options.warmupSeconds, () => qPath);
@@ -254,18 +269,24 @@ export async function runRecommendations(partial: Partial<RecommendationsOptions
             rounds.push(s!);
           }
         }
+        if (options.pacedBare) {
+          const qRate = summarise(rounds.filter((r) => r.connections === connections && r.server === 'Qingliu')).requestsPerSecond;
+          paced.set(connections, (await measure('bare Fastify', bare, options, connections, options.rounds, options.durationSeconds, barePath, qRate))!);
+        }
       }
 
       const comparisons = options.connections.map((connections): ConnectionComparison => {
         const q = summarise(rounds.filter((r) => r.connections === connections && r.server === 'Qingliu'));
         const b = summarise(rounds.filter((r) => r.connections === connections && r.server === 'bare Fastify'));
+        const bp = paced.get(connections);
         const ratio = {
           requestsPerSecond: q.requestsPerSecond / b.requestsPerSecond,
           cpuPerRequest: q.serverCpuMicrosPerRequest && b.serverCpuMicrosPerRequest ? b.serverCpuMicrosPerRequest / q.serverCpuMicrosPerRequest : undefined,
+          ...(q.serverCpuMicrosPerRequest && bp?.serverCpuMicrosPerRequest ? { cpuPerRequestAtSameRate: bp.serverCpuMicrosPerRequest / q.serverCpuMicrosPerRequest } : {}),
         };
         const p99 = q.p99Ms <= RECOMMENDATIONS_TARGET.p99Ms && q.errors === 0;
         const share = ratio.requestsPerSecond >= RECOMMENDATIONS_TARGET.ratio && q.errors === 0;
-        return { connections, qingliu: q, bare: b, ratio, target: { p99, ratio: share, met: p99 && share } };
+        return { connections, qingliu: q, bare: b, ...(bp ? { barePaced: bp } : {}), ratio, target: { p99, ratio: share, met: p99 && share } };
       });
 
       return {
@@ -313,6 +334,16 @@ export function recommendationsReport(r: RecommendationsResult): string {
     ),
     '',
   );
+  for (const c of r.comparisons) {
+    const bp = c.barePaced;
+    if (bp)
+      lines.push(
+        `${c.connections} connections, bare route paced at Qingliu's ${fmtInt(bp.pacedAt ?? 0)} req/s: served ${fmtInt(bp.requestsPerSecond.median)} req/s, p99 ${fmtMs(bp.latencyMs.p99)}` +
+          (bp.serverCpuMicrosPerRequest === undefined ? '' : `, ${Math.round(bp.serverCpuMicrosPerRequest)} µs server CPU/request`) +
+          (c.ratio.cpuPerRequestAtSameRate === undefined ? '' : ` — by server CPU per request at the same rate ${fmtRatio(c.ratio.cpuPerRequestAtSameRate)} (information, not the target)`),
+      );
+  }
+  if (r.comparisons.some((c) => c.barePaced)) lines.push('');
   for (const c of r.comparisons) {
     lines.push(
       `${c.connections} connections: Qingliu / bare = ${fmtRatio(c.ratio.requestsPerSecond)} req/s` +
