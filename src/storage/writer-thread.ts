@@ -9,6 +9,8 @@ export type WriterStatement = readonly [sql: string, values: readonly unknown[]]
  */
 export type WriterDurability = 'FULL' | 'NORMAL';
 
+const committed = (): void => undefined;
+
 /** A batch the writer thread could not commit: SQLite's error code and message, nothing of the rows. */
 export class WriterThreadError extends Error {
   constructor(
@@ -33,8 +35,6 @@ export class WriterThreadError extends Error {
  * the file, or crashed), the batches in hand are refused with the reason, and so is every batch
  * for `restartAfterMs`; the next batch after that starts a new thread (src/shared/worker-client.ts).
  */
-const committed = (): void => undefined;
-
 export class SqliteWriterThread {
   readonly #client: WorkerClient;
 
@@ -56,7 +56,12 @@ export class SqliteWriterThread {
    * held while the commit is awaited.
    */
   run(statements: readonly WriterStatement[], durability: WriterDurability = 'FULL'): Promise<void> {
-    return this.#client.request({ type: 'run', statements, synchronous: durability }).then(committed);
+    try {
+      return this.#client.request({ type: 'run', statements, synchronous: durability }).then(committed);
+    } catch (err) {
+      // A thread that could not even be started: refused like any other failure, never thrown.
+      return Promise.reject(err);
+    }
   }
 
   /** Lets the batches already handed over commit, then closes the thread's connection and the thread. */

@@ -71,7 +71,7 @@ export class KyselyRecommenderStore implements RecommenderStore {
     // Decisions are logged on every request: binding values to statements compiled once (50 rows
     // at a time, then one by one) keeps the log's cost per request small. On SQLite on disk the
     // writer thread binds them, so the request thread only copies the values.
-    return this.#writeWithoutWaitingForDisk(this.#inserts(decisions));
+    return this.#writeWithoutWaitingForDisk(() => this.#inserts(decisions));
   }
 
   /** Inserts of a model's updates, chunk sizes compiled once each. */
@@ -111,7 +111,7 @@ export class KyselyRecommenderStore implements RecommenderStore {
    */
   appendUpdates(model: string, updates: readonly ModelUpdateRecord[]): Promise<void> {
     if (updates.length === 0) return Promise.resolve();
-    return this.#writeWithoutWaitingForDisk(this.#updateInserts(model, updates));
+    return this.#writeWithoutWaitingForDisk(() => this.#updateInserts(model, updates));
   }
 
   /**
@@ -120,8 +120,14 @@ export class KyselyRecommenderStore implements RecommenderStore {
    * the commit is awaited: thousands of rows a second would otherwise outlive two scavenges and be
    * promoted to the old generation only to die there.
    */
-  #writeWithoutWaitingForDisk(statements: readonly WriterStatement[]): Promise<void> {
-    return this.#writer ? this.#writer.run(statements, 'NORMAL') : this.#writeOnConnection(statements);
+  #writeWithoutWaitingForDisk(build: () => readonly WriterStatement[]): Promise<void> {
+    try {
+      const statements = build();
+      return this.#writer ? this.#writer.run(statements, 'NORMAL') : this.#writeOnConnection(statements);
+    } catch (err) {
+      // A method that answers with a promise refuses through it, never by throwing.
+      return Promise.reject(err);
+    }
   }
 
   async #writeOnConnection(statements: readonly WriterStatement[]): Promise<void> {
