@@ -134,4 +134,17 @@ describe('stored model updates on SQLite on disk', () => {
     await store.saveSnapshot({ version: 'v3', model: MODEL, updates: 99, snapshot: '{}', createdAt: 9, vector: {} });
     expect((await store.latestSnapshot(MODEL))?.updates).toBe(3);
   });
+
+  it('refuses an update it cannot encode through its promise, never by throwing, and writes nothing of the batch', async () => {
+    storage = await fileStorage();
+    const store = new KyselyRecommenderStore(storage.storage.db, { writer: storage.storage.writer });
+    // JSON cannot hold a BigInt: the batch fails while its statements are built.
+    const bad = [...rows('node-a', 1, 2), { node: 'node-a', seq: 3, x: [BigInt(1) as unknown as number], reward: 1, createdAt: 3 }];
+    let pending: Promise<void> | undefined;
+    expect(() => (pending = store.appendUpdates(MODEL, bad))).not.toThrow();
+    await expect(pending).rejects.toThrow(TypeError);
+    expect(await store.updatesSince(MODEL, {})).toEqual([]);
+    await store.appendUpdates(MODEL, rows('node-a', 1, 2));
+    expect(keys(await store.updatesSince(MODEL, {}))).toEqual(['node-a:1', 'node-a:2']);
+  });
 });
