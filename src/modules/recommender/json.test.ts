@@ -86,6 +86,27 @@ describe('recommendationsBody', () => {
     expect(() => recommendationsJson(list({ items: [item(0, { propensity: Number.NaN })] }))).toThrow(TypeError);
   });
 
+  it('writes every number so that it reads back as exactly the same number, as the schema serialiser does', () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+    const edge = [0, -0, 1, -1, 0.1, 1 / 3, 2 ** -1074, Number.MAX_VALUE, -Number.MIN_VALUE, 1e21, 1e-7, 123_456_789.123_456_78, 2 ** 53 + 2];
+    const numbers = [...edge, ...Array.from({ length: 1_000 }, () => (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20))];
+    for (let i = 0; i < numbers.length; i += 4) {
+      const [score = 0, base = 0, value = 0, phi = 0] = numbers.slice(i, i + 4);
+      const personalised = list({
+        personalised: true,
+        items: [item(0, { personalised: true, propensity: Math.abs(phi) / (1 + Math.abs(phi)), explanation: explanation({ score, base, contributions: [{ feature: 'product.price_level', value, phi }] }) })],
+      });
+      const read = JSON.parse(recommendationsJson(personalised)).items[0];
+      const e = read.explanation;
+      // JSON has no negative zero: it is written as 0, by the schema serialiser too.
+      const same = (a: number, b: number) => (b === 0 ? a === 0 : Object.is(a, b));
+      expect(same(e.score, score) && same(e.base, base) && same(e.contributions[0].value, value) && same(e.contributions[0].phi, phi)).toBe(true);
+      expect(read.propensity).toBe(Math.abs(phi) / (1 + Math.abs(phi)));
+      expect(JSON.parse(recommendationsJson(personalised))).toEqual(JSON.parse(schemaSerialise(personalised)));
+    }
+  });
+
   it('reuses the JSON of shared objects but writes each list its own decision ids and time', () => {
     const shared = [item(0), item(1)];
     const first = JSON.parse(recommendationsJson(list({ items: shared })));
