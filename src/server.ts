@@ -6,12 +6,42 @@ import { describeDatabase } from './storage/index.js';
 import { DEMO_SESSION_ID } from './workflows/seed-demo.js';
 import { startDemoAudience } from './modules/simulation/index.js';
 
+/** The server could not listen (the port is taken, or not allowed): nothing was started, nothing keeps running. */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+function listenError(err: unknown, config: Config): ListenError {
+  const code = (err as { code?: unknown })?.code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') return new ListenError(`${where} is already in use (another Qingliu, or another program): choose another port with --port or PORT`, code);
+  if (code === 'EACCES') return new ListenError(`not allowed to listen on ${where}: choose a port above 1023 with --port or PORT`, code);
+  if (code === 'EADDRNOTAVAIL') return new ListenError(`${config.host} is not an address of this machine: choose another with --host or HOST`, code);
+  return new ListenError(`could not listen on ${where}: ${(err as Error)?.message ?? String(err)}`, typeof code === 'string' ? code : 'LISTEN_FAILED');
+}
+
 export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<FastifyInstance> {
   const app = await buildApp(config);
-  // The demo's gentle simulated audience: only in demo mode with the demo room seeded, labelled in its pages.
+  // Registered before listening (hooks cannot be added after); the audience itself starts once listening.
+  const started: { audience?: { stop: () => Promise<void> | void } } = {};
+  app.addHook('onClose', async () => started.audience?.stop());
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // Its timers, threads and connections stop with it, so the process ends with the error.
+    await app.close().catch(() => undefined);
+    throw listenError(err, config);
+  }
+  // The demo's gentle simulated audience, once the server listens: only in demo mode with the demo
+  // room seeded, labelled in its pages.
   const audience = config.demoAudience && config.mode === 'demo' && config.seedDemo ? startDemoAudience(app, { mode: config.mode, sessionId: DEMO_SESSION_ID, log: app.log }) : undefined;
-  if (audience) app.addHook('onClose', () => audience.stop());
-  await app.listen({ port: config.port, host: config.host });
+  started.audience = audience;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.publicUrl.replace(/:\d+$/, `:${port}`);

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { AppError } from '../errors/index.js';
 import { isProtectionError } from '../modules/protection/index.js';
+import { ListenError } from '../server.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 import { importCommand } from './import.js';
@@ -66,6 +67,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`qingliu: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof ListenError) {
+      process.stderr.write(`qingliu: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof CliError) {
       process.stderr.write(`qingliu: ${err.message}\n`);

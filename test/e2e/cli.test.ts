@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,4 +139,20 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
       expect(r.stderr).not.toContain('hunter2');
     }
   });
+
+  it('serve on a port already in use exits with one clear message instead of running on without listening', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      // The demo mode, seeded, with its simulated audience on: nothing of it may start or keep the process alive.
+      const r = qingliu(['serve', '--port', String(port), '--host', '127.0.0.1'], { env: { QINGLIU_DEMO_AUDIENCE: 'true' } });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`qingliu: 127.0.0.1:${port} is already in use (another Qingliu, or another program): choose another port with --port or PORT`);
+      expect(r.stdout).not.toContain('is running');
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
 });
+
