@@ -495,6 +495,7 @@ export function createServices(
   };
   sources.push({
     category: 'chat',
+    label: { zh: '聊天与购物助手', en: 'Chat and the shopping assistant' },
     describe: {
       zh: '您在直播间聊天里发的消息和昵称、转给主播的提问，以及（经您同意时）购物助手记住的您问过的商品',
       en: 'Your chat messages and nicknames in live rooms, questions passed to the host, and (with your consent) what the shopping assistant remembers you asked about',
@@ -523,6 +524,7 @@ export function createServices(
   });
   sources.push(experimentsDataSource(experiments), rightsDataSource(services.rights), {
     category: 'cross_border',
+    label: { zh: '个人信息出境', en: 'Transfers out of the region' },
     describe: { zh: '您的个人信息被传输出境的年份（按年计数）', en: 'The years in which your personal information was transferred out of the region (the yearly count)' },
     exportFor: async (subject) => [await transfer.personalDataOf(subject)],
     // The count stays right; the rows can no longer be linked to the viewer.

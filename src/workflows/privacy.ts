@@ -27,6 +27,8 @@ export const ERASED_TOPIC = 'privacy.erased';
 export interface PersonalDataSource {
   /** Key in the export, e.g. `tickets`. */
   readonly category: string;
+  /** Its short name, for the viewer (the privacy centre's heading for it). */
+  readonly label: { zh: string; en: string };
   /** What this is, for the export's reader. */
   readonly describe: { zh: string; en: string };
   exportFor(subject: string, deviceId: string): Promise<readonly unknown[]>;
@@ -153,6 +155,8 @@ export interface ViewerDataExport {
   events: unknown[];
   feedback: unknown[];
   tags: unknown[];
+  /** What each further section below is (the other modules' sources), by its key: a name and a description. */
+  sections: Record<string, { label: { zh: string; en: string }; describe: { zh: string; en: string } }>;
   /** Sources from other modules (tickets, transfers, assistant memory …), by category. */
   [category: string]: unknown;
 }
@@ -173,6 +177,7 @@ export async function exportViewerData(m: PrivacyModules, deviceId: string, now:
     events: events.filter((e) => e.purpose === 'personalised_recommendations'),
     feedback: events.filter((e) => e.purpose === 'model_improvement'),
     tags: await m.tags.list(subject),
+    sections: Object.fromEntries(m.sources.map((s) => [s.category, { label: s.label, describe: s.describe }])),
   };
   for (const source of m.sources) out[source.category] = await source.exportFor(subject, deviceId);
   return out;

@@ -68,6 +68,13 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     await expect.poll(() => page.getByTestId('privacy-events').getAttribute('data-count')).toBe('3');
     await page.locator(`[data-testid="privacy-tag"][data-tag="category:${other.category}"]`).waitFor();
     expect(await page.getByTestId('privacy-tag').count()).toBe(2);
+    // The other modules' sections are headed by their names, never by the export's keys.
+    const crossBorder = page.locator('[data-testid="privacy-other"][data-category="cross_border"]');
+    await crossBorder.waitFor();
+    const headings = await page.locator('h3').allInnerTexts();
+    expect(headings.some((h3) => h3.startsWith('个人信息出境'))).toBe(true);
+    expect(headings.some((h3) => h3.startsWith('聊天与购物助手'))).toBe(true);
+    expect(headings.some((h3) => /^(chat|experiment_units|cross_border|rights_tickets)\b/.test(h3))).toBe(false);
 
     // A3: delete one tag, after a confirmation.
     const tag = page.locator(`[data-testid="privacy-tag"][data-tag="category:${first.category}"]`);

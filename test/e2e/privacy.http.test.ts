@@ -194,6 +194,13 @@ describe.each(DIALECTS)('privacy centre on %s', (dialect) => {
       tags: [expect.objectContaining({ kind: 'category' })],
     });
     expect(data.pseudonyms.length).toBeGreaterThan(0);
+    // Every further section is named and described for the viewer, in both languages.
+    const further = Object.keys(data).filter((k) => !['generatedAt', 'region', 'subject', 'sections', 'profile', 'pseudonyms', 'consents', 'guardianConsents', 'events', 'feedback', 'tags'].includes(k));
+    expect(further).toEqual(expect.arrayContaining(['chat', 'experiment_units', 'rights_tickets', 'cross_border']));
+    expect(Object.keys(data.sections).sort()).toEqual([...further].sort());
+    for (const key of further)
+      for (const text of [data.sections[key].label.zh, data.sections[key].label.en, data.sections[key].describe.zh, data.sections[key].describe.en]) expect(text).toMatch(/\S/);
+    expect(data.sections.cross_border.label).toEqual({ zh: '个人信息出境', en: 'Transfers out of the region' });
     const csv = await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data?format=csv', headers: h(viewer) });
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.headers['content-disposition']).toMatch(/attachment; filename="qingliu-my-data-\d{4}-\d{2}-\d{2}\.csv"/);

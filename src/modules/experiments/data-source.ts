@@ -15,6 +15,7 @@ export const EXPERIMENT_UNITS_KEEP_DAYS = 90;
 export function experimentsDataSource(service: { unitsOfSubject(subject: string): Promise<readonly unknown[]> }) {
   return {
     category: 'experiment_units',
+    label: { zh: '推荐对比实验', en: 'Recommendation experiments' },
     describe: {
       zh: '您参与的推荐对比实验（A/B 实验）：您被分到的组别，以及您在实验期间的浏览、点击、加购、下单次数。',
       en: 'The recommendation experiments (A/B tests) you took part in: the arm you were assigned to, and your views, clicks, add-to-carts and orders during each.',

@@ -11,6 +11,7 @@ export const RIGHTS_RETENTION_DAYS = 3 * 365 + 1;
 export function rightsDataSource(service: Pick<RightsService, 'ticketsOfDevice'>) {
   return {
     category: 'rights_tickets',
+    label: { zh: '权利申请', en: 'Rights requests' },
     describe: {
       zh: '您提交的个人信息权利申请（查阅副本、更正、删除、解释、投诉）及其处理结果和理由。',
       en: 'The rights requests you filed (copy, correction, deletion, explanation, complaint), with their outcome and reason.',

@@ -260,20 +260,21 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
         </>
       )}
 
-      {otherCategories(data).map((other) => (
-        <RecordList key={other.category} title={other.category} records={other.records} testId="privacy-other" category={other.category} />
+      {otherCategories(data, locale).map((other) => (
+        <RecordList key={other.category} title={other.label} describe={other.describe} records={other.records} testId="privacy-other" category={other.category} />
       ))}
     </div>
   );
 }
 
 /** A generic list of records: a count, then each record's fields. */
-function RecordList(props: { title: string; records: readonly unknown[]; testId: string; category?: string }): JSX.Element {
+function RecordList(props: { title: string; describe?: string | null; records: readonly unknown[]; testId: string; category?: string }): JSX.Element {
   return (
     <>
       <h3>
         {props.title} <small class="muted">{t('privacy.data.count', { count: props.records.length })}</small>
       </h3>
+      {props.describe && <p class="muted">{props.describe}</p>}
       {props.records.length === 0 ? (
         <p class="muted" data-testid={props.testId} data-count="0" data-category={props.category}>
           {t('privacy.none')}

@@ -43,11 +43,20 @@ describe('privacy centre view rules', () => {
       rights_tickets: [],
       transfers: [{ id: 't1', to: { region: 'eu' }, at: 1 }],
       note: 'plain',
+      sections: { transfers: { label: { zh: '个人信息出境', en: 'Transfers out of the region' }, describe: { zh: '出境的年份', en: 'The years' } }, note: { label: { zh: '' } } },
     };
     expect(otherCategories(data)).toEqual([
-      { category: 'transfers', records: [{ id: 't1', to: '{"region":"eu"}', at: '1' }] },
-      { category: 'note', records: [{ value: 'plain' }] },
+      { category: 'transfers', label: '个人信息出境', describe: '出境的年份', records: [{ id: 't1', to: '{"region":"eu"}', at: '1' }] },
+      // Without a name in the page's language, the key itself.
+      { category: 'note', label: 'note', describe: null, records: [{ value: 'plain' }] },
     ]);
+    expect(otherCategories(data, 'en').map((o) => [o.label, o.describe])).toEqual([
+      ['Transfers out of the region', 'The years'],
+      ['note', null],
+    ]);
+    // An export without sections (an older server) still lists everything, under its keys.
+    const { sections: _sections, ...older } = data;
+    expect(otherCategories(older).map((o) => o.label)).toEqual(['transfers', 'note']);
     expect(flatRecord(null)).toEqual({ value: '' });
     expect(ticketsOf({ rights_tickets: [{ id: 'a' }] })).toEqual([{ id: 'a' }]);
     expect(ticketsOf({})).toBeNull();

@@ -50,7 +50,7 @@ export interface ViewerExport {
 }
 
 /** Keys the page shows in their own sections; everything else the export holds is listed generically. */
-export const KNOWN_EXPORT_KEYS = ['generatedAt', 'region', 'subject', 'profile', 'pseudonyms', 'consents', 'guardianConsents', 'events', 'feedback', 'tags', 'tickets', 'rights_tickets', 'assistantMemory', 'assistant_memory'] as const;
+export const KNOWN_EXPORT_KEYS = ['generatedAt', 'region', 'subject', 'sections', 'profile', 'pseudonyms', 'consents', 'guardianConsents', 'events', 'feedback', 'tags', 'tickets', 'rights_tickets', 'assistantMemory', 'assistant_memory'] as const;
 
 /** The rights requests in the export, under the rights module's category (or the older `tickets`); null when absent. */
 export function ticketsOf(data: Record<string, unknown>): unknown[] | null {
@@ -60,17 +60,31 @@ export function ticketsOf(data: Record<string, unknown>): unknown[] | null {
 
 export interface OtherCategory {
   category: string;
+  /** Its name in the page's language, from the export's `sections` (the key itself when the export has none). */
+  label: string;
+  /** What it is, in the page's language, when the export says. */
+  describe: string | null;
   records: Record<string, string>[];
 }
 
-/** The categories the export returns that the page has no section for, each record flattened to text. */
-export function otherCategories(data: Record<string, unknown>): OtherCategory[] {
+type Bilingual = { zh?: unknown; en?: unknown };
+
+function textIn(value: unknown, locale: 'zh-CN' | 'en'): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  const text = locale === 'en' ? (value as Bilingual).en : (value as Bilingual).zh;
+  return typeof text === 'string' && text.trim() !== '' ? text : null;
+}
+
+/** The categories the export returns that the page has no section for, named as the export's `sections` name them, each record flattened to text. */
+export function otherCategories(data: Record<string, unknown>, locale: 'zh-CN' | 'en' = 'zh-CN'): OtherCategory[] {
   const known = new Set<string>(KNOWN_EXPORT_KEYS);
+  const sections = data['sections'] !== null && typeof data['sections'] === 'object' ? (data['sections'] as Record<string, { label?: unknown; describe?: unknown } | undefined>) : {};
   const out: OtherCategory[] = [];
   for (const [category, value] of Object.entries(data)) {
     if (known.has(category)) continue;
     const list = Array.isArray(value) ? value : value === null || value === undefined ? [] : [value];
-    out.push({ category, records: list.map(flatRecord) });
+    const section = Object.prototype.hasOwnProperty.call(sections, category) ? sections[category] : undefined;
+    out.push({ category, label: textIn(section?.label, locale) ?? category, describe: textIn(section?.describe, locale), records: list.map(flatRecord) });
   }
   return out;
 }
