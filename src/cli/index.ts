@@ -7,6 +7,7 @@ import { ConfigError } from '../config/index.js';
 import { AppError } from '../errors/index.js';
 import { isProtectionError } from '../modules/protection/index.js';
 import { ListenError } from '../server.js';
+import { StorageOpenError } from '../storage/index.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 import { importCommand } from './import.js';
@@ -68,7 +69,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`qingliu: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof ListenError) {
+    if (err instanceof ListenError || err instanceof StorageOpenError) {
       process.stderr.write(`qingliu: ${err.message}\n`);
       return 1;
     }

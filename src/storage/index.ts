@@ -103,18 +103,38 @@ export interface OpenStorageOptions {
   poolSize?: number;
 }
 
+/**
+ * The database could not be opened: it could not be reached or signed in to (`CONNECT_FAILED`), or
+ * a migration failed (`MIGRATION_FAILED`). The message names the database without its password.
+ */
+export class StorageOpenError extends Error {
+  constructor(
+    readonly code: 'CONNECT_FAILED' | 'MIGRATION_FAILED',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageOpenError';
+  }
+}
+
 export async function openStorage(databaseUrl: string, options: OpenStorageOptions = {}): Promise<Storage> {
-  const storage = databaseUrl.startsWith('sqlite:')
-    ? openSqlite(databaseUrl.slice('sqlite:'.length))
-    : await openPostgres(databaseUrl, options);
+  let storage: Storage;
   try {
-    await migrate(storage.db, options.schema);
+    storage = databaseUrl.startsWith('sqlite:') ? openSqlite(databaseUrl.slice('sqlite:'.length)) : await openPostgres(databaseUrl, options);
+  } catch (err) {
+    throw new StorageOpenError('CONNECT_FAILED', `could not open ${describeDatabase(databaseUrl)}: ${messageOf(err)}`, { cause: err });
+  }
+  try {
+    await migrate(storage.db, options.schema, databaseUrl);
   } catch (err) {
     await storage.close();
     throw err;
   }
   return storage;
 }
+
+const messageOf = (err: unknown): string => String((err as Error)?.message ?? err);
 
 function openSqlite(file: string): Storage {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -327,13 +347,15 @@ export function openReader(location: StorageLocation): StorageReader {
   return { db, close: () => db.destroy() };
 }
 
-async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
+async function migrate(db: Kysely<Database>, schema: string | undefined, databaseUrl: string): Promise<void> {
   // Name the schema: Kysely otherwise finds its bookkeeping tables in any schema of the database.
   const migrator = new Migrator({ db, provider: new StaticMigrations(), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
+    // No migration ran and failed: the database was not reached (refused, unknown role, wrong password …).
+    if (!failed) throw new StorageOpenError('CONNECT_FAILED', `could not open ${describeDatabase(databaseUrl)}: ${messageOf(error)}`, { cause: error });
+    throw new StorageOpenError('MIGRATION_FAILED', `database migration ${failed.migrationName} failed on ${describeDatabase(databaseUrl)}: ${messageOf(error)}`, { cause: error });
   }
 }
 

@@ -154,5 +154,17 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
     }
   });
+
+  it('a database it cannot sign in to or reach is one message naming it, without its password, and exit 1', () => {
+    const role = qingliu(['users', 'list', '--db', 'postgres://no-such-role:s3cret-pw@127.0.0.1:5432/postgres']);
+    expect(role.status).toBe(1);
+    expect(role.stderr.trim()).toBe('qingliu: could not open PostgreSQL 127.0.0.1:5432/postgres: role "no-such-role" does not exist');
+    expect(role.stdout).toBe('');
+    // Nothing listens on port 1.
+    const refused = qingliu(['users', 'list', '--db', 'postgres://someone:s3cret-pw@127.0.0.1:1/postgres']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^qingliu: could not open PostgreSQL 127\.0\.0\.1:1\/postgres: connect ECONNREFUSED 127\.0\.0\.1:1$/);
+    for (const r of [role, refused]) expect(r.stderr).not.toContain('s3cret-pw');
+  });
 });
 
