@@ -3,11 +3,11 @@ import { describeProblem, ESTIMATOR_NAMES, EVALUATE_DEFAULTS, evaluateLog, loadB
 import { CliError } from './index.js';
 
 /** Repeatable, comma-separated names checked against a list (the message lists the valid ones). */
-function names<T extends string>(kind: string, valid: readonly T[]) {
+function names<T extends string>(kind: string, plural: string, valid: readonly T[]) {
   return (raw: string, previous: T[] | undefined): T[] => {
     const out = [...(previous ?? [])];
     for (const name of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-      if (!(valid as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown ${kind} "${name}"; valid ${kind}s: ${valid.join(', ')}`);
+      if (!(valid as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown ${kind} "${name}"; valid ${plural}: ${valid.join(', ')}`);
       out.push(name as T);
     }
     return out;
@@ -40,8 +40,8 @@ export function evaluateCommand(): Command {
   return new Command('evaluate')
     .description('estimate offline how target policies would do on a logged bandit dataset (Open Bandit Dataset layout or a Qingliu decision-log export): replay, IPS, SNIPS, DM and DR with bootstrap 95 % intervals')
     .requiredOption('--data <dir>', 'folder holding <name>.csv and item_context.csv (OBD layout) or a Qingliu decision-log export')
-    .option('--policy <name>', `target policy, repeatable (${POLICY_NAMES.join(', ')}; default all but mlp)`, names('policy', POLICY_NAMES))
-    .option('--estimator <name>', `estimator, repeatable (${ESTIMATOR_NAMES.join(', ')}; default all that apply: replay only on a uniformly random log)`, names('estimator', ESTIMATOR_NAMES))
+    .option('--policy <name>', `target policy, repeatable (${POLICY_NAMES.join(', ')}; default all but mlp)`, names('policy', 'policies', POLICY_NAMES))
+    .option('--estimator <name>', `estimator, repeatable (${ESTIMATOR_NAMES.join(', ')}; default all that apply: replay only on a uniformly random log)`, names('estimator', 'estimators', ESTIMATOR_NAMES))
     .option('--train-fraction <f>', 'share of rows, oldest first, used for training; the rest is evaluated (0: evaluate every row, fitting in-sample)', fraction, EVALUATE_DEFAULTS.trainFraction)
     .option('--seed <n>', 'seed of the bootstrap resamples and random draws', wholeNumber(0), EVALUATE_DEFAULTS.seed)
     .option('--bootstrap <b>', 'bootstrap resamples for the 95 % intervals (0: none)', wholeNumber(0), EVALUATE_DEFAULTS.bootstrap)

@@ -83,7 +83,7 @@ describe('qingliu evaluate', { timeout: 120_000 }, () => {
       fs.writeFileSync(path.join(d, 'other.csv'), [HEADER, ...rows(2)].join('\n'));
       return ['--data', d];
     }, /^qingliu: .*two: 2 log csv files \(log\.csv, other\.csv\); expected exactly one besides item_context\.csv\n$/, 2],
-    ['an unknown policy', () => ['--data', dir, '--policy', 'greedy'], /unknown policy "greedy"; valid policys?: uniform, logged, popularity, linucb, lints/, 2],
+    ['an unknown policy', () => ['--data', dir, '--policy', 'greedy'], /unknown policy "greedy"; valid policies: uniform, logged, popularity, linucb, lints/, 2],
     ['an unknown estimator', () => ['--data', dir, '--estimator', 'switch-dr'], /unknown estimator "switch-dr"; valid estimators: replay, ips, snips, dm, dr/, 2],
     ['replay asked for on a non-uniform log', () => ['--data', fixture('replay', [HEADER, ...rows(6, '0.5')].join('\n')), '--estimator', 'replay'], /^qingliu: replay is unbiased only for a uniformly random log, .* use ips, snips, dm or dr\n$/, 1],
     ['a train fraction of 1', () => ['--data', dir, '--train-fraction', '1'], /--train-fraction <f>' argument '1' is invalid\. must be a number in \[0, 1\)/, 2],
