@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../src/errors/index.js';
 import { CONFIG_KEYS } from '../src/config/index.js';
 import { buildCli } from '../src/cli/index.js';
+import { parseCatalogue } from '../src/modules/catalogue/index.js';
+import { parseDefinition } from '../src/modules/experiments/definition.js';
 
 const doc = (name: string) => readFileSync(new URL(`../docs/${name}`, import.meta.url), 'utf8');
 
@@ -29,4 +31,17 @@ describe('docs', () => {
       for (const s of subs) expect(cli).toContain(s);
     }
   });
+
+  it('ships the example files the README and the simulation guide name, and they are valid', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('examples/catalogue.csv');
+    expect(readme).toContain('examples/experiment.json');
+    expect(doc('simulation.md')).toContain('examples/experiment.json');
+    const catalogue = parseCatalogue(readFileSync(new URL('../examples/catalogue.csv', import.meta.url), 'utf8'), 'csv');
+    expect(catalogue.ok && catalogue.products.length).toBe(4);
+    // The simulator adds the show's brand and session, as src/modules/simulation/driver/run.ts does.
+    const experiment = parseDefinition({ brandId: 'demo-brand', sessionIds: ['demo'], ...JSON.parse(readFileSync(new URL('../examples/experiment.json', import.meta.url), 'utf8')) });
+    expect(experiment.ok).toBe(true);
+  });
 });
+

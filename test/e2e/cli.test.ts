@@ -92,6 +92,15 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
     expect(await productCount()).toBe(before + 2);
   });
 
+  it('import products: the example catalogue the README names imports into the demo brand', async () => {
+    const before = await productCount();
+    const r = qingliu(['import', 'products', path.join(ROOT, 'examples/catalogue.csv'), '--db', `sqlite:${db}`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('imported 4 products (4 new, 0 updated)\n');
+    expect(await productCount()).toBe(before + 4);
+  });
+
   it('import products: an unknown brand or an unreadable file is an error, not a crash', () => {
     const file = write('one.csv', `${HEADER}\nCLI-201,甲,A,bath,1.00,5\n`);
     const brand = qingliu(['import', 'products', file, '--brand', 'no-such-brand', '--db', `sqlite:${db}`]);
