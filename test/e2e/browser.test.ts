@@ -43,6 +43,19 @@ describe.runIf(chromiumAvailable)('live room in a real browser', () => {
     await host.getByTestId('go-live').click();
     await expect.poll(() => viewer.getByTestId('session-status').getAttribute('data-status')).toBe('live');
 
+    // On a 1280-pixel screen the product table fits its panel: every row's actions are in view, none behind a sideways scroll.
+    const table = host.locator('.product-table');
+    const overflow = await table.evaluate((el) => {
+      const wrap = el.parentElement!;
+      return { scroll: wrap.scrollWidth, client: wrap.clientWidth };
+    });
+    expect(overflow.scroll).toBeLessThanOrEqual(overflow.client);
+    const tableBox = (await table.boundingBox())!;
+    for (const button of await host.getByTestId('host-product-row').first().locator('button').all()) {
+      const box = (await button.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(tableBox.x + tableBox.width + 0.5);
+    }
+
     const row = host.getByTestId('host-product-row').nth(2);
     const productId = await row.getAttribute('data-product-id');
     expect(productId).toBeTruthy();
