@@ -55,6 +55,9 @@ import { consentExportRoutes } from './workflows/consent-export.routes.js';
 import { ChatService, KyselyChatStore, chatRoutes, chatTopic } from './modules/chat/index.js';
 import { AssistantService, MEMORY_KEEP_DAYS, TransferLanguageModel, assistantRoutes, mentionedQuestion } from './modules/assistant/index.js';
 
+
+/** The hash of the inline style element Swagger UI (@fastify/swagger-ui's bundle) adds to the API docs page. */
+const SWAGGER_UI_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
 export interface AppDeps {
   /** An open storage to use; by default one is opened from config.databaseUrl (and closed with the app). */
   storage?: Storage;
@@ -785,7 +788,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  // The one style element Swagger UI writes into its page is allowed by its hash, nothing else inline
+  // (test/e2e/api-docs.browser.test.ts loads the page and expects no console error).
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace("style-src 'self' https:", `style-src 'self' https: '${SWAGGER_UI_STYLE_HASH}'`),
+  });
 
   installAccessControl(app, { actorForToken: (t) => staff.actorForToken(t), allowedOrigins: [config.publicUrl, ...config.allowedOrigins] });
   const shedding = await installOverloadShedding(app, config.overload, metrics.shed, overloadGate, () => services.recommender.unwrittenRows);
