@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { testApp, type TestApp } from './app.js';
 
 export const CHROMIUM = process.env.QINGLIU_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(CHROMIUM);
@@ -24,4 +26,22 @@ export async function listenLocally(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+/**
+ * A suite's app (on SQLite, listening on a loopback port) and Chromium: started before its tests,
+ * closed after them. Read the fields inside tests and hooks, once the suite has started.
+ */
+export function browserSuite(): { t: TestApp; browser: Browser; base: string } {
+  const suite = {} as { t: TestApp; browser: Browser; base: string };
+  beforeAll(async () => {
+    suite.t = await testApp('sqlite');
+    suite.base = await listenLocally(suite.t.app);
+    suite.browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.t?.close();
+  });
+  return suite;
 }
