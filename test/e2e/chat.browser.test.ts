@@ -187,4 +187,29 @@ describe.runIf(chromiumAvailable)('live chat and the assistant in a real browser
       await host?.close();
     }
   }, 60_000);
+
+  it('a question handed to the host from the assistant says the answer will be public, and so does the host’s reply box', async () => {
+    const question = `转人工 ${Date.now()}`;
+    await alice.getByTestId('assistant-input').fill(question);
+    await alice.getByTestId('assistant-ask').click();
+    const note = alice.locator('[data-testid="assistant-reply"][data-handoff="true"]').last().getByTestId('handoff-note');
+    await note.waitFor({ timeout: 15_000 });
+    expect(await note.textContent()).toBe('已转给主播。主播会在直播间聊天里公开回答，不显示你的问题和昵称。');
+
+    let host: BrowserContext | undefined;
+    try {
+      host = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+      const [name, ...value] = admin.cookie.split('=');
+      await host.addCookies([{ name: name!, value: value.join('='), url: base }]);
+      const consolePage = await host.newPage();
+      await consolePage.goto(`${base}/host/demo`);
+      const item = consolePage.getByTestId('handoff-item').filter({ hasText: question });
+      await item.waitFor({ timeout: 20_000 });
+      await item.getByTestId('handoff-reply').click();
+      expect(await item.getByTestId('handoff-reply-public').textContent()).toBe('回复会公开发在直播间聊天里，不显示提问者和问题。');
+    } finally {
+      await host?.close();
+    }
+  }, 60_000);
 });
+

@@ -80,6 +80,11 @@ export function HandoffQueue(props: { sessionId: string; chat: ChatStore; toaste
                   <label class="visually-hidden" for={`handoff-reply-${item.id}`}>
                     {t('host.handoffs.replyLabel', { nickname: item.nickname })}
                   </label>
+                  {!item.messageId && (
+                    <p class="muted" data-testid="handoff-reply-public">
+                      {t('host.handoffs.replyPublic')}
+                    </p>
+                  )}
                   <textarea
                     id={`handoff-reply-${item.id}`}
                     class="input"

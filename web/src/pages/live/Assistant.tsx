@@ -138,7 +138,7 @@ function AssistantAnswer(props: { reply: AssistantReply; products: readonly Show
       <AnswerSources sources={reply.sources} products={props.products} />
       {reply.handoff && (
         <p class="handoff-note" data-testid="handoff-note">
-          {t('live.assistant.handoff')}
+          {t('live.assistant.handoffPublic')}
         </p>
       )}
       <div class="answer-actions">
