@@ -71,6 +71,15 @@ describe.runIf(chromiumAvailable)('live chat and the assistant in a real browser
 
   const messageWithText = (page: Page, text: string) => page.locator('[data-testid="chat-message"]').filter({ has: page.getByTestId('chat-text').getByText(text, { exact: true }) });
 
+  /** The host console of the demo room, signed in as the suite's admin, in its own browser context. */
+  const hostConsole = async (context: BrowserContext): Promise<Page> => {
+    const [name, ...value] = admin.cookie.split('=');
+    await context.addCookies([{ name: name!, value: value.join('='), url: base }]);
+    const page = await context.newPage();
+    await page.goto(`${base}/host/demo`);
+    return page;
+  };
+
   it('a viewer asks the assistant about the pinned product and gets a labelled answer with its price; copying keeps the label', async () => {
     await alice.getByTestId('assistant-open').click();
     await alice.getByTestId('assistant-input').fill('这个多少钱？');
@@ -163,10 +172,7 @@ describe.runIf(chromiumAvailable)('live chat and the assistant in a real browser
     let host: BrowserContext | undefined;
     try {
       host = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-      const [name, ...value] = admin.cookie.split('=');
-      await host.addCookies([{ name: name!, value: value.join('='), url: base }]);
-      const consolePage = await host.newPage();
-      await consolePage.goto(`${base}/host/demo`);
+      const consolePage = await hostConsole(host);
       const row = consolePage.locator(`[data-testid="mod-message"][data-message-id="${messageId}"]`);
       await row.waitFor({ timeout: 20_000 });
       expect(await row.getByTestId('mod-text').textContent()).toBe(text);
@@ -199,10 +205,7 @@ describe.runIf(chromiumAvailable)('live chat and the assistant in a real browser
     let host: BrowserContext | undefined;
     try {
       host = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-      const [name, ...value] = admin.cookie.split('=');
-      await host.addCookies([{ name: name!, value: value.join('='), url: base }]);
-      const consolePage = await host.newPage();
-      await consolePage.goto(`${base}/host/demo`);
+      const consolePage = await hostConsole(host);
       const item = consolePage.getByTestId('handoff-item').filter({ hasText: question });
       await item.waitFor({ timeout: 20_000 });
       await item.getByTestId('handoff-reply').click();
