@@ -189,10 +189,17 @@ describe.runIf(chromiumAvailable)('fairness audits in a real browser', () => {
     const tier1 = city.locator('[data-testid="fairness-group-row"][data-group="tier1"]');
     expect(await tier1.getAttribute('data-suppressed')).toBe('false');
     expect(await tier1.textContent()).toContain('¥');
+    // Groups by name (the stored value beside it), and each group's size in viewers.
+    expect(await tier1.locator('th').textContent()).toMatch(/^一线城市 tier1/);
+    const sizes = (attribute: string, group: string) => report.segments.find((s) => s.attribute === attribute)!.groups.find((g) => g.group === group)!;
+    expect(await tier1.getByTestId('fairness-group-viewers').textContent()).toBe(String(sizes('cityTier', 'tier1').viewers));
+    expect(await city.textContent()).toContain('参照组：');
     // The small "ios" group is shown with its size only.
     const ios = opened.locator('[data-testid="fairness-segment"][data-attribute="device"] [data-testid="fairness-group-row"][data-group="ios"]');
     expect(await ios.getAttribute('data-suppressed')).toBe('true');
-    expect(await ios.getByTestId('fairness-suppressed').textContent()).toBe('已隐藏（少于 30 条）');
+    expect(await ios.getByTestId('fairness-suppressed').textContent()).toBe('已隐藏（观众少于 30 人）');
+    expect(sizes('device', 'ios').viewers).toBeLessThan(30);
+    expect(await ios.getByTestId('fairness-group-viewers').textContent()).toBe(String(sizes('device', 'ios').viewers));
     expect(await ios.textContent()).toContain(String(SMALL_GROUP));
     expect(await opened.getByTestId('fairness-coverage').textContent()).toMatch(/^\d+\.\d%$/);
     expect(await opened.getByTestId('fairness-exposure-gini').textContent()).toBe(report.exposure.exposureGini!.toFixed(3));

@@ -30,4 +30,5 @@ export { AgeBandCounts, interestDelta, type InterestItem } from './context.js';
 export { recommenderRoutes, howItWorks, HOW_IT_WORKS_VERSION, type RecommenderRouteDeps } from './routes.js';
 export { KyselyRecommenderStore } from './adapters/recommender.kysely.js';
 export { MODEL_LEARNED_TOPIC } from './model-slot.js';
+export { categoryWords } from './model/index.js';
 export type * from './ports.js';

@@ -79,6 +79,18 @@ export function categoryLabel(category: string): string {
   return Object.hasOwn(zhCN.category, category) ? t(`category.${category as CategoryKey}`) : category;
 }
 
+type GroupValues = Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
+
+/**
+ * A fairness group's name: a segment value or price band (fairness.groupValues), a category's
+ * label; anything else (a seller, an unknown value) as it is.
+ */
+export function groupValueLabel(dimension: string, group: string): string {
+  if (dimension === 'category') return categoryLabel(group);
+  const values = (zhCN.fairness.groupValues as GroupValues)[dimension];
+  return values !== undefined && Object.hasOwn(values, group) ? i18n.t(`fairness.groupValues.${dimension}.${group}`, { defaultValue: group }) : group;
+}
+
 /** A translated message for a known problem code, or null. */
 export function errorCodeMessage(code: string): string | null {
   return Object.hasOwn(zhCN.errors.codes, code) ? t(`errors.codes.${code as ErrorCodeKey}`) : null;

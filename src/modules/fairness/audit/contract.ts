@@ -16,6 +16,47 @@ export type SegmentAttribute = (typeof SEGMENT_ATTRIBUTES)[number];
 export const PRODUCT_GROUPINGS = ['category', 'priceBand', 'seller'] as const;
 export type ProductGrouping = (typeof PRODUCT_GROUPINGS)[number];
 
+/** Bilingual words for a group: what a report says instead of the value the log stores. */
+export interface GroupWords {
+  readonly zh: string;
+  readonly en: string;
+}
+
+/**
+ * The words for each value a segment attribute or a product grouping can take (the values come from
+ * the viewer profile, the device class and the recommender's price bands: low < ¥100 ≤ mid < ¥400 ≤
+ * high). Categories and sellers are the brand's own names and are shown as they are.
+ */
+export const GROUP_VALUE_WORDS: { readonly [D in SegmentAttribute | 'priceBand']: Readonly<Record<string, GroupWords>> } = {
+  childAgeBand: {
+    '0_6m': { zh: '0–6 个月', en: '0–6 months' },
+    '6_12m': { zh: '6–12 个月', en: '6–12 months' },
+    '1_3y': { zh: '1–3 岁', en: '1–3 years' },
+    '3_6y': { zh: '3–6 岁', en: '3–6 years' },
+    '6y_plus': { zh: '6 岁以上', en: '6 years and over' },
+  },
+  cityTier: {
+    tier1: { zh: '一线城市', en: 'tier-1 city' },
+    tier2: { zh: '二线城市', en: 'tier-2 city' },
+    tier3_plus: { zh: '三线及以下城市', en: 'tier-3 or smaller city' },
+  },
+  device: {
+    ios: { zh: 'iOS 设备', en: 'iOS device' },
+    android: { zh: '安卓设备', en: 'Android device' },
+    desktop: { zh: '电脑', en: 'desktop computer' },
+    other: { zh: '其他设备', en: 'other device' },
+  },
+  visitor: {
+    new: { zh: '新访客', en: 'new visitor' },
+    returning: { zh: '老访客', en: 'returning visitor' },
+  },
+  priceBand: {
+    low: { zh: '低价（低于 ¥100）', en: 'low (under ¥100)' },
+    mid: { zh: '中价（¥100–¥400）', en: 'mid (¥100 to under ¥400)' },
+    high: { zh: '高价（¥400 及以上）', en: 'high (¥400 and over)' },
+  },
+};
+
 export const AUDIT_TRIGGERS = ['session_end', 'scheduled', 'on_demand', 'live'] as const;
 export type AuditTrigger = (typeof AUDIT_TRIGGERS)[number];
 
@@ -32,7 +73,10 @@ export interface Threshold<T = number> {
 export interface AuditThresholds {
   /** τ: a gap is outside the band when ratio < τ or ratio > 1/τ. */
   readonly ratio: Threshold;
-  /** Groups with fewer decisions are suppressed (size only). */
+  /**
+   * A viewer group with fewer viewers (each counted once per show) is suppressed: its size only. A
+   * product group's exposure gap is tested only on at least this many impressions.
+   */
   readonly minGroupSize: Threshold;
   /** Family-wise significance level after Holm's correction. */
   readonly alpha: Threshold;
@@ -52,8 +96,15 @@ export interface AuditScope {
 
 export interface SegmentGroupRow {
   readonly group: string;
+  /**
+   * Viewers in the group, each counted once per show (a viewer whose segment changed during a show
+   * counts in both groups): the size held against the minimum group size. Absent from reports made
+   * before it was recorded.
+   */
+  readonly viewers?: number;
   /** Decisions (impressions) of the group. */
   readonly impressions: number;
+  /** Fewer viewers than the minimum group size: only `viewers` and `impressions` are given. */
   readonly suppressed: boolean;
   /** Share of the group's impressions that were premium products (the audit's "selection"). */
   readonly premiumRate: number | null;

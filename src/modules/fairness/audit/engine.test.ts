@@ -94,6 +94,39 @@ describe('fairness audit of the decision log', () => {
     expect(r.segments.find((s) => s.attribute === 'visitor')!.missing).toBe(8_000);
   });
 
+  it('sizes a viewer group by its viewers, not its decisions: many lists from few viewers are suppressed', () => {
+    // tier1: 20 viewers with 10 lists each (800 decisions); tier2: 40 viewers with one list each (160 decisions).
+    const b = new AuditLogBuilder();
+    const rng = new Rng(8);
+    const push = (viewer: string, list: string, tier: string) => {
+      for (let pos = 1; pos <= 4; pos++) {
+        const p = PRODUCTS[Math.floor(rng.next() * 8)]!;
+        b.push({ listId: list, unitId: viewer, productId: p.id, category: p.category, position: pos, priceFen: p.priceFen, listPriceFen: p.listPriceFen, clicked: rng.next() < 0.1, purchased: false, personalised: true, segments: { cityTier: tier } });
+      }
+    };
+    for (let v = 0; v < 20; v++) for (let l = 0; l < 10; l++) push(`a${v}`, `a${v}-${l}`, 'tier1');
+    for (let v = 0; v < 40; v++) push(`b${v}`, `b${v}`, 'tier2');
+    // One viewer declares a tier mid-show: counted once in each group it was in.
+    push('b0', 'b0-late', 'tier1');
+    const r = runAudit(b.build(), { catalogueSize: 8, priceBandOf: band });
+    const city = r.segments.find((s) => s.attribute === 'cityTier')!;
+    const tier1 = city.groups.find((g) => g.group === 'tier1')!;
+    const tier2 = city.groups.find((g) => g.group === 'tier2')!;
+    expect(tier1).toMatchObject({ viewers: 21, impressions: 804, suppressed: true, premiumRate: null });
+    expect(tier2).toMatchObject({ viewers: 40, impressions: 160, suppressed: false });
+    expect(city.status).toBe('one_group');
+    expect(city.reference).toBe('tier2');
+  });
+
+  it('names groups in words in the flags: a segment value and a price band, never the stored key alone', () => {
+    const log = world(1, 3_000, { tier1: 0.7, tier2: 0.3, tier3_plus: 0.3 }).build();
+    const r = runAudit(log, { catalogueSize: 8, priceBandOf: band });
+    const flag = r.flags.find((f) => f.dimension === 'cityTier' && f.group === 'tier1')!;
+    expect(flag.text.zh).toContain('城市级别“一线城市”');
+    expect(flag.text.en).toContain('city tier "tier-1 city"');
+    expect(flag.text.zh).not.toMatch(/tier\d/);
+  });
+
   it('reports every group as too few when even the largest is below the minimum size', () => {
     const r = runAudit(world(6, 5, { tier1: 0.5, tier2: 0.5 }).build(), { catalogueSize: 8, priceBandOf: band });
     const city = r.segments.find((s) => s.attribute === 'cityTier')!;

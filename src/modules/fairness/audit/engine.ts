@@ -22,8 +22,8 @@
  * units; its difference from the reference gets a z-test with the ratio estimator's cluster
  * (linearised) variance about the pooled ratio, a seeded bootstrap 95 % interval from resampling
  * units, and Holm's correction over every gap the audit tests (all attributes, metrics and groups).
- * A gap is flagged only when it is outside the band and significant. Groups with fewer units than the minimum size are reported by
- * their size alone.
+ * A gap is flagged only when it is outside the band and significant. Viewer groups with fewer units (viewers in a show) than the
+ * minimum size are reported by their size alone.
  */
 import { Rng } from '../../../shared/rng.js';
 import { normalUpper } from '../../experiments/stats/normal.js';
@@ -56,6 +56,7 @@ import {
   type SegmentMetric,
 } from './contract.js';
 import type { AuditLogColumns } from './log.js';
+import { groupWords } from './words.js';
 
 export interface AuditSettings {
   readonly threshold: number;
@@ -95,7 +96,7 @@ export function thresholdsOf(s: AuditSettings, operatorReason?: string | null): 
       value: s.minGroupSize,
       reason:
         s.minGroupSize === 30
-          ? 'below about 30 decisions a rate is too uncertain to support a conclusion, and small cells can single people out'
+          ? 'a group of fewer than about 30 viewers gives rates too uncertain to support a conclusion, and small groups can single people out; product groups need as many impressions before their exposure is tested'
           : set,
     },
     alpha: { value: s.alpha, reason: 'family-wise error rate of the whole audit after Holm’s step-down correction over every gap it tests' },
@@ -385,7 +386,7 @@ function segmentAudit(log: AuditLogColumns, attribute: SegmentAttribute, premium
   const reported = present.filter((g) => !suppressed(g));
   const impressions = (g: number) => total[g * SUMS + 7]!;
   if (reported.length === 0) {
-    return { ...base, status: 'too_few', reference: null, groups: sortRows(present.map((g) => suppressedRow(names[g]!, impressions(g)))), gaps: [], signed: [], summary: NO_SUMMARY };
+    return { ...base, status: 'too_few', reference: null, groups: sortRows(present.map((g) => suppressedRow(names[g]!, unitsOf[g]!, impressions(g)))), gaps: [], signed: [], summary: NO_SUMMARY };
   }
   // The reference: the group with the most units (its figures are the most precise; presumes nothing).
   const ref = reported.reduce((best, g) => (unitsOf[g]! > unitsOf[best]! || (unitsOf[g] === unitsOf[best] && names[g]! < names[best]!) ? g : best), reported[0]!);
@@ -394,7 +395,7 @@ function segmentAudit(log: AuditLogColumns, attribute: SegmentAttribute, premium
 
   const allPremium = reported.reduce((a, g) => a + total[g * SUMS]!, 0);
   const groups: SegmentGroupRow[] = present.map((g) => {
-    if (suppressed(g)) return suppressedRow(names[g]!, impressions(g));
+    if (suppressed(g)) return suppressedRow(names[g]!, unitsOf[g]!, impressions(g));
     const fnr = value(g, 'tpr');
     const premiumCount = total[g * SUMS]!;
     const clickedPremium = total[g * SUMS + 5]!;
@@ -402,6 +403,7 @@ function segmentAudit(log: AuditLogColumns, attribute: SegmentAttribute, premium
     const notPremium = impressions(g) - premiumCount;
     return {
       group: names[g]!,
+      viewers: unitsOf[g]!,
       impressions: impressions(g),
       suppressed: false,
       premiumRate: value(g, 'premiumRate'),
@@ -635,9 +637,10 @@ function summaryOf(rows: readonly SegmentGroupRow[], cells: readonly { fn: numbe
   };
 }
 
-function suppressedRow(group: string, impressions: number): SegmentGroupRow {
+function suppressedRow(group: string, viewers: number, impressions: number): SegmentGroupRow {
   return {
     group,
+    viewers,
     impressions,
     suppressed: true,
     premiumRate: null,
@@ -1017,6 +1020,8 @@ function segmentFlags(a: SegmentAudit): AuditFlag[] {
     .map((g) => {
       const words = METRIC_WORDS[g.metric];
       const attr = ATTRIBUTE_WORDS[a.attribute];
+      const group = groupWords(a.attribute, g.group);
+      const reference = groupWords(a.attribute, a.reference ?? '');
       const ratio = g.ratio === null ? '—' : g.ratio.toFixed(2);
       return {
         kind: 'segment' as const,
@@ -1028,8 +1033,8 @@ function segmentFlags(a: SegmentAudit): AuditFlag[] {
         difference: g.difference,
         pAdjusted: g.pAdjusted,
         text: {
-          zh: `${attr.zh}“${g.group}”：${words.zh} ${formatValue(g.metric, g.value)}，参照组“${a.reference}”为 ${formatValue(g.metric, g.referenceValue)}（比值 ${ratio}，Holm 校正 p ${formatP(g.pAdjusted)}）`,
-          en: `${attr.en} "${g.group}": ${words.en} ${formatValue(g.metric, g.value)} against ${formatValue(g.metric, g.referenceValue)} for the reference "${a.reference}" (ratio ${ratio}, Holm-adjusted p ${formatP(g.pAdjusted)})`,
+          zh: `${attr.zh}“${group.zh}”：${words.zh} ${formatValue(g.metric, g.value)}，参照组“${reference.zh}”为 ${formatValue(g.metric, g.referenceValue)}（比值 ${ratio}，Holm 校正 p ${formatP(g.pAdjusted)}）`,
+          en: `${attr.en} "${group.en}": ${words.en} ${formatValue(g.metric, g.value)} against ${formatValue(g.metric, g.referenceValue)} for the reference "${reference.en}" (ratio ${ratio}, Holm-adjusted p ${formatP(g.pAdjusted)})`,
         },
       };
     });
@@ -1043,6 +1048,7 @@ function exposureFlags(e: ExposureSection): AuditFlag[] {
         const ratio = g.exposurePerMerit === null ? '—' : g.exposurePerMerit.toFixed(2);
         const share = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
         const dim = GROUPING_WORDS[grouping.grouping];
+        const group = groupWords(grouping.grouping, g.group);
         return {
           kind: 'exposure' as const,
           dimension: grouping.grouping,
@@ -1053,8 +1059,8 @@ function exposureFlags(e: ExposureSection): AuditFlag[] {
           difference: g.meritShare === null ? null : g.exposureShare - g.meritShare,
           pAdjusted: g.pAdjusted,
           text: {
-            zh: `${dim.zh}“${g.group}”：曝光份额 ${share(g.exposureShare)}，贡献（点击率）份额 ${share(g.meritShare)}（比值 ${ratio}，Holm 校正 p ${formatP(g.pAdjusted)}）`,
-            en: `${dim.en} "${g.group}": ${share(g.exposureShare)} of the attention against ${share(g.meritShare)} of the merit (click-through) (ratio ${ratio}, Holm-adjusted p ${formatP(g.pAdjusted)})`,
+            zh: `${dim.zh}“${group.zh}”：曝光份额 ${share(g.exposureShare)}，贡献（点击率）份额 ${share(g.meritShare)}（比值 ${ratio}，Holm 校正 p ${formatP(g.pAdjusted)}）`,
+            en: `${dim.en} "${group.en}": ${share(g.exposureShare)} of the attention against ${share(g.meritShare)} of the merit (click-through) (ratio ${ratio}, Holm-adjusted p ${formatP(g.pAdjusted)})`,
           },
         };
       }),

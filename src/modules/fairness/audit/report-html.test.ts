@@ -224,26 +224,47 @@ describe('renderAuditHtml', () => {
     }
   });
 
-  it('shows a suppressed group by its size only', () => {
+  it('shows a suppressed group by its size only: viewers and impressions, no rate', () => {
     const r = reportOf(steered, SESSION_SCOPE, false);
     const ios = r.segments.find((s) => s.attribute === 'device')!.groups.find((g) => g.group === 'ios')!;
+    expect(ios.viewers).toBe(ios.impressions / 4); // one list per viewer, four items per list
     const en = renderAuditHtml(r, { locale: 'en' });
-    const rows = rowsOf(en, 'ios');
+    const rows = rowsOf(en, 'iOS device (ios)');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain('class="suppressed"');
-    expect(rows[0]).toContain(`<td class="n">${ios.impressions}</td>`);
-    expect(rows[0]).toContain('suppressed (fewer than 30)');
+    expect(rows[0]).toContain(`<td>iOS device (ios)</td><td class="n">${ios.viewers}</td><td class="n">${ios.impressions}</td>`);
+    expect(rows[0]).toContain('suppressed (fewer than 30 viewers)');
     expect(rows[0]).not.toMatch(/%|¥|\d\.\d/);
-    expect(renderAuditHtml(r, { locale: 'zh-CN' })).toContain('已隐藏（少于 30 条）');
+    const zh = renderAuditHtml(r, { locale: 'zh-CN' });
+    expect(rowsOf(zh, 'iOS 设备 (ios)')[0]).toContain('已隐藏（观众少于 30 人）');
+    expect(zh).toContain('<th>组</th><th>观众数</th><th>展示次数</th>');
+    expect(en).toContain('Minimum group size (viewers)');
 
     // Every group too small: sizes only, and no chart, gap or index for the attribute.
     const tinyEn = renderAuditHtml(reportOf(tiny, BRAND_SCOPE, false), { locale: 'en' });
-    expect(tinyEn).toContain('Every group is below the minimum size (30 decisions): sizes only.');
-    for (const group of ['tier1', 'tier2']) {
+    expect(tinyEn).toContain('Every group has fewer viewers than the minimum size (30): sizes only.');
+    for (const group of ['tier-1 city (tier1)', 'tier-2 city (tier2)']) {
       const [row] = rowsOf(tinyEn, group);
-      expect(row).toContain('suppressed (fewer than 30)');
+      expect(row).toContain('suppressed (fewer than 30 viewers)');
       expect(row).not.toMatch(/%|¥|\d\.\d/);
     }
+  });
+
+  it('names the groups in the report’s language, with the stored value beside the name in the tables', () => {
+    const r = reportOf(steered, SESSION_SCOPE, false);
+    const zh = renderAuditHtml(r, { locale: 'zh-CN' });
+    const en = renderAuditHtml(r, { locale: 'en' });
+    expect(rowsOf(zh, '一线城市 (tier1)').length).toBeGreaterThanOrEqual(1);
+    expect(rowsOf(en, 'tier-1 city (tier1)').length).toBeGreaterThanOrEqual(1);
+    expect(rowsOf(zh, '安卓设备 (android)').length).toBeGreaterThanOrEqual(1);
+    expect(rowsOf(en, 'new visitor (new)').length).toBeGreaterThanOrEqual(1);
+    // The gap table and the charts use the name alone.
+    expect(zh).toMatch(/<tr[^>]*><td>一线城市<\/td><td>高价商品占比<\/td>/);
+    expect(svgs(zh).join('')).toContain('一线城市');
+    // A known category by its name; one Qingliu does not know as it is.
+    expect(rowsOf(zh, '玩具 (toys)').length).toBe(1);
+    expect(rowsOf(en, 'toys')).toHaveLength(1); // its English name is its key: shown once
+    expect(rowsOf(zh, 'care')).toHaveLength(1);
   });
 
   it('shows the simulated-audience banner only when the audience was simulated', () => {

@@ -24,6 +24,7 @@ import type {
   SegmentGroupRow,
   SegmentMetric,
 } from './contract.js';
+import { groupWords } from './words.js';
 
 export type ReportLocale = 'zh-CN' | 'en';
 
@@ -36,6 +37,13 @@ function escapeHtml(text: unknown): string {
 
 const finite = (x: number | null | undefined): x is number => x !== null && x !== undefined && Number.isFinite(x);
 const DASH = '—';
+/** A group's name in the report's language (a category or seller keeps its own name). */
+const groupName = (t: { lang: 'en' | 'zh' }, dimension: string, group: string): string => groupWords(dimension, group)[t.lang];
+/** The name, with the value the JSON carries when the two differ. */
+const groupNameAndValue = (t: { lang: 'en' | 'zh' }, dimension: string, group: string): string => {
+  const name = groupName(t, dimension, group);
+  return name === group ? name : `${name} (${group})`;
+};
 /** Minus sign for negative figures (typographic, not a hyphen). */
 const signed = (x: number, body: (abs: number) => string): string => `${x < 0 ? '−' : x > 0 ? '+' : ''}${body(Math.abs(x))}`;
 
@@ -58,6 +66,7 @@ function chinaTime(ms: number): string {
 // ---- labels ----
 
 const EN = {
+  lang: 'en' as 'en' | 'zh',
   title: 'Fairness audit report',
   simulatedTitle: 'SIMULATED',
   simulatedBanner: 'SIMULATED AUDIENCE / 模拟观众',
@@ -96,7 +105,7 @@ const EN = {
   reason: 'Reason',
   thresholdNames: {
     ratio: 'Ratio band τ (outside [τ, 1/τ])',
-    minGroupSize: 'Minimum group size (decisions)',
+    minGroupSize: 'Minimum group size (viewers)',
     alpha: 'Significance level α (after Holm)',
     premiumQuantile: 'Premium quantile of the prices shown',
     exposureBand: 'Exposure ÷ merit band',
@@ -107,7 +116,7 @@ const EN = {
   status: {
     ok: '',
     one_group: 'Only one group to compare: no gap is computed.',
-    too_few: (n: number) => `Every group is below the minimum size (${n} decisions): sizes only.`,
+    too_few: (n: number) => `Every group has fewer viewers than the minimum size (${n}): sizes only.`,
     not_recorded: 'Not recorded: no decision carries this attribute.',
   },
   recorded: 'Decisions that carry it',
@@ -115,8 +124,8 @@ const EN = {
   reference: 'Reference group',
   referenceMark: 'reference',
   groupsTable: 'Groups',
-  groupCols: ['group', 'impressions', 'premium rate', 'premium share', 'CTR', 'conversion', 'mean price', 'mean discount', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
-  suppressed: (n: number) => `suppressed (fewer than ${n})`,
+  groupCols: ['group', 'viewers', 'impressions', 'premium rate', 'premium share', 'CTR', 'conversion', 'mean price', 'mean discount', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
+  suppressed: (n: number) => `suppressed (fewer than ${n} viewers)`,
   gapsTable: 'Gaps against the reference',
   gapCols: ['group', 'metric', 'value', 'reference value', 'difference', 'ratio', '95% interval', 'p', 'p (Holm)', 'fair', 'flagged'],
   noGaps: 'No gap to show.',
@@ -170,12 +179,13 @@ const EN = {
   chartMeritShare: 'merit share (%)',
   howTitle: 'How to read this report',
   how: (t: { ratio: string; alpha: string; minSize: string; band: string }) =>
-    `Each group is compared with the reference group. A gap is flagged only when its ratio lies outside the band [${t.ratio}] and it is significant after Holm’s correction (p (Holm) < ${t.alpha}); a gap outside the band that may be chance, or a significant gap inside the band, is not flagged. A product group is flagged when its share of attention ÷ its share of merit lies outside [${t.band}] on enough impressions. Groups with fewer than ${t.minSize} decisions are suppressed: their size is shown, never their rates. The decisions audited carry no viewer identity, so no figure here can be traced back to a person.`,
+    `Each group is compared with the reference group. A gap is flagged only when its ratio lies outside the band [${t.ratio}] and it is significant after Holm’s correction (p (Holm) < ${t.alpha}); a gap outside the band that may be chance, or a significant gap inside the band, is not flagged. A product group is flagged when its share of attention ÷ its share of merit lies outside [${t.band}] on enough impressions. A viewer group with fewer than ${t.minSize} viewers (each counted once per show) is suppressed: its size is shown, never its rates; a product group’s exposure is tested only on at least ${t.minSize} impressions. The decisions audited carry no viewer identity, so no figure here can be traced back to a person.`,
 };
 
 type Labels = typeof EN;
 
 const ZH: Labels = {
+  lang: 'zh',
   title: '公平性审计报告',
   simulatedTitle: '模拟',
   simulatedBanner: 'SIMULATED AUDIENCE / 模拟观众',
@@ -214,7 +224,7 @@ const ZH: Labels = {
   reason: '理由',
   thresholdNames: {
     ratio: '比值阈值 τ（超出 [τ, 1/τ]）',
-    minGroupSize: '最小组规模（决策数）',
+    minGroupSize: '最小组规模（观众数）',
     alpha: '显著性水平 α（Holm 校正后）',
     premiumQuantile: '高价分位数（所展示商品的价格）',
     exposureBand: '曝光 ÷ 贡献 阈值带',
@@ -225,7 +235,7 @@ const ZH: Labels = {
   status: {
     ok: '',
     one_group: '只有一个组可比较，未计算差距。',
-    too_few: (n: number) => `所有组都少于最小规模（${n} 条决策），仅显示规模。`,
+    too_few: (n: number) => `所有组的观众都少于最小规模（${n} 人），仅显示规模。`,
     not_recorded: '未记录：没有任何决策带有此属性。',
   },
   recorded: '带有此属性的决策',
@@ -233,8 +243,8 @@ const ZH: Labels = {
   reference: '参照组',
   referenceMark: '参照组',
   groupsTable: '各组',
-  groupCols: ['组', '展示次数', '高价商品占比', '高价展示份额', '点击率', '转化率', '平均价格', '平均折扣', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
-  suppressed: (n: number) => `已隐藏（少于 ${n} 条）`,
+  groupCols: ['组', '观众数', '展示次数', '高价商品占比', '高价展示份额', '点击率', '转化率', '平均价格', '平均折扣', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
+  suppressed: (n: number) => `已隐藏（观众少于 ${n} 人）`,
   gapsTable: '与参照组的差距',
   gapCols: ['组', '指标', '值', '参照值', '差值', '比值', '95% 区间', 'p', 'p（Holm）', '在阈值带内', '已标记'],
   noGaps: '没有可显示的差距。',
@@ -288,7 +298,7 @@ const ZH: Labels = {
   chartMeritShare: '贡献份额（%）',
   howTitle: '如何阅读本报告',
   how: (t: { ratio: string; alpha: string; minSize: string; band: string }) =>
-    `每个组都与参照组比较。只有当比值超出阈值带 [${t.ratio}]，且经 Holm 校正后显著（p（Holm）< ${t.alpha}）时，差距才会被标记；超出阈值带但可能出于偶然的差距，或阈值带内的显著差距，都不标记。商品组在展示次数足够时，若其注意力份额 ÷ 贡献份额超出 [${t.band}]，即被标记。少于 ${t.minSize} 条决策的组被隐藏：只显示其规模，从不显示其比率。所审计的决策不带任何观众身份，本报告中的任何数字都无法追溯到个人。`,
+    `每个组都与参照组比较。只有当比值超出阈值带 [${t.ratio}]，且经 Holm 校正后显著（p（Holm）< ${t.alpha}）时，差距才会被标记；超出阈值带但可能出于偶然的差距，或阈值带内的显著差距，都不标记。商品组在展示次数足够时，若其注意力份额 ÷ 贡献份额超出 [${t.band}]，即被标记。观众少于 ${t.minSize} 人的组（每场直播每位观众计一次）被隐藏：只显示其规模，从不显示其比率；商品组的曝光只在展示次数不少于 ${t.minSize} 时才检验。所审计的决策不带任何观众身份，本报告中的任何数字都无法追溯到个人。`,
 };
 
 // ---- tables ----
@@ -373,7 +383,7 @@ const COLORS = { price: '#4e79a7', reference: '#e15759', premium: '#f28e2b', exp
 
 function segmentChart(t: Labels, s: SegmentAudit, prefix: string): string {
   const rows = s.groups.filter((g) => !g.suppressed);
-  const names = rows.map((g) => (g.group === s.reference ? `${g.group} (${t.chartReference})` : g.group));
+  const names = rows.map((g) => (g.group === s.reference ? `${groupName(t, s.attribute, g.group)} (${t.chartReference})` : groupName(t, s.attribute, g.group)));
   const reference = rows.find((g) => g.group === s.reference);
   const refPrice = round(reference?.meanPrice ?? null, 2);
   return svgChart(
@@ -423,7 +433,7 @@ function exposureChart(t: Labels, grouping: ProductGrouping, groups: readonly Pr
       title: TITLE(t.chartExposure(t.groupings[grouping])),
       legend: LEGEND,
       grid: { ...GRID, right: 24 },
-      xAxis: { type: 'category', data: groups.map((g) => g.group), axisLabel: { interval: 0, fontSize: 11 } },
+      xAxis: { type: 'category', data: groups.map((g) => groupName(t, grouping, g.group)), axisLabel: { interval: 0, fontSize: 11 } },
       yAxis: { type: 'value', name: '%', ...SIDE_NAME, nameGap: 36, min: 0 },
       series: [
         { name: t.chartExposureShare, type: 'bar', barMaxWidth: 30, itemStyle: { color: COLORS.exposure }, data: groups.map((g) => share(g.exposureShare)), label: SHARE_LABEL },
@@ -453,12 +463,14 @@ const interval = (t: Labels, metric: SegmentMetric, ci: readonly [number, number
 
 function groupsTable(t: Labels, s: SegmentAudit, minSize: number): string {
   const rows: Row[] = s.groups.map((g: SegmentGroupRow) => {
-    const name = g.group === s.reference ? `${g.group} (${t.referenceMark})` : g.group;
-    if (g.suppressed) return { cls: 'suppressed', cells: [name, fig(int(g.impressions)), { text: t.suppressed(minSize), span: t.groupCols.length - 2, cls: 'note' }] };
+    const name = g.group === s.reference ? `${groupNameAndValue(t, s.attribute, g.group)} (${t.referenceMark})` : groupNameAndValue(t, s.attribute, g.group);
+    const viewers = fig(int(g.viewers));
+    if (g.suppressed) return { cls: 'suppressed', cells: [name, viewers, fig(int(g.impressions)), { text: t.suppressed(minSize), span: t.groupCols.length - 3, cls: 'note' }] };
     return {
       cls: g.group === s.reference ? 'ref' : undefined,
       cells: [
         name,
+        viewers,
         fig(int(g.impressions)),
         fig(pct(g.premiumRate)),
         fig(pct(g.premiumShare)),
@@ -477,12 +489,12 @@ function groupsTable(t: Labels, s: SegmentAudit, minSize: number): string {
   return table(t.groupCols, rows, t.groupsTable);
 }
 
-function gapsTable(t: Labels, gaps: readonly SegmentGap[]): string {
+function gapsTable(t: Labels, attribute: SegmentAttribute, gaps: readonly SegmentGap[]): string {
   if (gaps.length === 0) return `<p class="muted">${escapeHtml(t.noGaps)}</p>`;
   const rows: Row[] = gaps.map((g) => ({
     cls: g.flagged ? 'flagged' : undefined,
     cells: [
-      g.group,
+      groupName(t, attribute, g.group),
       t.metrics[g.metric],
       fig(metricValue(g.metric, g.value)),
       fig(metricValue(g.metric, g.referenceValue)),
@@ -507,19 +519,19 @@ function segmentSection(t: Labels, s: SegmentAudit, minSize: number, chartId: ()
     facts([
       [t.recorded, int(s.recorded)],
       [t.missing, int(s.missing)],
-      [t.reference, s.reference ?? DASH],
+      [t.reference, s.reference === null ? DASH : groupNameAndValue(t, s.attribute, s.reference)],
     ]),
   ];
   if (s.groups.length > 0) parts.push(groupsTable(t, s, minSize));
   if (s.status === 'ok') {
     parts.push(segmentChart(t, s, chartId()));
-    parts.push(gapsTable(t, s.gaps));
+    parts.push(gapsTable(t, s.attribute, s.gaps));
     if (s.signed.length > 0) {
       parts.push(
         table(
           t.signedCols,
           s.signed.map((x) => ({
-            cells: [x.group, fig(num(x.statisticalParityDifference)), fig(num(x.disparateImpact)), fig(num(x.equalOpportunityDifference)), fig(num(x.averageOddsDifference))],
+            cells: [groupName(t, s.attribute, x.group), fig(num(x.statisticalParityDifference)), fig(num(x.disparateImpact)), fig(num(x.equalOpportunityDifference)), fig(num(x.averageOddsDifference))],
           })),
           t.signedTable,
         ),
@@ -556,7 +568,7 @@ function exposureSection(t: Labels, e: ExposureSection, chartId: () => string): 
         g.groups.map((x) => ({
           cls: x.flagged ? 'flagged' : undefined,
           cells: [
-            x.group,
+            groupNameAndValue(t, g.grouping, x.group),
             fig(int(x.products)),
             fig(int(x.impressions)),
             fig(num(x.meanExposure)),

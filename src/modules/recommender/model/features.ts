@@ -104,6 +104,11 @@ const CATEGORY_LABELS: Record<ProductCategory, Bilingual> = {
   health: { zh: '健康护理', en: 'health care' },
 };
 
+/** A catalogue category's bilingual name, or null for a category Qingliu does not know. */
+export function categoryWords(category: string): Bilingual | null {
+  return Object.hasOwn(CATEGORY_LABELS, category) ? CATEGORY_LABELS[category as ProductCategory] : null;
+}
+
 const BIAS_SPEC: FeatureSpec = Object.freeze({ name: BIAS, group: 'product', sensitive: false, label: { zh: '基线', en: 'baseline' } });
 
 const spec = (name: string, group: FeatureGroup, label: Bilingual, reason?: Bilingual): FeatureSpec =>

@@ -15,6 +15,7 @@ export {
   SensitiveFeatureError,
   isPersonal,
   categoryFeature,
+  categoryWords,
   priceBandFeature,
   pinnedRecency,
   defaultFeatureSpace,

@@ -8,7 +8,7 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { loadCharts, useLazyChart, type ChartsModule } from '../../ui/lazy-chart.ts';
-import { currentLocale, t } from '../../i18n/index.ts';
+import { currentLocale, groupValueLabel, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import type { ChartOption, LineSeriesOption } from '../../ui/charts.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
@@ -58,6 +58,18 @@ const metricLabel = (metric: string): string =>
   isSegmentMetric(metric) ? t(`fairness.metrics.${metric}`) : metric === 'gini' || metric === 'exposureGini' || metric === 'coverage' ? t(`fairness.exposureMetrics.${metric}`) : metric;
 const headlineLabel = (headline: Headline): string => t(`fairness.headlines.${headline}`);
 const locale = (): 'zh-CN' | 'en' => currentLocale();
+
+/** A group's name, with the value the JSON carries beside it when the two differ. */
+function GroupName({ dimension, group }: { dimension: string; group: string }): JSX.Element {
+  const label = groupValueLabel(dimension, group);
+  return label === group ? (
+    <code>{group}</code>
+  ) : (
+    <>
+      {label} <code class="muted">{group}</code>
+    </>
+  );
+}
 
 /** How each headline figure is written: gaps and coverage as percentages, indices with two decimals. */
 function formatHeadline(headline: Headline, value: number | null): string {
@@ -697,7 +709,7 @@ function ReportBody({ report }: { report: FairnessReport }): JSX.Element {
         </Fact>
         {exposure.groupings.map((g) => (
           <Fact key={g.grouping} label={`${isProductGrouping(g.grouping) ? t(`fairness.groupings.${g.grouping}`) : g.grouping} · ${t('fairness.detail.columns.impressions')}`}>
-            {g.groups.length === 0 ? '—' : g.groups.map((p) => `${p.group} ${formatCount(p.impressions)}`).join('，')}
+            {g.groups.length === 0 ? '—' : g.groups.map((p) => `${groupValueLabel(g.grouping, p.group)} ${formatCount(p.impressions)}`).join(locale() === 'en' ? ', ' : '，')}
           </Fact>
         ))}
       </dl>
@@ -743,7 +755,7 @@ function SegmentTable({ segment, minSize }: { segment: SegmentAudit; minSize: nu
           {segment.reference !== null && (
             <>
               {' · '}
-              {t('fairness.detail.reference', { group: segment.reference })}
+              {t('fairness.detail.reference', { group: groupValueLabel(segment.attribute, segment.reference) })}
             </>
           )}
         </p>
@@ -755,6 +767,9 @@ function SegmentTable({ segment, minSize }: { segment: SegmentAudit; minSize: nu
             <thead>
               <tr>
                 <th scope="col">{t('fairness.detail.columns.group')}</th>
+                <th scope="col" class="num">
+                  {t('fairness.detail.columns.viewers')}
+                </th>
                 <th scope="col" class="num">
                   {t('fairness.detail.columns.impressions')}
                 </th>
@@ -776,9 +791,12 @@ function SegmentTable({ segment, minSize }: { segment: SegmentAudit; minSize: nu
               {segment.groups.map((g) => (
                 <tr key={g.group} data-testid="fairness-group-row" data-group={g.group} data-suppressed={g.suppressed ? 'true' : 'false'}>
                   <th scope="row">
-                    <code>{g.group}</code>
+                    <GroupName dimension={segment.attribute} group={g.group} />
                     {g.group === segment.reference && <span class="muted"> · {t('fairness.detail.referenceMark')}</span>}
                   </th>
+                  <td class="num" data-testid="fairness-group-viewers">
+                    {g.viewers === undefined ? '—' : formatCount(g.viewers)}
+                  </td>
                   <td class="num">{formatCount(g.impressions)}</td>
                   {g.suppressed ? (
                     <td colSpan={4} class="muted" data-testid="fairness-suppressed">
@@ -924,7 +942,7 @@ function CompareResult({ result }: { result: AuditComparison }): JSX.Element {
                 >
                   <td>{attributeLabel(s.attribute)}</td>
                   <th scope="row">
-                    <code>{s.group}</code>
+                    <GroupName dimension={s.attribute} group={s.group} />
                   </th>
                   <td>{metricLabel(s.metric)}</td>
                   <td class="num">{formatMetric(s.metric, s.a)}</td>
