@@ -4,21 +4,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
-
-interface ConsentSummary {
-  decisions: number;
-  viewers: number;
-  granted: Record<string, number>;
-  byMethod: Record<string, number>;
-  byNoticeVersion: Record<string, number>;
-}
-
-const EXPORT_PURPOSES = ['regulator-audit', 'internal-audit', 'rights-request'] as const;
+import { EXPORT_PURPOSES, exportPurposeLabel, methodCounts, purposeLabel, type ConsentSummary, type ExportPurpose } from './consent-ledger-view.ts';
 
 export function ConsentLedgerSection(): JSX.Element {
   const [summary, setSummary] = useState<ConsentSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [purpose, setPurpose] = useState<(typeof EXPORT_PURPOSES)[number]>('internal-audit');
+  const [purpose, setPurpose] = useState<ExportPurpose>('internal-audit');
 
   useEffect(() => {
     apiRequest<ConsentSummary>('GET', '/api/v1/compliance/consents/summary').then(setSummary, setError);
@@ -43,9 +34,9 @@ export function ConsentLedgerSection(): JSX.Element {
         </thead>
         <tbody>
           {Object.entries(summary.granted).map(([purposeId, n]) => (
-            <tr key={purposeId}>
-              <th scope="row">
-                <code>{purposeId}</code>
+            <tr key={purposeId} data-testid="consent-purpose-row" data-purpose={purposeId}>
+              <th scope="row" title={purposeId}>
+                {purposeLabel(purposeId)}
               </th>
               <td>{n}</td>
             </tr>
@@ -53,18 +44,15 @@ export function ConsentLedgerSection(): JSX.Element {
         </tbody>
       </table>
       </div>
-      <p class="muted">
-        {t('compliance.consentLedger.byMethod')}{' '}
-        {Object.entries(summary.byMethod)
-          .map(([m, n]) => `${m}: ${n}`)
-          .join(' · ') || '—'}
+      <p class="muted" data-testid="consent-by-method">
+        {t('compliance.consentLedger.byMethod')} {methodCounts(summary.byMethod)}
       </p>
       <div class="field">
         <label for="export-purpose">{t('compliance.consentLedger.exportPurpose')}</label>
         <select id="export-purpose" value={purpose} onChange={(e) => setPurpose((e.currentTarget as HTMLSelectElement).value as typeof purpose)}>
           {EXPORT_PURPOSES.map((p) => (
             <option key={p} value={p}>
-              {p}
+              {exportPurposeLabel(p)}
             </option>
           ))}
         </select>

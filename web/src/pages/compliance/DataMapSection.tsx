@@ -4,25 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { pick, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
-
-interface RetentionEntry {
-  category: string;
-  keepDays: number;
-  basis: string;
-}
-
-interface DataMap {
-  region: string;
-  entries: {
-    category: string;
-    tables: string[];
-    personal: boolean;
-    protection: 'sealed' | 'keyed-ids' | 'hashed' | 'none';
-    what: { zh: string; en: string };
-    kept: { retention: Partial<RetentionEntry> & { category: string } } | { note: { zh: string; en: string } };
-  }[];
-  schedule: RetentionEntry[];
-}
+import { keptFor, retentionBasis, retentionCategoryLabel, type DataMap } from './data-map-view.ts';
 
 export function DataMapSection(): JSX.Element {
   const [map, setMap] = useState<DataMap | null>(null);
@@ -32,7 +14,6 @@ export function DataMapSection(): JSX.Element {
   }, []);
   if (error) return <ProblemMessage error={error} />;
   if (!map) return <Spinner />;
-  const days = (n: number) => t('compliance.dataMap.days', { n });
   return (
     <div class="card panel" data-testid="data-map">
       <p>{t('compliance.dataMap.region', { region: map.region })}</p>
@@ -65,8 +46,8 @@ export function DataMapSection(): JSX.Element {
                   {'note' in e.kept
                     ? pick(e.kept.note)
                     : e.kept.retention.keepDays !== undefined
-                      ? days(e.kept.retention.keepDays)
-                      : e.kept.retention.category}
+                      ? keptFor(e.kept.retention.keepDays)
+                      : retentionCategoryLabel(e.kept.retention.category)}
                 </td>
               </tr>
             ))}
@@ -84,15 +65,22 @@ export function DataMapSection(): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {map.schedule.map((c) => (
-              <tr key={c.category}>
-                <th scope="row">
-                  <code>{c.category}</code>
-                </th>
-                <td>{days(c.keepDays)}</td>
-                <td lang="en">{c.basis}</td>
-              </tr>
-            ))}
+            {map.schedule.map((c) => {
+              const basis = retentionBasis(c);
+              return (
+                <tr key={c.category} data-testid="retention-row" data-category={c.category} data-keep-days={c.keepDays}>
+                  <th scope="row">
+                    {retentionCategoryLabel(c.category)}
+                    <br />
+                    <code class="muted">{c.category}</code>
+                  </th>
+                  <td>{keptFor(c.keepDays)}</td>
+                  <td lang={basis.lang ?? undefined} data-testid="retention-basis">
+                    {basis.text}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </div>
