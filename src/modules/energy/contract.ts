@@ -21,6 +21,27 @@ export interface ComponentEnergy {
   count: number;
 }
 
+/**
+ * Why a report's figures are what they are, as a code the pages translate, with the values its
+ * sentence needs; `notes` holds the same notes in English, one for one and in the same order.
+ */
+export type EnergyNoteCode =
+  | 'location-based'
+  | 'no-samples'
+  | 'rapl-partial'
+  | 'model-estimate'
+  | 'rapl-off'
+  | 'rapl-unreadable'
+  | 'rapl-not-every-sample'
+  | 'embodied-left-out'
+  | 'storage-scope';
+
+export interface EnergyNote {
+  code: EnergyNoteCode;
+  /** The figures in the sentence (counts, a reason from the system, which stays in English). */
+  values: Record<string, string | number>;
+}
+
 export interface GridFactorView {
   id: string;
   value: number;
@@ -62,7 +83,10 @@ export interface EnergyReport {
     formula: string;
   };
   samples: number;
+  /** In English (the CLI prints them). */
   notes: string[];
+  /** The same notes as codes, for the pages to say in the reader's language. */
+  noteCodes: EnergyNote[];
 }
 
 export interface TrendPoint {

@@ -60,6 +60,8 @@ export {
   sessionSharesOf,
   totalsOfSample,
   type EnergyDeps,
+  type EnergyNote,
+  type EnergyNoteCode,
   type EnergyReport,
   type EnergySettings,
   type RegionAdvice,

@@ -239,6 +239,9 @@ describe('EnergyService.report()', () => {
     expect(r.notes.some((n) => /Embodied emissions \(SCI M\) are left out/.test(n))).toBe(true);
     expect(r.notes.some((n) => /Estimated by a model/.test(n))).toBe(true);
     expect(r.notes.some((n) => /offsets never reduce/.test(n))).toBe(true);
+    // The same notes as codes, one for one, for the pages to translate.
+    expect(r.noteCodes.map((n) => n.code)).toEqual(['location-based', 'model-estimate', 'rapl-unreadable', 'embodied-left-out', 'storage-scope']);
+    expect(r.noteCodes).toHaveLength(r.notes.length);
     // The component lines: recommend 1.1 s, audits 2 s, learn 0.05 s, other 0.05 s, and memory.
     const line = (c: string) => r.components.find((x) => x.component === c)!;
     close(line('audits').cpuSeconds, 2);
@@ -248,6 +251,7 @@ describe('EnergyService.report()', () => {
     const empty = await service.report(T0 - 2 * DAY, T0);
     expect(empty).toMatchObject({ samples: 0, energyKwh: 0, carbonG: 0, recommendations: 0, sciPer1000Recommendations: null });
     expect(empty.notes.some((n) => /No samples in this period/.test(n))).toBe(true);
+    expect(empty.noteCodes[1]).toEqual({ code: 'no-samples', values: {} });
   });
 
   it('includes SCI’s M from the settings, and SCI per live-session hour from the live sessions', async () => {
@@ -299,6 +303,7 @@ describe('EnergyService.report()', () => {
     expect(r.method).toBe(METHOD_MODEL);
     expect(r.model.raplJoules).toBeNull();
     expect(r.notes).toContain('RAPL was readable for 1 of 2 samples; the model is used for all of them so the period is measured one way.');
+    expect(r.noteCodes).toContainEqual({ code: 'rapl-partial', values: { readable: 1, samples: 2 } });
     expectRecomputes(r);
   });
 });
@@ -485,6 +490,7 @@ describe('EnergyService with RAPL', () => {
     expect(r.model.raplJoules).toBeNull();
     expect(r.notes).toContain('Estimated by a model, not measured by a power meter: the coefficients are fleet averages per vCPU.');
     expect(r.notes).toContain(`RAPL counters are unreadable here, so the model applies: no powercap tree at ${absent} (virtual machines and containers usually have none).`);
+    expect(r.noteCodes).toContainEqual({ code: 'rapl-unreadable', values: { reason: `no powercap tree at ${absent} (virtual machines and containers usually have none)` } });
     expectRecomputes(r);
     await service.stop();
   });
@@ -497,6 +503,7 @@ describe('EnergyService with RAPL', () => {
     const r = await service.report(T0, T0 + DAY);
     expect(r.method).toBe(METHOD_MODEL);
     expect(r.notes).toContain('RAPL counters are readable now (1 package domains) but were not read for every sample in this period, so the model applies to all of it.');
+    expect(r.noteCodes).toContainEqual({ code: 'rapl-not-every-sample', values: { domains: 1 } });
   });
 
   it('RAPL off in the settings: never read, and the sample says so', async () => {
@@ -513,6 +520,7 @@ describe('EnergyService with RAPL', () => {
     const r = await service.report(T0, T0 + DAY);
     expect(r.method).toBe(METHOD_MODEL);
     expect(r.notes).toContain('RAPL counters are not read (QINGLIU_ENERGY_RAPL=off).');
+    expect(r.noteCodes).toContainEqual({ code: 'rapl-off', values: {} });
     expect(rapl.reads).toHaveLength(0);
     await service.stop();
   });

@@ -11,9 +11,9 @@ import { DATA_CENTRE_HUBS, HUB_FACTOR_YEAR, rankRegions, type GridFactor, type L
 import { METERED_COMPONENTS, type EnergyMeter, type MeterReading } from './meter.js';
 import { RaplMeter, readRapl, type RaplSample } from './rapl.js';
 import type { EnergyStore, SessionSampleRow, StoredSample, StoredSessionShare } from './ports.js';
-import type { EnergyReport, GridFactorView, RegionAdvice, SessionEnergy, TrendPoint } from './contract.js';
+import type { EnergyNote, EnergyNoteCode, EnergyReport, GridFactorView, RegionAdvice, SessionEnergy, TrendPoint } from './contract.js';
 
-export type { EnergyReport, GridFactorView, RegionAdvice, SessionEnergy, TrendPoint } from './contract.js';
+export type { EnergyNote, EnergyNoteCode, EnergyReport, GridFactorView, RegionAdvice, SessionEnergy, TrendPoint } from './contract.js';
 
 export interface EnergySettings {
   meter: boolean;
@@ -169,19 +169,29 @@ export class EnergyService {
     const [totals, liveSessionHours] = await Promise.all([this.#deps.store.totals(since, until), this.#deps.store.liveSessionHours(since, until)]);
     const acc = account(totals, this.#power());
     const s = this.#deps.settings;
-    const notes: string[] = [
-      'Location-based: green-electricity certificates, power purchase agreements and offsets never reduce these figures (SCI); they may be noted beside them.',
-    ];
-    if (totals.samples === 0) notes.push('No samples in this period: the meter was off, or nothing ran.');
+    // Each note twice: in English (the CLI's) and as a code with its values (the pages say it in the reader's language).
+    const notes: string[] = [];
+    const noteCodes: EnergyNote[] = [];
+    const note = (code: EnergyNoteCode, text: string, values: EnergyNote['values'] = {}): void => {
+      notes.push(text);
+      noteCodes.push({ code, values });
+    };
+    note('location-based', 'Location-based: green-electricity certificates, power purchase agreements and offsets never reduce these figures (SCI); they may be noted beside them.');
+    if (totals.samples === 0) note('no-samples', 'No samples in this period: the meter was off, or nothing ran.');
     if (totals.raplSamples > 0 && totals.raplSamples < totals.samples) {
-      notes.push(`RAPL was readable for ${totals.raplSamples} of ${totals.samples} samples; the model is used for all of them so the period is measured one way.`);
+      note(
+        'rapl-partial',
+        `RAPL was readable for ${totals.raplSamples} of ${totals.samples} samples; the model is used for all of them so the period is measured one way.`,
+        { readable: totals.raplSamples, samples: totals.samples },
+      );
     }
     if (acc.method === METHOD_MODEL) {
-      notes.push('Estimated by a model, not measured by a power meter: the coefficients are fleet averages per vCPU.');
-      notes.push(await this.#raplStatus());
+      note('model-estimate', 'Estimated by a model, not measured by a power meter: the coefficients are fleet averages per vCPU.');
+      const rapl = await this.#raplStatus();
+      note(rapl.code, rapl.text, rapl.values);
     }
-    if (acc.embodiedG === null) notes.push('Embodied emissions (SCI M) are left out: set QINGLIU_ENERGY_EMBODIED_KG and QINGLIU_ENERGY_HOST_VCPUS to include them.');
-    notes.push('Storage counts SQLite work done in this process; a PostgreSQL server uses energy on its own host, outside these figures.');
+    if (acc.embodiedG === null) note('embodied-left-out', 'Embodied emissions (SCI M) are left out: set QINGLIU_ENERGY_EMBODIED_KG and QINGLIU_ENERGY_HOST_VCPUS to include them.');
+    note('storage-scope', 'Storage counts SQLite work done in this process; a PostgreSQL server uses energy on its own host, outside these figures.');
     const total = acc.carbonG + (acc.embodiedG ?? 0);
     return {
       since: new Date(since).toISOString(),
@@ -217,16 +227,23 @@ export class EnergyService {
       },
       samples: totals.samples,
       notes,
+      noteCodes,
     };
   }
 
   /** Why the measured method does not apply here (RAPL off, or unreadable and why). */
-  async #raplStatus(): Promise<string> {
+  async #raplStatus(): Promise<{ code: EnergyNoteCode; text: string; values: EnergyNote['values'] }> {
     const s = this.#deps.settings;
-    if (s.rapl === 'off') return 'RAPL counters are not read (QINGLIU_ENERGY_RAPL=off).';
+    if (s.rapl === 'off') return { code: 'rapl-off', text: 'RAPL counters are not read (QINGLIU_ENERGY_RAPL=off).', values: {} };
     const reading = await readRapl(s.powercapRoot);
-    if (!reading.available) return `RAPL counters are unreadable here, so the model applies: ${reading.reason}.`;
-    return `RAPL counters are readable now (${reading.domains.length} package domains) but were not read for every sample in this period, so the model applies to all of it.`;
+    if (!reading.available) {
+      return { code: 'rapl-unreadable', text: `RAPL counters are unreadable here, so the model applies: ${reading.reason}.`, values: { reason: reading.reason } };
+    }
+    return {
+      code: 'rapl-not-every-sample',
+      text: `RAPL counters are readable now (${reading.domains.length} package domains) but were not read for every sample in this period, so the model applies to all of it.`,
+      values: { domains: reading.domains.length },
+    };
   }
 
   /** Energy and carbon per hour or per China day over [since, until). */

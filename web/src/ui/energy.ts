@@ -8,11 +8,11 @@
  * reduce it, and nothing here takes them.
  */
 import type { Locale } from '../i18n/index.ts';
-import type { ComponentEnergy, EnergyReport, GridFactorView, LocalisedName, RegionAdvice, SessionEnergy, TrendPoint } from '../../../src/modules/energy/contract.ts';
+import type { ComponentEnergy, EnergyNote, EnergyNoteCode, EnergyReport, GridFactorView, LocalisedName, RegionAdvice, SessionEnergy, TrendPoint } from '../../../src/modules/energy/contract.ts';
 
 // ---- the server's shapes (src/modules/energy/contract.ts) ----
 
-export type { EnergyReport, LocalisedName, RegionAdvice, SessionEnergy, TrendPoint };
+export type { EnergyNote, EnergyNoteCode, EnergyReport, LocalisedName, RegionAdvice, SessionEnergy, TrendPoint };
 export type GridFactorRef = GridFactorView;
 export type ComponentRow = ComponentEnergy;
 export type RegionRankingRow = RegionAdvice['ranking'][number];

@@ -44,12 +44,12 @@ import {
   type Period,
   type PeriodProblem,
   type RegionAdvice,
-  type RegionRankingRow,
   type TrendBucket,
 } from '../../ui/energy.ts';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
 import { loadCharts, useLazyChart, type ChartsModule } from '../../ui/lazy-chart.ts';
 import { durationText } from '../host/EnergyMeter.tsx';
+import { isCurrentSite, regionsFactorYearNote, reportNotes } from './energy-view.ts';
 import { DAY, fromLocalInput, toLocalInput } from './fairness-view.ts';
 
 const locale = (): 'zh-CN' | 'en' => currentLocale();
@@ -319,10 +319,10 @@ function TotalsPanel({ report }: { report: EnergyReport }): JSX.Element {
       {report.notes.length > 0 && (
         <details data-testid="energy-notes" open>
           <summary>{t('energy.totals.notes')}</summary>
-          <ul lang="en">
-            {report.notes.map((note, i) => (
-              <li key={i} data-testid="energy-note">
-                {note}
+          <ul>
+            {reportNotes(report).map((note, i) => (
+              <li key={i} lang={note.lang ?? undefined} data-testid="energy-note" data-code={report.noteCodes[i]?.code}>
+                {note.text}
               </li>
             ))}
           </ul>
@@ -611,9 +611,6 @@ function TrendPanel({ trend, report }: { trend: EnergyTrend; report: EnergyRepor
 
 // ---- green hosting advice ----
 
-/** Whether a ranked site is this deployment's own (the server says so; older answers are matched by id). */
-const isCurrent = (row: RegionRankingRow, current: string | null): boolean => row.current ?? (current !== null && row.id === current);
-
 function RegionsPanel({ period, currentRegion }: { period: Period; currentRegion: string | null }): JSX.Element {
   const [advice, setAdvice] = useState<RegionAdvice | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -633,10 +630,14 @@ function RegionsPanel({ period, currentRegion }: { period: Period; currentRegion
   const current = advice?.current ?? currentRegion;
   // Sources are long and shared by many sites: each is written once below the table, numbered.
   const sources = [...new Set(advice?.ranking.map((row) => row.factorSource) ?? [])];
+  const yearNote = advice ? regionsFactorYearNote(advice.ranking, current) : null;
   return (
     <section class="card panel" aria-labelledby="energy-regions-heading" data-testid="energy-regions" data-sites={advice?.ranking.length} data-measured={measured === null ? 'false' : 'true'}>
       <h2 id="energy-regions-heading">{t('energy.regions.heading')}</h2>
-      <p class="muted">{t('energy.regions.note')}</p>
+      <p class="muted" data-testid="energy-regions-note">
+        {t('energy.regions.note')}
+        {yearNote && <> {yearNote}</>}
+      </p>
       {error !== null && <ProblemMessage error={error} />}
       {advice === null ? (
         error === null && <Spinner />
@@ -681,7 +682,7 @@ function RegionsPanel({ period, currentRegion }: { period: Period; currentRegion
                   </thead>
                   <tbody>
                     {advice.ranking.map((row, i) => {
-                      const mine = isCurrent(row, current);
+                      const mine = isCurrentSite(row, current);
                       const source = sources.indexOf(row.factorSource) + 1;
                       return (
                         <tr
