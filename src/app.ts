@@ -165,7 +165,9 @@ export function createServices(
   });
   const gateway = new LiveRoomGateway(liveRoom, bus, config.ws, gatewayMetrics, onError);
   gateway.useMeter(meter);
-  const accessLog = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(config.dataDir)), clock);
+  // Officers see who ran a verification or closed a ticket by sign-in name; the records keep the account id only.
+  const staffDirectory = { nameOf: async (staffId: string) => (await staff.getUser(staffId))?.name ?? null };
+  const accessLog = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(config.dataDir)), clock, staffDirectory);
   const region = config.dataRegion;
   const profile = new ViewerProfileService({
     store: new KyselyViewerProfileStore(storage.db),
@@ -491,6 +493,7 @@ export function createServices(
       onFiled: async (subject, kind) => {
         if (kind === 'complaint') await experiments.noteReport(subject);
       },
+      staff: staffDirectory,
     }),
     sources,
     region,

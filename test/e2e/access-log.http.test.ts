@@ -17,8 +17,8 @@ const proofUrl = (seq: number) => `/api/v1/compliance/access-log/entries/${seq}/
 
 describe.each(DIALECTS)('access-log verification for compliance on %s', (dialect) => {
   let t: TestApp;
-  let officer: { cookie: string; id: string };
-  let admin: { cookie: string; id: string };
+  let officer: { cookie: string; id: string; name: string };
+  let admin: { cookie: string; id: string; name: string };
   let host: { cookie: string };
 
   beforeAll(async () => {
@@ -60,7 +60,8 @@ describe.each(DIALECTS)('access-log verification for compliance on %s', (dialect
     const run = v.json();
     expect(run).toMatchObject({
       status: 'ok',
-      by: { id: officer.id, role: 'compliance' },
+      // Who ran it, by account id and, for the console, its sign-in name (looked up; the run stores the id only).
+      by: { id: officer.id, role: 'compliance', name: officer.name },
       problemCount: 0,
       errorCode: null,
       report: { ok: true, entries: 8, checkpoints: 1, unsignedEntries: 1, latestVerifiedCheckpoint: { number: 0, treeSize: 7 }, problems: [] },
@@ -78,7 +79,9 @@ describe.each(DIALECTS)('access-log verification for compliance on %s', (dialect
     });
     // Administrators may run it too; every check over all entries on request.
     const byAdmin = await as(admin, 'POST', VERIFY, { allInclusionProofs: true });
-    expect(byAdmin.json()).toMatchObject({ status: 'ok', by: { id: admin.id, role: 'admin' }, report: { proofsChecked: { inclusion: 7 } } });
+    expect(byAdmin.json()).toMatchObject({ status: 'ok', by: { id: admin.id, role: 'admin', name: admin.name }, report: { proofsChecked: { inclusion: 7 } } });
+    const stored = await t.app.services.storage.db.selectFrom('access_log_verifications').selectAll().execute();
+    expect(JSON.stringify(stored)).not.toContain(officer.name);
   });
 
   it('proves one entry against the latest checkpoint; a later entry is not signed yet', async () => {
@@ -132,7 +135,8 @@ describe.each(DIALECTS)('access-log verification for compliance on %s', (dialect
 
     expect((await as(officer, 'GET', STATUS)).json().lastVerification).toEqual(run);
     // Another node (or this one after a restart) reads the same run from the database.
-    const elsewhere = new AccessLogService(new KyselyAccessLogStore(db), new MemorySigningKeyStore(), { now: () => Date.now() });
+    const staffDirectory = { nameOf: async (id: string) => (await t.app.services.staff.getUser(id))?.name ?? null };
+    const elsewhere = new AccessLogService(new KyselyAccessLogStore(db), new MemorySigningKeyStore(), { now: () => Date.now() }, staffDirectory);
     expect((await elsewhere.status(systemContext('other node'))).lastVerification).toEqual(run);
   });
 });

@@ -43,7 +43,7 @@ async function mountRights(app: FastifyInstance, region: string): Promise<string
 describe.each(DIALECTS)('rights requests over HTTP on %s', (dialect) => {
   let t: TestApp;
   let erased: string[] | null;
-  let officer: { cookie: string; id: string };
+  let officer: { cookie: string; id: string; name: string };
   let admin: { cookie: string };
   let host: { cookie: string };
   let moderator: { cookie: string };
@@ -197,17 +197,21 @@ describe.each(DIALECTS)('rights requests over HTTP on %s', (dialect) => {
     const reason = '我们无法核实该地址变更请求，请通过订单页面修改。';
     const rejected = await resolve({ outcome: 'rejected', reason });
     expect(rejected.statusCode, rejected.body).toBe(200);
-    expect(rejected.json()).toMatchObject({ status: 'rejected', reason, handledBy: officer.id });
+    // Who closed it: the account id, and for officers its sign-in name (looked up, never stored with the ticket).
+    expect(rejected.json()).toMatchObject({ status: 'rejected', reason, handledBy: officer.id, handledByName: officer.name });
+    expect(JSON.stringify(await ticketRows())).not.toContain(officer.name);
     expect(rejected.json().details).toBeUndefined();
     expect((await myTickets(BOB)).find((x) => x.id === ticket.id)).toMatchObject({ status: 'rejected', reason });
     expect((await logEntries()).slice(logBefore)).toMatchObject([{ action: 'correct', purpose: 'rights-request', subject: accessLogSubjectOf(subjectOf(BOB)) }]);
+    // Another officer opening it later sees the same (the read is logged, by id).
+    expect((await asStaff(admin.cookie, 'GET', `/api/v1/compliance/tickets/${ticket.id}`)).json()).toMatchObject({ handledBy: officer.id, handledByName: officer.name });
 
     const again = await resolve({ outcome: 'completed' }, ticket.id, admin.cookie);
     expect([again.statusCode, again.json().code]).toEqual([409, 'TICKET_CLOSED']);
     const unknown = await resolve({ outcome: 'completed' }, UNKNOWN_ID);
     expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'TICKET_NOT_FOUND']);
     expect((await myTickets(BOB)).find((x) => x.id === ticket.id)).toMatchObject({ status: 'rejected', reason });
-    expect((await logEntries()).length).toBe(logBefore + 1);
+    expect((await logEntries()).length).toBe(logBefore + 2);
   });
 
   it('erases the viewer when a deletion request is completed; the ticket then shows their words as erased', async () => {

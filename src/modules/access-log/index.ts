@@ -40,6 +40,7 @@ export type {
   AccessLogDb,
   SigningKey,
   SigningKeyStore,
+  StaffDirectory,
   StoredCheckpoint,
   StoredEntry,
   StoredHead,

@@ -118,6 +118,15 @@ export interface SigningKey {
   verify(message: Uint8Array, signature: Uint8Array): boolean;
 }
 
+/**
+ * Staff accounts' sign-in names by id (the staff module). The log and its runs keep ids only; a name
+ * is looked up when an officer reads the status, so the console can say who ran a verification.
+ */
+export interface StaffDirectory {
+  /** Null when no account has this id. */
+  nameOf(staffId: string): Promise<string | null>;
+}
+
 /** Where the log's Ed25519 key lives (a 0600 file under the data directory in production). */
 export interface SigningKeyStore {
   /** Where the key is, for messages (a path; never key material). */

@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { unwrap } from '../../errors/index.js';
-import { verificationRunView, type AccessLogService } from './service.js';
+import type { AccessLogService } from './service.js';
 
 const officers = ['compliance', 'admin'] as const;
 
@@ -52,7 +52,7 @@ export function accessLogRoutes(accessLog: AccessLogService) {
       },
       async (request) => {
         const body = request.body as { allInclusionProofs?: boolean };
-        return verificationRunView(await accessLog.runVerification(request.ctx, { allInclusionProofs: body.allInclusionProofs ?? false }));
+        return accessLog.runView(await accessLog.runVerification(request.ctx, { allInclusionProofs: body.allInclusionProofs ?? false }));
       },
     );
 

@@ -24,7 +24,7 @@ import {
 import { leafHash, verifyInclusion } from './merkle.js';
 import { checkpointText } from './signing.js';
 import { LogVerifier, type VerifyReport } from './verify.js';
-import type { AccessLogDb, AccessLogStore, SigningKey, SigningKeyStore, StoredCheckpoint, VerificationRun } from './ports.js';
+import type { AccessLogDb, AccessLogStore, SigningKey, SigningKeyStore, StaffDirectory, StoredCheckpoint, VerificationRun } from './ports.js';
 
 export interface RecordedAccess {
   readonly seq: number;
@@ -60,7 +60,8 @@ export interface VerificationRunView {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
-  readonly by: AccessActor;
+  /** Who ran it; `name` is the staff account's sign-in name, looked up when read (null for `system` or an account that no longer exists). */
+  readonly by: AccessActor & { readonly name: string | null };
   readonly status: VerificationRun['status'];
   readonly problemCount: number;
   readonly errorCode: string | null;
@@ -94,6 +95,8 @@ export class AccessLogService {
     private readonly store: AccessLogStore,
     private readonly keys: SigningKeyStore,
     private readonly clock: Clock,
+    /** Names who ran a verification; without it the status shows the account id only. */
+    private readonly staff?: StaffDirectory,
   ) {}
 
   /**
@@ -243,8 +246,14 @@ export class AccessLogService {
       entriesSinceCheckpoint: head.treeSize - (latest?.treeSize ?? 0),
       key: key ? { keyId: key.keyId, publicKeyPem: key.publicKeyPem } : null,
       keyError,
-      lastVerification: last ? verificationRunView(last) : null,
+      lastVerification: last ? await this.runView(last) : null,
     };
+  }
+
+  /** A run as the API shows it, with the sign-in name of the staff account that ran it. */
+  async runView(run: VerificationRun): Promise<VerificationRunView> {
+    const name = run.actor.role !== 'system' && this.staff ? await this.staff.nameOf(run.actor.id) : null;
+    return verificationRunView(run, name);
   }
 
   /**
@@ -333,14 +342,14 @@ export class AccessLogService {
   }
 }
 
-/** A run as the API shows it (ISO times). */
-export function verificationRunView(run: VerificationRun): VerificationRunView {
+/** A run as the API shows it (ISO times), with the runner's name when known. */
+export function verificationRunView(run: VerificationRun, name: string | null = null): VerificationRunView {
   return {
     id: run.id,
     startedAt: new Date(run.startedAt).toISOString(),
     finishedAt: new Date(run.finishedAt).toISOString(),
     durationMs: run.durationMs,
-    by: run.actor,
+    by: { id: run.actor.id, role: run.actor.role, name },
     status: run.status,
     problemCount: run.problemCount,
     errorCode: run.errorCode,

@@ -30,7 +30,10 @@ export interface StaffTicket extends TicketMetadata {
   locale: Locale;
   region: string;
   updatedAt: number;
+  /** The staff account that closed it (its id), or `system` for the operator's shell. */
   handledBy: string | null;
+  /** That account's sign-in name, for officers; null for the shell or an account that no longer exists. */
+  handledByName: string | null;
   reason: string | null;
   details?: string | null;
   detailsErased?: boolean;

@@ -27,6 +27,7 @@ export type {
   EraseSubject,
   RightsTicketStore,
   Sealer,
+  StaffDirectory,
   StoredTicket,
   TicketClosure,
   TicketCounts,

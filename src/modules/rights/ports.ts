@@ -82,6 +82,12 @@ export interface AccessRecorder {
   record(ctx: RequestContext, access: AccessRecord, tx?: AccessLogDb): Promise<unknown>;
 }
 
+/** Staff accounts' sign-in names by id (the staff module), so officers see who handled a ticket. */
+export interface StaffDirectory {
+  /** Null when no account has this id. */
+  nameOf(staffId: string): Promise<string | null>;
+}
+
 /**
  * Erases a viewer everywhere (the erasure workflow): idempotent, runs its own transaction, throws
  * if it could not finish.

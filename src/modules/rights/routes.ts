@@ -45,6 +45,7 @@ const StaffTicket = Type.Object({
   region: Type.String(),
   updatedAt: Type.Integer(),
   handledBy: NullableString,
+  handledByName: NullableString,
   reason: NullableString,
   details: Type.Optional(NullableString),
   detailsErased: Type.Optional(Type.Boolean()),

@@ -5,7 +5,7 @@ import { openStorage, type Storage } from '../../storage/index.js';
 import { AccessLogService, KyselyAccessLogStore, MemorySigningKeyStore } from '../access-log/index.js';
 import { EnvKeyProvider, KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService } from '../protection/index.js';
 import { KyselyRightsTicketStore } from './adapters/rights-ticket-store.kysely.js';
-import { RightsService, accessLogSubjectOf, type RightsOptions } from './service.js';
+import { RightsService, accessLogSubjectOf, type RightsDeps, type RightsOptions } from './service.js';
 import { rightsDataSource } from './data-source.js';
 
 const DAY = 86_400_000;
@@ -40,7 +40,7 @@ beforeEach(async () => {
 });
 afterEach(async () => storage.close());
 
-function rights(options: RightsOptions = {}): RightsService {
+function rights(options: RightsOptions = {}, extra: Partial<RightsDeps> = {}): RightsService {
   return new RightsService(
     {
       store: new KyselyRightsTicketStore(storage.db),
@@ -55,6 +55,7 @@ function rights(options: RightsOptions = {}): RightsService {
       },
       clock: { now: () => now },
       region: REGION,
+      ...extra,
     },
     options,
   );
@@ -122,6 +123,32 @@ describe('RightsService', () => {
     expect(await service.resolve(staff('admin'), ticket.id, { outcome: 'completed' })).toMatchObject({ ok: false, code: 'TICKET_CLOSED' });
     expect(await service.resolve(officer, 'AAAAAAAAAAAAAAAAAAAAAA', { outcome: 'completed' })).toMatchObject({ ok: false, code: 'TICKET_NOT_FOUND' });
     expect(await logEntries()).toHaveLength(1);
+  });
+
+  it('names who closed a ticket for officers, looked up from the account id it keeps; the shell and unknown accounts have no name', async () => {
+    const looked: string[] = [];
+    const names: Record<string, string> = { 'compliance-1': 'lin.wei' };
+    const service = rights({}, { staff: { nameOf: async (id) => (looked.push(id), names[id] ?? null) } });
+    const open = await file(service, ALICE, 'explanation');
+    expect(await service.read(officer, open.id)).toMatchObject({ ok: true, value: { handledBy: null, handledByName: null } });
+    expect(looked).toEqual([]);
+
+    const resolved = await service.resolve(officer, open.id, { outcome: 'completed' });
+    expect(resolved).toMatchObject({ ok: true, value: { handledBy: 'compliance-1', handledByName: 'lin.wei' } });
+    expect(await service.read(staff('admin'), open.id)).toMatchObject({ ok: true, value: { handledBy: 'compliance-1', handledByName: 'lin.wei' } });
+    // Only the id is stored and logged, never the name.
+    const row = await storage.db.selectFrom('rights_tickets').selectAll().where('id', '=', open.id).executeTakeFirstOrThrow();
+    expect(row.handled_by).toBe('compliance-1');
+    expect(JSON.stringify(await logEntries())).not.toContain('lin.wei');
+
+    const byShell = await file(service, BOB, 'complaint');
+    const shell: RequestContext = { requestId: 'req-shell', actor: { kind: 'system', reason: 'test' }, locale: 'en' };
+    expect(await service.resolve(shell, byShell.id, { outcome: 'completed' })).toMatchObject({ ok: true, value: { handledBy: 'system', handledByName: null } });
+    const byGone = await file(service, BOB, 'complaint');
+    expect(await service.resolve(staff('admin', 'admin-gone'), byGone.id, { outcome: 'completed' })).toMatchObject({ ok: true, value: { handledBy: 'admin-gone', handledByName: null } });
+    expect(looked).toEqual(['compliance-1', 'compliance-1', 'admin-gone']);
+    // Without a directory: the id alone, as before.
+    expect(await rights().read(officer, open.id)).toMatchObject({ ok: true, value: { handledBy: 'compliance-1', handledByName: null } });
   });
 
   it('erases the viewer before completing a deletion request; their words then read as erased', async () => {

@@ -18,6 +18,7 @@ import {
   type EraseSubject,
   type RightsTicketStore,
   type Sealer,
+  type StaffDirectory,
   type StoredTicket,
   type TicketKind,
   type TicketOutcome,
@@ -51,6 +52,8 @@ export interface RightsDeps {
   region: string;
   /** Told after a ticket is filed (e.g. experiments count complaints per arm). */
   onFiled?: (subject: string, kind: TicketKind) => void | Promise<void>;
+  /** Names who handled a ticket; without it officers see the account id only. */
+  staff?: StaffDirectory;
 }
 
 export interface NewTicket {
@@ -194,7 +197,7 @@ export class RightsService {
       return found;
     });
     if (!row) return fail('TICKET_NOT_FOUND');
-    return ok({ ...staffView(row, this.deps.clock.now()), ...(await this.#open(row)) });
+    return ok({ ...(await this.#staffView(row, this.deps.clock.now())), ...(await this.#open(row)) });
   }
 
   /**
@@ -218,21 +221,28 @@ export class RightsService {
     if (resolution.outcome === 'completed' && current.kind === 'deletion') await this.deps.eraseSubject(ctx, current.subject);
 
     const at = this.deps.clock.now();
-    return this.deps.store.transaction(async ({ tickets, db }) => {
+    const closed = await this.deps.store.transaction(async ({ tickets, db }) => {
       if (!(await tickets.close(id, { status: resolution.outcome, reason, handledBy: officer.value, at }))) {
         const now = await tickets.get(id);
-        return now ? fail<StaffTicket>('TICKET_CLOSED', `the ticket is already ${now.status}`) : fail<StaffTicket>('TICKET_NOT_FOUND');
+        return now ? fail<StoredTicket>('TICKET_CLOSED', `the ticket is already ${now.status}`) : fail<StoredTicket>('TICKET_NOT_FOUND');
       }
       // Last in the transaction: the log's head stays locked until it ends.
       await this.deps.accessLog.record(ctx, { action: accessActionOf(current.kind, resolution.outcome), subject: accessLogSubjectOf(current.subject), purpose: RIGHTS_PURPOSE }, db);
-      const closed: StoredTicket = { ...current, status: resolution.outcome, reason, handledBy: officer.value, closedAt: at, updatedAt: at };
-      return ok(staffView(closed, at));
+      return ok<StoredTicket>({ ...current, status: resolution.outcome, reason, handledBy: officer.value, closedAt: at, updatedAt: at });
     });
+    return closed.ok ? ok(await this.#staffView(closed.value, at)) : closed;
   }
 
   /** Retention: deletes tickets closed before `cutoff` (epoch ms); open tickets are never purged. */
   purgeClosedBefore(cutoff: number): Promise<number> {
     return this.deps.store.purgeClosedBefore(cutoff);
+  }
+
+  /** A ticket as officers see it, with the name of whoever closed it (read after the transaction, never logged). */
+  async #staffView(t: StoredTicket, now: number): Promise<StaffTicket> {
+    const staffId = t.handledBy !== null && t.handledBy !== 'system' ? t.handledBy : null;
+    const handledByName = staffId !== null && this.deps.staff ? await this.deps.staff.nameOf(staffId) : null;
+    return { ...metadataOf(t, now), locale: t.locale, region: t.region, updatedAt: t.updatedAt, handledBy: t.handledBy, handledByName, reason: t.reason };
   }
 
   async #open(row: StoredTicket): Promise<{ details: string | null; detailsErased: boolean }> {
@@ -280,10 +290,6 @@ function codePoints(s: string): number {
 
 function metadataOf(t: StoredTicket, now: number): TicketMetadata {
   return { id: t.id, kind: t.kind, status: t.status, createdAt: t.createdAt, dueAt: t.dueAt, overdue: t.status === 'open' && t.dueAt < now, closedAt: t.closedAt };
-}
-
-function staffView(t: StoredTicket, now: number): StaffTicket {
-  return { ...metadataOf(t, now), locale: t.locale, region: t.region, updatedAt: t.updatedAt, handledBy: t.handledBy, reason: t.reason };
 }
 
 function viewerView(t: StoredTicket, opened: { details: string | null; detailsErased: boolean }): ViewerTicket {

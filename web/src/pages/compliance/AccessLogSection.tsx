@@ -9,6 +9,7 @@ import { t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
+import { verifierLabel } from './staff-view.ts';
 
 /** The shapes of /api/v1/compliance/access-log/* (src/modules/access-log/service.ts). */
 interface Problem {
@@ -39,7 +40,8 @@ interface VerificationRun {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  by: { id: string; role: string };
+  /** `name`: the staff account's sign-in name, when the server knows it. */
+  by: { id: string; role: string; name?: string | null };
   status: 'ok' | 'failed' | 'error';
   problemCount: number;
   errorCode: string | null;
@@ -160,7 +162,12 @@ function VerificationCard({ run }: { run: VerificationRun | null }): JSX.Element
   }
   const r = run.report;
   const badge = run.status === 'ok' ? 'badge badge-ok' : 'badge badge-flash';
-  const by = run.by.role === 'system' ? t('compliance.accessLogPage.bySystem') : t('compliance.accessLogPage.byStaff', { role: run.by.role, id: run.by.id });
+  const who = verifierLabel(run.by);
+  const by = (
+    <span data-testid="access-log-run-by" data-staff-id={run.by.role === 'system' ? undefined : run.by.id} title={who.title ?? undefined}>
+      {who.text}
+    </span>
+  );
   return (
     <section class="card panel" aria-labelledby="access-log-run-heading" data-testid="access-log-run" data-status={run.status}>
       <h2 id="access-log-run-heading">

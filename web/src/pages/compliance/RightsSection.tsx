@@ -29,8 +29,22 @@ import {
   type TicketStatus,
   type TicketSummary,
 } from './rights-view.ts';
+import { handlerLabel } from './staff-view.ts';
 
 const RIGHTS_CODES = ['TICKET_NOT_FOUND', 'TICKET_CLOSED', 'REASON_REQUIRED'] as const;
+
+/** Who closed the ticket: their sign-in name (the account id on hover), else the id itself. */
+function HandledBy({ id, name }: { id: string; name: string | null }): JSX.Element {
+  const who = handlerLabel(id, name);
+  return (
+    <>
+      <dt>{t('compliance.rights.handledBy')}</dt>
+      <dd data-testid="rights-handled-by" data-staff-id={id} title={who.title ?? undefined}>
+        {who.isId ? <code>{who.text}</code> : who.text}
+      </dd>
+    </>
+  );
+}
 
 /** Our own words for this section's codes; any other problem as the shared kit shows it. */
 function RightsProblem({ error }: { error: unknown }): JSX.Element {
@@ -188,14 +202,7 @@ function TicketDialog(props: { id: string | null; onClose: () => void; onResolve
                 <dd>{formatDateTime(ticket.closedAt)}</dd>
               </>
             )}
-            {ticket.handledBy && (
-              <>
-                <dt>{t('compliance.rights.handledBy')}</dt>
-                <dd>
-                  <code>{ticket.handledBy}</code>
-                </dd>
-              </>
-            )}
+            {ticket.handledBy && <HandledBy id={ticket.handledBy} name={ticket.handledByName} />}
             <dt>{t('compliance.rights.filedIn')}</dt>
             <dd>{ticket.locale}</dd>
             <dt>{t('compliance.rights.region')}</dt>
