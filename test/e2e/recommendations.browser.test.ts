@@ -3,7 +3,8 @@
  * consent gets a non-personalised list with reasons, sees a pinned product arrive without a reload,
  * and a 👎 is recorded without learning; a viewer who accepts all gets personalised cards, a 👍
  * teaches the model, and the host console's health panel shows the update; /recommendations renders
- * the feature list. Uses Debian's Chromium through playwright-core, like browser.test.ts.
+ * the feature list; a 👍 stays given when the list refreshes with new decisions for the same product
+ * and is sent once. Uses Debian's Chromium through playwright-core, like browser.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -34,6 +35,15 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
   const db = () => t.app.services.storage.db;
   const feedbackFor = async (decisionId: string) =>
     db().selectFrom('recommendation_feedback').selectAll().where('decision_id', '=', decisionId).execute();
+  /** Every feedback row on this product in the demo room, whichever decision it answered. */
+  const productFeedback = async (productId: string) =>
+    db()
+      .selectFrom('recommendation_feedback')
+      .innerJoin('recommendation_decisions', 'recommendation_decisions.id', 'recommendation_feedback.decision_id')
+      .select(['recommendation_feedback.type'])
+      .where('recommendation_decisions.product_id', '=', productId)
+      .where('recommendation_decisions.session_id', '=', 'demo')
+      .execute();
   const newViewer = async (): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     await page.goto(`${base}/live/demo`);
@@ -82,6 +92,32 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     const decisionId = (await card.getAttribute('data-decision-id'))!;
     await card.getByTestId('recs-dislike').click();
     await expect.poll(async () => (await feedbackFor(decisionId)).map((r) => [r.type, r.learned])).toEqual([['dislike', 0]]);
+    await page.close();
+  }, 30_000);
+
+  it('a 👍 stays given when the list refreshes with new decisions for the same product, and is sent once', async () => {
+    const page = await newViewer();
+    await page.getByTestId('consent-decline-all').click();
+    await page.getByTestId('consent-dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('recs-item').count()).toBe(4);
+
+    const card = page.getByTestId('recs-item').first();
+    const productId = (await card.getAttribute('data-product-id'))!;
+    const firstDecision = (await card.getAttribute('data-decision-id'))!;
+    const before = await productFeedback(productId);
+    await card.getByTestId('recs-like').click();
+    await expect.poll(async () => (await feedbackFor(firstDecision)).map((r) => r.type)).toEqual(['like']);
+
+    // The feedback brings a fresh list (over the socket or HTTP): new decision ids, the same product.
+    const again = page.locator(`[data-testid="recs-item"][data-product-id="${productId}"]`);
+    await expect.poll(async () => ((await again.count()) === 1 ? again.getAttribute('data-decision-id') : firstDecision), { timeout: 10_000 }).not.toBe(firstDecision);
+    const like = again.getByTestId('recs-like');
+    expect(await like.getAttribute('aria-pressed')).toBe('true');
+    expect(await like.isDisabled()).toBe(true);
+    expect(await again.getByTestId('recs-dislike').isDisabled()).toBe(true);
+
+    // Counted once: one more feedback row for this product, across every decision the viewer was shown.
+    expect((await productFeedback(productId)).length - before.length).toBe(1);
     await page.close();
   }, 30_000);
 

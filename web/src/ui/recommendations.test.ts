@@ -8,6 +8,8 @@ import {
   feedbackBody,
   formatShare,
   formatSigned,
+  giveFeedback,
+  givenFor,
   groupFeatures,
   howItWorksHref,
   newIdempotencyKey,
@@ -166,6 +168,39 @@ describe('feedback', () => {
         throw new Error('sync');
       }),
     ).toBeNull();
+  });
+});
+
+describe('feedback given on a product', () => {
+  it('stays given when a refreshed list shows the product under a new decision, and is given once', () => {
+    let n = 0;
+    const key = () => `product-key-${++n}`;
+    const shown = item('p1', { decisionId: 'd-first-000001' });
+    const refreshed = item('p1', { decisionId: 'd-later-000002' });
+    const first = giveFeedback(new Map(), shown.productId, 'like', key)!;
+    expect(first.feedback).toEqual({ type: 'like', idempotencyKey: 'product-key-1' });
+    expect(givenFor(first.given, shown)).toBe('like');
+    expect(givenFor(first.given, refreshed)).toBe('like');
+    expect(givenFor(first.given, item('p2'))).toBeUndefined();
+    // A second 👍 or 👎 on the same product (any decision) sends nothing.
+    expect(giveFeedback(first.given, refreshed.productId, 'like', key)).toBeNull();
+    expect(giveFeedback(first.given, refreshed.productId, 'dislike', key)).toBeNull();
+    // Another product has its own key; the first map is left as it was.
+    const second = giveFeedback(first.given, 'p2', 'dislike', key)!;
+    expect(second.feedback.idempotencyKey).toBe('product-key-2');
+    expect(givenFor(second.given, item('p2'))).toBe('dislike');
+    expect(first.given.has('p2')).toBe(false);
+  });
+
+  it("sends a product's feedback under its own key", async () => {
+    const bodies: { idempotencyKey: string; decisionId: string }[] = [];
+    const post = async (_s: string, body: { idempotencyKey: string; decisionId: string }) => {
+      bodies.push(body);
+      return { learned: false, duplicate: bodies.length > 1 };
+    };
+    await sendRecFeedback('demo', 'd-first-000001', 'like', null, post, 'product-key-1');
+    await sendRecFeedback('demo', 'd-later-000002', 'like', null, post, 'product-key-1');
+    expect(bodies.map((b) => b.idempotencyKey)).toEqual(['product-key-1', 'product-key-1']);
   });
 });
 

@@ -5,8 +5,9 @@
  * - A list is personalised only when the server says so (A5); the page never decides it.
  * - A card's price always comes from the room state, never from the recommendation (A6).
  * - An explanation is exact: base + Σφ = score; the exploration bonus is separate and said so.
- * - Feedback carries a fresh random idempotency key and the device id only when the browser already
- *   has one (it is never made for this).
+ * - Feedback carries a random idempotency key and the device id only when the browser already has
+ *   one (it is never made for this). A 👍, 👎 or 不感兴趣 is given once per product in the room: it
+ *   outlives the decision it was given on, and its key stays the same.
  */
 import { apiRequest } from './api.ts';
 import type { FlashSaleView, RoomState, ServerMessage, ShowcaseProduct } from './contract.ts';
@@ -325,6 +326,39 @@ export function feedbackBody(decisionId: string, type: FeedbackType, deviceId: s
   return deviceId ? { decisionId, type, idempotencyKey, deviceId } : { decisionId, type, idempotencyKey };
 }
 
+/** Feedback the viewer gave on a product, with the one idempotency key it is sent under. */
+export interface GivenFeedback {
+  type: FeedbackType;
+  idempotencyKey: string;
+}
+
+/**
+ * The 👍, 👎 and 不感兴趣 given in this room, by product id. A refreshed list shows the same products
+ * under new decision ids, so the answer is kept by product: it stays given, and is never sent twice.
+ */
+export type GivenByProduct = ReadonlyMap<string, GivenFeedback>;
+
+/** What the viewer already said about this item's product, if anything. */
+export function givenFor(given: GivenByProduct, item: Pick<RecItem, 'productId'>): FeedbackType | undefined {
+  return given.get(item.productId)?.type;
+}
+
+/**
+ * Records the viewer's feedback on a product: the updated map and what to send, or null when they
+ * already gave feedback on that product (under any decision), so nothing is sent. The key is made
+ * once per product: were it sent again, the server would count it once (it keeps one row per key).
+ */
+export function giveFeedback(
+  given: GivenByProduct,
+  productId: string,
+  type: FeedbackType,
+  makeKey: () => string = newIdempotencyKey,
+): { given: GivenByProduct; feedback: GivenFeedback } | null {
+  if (given.has(productId)) return null;
+  const feedback = { type, idempotencyKey: makeKey() };
+  return { given: new Map(given).set(productId, feedback), feedback };
+}
+
 // ---------------------------------------------------------------- calls
 
 const sessionPath = (sessionId: string): string => `/api/v1/sessions/${encodeURIComponent(sessionId)}`;
@@ -350,7 +384,8 @@ export function fetchHowItWorks(locale: LocaleCode): Promise<HowItWorks> {
 
 /**
  * Feedback for a card's decision with this browser's device id if it has one (none is made). Resolves
- * with the server's answer, or null when it failed (feedback never blocks the page).
+ * with the server's answer, or null when it failed (feedback never blocks the page). A fresh
+ * idempotency key unless one is given (a product's 👍/👎 keeps its own: see giveFeedback).
  */
 export function sendRecFeedback(
   sessionId: string,
@@ -358,9 +393,10 @@ export function sendRecFeedback(
   type: FeedbackType,
   deviceId: string | null,
   post: (sessionId: string, body: FeedbackBody) => Promise<{ learned: boolean; duplicate: boolean }> = postFeedback,
+  idempotencyKey?: string,
 ): Promise<{ learned: boolean; duplicate: boolean } | null> {
   try {
-    return post(sessionId, feedbackBody(decisionId, type, deviceId)).catch(() => null);
+    return post(sessionId, feedbackBody(decisionId, type, deviceId, idempotencyKey)).catch(() => null);
   } catch {
     return Promise.resolve(null);
   }

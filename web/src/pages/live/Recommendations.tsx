@@ -8,7 +8,9 @@
  * The list comes from GET /recommendations and, once the socket carries them, from the room socket
  * (`watch_recommendations`, then a push after pins, flash sales, sold-outs and the viewer's own acts).
  * Without the socket the list is fetched again when the showcase changes. The device id is sent only
- * when the browser already has one (the viewer decided on consent); none is made here.
+ * when the browser already has one (the viewer decided on consent); none is made here. A 👍, 👎 or
+ * 不感兴趣 belongs to the product, not the decision: it stays shown as given when a refreshed list
+ * shows the product again, and is sent once.
  */
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -25,14 +27,18 @@ import {
   fetchRecommendations,
   formatNumber,
   formatSigned,
+  giveFeedback,
+  givenFor,
   howItWorksHref,
   labelFor,
+  postFeedback,
   reasonsFor,
   requestK,
   sendRecFeedback,
   showcaseKey,
   visibleItems,
   type FeedbackType,
+  type GivenByProduct,
   type LocaleCode,
   type RecItem,
   type RecList,
@@ -70,7 +76,9 @@ export function Recommendations(props: {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const [openWhy, setOpenWhy] = useState<string | null>(null);
-  const [sent, setSent] = useState<Record<string, FeedbackType>>({});
+  // By product, not by decision: a refreshed list brings new decision ids for the same products.
+  const [given, setGiven] = useState<GivenByProduct>(() => new Map());
+  const givenNow = useRef(given); // read synchronously, so a quick second click sends nothing
   const [notice, setNotice] = useState('');
   const [retry, setRetry] = useState(0);
   const [labels, setLabels] = useState<Record<string, string>>({});
@@ -132,14 +140,17 @@ export function Recommendations(props: {
   }, [openWhy === null, locale]);
 
   const feedback = (item: RecItem, product: ShowcaseProduct, type: FeedbackType): void => {
-    setSent((current) => ({ ...current, [item.decisionId]: type }));
+    const next = giveFeedback(givenNow.current, item.productId, type);
+    if (!next) return; // already given on this product, under an earlier decision or this one
+    givenNow.current = next.given;
+    setGiven(next.given);
     if (type === 'not_interested') {
       setHidden((current) => new Set(current).add(item.productId));
       setNotice(t('recs.hidden', { name: pick(product.name) }));
     } else {
       setNotice(t('recs.thanks'));
     }
-    void sendRecFeedback(sessionId, item.decisionId, type, storedDeviceId()).then(() => {
+    void sendRecFeedback(sessionId, item.decisionId, type, storedDeviceId(), postFeedback, next.feedback.idempotencyKey).then(() => {
       if (!viaSocket) load(); // the socket pushes a fresh list itself
     });
   };
@@ -190,7 +201,7 @@ export function Recommendations(props: {
                 locale={locale}
                 whyOpen={openWhy === item.decisionId}
                 onToggleWhy={() => setOpenWhy((current) => (current === item.decisionId ? null : item.decisionId))}
-                sent={sent[item.decisionId]}
+                sent={givenFor(given, item)}
                 onFeedback={(type) => feedback(item, product, type)}
                 actions={props.actions}
                 labels={labels}
