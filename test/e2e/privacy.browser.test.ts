@@ -2,7 +2,9 @@
  * The privacy centre, the processing rules and the guardian page in a real browser (Debian's
  * Chromium through playwright-core) against a real server: a viewer sees what is held, deletes a
  * tag, switches personalisation off, declares and clears a city tier, downloads the CSV, files a
- * request and erases everything; a guardian consents from their own phone.
+ * request and erases everything; what is held reads in words (named fields, nothing shown for an
+ * empty record, the assistant's memory where the chat records hold it, a completion's note); a
+ * guardian consents from their own phone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -133,6 +135,96 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('qingliu.device'))).toBeNull();
     await page.context().close();
   }, 60_000);
+
+  /** A viewer who consented to everything, viewed a product and asked the assistant about it (memory for the show, and kept under consent). */
+  const viewerWithData = async (viewer: string): Promise<void> => {
+    await decide(viewer, 'accept_all', [...PURPOSES]);
+    const room = (await t.app.inject('/api/v1/sessions/demo')).json() as { products: { id: string; name: { zh: string } }[] };
+    const product = room.products[1]!;
+    expect((await send(viewer, 'view', product.id)).json()).toMatchObject({ stored: true });
+    const asked = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/assistant', headers: h(viewer), payload: { question: `${product.name.zh}多少钱`, locale: 'zh-CN' } });
+    expect(asked.json().productIds, asked.body).toEqual([product.id]);
+  };
+  const openCentre = async (viewer: string, locale = 'zh-CN'): Promise<Page> => {
+    const page = await pageWithDevice(viewer, locale);
+    await page.goto(`${base}/privacy?brand=${BRAND}&from=demo`);
+    await page.getByTestId('privacy-events').waitFor();
+    return page;
+  };
+
+  it('names every field of the records it lists in the viewer’s language, never by the export’s keys', async () => {
+    const viewer = 'browser-viewer-fields-0001';
+    await viewerWithData(viewer);
+    const page = await openCentre(viewer);
+    const events = page.getByTestId('privacy-events');
+    expect(await events.getAttribute('data-count')).toBe('1');
+    const names = await events.locator('dt').allTextContents();
+    expect(names).toEqual(expect.arrayContaining(['用途', '行为', '直播间', '时间']));
+    expect(names).not.toContain('sessionId');
+    expect(await events.locator('dt[data-field="type"] + dd').first().textContent()).toBe('浏览');
+    // No field anywhere in what is held is headed by its key.
+    const unnamed = await page
+      .getByTestId('privacy-data')
+      .locator('dt[data-field]')
+      .evaluateAll((dts) => dts.filter((dt) => dt.textContent === dt.getAttribute('data-field')).map((dt) => dt.getAttribute('data-field')));
+    expect(unnamed).toEqual([]);
+    await page.getByTestId('locale-switch').click();
+    await expect.poll(() => events.locator('dt[data-field="sessionId"]').first().textContent()).toBe('Live room');
+    await page.context().close();
+  }, 30_000);
+
+  it('says plainly when nothing was transferred out of the region', async () => {
+    const viewer = 'browser-viewer-border-0001';
+    await viewerWithData(viewer);
+    const page = await openCentre(viewer);
+    const crossBorder = page.locator('[data-testid="privacy-other"][data-category="cross_border"]');
+    await crossBorder.waitFor();
+    expect(await crossBorder.getAttribute('data-count')).toBe('0');
+    expect(await crossBorder.textContent()).toBe('无');
+    expect(await page.getByTestId('privacy-data').textContent()).not.toMatch(/consents|counted|\[\]/);
+    await page.context().close();
+  }, 30_000);
+
+  it('shows what the assistant remembers under its memory heading, as the chat records hold it', async () => {
+    const viewer = 'browser-viewer-memory-0001';
+    await viewerWithData(viewer);
+    const exported = (await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data', headers: h(viewer) })).json() as { chat: { kind: string }[] };
+    expect(exported.chat.map((r) => r.kind).sort()).toEqual(['kept_memory', 'session_memory']);
+    const page = await openCentre(viewer);
+    const memory = page.getByTestId('privacy-assistant-memory');
+    expect(await memory.getAttribute('data-count')).toBe('2');
+    expect(await memory.textContent()).toContain('经您同意保存的记忆');
+    expect(await memory.textContent()).toContain('本场直播中的记忆');
+    expect(await memory.locator('dt[data-field="intents"] + dd').first().textContent()).toBe('价格');
+    // The chat section holds the rest of the chat records (none here), not the memory a second time.
+    const chat = page.locator('[data-testid="privacy-other"][data-category="chat"]');
+    expect(await chat.getAttribute('data-count')).toBe('0');
+    await page.context().close();
+  }, 30_000);
+
+  it('shows the note a request was completed with, as it shows a rejection’s reason', async () => {
+    const viewer = 'browser-viewer-ticket-0001';
+    await decide(viewer, 'decline_all', []);
+    const filed = async (kind: string) => {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/privacy/tickets', headers: h(viewer), payload: { kind, details: '请说明', locale: 'zh-CN' } });
+      expect(res.statusCode, res.body).toBe(201);
+      return (res.json() as { id: string }).id;
+    };
+    const officer = await signIn(t.app, 'compliance');
+    const resolve = async (id: string, outcome: string, reason: string) => {
+      const res = await t.app.inject({ method: 'POST', url: `/api/v1/compliance/tickets/${id}/resolve`, headers: { cookie: officer.cookie }, payload: { outcome, reason } });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    await resolve(await filed('access'), 'completed', '副本已发至您的下载区');
+    await resolve(await filed('correction'), 'rejected', '记录无误');
+    const page = await pageWithDevice(viewer);
+    await page.goto(`${base}/privacy?brand=${BRAND}`);
+    const completed = page.locator('[data-testid="ticket-item"][data-status="completed"]');
+    await completed.waitFor();
+    expect(await completed.getByTestId('ticket-reason').allTextContents()).toEqual(['办结说明：副本已发至您的下载区']);
+    expect(await page.locator('[data-testid="ticket-item"][data-status="rejected"]').getByTestId('ticket-reason').textContent()).toBe('理由：记录无误');
+    await page.context().close();
+  }, 30_000);
 
   it('says nothing is held, and calls nothing personal, when the device never decided', async () => {
     const page = await pageWithDevice(null);

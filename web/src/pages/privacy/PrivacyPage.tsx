@@ -37,13 +37,17 @@ import {
   hashPrefix,
   otherCategories,
   parsePrivacyQuery,
+  recordFields,
   splitTag,
   TICKET_KINDS,
   ticketDetailsError,
   ticketsOf,
+  type FieldView,
+  type RecordText,
   type TicketKind,
   type ViewerExport,
 } from './privacy-view.ts';
+import { recordText } from './record-text.ts';
 
 export function PrivacyShell(props: { title: string; from: string | null; children: ComponentChildren; testId: string }): JSX.Element {
   return (
@@ -174,8 +178,10 @@ function DataSection({ deviceId, generation }: { deviceId: string; generation: n
 }
 
 function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en' }): JSX.Element {
+  // The export files the assistant's memory under chat; it has its own heading here (privacy-view.ts).
   const memory = assistantMemoryOf(data);
   const tickets = ticketsOf(data);
+  const text = recordText(locale);
   const yesNo = (on: boolean) => (on ? t('privacy.data.on') : t('privacy.data.off'));
   return (
     <div class="privacy-data">
@@ -239,36 +245,33 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
         <dd>{data.profile.cityTier ? t(`privacy.personalisation.cityTiers.${data.profile.cityTier as CityTier}`) : t('privacy.data.notDeclared')}</dd>
       </dl>
 
-      <RecordList title={t('privacy.data.events')} records={data.events} testId="privacy-events" />
-      <RecordList title={t('privacy.data.feedback')} records={data.feedback} testId="privacy-feedback" />
-      <RecordList title={t('privacy.data.tags')} records={data.tags} testId="privacy-data-tags" />
-      {tickets && <RecordList title={t('privacy.data.tickets')} records={tickets} testId="privacy-data-tickets" />}
+      <RecordList title={t('privacy.data.events')} records={data.events} text={text} testId="privacy-events" />
+      <RecordList title={t('privacy.data.feedback')} records={data.feedback} text={text} testId="privacy-feedback" />
+      <RecordList title={t('privacy.data.tags')} records={data.tags} text={text} testId="privacy-data-tags" />
+      {tickets && <RecordList title={t('privacy.data.tickets')} records={tickets} text={text} testId="privacy-data-tickets" />}
 
       <h3>{t('privacy.data.pseudonyms')}</h3>
       <p data-testid="privacy-pseudonyms" data-count={data.pseudonyms.length}>
         {t('privacy.data.pseudonymCount', { count: data.pseudonyms.length })}
       </p>
 
-      {memory ? (
-        <RecordList title={t('privacy.data.assistantMemory')} records={memory} testId="privacy-assistant-memory" />
-      ) : (
-        <>
-          <h3>{t('privacy.data.assistantMemory')}</h3>
-          <p class="muted" data-testid="privacy-assistant-memory" data-count="0">
-            {t('privacy.none')}
-          </p>
-        </>
-      )}
+      <RecordList
+        title={t('privacy.data.assistantMemory')}
+        describe={t('privacy.data.assistantMemoryNote')}
+        records={memory}
+        text={text}
+        testId="privacy-assistant-memory"
+      />
 
       {otherCategories(data, locale).map((other) => (
-        <RecordList key={other.category} title={other.label} describe={other.describe} records={other.records} testId="privacy-other" category={other.category} />
+        <RecordList key={other.category} title={other.label} describe={other.describe} records={other.records} text={text} testId="privacy-other" category={other.category} />
       ))}
     </div>
   );
 }
 
-/** A generic list of records: a count, then each record's fields. */
-function RecordList(props: { title: string; describe?: string | null; records: readonly unknown[]; testId: string; category?: string }): JSX.Element {
+/** A generic list of records: a count, then each record's fields in words. */
+function RecordList(props: { title: string; describe?: string | null; records: readonly unknown[]; text: RecordText; testId: string; category?: string }): JSX.Element {
   return (
     <>
       <h3>
@@ -283,7 +286,7 @@ function RecordList(props: { title: string; describe?: string | null; records: r
         <ol class="privacy-records" data-testid={props.testId} data-count={props.records.length} data-category={props.category}>
           {props.records.map((record, i) => (
             <li key={i}>
-              <RecordFields record={record} />
+              <RecordFields fields={recordFields(record, props.text)} />
             </li>
           ))}
         </ol>
@@ -292,14 +295,30 @@ function RecordList(props: { title: string; describe?: string | null; records: r
   );
 }
 
-function RecordFields({ record }: { record: unknown }): JSX.Element {
-  if (record === null || typeof record !== 'object') return <span>{String(record ?? '')}</span>;
+/** A record's fields, each named; a record inside it (a payload, a list of receipts) as fields of its own. */
+function RecordFields({ fields }: { fields: readonly FieldView[] }): JSX.Element {
   return (
     <dl class="privacy-fields">
-      {Object.entries(record as Record<string, unknown>).map(([k, v]) => (
-        <Fragment key={k}>
-          <dt>{k}</dt>
-          <dd>{v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+      {fields.map((field) => (
+        <Fragment key={field.key}>
+          <dt data-field={field.key} class={'text' in field ? undefined : 'privacy-field-group'}>
+            {field.label}
+          </dt>
+          <dd class={'text' in field ? undefined : 'privacy-field-group'}>
+            {'text' in field ? (
+              field.text
+            ) : 'record' in field ? (
+              <RecordFields fields={field.record} />
+            ) : (
+              <ol class="privacy-records">
+                {field.records.map((inner, i) => (
+                  <li key={i}>
+                    <RecordFields fields={inner} />
+                  </li>
+                ))}
+              </ol>
+            )}
+          </dd>
         </Fragment>
       ))}
     </dl>
@@ -610,7 +629,10 @@ function TicketsSection({ deviceId, onChange }: { deviceId: string; onChange: ()
               </p>
               {ticket.details !== null && <p class="privacy-pre">{ticket.details}</p>}
               {ticket.detailsErased && <p class="muted">{t('privacy.tickets.detailsErased')}</p>}
-              {ticket.status === 'rejected' && ticket.reason && <p data-testid="ticket-reason">{t('privacy.tickets.reason', { reason: ticket.reason })}</p>}
+              {/* The officer's reason or note is written for the viewer: a rejection always has one, a completion may. */}
+              {ticket.status !== 'open' && ticket.reason && (
+                <p data-testid="ticket-reason">{ticket.status === 'rejected' ? t('privacy.tickets.reason', { reason: ticket.reason }) : t('privacy.tickets.completionNote', { reason: ticket.reason })}</p>
+              )}
             </li>
           ))}
         </ul>

@@ -1,18 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { i18n } from '../../i18n/index.ts';
 import {
   assistantMemoryOf,
   DEFAULT_BRAND,
   DETAILS_MAX,
   downloadName,
-  flatRecord,
   hashPrefix,
+  isEmptyRecord,
   otherCategories,
   parsePrivacyQuery,
   privacyRoute,
+  recordFields,
   splitTag,
   ticketDetailsError,
   ticketsOf,
+  type FieldView,
 } from './privacy-view.ts';
+import { recordText } from './record-text.ts';
 
 describe('privacy centre view rules', () => {
   it('reads brand and from, defaulting the brand and dropping malformed ids', () => {
@@ -28,7 +32,7 @@ describe('privacy centre view rules', () => {
     expect(privacyRoute('/privacy.html')).toBe('centre');
   });
 
-  it('lists the export categories the page has no section for, flattened', () => {
+  it('lists the export categories the page has no section for', () => {
     const data = {
       generatedAt: 'x',
       region: 'cn',
@@ -46,9 +50,9 @@ describe('privacy centre view rules', () => {
       sections: { transfers: { label: { zh: '个人信息出境', en: 'Transfers out of the region' }, describe: { zh: '出境的年份', en: 'The years' } }, note: { label: { zh: '' } } },
     };
     expect(otherCategories(data)).toEqual([
-      { category: 'transfers', label: '个人信息出境', describe: '出境的年份', records: [{ id: 't1', to: '{"region":"eu"}', at: '1' }] },
+      { category: 'transfers', label: '个人信息出境', describe: '出境的年份', records: [{ id: 't1', to: { region: 'eu' }, at: 1 }] },
       // Without a name in the page's language, the key itself.
-      { category: 'note', label: 'note', describe: null, records: [{ value: 'plain' }] },
+      { category: 'note', label: 'note', describe: null, records: ['plain'] },
     ]);
     expect(otherCategories(data, 'en').map((o) => [o.label, o.describe])).toEqual([
       ['Transfers out of the region', 'The years'],
@@ -57,15 +61,33 @@ describe('privacy centre view rules', () => {
     // An export without sections (an older server) still lists everything, under its keys.
     const { sections: _sections, ...older } = data;
     expect(otherCategories(older).map((o) => o.label)).toEqual(['transfers', 'note']);
-    expect(flatRecord(null)).toEqual({ value: '' });
     expect(ticketsOf({ rights_tickets: [{ id: 'a' }] })).toEqual([{ id: 'a' }]);
     expect(ticketsOf({})).toBeNull();
   });
 
-  it('has no assistant memory unless the export has the key', () => {
-    expect(assistantMemoryOf({})).toBeNull();
-    expect(assistantMemoryOf({ assistantMemory: [{ a: 1 }] })).toEqual([{ a: 1 }]);
-    expect(assistantMemoryOf({ assistant_memory: [] })).toEqual([]);
+  it('says a category holding only an empty record holds nothing (the cross-border record with no consents and no years)', () => {
+    const data = { cross_border: [{ consents: [], counted: [] }], sections: {} };
+    expect(otherCategories(data)).toEqual([{ category: 'cross_border', label: 'cross_border', describe: null, records: [] }]);
+    const counted = { consents: [], counted: [{ year: 2026, kind: 'any', firstAt: 1 }] };
+    expect(otherCategories({ cross_border: [counted] })[0]!.records).toEqual([counted]);
+    expect(isEmptyRecord({ a: [], b: null, c: '', d: { e: [] } })).toBe(true);
+    expect(isEmptyRecord({ a: 0 })).toBe(false);
+    expect(isEmptyRecord({ a: false })).toBe(false);
+  });
+
+  it('takes the assistant memory from the chat records, where the export files it, and leaves it out of the chat section', () => {
+    const session = { kind: 'session_memory', sessionId: 'demo', turns: [{ at: 1, productIds: ['p1'], intents: ['price'] }] };
+    const kept = { kind: 'kept_memory', brandId: 'demo-brand', expiresAt: 2, turns: [{ at: 1, productIds: ['p1'], intents: ['price'] }] };
+    const message = { kind: 'chat_message', sessionId: 'demo', at: 1, nickname: 'n', text: 'hi', status: 'visible' };
+    const question = { kind: 'question_to_host', sessionId: 'demo', at: 1, question: 'q', status: 'open' };
+    const data = { chat: [message, question, session, kept] };
+    expect(assistantMemoryOf(data)).toEqual([session, kept]);
+    expect(otherCategories(data)[0]!.records).toEqual([message, question]);
+    // None held: an empty list, never a claim that contradicts the chat records.
+    expect(assistantMemoryOf({ chat: [message] })).toEqual([]);
+    expect(assistantMemoryOf({})).toEqual([]);
+    // A list under a key of its own is read too.
+    expect(assistantMemoryOf({ assistant_memory: [{ a: 1 }] })).toEqual([{ a: 1 }]);
   });
 
   it('checks ticket details like the server: 1–2000 characters, counted as code points', () => {
@@ -88,5 +110,74 @@ describe('privacy centre view rules', () => {
     expect(hashPrefix('abc')).toBe('abc');
     expect(splitTag('category:stroller')).toEqual({ kind: 'category', value: 'stroller' });
     expect(splitTag('plain')).toEqual({ kind: '', value: 'plain' });
+  });
+});
+
+describe('records in words', () => {
+  afterEach(async () => {
+    await i18n.changeLanguage('zh-CN');
+  });
+
+  /** label: text, with records inside as nested arrays. */
+  const plain = (fields: FieldView[]): unknown[] =>
+    fields.map((f) => ('text' in f ? `${f.label}: ${f.text}` : 'record' in f ? [f.label, plain(f.record)] : [f.label, f.records.map(plain)]));
+  const keysOf = (fields: FieldView[]): string[] => fields.flatMap((f) => [f.key, ...('record' in f ? keysOf(f.record) : 'records' in f ? f.records.flatMap(keysOf) : [])]);
+
+  // Every kind of record the export holds (src/workflows/privacy.ts and the other modules' sources).
+  const EXPORT_RECORDS: Record<string, unknown>[] = [
+    { id: 'e1', purpose: 'personalised_recommendations', type: 'view', payload: { type: 'view', productId: 'p1', sessionId: 'demo', at: 1 }, at: 1 },
+    { tag: 'category:bath', kind: 'category', value: 'bath', weight: 1, events: 1, lastEventAt: 1 },
+    { id: 't1', kind: 'access', status: 'completed', details: 'x', detailsErased: false, locale: 'zh-CN', region: 'cn-mainland', createdAt: 1, updatedAt: 1, dueAt: 1, closedAt: 1, reason: 'r' },
+    { kind: 'chat_message', sessionId: 'demo', at: 1, nickname: 'n', text: 'hi', status: 'visible' },
+    { kind: 'question_to_host', sessionId: 'demo', at: 1, question: 'q', status: 'open' },
+    { kind: 'session_memory', sessionId: 'demo', turns: [{ at: 1, productIds: ['p1'], intents: ['price'] }] },
+    { kind: 'kept_memory', brandId: 'demo-brand', expiresAt: 1, turns: [{ at: 1, productIds: ['p1'], intents: ['price'] }] },
+    { experiment: 'x', experimentId: 'x1', simulated: false, arm: 'a', firstSeenAt: 1, lastSeenAt: 1, requests: 1, impressions: 1, clicks: 0, carts: 0, orders: 0, gmvFen: 0, reports: 0, optedOut: false },
+    {
+      consents: [{ consentId: 'c1', destinationId: 'd1', decision: 'granted', noticeVersion: 'v1', noticeHash: 'h', locale: 'en', region: 'cn-mainland', at: 1 }],
+      counted: [{ year: 2026, kind: 'any', firstAt: 1 }],
+    },
+  ];
+
+  it('names every field the export holds, in both languages', async () => {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      await i18n.changeLanguage(locale);
+      const text = recordText(locale);
+      const unnamed = [...new Set(EXPORT_RECORDS.flatMap((r) => keysOf(recordFields(r, text))))].filter((key) => text.field(key) === null);
+      expect({ locale, unnamed }).toEqual({ locale, unnamed: [] });
+    }
+  });
+
+  it('shows a record in Chinese: named fields, times, yes/no, coded values by name, records inside as records', () => {
+    const text = { ...recordText('zh-CN'), time: (ms: number) => `T${ms}`, separator: '、' };
+    expect(plain(recordFields(EXPORT_RECORDS[0], text))).toEqual([
+      '编号: e1',
+      '用途: 个性化推荐',
+      '行为: 浏览',
+      ['记录内容', ['行为: 浏览', '商品编号: p1', '直播间: demo', '时间: T1']],
+      '时间: T1',
+    ]);
+    expect(plain(recordFields(EXPORT_RECORDS[1], text))).toEqual(['标签: 洗浴用品', '类别: 品类', '内容: 洗浴用品', '权重: 1', '依据的行为数: 1', '最近一次行为: T1']);
+    expect(plain(recordFields(EXPORT_RECORDS[4], text))).toContain('状态: 待主播回答');
+    expect(plain(recordFields(EXPORT_RECORDS[2], text))).toEqual(expect.arrayContaining(['状态: 已完成', '说明已删除: 否', '语言: 简体中文', '理由或说明: r']));
+    expect(plain(recordFields(EXPORT_RECORDS[6], text))).toEqual([
+      '类别: 经您同意保存的记忆',
+      '品牌: demo-brand',
+      '保存至: T1',
+      ['问过的内容', [['时间: T1', '商品编号: p1', '问的方面: 价格']]],
+    ]);
+    expect(plain(recordFields({ gmvFen: 12_900, closedAt: null, productIds: ['a', 'b'] }, text))).toEqual(['下单金额: ¥129.00', '处理时间: —', '商品编号: a、b']);
+    // Unknown fields and values keep the export's words; a bare value is one field.
+    expect(plain(recordFields({ somethingNew: 'x', kind: 'new_kind' }, text))).toEqual(['somethingNew: x', '类别: new_kind']);
+    expect(plain(recordFields('plain', text))).toEqual(['内容: plain']);
+  });
+
+  it('shows the same record in English', async () => {
+    await i18n.changeLanguage('en');
+    const text = { ...recordText('en'), time: (ms: number) => `T${ms}` };
+    expect(plain(recordFields(EXPORT_RECORDS[8], text))).toEqual([
+      ['Separate consents to transfers', [['Consent ID: c1', 'Recipient abroad: d1', 'Decision: Granted', 'Notice version: v1', 'Notice hash: h', 'Language: English', 'Region: cn-mainland', 'Time: T1']]],
+      ['Years you were counted', [['Year: 2026', 'Kind: Personal information', 'First transfer: T1']]],
+    ]);
   });
 });

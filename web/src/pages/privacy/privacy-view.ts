@@ -1,6 +1,7 @@
 /**
  * The privacy centre's pure rules (no DOM, no fetch; unit-tested in node): the page's query, the
- * export split into the sections the page shows, the ticket form's check, and a download's file name.
+ * export split into the sections the page shows, each record's fields in words, the ticket form's
+ * check, and a download's file name.
  */
 import type { Locale } from '../../i18n/index.ts';
 
@@ -64,7 +65,8 @@ export interface OtherCategory {
   label: string;
   /** What it is, in the page's language, when the export says. */
   describe: string | null;
-  records: Record<string, string>[];
+  /** Its records as the export has them, less empty ones (shown with recordFields). */
+  records: unknown[];
 }
 
 type Bilingual = { zh?: unknown; en?: unknown };
@@ -75,7 +77,12 @@ function textIn(value: unknown, locale: 'zh-CN' | 'en'): string | null {
   return typeof text === 'string' && text.trim() !== '' ? text : null;
 }
 
-/** The categories the export returns that the page has no section for, named as the export's `sections` name them, each record flattened to text. */
+/**
+ * The categories the export returns that the page has no section for, named as the export's
+ * `sections` name them. A record with nothing in it (e.g. `{ consents: [], counted: [] }`) is not
+ * a record: a category of only such records has none. The assistant's memory, which the export files
+ * under `chat`, is left out here: the page shows it under its own heading (assistantMemoryOf).
+ */
 export function otherCategories(data: Record<string, unknown>, locale: 'zh-CN' | 'en' = 'zh-CN'): OtherCategory[] {
   const known = new Set<string>(KNOWN_EXPORT_KEYS);
   const sections = data['sections'] !== null && typeof data['sections'] === 'object' ? (data['sections'] as Record<string, { label?: unknown; describe?: unknown } | undefined>) : {};
@@ -84,15 +91,18 @@ export function otherCategories(data: Record<string, unknown>, locale: 'zh-CN' |
     if (known.has(category)) continue;
     const list = Array.isArray(value) ? value : value === null || value === undefined ? [] : [value];
     const section = Object.prototype.hasOwnProperty.call(sections, category) ? sections[category] : undefined;
-    out.push({ category, label: textIn(section?.label, locale) ?? category, describe: textIn(section?.describe, locale), records: list.map(flatRecord) });
+    const records = list.filter((record) => !isEmptyRecord(record) && !(category === CHAT_CATEGORY && isAssistantMemory(record)));
+    out.push({ category, label: textIn(section?.label, locale) ?? category, describe: textIn(section?.describe, locale), records });
   }
   return out;
 }
 
-/** A record as field → text (nested values as JSON), for the generic lists. */
-export function flatRecord(record: unknown): Record<string, string> {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) return { value: textOf(record) };
-  return Object.fromEntries(Object.entries(record as Record<string, unknown>).map(([k, v]) => [k, textOf(v)]));
+/** True for a record that holds nothing: null, '', an empty list, or an object whose every field holds nothing. */
+export function isEmptyRecord(record: unknown): boolean {
+  if (record === null || record === undefined || record === '') return true;
+  if (Array.isArray(record)) return record.every(isEmptyRecord);
+  if (typeof record === 'object') return Object.values(record as Record<string, unknown>).every(isEmptyRecord);
+  return false;
 }
 
 function textOf(v: unknown): string {
@@ -100,10 +110,79 @@ function textOf(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** The assistant's memory, if the export has it under either spelling; null when the export has no such key. */
-export function assistantMemoryOf(data: Record<string, unknown>): unknown[] | null {
-  const value = data['assistantMemory'] ?? data['assistant_memory'];
-  return Array.isArray(value) ? value : null;
+/** The export's category for chat and the shopping assistant (the server's `chat` data source). */
+export const CHAT_CATEGORY = 'chat';
+
+/**
+ * What the shopping assistant remembers, as the export's `chat` records tell it apart:
+ * - `session_memory`: the products asked about in a show that is on, held in the server's memory
+ *   for that show only, whatever the consents;
+ * - `kept_memory`: the same kept (sealed) across shows for a brand, only under the assistant-memory
+ *   consent, until its `expiresAt`.
+ * Chat messages and questions passed to the host are not memory.
+ */
+export const ASSISTANT_MEMORY_KINDS = ['session_memory', 'kept_memory'] as const;
+
+const isAssistantMemory = (record: unknown): boolean =>
+  record !== null && typeof record === 'object' && (ASSISTANT_MEMORY_KINDS as readonly unknown[]).includes((record as { kind?: unknown }).kind);
+
+/** The assistant's memory: the memory records under `chat`, and any list under a key of its own; empty when there is none. */
+export function assistantMemoryOf(data: Record<string, unknown>): unknown[] {
+  const chat = data[CHAT_CATEGORY];
+  const own = [data['assistantMemory'], data['assistant_memory']].flatMap((value) => (Array.isArray(value) ? value : []));
+  return [...(Array.isArray(chat) ? chat.filter(isAssistantMemory) : []), ...own].filter((record) => !isEmptyRecord(record));
+}
+
+/** How the page puts a record's fields into words (the page binds it to the message catalogues: record-text.ts). */
+export interface RecordText {
+  /** The field's name, or null when there is none (the key is shown then). */
+  field(key: string): string | null;
+  /** A coded value's name (a kind, an event type, a purpose, a status …) in this record, or null. */
+  value(key: string, value: string, record: Readonly<Record<string, unknown>>): string | null;
+  time(ms: number): string;
+  money(fen: number): string;
+  yes: string;
+  no: string;
+  /** Shown for a field that holds nothing. */
+  empty: string;
+  /** Between the items of a list. */
+  separator: string;
+}
+
+/** A field of a record as the page shows it: its name, and its value in words, or the record or records it holds. */
+export type FieldView =
+  | { key: string; label: string; text: string }
+  | { key: string; label: string; record: FieldView[] }
+  | { key: string; label: string; records: FieldView[][] };
+
+const TIME_FIELD = /^(?:at|[a-z][A-Za-z]*At)$/;
+const MONEY_FIELD = /Fen$/;
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A record's fields in words: each named (the key only when no name is known), times as times,
+ * money as yuan, yes/no, coded values by their names, lists joined; records inside it (a payload,
+ * a list of turns or receipts) as records of their own. A value that is not a record is one field, `value`.
+ */
+export function recordFields(record: unknown, text: RecordText): FieldView[] {
+  const fields: Record<string, unknown> = isObject(record) ? record : { value: record };
+  return Object.entries(fields).map(([key, value]): FieldView => {
+    const label = text.field(key) ?? key;
+    if (isEmptyRecord(value)) return { key, label, text: text.empty };
+    if (isObject(value)) return { key, label, record: recordFields(value, text) };
+    if (Array.isArray(value) && value.some(isObject)) return { key, label, records: value.filter((v) => !isEmptyRecord(v)).map((v) => recordFields(v, text)) };
+    return { key, label, text: valueText(key, value, fields, text) };
+  });
+}
+
+function valueText(key: string, value: unknown, record: Readonly<Record<string, unknown>>, text: RecordText): string {
+  if (isEmptyRecord(value)) return text.empty;
+  if (Array.isArray(value)) return value.map((v) => valueText(key, v, record, text)).join(text.separator);
+  if (typeof value === 'boolean') return value ? text.yes : text.no;
+  if (typeof value === 'number' && TIME_FIELD.test(key)) return text.time(value);
+  if (typeof value === 'number' && MONEY_FIELD.test(key)) return text.money(value);
+  const plain = textOf(value);
+  return text.value(key, plain, record) ?? plain;
 }
 
 export const hashPrefix = (hash: string, n = 12): string => (hash.length > n ? `${hash.slice(0, n)}…` : hash);

@@ -1,0 +1,49 @@
+/**
+ * The privacy centre's records in the viewer's language: recordFields (privacy-view.ts) bound to the
+ * message catalogues (privacy.data.fields, privacy.data.values). A field or value the catalogues do
+ * not name is shown as the export has it.
+ */
+import { categoryLabel, i18n, t } from '../../i18n/index.ts';
+import zhCN from '../../i18n/zh-CN.json';
+import { formatFen } from '../../ui/money.ts';
+import { formatTime, splitTag, type RecordText } from './privacy-view.ts';
+import type { Locale } from '../../i18n/index.ts';
+
+type Names = Readonly<Record<string, string>>;
+const FIELDS: Names = zhCN.privacy.data.fields;
+const VALUES: Readonly<Record<string, Names | undefined>> = zhCN.privacy.data.values;
+
+function valueName(group: string, value: string): string | null {
+  const names = Object.hasOwn(VALUES, group) ? VALUES[group] : undefined;
+  return names !== undefined && Object.hasOwn(names, value) ? i18n.t(`privacy.data.values.${group}.${value}`, { defaultValue: value }) : null;
+}
+
+/** A coded value's name: which list names it depends on the field, and for a status, on the record. */
+function valueOf(key: string, value: string, record: Readonly<Record<string, unknown>>): string | null {
+  switch (key) {
+    case 'status':
+      // A question passed to the host is open until the host answers; a request is open until it is handled.
+      return valueName(record['kind'] === 'question_to_host' ? 'questionStatus' : 'status', value);
+    case 'tag': {
+      const { kind, value: category } = splitTag(value);
+      return kind === 'category' ? categoryLabel(category) : null;
+    }
+    case 'value':
+      return record['kind'] === 'category' ? categoryLabel(value) : null;
+    default:
+      return valueName(key, value);
+  }
+}
+
+export function recordText(locale: Locale): RecordText {
+  return {
+    field: (key) => (Object.hasOwn(FIELDS, key) ? i18n.t(`privacy.data.fields.${key}`, { defaultValue: key }) : null),
+    value: valueOf,
+    time: (ms) => formatTime(ms, locale),
+    money: formatFen,
+    yes: t('privacy.data.yes'),
+    no: t('privacy.data.no'),
+    empty: t('privacy.dash'),
+    separator: locale === 'en' ? ', ' : '、',
+  };
+}
