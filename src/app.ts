@@ -503,8 +503,8 @@ export function createServices(
     category: 'chat',
     label: { zh: '聊天与购物助手', en: 'Chat and the shopping assistant' },
     describe: {
-      zh: '您在直播间聊天里发的消息和昵称、转给主播的提问，以及（经您同意时）购物助手记住的您问过的商品',
-      en: 'Your chat messages and nicknames in live rooms, questions passed to the host, and (with your consent) what the shopping assistant remembers you asked about',
+      zh: '您在直播间聊天里发的消息和昵称，以及转给主播的提问。下载的文件把购物助手的记忆也放在这一类；隐私中心把它单独列出',
+      en: "Your chat messages and nicknames in live rooms, and questions passed to the host. Downloads file the shopping assistant's memory here too; the privacy centre lists it under its own heading",
     },
     exportFor: async (subject) => {
       const brands = (await liveRoom.listSessions(assistantContext)).map((s) => s.brandId);

@@ -9,11 +9,16 @@ import type { ConsentService } from '../modules/consent/index.js';
 import { DATA_MAP } from './data-map.js';
 
 export interface RulesModules {
-  consent: ConsentService;
+  consent: Pick<ConsentService, 'notice'>;
   region: string;
   retentionSchedule: () => readonly { category: string; keepDays: number; basis: string }[];
   minorSpending: { perOrderFen: number; monthlyFen: number };
 }
+
+/** The data regions people read (QINGLIU_DATA_REGION is a label such as `cn-mainland`); any other region is shown as configured. */
+const REGION_NAMES: Readonly<Record<string, { zh: string; en: string }>> = {
+  'cn-mainland': { zh: '中国大陆', en: 'mainland China' },
+};
 
 export async function processingRules(m: RulesModules, brandId: string, locale: Locale): Promise<Result<unknown>> {
   const notice = await m.consent.notice(brandId, locale);
@@ -21,7 +26,8 @@ export async function processingRules(m: RulesModules, brandId: string, locale: 
   const zh = locale === 'zh-CN';
   const pick = (b: { zh: string; en: string }) => (zh ? b.zh : b.en);
   const schedule = new Map(m.retentionSchedule().map((c) => [c.category, c]));
-  const days = (n: number) => (zh ? `${n} 天` : `${n} days`);
+  const days = (n: number) => (zh ? `${n} 天` : n === 1 ? '1 day' : `${n} days`);
+  const regionName = Object.hasOwn(REGION_NAMES, m.region) ? pick(REGION_NAMES[m.region]!) : m.region;
   return ok({
     version: notice.value.version,
     locale,
@@ -51,8 +57,8 @@ export async function processingRules(m: RulesModules, brandId: string, locale: 
       en: 'Personal data is sealed with AES-256-GCM under a data key per person, wrapped by a key-encryption key; analytics use keyed pseudonyms only; every staff access to personal data is written to a tamper-evident access log.',
     }),
     location: pick({
-      zh: `数据存储在部署所在地区（${m.region}）。个人信息只有在已备案的合法依据（标准合同、认证或安全评估）且取得您的单独同意后才会出境，否则一律拒绝。`,
-      en: `Data is stored in the deployment's region (${m.region}). Personal data leaves it only with a recorded legal basis (standard contract, certification or security assessment) and your separate consent; otherwise it is refused.`,
+      zh: `数据存储在部署所在地区（${regionName}）。个人信息只有在已备案的合法依据（标准合同、认证或安全评估）且取得您的单独同意后才会出境，否则一律拒绝。`,
+      en: `Data is stored in the deployment's region (${regionName}). Personal data leaves it only with a recorded legal basis (standard contract, certification or security assessment) and your separate consent; otherwise it is refused.`,
     }),
     minors: pick({
       zh: `未满十四周岁：须经监护人同意，此前只以匿名、非个性化方式服务。未满十八周岁：未成年人模式，不提供个性化推荐和营销，不与商家共享，单笔消费不超过 ¥${m.minorSpending.perOrderFen / 100}、每月不超过 ¥${m.minorSpending.monthlyFen / 100}。`,

@@ -129,6 +129,12 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     await page.getByTestId('erase-report').waitFor();
     expect(Number(await page.getByTestId('erase-report-events').getAttribute('data-count'))).toBeGreaterThanOrEqual(3);
     expect(await page.getByTestId('erase-report-key').getAttribute('data-destroyed')).toBe('true');
+    // Each source is named as the data it held was, never by the export's key; what is kept, by its name and reason.
+    const erasedLines = await page.getByTestId('erase-report').locator('li').allTextContents();
+    expect(erasedLines.filter((line) => /\b(chat|experiment_units|rights_tickets|cross_border|consent_records|orders)\b/.test(line))).toEqual([]);
+    expect(await page.locator('[data-testid="erase-report-source"][data-category="chat"]').textContent()).toMatch(/^聊天与购物助手：\d+ 条$/);
+    expect(await page.locator('[data-testid="erase-report-retained"][data-category="chat"]').textContent()).toMatch(/^聊天与购物助手：直播间的管理记录/);
+    expect(await page.locator('[data-testid="erase-report-retained"][data-category="consent_records"]').textContent()).toMatch(/^同意与撤回记录/);
     const subject = t.app.services.protection.subjectFor(viewer, t.config.dataRegion);
     expect(await t.app.services.storage.db.selectFrom('viewer_events').selectAll().where('subject', '=', subject).execute()).toEqual([]);
     // The browser forgets the erased id: the next visit starts afresh.
@@ -155,7 +161,17 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
   it('names every field of the records it lists in the viewer’s language, never by the export’s keys', async () => {
     const viewer = 'browser-viewer-fields-0001';
     await viewerWithData(viewer);
+    expect((await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: h(viewer), payload: { brandId: BRAND, ageBand: 'adult' } })).statusCode).toBe(200);
     const page = await openCentre(viewer);
+    // The consent receipt: purposes as the notice titles them, the method as the banner's button, the region and age band in words.
+    const consent = page.getByTestId('privacy-consents').locator('li').first();
+    const receipt = await consent.locator('dd').allTextContents();
+    expect(receipt).toContain('个性化推荐、购物助手记忆、用反馈改进模型、营销信息、与商家共享');
+    expect(receipt).toContain('全部接受');
+    const held = page.getByTestId('privacy-data');
+    expect(await held.textContent()).toContain('（地区 中国大陆）');
+    expect(await page.getByTestId('privacy-profile').textContent()).toContain('18 周岁及以上');
+    expect(await held.textContent()).not.toMatch(/personalised_recommendations|assistant_memory|accept_all|cn-mainland|\badult\b/);
     const events = page.getByTestId('privacy-events');
     expect(await events.getAttribute('data-count')).toBe('1');
     const names = await events.locator('dt').allTextContents();
@@ -170,6 +186,10 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     expect(unnamed).toEqual([]);
     await page.getByTestId('locale-switch').click();
     await expect.poll(() => events.locator('dt[data-field="sessionId"]').first().textContent()).toBe('Live room');
+    expect(await consent.locator('dd').allTextContents()).toEqual(
+      expect.arrayContaining(['Personalised recommendations, Shopping assistant memory, Use my feedback to improve models, Marketing, Sharing with the merchant', 'Accept all']),
+    );
+    expect(await held.textContent()).toContain('(region Mainland China)');
     await page.context().close();
   }, 30_000);
 
@@ -265,6 +285,13 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     const status = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/status?brandId=${BRAND}`, headers: h(child) })).json();
     expect(status.effective).toEqual(['model_improvement']);
     await page.context().close();
+
+    // The child's privacy centre names the guardian's decision and the child's own, never by their keys.
+    const centre = await openCentre(child);
+    expect(await centre.getByTestId('privacy-data').textContent()).not.toMatch(/guardian_grant|model_improvement|decline_all|under_14/);
+    expect(await centre.getByTestId('privacy-guardian-consents').locator('li').first().textContent()).toMatch(/ · 监护人在本人设备上同意 · 同意的用途：用反馈改进模型 · /);
+    expect(await centre.getByTestId('privacy-consents').locator('dd').allTextContents()).toEqual(expect.arrayContaining(['全部拒绝', '—']));
+    await centre.context().close();
   }, 30_000);
 
   it('renders the processing rules with every purpose', async () => {

@@ -201,6 +201,11 @@ describe.each(DIALECTS)('privacy centre on %s', (dialect) => {
     for (const key of further)
       for (const text of [data.sections[key].label.zh, data.sections[key].label.en, data.sections[key].describe.zh, data.sections[key].describe.en]) expect(text).toMatch(/\S/);
     expect(data.sections.cross_border.label).toEqual({ zh: '个人信息出境', en: 'Transfers out of the region' });
+    // The chat section says where the assistant's memory is: in this section of a download, under its own heading in the
+    // privacy centre. It does not claim the memory is held only with consent (the memory for a show needs none).
+    expect(data.sections.chat.describe.zh).toMatch(/^您在直播间聊天里发的消息和昵称，以及转给主播的提问。.*购物助手的记忆.*隐私中心把它单独列出/);
+    expect(data.sections.chat.describe.en).toMatch(/^Your chat messages and nicknames in live rooms, and questions passed to the host\..*assistant's memory.*under its own heading/);
+    expect(`${data.sections.chat.describe.zh} ${data.sections.chat.describe.en}`).not.toMatch(/经您同意|with your consent/);
     const csv = await t.app.inject({ method: 'GET', url: '/api/v1/privacy/data?format=csv', headers: h(viewer) });
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.headers['content-disposition']).toMatch(/attachment; filename="qingliu-my-data-\d{4}-\d{2}-\d{2}\.csv"/);

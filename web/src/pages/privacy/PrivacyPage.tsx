@@ -33,21 +33,24 @@ import {
   assistantMemoryOf,
   DETAILS_MAX,
   detailsLength,
+  erasureLines,
   formatTime,
   hashPrefix,
   otherCategories,
   parsePrivacyQuery,
   recordFields,
+  sectionsOf,
   splitTag,
   TICKET_KINDS,
   ticketDetailsError,
   ticketsOf,
+  type ExportSections,
   type FieldView,
   type RecordText,
   type TicketKind,
   type ViewerExport,
 } from './privacy-view.ts';
-import { recordText } from './record-text.ts';
+import { ageBandName, consentMethodName, purposeNames, recordText, regionName } from './record-text.ts';
 
 export function PrivacyShell(props: { title: string; from: string | null; children: ComponentChildren; testId: string }): JSX.Element {
   return (
@@ -82,6 +85,8 @@ export function PrivacyPage(): JSX.Element {
   // Read once: after an erasure the browser forgets the id, but this page keeps showing the report.
   const [deviceId] = useState(() => storedDeviceId());
   const [erased, setErased] = useState<ErasureReport | null>(null);
+  // The names of the export's sources, kept for the erasure report (after it there is no export to name them).
+  const [sections, setSections] = useState<ExportSections>({});
   const [generation, setGeneration] = useState(0); // bumps to reload the data after a change
   useEffect(() => {
     document.title = t('privacy.documentTitle');
@@ -120,10 +125,10 @@ export function PrivacyPage(): JSX.Element {
     <PrivacyShell title={t('privacy.title')} from={from} testId="privacy-page">
       <p class="intro">{t('privacy.intro')}</p>
       {erased ? (
-        <ErasureReportView report={erased} />
+        <ErasureReportView report={erased} sections={sections} />
       ) : (
         <>
-          <DataSection deviceId={deviceId} generation={generation} />
+          <DataSection deviceId={deviceId} generation={generation} onSections={setSections} />
           <TagsSection deviceId={deviceId} onChange={() => setGeneration((g) => g + 1)} />
           <PersonalisationSection deviceId={deviceId} brandId={brandId} />
           <TicketsSection deviceId={deviceId} onChange={() => setGeneration((g) => g + 1)} />
@@ -137,14 +142,17 @@ export function PrivacyPage(): JSX.Element {
 
 // ---- R1: what we hold ----
 
-function DataSection({ deviceId, generation }: { deviceId: string; generation: number }): JSX.Element {
+function DataSection({ deviceId, generation, onSections }: { deviceId: string; generation: number; onSections: (sections: ExportSections) => void }): JSX.Element {
   const [data, setData] = useState<ViewerExport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [downloading, setDownloading] = useState<'json' | 'csv' | null>(null);
   const locale = currentLocale();
   useEffect(() => {
     setError(null);
-    getData(deviceId).then(setData, setError);
+    getData(deviceId).then((exported) => {
+      setData(exported);
+      onSections(sectionsOf(exported));
+    }, setError);
   }, [deviceId, generation]);
 
   const download = async (format: 'json' | 'csv'): Promise<void> => {
@@ -185,7 +193,7 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
   const yesNo = (on: boolean) => (on ? t('privacy.data.on') : t('privacy.data.off'));
   return (
     <div class="privacy-data">
-      <p class="muted">{t('privacy.data.generatedAt', { time: formatTime(Date.parse(data.generatedAt), locale), region: data.region })}</p>
+      <p class="muted">{t('privacy.data.generatedAt', { time: formatTime(Date.parse(data.generatedAt), locale), region: regionName(data.region) })}</p>
 
       <h3>{t('privacy.data.consents')}</h3>
       {data.consents.length === 0 ? (
@@ -202,9 +210,9 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
                 <dt>{t('privacy.data.time')}</dt>
                 <dd>{formatTime(c.at, locale)}</dd>
                 <dt>{t('privacy.data.granted')}</dt>
-                <dd>{c.granted.join(', ') || t('privacy.dash')}</dd>
+                <dd>{purposeNames(c.granted, locale)}</dd>
                 <dt>{t('privacy.data.refused')}</dt>
-                <dd>{c.refused.join(', ') || t('privacy.dash')}</dd>
+                <dd>{purposeNames(c.refused, locale)}</dd>
                 <dt>{t('privacy.data.noticeVersion')}</dt>
                 <dd>{c.noticeVersion}</dd>
                 <dt>{t('privacy.data.hash')}</dt>
@@ -212,7 +220,7 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
                   <code title={c.noticeHash}>{hashPrefix(c.noticeHash)}</code>
                 </dd>
                 <dt>{t('privacy.data.method')}</dt>
-                <dd>{c.method}</dd>
+                <dd>{consentMethodName(c.method)}</dd>
               </dl>
             </li>
           ))}
@@ -223,10 +231,12 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
       {data.guardianConsents.length === 0 ? (
         <p class="muted">{t('privacy.none')}</p>
       ) : (
-        <ul class="privacy-list">
+        <ul class="privacy-list" data-testid="privacy-guardian-consents">
           {data.guardianConsents.map((g) => (
             <li key={g.id}>
-              {formatTime(g.at, locale)} · {g.method} · {t('privacy.data.granted')}: {g.granted.join(', ') || t('privacy.dash')} · {g.noticeVersion} ·{' '}
+              {formatTime(g.at, locale)} · {consentMethodName(g.method)} · {t('privacy.data.granted')}
+              {locale === 'en' ? ': ' : '：'}
+              {purposeNames(g.granted, locale)} · {g.noticeVersion} ·{' '}
               <code title={g.noticeHash}>{hashPrefix(g.noticeHash)}</code>
             </li>
           ))}
@@ -234,9 +244,9 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
       )}
 
       <h3>{t('privacy.data.profile')}</h3>
-      <dl class="privacy-fields">
+      <dl class="privacy-fields" data-testid="privacy-profile">
         <dt>{t('privacy.data.ageBand')}</dt>
-        <dd>{data.profile.ageBand ?? t('privacy.data.notDeclared')}</dd>
+        <dd>{data.profile.ageBand ? ageBandName(data.profile.ageBand) : t('privacy.data.notDeclared')}</dd>
         <dt>{t('privacy.data.personalisation')}</dt>
         <dd>{yesNo(data.profile.personalisation)}</dd>
         <dt>{t('privacy.personalisation.childAge')}</dt>
@@ -690,8 +700,9 @@ function EraseSection({ deviceId, onErased }: { deviceId: string; onErased: (rep
   );
 }
 
-function ErasureReportView({ report }: { report: ErasureReport }): JSX.Element {
-  const zh = currentLocale() === 'zh-CN';
+function ErasureReportView({ report, sections }: { report: ErasureReport; sections: ExportSections }): JSX.Element {
+  const locale = currentLocale();
+  const lines = erasureLines(report, sections, locale);
   return (
     <section class="card privacy-section" aria-labelledby="erase-report-title" data-testid="erase-report" role="status">
       <h2 id="erase-report-title">{t('privacy.erase.reportTitle')}</h2>
@@ -704,20 +715,23 @@ function ErasureReportView({ report }: { report: ErasureReport }): JSX.Element {
         </li>
         <li>{t('privacy.erase.profile', { count: report.profileRowsDeleted })}</li>
         <li>{t('privacy.erase.pseudonyms', { count: report.pseudonymsDeleted })}</li>
-        {Object.entries(report.bySource).map(([category, count]) => (
-          <li key={category}>{t('privacy.erase.bySource', { category, count })}</li>
+        {lines.deleted.map(({ category, label, count }) => (
+          <li key={category} data-testid="erase-report-source" data-category={category} data-count={count}>
+            {t('privacy.erase.bySource', { category: label, count })}
+          </li>
         ))}
         <li data-testid="erase-report-key" data-destroyed={String(report.dataKeyDestroyed)}>
           {report.dataKeyDestroyed ? t('privacy.erase.keyDestroyed') : t('privacy.erase.keyNotDestroyed')}
         </li>
       </ul>
-      {report.retained.length > 0 && (
+      {lines.retained.length > 0 && (
         <>
           <h3>{t('privacy.erase.retainedAfter')}</h3>
           <ul>
-            {report.retained.map((r) => (
-              <li key={r.category}>
-                <code>{r.category}</code>: {zh ? r.why.zh : r.why.en}
+            {lines.retained.map((r) => (
+              <li key={r.category} data-testid="erase-report-retained" data-category={r.category}>
+                {r.label !== null && `${r.label}${locale === 'en' ? ': ' : '：'}`}
+                {r.why}
               </li>
             ))}
           </ul>

@@ -1,22 +1,25 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { PURPOSE_NOTICES } from '../../../../src/modules/consent/purposes.ts';
 import { i18n } from '../../i18n/index.ts';
 import {
   assistantMemoryOf,
   DEFAULT_BRAND,
   DETAILS_MAX,
   downloadName,
+  erasureLines,
   hashPrefix,
   isEmptyRecord,
   otherCategories,
   parsePrivacyQuery,
   privacyRoute,
   recordFields,
+  sectionsOf,
   splitTag,
   ticketDetailsError,
   ticketsOf,
   type FieldView,
 } from './privacy-view.ts';
-import { recordText } from './record-text.ts';
+import { ageBandName, consentMethodName, purposeNames, recordText, regionName } from './record-text.ts';
 
 describe('privacy centre view rules', () => {
   it('reads brand and from, defaulting the brand and dropping malformed ids', () => {
@@ -90,6 +93,38 @@ describe('privacy centre view rules', () => {
     expect(assistantMemoryOf({ assistant_memory: [{ a: 1 }] })).toEqual([{ a: 1 }]);
   });
 
+  it('names the sources of an erasure report as the export named them, and what is kept by its reason', () => {
+    const sections = sectionsOf({
+      sections: {
+        chat: { label: { zh: '聊天与购物助手', en: 'Chat and the shopping assistant' }, describe: { zh: 'd', en: 'd' } },
+        cross_border: { label: { zh: '个人信息出境', en: 'Transfers out of the region' }, describe: { zh: 'd', en: 'd' } },
+      },
+    });
+    const report = {
+      bySource: { chat: 2, cross_border: 0, newer: 1 },
+      retained: [
+        { category: 'consent_records', why: { zh: '同意与撤回记录以假名保存 3 年', en: 'Consent records are kept 3 years' } },
+        { category: 'chat', why: { zh: '管理记录保存 3 年', en: 'The moderation log is kept 3 years' } },
+      ],
+    };
+    expect(erasureLines(report, sections, 'zh-CN')).toEqual({
+      deleted: [
+        { category: 'chat', label: '聊天与购物助手', count: 2 },
+        { category: 'cross_border', label: '个人信息出境', count: 0 },
+        // A source the export never named keeps its key.
+        { category: 'newer', label: 'newer', count: 1 },
+      ],
+      retained: [
+        { category: 'consent_records', label: null, why: '同意与撤回记录以假名保存 3 年' },
+        { category: 'chat', label: '聊天与购物助手', why: '管理记录保存 3 年' },
+      ],
+    });
+    expect(erasureLines(report, sections, 'en').deleted.map((l) => l.label)).toEqual(['Chat and the shopping assistant', 'Transfers out of the region', 'newer']);
+    expect(erasureLines(report, sections, 'en').retained[1]).toEqual({ category: 'chat', label: 'Chat and the shopping assistant', why: 'The moderation log is kept 3 years' });
+    // Before the export has loaded (or from an older server), the keys.
+    expect(erasureLines(report, sectionsOf({}), 'zh-CN').deleted.map((l) => l.label)).toEqual(['chat', 'cross_border', 'newer']);
+  });
+
   it('checks ticket details like the server: 1–2000 characters, counted as code points', () => {
     expect(ticketDetailsError('')).toBe('required');
     expect(ticketDetailsError('   ')).toBe('required');
@@ -139,6 +174,35 @@ describe('records in words', () => {
     },
   ];
 
+  it('names the purposes and methods of consent receipts as the notice and the banner do, in both languages', async () => {
+    const all = PURPOSE_NOTICES.map((p) => p.id);
+    expect(purposeNames(all, 'zh-CN')).toBe(PURPOSE_NOTICES.map((p) => p.title.zh).join('、'));
+    expect(purposeNames([], 'zh-CN')).toBe('—');
+    expect(consentMethodName('accept_all')).toBe('全部接受');
+    expect(consentMethodName('custom')).toBe('自选');
+    expect(consentMethodName('guardian_grant')).toBe('监护人在本人设备上同意');
+    expect(consentMethodName('withdraw')).toBe('撤回全部同意');
+    await i18n.changeLanguage('en');
+    expect(purposeNames(all, 'en')).toBe(PURPOSE_NOTICES.map((p) => p.title.en).join(', '));
+    expect(consentMethodName('accept_all')).toBe('Accept all');
+    expect(consentMethodName('decline_all')).toBe('Decline all');
+    expect(consentMethodName('guardian_grant')).toBe('By the guardian on their own device');
+    // Ids the pages do not know yet stay as the server sent them.
+    expect(purposeNames(['future_purpose'], 'en')).toBe('future_purpose');
+    expect(consentMethodName('future_method')).toBe('future_method');
+  });
+
+  it('names the data region and the declared age band, in both languages', async () => {
+    expect(regionName('cn-mainland')).toBe('中国大陆');
+    expect(ageBandName('14_to_17')).toBe('14–17 周岁');
+    await i18n.changeLanguage('en');
+    expect(regionName('cn-mainland')).toBe('Mainland China');
+    expect(ageBandName('adult')).toBe('18 or over');
+    // A region the pages do not name is shown as configured.
+    expect(regionName('eu-west')).toBe('eu-west');
+    expect(ageBandName('other')).toBe('other');
+  });
+
   it('names every field the export holds, in both languages', async () => {
     for (const locale of ['zh-CN', 'en'] as const) {
       await i18n.changeLanguage(locale);
@@ -176,7 +240,7 @@ describe('records in words', () => {
     await i18n.changeLanguage('en');
     const text = { ...recordText('en'), time: (ms: number) => `T${ms}` };
     expect(plain(recordFields(EXPORT_RECORDS[8], text))).toEqual([
-      ['Separate consents to transfers', [['Consent ID: c1', 'Recipient abroad: d1', 'Decision: Granted', 'Notice version: v1', 'Notice hash: h', 'Language: English', 'Region: cn-mainland', 'Time: T1']]],
+      ['Separate consents to transfers', [['Consent ID: c1', 'Recipient abroad: d1', 'Decision: Granted', 'Notice version: v1', 'Notice hash: h', 'Language: English', 'Region: Mainland China', 'Time: T1']]],
       ['Years you were counted', [['Year: 2026', 'Kind: Personal information', 'First transfer: T1']]],
     ]);
   });

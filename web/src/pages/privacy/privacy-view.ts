@@ -47,7 +47,18 @@ export interface ViewerExport {
   events: unknown[];
   feedback: unknown[];
   tags: unknown[];
+  /** What each further category is (the other modules' sources), by its key; absent from an older server. */
+  sections?: ExportSections;
   [category: string]: unknown;
+}
+
+/** The export's `sections`: each further category's name and description, in both languages. */
+export type ExportSections = Readonly<Record<string, { label?: unknown; describe?: unknown } | undefined>>;
+
+/** The export's `sections`, or none when it has no such map. */
+export function sectionsOf(data: Record<string, unknown>): ExportSections {
+  const sections = data['sections'];
+  return sections !== null && typeof sections === 'object' && !Array.isArray(sections) ? (sections as ExportSections) : {};
 }
 
 /** Keys the page shows in their own sections; everything else the export holds is listed generically. */
@@ -85,16 +96,46 @@ function textIn(value: unknown, locale: 'zh-CN' | 'en'): string | null {
  */
 export function otherCategories(data: Record<string, unknown>, locale: 'zh-CN' | 'en' = 'zh-CN'): OtherCategory[] {
   const known = new Set<string>(KNOWN_EXPORT_KEYS);
-  const sections = data['sections'] !== null && typeof data['sections'] === 'object' ? (data['sections'] as Record<string, { label?: unknown; describe?: unknown } | undefined>) : {};
+  const sections = sectionsOf(data);
   const out: OtherCategory[] = [];
   for (const [category, value] of Object.entries(data)) {
     if (known.has(category)) continue;
     const list = Array.isArray(value) ? value : value === null || value === undefined ? [] : [value];
-    const section = Object.prototype.hasOwnProperty.call(sections, category) ? sections[category] : undefined;
+    const section = sectionOf(sections, category);
     const records = list.filter((record) => !isEmptyRecord(record) && !(category === CHAT_CATEGORY && isAssistantMemory(record)));
     out.push({ category, label: textIn(section?.label, locale) ?? category, describe: textIn(section?.describe, locale), records });
   }
   return out;
+}
+
+const sectionOf = (sections: ExportSections, category: string) => (Object.hasOwn(sections, category) ? sections[category] : undefined);
+
+/** A category's name in the page's language, as the export's `sections` give it; null when they do not. */
+export function sectionLabel(sections: ExportSections, category: string, locale: 'zh-CN' | 'en'): string | null {
+  return textIn(sectionOf(sections, category)?.label, locale);
+}
+
+/** The erasure report's per-source lines, each source named as the data it held was (its key when the export never named it). */
+export interface ErasureLines {
+  deleted: { category: string; label: string; count: number }[];
+  /** What is kept and why; `label` null when the export has no name for it (the reason says what it is). */
+  retained: { category: string; label: string | null; why: string }[];
+}
+
+/**
+ * The report's sources named from the `sections` of the export the page showed before the erasure
+ * (after it, nothing is left to ask the names of). `consent_records` and `orders` are not sources:
+ * their reasons name them.
+ */
+export function erasureLines(
+  report: { bySource: Readonly<Record<string, number>>; retained: readonly { category: string; why: { zh: string; en: string } }[] },
+  sections: ExportSections,
+  locale: 'zh-CN' | 'en',
+): ErasureLines {
+  return {
+    deleted: Object.entries(report.bySource).map(([category, count]) => ({ category, label: sectionLabel(sections, category, locale) ?? category, count })),
+    retained: report.retained.map((r) => ({ category: r.category, label: sectionLabel(sections, r.category, locale), why: locale === 'en' ? r.why.en : r.why.zh })),
+  };
 }
 
 /** True for a record that holds nothing: null, '', an empty list, or an object whose every field holds nothing. */

@@ -35,6 +35,43 @@ function valueOf(key: string, value: string, record: Readonly<Record<string, unk
   }
 }
 
+type PurposeKey = keyof typeof zhCN.compliance.consentLedger.purposes;
+type MethodKey = keyof typeof zhCN.consent.methods;
+type AgeBandKey = keyof typeof zhCN.consent.age.bands;
+
+/**
+ * A purpose as the consent notice titles it (the same names the compliance console's ledger uses,
+ * copied from the server's PURPOSE_NOTICES); an id the pages do not know stays as the server sent it.
+ */
+export function purposeName(id: string): string {
+  return Object.hasOwn(zhCN.compliance.consentLedger.purposes, id) ? t(`compliance.consentLedger.purposes.${id as PurposeKey}`) : id;
+}
+
+/** Purposes in words, joined as lists are in this language; a dash for none. */
+export function purposeNames(ids: readonly string[], locale: Locale): string {
+  return ids.map(purposeName).join(locale === 'en' ? ', ' : '、') || t('privacy.dash');
+}
+
+/**
+ * How a decision was made: the banner's button that made it (consent.methods, as on the viewer's
+ * receipts); a guardian's consent, given on the guardian's own device, has no button of the
+ * banner's, so it has its own name. Unknown methods stay raw.
+ */
+export function consentMethodName(method: string): string {
+  if (method === 'guardian_grant') return t('privacy.data.guardianGrant');
+  return Object.hasOwn(zhCN.consent.methods, method) ? t(`consent.methods.${method as MethodKey}`) : method;
+}
+
+/** The data region's name (`cn-mainland` → 中国大陆); a region the catalogues do not name stays as configured. */
+export function regionName(region: string): string {
+  return valueName('region', region) ?? region;
+}
+
+/** A declared age band as the age gate names it; an unknown band stays raw. */
+export function ageBandName(band: string): string {
+  return Object.hasOwn(zhCN.consent.age.bands, band) ? t(`consent.age.bands.${band as AgeBandKey}`) : band;
+}
+
 export function recordText(locale: Locale): RecordText {
   return {
     field: (key) => (Object.hasOwn(FIELDS, key) ? i18n.t(`privacy.data.fields.${key}`, { defaultValue: key }) : null),
