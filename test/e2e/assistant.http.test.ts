@@ -81,6 +81,9 @@ describe.each(DIALECTS)('the shopping assistant on %s', (dialect) => {
     expect(sale.statusCode, sale.body).toBe(201);
     const reply = (await ask(sessionId, { question: '这个现在多少钱', locale: 'zh-CN' })).json<AssistantReply>();
     expect(reply.answer).toContain(yuan(flashPrice));
+    // As the room shows the sale (LC5): named a flash sale, with the real price before it.
+    expect(reply.answer).toMatch(/秒杀价 .*（秒杀前价格 .*），限量 5 件，活动时间 \d\d:\d\d–\d\d:\d\d（北京时间）/);
+    expect(reply.sources).toEqual([{ productId: p.id, fields: ['flashSale'] }]);
     const stock = (await ask(sessionId, { question: '这个还有货吗', locale: 'zh-CN' })).json<AssistantReply>();
     expect(stock.outcome).toBe('answered');
     expect(stock.answer).toMatch(new RegExp(`\\b${p.stock}\\b|有货|现货|in stock`));

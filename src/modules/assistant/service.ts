@@ -15,7 +15,7 @@ import { NO_METER, type WorkMeter } from '../../shared/work-meter.js';
 import type { Faq, ProductDetail, Brand } from '../catalogue/index.js';
 import { AI_LABEL, type AssistantReply, type ChatMessage, type ChatSource, type HandoffItem } from '../chat/contract.js';
 import type { ChatStore } from '../chat/ports.js';
-import { createAssistant, type Assistant, type GroundedAnswer } from './answer/index.js';
+import { createAssistant, type Assistant, type FlashSaleFacts, type GroundedAnswer } from './answer/index.js';
 import { addsNoNumbers, type LanguageModel } from './model.js';
 
 export const QUESTION_MAX = 300;
@@ -36,14 +36,28 @@ export function mentionedQuestion(text: string): string | undefined {
   return q.length > 0 ? q : undefined;
 }
 
+/**
+ * The room as the live room service showed it when read (the caller may keep it until the showcase
+ * changes): products with their real price and stock, and the flash sales running then.
+ */
 export interface RoomFacts {
   brandId: string;
   status: 'scheduled' | 'live' | 'ended';
   /** Pinned products, oldest pin first. */
   pins: readonly string[];
-  products: ReadonlyArray<{ id: string; priceFen: number; listPriceFen: number; stock: number }>;
-  /** Flash sales running now: their price is the price. */
-  flashSales: ReadonlyArray<{ productId: string; priceFen: number; status: string }>;
+  /** `soldOut`: the host marked it sold out or its stock is zero (it cannot be ordered). */
+  products: ReadonlyArray<{ id: string; priceFen: number; listPriceFen: number; stock: number; soldOut: boolean }>;
+  /** Flash sales running when read: their price is the price until `endsAt`. */
+  flashSales: ReadonlyArray<{
+    productId: string;
+    priceFen: number;
+    previousPriceFen: number;
+    quantity: number;
+    remaining: number;
+    startsAt: number;
+    endsAt: number;
+    status: string;
+  }>;
 }
 
 export interface BrandCatalogue {
@@ -212,18 +226,26 @@ export class AssistantService {
   }
 
   #answerWithLiveFacts(brand: LoadedBrand, room: RoomFacts, question: string, c: { locale: Locale; pinned: string | undefined; previousProductId: string | undefined }): GroundedAnswer {
-    // The room's facts replace the catalogue's for the length of one synchronous answer: real stock
-    // now, and a running flash sale's price as the price (the same for every viewer: A6, AI5).
+    // The room's facts replace the catalogue's for the length of one synchronous answer: the real
+    // price and stock now, and the flash sales running now, quoted as the room shows them (their
+    // price, the real price before, limit and window: LC5) and the same for every viewer (A6, AI5).
+    // The facts may have been read a while ago: a sale whose time is up is not running, even before
+    // its end reaches them (as the room's own state rules).
+    const now = this.deps.clock.now();
+    const flashSales = new Map<string, FlashSaleFacts>();
+    for (const f of room.flashSales) {
+      if (f.status !== 'active' || f.startsAt > now || f.endsAt <= now || f.remaining <= 0) continue;
+      flashSales.set(f.productId, { priceFen: f.priceFen, previousPriceFen: f.previousPriceFen, quantity: f.quantity, remaining: f.remaining, startsAt: f.startsAt, endsAt: f.endsAt });
+    }
     const restore: Array<() => void> = [];
-    const flash = new Map(room.flashSales.filter((f) => f.status === 'active').map((f) => [f.productId, f.priceFen]));
     for (const live of room.products) {
       const p = brand.products.get(live.id);
       if (!p) continue;
       const before = { priceFen: p.priceFen, listPriceFen: p.listPriceFen, stock: p.stock };
-      const price = flash.get(live.id) ?? live.priceFen;
-      p.priceFen = price;
-      p.listPriceFen = Math.max(live.listPriceFen, flash.has(live.id) ? live.priceFen : 0);
-      p.stock = live.stock;
+      p.priceFen = live.priceFen;
+      p.listPriceFen = live.listPriceFen;
+      // Marked sold out by the host, it cannot be ordered: to the viewer it is sold out, whatever the count.
+      p.stock = live.soldOut ? 0 : live.stock;
       restore.push(() => Object.assign(p, before));
     }
     try {
@@ -232,6 +254,7 @@ export class AssistantService {
         ...(c.pinned ? { pinnedProductId: c.pinned } : {}),
         onStageProductIds: room.products.map((p) => p.id),
         ...(c.previousProductId ? { previousProductId: c.previousProductId } : {}),
+        flashSales,
       });
     } finally {
       for (const r of restore) r();

@@ -71,6 +71,8 @@ describe('answering from the catalogue', () => {
 
   it('says whether a stated child’s age is in the product’s range', () => {
     expect(en('is the glass bottle ok for a 8 month old').answer).toMatch(/0–6 months.*outside/);
+    // One month, in the singular.
+    expect(en('is the glass bottle ok for a 1 month old').answer).toContain('at 1 month your child is within this range');
     expect(ask('我家宝宝两岁了还能用这个吗', { pinnedProductId: id('QL-DIA-005') }).answer).toContain('在适用范围内');
   });
 

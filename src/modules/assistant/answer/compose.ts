@@ -23,11 +23,13 @@
  *     A question that asks nothing specific gets the product's overview (description, attributes);
  *     one that asks for a field the product lacks is handed off (not in the catalogue).
  *  5. The text, in the viewer's language, naming each product in that language. The only amounts
- *     ever written are the named products' price and list price.
+ *     ever written are the named products' price and list price or, for a product on flash sale
+ *     (context.flashSales), the sale's price and the real price before it, with the sale's limit and
+ *     window (LC5). Stock, which changes with every order, is said to be as of now.
  */
 import { buildIndex, documentsFromCatalogue, searchDetailed, type RetrievalIndex, type SearchResult } from '../retrieval/index.js';
 import { ATTRIBUTE_KEYS, PRODUCT_ASPECTS, TOPIC_ASPECTS, childAgeMonths, detectAspects, triggerText, type Aspect } from './aspects.js';
-import { attributeLabel, closeSentence, formatAgeRange, formatMoney, inLocale } from './format.js';
+import { attributeLabel, closeSentence, formatAgeRange, formatChinaTime, formatMoney, inLocale } from './format.js';
 import {
   buildKnowledge,
   coverage,
@@ -46,7 +48,7 @@ import {
   type WeightedTerms,
 } from './knowledge.js';
 import { replyText, screenQuestion, type ReplyKey } from './safety.js';
-import type { AnswerContext, AnswerLocale, AnswerReason, AnswerSource, Assistant, AssistantCatalogue, AssistantProduct, GroundedAnswer } from './types.js';
+import type { AnswerContext, AnswerLocale, AnswerReason, AnswerSource, Assistant, AssistantCatalogue, AssistantProduct, FlashSaleFacts, GroundedAnswer } from './types.js';
 
 /** Tunable thresholds, in one place. */
 export const ANSWER_THRESHOLDS = {
@@ -152,7 +154,7 @@ function answerQuestion(
   }
 
   const child = childAgeMonths(question);
-  const asked: AskedQuestion = { q, aspects, triggers: new Map(aspects.map((a) => [a, unitTerms(triggerText(question, [a]))])), child };
+  const asked: AskedQuestion = { q, aspects, triggers: new Map(aspects.map((a) => [a, unitTerms(triggerText(question, [a]))])), child, flashSales: context.flashSales ?? new Map() };
   let blocks: ProductBlock[] = [];
   // A shop-topic question ("opened wipes can be returned?") is answered once, for the first product.
   const onlyTopic = aspects.length > 0 && aspects.every((a) => TOPIC_ASPECTS.has(a));
@@ -275,16 +277,32 @@ interface AskedQuestion {
   triggers: ReadonlyMap<Aspect, ReadonlySet<string>>;
   /** The viewer's child's age in months, when stated. */
   child: number | undefined;
+  /** The room's running flash sales, by product id. */
+  flashSales: ReadonlyMap<string, FlashSaleFacts>;
 }
 
-function priceClause(p: AssistantProduct, locale: AnswerLocale): string {
+/** The price as the room states it: a running flash sale's (see flashSaleClause), else the price and any list price. */
+function priceClause(p: AssistantProduct, locale: AnswerLocale, sale: FlashSaleFacts | undefined): string {
+  if (sale) return flashSaleClause(sale, locale);
   const list = p.listPriceFen > p.priceFen;
   return locale === 'en'
     ? `price ${formatMoney(p.priceFen)}${list ? ` (crossed-out price ${formatMoney(p.listPriceFen)})` : ''}`
     : `现价 ${formatMoney(p.priceFen)}${list ? `，划线价 ${formatMoney(p.listPriceFen)}` : ''}`;
 }
 
-const priceFields = (p: AssistantProduct): string[] => ['price', ...(p.listPriceFen > p.priceFen ? ['listPrice'] : [])];
+const priceFields = (p: AssistantProduct, sale: FlashSaleFacts | undefined): string[] =>
+  sale ? ['flashSale'] : ['price', ...(p.listPriceFen > p.priceFen ? ['listPrice'] : [])];
+
+/**
+ * A running flash sale as the room shows it (LC5): its price, the real price right before it (not a
+ * list price), how many it offers and its window, in China time (the answer stays in the chat).
+ */
+function flashSaleClause(sale: FlashSaleFacts, locale: AnswerLocale): string {
+  const window = `${formatChinaTime(sale.startsAt)}–${formatChinaTime(sale.endsAt)}`;
+  return locale === 'en'
+    ? `flash price ${formatMoney(sale.priceFen)} (price before the sale ${formatMoney(sale.previousPriceFen)}), limited to ${sale.quantity}, sale window ${window} China time`
+    : `秒杀价 ${formatMoney(sale.priceFen)}（秒杀前价格 ${formatMoney(sale.previousPriceFen)}），限量 ${sale.quantity} 件，活动时间 ${window}（北京时间）`;
+}
 
 function ageClause(p: AssistantProduct, locale: AnswerLocale, childMonths?: number): string {
   const range = formatAgeRange(p.ageMinMonths, p.ageMaxMonths, locale);
@@ -294,15 +312,18 @@ function ageClause(p: AssistantProduct, locale: AnswerLocale, childMonths?: numb
     const months = Number.isInteger(childMonths) ? childMonths : Math.round(childMonths * 10) / 10;
     clause +=
       locale === 'en'
-        ? ` — at ${months} months your child is ${within ? 'within' : 'outside'} this range`
+        ? ` — at ${months} ${months === 1 ? 'month' : 'months'} your child is ${within ? 'within' : 'outside'} this range`
         : `，您家宝宝 ${months} 个月，${within ? '在适用范围内' : '不在适用范围内'}`;
   }
   return clause;
 }
 
-function stockClause(p: AssistantProduct, locale: AnswerLocale): string {
+/** Stock changes with every order: it is said to be as of now, with what is left at a running sale's price. */
+function stockClause(p: AssistantProduct, locale: AnswerLocale, sale: FlashSaleFacts | undefined): string {
   if (p.stock <= 0) return locale === 'en' ? 'sold out right now' : '目前已售罄';
-  return locale === 'en' ? `${p.stock} in stock` : `目前库存 ${p.stock} 件`;
+  return locale === 'en'
+    ? `${p.stock} in stock as of now${sale ? `, ${sale.remaining} of them still at the flash price` : ''}`
+    : `截至此刻库存 ${p.stock} 件${sale ? `，其中秒杀价还剩 ${sale.remaining} 件` : ''}`;
 }
 
 function attributeClause(a: AttributeUnit, locale: AnswerLocale): string {
@@ -312,6 +333,7 @@ function attributeClause(a: AttributeUnit, locale: AnswerLocale): string {
 /** The field clauses a question asks of a product: price, stock, ages, and the attributes of its aspects. */
 function fieldClauses(pk: ProductKnowledge, asked: AskedQuestion, locale: AnswerLocale) {
   const p = pk.product;
+  const sale = asked.flashSales.get(p.id);
   const clauses: string[] = [];
   const fields: string[] = [];
   /** Attribute keys chosen for an aspect. */
@@ -320,12 +342,12 @@ function fieldClauses(pk: ProductKnowledge, asked: AskedQuestion, locale: Answer
   const answered: Aspect[] = [];
   for (const aspect of asked.aspects) {
     if (aspect === 'price') {
-      clauses.push(priceClause(p, locale));
-      fields.push(...priceFields(p));
+      clauses.push(priceClause(p, locale, sale));
+      fields.push(...priceFields(p, sale));
       answered.push(aspect);
     } else if (aspect === 'stock') {
-      clauses.push(stockClause(p, locale));
-      fields.push('stock');
+      clauses.push(stockClause(p, locale, sale));
+      fields.push('stock', ...(sale && p.stock > 0 ? ['flashSale'] : []));
       answered.push(aspect);
     } else if (aspect === 'age') {
       clauses.push(ageClause(p, locale, asked.child));
@@ -360,7 +382,7 @@ function productBlock(k: Knowledge, pk: ProductKnowledge, asked: AskedQuestion, 
   }
 
   const topical = aspects.some((a) => TOPIC_ASPECTS.has(a));
-  if (aspects.includes('overview') && !topical) return overviewBlock(pk, locale);
+  if (aspects.includes('overview') && !topical) return overviewBlock(pk, locale, asked.flashSales.get(pk.product.id));
 
   // Beside field clauses, a FAQ entry or description sentence is quoted only if it matches the
   // question well, or if it answers a substantial part the fields left open: what the clauses say
@@ -426,16 +448,16 @@ function productBlock(k: Knowledge, pk: ProductKnowledge, asked: AskedQuestion, 
     let unmentioned = 0;
     for (const [t, w] of q) if (!pk.allTerms.has(t) && !isWeakTerm(t)) unmentioned += w;
     if (unmentioned >= T.openRest) return undefined;
-    return overviewBlock(pk, locale);
+    return overviewBlock(pk, locale, asked.flashSales.get(pk.product.id));
   }
   return assemble(pk, locale, clauses, extra, fields, brandFields);
 }
 
 /** The product at a glance, for "介绍一下 / tell me about it / and the nail set?": price, ages, attributes, description. */
-function overviewBlock(pk: ProductKnowledge, locale: AnswerLocale): ProductBlock {
+function overviewBlock(pk: ProductKnowledge, locale: AnswerLocale, sale: FlashSaleFacts | undefined): ProductBlock {
   const p = pk.product;
-  const clauses = [priceClause(p, locale), ageClause(p, locale), ...pk.attributes.map((a) => attributeClause(a, locale))];
-  const fields = [...priceFields(p), 'ageMinMonths', 'ageMaxMonths', ...pk.attributes.map((a) => `attributes.${a.key}`), 'description'];
+  const clauses = [priceClause(p, locale, sale), ageClause(p, locale), ...pk.attributes.map((a) => attributeClause(a, locale))];
+  const fields = [...priceFields(p, sale), 'ageMinMonths', 'ageMaxMonths', ...pk.attributes.map((a) => `attributes.${a.key}`), 'description'];
   return { ...assemble(pk, locale, clauses, [inLocale(p.description, locale)], fields, []), overview: true };
 }
 

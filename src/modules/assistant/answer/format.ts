@@ -15,6 +15,11 @@ export function formatMoney(fen: number): string {
   return cents === 0 ? `¥${yuan}` : `¥${yuan}.${String(cents).padStart(2, '0')}`;
 }
 
+/** An instant as a clock time in China (UTC+8, no daylight saving): "20:35". */
+export function formatChinaTime(ms: number): string {
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(11, 16);
+}
+
 /** "6–36 个月（0.5–3 岁）" — months as the catalogue stores them, with years when both ends are whole years. */
 export function formatAgeRange(minMonths: number, maxMonths: number, locale: AnswerLocale): string {
   const years = minMonths % 12 === 0 && maxMonths % 12 === 0 && maxMonths >= 24 ? [minMonths / 12, maxMonths / 12] : undefined;

@@ -9,7 +9,7 @@
 export { createAssistant, ANSWER_THRESHOLDS } from './compose.js';
 export { screenQuestion, replyText, type Screening, type SafetyClass } from './safety.js';
 export { detectAspects, childAgeMonths, type Aspect } from './aspects.js';
-export { formatMoney, formatAgeRange } from './format.js';
+export { formatMoney, formatAgeRange, formatChinaTime } from './format.js';
 export type {
   AnswerContext,
   AnswerLocale,
@@ -19,5 +19,6 @@ export type {
   Assistant,
   AssistantCatalogue,
   AssistantProduct,
+  FlashSaleFacts,
   GroundedAnswer,
 } from './types.js';

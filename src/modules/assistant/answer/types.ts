@@ -10,6 +10,25 @@ export interface AnswerContext {
   onStageProductIds?: readonly string[];
   /** The product the viewer's previous question was about (conversation memory), used when the question points at "it" and nothing is pinned. */
   previousProductId?: string;
+  /**
+   * The room's flash sales running now, by product id (the caller leaves out any whose time is up).
+   * A product on sale is quoted at the sale's price with the real price before it, its limit and its
+   * window (LC5), and with what is left at that price.
+   */
+  flashSales?: ReadonlyMap<string, FlashSaleFacts>;
+}
+
+/** A running flash sale as the live room shows it. */
+export interface FlashSaleFacts {
+  priceFen: number;
+  /** The product's real price right before the sale (LC5). */
+  previousPriceFen: number;
+  /** How many the sale offers at its price. */
+  quantity: number;
+  /** Left at the sale's price when the room was read: min(quantity − sold, stock). */
+  remaining: number;
+  startsAt: number;
+  endsAt: number;
 }
 
 export interface AnswerSource {
