@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
   SENSITIVE_FEATURES,
   SensitiveFeatureError,
   categoryFeature,
+  categoryWords,
   defaultFeatureSpace,
   isPersonal,
   pinnedRecency,
@@ -149,5 +151,25 @@ describe('pinnedRecency', () => {
     expect(pinnedRecency(undefined)).toBe(0);
     expect(pinnedRecency(-3)).toBe(1);
     expect(() => pinnedRecency(1, 0)).toThrow(RangeError);
+  });
+});
+
+describe('the category names', () => {
+  /** The pages' names for the categories (web i18n `category.*`). */
+  const pageNames = (file: string) =>
+    (JSON.parse(readFileSync(new URL(`../../../../web/src/i18n/${file}`, import.meta.url), 'utf8')) as { category: Record<string, string> }).category;
+  /** The pages name a category on its own ("Baby skincare"); explanations use it inside a sentence ("baby skincare have …"). */
+  const asHeading = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+  it('are the words the pages show (web i18n), in both languages, for every category and no other', () => {
+    const zh = pageNames('zh-CN.json');
+    const en = pageNames('en.json');
+    expect(Object.keys(zh).sort()).toEqual([...PRODUCT_CATEGORIES].sort());
+    expect(Object.keys(en).sort()).toEqual([...PRODUCT_CATEGORIES].sort());
+    for (const category of PRODUCT_CATEGORIES) {
+      const words = categoryWords(category);
+      expect(zh[category], category).toBe(words?.zh);
+      expect(en[category], category).toBe(asHeading(words?.en ?? ''));
+    }
   });
 });
