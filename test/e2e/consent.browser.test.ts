@@ -53,6 +53,16 @@ describe.runIf(chromiumAvailable)('consent and the age gate in a real browser', 
     const item = page.getByTestId('product-item').first();
     await item.getByTestId('add-to-cart').click();
     await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
+    // The count is status text, not a control (there is no cart to open): not focusable, styled unlike
+    // the buttons beside it, and read out as one sentence.
+    const cart = page.locator('.engage-bar > *').filter({ has: page.getByTestId('cart-count') });
+    expect(
+      await cart.evaluate((el) => {
+        const style = (globalThis as unknown as { getComputedStyle(e: unknown): { cursor: string; borderTopStyle: string; backgroundColor: string } }).getComputedStyle(el);
+        return { role: el.getAttribute('role'), focusable: el.tabIndex >= 0, cursor: style.cursor, border: style.borderTopStyle, background: style.backgroundColor };
+      }),
+    ).toEqual({ role: null, focusable: false, cursor: 'default', border: 'none', background: 'rgba(0, 0, 0, 0)' });
+    expect(await cart.ariaSnapshot()).toBe('- paragraph: 购物车中有 1 件');
 
     await item.getByTestId('buy-button').click();
     await page.getByTestId('buy-dialog').getByTestId('buy-submit').click();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { i18n } from '../i18n/index.ts';
 import {
   AI_LABEL,
   AI_LABEL_PREFIX,
@@ -138,6 +139,17 @@ describe('handoffReasonText', () => {
     expect(handoffReasonText('asked_for_person')).toBe('观众要求人工回答');
     expect(handoffReasonText('something_new')).toBe('something_new');
     expect(handoffReasonText('toString')).toBe('toString');
+  });
+
+  it('says of a question the product data does not answer that the data lacks it, not that the product is missing', async () => {
+    // The assistant hands off with `not_in_catalogue` when a product it found has no data for the question.
+    expect(handoffReasonText('not_in_catalogue')).toBe('商品资料里没有这项信息');
+    try {
+      await i18n.changeLanguage('en');
+      expect(handoffReasonText('not_in_catalogue')).toBe('The product information does not cover it');
+    } finally {
+      await i18n.changeLanguage('zh-CN');
+    }
   });
 });
 

@@ -325,17 +325,21 @@ function EngageBar(props: { likes: number; cartCount: number; onLike: () => void
         <span class="visually-hidden">{t('live.actions.likes')} </span>
         {formatCount(props.likes)}
       </span>
-      <span class="cart-pill" title={t('live.cart.count', { n: props.cartCount })}>
+      {/* How many times this viewer added to the cart here (ui/cart.ts): a status, not a control — there is no cart to open. */}
+      <p class="cart-status" data-testid="cart-status">
         <svg class="cart-icon" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
           <path d="M3 4h2l2.4 11.2a1 1 0 0 0 1 .8h9.2a1 1 0 0 0 1-.8L20 8H6.2" />
           <circle cx="9.5" cy="19.5" r="1.5" />
           <circle cx="17" cy="19.5" r="1.5" />
         </svg>
-        {t('live.cart.label')}
-        <span class="cart-count" data-testid="cart-count">
-          {props.cartCount}
+        <span aria-hidden="true">
+          {t('live.cart.label')}{' '}
+          <span class="cart-count" data-testid="cart-count">
+            {props.cartCount}
+          </span>
         </span>
-      </span>
+        <span class="visually-hidden">{t('live.cart.count', { n: props.cartCount })}</span>
+      </p>
     </div>
   );
 }
