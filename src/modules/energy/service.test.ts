@@ -349,6 +349,27 @@ describe('EnergyService.session()', () => {
     expect(none).toMatchObject({ energyKwh: 0, carbonG: 0, recommendations: 0, whPer1000Recommendations: null, gPer1000Recommendations: null, sessionHours: 0, gPerSessionHour: null });
   });
 
+  it('counts live hours from go-live only: a room with work before it has energy but no live time', async () => {
+    const { clock, meter, service } = build();
+    onePeriod(clock, meter);
+    await service.sample();
+    // Not live yet (scheduled): show-a has had visitors and lists, so energy, but no live hour.
+    const before = await service.session('show-a', { startedAt: null, endedAt: null, live: false });
+    expect(before.energyKwh).toBeGreaterThan(0);
+    expect(before.recommendations).toBe(3);
+    expect(before).toMatchObject({ sessionHours: 0, gPerSessionHour: null });
+    // Live from 15 minutes after its first work, looked at 30 minutes later: 30 minutes, not 45.
+    const goLive = T0 + 15 * 60_000;
+    clock.idle(goLive + 30 * 60_000 - clock.now());
+    const live = await service.session('show-a', { startedAt: goLive, endedAt: null, live: true });
+    close(live.sessionHours, 0.5);
+    close(live.gPerSessionHour, live.carbonG / 0.5);
+    expect(live.since).toBe(goLive);
+    // Ended: the hours stop at the end.
+    const ended = await service.session('show-a', { startedAt: goLive, endedAt: goLive + 10 * 60_000, live: false });
+    close(ended.sessionHours, 10 / 60);
+  });
+
   it('leaves out the current period when the meter is off in the settings', async () => {
     const { clock, meter, service } = build({ settings: { meter: false } });
     meter.span('recommend', () => clock.work(60_000), 'show-a');

@@ -312,8 +312,10 @@ export class EnergyService {
     }
     const carbonG = energyKwh * this.#deps.settings.factor.kgPerKwh * 1000;
     const since = window.startedAt ?? rows[0]?.startedAt ?? now;
+    // Live hours run from go-live only: before it a room may already have work (visitors, lists),
+    // which counts as energy, but no live time.
     const end = window.endedAt ?? now;
-    const sessionHours = Math.max(0, end - since) / 3_600_000;
+    const sessionHours = window.startedAt === null ? 0 : Math.max(0, end - window.startedAt) / 3_600_000;
     return {
       sessionId,
       live: window.live,
