@@ -44,6 +44,9 @@ describe('the default feature space', () => {
     expect(space.spec('room.pinned').reason).toEqual({ zh: '主播正在介绍这件商品', en: 'the host is presenting this now' });
     expect(space.spec('room.popular_5m').reason).toEqual({ zh: '最近 5 分钟在本直播间很受欢迎', en: 'popular in this room in the last 5 minutes' });
     expect(space.spec('room.flash_sale').reason).toEqual({ zh: '正在秒杀', en: 'on flash sale now' });
+    // A category's reason reads as English whatever the category's name (never 'bath have been …').
+    expect(space.spec('product.category.bath').reason).toEqual({ zh: '洗浴用品近期很受关注', en: 'the bath category has been drawing interest lately' });
+    expect(space.spec('product.category.stroller').reason!.en).toBe('the strollers category has been drawing interest lately');
     for (const f of FEATURES) {
       expect(f.label.zh.length && f.label.en.length).toBeGreaterThan(0);
       if (f.reason) expect(f.reason.zh.length && f.reason.en.length).toBeGreaterThan(0);

@@ -127,7 +127,7 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   ...PRODUCT_CATEGORIES.map((c) =>
     spec(categoryFeature(c), 'product', { zh: `品类：${CATEGORY_LABELS[c].zh}`, en: `category: ${CATEGORY_LABELS[c].en}` }, {
       zh: `${CATEGORY_LABELS[c].zh}近期很受关注`,
-      en: `${CATEGORY_LABELS[c].en} have been drawing interest lately`,
+      en: `the ${CATEGORY_LABELS[c].en} category has been drawing interest lately`,
     }),
   ),
   spec(priceBandFeature('low'), 'product', { zh: '价位：较低', en: 'price band: low' }, { zh: '价格实惠', en: 'it is in the lower price range' }),
