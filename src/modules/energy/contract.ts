@@ -102,6 +102,7 @@ export interface TrendPoint {
 export interface SessionEnergy {
   sessionId: string;
   live: boolean;
+  /** Where the figures start: the earlier of go-live and the session's first recorded work. */
   since: number;
   at: number;
   method: string;

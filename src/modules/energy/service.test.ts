@@ -364,7 +364,8 @@ describe('EnergyService.session()', () => {
     const live = await service.session('show-a', { startedAt: goLive, endedAt: null, live: true });
     close(live.sessionHours, 0.5);
     close(live.gPerSessionHour, live.carbonG / 0.5);
-    expect(live.since).toBe(goLive);
+    // The meter says what its figures count: from the first work, before go-live.
+    expect(live.since).toBe(T0);
     // Ended: the hours stop at the end.
     const ended = await service.session('show-a', { startedAt: goLive, endedAt: goLive + 10 * 60_000, live: false });
     close(ended.sessionHours, 10 / 60);

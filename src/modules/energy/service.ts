@@ -311,9 +311,11 @@ export class EnergyService {
       cpuSeconds += t.cpuSeconds * share;
     }
     const carbonG = energyKwh * this.#deps.settings.factor.kgPerKwh * 1000;
-    const since = window.startedAt ?? rows[0]?.startedAt ?? now;
-    // Live hours run from go-live only: before it a room may already have work (visitors, lists),
-    // which counts as energy, but no live time.
+    // The figures count every period of the session's work, before go-live too (visitors, lists):
+    // `since` is the earliest of go-live and that work. Live hours run from go-live only.
+    let since = window.startedAt ?? Number.POSITIVE_INFINITY;
+    for (const r of rows) if (r.startedAt < since) since = r.startedAt;
+    if (since === Number.POSITIVE_INFINITY) since = now;
     const end = window.endedAt ?? now;
     const sessionHours = window.startedAt === null ? 0 : Math.max(0, end - window.startedAt) / 3_600_000;
     return {
