@@ -35,6 +35,14 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
   const db = () => t.app.services.storage.db;
   const feedbackFor = async (decisionId: string) =>
     db().selectFrom('recommendation_feedback').selectAll().where('decision_id', '=', decisionId).execute();
+  /** Every feedback row in the demo room, with the product it was about. */
+  const feedbackRows = async () =>
+    db()
+      .selectFrom('recommendation_feedback')
+      .innerJoin('recommendation_decisions', 'recommendation_decisions.id', 'recommendation_feedback.decision_id')
+      .select(['recommendation_decisions.product_id as productId'])
+      .where('recommendation_decisions.session_id', '=', 'demo')
+      .execute();
   /** Every feedback row on this product in the demo room, whichever decision it answered. */
   const productFeedback = async (productId: string) =>
     db()
@@ -101,11 +109,15 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     await page.getByTestId('consent-dialog').waitFor({ state: 'detached' });
     await expect.poll(() => page.getByTestId('recs-item').count()).toBe(4);
 
-    const card = page.getByTestId('recs-item').first();
-    const productId = (await card.getAttribute('data-product-id'))!;
-    const firstDecision = (await card.getAttribute('data-decision-id'))!;
-    const before = await productFeedback(productId);
-    await card.getByTestId('recs-like').click();
+    // The list may be replaced by a push while we look at it: take the card's product and decision as clicked.
+    const button = page.getByTestId('recs-item').first().getByTestId('recs-like');
+    await button.waitFor();
+    const before = await feedbackRows();
+    const { productId, firstDecision } = await button.evaluate((el) => {
+      const item = (el as unknown as { closest(s: string): { getAttribute(n: string): string | null } | null }).closest('[data-testid="recs-item"]');
+      (el as unknown as { click(): void }).click();
+      return { productId: item?.getAttribute('data-product-id') ?? '', firstDecision: item?.getAttribute('data-decision-id') ?? '' };
+    });
     await expect.poll(async () => (await feedbackFor(firstDecision)).map((r) => r.type)).toEqual(['like']);
 
     // The feedback brings a fresh list (over the socket or HTTP): new decision ids, the same product.
@@ -117,7 +129,7 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     expect(await again.getByTestId('recs-dislike').isDisabled()).toBe(true);
 
     // Counted once: one more feedback row for this product, across every decision the viewer was shown.
-    expect((await productFeedback(productId)).length - before.length).toBe(1);
+    expect((await productFeedback(productId)).length - before.filter((r) => r.productId === productId).length).toBe(1);
     await page.close();
   }, 30_000);
 
