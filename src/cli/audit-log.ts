@@ -56,7 +56,8 @@ function humanStatus(s: AccessLogStatus): string {
   const v = s.lastVerification;
   if (!v) lines.push('never verified');
   else {
-    const by = v.by.role === 'system' ? 'system' : `${v.by.role} ${v.by.id}`;
+    // The account's sign-in name when it still exists, with the id the run recorded.
+    const by = v.by.role === 'system' ? 'system' : v.by.name ? `${v.by.role} ${v.by.name} (${v.by.id})` : `${v.by.role} ${v.by.id}`;
     const outcome = v.status === 'error' ? `could not complete (${v.errorCode ?? 'error'})` : v.status === 'ok' ? 'intact' : `FAILED: ${v.problemCount} problem(s)`;
     lines.push(`last verification ${v.startedAt} by ${by}, ${v.durationMs} ms: ${outcome}`);
     if (v.status === 'failed') for (const p of v.report?.problems ?? []) lines.push(`  ${describeProblem(p)}`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile, type AccessLogStatus } from '../../src/modules/access-log/index.js';
+import { KyselyStaffStore } from '../../src/modules/staff/index.js';
 import { openStorage } from '../../src/storage/index.js';
 import type { RequestContext } from '../../src/context/index.js';
 
@@ -74,5 +75,38 @@ describe('qingliu audit-log status on a SQLite file', { timeout: 120_000 }, () =
     ]);
     const json = JSON.parse(qingliu(['audit-log', 'status', '--json', '--db', dbUrl]).stdout) as AccessLogStatus;
     expect(json).toMatchObject({ entries: 6, entriesSinceCheckpoint: 1, lastVerification: { status: 'failed', problemCount: 2, by: { id: 'system', role: 'system' } } });
+  });
+
+  it('names the staff account that ran the last verification, and gives the id alone when no account has it', async () => {
+    // Runs recorded after the CLI's own (the latest run by start time is the one shown).
+    const later = Date.now() + 60_000;
+    const runAs = async (actor: { id: string; name: string }, at: number) => {
+      const storage = await openStorage(dbUrl);
+      try {
+        const log = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(dataDir)), { now: () => at });
+        await log.runVerification({ requestId: 'req-2', actor: { kind: 'staff', ...actor, role: 'compliance' }, locale: 'zh-CN' });
+      } finally {
+        await storage.close();
+      }
+    };
+    const lastLine = () => {
+      const r = qingliu(['audit-log', 'status', '--db', dbUrl]);
+      expect(r.status).toBe(0);
+      return r.stdout.split('\n').find((l) => l.startsWith('last verification '));
+    };
+
+    await runAs({ id: 'u-1', name: 'anna' }, later); // the entries' actor: no account has this id
+    expect(lastLine()).toMatch(/^last verification \S+ by compliance u-1, \d+ ms: /);
+
+    const storage = await openStorage(dbUrl);
+    try {
+      await new KyselyStaffStore(storage.db).createUser({ id: 'u-officer', name: 'li.officer', role: 'compliance', passwordHash: 'unused', createdAt: Date.UTC(2026, 0, 1), disabled: false });
+    } finally {
+      await storage.close();
+    }
+    await runAs({ id: 'u-officer', name: 'li.officer' }, later + 60_000);
+    expect(lastLine()).toMatch(/^last verification \S+ by compliance li\.officer \(u-officer\), \d+ ms: /);
+    const json = JSON.parse(qingliu(['audit-log', 'status', '--json', '--db', dbUrl]).stdout) as AccessLogStatus;
+    expect(json.lastVerification?.by).toEqual({ id: 'u-officer', role: 'compliance', name: 'li.officer' });
   });
 });
