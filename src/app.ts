@@ -881,11 +881,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }),
   );
   services.fairness.labelSimulatedBy((sessionId) => simulatedTraffic.of(sessionId, clock.now()).simulated);
-  await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services) }));
+  await app.register(dataMapRoutes({ region: config.dataRegion, retentionSchedule: () => retentionCategories(services), staffSessionHours: config.staffSessionHours }));
   await app.register(
     privacyRoutes({
       ...services,
       retentionSchedule: () => retentionCategories(services),
+      staffSessionHours: config.staffSessionHours,
       minorSpending: config.minorSpending,
       now: () => clock.now(),
       onPersonalisation: async (deviceId, brandId, on) => {

@@ -7,20 +7,57 @@
  */
 export type Protection = 'sealed' | 'keyed-ids' | 'hashed' | 'none';
 
+/** What a description of when records go may depend on: the running configuration and schedule. */
+export interface KeptFacts {
+  /** How long a staff sign-in lasts (QINGLIU_STAFF_SESSION_HOURS). */
+  staffSessionHours: number;
+  /** A retention category's period in the schedule the job enforces; undefined when it has none. */
+  keepDays(retentionCategory: string): number | undefined;
+}
+
 export interface DataMapEntry {
+  /** The entry's identifier (English, stable; docs/data-map.md lists it). */
   category: string;
+  /** What people read as its name. */
+  name: { zh: string; en: string };
   tables: readonly string[];
   personal: boolean;
   /** How personal values are protected at rest. */
   protection: Protection;
   what: { zh: string; en: string };
-  /** A retention category in the schedule, or a description of when it goes. */
-  kept: { retentionCategory: string } | { zh: string; en: string };
+  /**
+   * A retention category in the schedule, a description of when it goes, or one built from the
+   * running configuration (for records with more than one period).
+   */
+  kept: { retentionCategory: string } | { zh: string; en: string } | { describe: (facts: KeptFacts) => { zh: string; en: string } };
+}
+
+/** When an entry's records go, in both languages, for one not kept by a single retention category's period. */
+export function keptNote(kept: Exclude<DataMapEntry['kept'], { retentionCategory: string }>, facts: KeptFacts): { zh: string; en: string } {
+  return 'describe' in kept ? kept.describe(facts) : kept;
+}
+
+const hours = (n: number) => ({ zh: `${n} 小时`, en: n === 1 ? '1 hour' : `${n} hours` });
+const days = (n: number) => ({ zh: `${n} 天`, en: n === 1 ? '1 day' : `${n} days` });
+
+/**
+ * Staff accounts stay; their sign-in sessions go at sign-out, or expire after the configured hours
+ * and are deleted by the retention job (`staff_sign_ins`) that many days after expiring.
+ */
+function staffAccountsKept(f: KeptFacts): { zh: string; en: string } {
+  const h = hours(f.staffSessionHours);
+  const after = f.keepDays('staff_sign_ins');
+  const d = after === undefined ? undefined : days(after);
+  return {
+    zh: `账号：业务需要期间（不会自动删除）；登录会话：退出登录时删除，否则 ${h.zh}后失效，${d ? `失效 ${d.zh}后删除` : '失效后删除'}`,
+    en: `Accounts: while the business needs them (never deleted automatically); sign-in sessions: deleted at sign-out, or expire after ${h.en} and are deleted ${d ? `${d.en} later` : 'after that'}`,
+  };
 }
 
 export const DATA_MAP: readonly DataMapEntry[] = [
   {
     category: 'personal events',
+    name: { zh: '个性化行为事件', en: 'Personal behaviour events' },
     tables: ['viewer_events'],
     personal: true,
     protection: 'sealed',
@@ -29,6 +66,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'feedback',
+    name: { zh: '反馈事件', en: 'Feedback events' },
     tables: ['viewer_events'],
     personal: true,
     protection: 'sealed',
@@ -37,6 +75,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'interest tags',
+    name: { zh: '兴趣标签', en: 'Interest tags' },
     tables: ['viewer_tags'],
     personal: true,
     protection: 'sealed',
@@ -45,6 +84,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'viewer profile',
+    name: { zh: '观众资料', en: 'Viewer profile' },
     tables: ['viewer_profiles', 'minor_spend'],
     personal: true,
     protection: 'sealed',
@@ -56,6 +96,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'guardian consent',
+    name: { zh: '监护人同意', en: 'Guardian consents' },
     tables: ['guardian_consents', 'guardian_requests'],
     personal: true,
     protection: 'sealed',
@@ -64,6 +105,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'consent records',
+    name: { zh: '同意记录', en: 'Consent records' },
     tables: ['consent_records'],
     personal: true,
     protection: 'keyed-ids',
@@ -72,6 +114,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'rights requests',
+    name: { zh: '权利请求工单', en: 'Rights request tickets' },
     tables: ['rights_tickets'],
     personal: true,
     protection: 'sealed',
@@ -80,6 +123,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'data keys and pseudonyms',
+    name: { zh: '数据密钥与假名', en: 'Data keys and pseudonyms' },
     tables: ['data_keys', 'data_key_tombstones', 'pseudonyms', 'protection_meta'],
     personal: true,
     protection: 'sealed',
@@ -88,6 +132,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'access log',
+    name: { zh: '访问日志', en: 'Access log' },
     tables: ['access_log_entries', 'access_log_head', 'access_log_checkpoints', 'access_log_nodes', 'access_log_retention', 'access_log_verifications'],
     personal: true,
     protection: 'keyed-ids',
@@ -96,6 +141,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'cross-border transfers',
+    name: { zh: '个人信息出境', en: 'Transfers out of the region' },
     tables: ['transfer_destinations', 'transfer_bases', 'transfer_changes', 'transfer_consents', 'transfer_log', 'transfer_individuals', 'transfer_year_totals', 'transfer_alerts'],
     personal: true,
     protection: 'keyed-ids',
@@ -107,6 +153,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'recommendations',
+    name: { zh: '推荐记录与模型', en: 'Recommendations and the model' },
     tables: ['recommendation_decisions', 'recommendation_feedback', 'model_snapshots', 'model_updates'],
     personal: false,
     protection: 'none',
@@ -118,6 +165,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'fairness audits',
+    name: { zh: '公平性审计', en: 'Fairness audits' },
     tables: ['fairness_audits', 'fairness_alerts'],
     personal: false,
     protection: 'none',
@@ -129,6 +177,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'energy samples',
+    name: { zh: '能耗计量样本', en: 'Energy samples' },
     tables: ['energy_samples', 'energy_session_samples'],
     personal: false,
     protection: 'none',
@@ -140,6 +189,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'experiment units',
+    name: { zh: '实验观众计数', en: 'Per-viewer experiment counts' },
     tables: ['experiment_units'],
     personal: true,
     protection: 'keyed-ids',
@@ -151,6 +201,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'chat messages',
+    name: { zh: '聊天消息', en: 'Chat messages' },
     tables: ['chat_messages'],
     personal: true,
     protection: 'sealed',
@@ -162,6 +213,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'chat moderation',
+    name: { zh: '聊天管理', en: 'Chat moderation' },
     tables: ['chat_moderation_log', 'chat_bans', 'chat_rooms'],
     personal: true,
     protection: 'keyed-ids',
@@ -173,6 +225,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'questions to the host',
+    name: { zh: '转交主播的问题', en: 'Questions handed to the host' },
     tables: ['assistant_handoffs'],
     personal: true,
     protection: 'sealed',
@@ -184,6 +237,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'assistant memory',
+    name: { zh: '购物助手记忆', en: 'Assistant memory' },
     tables: ['assistant_memory'],
     personal: true,
     protection: 'sealed',
@@ -195,6 +249,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'experiments',
+    name: { zh: '实验设置与结果', en: 'Experiment set-ups and results' },
     tables: ['experiments', 'experiment_arm_totals', 'experiment_looks'],
     personal: false,
     protection: 'none',
@@ -206,6 +261,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'orders',
+    name: { zh: '订单', en: 'Orders' },
     tables: ['orders'],
     personal: false,
     protection: 'none',
@@ -214,6 +270,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'anonymous counts',
+    name: { zh: '匿名计数', en: 'Anonymous counts' },
     tables: ['anonymous_event_counts', 'session_counters', 'room_events'],
     personal: false,
     protection: 'none',
@@ -222,14 +279,16 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   },
   {
     category: 'staff accounts',
+    name: { zh: '员工账号与登录会话', en: 'Staff accounts and sign-in sessions' },
     tables: ['staff_users', 'staff_sessions'],
     personal: true,
     protection: 'hashed',
     what: { zh: '员工账号：用户名、角色、scrypt 密码哈希、登录令牌哈希', en: 'Staff accounts: name, role, scrypt password hash, sign-in token hashes' },
-    kept: { retentionCategory: 'staff_sign_ins' },
+    kept: { describe: staffAccountsKept },
   },
   {
     category: 'catalogue and live sessions',
+    name: { zh: '商品与直播场次', en: 'Catalogue and live sessions' },
     tables: ['brands', 'products', 'faqs', 'live_sessions', 'session_products', 'flash_sales'],
     personal: false,
     protection: 'none',

@@ -6,12 +6,14 @@
 import { fail, ok, type Result } from '../errors/index.js';
 import type { Locale } from '../context/index.js';
 import type { ConsentService } from '../modules/consent/index.js';
-import { DATA_MAP } from './data-map.js';
+import { DATA_MAP, keptNote } from './data-map.js';
 
 export interface RulesModules {
   consent: Pick<ConsentService, 'notice'>;
   region: string;
   retentionSchedule: () => readonly { category: string; keepDays: number; basis: string }[];
+  /** How long a staff sign-in lasts (config.staffSessionHours). */
+  staffSessionHours: number;
   minorSpending: { perOrderFen: number; monthlyFen: number };
 }
 
@@ -27,6 +29,7 @@ export async function processingRules(m: RulesModules, brandId: string, locale: 
   const pick = (b: { zh: string; en: string }) => (zh ? b.zh : b.en);
   const schedule = new Map(m.retentionSchedule().map((c) => [c.category, c]));
   const days = (n: number) => (zh ? `${n} 天` : n === 1 ? '1 day' : `${n} days`);
+  const facts = { staffSessionHours: m.staffSessionHours, keepDays: (category: string) => schedule.get(category)?.keepDays };
   const regionName = Object.hasOwn(REGION_NAMES, m.region) ? pick(REGION_NAMES[m.region]!) : m.region;
   return ok({
     version: notice.value.version,
@@ -41,6 +44,8 @@ export async function processingRules(m: RulesModules, brandId: string, locale: 
     purposes: notice.value.purposes,
     data: DATA_MAP.map((d) => ({
       category: d.category,
+      /** The category's name in the page's language. */
+      name: pick(d.name),
       what: pick(d.what),
       personal: d.personal,
       protection: d.protection,
@@ -50,7 +55,7 @@ export async function processingRules(m: RulesModules, brandId: string, locale: 
               const c = schedule.get(d.kept.retentionCategory);
               return c ? days(c.keepDays) : d.kept.retentionCategory;
             })()
-          : pick(d.kept),
+          : pick(keptNote(d.kept, facts)),
     })),
     security: pick({
       zh: '个人信息以 AES-256-GCM 按人加密保存，每人一把数据密钥，由密钥加密密钥包装；分析只用带密钥的假名；员工对个人信息的每次访问都写入防篡改的访问日志。',

@@ -304,4 +304,17 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     expect(await page.getByTestId('rules-data-row').count()).toBeGreaterThan(3);
     await page.context().close();
   }, 30_000);
+
+  it('names each kind of data in Chinese on the Chinese rules page, the staff accounts with their own periods', async () => {
+    const page = await pageWithDevice(null, 'zh-CN');
+    await page.goto(`${base}/privacy/rules?brand=${BRAND}`);
+    const rows = page.getByTestId('rules-data-row');
+    await rows.first().waitFor();
+    const names = await rows.locator('th').allTextContents();
+    expect(names[0]).toBe('个性化行为事件');
+    for (const name of names) expect(name).not.toMatch(/[A-Za-z]/);
+    const staff = rows.filter({ has: page.locator('th', { hasText: '员工账号与登录会话' }) });
+    expect(await staff.locator('td').last().textContent()).toMatch(/^账号：业务需要期间（不会自动删除）；登录会话：退出登录时删除，否则 \d+ 小时后失效，失效 1 天后删除$/);
+    await page.context().close();
+  }, 30_000);
 });

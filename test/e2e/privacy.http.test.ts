@@ -281,7 +281,8 @@ describe.each(DIALECTS)('privacy centre on %s', (dialect) => {
     const zh = (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/rules?brandId=${BRAND}&locale=zh-CN` })).json();
     expect(zh.version).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+$/);
     expect(zh.purposes.map((p: { id: string }) => p.id)).toEqual([...PURPOSES]);
-    expect(zh.data).toContainEqual(expect.objectContaining({ category: 'personal events', kept: '90 天', protection: 'sealed' }));
+    expect(zh.data).toContainEqual(expect.objectContaining({ category: 'personal events', name: '个性化行为事件', kept: '90 天', protection: 'sealed' }));
+    expect(zh.data).toContainEqual(expect.objectContaining({ category: 'staff accounts', name: '员工账号与登录会话', kept: expect.stringContaining('否则 12 小时后失效，失效 1 天后删除') }));
     expect(zh.minors).toContain('¥100');
     const en = (await t.app.inject({ method: 'GET', url: `/api/v1/privacy/rules?brandId=${BRAND}&locale=en` })).json();
     expect(en.rights).toContain('download (JSON, CSV)');

@@ -54,6 +54,18 @@ describe.each(DIALECTS)('retention on %s', (dialect) => {
     expect(await count('orders')).toBe(0);
   });
 
+  it('tells compliance officers how long staff accounts and their sign-in sessions are each kept', async () => {
+    const officer = await signIn(t.app, 'compliance');
+    const map = (await t.app.inject({ method: 'GET', url: '/api/v1/compliance/data-map', headers: { cookie: officer.cookie } })).json() as {
+      entries: { category: string; kept: { note?: { zh: string; en: string } } }[];
+    };
+    // staff_sign_ins (1 day) is how long an expired session stays, not how long an account does.
+    expect(map.entries.find((e) => e.category === 'staff accounts')?.kept.note).toEqual({
+      zh: '账号：业务需要期间（不会自动删除）；登录会话：退出登录时删除，否则 12 小时后失效，失效 1 天后删除',
+      en: 'Accounts: while the business needs them (never deleted automatically); sign-in sessions: deleted at sign-out, or expire after 12 hours and are deleted 1 day later',
+    });
+  });
+
   it('documents every category the running app enforces, including those modules contribute', () => {
     const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
     for (const c of retentionCategories(t.app.services)) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);

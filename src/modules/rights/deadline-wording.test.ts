@@ -37,7 +37,7 @@ describe('the rights-request deadline in words', () => {
         .text.split('\n\n')
         .filter((p) => /答复|We answer/.test(p))
         .join('\n\n');
-      const rules = await processingRules({ consent, region: 'cn-mainland', retentionSchedule: () => [], minorSpending: { perOrderFen: 0, monthlyFen: 0 } }, brand.id, locale);
+      const rules = await processingRules({ consent, region: 'cn-mainland', retentionSchedule: () => [], staffSessionHours: 12, minorSpending: { perOrderFen: 0, monthlyFen: 0 } }, brand.id, locale);
       if (!rules.ok) throw new Error('no processing rules');
       const rightsRule = (rules.value as { rights: string }).rights;
       const page = pageTexts(locale === 'zh-CN' ? 'zh-CN.json' : 'en.json');

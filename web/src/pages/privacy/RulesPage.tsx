@@ -74,8 +74,8 @@ export function RulesPage(): JSX.Element {
                 </thead>
                 <tbody>
                   {rules.data.map((d) => (
-                    <tr key={d.category} data-testid="rules-data-row">
-                      <th scope="row">{d.category}</th>
+                    <tr key={d.category} data-testid="rules-data-row" data-category={d.category}>
+                      <th scope="row">{d.name}</th>
                       <td>{d.what}</td>
                       <td>{d.personal ? t('privacy.rules.yes') : t('privacy.rules.no')}</td>
                       <td>{protectionLabel(d.protection)}</td>

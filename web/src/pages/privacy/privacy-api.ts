@@ -83,7 +83,8 @@ export interface ProcessingRules {
   noticeHash: string;
   essential: string;
   purposes: { id: string; title: string; use: string; dataCategories: string; retention: string }[];
-  data: { category: string; what: string; personal: boolean; protection: string; kept: string }[];
+  /** `category` identifies the row; `name` is its name in the page's language. */
+  data: { category: string; name: string; what: string; personal: boolean; protection: string; kept: string }[];
   security: string;
   location: string;
   minors: string;
