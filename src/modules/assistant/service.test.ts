@@ -112,5 +112,9 @@ describe('the assistant with the room’s live facts', () => {
     expect(zh).toContain('目前已售罄');
     expect(zh).not.toContain(String(stroller.stock));
     expect((await ask('is it in stock', 'en')).answer).toContain('sold out right now');
+    // Nor is its flash sale quoted: nobody can order it at that price (no false urgency).
+    const price = (await ask('这个多少钱')).answer;
+    expect(price).not.toMatch(/¥999|秒杀|限量/);
+    expect((await ask('how much is this', 'en')).answer).not.toMatch(/¥999|flash/i);
   });
 });

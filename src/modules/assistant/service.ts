@@ -231,10 +231,12 @@ export class AssistantService {
     // price, the real price before, limit and window: LC5) and the same for every viewer (A6, AI5).
     // The facts may have been read a while ago: a sale whose time is up is not running, even before
     // its end reaches them (as the room's own state rules).
+    // A product the host marked sold out cannot be ordered: no sale of it is quoted, whatever its count.
     const now = this.deps.clock.now();
+    const soldOut = new Set(room.products.filter((p) => p.soldOut).map((p) => p.id));
     const flashSales = new Map<string, FlashSaleFacts>();
     for (const f of room.flashSales) {
-      if (f.status !== 'active' || f.startsAt > now || f.endsAt <= now || f.remaining <= 0) continue;
+      if (f.status !== 'active' || f.startsAt > now || f.endsAt <= now || f.remaining <= 0 || soldOut.has(f.productId)) continue;
       flashSales.set(f.productId, { priceFen: f.priceFen, previousPriceFen: f.previousPriceFen, quantity: f.quantity, remaining: f.remaining, startsAt: f.startsAt, endsAt: f.endsAt });
     }
     const restore: Array<() => void> = [];
