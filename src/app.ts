@@ -26,7 +26,7 @@ import { installSimulatedTraffic, SimulatedTraffic } from './http/simulated.js';
 import { createMetrics } from './observability/metrics.js';
 import { safeError } from './observability/log.js';
 import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modules/catalogue/index.js';
-import { KyselyStaffStore, StaffService, staffRoutes } from './modules/staff/index.js';
+import { KyselyStaffStore, StaffService, staffNames, staffRoutes } from './modules/staff/index.js';
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, roomTopic, isRoomBookkeeping, type GatewayMetrics } from './modules/live-room/index.js';
 import { ACCESS_LOG_KEEP_DAYS, AccessLogJob, AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile, accessLogRoutes } from './modules/access-log/index.js';
 import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
@@ -166,7 +166,7 @@ export function createServices(
   const gateway = new LiveRoomGateway(liveRoom, bus, config.ws, gatewayMetrics, onError);
   gateway.useMeter(meter);
   // Officers see who ran a verification or closed a ticket by sign-in name; the records keep the account id only.
-  const staffDirectory = { nameOf: async (staffId: string) => (await staff.getUser(staffId))?.name ?? null };
+  const staffDirectory = staffNames(staff, onError);
   const accessLog = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(config.dataDir)), clock, staffDirectory);
   const region = config.dataRegion;
   const profile = new ViewerProfileService({
