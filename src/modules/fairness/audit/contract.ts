@@ -52,7 +52,7 @@ export const GROUP_VALUE_WORDS: { readonly [D in SegmentAttribute | 'priceBand']
   },
   priceBand: {
     low: { zh: '低价（低于 ¥100）', en: 'low (under ¥100)' },
-    mid: { zh: '中价（¥100–¥400）', en: 'mid (¥100 to under ¥400)' },
+    mid: { zh: '中价（¥100 至 ¥400 以下）', en: 'mid (¥100 to under ¥400)' },
     high: { zh: '高价（¥400 及以上）', en: 'high (¥400 and over)' },
   },
 };

@@ -96,7 +96,7 @@ export function thresholdsOf(s: AuditSettings, operatorReason?: string | null): 
       value: s.minGroupSize,
       reason:
         s.minGroupSize === 30
-          ? 'a group of fewer than about 30 viewers gives rates too uncertain to support a conclusion, and small groups can single people out; product groups need as many impressions before their exposure is tested'
+          ? 'a group of fewer than about 30 viewers (counted once per show: the audit never links a viewer across shows, so across shows one person may count more than once) gives rates too uncertain to support a conclusion, and small groups can single people out; product groups need as many impressions before their exposure is tested'
           : set,
     },
     alpha: { value: s.alpha, reason: 'family-wise error rate of the whole audit after Holm’s step-down correction over every gap it tests' },

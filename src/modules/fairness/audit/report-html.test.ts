@@ -233,19 +233,22 @@ describe('renderAuditHtml', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain('class="suppressed"');
     expect(rows[0]).toContain(`<td>iOS device (ios)</td><td class="n">${ios.viewers}</td><td class="n">${ios.impressions}</td>`);
-    expect(rows[0]).toContain('suppressed (fewer than 30 viewers)');
+    expect(rows[0]).toContain('suppressed (fewer than 30 viewers, counted per show)');
     expect(rows[0]).not.toMatch(/%|¥|\d\.\d/);
     const zh = renderAuditHtml(r, { locale: 'zh-CN' });
-    expect(rowsOf(zh, 'iOS 设备 (ios)')[0]).toContain('已隐藏（观众少于 30 人）');
-    expect(zh).toContain('<th>组</th><th>观众数</th><th>展示次数</th>');
-    expect(en).toContain('Minimum group size (viewers)');
+    expect(rowsOf(zh, 'iOS 设备 (ios)')[0]).toContain('已隐藏（按场次计观众少于 30）');
+    expect(zh).toContain('<th>组</th><th>观众（按场次计）</th><th>展示次数</th>');
+    expect(en).toContain('Minimum group size (viewers, counted per show)');
+    // Across shows one person may count more than once: the report says so.
+    expect(en).toContain('in an audit of several shows one person may count more than once');
+    expect(zh).toContain('在多场直播的审计中，同一人可能计入多次');
 
     // Every group too small: sizes only, and no chart, gap or index for the attribute.
     const tinyEn = renderAuditHtml(reportOf(tiny, BRAND_SCOPE, false), { locale: 'en' });
-    expect(tinyEn).toContain('Every group has fewer viewers than the minimum size (30): sizes only.');
+    expect(tinyEn).toContain('Every group has fewer viewers (counted per show) than the minimum size (30): sizes only.');
     for (const group of ['tier-1 city (tier1)', 'tier-2 city (tier2)']) {
       const [row] = rowsOf(tinyEn, group);
-      expect(row).toContain('suppressed (fewer than 30 viewers)');
+      expect(row).toContain('suppressed (fewer than 30 viewers, counted per show)');
       expect(row).not.toMatch(/%|¥|\d\.\d/);
     }
   });

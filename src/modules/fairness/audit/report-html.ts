@@ -105,7 +105,7 @@ const EN = {
   reason: 'Reason',
   thresholdNames: {
     ratio: 'Ratio band τ (outside [τ, 1/τ])',
-    minGroupSize: 'Minimum group size (viewers)',
+    minGroupSize: 'Minimum group size (viewers, counted per show)',
     alpha: 'Significance level α (after Holm)',
     premiumQuantile: 'Premium quantile of the prices shown',
     exposureBand: 'Exposure ÷ merit band',
@@ -116,7 +116,7 @@ const EN = {
   status: {
     ok: '',
     one_group: 'Only one group to compare: no gap is computed.',
-    too_few: (n: number) => `Every group has fewer viewers than the minimum size (${n}): sizes only.`,
+    too_few: (n: number) => `Every group has fewer viewers (counted per show) than the minimum size (${n}): sizes only.`,
     not_recorded: 'Not recorded: no decision carries this attribute.',
   },
   recorded: 'Decisions that carry it',
@@ -124,8 +124,8 @@ const EN = {
   reference: 'Reference group',
   referenceMark: 'reference',
   groupsTable: 'Groups',
-  groupCols: ['group', 'viewers', 'impressions', 'premium rate', 'premium share', 'CTR', 'conversion', 'mean price', 'mean discount', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
-  suppressed: (n: number) => `suppressed (fewer than ${n} viewers)`,
+  groupCols: ['group', 'viewers (per show)', 'impressions', 'premium rate', 'premium share', 'CTR', 'conversion', 'mean price', 'mean discount', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
+  suppressed: (n: number) => `suppressed (fewer than ${n} viewers, counted per show)`,
   gapsTable: 'Gaps against the reference',
   gapCols: ['group', 'metric', 'value', 'reference value', 'difference', 'ratio', '95% interval', 'p', 'p (Holm)', 'fair', 'flagged'],
   noGaps: 'No gap to show.',
@@ -179,7 +179,7 @@ const EN = {
   chartMeritShare: 'merit share (%)',
   howTitle: 'How to read this report',
   how: (t: { ratio: string; alpha: string; minSize: string; band: string }) =>
-    `Each group is compared with the reference group. A gap is flagged only when its ratio lies outside the band [${t.ratio}] and it is significant after Holm’s correction (p (Holm) < ${t.alpha}); a gap outside the band that may be chance, or a significant gap inside the band, is not flagged. A product group is flagged when its share of attention ÷ its share of merit lies outside [${t.band}] on enough impressions. A viewer group with fewer than ${t.minSize} viewers (each counted once per show) is suppressed: its size is shown, never its rates; a product group’s exposure is tested only on at least ${t.minSize} impressions. The decisions audited carry no viewer identity, so no figure here can be traced back to a person.`,
+    `Each group is compared with the reference group. A gap is flagged only when its ratio lies outside the band [${t.ratio}] and it is significant after Holm’s correction (p (Holm) < ${t.alpha}); a gap outside the band that may be chance, or a significant gap inside the band, is not flagged. A product group is flagged when its share of attention ÷ its share of merit lies outside [${t.band}] on enough impressions. A viewer group with fewer than ${t.minSize} viewers is suppressed: its size is shown, never its rates. Viewers are counted once per show: the audit never links a viewer across shows, so in an audit of several shows one person may count more than once; a product group’s exposure is tested only on at least ${t.minSize} impressions. The decisions audited carry no viewer identity, so no figure here can be traced back to a person.`,
 };
 
 type Labels = typeof EN;
@@ -224,7 +224,7 @@ const ZH: Labels = {
   reason: '理由',
   thresholdNames: {
     ratio: '比值阈值 τ（超出 [τ, 1/τ]）',
-    minGroupSize: '最小组规模（观众数）',
+    minGroupSize: '最小组规模（观众，按场次计）',
     alpha: '显著性水平 α（Holm 校正后）',
     premiumQuantile: '高价分位数（所展示商品的价格）',
     exposureBand: '曝光 ÷ 贡献 阈值带',
@@ -235,7 +235,7 @@ const ZH: Labels = {
   status: {
     ok: '',
     one_group: '只有一个组可比较，未计算差距。',
-    too_few: (n: number) => `所有组的观众都少于最小规模（${n} 人），仅显示规模。`,
+    too_few: (n: number) => `所有组按场次计的观众都少于最小规模（${n}），仅显示规模。`,
     not_recorded: '未记录：没有任何决策带有此属性。',
   },
   recorded: '带有此属性的决策',
@@ -243,8 +243,8 @@ const ZH: Labels = {
   reference: '参照组',
   referenceMark: '参照组',
   groupsTable: '各组',
-  groupCols: ['组', '观众数', '展示次数', '高价商品占比', '高价展示份额', '点击率', '转化率', '平均价格', '平均折扣', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
-  suppressed: (n: number) => `已隐藏（观众少于 ${n} 人）`,
+  groupCols: ['组', '观众（按场次计）', '展示次数', '高价商品占比', '高价展示份额', '点击率', '转化率', '平均价格', '平均折扣', 'TPR', 'FPR', 'FNR', 'FDR', 'FOR'],
+  suppressed: (n: number) => `已隐藏（按场次计观众少于 ${n}）`,
   gapsTable: '与参照组的差距',
   gapCols: ['组', '指标', '值', '参照值', '差值', '比值', '95% 区间', 'p', 'p（Holm）', '在阈值带内', '已标记'],
   noGaps: '没有可显示的差距。',
@@ -298,7 +298,7 @@ const ZH: Labels = {
   chartMeritShare: '贡献份额（%）',
   howTitle: '如何阅读本报告',
   how: (t: { ratio: string; alpha: string; minSize: string; band: string }) =>
-    `每个组都与参照组比较。只有当比值超出阈值带 [${t.ratio}]，且经 Holm 校正后显著（p（Holm）< ${t.alpha}）时，差距才会被标记；超出阈值带但可能出于偶然的差距，或阈值带内的显著差距，都不标记。商品组在展示次数足够时，若其注意力份额 ÷ 贡献份额超出 [${t.band}]，即被标记。观众少于 ${t.minSize} 人的组（每场直播每位观众计一次）被隐藏：只显示其规模，从不显示其比率；商品组的曝光只在展示次数不少于 ${t.minSize} 时才检验。所审计的决策不带任何观众身份，本报告中的任何数字都无法追溯到个人。`,
+    `每个组都与参照组比较。只有当比值超出阈值带 [${t.ratio}]，且经 Holm 校正后显著（p（Holm）< ${t.alpha}）时，差距才会被标记；超出阈值带但可能出于偶然的差距，或阈值带内的显著差距，都不标记。商品组在展示次数足够时，若其注意力份额 ÷ 贡献份额超出 [${t.band}]，即被标记。观众少于 ${t.minSize} 的组被隐藏：只显示其规模，从不显示其比率。观众按场次计：审计从不跨场次关联观众，因此在多场直播的审计中，同一人可能计入多次；商品组的曝光只在展示次数不少于 ${t.minSize} 时才检验。所审计的决策不带任何观众身份，本报告中的任何数字都无法追溯到个人。`,
 };
 
 // ---- tables ----

@@ -35,6 +35,7 @@ describe('the words for fairness groups', () => {
         expect(en[dimension]?.[value], `${dimension}.${value}`).toBe(words.en);
       }
       expect(Object.keys(zh[dimension]!).sort()).toEqual(Object.keys(values).sort());
+      expect(Object.keys(en[dimension]!).sort()).toEqual(Object.keys(values).sort());
     }
   });
 
