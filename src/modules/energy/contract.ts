@@ -114,6 +114,7 @@ export interface SessionEnergy {
   whPer1000Recommendations: number | null;
   gPer1000Recommendations: number | null;
   sessionHours: number;
+  /** Grams per live hour, of the energy used while live (work before go-live is in the totals only). */
   gPerSessionHour: number | null;
   region: { id: string; name: LocalisedName };
   gridFactor: GridFactorView;

@@ -363,12 +363,29 @@ describe('EnergyService.session()', () => {
     clock.idle(goLive + 30 * 60_000 - clock.now());
     const live = await service.session('show-a', { startedAt: goLive, endedAt: null, live: true });
     close(live.sessionHours, 0.5);
-    close(live.gPerSessionHour, live.carbonG / 0.5);
+    // Its only work so far came before go-live: in the totals, not in the figure per live hour.
+    close(live.carbonG, before.carbonG);
+    expect(live.gPerSessionHour).toBe(0);
+    // A period of work while live counts per live hour; the work before go-live still does not.
+    // (Samples close periods; the idle one up to now first, so the next holds only live work.
+    // A period across go-live counts in proportion to its time after go-live.)
+    await service.sample();
+    onePeriod(clock, meter);
+    await service.sample();
+    const later = await service.session('show-a', { startedAt: goLive, endedAt: null, live: true });
+    const hours = (clock.now() - goLive) / 3_600_000;
+    close(later.sessionHours, hours);
+    expect(later.carbonG).toBeGreaterThan(before.carbonG);
+    close(later.gPerSessionHour, (later.carbonG - before.carbonG) / hours);
     // The meter says what its figures count: from the first work, before go-live.
     expect(live.since).toBe(T0);
     // Ended: the hours stop at the end.
     const ended = await service.session('show-a', { startedAt: goLive, endedAt: goLive + 10 * 60_000, live: false });
     close(ended.sessionHours, 10 / 60);
+    // Live for the second half of the first (60 s) period only: half its energy, over half a minute.
+    const half = await service.session('show-a', { startedAt: T0 + 30_000, endedAt: T0 + 60_000, live: false });
+    close(half.sessionHours, 30 / 3600);
+    close(half.gPerSessionHour, (0.5 * before.carbonG) / (30 / 3600));
   });
 
   it('leaves out the current period when the meter is off in the settings', async () => {

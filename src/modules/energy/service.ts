@@ -302,15 +302,27 @@ export class EnergyService {
     let recommendations = 0;
     let allRapl = rows.length > 0;
     for (const r of rows) if (r.raplJoules === null) allRapl = false;
+    // The share of a period's energy used while live: its overlap with [go-live, end), by time.
+    const liveEnd = window.endedAt ?? Number.POSITIVE_INFINITY;
+    const liveShare = (r: { startedAt: number; wallMs: number }): number => {
+      if (window.startedAt === null) return 0;
+      const end = r.startedAt + r.wallMs;
+      if (!(r.wallMs > 0)) return r.startedAt >= window.startedAt && r.startedAt < liveEnd ? 1 : 0;
+      return Math.max(0, Math.min(end, liveEnd) - Math.max(r.startedAt, window.startedAt)) / r.wallMs;
+    };
+    let liveEnergyKwh = 0;
     for (const r of rows) {
       recommendations += r.recommendations;
       if (!(r.sampleSpanMicros > 0) || !(r.spanMicros > 0)) continue;
       const share = Math.min(1, r.spanMicros / r.sampleSpanMicros);
       const t = totalsOfSessionRow(r, allRapl);
-      energyKwh += account(t, power).energyKwh * share;
+      const kwh = account(t, power).energyKwh * share;
+      energyKwh += kwh;
+      liveEnergyKwh += kwh * liveShare(r);
       cpuSeconds += t.cpuSeconds * share;
     }
     const carbonG = energyKwh * this.#deps.settings.factor.kgPerKwh * 1000;
+    const liveCarbonG = liveEnergyKwh * this.#deps.settings.factor.kgPerKwh * 1000;
     // The figures count every period of the session's work, before go-live too (visitors, lists):
     // `since` is the earliest of go-live and that work. Live hours run from go-live only.
     let since = window.startedAt ?? Number.POSITIVE_INFINITY;
@@ -332,7 +344,8 @@ export class EnergyService {
       whPer1000Recommendations: recommendations > 0 ? (energyKwh * 1000 * 1000) / recommendations : null,
       gPer1000Recommendations: recommendations > 0 ? (carbonG * 1000) / recommendations : null,
       sessionHours,
-      gPerSessionHour: sessionHours > 0 ? carbonG / sessionHours : null,
+      // Per live hour, of what was used while live: work before go-live would inflate the first minutes.
+      gPerSessionHour: sessionHours > 0 ? liveCarbonG / sessionHours : null,
       region: { id: this.#deps.settings.region.id, name: this.#deps.settings.region.name },
       gridFactor: this.#factorView(),
       pue: this.#deps.settings.pue,
