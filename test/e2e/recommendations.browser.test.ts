@@ -4,7 +4,8 @@
  * and a 👎 is recorded without learning; a viewer who accepts all gets personalised cards, a 👍
  * teaches the model, and the host console's health panel shows the update; /recommendations renders
  * the feature list; a 👍 stays given when the list refreshes with new decisions for the same product
- * and is sent once. Uses Debian's Chromium through playwright-core, like browser.test.ts.
+ * and is sent once; a 👍 whose send fails is undone and said so, and its retry is recorded once.
+ * Uses Debian's Chromium through playwright-core, like browser.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -130,6 +131,42 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
 
     // Counted once: one more feedback row for this product, across every decision the viewer was shown.
     expect((await productFeedback(productId)).length - before.filter((r) => r.productId === productId).length).toBe(1);
+    await page.close();
+  }, 30_000);
+
+  it('a 👍 that does not go through is undone and said so; the retry is recorded once, under the same key', async () => {
+    const page = await newViewer();
+    await page.getByTestId('consent-decline-all').click();
+    await page.getByTestId('consent-dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('recs-item').count()).toBe(4);
+
+    // The first POST fails on the way (the network, a node going down); later ones go through.
+    const keys: string[] = [];
+    await page.route('**/recommendations/feedback', async (route) => {
+      keys.push((route.request().postDataJSON() as { idempotencyKey: string }).idempotencyKey);
+      if (keys.length === 1) await route.abort('failed');
+      else await route.continue();
+    });
+    const productId = (await page.getByTestId('recs-item').first().getAttribute('data-product-id'))!;
+    const card = page.locator(`[data-testid="recs-item"][data-product-id="${productId}"]`);
+    const before = (await productFeedback(productId)).length;
+    await card.getByTestId('recs-like').click();
+
+    // Nothing recorded: the 👍 is not left pressed and disabled, and the viewer is told.
+    await card.getByTestId('recs-feedback-failed').waitFor();
+    expect(await card.getByTestId('recs-feedback-failed').textContent()).toBe('反馈没有发送成功，请再试一次。');
+    const like = card.getByTestId('recs-like');
+    expect(await like.getAttribute('aria-pressed')).toBe('false');
+    expect(await like.isDisabled()).toBe(false);
+    expect(await page.getByTestId('recs-panel').locator('[aria-live]').textContent()).toContain('没有发送成功');
+    expect((await productFeedback(productId)).length).toBe(before);
+
+    await like.click();
+    await expect.poll(async () => (await productFeedback(productId)).length).toBe(before + 1);
+    await expect.poll(() => card.getByTestId('recs-like').getAttribute('aria-pressed')).toBe('true');
+    expect(await card.getByTestId('recs-feedback-failed').count()).toBe(0);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
     await page.close();
   }, 30_000);
 

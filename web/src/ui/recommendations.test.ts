@@ -8,6 +8,8 @@ import {
   feedbackBody,
   formatShare,
   formatSigned,
+  feedbackFailed,
+  feedbackFailedFor,
   giveFeedback,
   givenFor,
   groupFeatures,
@@ -190,6 +192,30 @@ describe('feedback given on a product', () => {
     expect(second.feedback.idempotencyKey).toBe('product-key-2');
     expect(givenFor(second.given, item('p2'))).toBe('dislike');
     expect(first.given.has('p2')).toBe(false);
+  });
+
+  it('is undone when it did not go through, so the viewer can give it again under the same key', async () => {
+    let n = 0;
+    const key = () => `product-key-${++n}`;
+    const card = item('p1');
+    const liked = giveFeedback(new Map(), card.productId, 'like', key)!;
+    // The POST failed: sendRecFeedback resolves null, nothing was recorded.
+    expect(await sendRecFeedback('demo', card.decisionId, 'like', null, () => Promise.reject(new Error('offline')), liked.feedback.idempotencyKey)).toBeNull();
+    const undone = feedbackFailed(liked.given, card.productId, liked.feedback);
+    expect(givenFor(undone, card)).toBeUndefined(); // 👍 no longer pressed, the buttons work again
+    expect(feedbackFailedFor(undone, card)).toBe(true); // and the card says it did not go through
+    expect(feedbackFailedFor(liked.given, card)).toBe(false);
+    // The retry goes out under the same key: had the first reached the server, it counts once.
+    const retried = giveFeedback(undone, card.productId, 'like', key)!;
+    expect(retried.feedback).toEqual({ type: 'like', idempotencyKey: 'product-key-1' });
+    expect(givenFor(retried.given, card)).toBe('like');
+    expect(feedbackFailedFor(retried.given, card)).toBe(false);
+    expect(giveFeedback(retried.given, card.productId, 'like', key)).toBeNull();
+    // A failure that arrives after the product's feedback was given again changes nothing.
+    expect(feedbackFailed(retried.given, card.productId, liked.feedback)).toBe(retried.given);
+    // Other products are left as they were.
+    const both = giveFeedback(liked.given, 'p2', 'dislike', key)!;
+    expect(givenFor(feedbackFailed(both.given, card.productId, liked.feedback), item('p2'))).toBe('dislike');
   });
 
   it("sends a product's feedback under its own key", async () => {

@@ -7,7 +7,8 @@
  * - An explanation is exact: base + Σφ = score; the exploration bonus is separate and said so.
  * - Feedback carries a random idempotency key and the device id only when the browser already has
  *   one (it is never made for this). A 👍, 👎 or 不感兴趣 is given once per product in the room: it
- *   outlives the decision it was given on, and its key stays the same.
+ *   outlives the decision it was given on, and its key stays the same. One the server did not take
+ *   is undone, so the viewer can give it again (under the same key).
  */
 import { apiRequest } from './api.ts';
 import type { FlashSaleView, RoomState, ServerMessage, ShowcaseProduct } from './contract.ts';
@@ -330,6 +331,8 @@ export function feedbackBody(decisionId: string, type: FeedbackType, deviceId: s
 export interface GivenFeedback {
   type: FeedbackType;
   idempotencyKey: string;
+  /** The send failed: nothing was recorded, the product counts as not given, and the key waits for a retry. */
+  failed?: true;
 }
 
 /**
@@ -338,15 +341,22 @@ export interface GivenFeedback {
  */
 export type GivenByProduct = ReadonlyMap<string, GivenFeedback>;
 
-/** What the viewer already said about this item's product, if anything. */
+/** What the viewer already said about this item's product, if anything (feedback that failed to send is not said). */
 export function givenFor(given: GivenByProduct, item: Pick<RecItem, 'productId'>): FeedbackType | undefined {
-  return given.get(item.productId)?.type;
+  const feedback = given.get(item.productId);
+  return feedback && !feedback.failed ? feedback.type : undefined;
+}
+
+/** Whether the viewer's last feedback on this item's product did not go through (the card says so). */
+export function feedbackFailedFor(given: GivenByProduct, item: Pick<RecItem, 'productId'>): boolean {
+  return given.get(item.productId)?.failed === true;
 }
 
 /**
  * Records the viewer's feedback on a product: the updated map and what to send, or null when they
  * already gave feedback on that product (under any decision), so nothing is sent. The key is made
- * once per product: were it sent again, the server would count it once (it keeps one row per key).
+ * once per product and kept when feedback that failed is given again: had the first send reached the
+ * server after all, it would count it once (it keeps one row per key).
  */
 export function giveFeedback(
   given: GivenByProduct,
@@ -354,9 +364,20 @@ export function giveFeedback(
   type: FeedbackType,
   makeKey: () => string = newIdempotencyKey,
 ): { given: GivenByProduct; feedback: GivenFeedback } | null {
-  if (given.has(productId)) return null;
-  const feedback = { type, idempotencyKey: makeKey() };
+  const earlier = given.get(productId);
+  if (earlier && !earlier.failed) return null;
+  const feedback: GivenFeedback = { type, idempotencyKey: earlier?.idempotencyKey ?? makeKey() };
   return { given: new Map(given).set(productId, feedback), feedback };
+}
+
+/**
+ * Undoes feedback the server did not take (sendRecFeedback resolved null): the product counts as not
+ * given again, so its buttons work, and its key is kept for the retry. The map is returned as it is
+ * when the product's feedback is no longer the one that was sent.
+ */
+export function feedbackFailed(given: GivenByProduct, productId: string, sent: GivenFeedback): GivenByProduct {
+  if (given.get(productId) !== sent) return given;
+  return new Map(given).set(productId, { ...sent, failed: true });
 }
 
 // ---------------------------------------------------------------- calls

@@ -10,7 +10,8 @@
  * Without the socket the list is fetched again when the showcase changes. The device id is sent only
  * when the browser already has one (the viewer decided on consent); none is made here. A 👍, 👎 or
  * 不感兴趣 belongs to the product, not the decision: it stays shown as given when a refreshed list
- * shows the product again, and is sent once.
+ * shows the product again, and is sent once. When the send fails it is undone (a hidden card comes
+ * back) and the card says so, so the viewer can give it again.
  */
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -27,6 +28,8 @@ import {
   fetchRecommendations,
   formatNumber,
   formatSigned,
+  feedbackFailed,
+  feedbackFailedFor,
   giveFeedback,
   givenFor,
   howItWorksHref,
@@ -150,7 +153,23 @@ export function Recommendations(props: {
     } else {
       setNotice(t('recs.thanks'));
     }
-    void sendRecFeedback(sessionId, item.decisionId, type, storedDeviceId(), postFeedback, next.feedback.idempotencyKey).then(() => {
+    void sendRecFeedback(sessionId, item.decisionId, type, storedDeviceId(), postFeedback, next.feedback.idempotencyKey).then((answer) => {
+      if (answer === null) {
+        // Nothing was recorded: undo it (the key is kept for the retry) and say so.
+        const undone = feedbackFailed(givenNow.current, item.productId, next.feedback);
+        if (undone === givenNow.current) return; // given again meanwhile
+        givenNow.current = undone;
+        setGiven(undone);
+        if (type === 'not_interested') {
+          setHidden((current) => {
+            const shown = new Set(current);
+            shown.delete(item.productId);
+            return shown;
+          });
+        }
+        setNotice(t('recs.feedbackFailedFor', { name: pick(product.name) }));
+        return;
+      }
       if (!viaSocket) load(); // the socket pushes a fresh list itself
     });
   };
@@ -202,6 +221,7 @@ export function Recommendations(props: {
                 whyOpen={openWhy === item.decisionId}
                 onToggleWhy={() => setOpenWhy((current) => (current === item.decisionId ? null : item.decisionId))}
                 sent={givenFor(given, item)}
+                failed={feedbackFailedFor(given, item)}
                 onFeedback={(type) => feedback(item, product, type)}
                 actions={props.actions}
                 labels={labels}
@@ -230,6 +250,8 @@ function RecCard(props: {
   whyOpen: boolean;
   onToggleWhy: () => void;
   sent: FeedbackType | undefined;
+  /** The viewer's last feedback on this product did not go through. */
+  failed: boolean;
   onFeedback: (type: FeedbackType) => void;
   actions: RecommendationActions;
   labels: Record<string, string>;
@@ -357,6 +379,11 @@ function RecCard(props: {
           {t('recs.why')}
         </button>
       </div>
+      {props.failed && (
+        <p class="problem" data-testid="recs-feedback-failed">
+          {t('recs.feedbackFailed')}
+        </p>
+      )}
       {props.whyOpen && <WhyPanel id={panelId} item={item} name={name} locale={props.locale} labels={props.labels} onClose={props.onToggleWhy} />}
     </li>
   );
