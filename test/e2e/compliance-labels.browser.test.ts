@@ -1,11 +1,12 @@
 /**
  * The compliance console in a real browser names things in the officer's language, never by an
  * internal key: consent purposes and methods, the retention schedule's categories and bases, the
- * energy report's notes and the factor years of the site ranking (as the server ranks them), and
- * staff by sign-in name (the account id on hover) where a ticket was closed or the log verified.
+ * energy report's notes and the factor years of the site ranking (as the server ranks them), the
+ * data region by name, and staff by sign-in name followed by the account id, shown, where a ticket was
+ * closed or the log verified. A report from an older node (no note codes) shows its English notes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { browserSuite, chromiumAvailable } from '../support/browser.js';
 import { signIn } from '../support/app.js';
 
@@ -32,8 +33,13 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     expect((await app.inject({ method: 'POST', url: '/api/v1/compliance/access-log/verify', headers: asOfficer, payload: {} })).statusCode).toBe(200);
   });
 
-  const open = async (route: string, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> => {
+  const open = async (
+    route: string,
+    locale: 'zh-CN' | 'en' = 'zh-CN',
+    prepare?: (context: BrowserContext) => Promise<unknown>,
+  ): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> => {
     const context = await suite.browser.newContext({ locale });
+    await prepare?.(context);
     const [name, ...value] = officer.cookie.split('=');
     await context.addCookies([{ name: name!, value: value.join('='), url: suite.base }]);
     await context.addInitScript((chosen: string) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('qingliu.locale', chosen), locale);
@@ -60,10 +66,13 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     await close();
   }, 60_000);
 
-  it('data map: every retention basis in Chinese, each category named', async () => {
+  it('data map: the region by name, every retention basis in Chinese, each category named', async () => {
     const { page, errors, close } = await open('data-map');
     const rows = page.getByTestId('retention-row');
     await rows.first().waitFor();
+    const region = page.getByTestId('data-map-region');
+    expect(await region.getAttribute('data-region')).toBe('cn-mainland');
+    expect(await region.textContent()).toBe('所有数据存放在部署所在地区：中国大陆。');
     const schedule = (await suite.t.app.inject({ method: 'GET', url: '/api/v1/compliance/data-map', headers: { cookie: officer.cookie } })).json().schedule as { category: string }[];
     expect(await rows.count()).toBe(schedule.length);
     for (const basis of await page.getByTestId('retention-basis').all()) {
@@ -80,6 +89,7 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     const staff = en.page.locator('[data-testid="retention-row"][data-category="staff_sign_ins"]');
     await staff.waitFor();
     expect(await staff.locator('td').first().textContent()).toBe('1 day');
+    expect(await en.page.getByTestId('data-map-region').textContent()).toBe("Everything is stored in the deployment's region: Mainland China.");
     await en.close();
   }, 60_000);
 
@@ -112,23 +122,65 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     await close();
   }, 60_000);
 
-  it('rights and access log: staff by sign-in name with the account id on hover, the role in words', async () => {
+  it('rights and access log: staff by sign-in name, then the account id shown (not only on hover), the role in words', async () => {
     const { page, errors, close } = await open('rights');
     await page.getByTestId('rights-status-filter').selectOption('all');
     await page.locator(`[data-testid="rights-row"][data-ticket-id="${ticketId}"] [data-testid="rights-open"]`).click();
     const handledBy = page.getByTestId('rights-handled-by');
     await handledBy.waitFor();
-    expect(await handledBy.textContent()).toBe(officer.name);
-    expect(await handledBy.getAttribute('title')).toBe(`账号 ID：${officer.id}`);
+    // The name first, then the id as visible text that keyboard, touch and screen-reader users reach too.
+    expect(await handledBy.textContent()).toBe(`${officer.name} ${officer.id}`);
+    const id = handledBy.getByTestId('staff-id');
+    expect(await id.evaluate((el) => (el as unknown as { tagName: string }).tagName)).toBe('CODE');
+    expect(await id.isVisible()).toBe(true);
     expect(await handledBy.getAttribute('data-staff-id')).toBe(officer.id);
+    expect(await page.getByTestId('rights-ticket').locator('dd').allTextContents()).toContain('中国大陆');
     await close();
 
     const log = await open('access-log');
     const by = log.page.getByTestId('access-log-run-by');
     await by.waitFor();
-    expect(await by.textContent()).toBe(`${officer.name}（合规专员）`);
-    expect(await by.getAttribute('title')).toBe(`账号 ID：${officer.id}`);
+    expect(await by.textContent()).toBe(`${officer.name}（合规专员） ${officer.id}`);
+    expect(await by.getByTestId('staff-id').isVisible()).toBe(true);
     expect([...errors, ...log.errors]).toEqual([]);
     await log.close();
+  }, 60_000);
+
+  it('energy: a report from an older node (no note codes) shows its notes in English; a system reason inside a Chinese note is marked English', async () => {
+    const older = await open('energy', 'zh-CN', (context) =>
+      context.route((url) => url.pathname === '/api/v1/energy/report', async (route) => {
+        const response = await route.fetch();
+        const { noteCodes: _dropped, ...report } = (await response.json()) as { noteCodes?: unknown; notes: string[] };
+        await route.fulfill({ response, json: report });
+      }),
+    );
+    const notes = older.page.getByTestId('energy-note');
+    await notes.first().waitFor();
+    for (const note of await notes.all()) {
+      expect(await note.getAttribute('lang')).toBe('en');
+      expect(await note.getAttribute('data-code')).toBeNull();
+    }
+    expect(older.errors).toEqual([]);
+    await older.close();
+
+    const reason = 'no powercap tree at /sys/class/powercap';
+    const unreadable = await open('energy', 'zh-CN', (context) =>
+      context.route((url) => url.pathname === '/api/v1/energy/report', async (route) => {
+        const response = await route.fetch();
+        const report = (await response.json()) as { notes: string[]; noteCodes: unknown[] };
+        report.notes = [`RAPL counters are unreadable here, so the model applies: ${reason}.`];
+        report.noteCodes = [{ code: 'rapl-unreadable', values: { reason } }];
+        await route.fulfill({ response, json: report });
+      }),
+    );
+    const note = unreadable.page.locator('[data-testid="energy-note"][data-code="rapl-unreadable"]');
+    await note.waitFor();
+    expect(await note.getAttribute('lang')).toBeNull();
+    expect(await note.textContent()).toBe(`此处无法读取 RAPL 计数器，因此采用模型估算。原因：${reason}`);
+    const words = note.getByTestId('energy-note-system-words');
+    expect(await words.getAttribute('lang')).toBe('en');
+    expect(await words.textContent()).toBe(reason);
+    expect(unreadable.errors).toEqual([]);
+    await unreadable.close();
   }, 60_000);
 });

@@ -73,10 +73,16 @@ export function pick(text: { zh: string; en: string }): string {
 
 type CategoryKey = keyof typeof zhCN.category;
 type ErrorCodeKey = keyof typeof zhCN.errors.codes;
+type RegionKey = keyof typeof zhCN.common.regions;
 
 /** Category label; an unknown category shows its raw key. */
 export function categoryLabel(category: string): string {
   return Object.hasOwn(zhCN.category, category) ? t(`category.${category as CategoryKey}`) : category;
+}
+
+/** A data region's name (`cn-mainland` → 中国大陆), as every page says it; a region the pages do not name stays as configured. */
+export function regionName(region: string): string {
+  return Object.hasOwn(zhCN.common.regions, region) ? t(`common.regions.${region as RegionKey}`) : region;
 }
 
 type GroupValues = Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;

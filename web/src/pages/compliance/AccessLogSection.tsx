@@ -10,6 +10,7 @@ import { apiRequest } from '../../ui/api.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
 import { verifierLabel } from './staff-view.ts';
+import { StaffName } from './StaffName.tsx';
 
 /** The shapes of /api/v1/compliance/access-log/* (src/modules/access-log/service.ts). */
 interface Problem {
@@ -162,10 +163,9 @@ function VerificationCard({ run }: { run: VerificationRun | null }): JSX.Element
   }
   const r = run.report;
   const badge = run.status === 'ok' ? 'badge badge-ok' : 'badge badge-flash';
-  const who = verifierLabel(run.by);
   const by = (
-    <span data-testid="access-log-run-by" data-staff-id={run.by.role === 'system' ? undefined : run.by.id} title={who.title ?? undefined}>
-      {who.text}
+    <span data-testid="access-log-run-by" data-staff-id={run.by.role === 'system' ? undefined : run.by.id}>
+      <StaffName label={verifierLabel(run.by)} />
     </span>
   );
   return (

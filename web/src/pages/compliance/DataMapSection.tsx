@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { pick, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
-import { keptFor, retentionBasis, retentionCategoryLabel, type DataMap } from './data-map-view.ts';
+import { keptFor, regionLine, retentionBasis, retentionCategoryLabel, type DataMap } from './data-map-view.ts';
 
 export function DataMapSection(): JSX.Element {
   const [map, setMap] = useState<DataMap | null>(null);
@@ -16,7 +16,9 @@ export function DataMapSection(): JSX.Element {
   if (!map) return <Spinner />;
   return (
     <div class="card panel" data-testid="data-map">
-      <p>{t('compliance.dataMap.region', { region: map.region })}</p>
+      <p data-testid="data-map-region" data-region={map.region}>
+        {regionLine(map.region)}
+      </p>
       <div class="table-wrap">
         <table class="product-table">
           <caption>{t('compliance.dataMap.caption')}</caption>

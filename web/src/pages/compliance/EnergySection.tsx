@@ -321,8 +321,16 @@ function TotalsPanel({ report }: { report: EnergyReport }): JSX.Element {
           <summary>{t('energy.totals.notes')}</summary>
           <ul>
             {reportNotes(report).map((note, i) => (
-              <li key={i} lang={note.lang ?? undefined} data-testid="energy-note" data-code={report.noteCodes[i]?.code}>
-                {note.text}
+              <li key={i} lang={note.lang ?? undefined} data-testid="energy-note" data-code={note.code ?? undefined}>
+                {note.parts.map((part, j) =>
+                  part.lang === null ? (
+                    part.text
+                  ) : (
+                    <span key={j} lang={part.lang} data-testid="energy-note-system-words">
+                      {part.text}
+                    </span>
+                  ),
+                )}
               </li>
             ))}
           </ul>

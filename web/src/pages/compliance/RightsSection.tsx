@@ -6,7 +6,7 @@
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { t } from '../../i18n/index.ts';
+import { regionName, t } from '../../i18n/index.ts';
 import { ApiError, apiRequest } from '../../ui/api.ts';
 import { Dialog, ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
@@ -30,17 +30,17 @@ import {
   type TicketSummary,
 } from './rights-view.ts';
 import { handlerLabel } from './staff-view.ts';
+import { StaffName } from './StaffName.tsx';
 
 const RIGHTS_CODES = ['TICKET_NOT_FOUND', 'TICKET_CLOSED', 'REASON_REQUIRED'] as const;
 
-/** Who closed the ticket: their sign-in name (the account id on hover), else the id itself. */
+/** Who closed the ticket: their sign-in name, then the account id (the access log has ids only), else the id itself. */
 function HandledBy({ id, name }: { id: string; name: string | null }): JSX.Element {
-  const who = handlerLabel(id, name);
   return (
     <>
       <dt>{t('compliance.rights.handledBy')}</dt>
-      <dd data-testid="rights-handled-by" data-staff-id={id} title={who.title ?? undefined}>
-        {who.isId ? <code>{who.text}</code> : who.text}
+      <dd data-testid="rights-handled-by" data-staff-id={id}>
+        <StaffName label={handlerLabel(id, name)} />
       </dd>
     </>
   );
@@ -206,7 +206,7 @@ function TicketDialog(props: { id: string | null; onClose: () => void; onResolve
             <dt>{t('compliance.rights.filedIn')}</dt>
             <dd>{ticket.locale}</dd>
             <dt>{t('compliance.rights.region')}</dt>
-            <dd>{ticket.region}</dd>
+            <dd>{regionName(ticket.region)}</dd>
           </dl>
 
           <h3>{t('compliance.rights.details')}</h3>

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { i18n } from '../../i18n/index.ts';
-import { keptFor, RETENTION_CATEGORIES, retentionBasis, retentionCategoryLabel } from './data-map-view.ts';
+import { keptFor, regionLine, RETENTION_CATEGORIES, retentionBasis, retentionCategoryLabel } from './data-map-view.ts';
 
 afterEach(async () => {
   await i18n.changeLanguage('zh-CN');
@@ -13,6 +13,14 @@ const documented = [...readFileSync(new URL('../../../../docs/data-map.md', impo
 );
 
 describe('data map view', () => {
+  it('names the deployment’s region, never its configured id', async () => {
+    expect(regionLine('cn-mainland')).toBe('所有数据存放在部署所在地区：中国大陆。');
+    await i18n.changeLanguage('en');
+    expect(regionLine('cn-mainland')).toBe("Everything is stored in the deployment's region: Mainland China.");
+    // A region the pages do not name yet stays as configured.
+    expect(regionLine('eu-west')).toBe("Everything is stored in the deployment's region: eu-west.");
+  });
+
   it('names every retention category the app enforces, and its basis in Chinese rather than the server’s English', () => {
     expect(documented.length).toBeGreaterThan(10);
     expect(documented.map((c) => c.category)).toEqual([...RETENTION_CATEGORIES]);

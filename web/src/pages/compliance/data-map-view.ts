@@ -1,5 +1,5 @@
 /** The data-map section's contract with the server and its labels (no DOM, unit-tested). */
-import { t } from '../../i18n/index.ts';
+import { regionName, t } from '../../i18n/index.ts';
 
 /** One row of the retention schedule (src/modules/retention, enforced by the job). */
 export interface RetentionEntry {
@@ -21,6 +21,11 @@ export interface DataMap {
     kept: { retention: Partial<RetentionEntry> & { category: string } } | { note: { zh: string; en: string } };
   }[];
   schedule: RetentionEntry[];
+}
+
+/** Where everything is stored: the deployment's region by name (中国大陆), as the privacy centre says it. */
+export function regionLine(region: string): string {
+  return t('compliance.dataMap.region', { region: regionName(region) });
 }
 
 /** The retention categories the pages can name, in the schedule's order (docs/data-map.md). */

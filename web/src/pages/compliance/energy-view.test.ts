@@ -24,25 +24,48 @@ const report: Pick<EnergyReport, 'notes' | 'noteCodes'> = {
 };
 
 describe('energy view', () => {
+  const page = (text: string, code: string) => ({ text, lang: null, code, parts: [{ text, lang: null }] });
+
   it('says the report’s notes in Chinese on the Chinese page, with their figures', () => {
     const notes = reportNotes(report);
-    expect(notes[0]).toEqual({ text: '基于位置：绿色电力证书、购电协议和碳抵消永远不会减少这些数值（SCI），只可在旁注明。', lang: null });
-    expect(notes[1]).toEqual({ text: '2 个样本中只有 1 个读到了 RAPL；为使整个期间按同一种方法计量，全部样本都采用模型估算。', lang: null });
-    expect(notes[2]!.text).toBe('此处无法读取 RAPL 计数器，因此采用模型估算。原因：no powercap tree at /sys/x');
+    expect(notes[0]).toEqual(page('采用基于位置的方法：绿色电力证书、购电协议和碳抵消均不抵减这些数值（SCI），只可另行注明。', 'location-based'));
+    expect(notes[1]).toEqual(page('2 个样本中只有 1 个读到了 RAPL；为使整个期间按同一种方法计量，全部样本都采用模型估算。', 'rapl-partial'));
+    // The system's reason stays in English inside the Chinese note, as its own piece marked English.
+    expect(notes[2]).toEqual({
+      text: '此处无法读取 RAPL 计数器，因此采用模型估算。原因：no powercap tree at /sys/x',
+      lang: null,
+      code: 'rapl-unreadable',
+      parts: [
+        { text: '此处无法读取 RAPL 计数器，因此采用模型估算。原因：', lang: null },
+        { text: 'no powercap tree at /sys/x', lang: 'en' },
+      ],
+    });
     // An unknown code: the server's English, marked as English.
-    expect(notes[3]).toEqual({ text: 'Something the pages do not know yet.', lang: 'en' });
+    expect(notes[3]).toEqual({ text: 'Something the pages do not know yet.', lang: 'en', code: 'brand-new', parts: [{ text: 'Something the pages do not know yet.', lang: null }] });
   });
 
   it('says them in English as the server does', async () => {
     await i18n.changeLanguage('en');
-    expect(reportNotes(report).slice(0, 3)).toEqual(report.notes.slice(0, 3).map((text) => ({ text, lang: null })));
+    const notes = reportNotes(report);
+    expect(notes.slice(0, 3).map((n) => ({ text: n.text, lang: n.lang }))).toEqual(report.notes.slice(0, 3).map((text) => ({ text, lang: null })));
+    expect(notes[2]!.parts).toEqual([
+      { text: 'RAPL counters are unreadable here, so the model applies: ', lang: null },
+      { text: 'no powercap tree at /sys/x', lang: 'en' },
+      { text: '.', lang: null },
+    ]);
   });
 
   it('falls back to the English notes when the codes do not line up with them', () => {
     expect(reportNotes({ notes: ['a', 'b'], noteCodes: [{ code: 'no-samples', values: {} }] })).toEqual([
-      { text: 'a', lang: 'en' },
-      { text: 'b', lang: 'en' },
+      { text: 'a', lang: 'en', code: null, parts: [{ text: 'a', lang: null }] },
+      { text: 'b', lang: 'en', code: null, parts: [{ text: 'b', lang: null }] },
     ]);
+  });
+
+  it('shows the English notes of a report from an older node, which sends no codes', () => {
+    // A rolling deploy: a node without note codes answers. JSON has no `noteCodes` at all.
+    const older = JSON.parse(JSON.stringify({ notes: report.notes })) as EnergyReport;
+    expect(reportNotes(older).map((n) => [n.text, n.lang, n.code])).toEqual(report.notes.map((text) => [text, 'en', null]));
   });
 
   it('gives the factor years the ranking really uses: the sites’ shared year, and this deployment’s own', async () => {

@@ -17,15 +17,55 @@ export const ENERGY_NOTE_CODES = [
 
 const isNoteCode = (code: string): code is (typeof ENERGY_NOTE_CODES)[number] => (ENERGY_NOTE_CODES as readonly string[]).includes(code);
 
+/** A piece of a note: in the note's own language (lang null), or the system's words in English inside a translated note ('en'). */
+export interface NotePart {
+  text: string;
+  lang: 'en' | null;
+}
+
+export interface ReportNote {
+  /** The whole note. */
+  text: string;
+  /** Null when the note is in the page's language; 'en' when it is the server's English sentence. */
+  lang: 'en' | null;
+  /** The note's code, when the report's codes line up with its notes; null otherwise. */
+  code: string | null;
+  /** The note to render, piece by piece: a reason the system gives stays in English, marked as English. */
+  parts: NotePart[];
+}
+
+/** The values a note carries in the system's own words (English), never translated. */
+const SYSTEM_WORDS = ['reason'] as const;
+const MARK = '\u0000';
+
 /**
- * The report's notes in the page's language. A note whose code the pages do not know (or a report
- * without codes) is shown in the server's English, marked as English.
+ * A translated note in pieces: each of the system's own words (SYSTEM_WORDS) is put in as a marker,
+ * then split out as its own English piece, so the page can mark it `lang="en"` inside the Chinese.
  */
-export function reportNotes(report: Pick<EnergyReport, 'notes' | 'noteCodes'>): { text: string; lang: 'en' | null }[] {
+function noteParts(code: (typeof ENERGY_NOTE_CODES)[number], values: Readonly<Record<string, string | number>>): NotePart[] {
+  const marked: Record<string, string | number> = { ...values };
+  for (const key of SYSTEM_WORDS) if (Object.hasOwn(values, key)) marked[key] = `${MARK}${key}${MARK}`;
+  const pieces = t(`energy.reportNotes.${code}`, marked).split(MARK);
+  // Odd pieces are the markers' keys: the value, in English; even pieces the page's words.
+  return pieces
+    .map((piece, i): NotePart => (i % 2 === 1 ? { text: String(values[piece] ?? ''), lang: 'en' } : { text: piece, lang: null }))
+    .filter((part) => part.text !== '');
+}
+
+/**
+ * The report's notes in the page's language. A note whose code the pages do not know, or a report
+ * without codes (an older node, during a rolling deploy), is shown in the server's English, marked as
+ * English.
+ */
+export function reportNotes(report: Pick<EnergyReport, 'notes'> & { noteCodes?: EnergyReport['noteCodes'] | undefined }): ReportNote[] {
   const codes = report.noteCodes ?? [];
   return report.notes.map((english, i) => {
     const note = codes.length === report.notes.length ? codes[i] : undefined;
-    return note && isNoteCode(note.code) ? { text: t(`energy.reportNotes.${note.code}`, note.values), lang: null } : { text: english, lang: 'en' };
+    if (note && isNoteCode(note.code)) {
+      const parts = noteParts(note.code, note.values);
+      return { text: parts.map((part) => part.text).join(''), lang: null, code: note.code, parts };
+    }
+    return { text: english, lang: 'en', code: note?.code ?? null, parts: [{ text: english, lang: null }] };
   });
 }
 

@@ -9,22 +9,24 @@ afterEach(async () => {
 const ID = '7b0c2f4e-9a51-4c1e-8d7f-2a3b4c5d6e7f';
 
 describe('staff as the compliance console names them', () => {
-  it('names who handled a rights request by sign-in name, with the account id on hover', async () => {
-    expect(handlerLabel(ID, 'lin.wei')).toEqual({ text: 'lin.wei', title: `账号 ID：${ID}`, isId: false });
-    expect(handlerLabel('system', null)).toEqual({ text: '运营方命令行', title: null, isId: false });
-    // The server could not name the account (deleted, or an older server): the id, as code.
-    expect(handlerLabel(ID, null)).toEqual({ text: ID, title: null, isId: true });
+  it('names who handled a rights request by sign-in name, then the account id, shown', async () => {
+    expect(handlerLabel(ID, 'lin.wei')).toEqual({ name: 'lin.wei', id: ID });
+    expect(handlerLabel('system', null)).toEqual({ name: '运营方命令行', id: null });
+    // The server could not name the account (deleted, or an older server): the id alone.
+    expect(handlerLabel(ID, null)).toEqual({ name: null, id: ID });
+    expect(handlerLabel(ID, '')).toEqual({ name: null, id: ID });
     await i18n.changeLanguage('en');
-    expect(handlerLabel(ID, 'lin.wei').title).toBe(`Account id: ${ID}`);
-    expect(handlerLabel('system', undefined).text).toBe("the operator's shell (CLI)");
+    expect(handlerLabel(ID, 'lin.wei')).toEqual({ name: 'lin.wei', id: ID });
+    expect(handlerLabel('system', undefined)).toEqual({ name: "the operator's shell (CLI)", id: null });
   });
 
-  it('names who ran a verification with a translated role, never the raw role key', async () => {
-    expect(verifierLabel({ id: ID, role: 'compliance', name: 'lin.wei' })).toEqual({ text: 'lin.wei（合规专员）', title: `账号 ID：${ID}` });
-    expect(verifierLabel({ id: ID, role: 'admin' })).toEqual({ text: `管理员 账号 ${ID}`, title: null });
-    expect(verifierLabel({ id: 'system', role: 'system', name: null }).text).toBe('定时任务或命令行');
+  it('names who ran a verification with a translated role, never the raw role key, and the account id', async () => {
+    expect(verifierLabel({ id: ID, role: 'compliance', name: 'lin.wei' })).toEqual({ name: 'lin.wei（合规专员）', id: ID });
+    // Without a name the words already carry the id: it is not shown twice.
+    expect(verifierLabel({ id: ID, role: 'admin' })).toEqual({ name: `管理员 账号 ${ID}`, id: null });
+    expect(verifierLabel({ id: 'system', role: 'system', name: null })).toEqual({ name: '定时任务或命令行', id: null });
     expect(roleLabel('auditor')).toBe('auditor');
     await i18n.changeLanguage('en');
-    expect(verifierLabel({ id: ID, role: 'compliance', name: 'lin.wei' }).text).toBe('lin.wei (Compliance officer)');
+    expect(verifierLabel({ id: ID, role: 'compliance', name: 'lin.wei' })).toEqual({ name: 'lin.wei (Compliance officer)', id: ID });
   });
 });
