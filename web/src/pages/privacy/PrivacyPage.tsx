@@ -5,7 +5,7 @@
  */
 import { Fragment, type ComponentChildren, type JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { categoryLabel, currentLocale, t } from '../../i18n/index.ts';
+import { categoryLabel, currentLocale, regionName, t } from '../../i18n/index.ts';
 import { LocaleSwitch, ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { forgetDeviceId, storedDeviceId } from '../../ui/device.ts';
 import {
@@ -50,7 +50,7 @@ import {
   type TicketKind,
   type ViewerExport,
 } from './privacy-view.ts';
-import { ageBandName, consentMethodName, purposeNames, recordText, regionName } from './record-text.ts';
+import { ageBandName, consentMethodName, purposeNames, recordText } from './record-text.ts';
 
 export function PrivacyShell(props: { title: string; from: string | null; children: ComponentChildren; testId: string }): JSX.Element {
   return (

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PURPOSE_NOTICES } from '../../../../src/modules/consent/purposes.ts';
-import { i18n } from '../../i18n/index.ts';
+import { i18n, regionName } from '../../i18n/index.ts';
 import {
   assistantMemoryOf,
   DEFAULT_BRAND,
@@ -19,7 +19,7 @@ import {
   ticketsOf,
   type FieldView,
 } from './privacy-view.ts';
-import { ageBandName, consentMethodName, purposeNames, recordText, regionName } from './record-text.ts';
+import { ageBandName, consentMethodName, purposeName, purposeNames, recordText } from './record-text.ts';
 
 describe('privacy centre view rules', () => {
   it('reads brand and from, defaulting the brand and dropping malformed ids', () => {
@@ -180,7 +180,7 @@ describe('records in words', () => {
     expect(purposeNames([], 'zh-CN')).toBe('—');
     expect(consentMethodName('accept_all')).toBe('全部接受');
     expect(consentMethodName('custom')).toBe('自选');
-    expect(consentMethodName('guardian_grant')).toBe('监护人在本人设备上同意');
+    expect(consentMethodName('guardian_grant')).toBe('监护人在其自己的设备上同意');
     expect(consentMethodName('withdraw')).toBe('撤回全部同意');
     await i18n.changeLanguage('en');
     expect(purposeNames(all, 'en')).toBe(PURPOSE_NOTICES.map((p) => p.title.en).join(', '));
@@ -201,6 +201,21 @@ describe('records in words', () => {
     // A region the pages do not name is shown as configured.
     expect(regionName('eu-west')).toBe('eu-west');
     expect(ageBandName('other')).toBe('other');
+  });
+
+  it('names the purpose of an event record as the consent notice and the receipts do (one list of names)', async () => {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      await i18n.changeLanguage(locale);
+      const text = recordText(locale);
+      for (const p of PURPOSE_NOTICES) {
+        const shown = recordFields({ id: 'e1', purpose: p.id, type: 'view', at: 1 }, text).find((f) => f.key === 'purpose');
+        expect(shown && 'text' in shown ? shown.text : null).toBe(locale === 'en' ? p.title.en : p.title.zh);
+        expect(purposeName(p.id)).toBe(locale === 'en' ? p.title.en : p.title.zh);
+      }
+      // A purpose the pages do not know yet stays as the export has it.
+      const unknown = recordFields({ purpose: 'future_purpose' }, text)[0];
+      expect(unknown && 'text' in unknown ? unknown.text : null).toBe('future_purpose');
+    }
   });
 
   it('names every field the export holds, in both languages', async () => {
@@ -230,7 +245,7 @@ describe('records in words', () => {
       '保存至: T1',
       ['问过的内容', [['时间: T1', '商品编号: p1', '问的方面: 价格']]],
     ]);
-    expect(plain(recordFields({ gmvFen: 12_900, closedAt: null, productIds: ['a', 'b'] }, text))).toEqual(['下单金额: ¥129.00', '处理时间: —', '商品编号: a、b']);
+    expect(plain(recordFields({ gmvFen: 12_900, closedAt: null, productIds: ['a', 'b'] }, text))).toEqual(['下单金额: ¥129.00', '办结时间: —', '商品编号: a、b']);
     // Unknown fields and values keep the export's words; a bare value is one field.
     expect(plain(recordFields({ somethingNew: 'x', kind: 'new_kind' }, text))).toEqual(['somethingNew: x', '类别: new_kind']);
     expect(plain(recordFields('plain', text))).toEqual(['内容: plain']);

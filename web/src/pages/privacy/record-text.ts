@@ -1,9 +1,9 @@
 /**
  * The privacy centre's records in the viewer's language: recordFields (privacy-view.ts) bound to the
- * message catalogues (privacy.data.fields, privacy.data.values). A field or value the catalogues do
- * not name is shown as the export has it.
+ * message catalogues (privacy.data.fields, privacy.data.values; purposes and regions by the names the
+ * other pages use too). A field or value the catalogues do not name is shown as the export has it.
  */
-import { categoryLabel, i18n, t } from '../../i18n/index.ts';
+import { categoryLabel, i18n, regionName, t } from '../../i18n/index.ts';
 import zhCN from '../../i18n/zh-CN.json';
 import { formatFen } from '../../ui/money.ts';
 import { formatTime, splitTag, type RecordText } from './privacy-view.ts';
@@ -30,6 +30,10 @@ function valueOf(key: string, value: string, record: Readonly<Record<string, unk
     }
     case 'value':
       return record['kind'] === 'category' ? categoryLabel(value) : null;
+    case 'purpose':
+      return purposeName(value);
+    case 'region':
+      return regionName(value);
     default:
       return valueName(key, value);
   }
@@ -60,11 +64,6 @@ export function purposeNames(ids: readonly string[], locale: Locale): string {
 export function consentMethodName(method: string): string {
   if (method === 'guardian_grant') return t('privacy.data.guardianGrant');
   return Object.hasOwn(zhCN.consent.methods, method) ? t(`consent.methods.${method as MethodKey}`) : method;
-}
-
-/** The data region's name (`cn-mainland` → 中国大陆); a region the catalogues do not name stays as configured. */
-export function regionName(region: string): string {
-  return valueName('region', region) ?? region;
 }
 
 /** A declared age band as the age gate names it; an unknown band stays raw. */
