@@ -11,7 +11,6 @@ const consoleNames = (file: string) =>
 const NAMED_FOR_MORE = new Set([
   'cross-border transfers', // also the recipients and their legal bases
   'recommendations', // also the model snapshots and updates
-  'experiment units', // the console's "Experiment units" is not plain English
   'chat moderation', // also the ban list and each room's settings
   'anonymous counts', // the anonymous event counts and room counters too, not only the retry keys
   'staff accounts', // the accounts as well as their sign-in sessions
