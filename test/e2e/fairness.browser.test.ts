@@ -197,7 +197,7 @@ describe.runIf(chromiumAvailable)('fairness audits in a real browser', () => {
     // The small "ios" group is shown with its size only.
     const ios = opened.locator('[data-testid="fairness-segment"][data-attribute="device"] [data-testid="fairness-group-row"][data-group="ios"]');
     expect(await ios.getAttribute('data-suppressed')).toBe('true');
-    expect(await ios.getByTestId('fairness-suppressed').textContent()).toBe('已隐藏（按场次计观众少于 30）');
+    expect(await ios.getByTestId('fairness-suppressed').textContent()).toBe('已隐藏（少于 30 人次）');
     expect(sizes('device', 'ios').viewers).toBeLessThan(30);
     expect(await ios.getByTestId('fairness-group-viewers').textContent()).toBe(String(sizes('device', 'ios').viewers));
     expect(await ios.textContent()).toContain(String(SMALL_GROUP));

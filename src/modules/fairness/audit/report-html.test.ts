@@ -236,8 +236,8 @@ describe('renderAuditHtml', () => {
     expect(rows[0]).toContain('suppressed (fewer than 30 viewers, counted per show)');
     expect(rows[0]).not.toMatch(/%|¥|\d\.\d/);
     const zh = renderAuditHtml(r, { locale: 'zh-CN' });
-    expect(rowsOf(zh, 'iOS 设备 (ios)')[0]).toContain('已隐藏（按场次计观众少于 30）');
-    expect(zh).toContain('<th>组</th><th>观众（按场次计）</th><th>展示次数</th>');
+    expect(rowsOf(zh, 'iOS 设备 (ios)')[0]).toContain('已隐藏（少于 30 人次）');
+    expect(zh).toContain('<th>组</th><th>观众人次</th><th>展示次数</th>');
     expect(en).toContain('Minimum group size (viewers, counted per show)');
     // Across shows one person may count more than once: the report says so.
     expect(en).toContain('in an audit of several shows one person may count more than once');
