@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlashSaleView, RoomState, ShowcaseProduct } from './contract.ts';
+import { ApiError } from './api.ts';
 import {
   IDEMPOTENCY_KEY_PATTERN,
   cardPrice,
@@ -8,6 +9,7 @@ import {
   feedbackBody,
   formatShare,
   formatSigned,
+  failureOf,
   feedbackFailed,
   feedbackFailedFor,
   giveFeedback,
@@ -203,19 +205,37 @@ describe('feedback given on a product', () => {
     expect(await sendRecFeedback('demo', card.decisionId, 'like', null, () => Promise.reject(new Error('offline')), liked.feedback.idempotencyKey)).toBeNull();
     const undone = feedbackFailed(liked.given, card.productId, liked.feedback);
     expect(givenFor(undone, card)).toBeUndefined(); // 👍 no longer pressed, the buttons work again
-    expect(feedbackFailedFor(undone, card)).toBe(true); // and the card says it did not go through
-    expect(feedbackFailedFor(liked.given, card)).toBe(false);
+    expect(feedbackFailedFor(undone, card)).toBe('retry'); // and the card says it did not go through
+    expect(feedbackFailedFor(liked.given, card)).toBeUndefined();
     // The retry goes out under the same key: had the first reached the server, it counts once.
     const retried = giveFeedback(undone, card.productId, 'like', key)!;
     expect(retried.feedback).toEqual({ type: 'like', idempotencyKey: 'product-key-1' });
     expect(givenFor(retried.given, card)).toBe('like');
-    expect(feedbackFailedFor(retried.given, card)).toBe(false);
+    expect(feedbackFailedFor(retried.given, card)).toBeUndefined();
     expect(giveFeedback(retried.given, card.productId, 'like', key)).toBeNull();
     // A failure that arrives after the product's feedback was given again changes nothing.
     expect(feedbackFailed(retried.given, card.productId, liked.feedback)).toBe(retried.given);
+    // Other feedback after the failure is a new answer under a new key: under the old one the server
+    // would keep the first (had it landed) while the card showed the second.
+    const changed = giveFeedback(undone, card.productId, 'dislike', key)!;
+    expect(changed.feedback).toEqual({ type: 'dislike', idempotencyKey: 'product-key-2' });
     // Other products are left as they were.
     const both = giveFeedback(liked.given, 'p2', 'dislike', key)!;
     expect(givenFor(feedbackFailed(both.given, card.productId, liked.feedback), item('p2'))).toBe('dislike');
+  });
+
+  it('tells a failure worth retrying (no answer, busy, failing) from a refusal (the server cannot take it)', async () => {
+    const problem = (status: number) => new ApiError({ type: 'about:blank', title: 't', status, code: `HTTP_${status}` });
+    expect([0, 408, 429, 500, 503].map((s) => failureOf(problem(s)))).toEqual(['retry', 'retry', 'retry', 'retry', 'retry']);
+    expect([400, 404, 409, 422].map((s) => failureOf(problem(s)))).toEqual(['refused', 'refused', 'refused', 'refused']);
+    expect(failureOf(new TypeError('Failed to fetch'))).toBe('retry');
+    const told: string[] = [];
+    expect(await sendRecFeedback('demo', 'd', 'like', null, () => Promise.reject(problem(404)), 'k', (f) => told.push(f))).toBeNull();
+    expect(await sendRecFeedback('demo', 'd', 'like', null, () => Promise.reject(problem(503)), 'k', (f) => told.push(f))).toBeNull();
+    expect(told).toEqual(['refused', 'retry']);
+    // Refused feedback is kept as refused on the card.
+    const liked = giveFeedback(new Map(), 'p1', 'like', () => 'k1')!;
+    expect(feedbackFailedFor(feedbackFailed(liked.given, 'p1', liked.feedback, 'refused'), item('p1'))).toBe('refused');
   });
 
   it("sends a product's feedback under its own key", async () => {

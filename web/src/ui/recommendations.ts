@@ -10,7 +10,7 @@
  *   outlives the decision it was given on, and its key stays the same. One the server did not take
  *   is undone, so the viewer can give it again (under the same key).
  */
-import { apiRequest } from './api.ts';
+import { ApiError, apiRequest } from './api.ts';
 import type { FlashSaleView, RoomState, ServerMessage, ShowcaseProduct } from './contract.ts';
 import { DEVICE_HEADER } from './device.ts';
 import { applyServerMessage, type RoomUpdate } from './room-state.ts';
@@ -327,12 +327,25 @@ export function feedbackBody(decisionId: string, type: FeedbackType, deviceId: s
   return deviceId ? { decisionId, type, idempotencyKey, deviceId } : { decisionId, type, idempotencyKey };
 }
 
+/**
+ * Why feedback did not go through: `retry` when it may on a second try (no answer, the server busy
+ * or failing, too many at once), `refused` when the server answered that it cannot take it (the
+ * recommendation is no longer known, say): trying again would not help.
+ */
+export type FeedbackFailure = 'retry' | 'refused';
+
+/** Which failure an error from the feedback call is. */
+export function failureOf(err: unknown): FeedbackFailure {
+  const status = err instanceof ApiError ? err.status : 0;
+  return status === 0 || status === 408 || status === 429 || status >= 500 ? 'retry' : 'refused';
+}
+
 /** Feedback the viewer gave on a product, with the one idempotency key it is sent under. */
 export interface GivenFeedback {
   type: FeedbackType;
   idempotencyKey: string;
-  /** The send failed: nothing was recorded, the product counts as not given, and the key waits for a retry. */
-  failed?: true;
+  /** The send failed: nothing was recorded, the product counts as not given, and the key waits for a retry of the same feedback. */
+  failed?: FeedbackFailure;
 }
 
 /**
@@ -347,16 +360,18 @@ export function givenFor(given: GivenByProduct, item: Pick<RecItem, 'productId'>
   return feedback && !feedback.failed ? feedback.type : undefined;
 }
 
-/** Whether the viewer's last feedback on this item's product did not go through (the card says so). */
-export function feedbackFailedFor(given: GivenByProduct, item: Pick<RecItem, 'productId'>): boolean {
-  return given.get(item.productId)?.failed === true;
+/** How the viewer's last feedback on this item's product failed, if it did (the card says so). */
+export function feedbackFailedFor(given: GivenByProduct, item: Pick<RecItem, 'productId'>): FeedbackFailure | undefined {
+  return given.get(item.productId)?.failed;
 }
 
 /**
  * Records the viewer's feedback on a product: the updated map and what to send, or null when they
  * already gave feedback on that product (under any decision), so nothing is sent. The key is made
- * once per product and kept when feedback that failed is given again: had the first send reached the
- * server after all, it would count it once (it keeps one row per key).
+ * once per product and kept when the same feedback that failed is given again: had the first send
+ * reached the server after all, it would count it once (it keeps one row per key). Other feedback
+ * after a failure is a new answer under a new key (under the old key the server would keep the
+ * first answer while the page showed the second).
  */
 export function giveFeedback(
   given: GivenByProduct,
@@ -366,7 +381,7 @@ export function giveFeedback(
 ): { given: GivenByProduct; feedback: GivenFeedback } | null {
   const earlier = given.get(productId);
   if (earlier && !earlier.failed) return null;
-  const feedback: GivenFeedback = { type, idempotencyKey: earlier?.idempotencyKey ?? makeKey() };
+  const feedback: GivenFeedback = { type, idempotencyKey: earlier !== undefined && earlier.type === type ? earlier.idempotencyKey : makeKey() };
   return { given: new Map(given).set(productId, feedback), feedback };
 }
 
@@ -375,9 +390,9 @@ export function giveFeedback(
  * given again, so its buttons work, and its key is kept for the retry. The map is returned as it is
  * when the product's feedback is no longer the one that was sent.
  */
-export function feedbackFailed(given: GivenByProduct, productId: string, sent: GivenFeedback): GivenByProduct {
+export function feedbackFailed(given: GivenByProduct, productId: string, sent: GivenFeedback, failure: FeedbackFailure = 'retry'): GivenByProduct {
   if (given.get(productId) !== sent) return given;
-  return new Map(given).set(productId, { ...sent, failed: true });
+  return new Map(given).set(productId, { ...sent, failed: failure });
 }
 
 // ---------------------------------------------------------------- calls
@@ -405,8 +420,9 @@ export function fetchHowItWorks(locale: LocaleCode): Promise<HowItWorks> {
 
 /**
  * Feedback for a card's decision with this browser's device id if it has one (none is made). Resolves
- * with the server's answer, or null when it failed (feedback never blocks the page). A fresh
- * idempotency key unless one is given (a product's 👍/👎 keeps its own: see giveFeedback).
+ * with the server's answer, or null when it failed (feedback never blocks the page), after telling
+ * `onFailure` which failure it was. A fresh idempotency key unless one is given (a product's 👍/👎
+ * keeps its own: see giveFeedback).
  */
 export function sendRecFeedback(
   sessionId: string,
@@ -415,11 +431,16 @@ export function sendRecFeedback(
   deviceId: string | null,
   post: (sessionId: string, body: FeedbackBody) => Promise<{ learned: boolean; duplicate: boolean }> = postFeedback,
   idempotencyKey?: string,
+  onFailure: (failure: FeedbackFailure) => void = () => undefined,
 ): Promise<{ learned: boolean; duplicate: boolean } | null> {
+  const failed = (err: unknown) => {
+    onFailure(failureOf(err));
+    return null;
+  };
   try {
-    return post(sessionId, feedbackBody(decisionId, type, deviceId, idempotencyKey)).catch(() => null);
-  } catch {
-    return Promise.resolve(null);
+    return post(sessionId, feedbackBody(decisionId, type, deviceId, idempotencyKey)).catch(failed);
+  } catch (err) {
+    return Promise.resolve(failed(err));
   }
 }
 

@@ -40,6 +40,7 @@ import {
   sendRecFeedback,
   showcaseKey,
   visibleItems,
+  type FeedbackFailure,
   type FeedbackType,
   type GivenByProduct,
   type LocaleCode,
@@ -150,13 +151,15 @@ export function Recommendations(props: {
     if (type === 'not_interested') {
       setHidden((current) => new Set(current).add(item.productId));
       setNotice(t('recs.hidden', { name: pick(product.name) }));
-    } else {
-      setNotice(t('recs.thanks'));
     }
-    void sendRecFeedback(sessionId, item.decisionId, type, storedDeviceId(), postFeedback, next.feedback.idempotencyKey).then((answer) => {
+    let failure: FeedbackFailure = 'retry';
+    const noteFailure = (f: FeedbackFailure) => {
+      failure = f;
+    };
+    void sendRecFeedback(sessionId, item.decisionId, type, storedDeviceId(), postFeedback, next.feedback.idempotencyKey, noteFailure).then((answer) => {
       if (answer === null) {
-        // Nothing was recorded: undo it (the key is kept for the retry) and say so.
-        const undone = feedbackFailed(givenNow.current, item.productId, next.feedback);
+        // Nothing was recorded: undo it (the key is kept for a retry of the same feedback) and say so.
+        const undone = feedbackFailed(givenNow.current, item.productId, next.feedback, failure);
         if (undone === givenNow.current) return; // given again meanwhile
         givenNow.current = undone;
         setGiven(undone);
@@ -167,9 +170,11 @@ export function Recommendations(props: {
             return shown;
           });
         }
-        setNotice(t('recs.feedbackFailedFor', { name: pick(product.name) }));
+        setNotice(t(failure === 'refused' ? 'recs.feedbackRefusedFor' : 'recs.feedbackFailedFor', { name: pick(product.name) }));
         return;
       }
+      // Thanked once the server has it, never before.
+      if (type !== 'not_interested') setNotice(t('recs.thanks'));
       if (!viaSocket) load(); // the socket pushes a fresh list itself
     });
   };
@@ -251,7 +256,8 @@ function RecCard(props: {
   onToggleWhy: () => void;
   sent: FeedbackType | undefined;
   /** The viewer's last feedback on this product did not go through. */
-  failed: boolean;
+  /** The card's last feedback did not go through, and why. */
+  failed: FeedbackFailure | undefined;
   onFeedback: (type: FeedbackType) => void;
   actions: RecommendationActions;
   labels: Record<string, string>;
@@ -260,6 +266,8 @@ function RecCard(props: {
   const name = pick(product.name);
   const exploring = item.explanation.exploration.active;
   const panelId = `recs-why-${item.decisionId}`;
+  const failedId = `recs-failed-${item.decisionId}`;
+  const describedBy = props.failed ? failedId : undefined;
   return (
     <li
       class={`card recs-item${product.soldOut ? ' is-sold-out' : ''}`}
@@ -332,6 +340,7 @@ function RecCard(props: {
           aria-label={t('recs.likeLabel', { name })}
           title={t('recs.like')}
           disabled={props.sent !== undefined}
+          aria-describedby={describedBy}
           onClick={() => props.onFeedback('like')}
         >
           <span aria-hidden="true">👍</span> <span aria-hidden="true">{t('recs.like')}</span>
@@ -344,6 +353,7 @@ function RecCard(props: {
           aria-label={t('recs.dislikeLabel', { name })}
           title={t('recs.dislike')}
           disabled={props.sent !== undefined}
+          aria-describedby={describedBy}
           onClick={() => props.onFeedback('dislike')}
         >
           <span aria-hidden="true">👎</span> <span aria-hidden="true">{t('recs.dislike')}</span>
@@ -354,6 +364,7 @@ function RecCard(props: {
           data-testid="recs-not-interested"
           aria-label={t('recs.notInterestedLabel', { name })}
           disabled={props.sent !== undefined}
+          aria-describedby={describedBy}
           onClick={() => props.onFeedback('not_interested')}
         >
           {t('recs.notInterested')}
@@ -380,8 +391,8 @@ function RecCard(props: {
         </button>
       </div>
       {props.failed && (
-        <p class="problem" data-testid="recs-feedback-failed">
-          {t('recs.feedbackFailed')}
+        <p class="problem" id={failedId} data-testid="recs-feedback-failed" data-failure={props.failed}>
+          {t(props.failed === 'refused' ? 'recs.feedbackRefused' : 'recs.feedbackFailed')}
         </p>
       )}
       {props.whyOpen && <WhyPanel id={panelId} item={item} name={name} locale={props.locale} labels={props.labels} onClose={props.onToggleWhy} />}
