@@ -703,7 +703,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     config,
     { storage, bus, clock, protection, log: app.log },
     metrics.gateway,
-    (err) => app.log.error({ err }, 'live-room gateway error'),
+    (err) => app.log.error({ err }, 'background task error'),
     metrics.energySampled,
   );
   metrics.watchEnergy(config.energy);

@@ -129,7 +129,9 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     const handledBy = page.getByTestId('rights-handled-by');
     await handledBy.waitFor();
     // The name first, then the id as visible text that keyboard, touch and screen-reader users reach too.
-    expect(await handledBy.textContent()).toBe(`${officer.name} ${officer.id}`);
+    // (A screen reader hears the id announced as such; the words are hidden from sight.)
+    expect(await handledBy.textContent()).toBe(`${officer.name} 账号 ID：${officer.id}`);
+    expect(await handledBy.locator('.visually-hidden').textContent()).toBe('账号 ID：');
     const id = handledBy.getByTestId('staff-id');
     expect(await id.evaluate((el) => (el as unknown as { tagName: string }).tagName)).toBe('CODE');
     expect(await id.isVisible()).toBe(true);
@@ -140,7 +142,7 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     const log = await open('access-log');
     const by = log.page.getByTestId('access-log-run-by');
     await by.waitFor();
-    expect(await by.textContent()).toBe(`${officer.name}（合规专员） ${officer.id}`);
+    expect(await by.textContent()).toBe(`${officer.name}（合规专员） 账号 ID：${officer.id}`);
     expect(await by.getByTestId('staff-id').isVisible()).toBe(true);
     expect([...errors, ...log.errors]).toEqual([]);
     await log.close();

@@ -1,5 +1,9 @@
-/** A staff account as the console shows it: the name first, then the account id as muted code (or the id alone). */
+/**
+ * A staff account as the console shows it: the name first, then the account id as muted code (or
+ * the id alone); a screen reader hears the id announced as such.
+ */
 import type { JSX } from 'preact';
+import { t } from '../../i18n/index.ts';
 import type { StaffLabel } from './staff-view.ts';
 
 export function StaffName({ label }: { label: StaffLabel }): JSX.Element {
@@ -10,6 +14,7 @@ export function StaffName({ label }: { label: StaffLabel }): JSX.Element {
       {label.id !== null && (
         <>
           {' '}
+          <span class="visually-hidden">{t('common.accountIdPrefix')}</span>
           <code class="muted" data-testid="staff-id">
             {label.id}
           </code>
