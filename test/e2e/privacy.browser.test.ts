@@ -289,7 +289,7 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     // The child's privacy centre names the guardian's decision and the child's own, never by their keys.
     const centre = await openCentre(child);
     expect(await centre.getByTestId('privacy-data').textContent()).not.toMatch(/guardian_grant|model_improvement|decline_all|under_14/);
-    expect(await centre.getByTestId('privacy-guardian-consents').locator('li').first().textContent()).toMatch(/ · 监护人在其自己的设备上同意 · 同意的用途：用反馈改进模型 · /);
+    expect(await centre.getByTestId('privacy-guardian-consents').locator('li').first().textContent()).toMatch(/ · 监护人在自己的设备上同意 · 同意的用途：用反馈改进模型 · /);
     expect(await centre.getByTestId('privacy-consents').locator('dd').allTextContents()).toEqual(expect.arrayContaining(['全部拒绝', '—']));
     await centre.context().close();
   }, 30_000);

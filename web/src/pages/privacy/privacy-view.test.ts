@@ -180,7 +180,7 @@ describe('records in words', () => {
     expect(purposeNames([], 'zh-CN')).toBe('—');
     expect(consentMethodName('accept_all')).toBe('全部接受');
     expect(consentMethodName('custom')).toBe('自选');
-    expect(consentMethodName('guardian_grant')).toBe('监护人在其自己的设备上同意');
+    expect(consentMethodName('guardian_grant')).toBe('监护人在自己的设备上同意');
     expect(consentMethodName('withdraw')).toBe('撤回全部同意');
     await i18n.changeLanguage('en');
     expect(purposeNames(all, 'en')).toBe(PURPOSE_NOTICES.map((p) => p.title.en).join(', '));
