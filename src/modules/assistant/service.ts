@@ -48,16 +48,7 @@ export interface RoomFacts {
   /** `soldOut`: the host marked it sold out or its stock is zero (it cannot be ordered). */
   products: ReadonlyArray<{ id: string; priceFen: number; listPriceFen: number; stock: number; soldOut: boolean }>;
   /** Flash sales running when read: their price is the price until `endsAt`. */
-  flashSales: ReadonlyArray<{
-    productId: string;
-    priceFen: number;
-    previousPriceFen: number;
-    quantity: number;
-    remaining: number;
-    startsAt: number;
-    endsAt: number;
-    status: string;
-  }>;
+  flashSales: ReadonlyArray<FlashSaleFacts & { productId: string; status: string }>;
 }
 
 export interface BrandCatalogue {
