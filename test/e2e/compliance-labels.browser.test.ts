@@ -136,7 +136,10 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     expect(await id.evaluate((el) => (el as unknown as { tagName: string }).tagName)).toBe('CODE');
     expect(await id.isVisible()).toBe(true);
     expect(await handledBy.getAttribute('data-staff-id')).toBe(officer.id);
-    expect(await page.getByTestId('rights-ticket').locator('dd').allTextContents()).toContain('中国大陆');
+    const facts = await page.getByTestId('rights-ticket').locator('dd').allTextContents();
+    expect(facts).toContain('中国大陆');
+    expect(facts).toContain('简体中文'); // the request's language by name, not zh-CN
+    expect(facts).not.toContain('zh-CN');
     await close();
 
     const log = await open('access-log');

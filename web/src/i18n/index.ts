@@ -85,6 +85,13 @@ export function regionName(region: string): string {
   return Object.hasOwn(zhCN.common.regions, region) ? t(`common.regions.${region as RegionKey}`) : region;
 }
 
+type LanguageKey = keyof typeof zhCN.privacy.data.values.locale;
+
+/** A request's or record's language by name (简体中文, 英文); an unknown one as it is. */
+export function languageName(locale: string): string {
+  return Object.hasOwn(zhCN.privacy.data.values.locale, locale) ? t(`privacy.data.values.locale.${locale as LanguageKey}`) : locale;
+}
+
 type GroupValues = Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { regionName, t } from '../../i18n/index.ts';
+import { languageName, regionName, t } from '../../i18n/index.ts';
 import { ApiError, apiRequest } from '../../ui/api.ts';
 import { Dialog, ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
@@ -204,7 +204,7 @@ function TicketDialog(props: { id: string | null; onClose: () => void; onResolve
             )}
             {ticket.handledBy && <HandledBy id={ticket.handledBy} name={ticket.handledByName} />}
             <dt>{t('compliance.rights.filedIn')}</dt>
-            <dd>{ticket.locale}</dd>
+            <dd>{languageName(ticket.locale)}</dd>
             <dt>{t('compliance.rights.region')}</dt>
             <dd>{regionName(ticket.region)}</dd>
           </dl>
