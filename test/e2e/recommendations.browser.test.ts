@@ -8,7 +8,7 @@
  * Uses Debian's Chromium through playwright-core, like browser.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, listenLocally } from '../support/browser.js';
 import { demoProductIds, signIn, testApp, type TestApp } from '../support/app.js';
 
@@ -36,6 +36,16 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
   const db = () => t.app.services.storage.db;
   const feedbackFor = async (decisionId: string) =>
     db().selectFrom('recommendation_feedback').selectAll().where('decision_id', '=', decisionId).execute();
+  /**
+   * Clicks a card's button and reads which card it was in the same step: the list may be replaced
+   * by a push between a read and a click.
+   */
+  const clickOnCard = (button: Locator): Promise<{ productId: string; decisionId: string }> =>
+    button.evaluate((el) => {
+      const item = (el as unknown as { closest(s: string): { getAttribute(n: string): string | null } | null }).closest('[data-testid="recs-item"]');
+      (el as unknown as { click(): void }).click();
+      return { productId: item?.getAttribute('data-product-id') ?? '', decisionId: item?.getAttribute('data-decision-id') ?? '' };
+    });
   /** Every feedback row in the demo room, with the product it was about. */
   const feedbackRows = async () =>
     db()
@@ -114,11 +124,7 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     const button = page.getByTestId('recs-item').first().getByTestId('recs-like');
     await button.waitFor();
     const before = await feedbackRows();
-    const { productId, firstDecision } = await button.evaluate((el) => {
-      const item = (el as unknown as { closest(s: string): { getAttribute(n: string): string | null } | null }).closest('[data-testid="recs-item"]');
-      (el as unknown as { click(): void }).click();
-      return { productId: item?.getAttribute('data-product-id') ?? '', firstDecision: item?.getAttribute('data-decision-id') ?? '' };
-    });
+    const { productId, decisionId: firstDecision } = await clickOnCard(button);
     await expect.poll(async () => (await feedbackFor(firstDecision)).map((r) => r.type)).toEqual(['like']);
 
     // The feedback brings a fresh list (over the socket or HTTP): new decision ids, the same product.
@@ -183,11 +189,7 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     const card = page.locator('[data-testid="recs-item"][data-personalised="true"]').first();
     const button = card.getByTestId('recs-like');
     await button.waitFor();
-    const decisionId = (await button.evaluate((el) => {
-      const id = (el as unknown as { closest(s: string): { getAttribute(n: string): string | null } | null }).closest('[data-testid="recs-item"]')?.getAttribute('data-decision-id') ?? null;
-      (el as unknown as { click(): void }).click();
-      return id;
-    }))!;
+    const { decisionId } = await clickOnCard(button);
     await expect.poll(async () => (await feedbackFor(decisionId)).map((r) => [r.type, r.learned])).toEqual([['like', 1]]);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });

@@ -7,19 +7,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Locale } from '../../context/index.js';
 import { ok } from '../../errors/index.js';
-import type { Brand } from '../catalogue/index.js';
+import { loadDemoCatalogue } from '../catalogue/index.js';
 import { noticeFor, type ConsentService } from '../consent/index.js';
 import { processingRules } from '../../workflows/processing-rules.js';
 import { RIGHTS_DEFAULTS } from './service.js';
 
-const brand: Brand = {
-  id: 'b1',
-  name: { zh: '暖芽', en: 'NuanYa' },
-  operator: { zh: '暖芽演示公司', en: 'NuanYa Demo Co.' },
-  contactEmail: 'privacy@nuanya.example',
-  contactPhone: '400-000-0000',
-  merchantLicence: 'L',
-};
+const { brand } = loadDemoCatalogue();
 
 const consent = { notice: async (_brandId: string, locale: Locale) => ok(noticeFor(brand, locale)) } as unknown as ConsentService;
 
