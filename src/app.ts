@@ -29,7 +29,7 @@ import { CatalogueService, KyselyCatalogueStore, catalogueRoutes } from './modul
 import { KyselyStaffStore, StaffService, staffNames, staffRoutes } from './modules/staff/index.js';
 import { KyselyLiveStore, LiveRoomGateway, LiveRoomService, liveRoomRoutes, roomTopic, isRoomBookkeeping, type GatewayMetrics } from './modules/live-room/index.js';
 import { ACCESS_LOG_KEEP_DAYS, AccessLogJob, AccessLogService, FileSigningKeyStore, KyselyAccessLogStore, accessLogKeyFile, accessLogRoutes } from './modules/access-log/index.js';
-import { ConsentService, KyselyConsentLedger, consentRoutes } from './modules/consent/index.js';
+import { ConsentService, KyselyConsentLedger, KyselyNoticeArchive, NoticeKeeper, consentRoutes } from './modules/consent/index.js';
 import { KyselyViewerEventStore, ViewerEventService, viewerEventRoutes } from './modules/viewer-events/index.js';
 import { KyselyDataKeyStore, KyselyPseudonymStore, ProtectionService, startProtection, type KeySource } from './modules/protection/index.js';
 import { KyselyExportLedger, purgeTransferRecordsBefore, transferRoutes, transferServiceOn, type AlertLog, type TransferService } from './modules/transfer/index.js';
@@ -169,7 +169,10 @@ export function createServices(
   const staffDirectory = staffNames(staff, onError);
   const accessLog = new AccessLogService(new KyselyAccessLogStore(storage.db), new FileSigningKeyStore(accessLogKeyFile(config.dataDir)), clock, staffDirectory);
   const region = config.dataRegion;
+  // Every notice text a decision is made on (privacy, guardian, cross-border), so each record's hash can be read as words.
+  const notices = new NoticeKeeper(new KyselyNoticeArchive(storage.db), clock);
   const profile = new ViewerProfileService({
+    notices,
     store: new KyselyViewerProfileStore(storage.db),
     sealer: protection,
     subjectFor: (deviceId) => protection.subjectFor(deviceId, region),
@@ -182,6 +185,7 @@ export function createServices(
   // Minors mode, guardian consent and the personalisation switch override the viewer's own grants.
   const consent = new ConsentService(
     new KyselyConsentLedger(storage.db),
+    notices,
     catalogue,
     (deviceId) => protection.subjectFor(deviceId, region),
     clock,
@@ -322,6 +326,7 @@ export function createServices(
     clock,
     region,
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
+    notices,
     log: backends.log ?? { warn: (details, message) => console.warn(message, JSON.stringify(details)) },
   });
   const fairnessStore = new KyselyFairnessStore(storage.db);

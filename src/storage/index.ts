@@ -28,6 +28,7 @@ import * as m0017 from './migrations/0017-chat-client-ids.js';
 import * as m0018 from './migrations/0018-model-update-origins.js';
 import * as m0019 from './migrations/0019-model-update-interest.js';
 import * as m0020 from './migrations/0020-model-update-age.js';
+import * as m0021 from './migrations/0021-notice-texts.js';
 
 export type { Database } from './schema.js';
 export { isStorageUnavailable } from './unavailable.js';
@@ -83,6 +84,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-model-update-origins': m0018,
   '0019-model-update-interest': m0019,
   '0020-model-update-age': m0020,
+  '0021-notice-texts': m0021,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -145,6 +145,20 @@ export interface ConsentRecordTable {
   created_at: number;
 }
 
+/** One exact notice text a consent decision's hash refers to (no personal data). */
+export interface NoticeTextTable {
+  hash: string;
+  /** consent | guardian | transfer */
+  kind: string;
+  version: string;
+  locale: string;
+  /** The brand id (consent, guardian) or the destination id (transfer). */
+  scope: string;
+  text: string;
+  first_used_at: number;
+  last_used_at: number;
+}
+
 /** A subject's data key, only ever stored wrapped (base64url envelope) by a key-encryption key. */
 export interface DataKeyTable {
   subject_id: string;
@@ -587,6 +601,7 @@ export interface Database {
   room_events: RoomEventTable;
   orders: OrderTable;
   consent_records: ConsentRecordTable;
+  notice_texts: NoticeTextTable;
   viewer_events: ViewerEventTable;
   anonymous_event_counts: AnonymousEventCountTable;
   access_log_entries: AccessLogEntryTable;

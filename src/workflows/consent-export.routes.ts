@@ -23,7 +23,7 @@ export function consentExportRoutes(modules: { storage: Storage; accessLog: Acce
         config: { access: officers },
         schema: {
           tags: ['compliance'],
-          summary: 'Export the whole consent ledger (pseudonymous records, C8); every export is written to the access log',
+          summary: 'Export the whole consent ledger (pseudonymous records, C8; as JSON with the exact text of every notice they name); every export is written to the access log',
           querystring: Type.Object(
             {
               format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }),
@@ -35,16 +35,16 @@ export function consentExportRoutes(modules: { storage: Storage; accessLog: Acce
       },
       async (request, reply) => {
         const q = request.query as { format: 'json' | 'csv'; purpose: (typeof EXPORT_PURPOSES)[number] };
-        const records = await exportConsentLedger(request.ctx, modules, q.purpose);
+        const ledger = await exportConsentLedger(request.ctx, modules, q.purpose);
         const stamp = new Date().toISOString().slice(0, 10);
         reply.header('cache-control', 'no-store');
         if (q.format === 'csv') {
           return reply
             .type('text/csv; charset=utf-8')
             .header('content-disposition', `attachment; filename="consent-ledger-${stamp}.csv"`)
-            .send(ledgerCsv(records));
+            .send(ledgerCsv(ledger.records));
         }
-        return reply.header('content-disposition', `attachment; filename="consent-ledger-${stamp}.json"`).send({ records });
+        return reply.header('content-disposition', `attachment; filename="consent-ledger-${stamp}.json"`).send(ledger);
       },
     );
   };

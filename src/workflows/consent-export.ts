@@ -5,7 +5,7 @@
  */
 import type { RequestContext } from '../context/index.js';
 import type { AccessLogService } from '../modules/access-log/index.js';
-import { KyselyConsentLedger, PURPOSES, type ConsentRecord, type Purpose } from '../modules/consent/index.js';
+import { KyselyConsentLedger, KyselyNoticeArchive, PURPOSES, type ArchivedNotice, type ConsentRecord, type Purpose } from '../modules/consent/index.js';
 import type { Storage } from '../storage/index.js';
 
 export interface ConsentSummary {
@@ -49,16 +49,34 @@ export async function consentSummary(storage: Storage): Promise<ConsentSummary> 
 
 export const EXPORT_PURPOSES = ['regulator-audit', 'internal-audit', 'rights-request'] as const;
 
-/** Reads the whole ledger and logs the access, in one transaction. */
+export interface LedgerExport {
+  records: ConsentRecord[];
+  /**
+   * The exact text of every notice the records name, by hash, so the export alone shows what each
+   * viewer read (C2). `missingNoticeHashes`: hashes recorded before texts were archived.
+   */
+  notices: ArchivedNotice[];
+  missingNoticeHashes: string[];
+}
+
+/** Reads the whole ledger and the texts it names, and logs the access, in one transaction. */
 export async function exportConsentLedger(
   ctx: RequestContext,
   modules: { storage: Storage; accessLog: AccessLogService },
   purpose: (typeof EXPORT_PURPOSES)[number],
-): Promise<ConsentRecord[]> {
+): Promise<LedgerExport> {
   return modules.storage.db.transaction().execute(async (tx) => {
     const records = await allRecords(new KyselyConsentLedger(tx));
+    const archive = new KyselyNoticeArchive(tx);
+    const notices: ArchivedNotice[] = [];
+    const missingNoticeHashes: string[] = [];
+    for (const hash of new Set(records.map((r) => r.noticeHash))) {
+      const notice = await archive.get(hash);
+      if (notice) notices.push(notice);
+      else missingNoticeHashes.push(hash);
+    }
     await modules.accessLog.record(ctx, { action: 'export', subject: 'consent-ledger:all', purpose }, tx);
-    return records;
+    return { records, notices, missingNoticeHashes };
   });
 }
 

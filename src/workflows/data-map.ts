@@ -113,6 +113,18 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     kept: { retentionCategory: 'consent_records' },
   },
   {
+    category: 'notice texts',
+    name: { zh: '告知原文存档', en: 'Notice texts' },
+    tables: ['notice_texts'],
+    personal: false,
+    protection: 'none',
+    what: {
+      zh: '每条同意记录所依据的告知原文（个人信息处理说明、监护人告知、出境单独告知），按原文哈希保存，可随时显示观众当时看到的文字',
+      en: 'The exact text of each notice a decision was made on (privacy notice, guardian notice, separate cross-border notice), kept by its hash, so a record can always be shown with the words the viewer read',
+    },
+    kept: { retentionCategory: 'notice_texts' },
+  },
+  {
     category: 'rights requests',
     name: { zh: '权利请求工单', en: 'Rights request tickets' },
     tables: ['rights_tickets'],

@@ -42,6 +42,12 @@ export function retentionCategories(modules: RetentionModules): RetentionCategor
       purge: (cutoff) => modules.consent.purgeBefore(cutoff),
     },
     {
+      category: 'notice_texts',
+      basis: 'the exact notice texts consent, guardian and cross-border decisions were made on, so each record can be read as it was shown (C2); a day longer than the records',
+      keepDays: THREE_YEARS + 1,
+      purge: (cutoff) => modules.consent.purgeNoticeTextsBefore(cutoff),
+    },
+    {
       category: 'guardian_consents',
       basis: "evidence of a guardian's consent for a child under 14 (PIPL 31); 3 years; unused guardian links go once expired",
       keepDays: THREE_YEARS,

@@ -95,6 +95,10 @@ describe.each(DIALECTS)('privacy centre on %s', (dialect) => {
     const rows = await t.app.services.storage.db.selectFrom('guardian_consents').selectAll().execute();
     expect(rows).toHaveLength(2);
     expect(JSON.stringify(rows)).not.toContain('parent');
+    // Both records name the notice the guardian read, and its words can be shown (C2).
+    expect(new Set(rows.map((r) => r.notice_hash))).toEqual(new Set([notice.hash]));
+    const words = await t.app.inject({ method: 'GET', url: `/api/v1/notices/${notice.hash}` });
+    expect(words.json()).toMatchObject({ kind: 'guardian', locale: 'zh-CN', scope: BRAND, text: notice.text });
   });
 
   it('puts 14–17 year olds in minors mode: no personalisation or marketing, and spending limits (M2)', async () => {

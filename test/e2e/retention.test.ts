@@ -66,6 +66,42 @@ describe.each(DIALECTS)('retention on %s', (dialect) => {
     });
   });
 
+  it('keeps a notice text while a decision made on it is kept, and not after', async () => {
+    const n = (await t.app.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=zh-CN' })).json();
+    const decide = (deviceId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/consent',
+        payload: { deviceId, brandId: 'demo-brand', noticeVersion: n.version, noticeHash: n.hash, locale: 'zh-CN', method: 'decline_all', granted: [] },
+      });
+    const texts = async () => Number((await t.app.services.storage.db.selectFrom('notice_texts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    expect((await decide('retention-device-000000001')).statusCode).toBe(201);
+    // A second decision on the same text a year later: the text now has to last as long as that record.
+    now += 365 * DAY;
+    expect((await decide('retention-device-000000002')).statusCode).toBe(201);
+    const job = retentionJob(t.app.services, () => now);
+    now += 3 * 365 * DAY;
+    await job.run();
+    // The first record is gone, the second is not: its text stays.
+    expect(await t.app.services.storage.db.selectFrom('consent_records').select('id').execute()).toHaveLength(1);
+    expect(await texts()).toBe(1);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/notices/${n.hash}` })).json().text).toBe(n.text);
+    now += 2 * DAY;
+    await job.run();
+    expect(await t.app.services.storage.db.selectFrom('consent_records').select('id').execute()).toHaveLength(0);
+    // The text outlives the last record on it by a day (one node writes a text's use at most hourly).
+    expect(await texts()).toBe(1);
+    now += DAY;
+    await job.run();
+    expect(await texts()).toBe(0);
+  });
+
+  it('has every table the migrations create in the data map', async () => {
+    const tables = (await t.app.services.storage.db.introspection.getTables()).map((x) => x.name).filter((name) => !name.startsWith('kysely_'));
+    const mapped = new Set(DATA_MAP.flatMap((d) => d.tables));
+    expect(tables.filter((name) => !mapped.has(name))).toEqual([]);
+  });
+
   it('documents every category the running app enforces, including those modules contribute', () => {
     const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
     for (const c of retentionCategories(t.app.services)) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);

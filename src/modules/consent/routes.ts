@@ -24,6 +24,17 @@ const Receipt = Type.Object({
   at: Type.Integer(),
 });
 
+const ArchivedNoticeSchema = Type.Object({
+  hash: Type.String(),
+  kind: Type.Union([Type.Literal('consent'), Type.Literal('guardian'), Type.Literal('transfer')]),
+  version: Type.String(),
+  locale: LocaleSchema,
+  scope: Type.String({ description: 'The brand id (privacy and guardian notices) or the destination id (cross-border)' }),
+  text: Type.String({ description: 'The exact text shown, paragraphs separated by blank lines' }),
+  firstUsedAt: Type.Integer(),
+  lastUsedAt: Type.Integer(),
+});
+
 export function deviceIdOf(request: FastifyRequest): string {
   const value = request.headers[DEVICE_HEADER];
   if (typeof value !== 'string' || !DEVICE_ID.test(value)) {
@@ -76,6 +87,37 @@ export function consentRoutes(service: ConsentService) {
         const body = request.body as Parameters<ConsentService['decide']>[1];
         return reply.status(201).send(unwrap(await service.decide(request.ctx, body)));
       },
+    );
+
+    app.get(
+      '/api/v1/notices/:hash',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['consent'],
+          summary: 'The exact words of a notice a consent, guardian or cross-border decision was made on, by the SHA-256 its record stores',
+          params: Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 (lower-case hex) of the notice text, as in a receipt' }) }),
+          response: { 200: ArchivedNoticeSchema },
+        },
+      },
+      async (request, reply) => {
+        const notice = unwrap(await service.archivedNotice((request.params as { hash: string }).hash));
+        // A text never changes under its hash.
+        return reply.header('cache-control', 'public, max-age=86400, immutable').send(notice);
+      },
+    );
+
+    app.get(
+      '/api/v1/compliance/notices',
+      {
+        config: { access: ['compliance', 'admin'] },
+        schema: {
+          tags: ['compliance'],
+          summary: 'Every archived notice text (privacy, guardian, cross-border) without its words, most recently used first',
+          response: { 200: Type.Object({ items: Type.Array(Type.Omit(ArchivedNoticeSchema, ['text'])) }) },
+        },
+      },
+      async () => ({ items: await service.archivedNotices() }),
     );
 
     app.get(

@@ -4,7 +4,8 @@ import { systemContext } from '../../context/index.js';
 import type { Brand } from '../catalogue/index.js';
 import { NOTICE_VERSION, noticeFor } from './notice.js';
 import { PURPOSES } from './purposes.js';
-import type { ConsentLedger, ConsentRecord } from './ports.js';
+import type { ArchivedNotice, ConsentLedger, ConsentRecord, NoticeArchive, NoticeText } from './ports.js';
+import { NoticeKeeper } from './notice-keeper.js';
 import { ConsentService } from './service.js';
 
 const brand: Brand = {
@@ -37,12 +38,43 @@ class ArrayLedger implements ConsentLedger {
   }
 }
 
+/** The archive's behaviour on real databases is its contract suite's (test/contracts/notice-archive). */
+class MapArchive implements NoticeArchive {
+  readonly texts = new Map<string, ArchivedNotice>();
+  failNext = false;
+  async keep(n: NoticeText, at: number) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('archive unavailable');
+    }
+    const had = this.texts.get(n.hash);
+    this.texts.set(n.hash, { ...n, firstUsedAt: had?.firstUsedAt ?? at, lastUsedAt: Math.max(had?.lastUsedAt ?? at, at) });
+  }
+  async touch(hash: string, at: number) {
+    const had = this.texts.get(hash);
+    if (had) had.lastUsedAt = Math.max(had.lastUsedAt, at);
+    return had !== undefined;
+  }
+  async get(hash: string) {
+    return this.texts.get(hash);
+  }
+  async list() {
+    return [...this.texts.values()];
+  }
+  async purgeUnusedBefore() {
+    return 0;
+  }
+}
+
 function setup() {
   const ledger = new ArrayLedger();
+  const archive = new MapArchive();
   let now = 1_000;
+  const clock = { now: () => ++now };
   const subjectOf = (deviceId: string) => createHmac('sha256', 'test-key').update(deviceId).digest('base64url');
-  const service = new ConsentService(ledger, { getBrand: async (id) => (id === 'b1' ? brand : undefined) }, subjectOf, { now: () => ++now }, 'cn-mainland');
-  return { ledger, service };
+  const brands = { getBrand: async (id: string) => (id === 'b1' ? brand : undefined) };
+  const service = new ConsentService(ledger, new NoticeKeeper(archive, clock), brands, subjectOf, clock, 'cn-mainland');
+  return { ledger, archive, service };
 }
 
 const ctx = systemContext('test');
@@ -85,6 +117,31 @@ describe('ConsentService', () => {
     expect(JSON.stringify(ledger.records)).not.toContain(DEVICE);
     expect(await service.allows(DEVICE, 'b1', 'marketing')).toBe(true);
     expect(await service.allows(DEVICE, 'b1', 'personalised_recommendations')).toBe(false);
+  });
+
+  it('archives the exact text before the record, so every hash in the ledger can be read as words (C2, C8)', async () => {
+    const { ledger, archive, service } = setup();
+    const en = noticeFor(brand, 'en');
+    const base = { deviceId: DEVICE, brandId: 'b1', noticeVersion: NOTICE_VERSION, noticeHash: en.hash, locale: 'en' as const };
+    expect((await service.decide(ctx, { ...base, method: 'accept_all', granted: [...PURPOSES] })).ok).toBe(true);
+    expect((await service.decide(ctx, { ...base, deviceId: 'device-other-0123456789', method: 'decline_all', granted: [] })).ok).toBe(true);
+    const kept = await service.archivedNotice(ledger.records[0]!.noticeHash);
+    expect(kept).toMatchObject({ ok: true, value: { hash: en.hash, kind: 'consent', version: NOTICE_VERSION, locale: 'en', scope: 'b1', text: en.text } });
+    // One text, however many decisions are made on it.
+    expect(archive.texts.size).toBe(1);
+    expect(await service.archivedNotice('0'.repeat(64))).toMatchObject({ ok: false, code: 'NOTICE_NOT_FOUND' });
+  });
+
+  it('records nothing when the text cannot be archived (no ledger row without its words)', async () => {
+    const { ledger, archive, service } = setup();
+    archive.failNext = true;
+    const zh = noticeFor(brand, 'zh-CN');
+    const decision = { deviceId: DEVICE, brandId: 'b1', noticeVersion: NOTICE_VERSION, noticeHash: zh.hash, locale: 'zh-CN' as const, method: 'decline_all' as const, granted: [] };
+    await expect(service.decide(ctx, decision)).rejects.toThrow('archive unavailable');
+    expect(ledger.records).toHaveLength(0);
+    expect((await service.decide(ctx, decision)).ok).toBe(true);
+    expect(ledger.records).toHaveLength(1);
+    expect(archive.texts.get(zh.hash)?.text).toBe(zh.text);
   });
 
   it('allows nothing before a choice, and withdrawal takes effect on the next check (C1, C7)', async () => {

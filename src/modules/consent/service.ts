@@ -9,7 +9,8 @@ import type { Clock, Locale, RequestContext } from '../../context/index.js';
 import type { Brand } from '../catalogue/index.js';
 import { NOTICE_VERSION, noticeFor, type Notice } from './notice.js';
 import { PURPOSES, isPurpose, type Purpose } from './purposes.js';
-import type { ConsentLedger, ConsentMethod, ConsentRecord } from './ports.js';
+import type { ArchivedNotice, ConsentLedger, ConsentMethod, ConsentRecord } from './ports.js';
+import type { NoticeKeeper } from './notice-keeper.js';
 import { Lru } from '../../shared/lru.js';
 
 export interface BrandLookup {
@@ -85,6 +86,8 @@ export class ConsentService {
 
   constructor(
     private readonly ledger: ConsentLedger,
+    /** Each notice text a decision is made on, archived before the decision (C2). */
+    private readonly notices: NoticeKeeper,
     private readonly brands: BrandLookup,
     private readonly subjectOf: SubjectOf,
     private readonly clock: Clock,
@@ -141,10 +144,27 @@ export class ConsentService {
       region: this.region,
       createdAt: this.clock.now(),
     };
+    await this.notices.keep({ hash: notice.value.hash, kind: 'consent', version: NOTICE_VERSION, locale: decision.locale, scope: decision.brandId, text: notice.value.text });
     await this.ledger.append(record);
     this.#latest.set(`${record.subject}|${record.brandId}`, record);
     for (const listener of this.#listeners) await listener({ subject: record.subject, brandId: record.brandId, granted: record.granted, refused: record.refused });
     return ok(receiptOf(record));
+  }
+
+  /** The exact words of a notice a decision was made on (privacy, guardian or cross-border), by the hash its record stores. */
+  async archivedNotice(hash: string): Promise<Result<ArchivedNotice>> {
+    const notice = await this.notices.get(hash);
+    return notice ? ok(notice) : fail('NOTICE_NOT_FOUND', 'no decision was recorded on a notice text with this hash');
+  }
+
+  /** Every archived notice text without its words, most recently used first. */
+  archivedNotices(): Promise<Omit<ArchivedNotice, 'text'>[]> {
+    return this.notices.list();
+  }
+
+  /** Retention only: notice texts not used since the cutoff are deleted. */
+  purgeNoticeTextsBefore(cutoff: number): Promise<number> {
+    return this.notices.purgeUnusedBefore(cutoff);
   }
 
   onDecided(listener: DecisionListener): void {

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { systemContext } from '../../context/index.js';
 import { freshStorage, type TestStorage } from '../../../test/support/databases.js';
 import { KyselyExportLedger, TRANSFER_NOTICE_VERSION, chinaYearOf, transferServiceOn, type DestinationInput, type TransferService } from './index.js';
+import { KyselyNoticeArchive, NoticeKeeper } from '../consent/index.js';
 
 interface Received {
   path: string;
@@ -94,6 +95,7 @@ describe('transfer gateway (L1, L2)', () => {
     warnings = [];
     transfer = transferServiceOn(t.storage.db, {
       clock: { now: () => now },
+      notices: new NoticeKeeper(new KyselyNoticeArchive(t.storage.db), { now: () => now }),
       region: REGION,
       subjectOf,
       log: { warn: (details, message) => warnings.push({ details, message }) },
@@ -335,7 +337,10 @@ describe('transfer gateway (L1, L2)', () => {
     expect(await transfer.decide(ctx, { ...decision, noticeVersion: '2001-01-01' })).toMatchObject({ ok: false, code: 'NOTICE_OUTDATED' });
     expect(await transfer.decide(ctx, { ...decision, destinationId: 'nowhere' })).toMatchObject({ ok: false, code: 'DESTINATION_NOT_FOUND' });
     expect(await t.storage.db.selectFrom('transfer_consents').selectAll().execute()).toEqual([]);
+    expect(await t.storage.db.selectFrom('notice_texts').selectAll().execute()).toEqual([]);
     expect(await transfer.decide(ctx, decision)).toMatchObject({ ok: true, value: { decision: 'granted', noticeHash: zh.value.hash, region: REGION } });
+    // The separate notice's words are archived under the hash the record names (C2).
+    expect(await new KyselyNoticeArchive(t.storage.db).get(zh.value.hash)).toMatchObject({ kind: 'transfer', version: TRANSFER_NOTICE_VERSION, scope: 'sg-analytics', text: zh.value.text });
     const stored = await t.storage.db.selectFrom('transfer_consents').selectAll().execute();
     expect(stored).toMatchObject([{ subject: subjectOf('device-aaaaaaaaaaaaaaaa'), destination_id: 'sg-analytics', locale: 'zh-CN' }]);
     expect(JSON.stringify(stored)).not.toContain('device-aaaaaaaaaaaaaaaa');

@@ -8,6 +8,7 @@
  */
 import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, Locale, RequestContext } from '../../context/index.js';
+import type { NoticeText } from '../consent/index.js';
 import { recordId } from './ids.js';
 import { TRANSFER_NOTICE_VERSION, transferNoticeFor, type TransferNotice } from './notice.js';
 import { chinaYearOf, chinaYearRange, thresholdStatus, type CountKind, type ThresholdStatus } from './thresholds.js';
@@ -63,6 +64,8 @@ export interface TransferDeps {
   /** A viewer's device id → their keyed subject id (protection.subjectFor(deviceId, region)). */
   subjectOf: (deviceId: string) => string | Promise<string>;
   log: AlertLog;
+  /** The notice archive: a separate notice's exact text is kept before a decision on it is recorded (C2). */
+  notices: { keep(notice: NoticeText): Promise<void> };
   options?: Partial<TransferOptions>;
 }
 
@@ -480,6 +483,7 @@ export class TransferService {
       return fail('NOTICE_OUTDATED', 'the separate notice has changed; show the current one and ask again', { noticeVersion: TRANSFER_NOTICE_VERSION });
     }
     if (input.noticeHash !== notice.value.hash) return fail('NOTICE_MISMATCH', 'the notice hash is not the hash of the notice shown');
+    await this.#d.notices.keep({ hash: notice.value.hash, kind: 'transfer', version: TRANSFER_NOTICE_VERSION, locale: input.locale, scope: input.destinationId, text: notice.value.text });
     const at = this.#d.clock.now();
     const record: TransferConsentRecord = {
       id: recordId(at),

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { fail, ok, type Result } from '../../errors/index.js';
 import type { Clock, Locale } from '../../context/index.js';
 import type { Brand } from '../catalogue/index.js';
-import type { Purpose } from '../consent/index.js';
+import type { NoticeText, Purpose } from '../consent/index.js';
 import { GUARDIAN_NOTICE_VERSION, GUARDIAN_PURPOSES, guardianNoticeFor, type GuardianNotice, type GuardianPurpose } from './guardian-notice.js';
 import type { StoredGuardianConsent, ViewerProfileStore } from './ports.js';
 import { Lru } from '../../shared/lru.js';
@@ -121,6 +121,8 @@ export interface ViewerProfileDeps {
   clock: Clock;
   region: string;
   spending: SpendingLimits;
+  /** The notice archive: the guardian notice's exact text is kept before a decision on it is recorded (C2). */
+  notices: { keep(notice: NoticeText): Promise<void>; touch(hash: string): Promise<boolean> };
   /** How long a guardian link stays valid. */
   guardianCodeTtlMs?: number;
 }
@@ -250,6 +252,7 @@ export class ViewerProfileService {
     if (!brand) return fail('GUARDIAN_CODE_INVALID');
     const notice = guardianNoticeFor(brand, input.locale);
     if (notice.hash !== input.noticeHash) return fail('NOTICE_MISMATCH', 'the notice hash is not the hash of the guardian notice shown');
+    await this.deps.notices.keep({ hash: notice.hash, kind: 'guardian', version: GUARDIAN_NOTICE_VERSION, locale: input.locale, scope: brandId, text: notice.text });
     const now = this.deps.clock.now();
     if (!(await this.deps.store.completeGuardianRequest(request.value.codeHash, now))) return fail('GUARDIAN_CODE_INVALID');
     const id = randomBytes(16).toString('base64url');
@@ -288,6 +291,8 @@ export class ViewerProfileService {
       method: 'withdraw',
       createdAt: this.deps.clock.now(),
     };
+    // The withdrawal names its grant's notice: that text must be kept as long as this record.
+    await this.deps.notices.touch(latest.noticeHash);
     await this.deps.store.appendGuardianConsent(record);
     this.#guardian.set(`${subject}|${brandId}`, record);
     this.#tellChanged(subject);

@@ -1,0 +1,52 @@
+/**
+ * Puts each notice text a decision is made on into the archive before the decision is recorded, so
+ * no ledger row ever names a hash whose words cannot be shown (C2, C8). One node writes a text's
+ * last use at most once an hour: the archive keeps texts a day longer than the decisions on them.
+ */
+import type { Clock } from '../../context/index.js';
+import { Lru } from '../../shared/lru.js';
+import type { ArchivedNotice, NoticeArchive, NoticeText } from './ports.js';
+
+/** How long one node may leave a text's last use behind the decisions made on it. */
+export const NOTICE_USE_REFRESH_MS = 60 * 60 * 1000;
+
+export class NoticeKeeper {
+  /** hash → when this node last wrote its use. */
+  readonly #keptAt = new Lru<string, number>(1_000);
+
+  constructor(
+    private readonly archive: NoticeArchive,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Call before appending a decision made on `notice`; a failure here must stop the decision. */
+  async keep(notice: NoticeText): Promise<void> {
+    const now = this.clock.now();
+    const last = this.#keptAt.get(notice.hash);
+    if (last !== undefined && now >= last && now - last < NOTICE_USE_REFRESH_MS) return;
+    await this.archive.keep(notice, now);
+    this.#keptAt.set(notice.hash, now);
+  }
+
+  /** For a record made on a text already archived (a withdrawal copies its grant's hash); false when it is not archived. */
+  async touch(hash: string): Promise<boolean> {
+    const now = this.clock.now();
+    const last = this.#keptAt.get(hash);
+    if (last !== undefined && now >= last && now - last < NOTICE_USE_REFRESH_MS) return true;
+    const archived = await this.archive.touch(hash, now);
+    if (archived) this.#keptAt.set(hash, now);
+    return archived;
+  }
+
+  get(hash: string): Promise<ArchivedNotice | undefined> {
+    return this.archive.get(hash);
+  }
+
+  list(): Promise<Omit<ArchivedNotice, 'text'>[]> {
+    return this.archive.list();
+  }
+
+  purgeUnusedBefore(cutoff: number): Promise<number> {
+    return this.archive.purgeUnusedBefore(cutoff);
+  }
+}
