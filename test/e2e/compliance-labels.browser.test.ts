@@ -62,6 +62,16 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     expect(methods).not.toMatch(/custom|withdraw/);
     expect(await page.locator('#export-purpose option[value="internal-audit"]').textContent()).toBe('内部审计');
     expect(await page.getByTestId('consent-summary').textContent()).not.toContain('personalised_recommendations');
+    // The archived text behind the ledger's hash: its kind and language by name, its words readable and checked in the page.
+    const n = (await suite.t.app.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=zh-CN' })).json();
+    const archived = page.locator(`[data-testid="notice-archive-row"][data-hash="${n.hash}"]`);
+    await archived.waitFor();
+    expect(await archived.locator('th').textContent()).toBe('个人信息处理说明');
+    expect(await archived.locator('td').allTextContents()).toEqual(expect.arrayContaining([n.version, '简体中文', 'demo-brand']));
+    await archived.locator('summary').click();
+    await archived.getByTestId('notice-text').waitFor();
+    expect(await archived.getByTestId('notice-text').locator('p').allTextContents()).toEqual(n.text.split('\n\n'));
+    expect(await archived.getByTestId('notice-hash-check').textContent()).toBe('本页已核对：原文的 SHA-256 与记录中的告知摘要一致。');
     expect(errors).toEqual([]);
     await close();
   }, 60_000);

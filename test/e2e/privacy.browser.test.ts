@@ -193,6 +193,32 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     await page.context().close();
   }, 30_000);
 
+  it('shows the words of the notice each consent was given on, and says so when a record predates the archive', async () => {
+    const viewer = 'browser-viewer-notice-0001';
+    await decide(viewer, 'decline_all', []);
+    // A record made before texts were archived: its hash has no words on file.
+    const subject = t.app.services.protection.subjectFor(viewer, t.app.services.region);
+    await t.app.services.storage.db
+      .insertInto('consent_records')
+      .values({ id: 'pre-archive-record-0001', subject, brand_id: BRAND, granted: '[]', refused: JSON.stringify(PURPOSES), notice_version: '2026-11-01.1', notice_hash: 'ab'.repeat(32), locale: 'zh-CN', method: 'decline_all', region: t.app.services.region, created_at: Date.now() - 86_400_000 })
+      .execute();
+    const n = (await t.app.inject({ method: 'GET', url: `/api/v1/consent/notice?brandId=${BRAND}&locale=zh-CN` })).json();
+    const page = await pageWithDevice(viewer);
+    await page.goto(`${base}/privacy?brand=${BRAND}&from=demo`);
+    const consents = page.getByTestId('privacy-consents').locator('li');
+    await consents.first().waitFor();
+    const current = page.locator('[data-testid="privacy-consents"] li', { has: page.locator(`code[title="${n.hash}"]`) });
+    await current.getByTestId('notice-words').locator('summary').click();
+    await current.getByTestId('notice-text').waitFor();
+    expect(await current.getByTestId('notice-text').locator('p').allTextContents()).toEqual(n.text.split('\n\n'));
+    expect(await current.getByTestId('notice-text').getAttribute('lang')).toBe('zh-CN');
+    expect(await current.getByTestId('notice-hash-check').textContent()).toBe('本页已核对：原文的 SHA-256 与记录中的告知摘要一致。');
+    const older = page.locator('[data-testid="privacy-consents"] li', { has: page.locator(`code[title="${'ab'.repeat(32)}"]`) });
+    await older.getByTestId('notice-words').locator('summary').click();
+    await expect.poll(() => older.getByTestId('notice-words').textContent()).toContain('这条记录早于告知原文存档功能');
+    await page.context().close();
+  }, 30_000);
+
   it('says plainly when nothing was transferred out of the region', async () => {
     const viewer = 'browser-viewer-border-0001';
     await viewerWithData(viewer);
@@ -291,6 +317,13 @@ describe.runIf(chromiumAvailable)('privacy centre in a real browser', () => {
     expect(await centre.getByTestId('privacy-data').textContent()).not.toMatch(/guardian_grant|model_improvement|decline_all|under_14/);
     expect(await centre.getByTestId('privacy-guardian-consents').locator('li').first().textContent()).toMatch(/ · 监护人在自己的设备上同意 · 同意的用途：用反馈改进模型 · /);
     expect(await centre.getByTestId('privacy-consents').locator('dd').allTextContents()).toEqual(expect.arrayContaining(['全部拒绝', '—']));
+    // The guardian's notice, word for word, under the guardian's decision.
+    const guardianRecord = centre.getByTestId('privacy-guardian-consents').locator('li').first();
+    await guardianRecord.getByTestId('notice-words').locator('summary').click();
+    await guardianRecord.getByTestId('notice-text').waitFor();
+    expect(await guardianRecord.getByTestId('notice-words').textContent()).toContain('监护人告知');
+    expect(await guardianRecord.getByTestId('notice-text').textContent()).toContain('第三十一条');
+    expect(await guardianRecord.getByTestId('notice-hash-check').textContent()).toBe('本页已核对：原文的 SHA-256 与记录中的告知摘要一致。');
     await centre.context().close();
   }, 30_000);
 

@@ -2,7 +2,7 @@
  * The HTTP client for /api/v1. Errors arrive as application/problem+json; every failure, including
  * a network error or a non-JSON answer, becomes an ApiError carrying a problem with `title` and `code`.
  */
-import type { ConsentDecisionBody, ConsentNotice, ConsentReceipt, ConsentStatus } from './consent.ts';
+import type { ArchivedNotice, ConsentDecisionBody, ConsentNotice, ConsentReceipt, ConsentStatus } from './consent.ts';
 import type { FlashSaleView, Order, RoomSession, RoomState, StaffUser } from './contract.ts';
 import { DEVICE_HEADER } from './device.ts';
 import type { Locale } from '../i18n/index.ts';
@@ -114,6 +114,8 @@ export const placeOrder = (
 // ---- consent (the only calls that carry the device id) ----
 export const getNotice = (brandId: string, locale: Locale): Promise<ConsentNotice> =>
   apiRequest('GET', `/api/v1/consent/notice?brandId=${enc(brandId)}&locale=${enc(locale)}`);
+/** The words behind a record's notice hash (public: every archived text was shown to viewers). */
+export const getArchivedNotice = (hash: string): Promise<ArchivedNotice> => apiRequest('GET', `/api/v1/notices/${enc(hash)}`);
 export const decideConsent = (decision: ConsentDecisionBody): Promise<ConsentReceipt> => apiRequest('POST', '/api/v1/consent', decision);
 export const consentStatus = (brandId: string, deviceId: string): Promise<ConsentStatus> =>
   apiRequest('GET', `/api/v1/consent/status?brandId=${enc(brandId)}`, undefined, { [DEVICE_HEADER]: deviceId });

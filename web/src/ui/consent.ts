@@ -31,6 +31,19 @@ export interface ConsentNotice {
   operator: { name: string; contactEmail: string; contactPhone: string };
 }
 
+/** GET /api/v1/notices/:hash: the exact words of a notice a decision was made on (src/modules/consent/ports.ts, ArchivedNotice). */
+export interface ArchivedNotice {
+  hash: string;
+  kind: 'consent' | 'guardian' | 'transfer';
+  version: string;
+  locale: Locale;
+  /** The brand (privacy and guardian notices) or the cross-border destination the text was written for. */
+  scope: string;
+  text: string;
+  firstUsedAt: number;
+  lastUsedAt: number;
+}
+
 /** 201 from POST /api/v1/consent, and the items of /receipts. */
 export interface ConsentReceipt {
   consentId: string;

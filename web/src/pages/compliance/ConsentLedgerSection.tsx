@@ -1,10 +1,12 @@
 /** Consent ledger: statistics over everyone's latest decision, and the ledger export (logged on the server). */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { t } from '../../i18n/index.ts';
+import { languageName, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
-import { EXPORT_PURPOSES, exportPurposeLabel, methodCounts, purposeLabel, type ConsentSummary, type ExportPurpose } from './consent-ledger-view.ts';
+import { formatDateTime } from '../../ui/format.ts';
+import { NoticeWords } from '../../ui/notice-words.tsx';
+import { EXPORT_PURPOSES, exportPurposeLabel, methodCounts, noticeKindLabel, purposeLabel, type ArchivedNoticeRow, type ConsentSummary, type ExportPurpose } from './consent-ledger-view.ts';
 
 export function ConsentLedgerSection(): JSX.Element {
   const [summary, setSummary] = useState<ConsentSummary | null>(null);
@@ -66,6 +68,63 @@ export function ConsentLedgerSection(): JSX.Element {
         </a>
       </p>
       <p class="muted">{t('compliance.consentLedger.logged')}</p>
+      <NoticeArchive />
     </div>
+  );
+}
+
+/** The archived notice texts the ledger's hashes name, each readable in place. */
+function NoticeArchive(): JSX.Element {
+  const [items, setItems] = useState<ArchivedNoticeRow[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    apiRequest<{ items: ArchivedNoticeRow[] }>('GET', '/api/v1/compliance/notices').then((r) => setItems(r.items), setError);
+  }, []);
+  return (
+    <section data-testid="notice-archive">
+      <h3>{t('notices.archive')}</h3>
+      <p class="muted">{t('notices.archiveIntro')}</p>
+      {error ? (
+        <ProblemMessage error={error} />
+      ) : !items ? (
+        <Spinner />
+      ) : items.length === 0 ? (
+        <p class="muted">{t('notices.none')}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="product-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('notices.columns.kind')}</th>
+                <th scope="col">{t('notices.columns.version')}</th>
+                <th scope="col">{t('notices.columns.language')}</th>
+                <th scope="col">{t('notices.columns.scope')}</th>
+                <th scope="col">{t('notices.columns.firstUsed')}</th>
+                <th scope="col">{t('notices.columns.lastUsed')}</th>
+                <th scope="col">{t('notices.columns.hash')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((n) => (
+                <tr key={n.hash} data-testid="notice-archive-row" data-hash={n.hash}>
+                  <th scope="row">{noticeKindLabel(n.kind)}</th>
+                  <td>{n.version}</td>
+                  <td>{languageName(n.locale)}</td>
+                  <td>
+                    <code>{n.scope}</code>
+                  </td>
+                  <td>{formatDateTime(n.firstUsedAt)}</td>
+                  <td>{formatDateTime(n.lastUsedAt)}</td>
+                  <td>
+                    <code title={n.hash}>{n.hash.slice(0, 12)}…</code>
+                    <NoticeWords hash={n.hash} testId="notice-archive-words" />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PURPOSE_NOTICES, PURPOSES } from '../../../../src/modules/consent/purposes.ts';
 import { i18n } from '../../i18n/index.ts';
-import { CONSENT_PURPOSES, EXPORT_PURPOSES, exportPurposeLabel, methodCounts, methodLabel, purposeLabel } from './consent-ledger-view.ts';
+import { CONSENT_PURPOSES, EXPORT_PURPOSES, exportPurposeLabel, methodCounts, methodLabel, NOTICE_KINDS, noticeKindLabel, purposeLabel } from './consent-ledger-view.ts';
 
 afterEach(async () => {
   await i18n.changeLanguage('zh-CN');
@@ -31,5 +31,12 @@ describe('consent ledger view', () => {
     expect(EXPORT_PURPOSES.map(exportPurposeLabel)).toEqual(['监管审计', '内部审计', '处理个人信息权利请求']);
     await i18n.changeLanguage('en');
     expect(exportPurposeLabel('internal-audit')).toBe('Internal audit');
+  });
+
+  it('names each kind of archived notice; a kind the pages do not know stays as sent', async () => {
+    expect(NOTICE_KINDS.map(noticeKindLabel)).toEqual(['个人信息处理说明', '监护人告知', '个人信息出境单独告知']);
+    expect(noticeKindLabel('marketing_terms')).toBe('marketing_terms');
+    await i18n.changeLanguage('en');
+    expect(noticeKindLabel('transfer')).toBe('Separate notice for a cross-border transfer');
   });
 });

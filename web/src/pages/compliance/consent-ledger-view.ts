@@ -1,7 +1,7 @@
 /** The consent-ledger section's contract with the server and its labels (no DOM, unit-tested). */
 import { t } from '../../i18n/index.ts';
 import { formatCount } from '../../ui/format.ts';
-import type { ConsentMethod } from '../../../../src/modules/consent/ports.ts';
+import type { ConsentMethod, NoticeKind } from '../../../../src/modules/consent/ports.ts';
 import type { Purpose } from '../../../../src/modules/consent/purposes.ts';
 
 /** GET /api/v1/compliance/consents/summary (src/workflows/consent-export.ts). */
@@ -13,6 +13,17 @@ export interface ConsentSummary {
   byNoticeVersion: Record<string, number>;
 }
 
+/** An item of GET /api/v1/compliance/notices: an archived notice text without its words. */
+export interface ArchivedNoticeRow {
+  hash: string;
+  kind: string;
+  version: string;
+  locale: string;
+  scope: string;
+  firstUsedAt: number;
+  lastUsedAt: number;
+}
+
 /** The same lists as the server's (kept here so nothing from the server is bundled; the types check they match). */
 export const CONSENT_PURPOSES = ['personalised_recommendations', 'assistant_memory', 'model_improvement', 'marketing', 'merchant_sharing'] as const satisfies readonly Purpose[];
 export const CONSENT_METHODS = ['accept_all', 'decline_all', 'custom', 'withdraw'] as const satisfies readonly ConsentMethod[];
@@ -21,6 +32,12 @@ export const EXPORT_PURPOSES = ['regulator-audit', 'internal-audit', 'rights-req
 export type ExportPurpose = (typeof EXPORT_PURPOSES)[number];
 
 const known = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
+
+/** Which notice an archived text is (the server's kinds; the types check they match); an unknown kind stays raw. */
+export const NOTICE_KINDS = ['consent', 'guardian', 'transfer'] as const satisfies readonly NoticeKind[];
+export function noticeKindLabel(kind: string): string {
+  return known(NOTICE_KINDS, kind) ? t(`notices.kinds.${kind}`) : kind;
+}
 
 /** A purpose as the viewer's notice names it; an id the pages do not know yet stays as the server sent it. */
 export function purposeLabel(id: string): string {

@@ -33,6 +33,7 @@ export const RETENTION_CATEGORIES = [
   'viewer_events',
   'viewer_feedback',
   'consent_records',
+  'notice_texts',
   'guardian_consents',
   'room_events',
   'orders',

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { categoryLabel, currentLocale, regionName, t } from '../../i18n/index.ts';
 import { LocaleSwitch, ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { forgetDeviceId, storedDeviceId } from '../../ui/device.ts';
+import { NoticeWords } from '../../ui/notice-words.tsx';
 import {
   deleteTag,
   downloadExport,
@@ -218,6 +219,7 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
                 <dt>{t('privacy.data.hash')}</dt>
                 <dd>
                   <code title={c.noticeHash}>{hashPrefix(c.noticeHash)}</code>
+                  <NoticeWords hash={c.noticeHash} />
                 </dd>
                 <dt>{t('privacy.data.method')}</dt>
                 <dd>{consentMethodName(c.method)}</dd>
@@ -238,6 +240,7 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
               {locale === 'en' ? ': ' : '：'}
               {purposeNames(g.granted, locale)} · {g.noticeVersion} ·{' '}
               <code title={g.noticeHash}>{hashPrefix(g.noticeHash)}</code>
+              <NoticeWords hash={g.noticeHash} />
             </li>
           ))}
         </ul>
