@@ -303,7 +303,6 @@ export function createServices(
     await applyWithdrawal({ storage, viewerEvents, tags }, subject, brandId, refused);
     if (refused.includes('personalised_recommendations')) recommender.forgetViewer(subject);
   });
-  relayErasures(bus, protection, [(subject) => recommender.forgetViewer(subject), (subject) => profile.forget(subject), (subject) => tags.forget(subject)]);
   // Consent, profile and tag reads are cached per node; a change on one node makes the others read again.
   const node = crypto.randomUUID();
   const tellOtherNodes = (subject: string) => void bus.publish(VIEWER_CHANGED_TOPIC, { subject, node }).catch(onError);
@@ -459,6 +458,14 @@ export function createServices(
   consent.onDecided(async ({ subject, brandId, refused }) => {
     if (refused.includes('assistant_memory')) await assistant.forgetViewer(subject, brandId);
   });
+  // An erasure on any node reaches every node's caches: keys, the recommender's view of the viewer, profile,
+  // tags, and the assistant's memory of their conversations in running shows (R3).
+  relayErasures(bus, protection, [
+    (subject) => recommender.forgetViewer(subject),
+    (subject) => profile.forget(subject),
+    (subject) => tags.forget(subject),
+    (subject) => assistant.forgetSessionMemory(subject),
+  ]);
   const chatErasures = new Map<string, Map<string, string[]>>();
   const sources: PersonalDataSource[] = [];
   const services: Services = {

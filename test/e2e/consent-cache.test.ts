@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { MemoryBus } from '../../src/bus/index.js';
 import { PURPOSES } from '../../src/modules/consent/index.js';
-import { testApp } from '../support/app.js';
+import { signIn, testApp } from '../support/app.js';
 import { freshStorage } from '../support/databases.js';
 
 describe('two nodes on one database and one bus', () => {
@@ -42,6 +42,35 @@ describe('two nodes on one database and one bus', () => {
 
       expect((await decide('withdraw', [])).statusCode).toBe(201);
       expect(await allowsOnB()).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+      await dispose();
+    }
+  });
+
+  it('forget an erased viewer’s assistant conversation on every node, not only the one that erased', async () => {
+    const { storage, dispose } = await freshStorage('sqlite');
+    const template = await testApp('sqlite');
+    await template.close();
+    const bus = new MemoryBus();
+    const a = await buildApp(template.config, { logger: false, storage, bus });
+    const b = await buildApp(template.config, { logger: false, storage, bus });
+    try {
+      const admin = await signIn(a, 'admin');
+      expect((await a.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} })).statusCode).toBe(200);
+      const device = 'two-nodes-assistant-000001';
+      const h = { 'x-qingliu-device': device };
+      // The viewer asks on B: B remembers which product the conversation is about (session memory, no consent needed).
+      const product = ((await b.inject('/api/v1/sessions/demo')).json() as { products: { id: string; name: { zh: string } }[] }).products[1]!;
+      const asked = await b.inject({ method: 'POST', url: '/api/v1/sessions/demo/assistant', headers: h, payload: { question: `${product.name.zh}多少钱`, locale: 'zh-CN' } });
+      expect(asked.json().productIds, asked.body).toEqual([product.id]);
+      const subject = b.services.protection.subjectFor(device, b.services.region);
+      const onB = async () => (await b.services.assistant.exportFor(subject, [])).map((r) => r.kind);
+      expect(await onB()).toEqual(['session_memory']);
+      // Erased on A: B's memory of the conversation goes as well.
+      expect((await a.inject({ method: 'POST', url: '/api/v1/privacy/erasure', headers: h, payload: { confirm: true } })).statusCode).toBe(200);
+      expect(await onB()).toEqual([]);
     } finally {
       await a.close();
       await b.close();

@@ -120,8 +120,13 @@ export class AssistantService {
 
   /** Erasure or withdrawal: the viewer's memory everywhere on this node, and their stored memory. */
   async forgetViewer(subject: string, brandId?: string): Promise<void> {
-    for (const m of this.#sessionMemory.values()) m.delete(subject);
+    this.forgetSessionMemory(subject);
     await this.deps.memoryStore.deleteMemory(subject, brandId);
+  }
+
+  /** An erasure on another node: this node's memory of the viewer's conversations in running shows goes too. */
+  forgetSessionMemory(subject: string): void {
+    for (const m of this.#sessionMemory.values()) m.delete(subject);
   }
 
   async ask(
