@@ -597,7 +597,8 @@ export function createServices(
   services.extraRetention.push({
     category: 'chat_moderation_log',
     basis: "every moderation action (LC3), hash-chained per room and append-only (the database refuses changes); a room's whole log goes after 3 years",
-    keepDays: 3 * 365,
+    // Three years with their leap day, as every other 3-year record (the database refuses deletes younger than 3 × 365 days).
+    keepDays: 3 * 365 + 1,
     purge: (cutoff) => chatStore.purgeLogBefore(cutoff),
   });
   services.extraRetention.push({

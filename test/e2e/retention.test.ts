@@ -102,6 +102,12 @@ describe.each(DIALECTS)('retention on %s', (dialect) => {
     expect(tables.filter((name) => !mapped.has(name))).toEqual([]);
   });
 
+  it('keeps whatever its basis says is kept 3 years for three years with their leap day', () => {
+    const threeYears = retentionCategories(t.app.services).filter((c) => /3 years/.test(c.basis));
+    expect(threeYears.length).toBeGreaterThan(5);
+    for (const c of threeYears) expect(c.keepDays, c.category).toBeGreaterThanOrEqual(3 * 365 + 1);
+  });
+
   it('documents every category the running app enforces, including those modules contribute', () => {
     const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
     for (const c of retentionCategories(t.app.services)) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);
