@@ -76,6 +76,33 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
     await close();
   }, 60_000);
 
+  it('cross-border: a recipient’s region by name, its code kept on hover', async () => {
+    const created = await suite.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/compliance/transfer/destinations',
+      headers: { cookie: officer.cookie },
+      payload: {
+        id: 'sg-labels',
+        recipientName: 'Lion City Analytics Pte. Ltd.',
+        contact: 'dpo@lioncity.example',
+        region: 'sg',
+        purpose: { zh: '分析直播间聊天以改进客服问答', en: 'Analyse live-room chat to improve support answers' },
+        method: { zh: '自动化分析，保存 30 天', en: 'Automated analysis, kept 30 days' },
+        rights: { zh: '发送邮件至 dpo@lioncity.example', en: 'Write to dpo@lioncity.example' },
+        categories: [{ id: 'chat_text', zh: '聊天内容', en: 'Chat text', sensitive: false }],
+        baseUrl: 'https://analytics.example.com/in',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { page, errors, close } = await open('cross-border');
+    const region = page.locator('[data-testid="cross-border-destination"][data-destination-id="sg-labels"] [data-testid="cross-border-region"]');
+    await region.waitFor();
+    expect(await region.textContent()).toBe('新加坡');
+    expect(await region.getAttribute('title')).toBe('sg');
+    expect(errors).toEqual([]);
+    await close();
+  }, 60_000);
+
   it('data map: the region by name, every retention basis in Chinese, each category named', async () => {
     const { page, errors, close } = await open('data-map');
     const rows = page.getByTestId('retention-row');

@@ -82,7 +82,17 @@ export function categoryLabel(category: string): string {
 
 /** A data region's name (`cn-mainland` → 中国大陆), as every page says it; a region the pages do not name stays as configured. */
 export function regionName(region: string): string {
-  return Object.hasOwn(zhCN.common.regions, region) ? t(`common.regions.${region as RegionKey}`) : region;
+  if (Object.hasOwn(zhCN.common.regions, region)) return t(`common.regions.${region as RegionKey}`);
+  // A two-letter id is a country or territory code (a cross-border recipient's "sg"): named by the browser's own data.
+  if (/^[a-z]{2}$/.test(region)) {
+    try {
+      const name = new Intl.DisplayNames([currentLocale()], { type: 'region', fallback: 'none' }).of(region.toUpperCase());
+      if (name) return name;
+    } catch {
+      // No region names in this browser: the id as configured.
+    }
+  }
+  return region;
 }
 
 type LanguageKey = keyof typeof zhCN.privacy.data.values.locale;

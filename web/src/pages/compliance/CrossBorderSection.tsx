@@ -6,7 +6,7 @@
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { t } from '../../i18n/index.ts';
+import { regionName, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
 import { ProblemMessage, Spinner } from '../../ui/components.tsx';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
@@ -147,8 +147,8 @@ function DestinationsCard({ destinations, now }: { destinations: DestinationView
                       <code class="muted">{d.id}</code>{' '}
                       {d.sensitive && <span class="badge badge-category">{t('compliance.crossBorder.sensitiveBadge')}</span>}
                     </th>
-                    <td>
-                      <code>{d.region}</code>
+                    <td title={d.region} data-testid="cross-border-region">
+                      {regionName(d.region)}
                     </td>
                     <td>
                       <span class={d.status === 'no_valid_basis' ? 'badge badge-live' : 'badge badge-ok'}>{t(`compliance.crossBorder.destinationStatus.${d.status}`)}</span>
@@ -205,7 +205,7 @@ function RefusedCard({ refused }: { refused: TransferLogEntry[] }): JSX.Element 
                   <td>{formatDateTime(e.createdAt)}</td>
                   <td>
                     <code>{e.destinationId}</code>
-                    {e.region && <span class="muted"> ({e.region})</span>}
+                    {e.region && <span class="muted" title={e.region}> ({regionName(e.region)})</span>}
                   </td>
                   <td class="num">{formatCount(e.subjects)}</td>
                   <td>

@@ -194,9 +194,14 @@ describe('records in words', () => {
 
   it('names the data region and the declared age band, in both languages', async () => {
     expect(regionName('cn-mainland')).toBe('中国大陆');
+    // A cross-border recipient's country code, by name.
+    expect(regionName('sg')).toBe('新加坡');
     expect(ageBandName('14_to_17')).toBe('14–17 周岁');
     await i18n.changeLanguage('en');
     expect(regionName('cn-mainland')).toBe('Mainland China');
+    expect(regionName('sg')).toBe('Singapore');
+    // Not a country code: as configured.
+    expect(regionName('xx')).toBe('xx');
     expect(ageBandName('adult')).toBe('18 or over');
     // A region the pages do not name is shown as configured.
     expect(regionName('eu-west')).toBe('eu-west');
