@@ -7,5 +7,5 @@
 export * from './retrieval/index.js';
 export * from './answer/index.js';
 export { AssistantService, MEMORY_KEEP_DAYS, QUESTION_MAX, mentionedQuestion, type AssistantDeps, type BrandCatalogue, type RoomFacts } from './service.js';
-export { TransferLanguageModel, addsNoNumbers, type LanguageModel, type RewordInput, type RewordResult } from './model.js';
+export { TransferLanguageModel, addsNoNumbers, keepsTheFacts, type LanguageModel, type RewordInput, type RewordResult } from './model.js';
 export { assistantRoutes, type ReportInput } from './routes.js';

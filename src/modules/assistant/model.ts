@@ -87,3 +87,24 @@ export function addsNoNumbers(grounded: string, reworded: string): boolean {
   const allowed = new Set(numbersIn(grounded));
   return numbersIn(reworded).every((n) => allowed.has(n));
 }
+
+/**
+ * The words that qualify a fact, which a rewording must not drop: stock is as of now, a sale's window
+ * is China time, a price is a flash price, a product is sold out (LC5, A9: no price or urgency stated
+ * without its conditions).
+ */
+const QUALIFIERS = ['截至此刻', '北京时间', '秒杀', '限量', '已售罄', 'as of now', 'china time', 'flash', 'limited to', 'sold out'] as const;
+
+/**
+ * A reworded answer is used only if it states the same facts: no number the grounded answer lacks,
+ * every number it has (a price before the sale, a limit, a window, a stock count), and every
+ * qualifier it has. Otherwise the grounded answer is used as it is.
+ */
+export function keepsTheFacts(grounded: string, reworded: string): boolean {
+  if (!addsNoNumbers(grounded, reworded)) return false;
+  const said = new Set(numbersIn(reworded));
+  if (!numbersIn(grounded).every((n) => said.has(n))) return false;
+  const g = grounded.normalize('NFKC').toLowerCase();
+  const r = reworded.normalize('NFKC').toLowerCase();
+  return QUALIFIERS.every((q) => !g.includes(q) || r.includes(q));
+}

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestContext } from '../../context/index.js';
 import { loadDemoCatalogue, parseCatalogue, type ProductDetail } from '../catalogue/index.js';
+import type { LanguageModel } from './model.js';
 import { AssistantService, type RoomFacts } from './service.js';
 
 const demo = loadDemoCatalogue();
@@ -44,9 +45,10 @@ function roomWithSale(over: { soldOut?: boolean; remaining?: number } = {}): Roo
 }
 
 /** The service over one room's facts, read once (as app.ts keeps them until the showcase changes), at a clock the test sets. */
-function assistantFor(room: RoomFacts) {
+function assistantFor(room: RoomFacts, model?: LanguageModel) {
   const clock = { now: T0 + MINUTE };
   const service = new AssistantService({
+    ...(model ? { model } : {}),
     catalogueOf: async () => ({ brand: demo.brand, products: structuredClone(catalogue), faqs: demo.faqs }),
     room: async () => room,
     chat: {
@@ -88,6 +90,22 @@ describe('the assistant with the room’s live facts', () => {
     // The same words for every viewer (A6, AI5).
     expect((await ask('这个多少钱', 'zh-CN', 'device-a-0000000000000001')).answer).toBe(zh.answer);
     expect((await ask('这个多少钱', 'zh-CN', 'device-b-0000000000000002')).answer).toBe(zh.answer);
+  });
+
+  it('takes an external model’s rewording only when it keeps every fact and qualifier of the sale', async () => {
+    const rewordings: Array<(grounded: string) => string> = [];
+    const model: LanguageModel = { provider: 'test-model', reword: async (_ctx, input) => ({ ok: true, text: rewordings.shift()!(input.grounded), provider: 'test-model' }) };
+    const { ask } = assistantFor(roomWithSale(), model);
+    rewordings.push((g) => `亲～${g}`);
+    expect((await ask('这个多少钱')).answer).toMatch(/^亲～.*秒杀价 ¥999（秒杀前价格 ¥1299），限量 5 件，活动时间 20:30–20:35（北京时间）/);
+    // Drops the window and the limit: the grounded answer is given instead.
+    rewordings.push(() => '亲，婴儿推车秒杀价只要 ¥999（秒杀前价格 ¥1299），快抢！');
+    const dropped = (await ask('这个多少钱')).answer;
+    expect(dropped).not.toMatch(/^亲/);
+    expect(dropped).toContain('限量 5 件，活动时间 20:30–20:35（北京时间）');
+    // Drops "as of now" from the stock.
+    rewordings.push((g) => g.replace('截至此刻库存', '库存还有'));
+    expect((await ask('这个还有货吗')).answer).toContain('截至此刻库存');
   });
 
   it('says stock is as of now, with what is left at the sale’s price', async () => {

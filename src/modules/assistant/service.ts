@@ -16,7 +16,7 @@ import type { Faq, ProductDetail, Brand } from '../catalogue/index.js';
 import { AI_LABEL, type AssistantReply, type ChatMessage, type ChatSource, type HandoffItem } from '../chat/contract.js';
 import type { ChatStore } from '../chat/ports.js';
 import { createAssistant, type Assistant, type FlashSaleFacts, type GroundedAnswer } from './answer/index.js';
-import { addsNoNumbers, type LanguageModel } from './model.js';
+import { keepsTheFacts, type LanguageModel } from './model.js';
 
 export const QUESTION_MAX = 300;
 /** How long assistant memory lives under the assistant-memory consent (the notice says 30 days). */
@@ -157,8 +157,9 @@ export class AssistantService {
     let answer = grounded.answer;
     if (this.deps.model && grounded.outcome === 'answered') {
       const reworded = await this.deps.model.reword(ctx, { question, grounded: grounded.answer, locale: input.locale, subject });
-      // Used only when it states nothing the grounded answer does not (no new prices, stock or ages).
-      if (reworded.ok && addsNoNumbers(grounded.answer, reworded.text)) answer = reworded.text;
+      // Used only when it states the same facts: nothing new (no other price, stock or age), nothing
+      // dropped (the price before a sale, its limit and window, "as of now").
+      if (reworded.ok && keepsTheFacts(grounded.answer, reworded.text)) answer = reworded.text;
     }
     const handoff = grounded.outcome === 'handoff';
     if (handoff) {
