@@ -631,6 +631,8 @@ export function createServices(
     liveRoom.forgetCachedCounters();
     roomFacts.clear();
     chat.resync();
+    // An erasure published while the broker was away never reached this node: its conversation memory goes (R3).
+    assistant.forgetAllSessionMemory();
     void experiments.load().catch(onError);
     void gateway.resyncAll().catch(onError);
   });

@@ -118,7 +118,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   PRICE_CHANGED: 'The price changed since it was shown; nothing was charged',
   NOTICE_OUTDATED: 'The privacy notice has changed; the viewer must be asked again',
   NOTICE_MISMATCH: 'The decision does not refer to the notice text that was shown',
-  NOTICE_NOT_FOUND: 'No decision was recorded on a notice text with this hash',
+  NOTICE_NOT_FOUND: 'No archived notice text has this hash',
   DUPLICATE_REQUEST: 'This request id was already used for a different request',
   TICKET_CLOSED: 'The rights request is already closed',
   PAYLOAD_TOO_LARGE: 'The request body is too large',

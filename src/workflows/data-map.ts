@@ -119,8 +119,8 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     personal: false,
     protection: 'none',
     what: {
-      zh: '每条同意记录所依据的告知原文（个人信息处理说明、监护人告知、出境单独告知），按原文哈希保存，可随时显示观众当时看到的文字',
-      en: 'The exact text of each notice a decision was made on (privacy notice, guardian notice, separate cross-border notice), kept by its hash, so a record can always be shown with the words the viewer read',
+      zh: '每条同意记录所依据的告知原文（个人信息处理说明、监护人告知、出境单独告知），按原文哈希保存，使记录能按作出决定的人当时看到的文字查看（存档启用前的记录除外）',
+      en: 'The exact text of each notice a decision was made on (privacy notice, guardian notice, separate cross-border notice), kept by its hash, so a record can be shown with the words the person deciding read (records made before the archive existed excepted)',
     },
     kept: { retentionCategory: 'notice_texts' },
   },

@@ -8,8 +8,10 @@ import { RetentionJob, type RetentionCategory } from '../modules/retention/index
 import type { StaffService } from '../modules/staff/index.js';
 import type { ViewerEventService } from '../modules/viewer-events/index.js';
 import type { ViewerProfileService } from '../modules/viewer-profile/index.js';
+import type { Storage } from '../storage/index.js';
 
 export interface RetentionModules {
+  storage: Storage;
   liveRoom: LiveRoomService;
   staff: StaffService;
   viewerEvents: ViewerEventService;
@@ -20,6 +22,18 @@ export interface RetentionModules {
 }
 
 const THREE_YEARS = 3 * 365 + 1;
+
+/** Every notice hash a kept decision names: the privacy, guardian and cross-border ledgers. */
+export async function namedNoticeHashes(storage: Storage): Promise<Set<string>> {
+  const db = storage.db;
+  const rows = await db
+    .selectFrom('consent_records')
+    .select('notice_hash')
+    .union(db.selectFrom('guardian_consents').select('notice_hash'))
+    .union(db.selectFrom('transfer_consents').select('notice_hash'))
+    .execute();
+  return new Set(rows.map((r) => r.notice_hash));
+}
 
 export function retentionCategories(modules: RetentionModules): RetentionCategory[] {
   return [
@@ -43,9 +57,10 @@ export function retentionCategories(modules: RetentionModules): RetentionCategor
     },
     {
       category: 'notice_texts',
-      basis: 'the exact notice texts consent, guardian and cross-border decisions were made on, so each record can be read as it was shown (C2); a day longer than the records',
+      basis: 'the exact notice texts consent, guardian and cross-border decisions were made on, so each record can be read as it was shown (C2); while any kept record names the text, and at least a day longer than the last decision on it',
       keepDays: THREE_YEARS + 1,
-      purge: (cutoff) => modules.consent.purgeNoticeTextsBefore(cutoff),
+      // Never a text a kept record names, whatever the records' own periods (or a failed purge of them).
+      purge: async (cutoff) => modules.consent.purgeNoticeTextsBefore(cutoff, await namedNoticeHashes(modules.storage)),
     },
     {
       category: 'guardian_consents',

@@ -63,15 +63,20 @@ for (const dialect of DIALECTS) {
       expect(await archive.list()).toHaveLength(1);
     });
 
-    it('deletes only the texts not used since the cutoff', async () => {
+    it('deletes only the texts not used since the cutoff that no kept record names', async () => {
       const old = text('old notice');
+      const named = text('old notice a kept record still names');
       const kept = text('notice still in use');
       await archive.keep(old, 100);
+      await archive.keep(named, 100);
       await archive.keep(kept, 100);
       await archive.touch(kept.hash, 1_000);
-      expect(await archive.purgeUnusedBefore(500)).toBe(1);
+      expect(await archive.purgeUnusedBefore(500, new Set([named.hash, sha256Hex('some other text')]))).toBe(1);
       expect(await archive.get(old.hash)).toBeUndefined();
+      expect((await archive.get(named.hash))?.text).toBe(named.text);
       expect((await archive.get(kept.hash))?.text).toBe(kept.text);
+      expect(await archive.purgeUnusedBefore(500, new Set())).toBe(1);
+      expect(await archive.get(named.hash)).toBeUndefined();
     });
   });
 }

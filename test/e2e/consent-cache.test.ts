@@ -78,6 +78,38 @@ describe('two nodes on one database and one bus', () => {
     }
   });
 
+  it('archive the guardian notice at a withdrawal whose grant predates the archive, on another node', async () => {
+    const { storage, dispose } = await freshStorage('sqlite');
+    const template = await testApp('sqlite');
+    await template.close();
+    const bus = new MemoryBus();
+    const a = await buildApp(template.config, { logger: false, storage, bus });
+    let b: Awaited<ReturnType<typeof buildApp>> | undefined;
+    try {
+      const child = 'two-nodes-child-0000000001';
+      const h = (device: string) => ({ 'x-qingliu-device': device });
+      expect((await a.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: h(child), payload: { brandId: 'demo-brand', ageBand: 'under_14' } })).statusCode).toBe(200);
+      const { code } = (await a.inject({ method: 'POST', url: '/api/v1/privacy/guardian-requests', headers: h(child), payload: { brandId: 'demo-brand' } })).json();
+      const notice = (await a.inject({ method: 'POST', url: '/api/v1/guardian/notice', payload: { code, locale: 'zh-CN' } })).json();
+      const granted = await a.inject({
+        method: 'POST',
+        url: '/api/v1/guardian/consent',
+        headers: h('two-nodes-guardian-0000001'),
+        payload: { code, relationship: 'parent', granted: ['model_improvement'], noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN' },
+      });
+      expect(granted.statusCode, granted.body).toBe(201);
+      // As if granted before texts were archived; the withdrawal is made on a node that never saw the grant.
+      await storage.db.deleteFrom('notice_texts').execute();
+      b = await buildApp(template.config, { logger: false, storage, bus });
+      expect((await b.inject({ method: 'POST', url: '/api/v1/privacy/guardian-consent/withdraw', headers: h(child), payload: { brandId: 'demo-brand' } })).statusCode).toBe(201);
+      expect((await b.inject({ method: 'GET', url: `/api/v1/notices/${notice.hash}` })).json()).toMatchObject({ kind: 'guardian', text: notice.text });
+    } finally {
+      await a.close();
+      await b?.close();
+      await dispose();
+    }
+  });
+
   it('see each other’s interest-tag changes: new events, deleted tags and withdrawal', async () => {
     const { storage, dispose } = await freshStorage('sqlite');
     const template = await testApp('sqlite');

@@ -61,7 +61,7 @@ describe.each(DIALECTS)('consent ledger for compliance on %s', (dialect) => {
     const notice = (await t.app.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=en' })).json();
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/notices/${notice.hash}` });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ hash: notice.hash, kind: 'consent', text: notice.text, scope: 'demo-brand' });
+    expect(res.json()).toEqual({ hash: notice.hash, kind: 'consent', version: notice.version, locale: 'en', text: notice.text, scope: 'demo-brand' });
     expect(createHash('sha256').update(res.json().text, 'utf8').digest('hex')).toBe(notice.hash);
     const missing = await t.app.inject({ method: 'GET', url: `/api/v1/notices/${'0'.repeat(64)}` });
     expect(missing.statusCode).toBe(404);

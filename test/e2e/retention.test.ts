@@ -96,6 +96,20 @@ describe.each(DIALECTS)('retention on %s', (dialect) => {
     expect(await texts()).toBe(0);
   });
 
+  it('never deletes a text a kept record names, however long ago it was last written', async () => {
+    const n = (await t.app.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=en' })).json();
+    const decided = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/consent',
+      payload: { deviceId: 'retention-device-named-0001', brandId: 'demo-brand', noticeVersion: n.version, noticeHash: n.hash, locale: 'en', method: 'decline_all', granted: [] },
+    });
+    expect(decided.statusCode).toBe(201);
+    // As if its last use had been written long ago (a node's throttled write, or a longer period for the records).
+    await t.app.services.storage.db.updateTable('notice_texts').set({ last_used_at: now - 5 * 365 * DAY }).execute();
+    await retentionJob(t.app.services, () => now).run();
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/notices/${n.hash}` })).json().text).toBe(n.text);
+  });
+
   it('has every table the migrations create in the data map', async () => {
     const tables = (await t.app.services.storage.db.introspection.getTables()).map((x) => x.name).filter((name) => !name.startsWith('kysely_'));
     const mapped = new Set(DATA_MAP.flatMap((d) => d.tables));
@@ -149,7 +163,7 @@ describe('retention schedule', () => {
   it('is documented in the data map, category by category', () => {
     const doc = readFileSync(new URL('../../docs/data-map.md', import.meta.url), 'utf8');
     const stub = {} as never;
-    const categories = retentionCategories({ liveRoom: stub, staff: stub, viewerEvents: stub, consent: stub, profile: stub });
+    const categories = retentionCategories({ storage: stub, liveRoom: stub, staff: stub, viewerEvents: stub, consent: stub, profile: stub });
     for (const c of categories) expect(doc).toContain(`| \`${c.category}\` | ${c.keepDays} ${c.keepDays === 1 ? 'day' : 'days'} |`);
     // And every kind of record in the data map, with its tables.
     for (const d of DATA_MAP) expect(doc).toContain(`| ${d.category} | ${d.tables.map((t) => `\`${t}\``).join(', ')} | ${d.personal ? 'yes' : 'no'} | ${d.protection} |`);

@@ -124,6 +124,11 @@ export class AssistantService {
     await this.deps.memoryStore.deleteMemory(subject, brandId);
   }
 
+  /** The bus was away (an erasure may have been missed): every conversation memory on this node goes. */
+  forgetAllSessionMemory(): void {
+    this.#sessionMemory.clear();
+  }
+
   /** An erasure on another node: this node's memory of the viewer's conversations in running shows goes too. */
   forgetSessionMemory(subject: string): void {
     for (const m of this.#sessionMemory.values()) m.delete(subject);

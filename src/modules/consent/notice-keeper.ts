@@ -1,7 +1,7 @@
 /**
  * Puts each notice text a decision is made on into the archive before the decision is recorded, so
  * no ledger row ever names a hash whose words cannot be shown (C2, C8). One node writes a text's
- * last use at most once an hour: the archive keeps texts a day longer than the decisions on them.
+ * last use at most once an hour; retention never deletes a text a kept record still names.
  */
 import type { Clock } from '../../context/index.js';
 import { Lru } from '../../shared/lru.js';
@@ -46,7 +46,7 @@ export class NoticeKeeper {
     return this.archive.list();
   }
 
-  purgeUnusedBefore(cutoff: number): Promise<number> {
-    return this.archive.purgeUnusedBefore(cutoff);
+  purgeUnusedBefore(cutoff: number, stillNamed: ReadonlySet<string>): Promise<number> {
+    return this.archive.purgeUnusedBefore(cutoff, stillNamed);
   }
 }

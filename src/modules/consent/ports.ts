@@ -65,6 +65,10 @@ export interface NoticeArchive {
   get(hash: string): Promise<ArchivedNotice | undefined>;
   /** Every archived text without its words, most recently used first. */
   list(): Promise<Omit<ArchivedNotice, 'text'>[]>;
-  /** Retention only: texts last used before the cutoff are deleted. Returns how many. */
-  purgeUnusedBefore(cutoff: number): Promise<number>;
+  /**
+   * Retention only: texts last used before the cutoff are deleted, except those whose hash a kept
+   * record still names (`stillNamed`: every hash in the consent, guardian and cross-border ledgers).
+   * Returns how many.
+   */
+  purgeUnusedBefore(cutoff: number, stillNamed: ReadonlySet<string>): Promise<number>;
 }

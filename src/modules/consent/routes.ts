@@ -34,6 +34,7 @@ const ArchivedNoticeSchema = Type.Object({
   firstUsedAt: Type.Integer(),
   lastUsedAt: Type.Integer(),
 });
+const PublicNoticeSchema = Type.Omit(ArchivedNoticeSchema, ['firstUsedAt', 'lastUsedAt']);
 
 export function deviceIdOf(request: FastifyRequest): string {
   const value = request.headers[DEVICE_HEADER];
@@ -97,13 +98,15 @@ export function consentRoutes(service: ConsentService) {
           tags: ['consent'],
           summary: 'The exact words of a notice a consent, guardian or cross-border decision was made on, by the SHA-256 its record stores',
           params: Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 (lower-case hex) of the notice text, as in a receipt' }) }),
-          response: { 200: ArchivedNoticeSchema },
+          response: { 200: PublicNoticeSchema },
         },
       },
       async (request, reply) => {
-        const notice = unwrap(await service.archivedNotice((request.params as { hash: string }).hash));
+        const n = unwrap(await service.archivedNotice((request.params as { hash: string }).hash));
+        // The words and what they are, never when decisions were made on them (a guardian's notice would tell when a child's guardian acted).
+        const words = { hash: n.hash, kind: n.kind, version: n.version, locale: n.locale, scope: n.scope, text: n.text };
         // A text never changes under its hash.
-        return reply.header('cache-control', 'public, max-age=86400, immutable').send(notice);
+        return reply.header('cache-control', 'public, max-age=86400, immutable').send(words);
       },
     );
 

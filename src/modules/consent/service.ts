@@ -154,7 +154,7 @@ export class ConsentService {
   /** The exact words of a notice a decision was made on (privacy, guardian or cross-border), by the hash its record stores. */
   async archivedNotice(hash: string): Promise<Result<ArchivedNotice>> {
     const notice = await this.notices.get(hash);
-    return notice ? ok(notice) : fail('NOTICE_NOT_FOUND', 'no decision was recorded on a notice text with this hash');
+    return notice ? ok(notice) : fail('NOTICE_NOT_FOUND', 'no archived notice text has this hash (a record made before texts were archived, or no decision on it)');
   }
 
   /** Every archived notice text without its words, most recently used first. */
@@ -162,9 +162,9 @@ export class ConsentService {
     return this.notices.list();
   }
 
-  /** Retention only: notice texts not used since the cutoff are deleted. */
-  purgeNoticeTextsBefore(cutoff: number): Promise<number> {
-    return this.notices.purgeUnusedBefore(cutoff);
+  /** Retention only: notice texts not used since the cutoff are deleted, unless a kept record still names them. */
+  purgeNoticeTextsBefore(cutoff: number, stillNamed: ReadonlySet<string>): Promise<number> {
+    return this.notices.purgeUnusedBefore(cutoff, stillNamed);
   }
 
   onDecided(listener: DecisionListener): void {

@@ -291,8 +291,16 @@ export class ViewerProfileService {
       method: 'withdraw',
       createdAt: this.deps.clock.now(),
     };
-    // The withdrawal names its grant's notice: that text must be kept as long as this record.
-    await this.deps.notices.touch(latest.noticeHash);
+    // The withdrawal names its grant's notice: that text must be kept as long as this record. A grant
+    // made before texts were archived: its text is archived now if the notice still renders to its hash.
+    if (!(await this.deps.notices.touch(latest.noticeHash))) {
+      const brand = await this.deps.brands.getBrand(brandId);
+      const locale: Locale = latest.locale === 'en' ? 'en' : 'zh-CN';
+      const notice = brand ? guardianNoticeFor(brand, locale) : undefined;
+      if (notice?.hash === latest.noticeHash) {
+        await this.deps.notices.keep({ hash: notice.hash, kind: 'guardian', version: notice.version, locale, scope: brandId, text: notice.text });
+      }
+    }
     await this.deps.store.appendGuardianConsent(record);
     this.#guardian.set(`${subject}|${brandId}`, record);
     this.#tellChanged(subject);

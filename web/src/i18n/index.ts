@@ -83,8 +83,9 @@ export function categoryLabel(category: string): string {
 /** A data region's name (`cn-mainland` → 中国大陆), as every page says it; a region the pages do not name stays as configured. */
 export function regionName(region: string): string {
   if (Object.hasOwn(zhCN.common.regions, region)) return t(`common.regions.${region as RegionKey}`);
-  // A two-letter id is a country or territory code (a cross-border recipient's "sg"): named by the browser's own data.
-  if (/^[a-z]{2}$/.test(region)) {
+  // A two-letter id is a country or territory code (a cross-border recipient's "sg"): named by the browser's
+  // own data (Hong Kong, Macao and Taiwan are named above, as China's; "zz" is no region).
+  if (/^[a-z]{2}$/.test(region) && region !== 'zz') {
     try {
       const name = new Intl.DisplayNames([currentLocale()], { type: 'region', fallback: 'none' }).of(region.toUpperCase());
       if (name) return name;

@@ -31,7 +31,7 @@ export interface ConsentNotice {
   operator: { name: string; contactEmail: string; contactPhone: string };
 }
 
-/** GET /api/v1/notices/:hash: the exact words of a notice a decision was made on (src/modules/consent/ports.ts, ArchivedNotice). */
+/** GET /api/v1/notices/:hash: the exact words of a notice a decision was made on (src/modules/consent/routes.ts). */
 export interface ArchivedNotice {
   hash: string;
   kind: 'consent' | 'guardian' | 'transfer';
@@ -40,8 +40,6 @@ export interface ArchivedNotice {
   /** The brand (privacy and guardian notices) or the cross-border destination the text was written for. */
   scope: string;
   text: string;
-  firstUsedAt: number;
-  lastUsedAt: number;
 }
 
 /** 201 from POST /api/v1/consent, and the items of /receipts. */

@@ -8,6 +8,7 @@ import { languageName, t } from '../i18n/index.ts';
 import { ApiError, getArchivedNotice } from './api.ts';
 import type { ArchivedNotice } from './consent.ts';
 import { ProblemMessage, Spinner } from './components.tsx';
+import { noticeKindLabel } from './notice-kinds.ts';
 
 type State =
   | { kind: 'closed' }
@@ -24,7 +25,11 @@ export async function sha256Hex(text: string): Promise<string | null> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function NoticeWords({ hash, testId = 'notice-words' }: { hash: string; testId?: string }): JSX.Element {
+/**
+ * `context` tells this record's notice apart from the others' for screen readers (its version and
+ * time, say): every summary reads the same on the page.
+ */
+export function NoticeWords({ hash, context, testId = 'notice-words' }: { hash: string; context: string; testId?: string }): JSX.Element {
   const [state, setState] = useState<State>({ kind: 'closed' });
 
   const load = async () => {
@@ -46,26 +51,32 @@ export function NoticeWords({ hash, testId = 'notice-words' }: { hash: string; t
         if ((e.currentTarget as HTMLDetailsElement).open && (state.kind === 'closed' || state.kind === 'failed')) void load();
       }}
     >
-      <summary>{t('notices.read')}</summary>
+      <summary>
+        {t('notices.read')}
+        <span class="visually-hidden">{t('notices.readContext', { which: context })}</span>
+      </summary>
+      {/* Short news for screen readers; the text itself is not read out unasked. */}
+      <div aria-live="polite">
+        {state.kind === 'missing' && <p class="muted">{t('notices.missing')}</p>}
+        {state.kind === 'shown' && <span class="visually-hidden">{t('notices.loaded')}</span>}
+      </div>
       {state.kind === 'loading' && <Spinner />}
-      {state.kind === 'missing' && <p class="muted">{t('notices.missing')}</p>}
       {state.kind === 'failed' && <ProblemMessage error={state.error} />}
       {state.kind === 'shown' && (
-        <div>
-          <p class="muted">
-            {t(`notices.kinds.${state.notice.kind}`)} · {t('notices.version', { version: state.notice.version })} · {languageName(state.notice.locale)}
-          </p>
-          <div class="notice-text" lang={state.notice.locale} data-testid="notice-text">
-            {state.notice.text.split('\n\n').map((paragraph, i) => (
-              <p key={i}>{paragraph}</p>
-            ))}
-          </div>
-          {state.matches !== null && (
-            <p class={state.matches ? 'muted' : 'problem'} data-testid="notice-hash-check" role={state.matches ? undefined : 'alert'}>
-              {state.matches ? t('notices.hashMatches') : t('notices.hashDiffers')}
+          <div>
+            <p class="muted">
+              {noticeKindLabel(state.notice.kind)} · {t('notices.version', { version: state.notice.version })} · {languageName(state.notice.locale)}
             </p>
-          )}
-        </div>
+            {/* Scrolls when long: focusable so a keyboard can scroll it. */}
+            <div class="notice-text" lang={state.notice.locale} data-testid="notice-text" tabIndex={0} role="region" aria-label={t('notices.textLabel')}>
+              {state.notice.text.split('\n\n').map((paragraph, i) => (
+                <p key={i}>{paragraph}</p>
+              ))}
+            </div>
+            <p class={state.matches === false ? 'problem' : 'muted'} data-testid="notice-hash-check" role={state.matches === false ? 'alert' : undefined}>
+              {state.matches === null ? t('notices.hashUnchecked') : state.matches ? t('notices.hashMatches') : t('notices.hashDiffers')}
+            </p>
+          </div>
       )}
     </details>
   );

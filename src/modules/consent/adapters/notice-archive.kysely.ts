@@ -40,8 +40,12 @@ export class KyselyNoticeArchive implements NoticeArchive {
     return rows.map(metaOf);
   }
 
-  async purgeUnusedBefore(cutoff: number): Promise<number> {
-    const r = await this.db.deleteFrom('notice_texts').where('last_used_at', '<', cutoff).executeTakeFirst();
+  async purgeUnusedBefore(cutoff: number, stillNamed: ReadonlySet<string>): Promise<number> {
+    // The few texts past the cutoff are read, and only those no record names are deleted.
+    const old = await this.db.selectFrom('notice_texts').select('hash').where('last_used_at', '<', cutoff).execute();
+    const unused = old.map((r) => r.hash).filter((hash) => !stillNamed.has(hash));
+    if (unused.length === 0) return 0;
+    const r = await this.db.deleteFrom('notice_texts').where('hash', 'in', unused).where('last_used_at', '<', cutoff).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 }

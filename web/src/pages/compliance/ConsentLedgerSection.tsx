@@ -1,5 +1,5 @@
 /** Consent ledger: statistics over everyone's latest decision, and the ledger export (logged on the server). */
-import type { JSX } from 'preact';
+import { Fragment, type JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { languageName, t } from '../../i18n/index.ts';
 import { apiRequest } from '../../ui/api.ts';
@@ -106,20 +106,27 @@ function NoticeArchive(): JSX.Element {
             </thead>
             <tbody>
               {items.map((n) => (
-                <tr key={n.hash} data-testid="notice-archive-row" data-hash={n.hash}>
-                  <th scope="row">{noticeKindLabel(n.kind)}</th>
-                  <td>{n.version}</td>
-                  <td>{languageName(n.locale)}</td>
-                  <td>
-                    <code>{n.scope}</code>
-                  </td>
-                  <td>{formatDateTime(n.firstUsedAt)}</td>
-                  <td>{formatDateTime(n.lastUsedAt)}</td>
-                  <td>
-                    <code title={n.hash}>{n.hash.slice(0, 12)}…</code>
-                    <NoticeWords hash={n.hash} testId="notice-archive-words" />
-                  </td>
-                </tr>
+                <Fragment key={n.hash}>
+                  <tr data-testid="notice-archive-row" data-hash={n.hash}>
+                    <th scope="row">{noticeKindLabel(n.kind)}</th>
+                    <td>{n.version}</td>
+                    <td>{languageName(n.locale)}</td>
+                    <td>
+                      <code>{n.scope}</code>
+                    </td>
+                    <td>{formatDateTime(n.firstUsedAt)}</td>
+                    <td>{formatDateTime(n.lastUsedAt)}</td>
+                    <td>
+                      <code title={n.hash}>{n.hash.slice(0, 12)}…</code>
+                    </td>
+                  </tr>
+                  {/* The words open across the whole table, under their row. */}
+                  <tr data-testid="notice-archive-words-row" data-hash={n.hash}>
+                    <td colSpan={7}>
+                      <NoticeWords hash={n.hash} context={`${noticeKindLabel(n.kind)} · ${n.version} · ${languageName(n.locale)} · ${n.scope}`} testId="notice-archive-words" />
+                    </td>
+                  </tr>
+                </Fragment>
               ))}
             </tbody>
           </table>

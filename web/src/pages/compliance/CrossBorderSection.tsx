@@ -147,8 +147,9 @@ function DestinationsCard({ destinations, now }: { destinations: DestinationView
                       <code class="muted">{d.id}</code>{' '}
                       {d.sensitive && <span class="badge badge-category">{t('compliance.crossBorder.sensitiveBadge')}</span>}
                     </th>
-                    <td title={d.region} data-testid="cross-border-region">
+                    <td data-testid="cross-border-region">
                       {regionName(d.region)}
+                      {regionName(d.region) !== d.region && <span class="muted"> ({d.region})</span>}
                     </td>
                     <td>
                       <span class={d.status === 'no_valid_basis' ? 'badge badge-live' : 'badge badge-ok'}>{t(`compliance.crossBorder.destinationStatus.${d.status}`)}</span>
@@ -205,7 +206,7 @@ function RefusedCard({ refused }: { refused: TransferLogEntry[] }): JSX.Element 
                   <td>{formatDateTime(e.createdAt)}</td>
                   <td>
                     <code>{e.destinationId}</code>
-                    {e.region && <span class="muted" title={e.region}> ({regionName(e.region)})</span>}
+                    {e.region && <span class="muted"> ({regionName(e.region) === e.region ? e.region : `${regionName(e.region)}, ${e.region}`})</span>}
                   </td>
                   <td class="num">{formatCount(e.subjects)}</td>
                   <td>

@@ -1,7 +1,8 @@
 /** The consent-ledger section's contract with the server and its labels (no DOM, unit-tested). */
 import { t } from '../../i18n/index.ts';
 import { formatCount } from '../../ui/format.ts';
-import type { ConsentMethod, NoticeKind } from '../../../../src/modules/consent/ports.ts';
+import type { ConsentMethod } from '../../../../src/modules/consent/ports.ts';
+export { NOTICE_KINDS, noticeKindLabel } from '../../ui/notice-kinds.ts';
 import type { Purpose } from '../../../../src/modules/consent/purposes.ts';
 
 /** GET /api/v1/compliance/consents/summary (src/workflows/consent-export.ts). */
@@ -32,12 +33,6 @@ export const EXPORT_PURPOSES = ['regulator-audit', 'internal-audit', 'rights-req
 export type ExportPurpose = (typeof EXPORT_PURPOSES)[number];
 
 const known = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
-
-/** Which notice an archived text is (the server's kinds; the types check they match); an unknown kind stays raw. */
-export const NOTICE_KINDS = ['consent', 'guardian', 'transfer'] as const satisfies readonly NoticeKind[];
-export function noticeKindLabel(kind: string): string {
-  return known(NOTICE_KINDS, kind) ? t(`notices.kinds.${kind}`) : kind;
-}
 
 /** A purpose as the viewer's notice names it; an id the pages do not know yet stays as the server sent it. */
 export function purposeLabel(id: string): string {

@@ -219,7 +219,7 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
                 <dt>{t('privacy.data.hash')}</dt>
                 <dd>
                   <code title={c.noticeHash}>{hashPrefix(c.noticeHash)}</code>
-                  <NoticeWords hash={c.noticeHash} />
+                  <NoticeWords hash={c.noticeHash} context={`${c.noticeVersion} · ${formatTime(c.at, locale)}`} />
                 </dd>
                 <dt>{t('privacy.data.method')}</dt>
                 <dd>{consentMethodName(c.method)}</dd>
@@ -240,7 +240,7 @@ function DataView({ data, locale }: { data: ViewerExport; locale: 'zh-CN' | 'en'
               {locale === 'en' ? ': ' : '：'}
               {purposeNames(g.granted, locale)} · {g.noticeVersion} ·{' '}
               <code title={g.noticeHash}>{hashPrefix(g.noticeHash)}</code>
-              <NoticeWords hash={g.noticeHash} />
+              <NoticeWords hash={g.noticeHash} context={`${g.noticeVersion} · ${formatTime(g.at, locale)}`} />
             </li>
           ))}
         </ul>

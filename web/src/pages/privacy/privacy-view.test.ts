@@ -196,12 +196,15 @@ describe('records in words', () => {
     expect(regionName('cn-mainland')).toBe('中国大陆');
     // A cross-border recipient's country code, by name.
     expect(regionName('sg')).toBe('新加坡');
+    expect([regionName('hk'), regionName('mo'), regionName('tw')]).toEqual(['中国香港', '中国澳门', '中国台湾']);
     expect(ageBandName('14_to_17')).toBe('14–17 周岁');
     await i18n.changeLanguage('en');
     expect(regionName('cn-mainland')).toBe('Mainland China');
     expect(regionName('sg')).toBe('Singapore');
     // Not a country code: as configured.
     expect(regionName('xx')).toBe('xx');
+    expect(regionName('zz')).toBe('zz');
+    expect(regionName('tw')).toBe('Taiwan, China');
     expect(ageBandName('adult')).toBe('18 or over');
     // A region the pages do not name is shown as configured.
     expect(regionName('eu-west')).toBe('eu-west');
