@@ -50,6 +50,7 @@ import { NO_METER, type WorkMeter } from './shared/work-meter.js';
 import { seedDemo } from './workflows/seed-demo.js';
 import { importCatalogue } from './workflows/import-catalogue.js';
 import { retentionCategories, retentionJob } from './workflows/retention.js';
+import { backfillNoticeTexts } from './workflows/notice-backfill.js';
 import type { RetentionCategory } from './modules/retention/index.js';
 import { consentExportRoutes } from './workflows/consent-export.routes.js';
 import { ChatService, KyselyChatStore, chatRoutes, chatTopic } from './modules/chat/index.js';
@@ -78,6 +79,8 @@ export interface Services {
   accessLog: AccessLogService;
   protection: ProtectionService;
   consent: ConsentService;
+  /** The archive of every notice text a consent, guardian or cross-border decision was made on. */
+  notices: NoticeKeeper;
   viewerEvents: ViewerEventService;
   transfer: TransferService;
   profile: ViewerProfileService;
@@ -479,6 +482,7 @@ export function createServices(
     accessLog,
     protection,
     consent,
+    notices,
     viewerEvents,
     transfer,
     profile,
@@ -969,6 +973,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   services.experiments.start();
   services.fairness.start();
   services.energy.start();
+  // Records whose notice text was never archived (made before the archive, or by an older node): their
+  // text is archived if it still renders to their hash.
+  void backfillNoticeTexts(services).then(
+    (r) => r.archived + r.missing > 0 && app.log.info({ noticeTexts: r }, 'notice texts archived for earlier records'),
+    (err) => app.log.warn({ err }, 'notice texts of earlier records could not be archived'),
+  );
   const retention = retentionJob(services, () => clock.now());
   retention.start(
     (report) => {

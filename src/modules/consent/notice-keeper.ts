@@ -28,6 +28,13 @@ export class NoticeKeeper {
     this.#keptAt.set(notice.hash, now);
   }
 
+  /** Writes the text whatever this node remembers writing (the backfill of earlier records' texts). */
+  async keepNow(notice: NoticeText): Promise<void> {
+    const now = this.clock.now();
+    await this.archive.keep(notice, now);
+    this.#keptAt.set(notice.hash, now);
+  }
+
   /** For a record made on a text already archived (a withdrawal copies its grant's hash); false when it is not archived. */
   async touch(hash: string): Promise<boolean> {
     const now = this.clock.now();
