@@ -4,6 +4,7 @@
  * the minors rules and the region — so it cannot drift from what the code does.
  */
 import { fail, ok, type Result } from '../errors/index.js';
+import { regionName as nameOfRegion } from '../shared/region-names.js';
 import type { Locale } from '../context/index.js';
 import type { ConsentService } from '../modules/consent/index.js';
 import { DATA_MAP, keptNote } from './data-map.js';
@@ -17,11 +18,6 @@ export interface RulesModules {
   minorSpending: { perOrderFen: number; monthlyFen: number };
 }
 
-/** The data regions people read (QINGLIU_DATA_REGION is a label such as `cn-mainland`); any other region is shown as configured. */
-const REGION_NAMES: Readonly<Record<string, { zh: string; en: string }>> = {
-  'cn-mainland': { zh: '中国大陆', en: 'mainland China' },
-};
-
 export async function processingRules(m: RulesModules, brandId: string, locale: Locale): Promise<Result<unknown>> {
   const notice = await m.consent.notice(brandId, locale);
   if (!notice.ok) return fail('NOT_FOUND', 'no such brand');
@@ -30,7 +26,8 @@ export async function processingRules(m: RulesModules, brandId: string, locale: 
   const schedule = new Map(m.retentionSchedule().map((c) => [c.category, c]));
   const days = (n: number) => (zh ? `${n} 天` : n === 1 ? '1 day' : `${n} days`);
   const facts = { staffSessionHours: m.staffSessionHours, keepDays: (category: string) => schedule.get(category)?.keepDays };
-  const regionName = Object.hasOwn(REGION_NAMES, m.region) ? pick(REGION_NAMES[m.region]!) : m.region;
+  // The data region people read (QINGLIU_DATA_REGION is a label such as `cn-mainland`).
+  const regionName = nameOfRegion(m.region, locale);
   return ok({
     version: notice.value.version,
     locale,

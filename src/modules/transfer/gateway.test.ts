@@ -322,11 +322,12 @@ describe('transfer gateway (L1, L2)', () => {
     const zh = await transfer.notice('sg-analytics', 'zh-CN');
     const en = await transfer.notice('sg-analytics', 'en');
     if (!zh.ok || !en.ok) throw new Error('no notice');
-    for (const part of ['Lion City Analytics Pte. Ltd.', 'dpo@lioncity.example, +65 6000 0000', '分析直播间聊天以改进客服问答', '自动化分析，保存 30 天', '聊天内容', '未满十四周岁的标记', '发送邮件至 dpo@lioncity.example', 'sg']) {
+    for (const part of ['Lion City Analytics Pte. Ltd.', 'dpo@lioncity.example, +65 6000 0000', '分析直播间聊天以改进客服问答', '自动化分析，保存 30 天', '聊天内容', '未满十四周岁的标记', '发送邮件至 dpo@lioncity.example', '所在地区：新加坡；']) {
       expect(zh.value.text).toContain(part);
     }
     expect(zh.value.text).toContain('敏感个人信息');
     expect(en.value.text).toContain('Under-14 flag');
+    expect(en.value.text).toContain('(region: Singapore; contact:');
     expect(zh.value.hash).toBe(createHash('sha256').update(zh.value.text, 'utf8').digest('hex'));
     expect(en.value.hash).not.toBe(zh.value.hash);
     // No cross-border notice for a domestic recipient or an unknown one.

@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Locale } from '../../context/index.js';
+import { regionName } from '../../shared/region-names.js';
 import type { Destination } from './ports.js';
 
 /** Raise this whenever the wording changes: earlier separate consents stop covering transfers. */
-export const TRANSFER_NOTICE_VERSION = '2026-12-01.1';
+export const TRANSFER_NOTICE_VERSION = '2026-12-01.2';
 
 export interface TransferNotice {
   version: string;
@@ -33,13 +34,15 @@ export function transferNoticeFor(destination: Destination, locale: Locale): Tra
   const sensitive = dataCategories.filter((c) => c.sensitive).map((c) => c.name);
   const all = dataCategories.map((c) => c.name).join(zh ? '、' : ', ');
   const recipient = { name: destination.recipientName, contact: destination.contact, region: destination.region };
+  // The region by name (新加坡, not "sg"); an id that names no region as configured.
+  const where = regionName(destination.region, locale);
   const purpose = pick(destination.purpose);
   const method = pick(destination.method);
   const rights = pick(destination.rights);
   const paragraphs = zh
     ? [
         `向境外提供个人信息的单独同意（版本 ${TRANSFER_NOTICE_VERSION}）`,
-        `经您单独同意，我们会将您的个人信息提供给境外接收方：${recipient.name}（所在地区：${recipient.region}；联系方式：${recipient.contact}）。`,
+        `经您单独同意，我们会将您的个人信息提供给境外接收方：${recipient.name}（所在地区：${where}；联系方式：${recipient.contact}）。`,
         `处理目的：${purpose}`,
         `处理方式：${method}`,
         `个人信息种类：${all}。${sensitive.length ? `其中${sensitive.join('、')}属于敏感个人信息，对您的权益影响较大。` : '不含敏感个人信息。'}`,
@@ -48,7 +51,7 @@ export function transferNoticeFor(destination: Destination, locale: Locale): Tra
       ]
     : [
         `Separate consent to provide personal information outside the country or region where it is kept (version ${TRANSFER_NOTICE_VERSION})`,
-        `With your separate consent, we provide your personal information to a recipient outside the region: ${recipient.name} (region: ${recipient.region}; contact: ${recipient.contact}).`,
+        `With your separate consent, we provide your personal information to a recipient outside the region: ${recipient.name} (region: ${where}; contact: ${recipient.contact}).`,
         `Purpose: ${purpose}`,
         `Method: ${method}`,
         `Personal information: ${all}. ${sensitive.length ? `Of these, ${sensitive.join(', ')} ${sensitive.length === 1 ? 'is' : 'are'} sensitive personal information, which matters more to your rights.` : 'No sensitive personal information.'}`,
