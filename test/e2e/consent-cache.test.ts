@@ -9,16 +9,30 @@ import { MemoryBus } from '../../src/bus/index.js';
 import { PURPOSES } from '../../src/modules/consent/index.js';
 import { signIn, testApp } from '../support/app.js';
 import { freshStorage } from '../support/databases.js';
+import type { Storage } from '../../src/storage/index.js';
+
+type Node = Awaited<ReturnType<typeof buildApp>>;
+
+/** Two nodes on one fresh database and one in-process bus, closed afterwards. */
+async function onTwoNodes(run: (a: Node, b: Node, storage: Storage) => Promise<void>): Promise<void> {
+  const { storage, dispose } = await freshStorage('sqlite');
+  const template = await testApp('sqlite');
+  await template.close();
+  const bus = new MemoryBus();
+  const a = await buildApp(template.config, { logger: false, storage, bus });
+  const b = await buildApp(template.config, { logger: false, storage, bus });
+  try {
+    await run(a, b, storage);
+  } finally {
+    await a.close();
+    await b.close();
+    await dispose();
+  }
+}
 
 describe('two nodes on one database and one bus', () => {
   it('see each other’s consent decisions, personalisation switches and erasures on the next check', async () => {
-    const { storage, dispose } = await freshStorage('sqlite');
-    const template = await testApp('sqlite');
-    await template.close();
-    const bus = new MemoryBus();
-    const a = await buildApp(template.config, { logger: false, storage, bus });
-    const b = await buildApp(template.config, { logger: false, storage, bus });
-    try {
+    await onTwoNodes(async (a, b) => {
       const device = 'two-nodes-device-0000000001';
       const allowsOnB = () => b.services.consent.allows(device, 'demo-brand', 'personalised_recommendations');
       expect(await allowsOnB()).toBe(false); // B now holds "no decision" in its cache
@@ -42,21 +56,11 @@ describe('two nodes on one database and one bus', () => {
 
       expect((await decide('withdraw', [])).statusCode).toBe(201);
       expect(await allowsOnB()).toBe(false);
-    } finally {
-      await a.close();
-      await b.close();
-      await dispose();
-    }
+    });
   });
 
   it('forget an erased viewer’s assistant conversation on every node, not only the one that erased', async () => {
-    const { storage, dispose } = await freshStorage('sqlite');
-    const template = await testApp('sqlite');
-    await template.close();
-    const bus = new MemoryBus();
-    const a = await buildApp(template.config, { logger: false, storage, bus });
-    const b = await buildApp(template.config, { logger: false, storage, bus });
-    try {
+    await onTwoNodes(async (a, b) => {
       const admin = await signIn(a, 'admin');
       expect((await a.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} })).statusCode).toBe(200);
       const device = 'two-nodes-assistant-000001';
@@ -71,21 +75,11 @@ describe('two nodes on one database and one bus', () => {
       // Erased on A: B's memory of the conversation goes as well.
       expect((await a.inject({ method: 'POST', url: '/api/v1/privacy/erasure', headers: h, payload: { confirm: true } })).statusCode).toBe(200);
       expect(await onB()).toEqual([]);
-    } finally {
-      await a.close();
-      await b.close();
-      await dispose();
-    }
+    });
   });
 
   it('archive the guardian notice at a withdrawal whose grant predates the archive, on another node', async () => {
-    const { storage, dispose } = await freshStorage('sqlite');
-    const template = await testApp('sqlite');
-    await template.close();
-    const bus = new MemoryBus();
-    const a = await buildApp(template.config, { logger: false, storage, bus });
-    let b: Awaited<ReturnType<typeof buildApp>> | undefined;
-    try {
+    await onTwoNodes(async (a, b, storage) => {
       const child = 'two-nodes-child-0000000001';
       const h = (device: string) => ({ 'x-qingliu-device': device });
       expect((await a.inject({ method: 'PUT', url: '/api/v1/privacy/age', headers: h(child), payload: { brandId: 'demo-brand', ageBand: 'under_14' } })).statusCode).toBe(200);
@@ -100,24 +94,13 @@ describe('two nodes on one database and one bus', () => {
       expect(granted.statusCode, granted.body).toBe(201);
       // As if granted before texts were archived; the withdrawal is made on a node that never saw the grant.
       await storage.db.deleteFrom('notice_texts').execute();
-      b = await buildApp(template.config, { logger: false, storage, bus });
       expect((await b.inject({ method: 'POST', url: '/api/v1/privacy/guardian-consent/withdraw', headers: h(child), payload: { brandId: 'demo-brand' } })).statusCode).toBe(201);
       expect((await b.inject({ method: 'GET', url: `/api/v1/notices/${notice.hash}` })).json()).toMatchObject({ kind: 'guardian', text: notice.text });
-    } finally {
-      await a.close();
-      await b?.close();
-      await dispose();
-    }
+    });
   });
 
   it('see each other’s interest-tag changes: new events, deleted tags and withdrawal', async () => {
-    const { storage, dispose } = await freshStorage('sqlite');
-    const template = await testApp('sqlite');
-    await template.close();
-    const bus = new MemoryBus();
-    const a = await buildApp(template.config, { logger: false, storage, bus });
-    const b = await buildApp(template.config, { logger: false, storage, bus });
-    try {
+    await onTwoNodes(async (a, b) => {
       const device = 'two-nodes-tags-device-00001';
       const h = { 'x-qingliu-device': device };
       const notice = (await a.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=zh-CN' })).json();
@@ -151,10 +134,6 @@ describe('two nodes on one database and one bus', () => {
       expect((await decide('withdraw', [])).statusCode).toBe(201);
       expect(await tagsOn(b)).toEqual([]);
       expect(await tagsOn(a)).toEqual([]);
-    } finally {
-      await a.close();
-      await b.close();
-      await dispose();
-    }
+    });
   });
 });

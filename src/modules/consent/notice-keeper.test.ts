@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { NOTICE_USE_REFRESH_MS, NoticeKeeper } from './notice-keeper.js';
 import { sha256Hex } from './notice.js';
-import type { ArchivedNotice, NoticeArchive, NoticeText } from './ports.js';
-
-/** Counts the archive's writes; its behaviour on real databases is the contract suite's. */
-class CountingArchive implements NoticeArchive {
-  readonly writes: { op: 'keep' | 'touch'; hash: string; at: number }[] = [];
-  readonly texts = new Map<string, ArchivedNotice>();
-  async keep(n: NoticeText, at: number) {
-    this.writes.push({ op: 'keep', hash: n.hash, at });
-    const had = this.texts.get(n.hash);
-    this.texts.set(n.hash, { ...n, firstUsedAt: had?.firstUsedAt ?? at, lastUsedAt: Math.max(had?.lastUsedAt ?? at, at) });
-  }
-  async touch(hash: string, at: number) {
-    this.writes.push({ op: 'touch', hash, at });
-    const had = this.texts.get(hash);
-    if (had) had.lastUsedAt = Math.max(had.lastUsedAt, at);
-    return had !== undefined;
-  }
-  async get(hash: string) {
-    return this.texts.get(hash);
-  }
-  async list() {
-    return [...this.texts.values()];
-  }
-  async purgeUnusedBefore() {
-    return 0;
-  }
-}
+import type { NoticeText } from './ports.js';
+import { MemoryNoticeArchive } from '../../../test/support/memory-notice-archive.js';
 
 const notice = (text: string): NoticeText => ({ hash: sha256Hex(text), kind: 'consent', version: 'v1', locale: 'zh-CN', scope: 'b1', text });
 
 describe('NoticeKeeper', () => {
   it('writes a text at its first decision and its use at most once an hour after that', async () => {
-    const archive = new CountingArchive();
+    const archive = new MemoryNoticeArchive();
     let now = 1_000_000;
     const keeper = new NoticeKeeper(archive, { now: () => now });
     const a = notice('notice A');
@@ -50,7 +25,7 @@ describe('NoticeKeeper', () => {
   });
 
   it('writes again after its clock went back (a text is never left behind a decision)', async () => {
-    const archive = new CountingArchive();
+    const archive = new MemoryNoticeArchive();
     let now = 5_000_000;
     const keeper = new NoticeKeeper(archive, { now: () => now });
     await keeper.keep(notice('A'));
@@ -60,7 +35,7 @@ describe('NoticeKeeper', () => {
   });
 
   it('moves an archived text’s use forward for a record made on it later, and says when it is not archived', async () => {
-    const archive = new CountingArchive();
+    const archive = new MemoryNoticeArchive();
     let now = 1_000;
     const keeper = new NoticeKeeper(archive, { now: () => now });
     const a = notice('A');
@@ -76,7 +51,7 @@ describe('NoticeKeeper', () => {
   });
 
   it('does not remember a failed write as done', async () => {
-    const archive = new CountingArchive();
+    const archive = new MemoryNoticeArchive();
     const keeper = new NoticeKeeper(archive, { now: () => 1 });
     const original = archive.keep.bind(archive);
     let fail = true;

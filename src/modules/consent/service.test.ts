@@ -4,7 +4,8 @@ import { systemContext } from '../../context/index.js';
 import type { Brand } from '../catalogue/index.js';
 import { NOTICE_VERSION, noticeFor } from './notice.js';
 import { PURPOSES } from './purposes.js';
-import type { ArchivedNotice, ConsentLedger, ConsentRecord, NoticeArchive, NoticeText } from './ports.js';
+import type { ConsentLedger, ConsentRecord } from './ports.js';
+import { MemoryNoticeArchive } from '../../../test/support/memory-notice-archive.js';
 import { NoticeKeeper } from './notice-keeper.js';
 import { ConsentService } from './service.js';
 
@@ -38,37 +39,9 @@ class ArrayLedger implements ConsentLedger {
   }
 }
 
-/** The archive's behaviour on real databases is its contract suite's (test/contracts/notice-archive). */
-class MapArchive implements NoticeArchive {
-  readonly texts = new Map<string, ArchivedNotice>();
-  failNext = false;
-  async keep(n: NoticeText, at: number) {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('archive unavailable');
-    }
-    const had = this.texts.get(n.hash);
-    this.texts.set(n.hash, { ...n, firstUsedAt: had?.firstUsedAt ?? at, lastUsedAt: Math.max(had?.lastUsedAt ?? at, at) });
-  }
-  async touch(hash: string, at: number) {
-    const had = this.texts.get(hash);
-    if (had) had.lastUsedAt = Math.max(had.lastUsedAt, at);
-    return had !== undefined;
-  }
-  async get(hash: string) {
-    return this.texts.get(hash);
-  }
-  async list() {
-    return [...this.texts.values()];
-  }
-  async purgeUnusedBefore() {
-    return 0;
-  }
-}
-
 function setup() {
   const ledger = new ArrayLedger();
-  const archive = new MapArchive();
+  const archive = new MemoryNoticeArchive();
   let now = 1_000;
   const clock = { now: () => ++now };
   const subjectOf = (deviceId: string) => createHmac('sha256', 'test-key').update(deviceId).digest('base64url');
