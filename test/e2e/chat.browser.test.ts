@@ -210,6 +210,11 @@ describe.runIf(chromiumAvailable)('live chat and the assistant in a real browser
       await item.waitFor({ timeout: 20_000 });
       await item.getByTestId('handoff-reply').click();
       expect(await item.getByTestId('handoff-reply-public').textContent()).toBe('回复会公开发在直播间聊天里，不显示提问者和问题。');
+      // Staff may write what the server takes from staff: twice a viewer's longest message (200 here), not more.
+      const staffMax = String(2 * t.config.chat.maxLength);
+      expect(await item.getByTestId('handoff-reply-text').getAttribute('maxlength')).toBe(staffMax);
+      expect(await consolePage.getByTestId('staff-text').getAttribute('maxlength')).toBe(staffMax);
+      expect(await consolePage.getByTestId('staff-text').locator('xpath=following-sibling::span[1]').textContent()).toMatch(new RegExp(`/${staffMax}$`));
     } finally {
       await host?.close();
     }

@@ -61,6 +61,10 @@ export interface ChatRoomSettings {
   maxLength: number;
 }
 
+/** Staff (posts and replies to handed-off questions) may write twice a viewer's longest message. */
+export const STAFF_LENGTH_FACTOR = 2;
+export const staffMaxLength = (settings: Pick<ChatRoomSettings, 'maxLength'>): number => settings.maxLength * STAFF_LENGTH_FACTOR;
+
 // ---- socket frames (server → client), added to the room socket's messages ----
 export type ChatServerFrame =
   /** Right after the room snapshot: the last messages (at most 200), the pinned one and the settings. */

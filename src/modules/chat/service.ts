@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bus } from '../../bus/index.js';
 import type { Clock, Locale, RequestContext } from '../../context/index.js';
 import { fail, ok, type ErrorCode, type Result } from '../../errors/index.js';
-import { AI_LABEL, type ChatLink, type ChatMessage, type ChatRoomSettings, type ChatSource, type HandoffItem, type ModeratedMessage, type ModerationAction, type ModerationEntry, type ModerationView } from './contract.js';
+import { AI_LABEL, staffMaxLength, type ChatLink, type ChatMessage, type ChatRoomSettings, type ChatSource, type HandoffItem, type ModeratedMessage, type ModerationAction, type ModerationEntry, type ModerationView } from './contract.js';
 import { verifyChain, type ChainCheck } from './log-chain.js';
 import {
   checkNickname,
@@ -349,7 +349,7 @@ export class ChatService {
     if (session.status === 'ended') return fail('SESSION_ENDED', 'the show has ended; its chat is closed');
     if (ctx.actor.kind !== 'staff' && ctx.actor.kind !== 'system') return fail('FORBIDDEN');
     const room = await this.#room(sessionId);
-    const checked = checkText(input.text, { maxLength: this.#settings.maxLength * 2, staff: true, filter: room.filter });
+    const checked = checkText(input.text, { maxLength: staffMaxLength(this.#settings), staff: true, filter: room.filter });
     if (!checked.ok) return fail(checked.code, checked.detail);
     if (input.link && !isSafeLink(input.link.url)) return fail('VALIDATION_FAILED', 'link.url: an http(s) address');
     if (input.replyTo !== undefined && !(await this.#findMessage(sessionId, input.replyTo))) return fail('MESSAGE_NOT_FOUND', 'replyTo: no such message');

@@ -32,9 +32,10 @@ import { formatClock, formatDateTime } from '../../ui/format.ts';
 import { useRefreshing } from './use-refreshing.ts';
 import { useChat, type ChatStore } from '../../ui/chat-store.ts';
 import './chat-moderation.css';
+import { staffMaxLength } from '../../../../src/modules/chat/contract.ts';
+import { messageActions } from './moderation-actions.ts';
 
-/** The server's limits (src/modules/chat/routes.ts). */
-const STAFF_TEXT_MAX = 1000;
+const DANGEROUS: ReadonlySet<MessageAction> = new Set(['delete', 'ban', 'shadow_ban']);
 /** Actions that take something away from a viewer: asked to confirm, with an optional reason for the log. */
 const CONFIRMED: ReadonlySet<MessageAction> = new Set(['delete', 'ban', 'shadow_ban']);
 
@@ -81,7 +82,7 @@ export function ChatModeration(props: { sessionId: string; status: SessionStatus
       {data && (
         <>
           <ModeratedList data={data} busy={busy} onAct={(message, action) => (CONFIRMED.has(action) ? setConfirming({ message, action }) : act(message, action))} onReply={setReplyTo} />
-          <StaffMessageBox sessionId={sessionId} replyTo={replyTo} onClearReply={() => setReplyTo(null)} run={run} />
+          <StaffMessageBox sessionId={sessionId} replyTo={replyTo} onClearReply={() => setReplyTo(null)} run={run} maxLength={staffMaxLength(data.settings)} />
           <BansList bans={data.bans} busy={busy} onUnban={(ban) => void run(`ban:${ban.id}`, () => liftBan(sessionId, ban.id), t('host.chat.bans.lifted', { nickname: ban.nickname }))} />
           <ChatSettingsForm sessionId={sessionId} data={data} run={run} />
         </>
@@ -126,11 +127,12 @@ function ModeratedList(props: {
             const who = message.author.nickname;
             const button = (action: MessageAction, kind = 'btn-ghost'): JSX.Element => (
               <button
+                key={action}
                 type="button"
                 class={`btn ${kind} btn-small`}
                 data-testid={`mod-${action}`}
                 disabled={disabled}
-                aria-label={t('host.chat.actionLabel', { action: t(`host.chat.actions.${action}`), nickname: who })}
+                aria-label={t(action === 'ban' || action === 'shadow_ban' ? 'host.chat.banLabel' : 'host.chat.actionLabel', { action: t(`host.chat.actions.${action}`), nickname: who })}
                 onClick={() => props.onAct(message, action)}
               >
                 {t(`host.chat.actions.${action}`)}
@@ -164,15 +166,7 @@ function ModeratedList(props: {
                 {message.author.kind === 'staff' && message.links && <ChatLinks links={message.links} />}
                 {message.status !== 'deleted' && (
                   <div class="row-actions mod-actions">
-                    {message.status === 'visible' && (pinned ? button('unpin') : button('pin'))}
-                    {message.status === 'visible' ? button('hide') : button('unhide')}
-                    {button('delete', 'btn-danger')}
-                    {message.author.kind === 'viewer' && (
-                      <>
-                        {button('ban', 'btn-danger')}
-                        {button('shadow_ban', 'btn-danger')}
-                      </>
-                    )}
+                    {messageActions(message, pinned).map((action) => button(action, DANGEROUS.has(action) ? 'btn-danger' : 'btn-ghost'))}
                     {message.status === 'visible' && (
                       <button type="button" class="btn btn-ghost btn-small" data-testid="mod-reply" disabled={disabled} onClick={() => props.onReply(message)}>
                         {t('host.chat.reply')}
@@ -225,7 +219,8 @@ function ConfirmAction(props: { pending: { message: ModeratedMessage; action: Me
 
 type Run = (key: string, work: () => Promise<unknown>, done: string) => Promise<boolean>;
 
-function StaffMessageBox(props: { sessionId: string; replyTo: ModeratedMessage | null; onClearReply: () => void; run: Run }): JSX.Element {
+/** `maxLength`: the server's limit for staff (twice a viewer's, src/modules/chat/contract.ts). */
+function StaffMessageBox(props: { sessionId: string; replyTo: ModeratedMessage | null; onClearReply: () => void; run: Run; maxLength: number }): JSX.Element {
   const [text, setText] = useState('');
   const [url, setUrl] = useState('');
   const [qr, setQr] = useState(false);
@@ -266,8 +261,8 @@ function StaffMessageBox(props: { sessionId: string; replyTo: ModeratedMessage |
       )}
       <div class="field">
         <label for="staff-text">{t('host.chat.staff.text')}</label>
-        <textarea id="staff-text" class="input" rows={2} maxLength={STAFF_TEXT_MAX} value={text} data-testid="staff-text" onInput={(e) => setText(e.currentTarget.value)} />
-        <span class="field-hint">{t('live.chat.counter', { n: chatLength(text), max: STAFF_TEXT_MAX })}</span>
+        <textarea id="staff-text" class="input" rows={2} maxLength={props.maxLength} value={text} data-testid="staff-text" onInput={(e) => setText(e.currentTarget.value)} />
+        <span class="field-hint">{t('live.chat.counter', { n: chatLength(text), max: props.maxLength })}</span>
       </div>
       <div class="field">
         <label for="staff-link">{t('host.chat.staff.link')}</label>

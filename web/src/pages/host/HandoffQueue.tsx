@@ -12,15 +12,20 @@ import { PoliteAnnouncer, ProblemMessage, type Toaster } from '../../ui/componen
 import { formatClock } from '../../ui/format.ts';
 import { useRefreshing } from './use-refreshing.ts';
 import { useChat, type ChatStore } from '../../ui/chat-store.ts';
+import { staffMaxLength } from '../../../../src/modules/chat/contract.ts';
 
 export const HANDOFF_POLL_MS = 5_000;
-const REPLY_MAX = 1000;
+/** Before the room's chat settings arrive: the server's default viewer limit (QINGLIU_CHAT_MAX_LENGTH). */
+const DEFAULT_VIEWER_MAX = 200;
 /** Handled questions still shown, newest first. */
 const HANDLED_SHOWN = 10;
 
 export function HandoffQueue(props: { sessionId: string; chat: ChatStore; toaster: Toaster }): JSX.Element {
   const { sessionId, toaster } = props;
-  const chatVersion = useChat(props.chat).version;
+  const chat = useChat(props.chat);
+  const chatVersion = chat.version;
+  // A reply is posted as staff: the staff limit (twice a viewer's).
+  const replyMax = staffMaxLength(chat.settings ?? { maxLength: DEFAULT_VIEWER_MAX });
   const queue = useRefreshing(`handoffs:${sessionId}`, () => getHandoffs(sessionId), { trigger: chatVersion, intervalMs: HANDOFF_POLL_MS });
   const [replying, setReplying] = useState<string | null>(null);
   const [text, setText] = useState('');
@@ -89,12 +94,12 @@ export function HandoffQueue(props: { sessionId: string; chat: ChatStore; toaste
                     id={`handoff-reply-${item.id}`}
                     class="input"
                     rows={2}
-                    maxLength={REPLY_MAX}
+                    maxLength={replyMax}
                     value={text}
                     data-testid="handoff-reply-text"
                     onInput={(e) => setText(e.currentTarget.value)}
                   />
-                  <span class="field-hint">{t('live.chat.counter', { n: chatLength(text), max: REPLY_MAX })}</span>
+                  <span class="field-hint">{t('live.chat.counter', { n: chatLength(text), max: replyMax })}</span>
                   <div class="row-actions">
                     <button type="submit" class="btn btn-primary btn-small" disabled={busy === item.id || text.trim() === ''} data-testid="handoff-send">
                       {t('host.handoffs.send')}
