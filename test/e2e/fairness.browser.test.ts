@@ -343,7 +343,7 @@ describe.runIf(chromiumAvailable)('fairness audits in a real browser', () => {
 
     // Acknowledged once; the server agrees and refuses a second acknowledgement.
     const ack = item.getByTestId('host-fairness-ack');
-    expect(await ack.textContent()).toBe('已知悉');
+    expect(await ack.textContent()).toBe('确认知悉');
     await ack.click();
     await expect.poll(() => item.getAttribute('data-acknowledged')).toBe('true');
     expect(await item.getByTestId('host-fairness-ack').count()).toBe(0);

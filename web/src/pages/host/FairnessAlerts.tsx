@@ -26,6 +26,7 @@ import {
   type FairnessAlert,
   type FairnessReport,
 } from '../compliance/fairness-view.ts';
+import { checkOutcome } from './fairness-check.ts';
 
 export const FAIRNESS_ALERTS_REFRESH_MS = 15_000;
 
@@ -193,7 +194,13 @@ export function FairnessAlerts({ sessionId, testId = 'host-fairness-alerts' }: {
         <div role="status">
           {check && (
             <p data-testid="host-fairness-check-result" data-flags={check.flags.length} data-audit-id={check.id}>
-              {check.flags.length > 0 ? <strong>{t('fairness.host.checkResult', { n: check.flags.length })}</strong> : t('fairness.host.checkNone')}{' '}
+              {checkOutcome(check) === 'flagged' ? (
+                <strong>{t('fairness.host.checkResult', { n: check.flags.length })}</strong>
+              ) : checkOutcome(check) === 'none' ? (
+                t('fairness.host.checkNone')
+              ) : (
+                <span data-testid="host-fairness-check-too-few">{t('fairness.host.checkTooFew', { min: check.thresholds.minGroupSize.value })}</span>
+              )}{' '}
               <a href={auditHtmlHref(check.id, locale)} target="_blank" rel="noopener" data-testid="host-fairness-check-report">
                 {t('fairness.host.checkReport')}
                 <span class="visually-hidden">{t('fairness.newTab')}</span>
