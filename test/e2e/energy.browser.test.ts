@@ -194,10 +194,12 @@ describe.runIf(chromiumAvailable)('energy and carbon in a real browser', () => {
 
     // Which method made them, and the grid factor's year and source: on hover …
     const title = (await wh.getAttribute('title'))!;
-    expect(title).toContain(energy.method);
+    expect(title).toContain('CPU 利用率线性模型（Cloud Carbon Footprint）');
     expect(title).toContain(String(energy.gridFactor.year));
     expect(title).toContain(energy.gridFactor.source);
-    expect(await meter.getByTestId('host-energy-method').textContent()).toBe(`估算方法：${energy.method}`);
+    expect(energy.method).toBe('ccf-utilisation');
+    // The method by name, never its id.
+    expect(await meter.getByTestId('host-energy-method').textContent()).toBe('估算方法：CPU 利用率线性模型（Cloud Carbon Footprint）');
     // … and in a details element, opened from the keyboard.
     const details = meter.getByTestId('host-energy-factor');
     expect(await details.getAttribute('open')).toBeNull();
@@ -227,7 +229,7 @@ describe.runIf(chromiumAvailable)('energy and carbon in a real browser', () => {
     const enMeter = en.page.getByTestId('host-energy-meter');
     await expect.poll(async () => Number(await enMeter.getAttribute('data-recommendations')), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await enMeter.locator('h2').textContent()).toBe('Energy & carbon');
-    expect(await enMeter.getByTestId('host-energy-method').textContent()).toBe(`Method: ${energy.method}`);
+    expect(await enMeter.getByTestId('host-energy-method').textContent()).toBe('Method: CPU utilisation, linear model (Cloud Carbon Footprint)');
     expect(await enMeter.getByTestId('host-energy-factor').locator('summary').textContent()).toContain(`(${energy.gridFactor.year} data)`);
     expect(en.errors).toEqual([]);
     await en.context.close();
@@ -275,7 +277,8 @@ describe.runIf(chromiumAvailable)('energy and carbon in a real browser', () => {
     expect(await page.getByTestId('energy-sci-note').textContent()).toContain('永远不会降低 SCI');
     expect(await page.getByTestId('energy-factor-year').textContent()).toBe(String(server.gridFactor.year));
     expect(await page.getByTestId('energy-factor-source').textContent()).toBe(server.gridFactor.source);
-    expect(await page.getByTestId('energy-method').textContent()).toBe(`估算方法：${server.method}`);
+    expect(server.method).toBe('ccf-utilisation');
+    expect(await page.getByTestId('energy-method').textContent()).toBe('估算方法：CPU 利用率线性模型（Cloud Carbon Footprint）');
 
     // Per component: every component the server reports, recommendations with the lists served.
     const rows = page.getByTestId('energy-component-row');
@@ -286,7 +289,7 @@ describe.runIf(chromiumAvailable)('energy and carbon in a real browser', () => {
     const recommend = page.locator('[data-testid="energy-component-row"][data-component="recommend"]');
     expect(await recommend.locator('th').textContent()).toBe('推荐');
     expect(Number((await recommend.locator('td').last().textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
-    expect(await page.getByTestId('energy-components-method').textContent()).toContain(server.method);
+    expect(await page.getByTestId('energy-components-method').textContent()).toContain('CPU 利用率线性模型（Cloud Carbon Footprint）');
 
     // The trend: both charts drawn as SVG, labelled, with the figures as a table.
     const trend = page.getByTestId('energy-trend');

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ENERGY_METHODS,
+  energyMethodLabel,
   bucketLabels,
   energyRegionsPath,
   energyReportDownloadHref,
@@ -28,6 +30,8 @@ import {
   trendTotals,
   type TrendPoint,
 } from './energy.ts';
+import { i18n } from '../i18n/index.ts';
+import { METHOD_MODEL, METHOD_RAPL } from '../../../src/modules/energy/accounting.ts';
 
 const H = 3_600_000;
 
@@ -194,5 +198,16 @@ describe('the model coefficients', () => {
       ['extra', '{"a":1}'],
       ['none', 'null'],
     ]);
+  });
+});
+
+describe('energy method names', () => {
+  it('names each method the server reports, and both are its own', async () => {
+    expect([...ENERGY_METHODS].sort()).toEqual([METHOD_MODEL, METHOD_RAPL].sort());
+    expect(energyMethodLabel('ccf-utilisation')).toBe('CPU 利用率线性模型（Cloud Carbon Footprint）');
+    await i18n.changeLanguage('en');
+    expect(energyMethodLabel('rapl-package+ccf-memory')).toBe("RAPL-measured CPU package energy, plus Cloud Carbon Footprint's memory coefficient");
+    expect(energyMethodLabel('some-future-model')).toBe('some-future-model');
+    await i18n.changeLanguage('zh-CN');
   });
 });

@@ -7,7 +7,7 @@
  * Every carbon figure is location-based (the grid's average factor): certificates and offsets never
  * reduce it, and nothing here takes them.
  */
-import type { Locale } from '../i18n/index.ts';
+import { t, type Locale } from '../i18n/index.ts';
 import type { ComponentEnergy, EnergyNote, EnergyNoteCode, EnergyReport, GridFactorView, LocalisedName, RegionAdvice, SessionEnergy, TrendPoint } from '../../../src/modules/energy/contract.ts';
 
 // ---- the server's shapes (src/modules/energy/contract.ts) ----
@@ -271,3 +271,9 @@ function stamp(epochMs: number): string {
 
 export const reportFileName = (period: Period): string => `qingliu-energy-report-${stamp(period.since)}-${stamp(period.until)}.json`;
 export const trendFileName = (period: Period, bucket: TrendBucket): string => `qingliu-energy-trend-${bucket}-${stamp(period.since)}-${stamp(period.until)}.csv`;
+
+/** The energy model's methods by name (src/modules/energy/accounting.ts); an unknown id stays as sent. */
+export const ENERGY_METHODS = ['ccf-utilisation', 'rapl-package+ccf-memory'] as const;
+export function energyMethodLabel(method: string): string {
+  return (ENERGY_METHODS as readonly string[]).includes(method) ? t(`energy.methods.${method as (typeof ENERGY_METHODS)[number]}`) : method;
+}

@@ -27,6 +27,7 @@ import {
   formatDecimal,
   formatEnergyKwh,
   formatEnergyWh,
+  energyMethodLabel,
   formatFactor,
   formatNumber,
   formatShare,
@@ -297,7 +298,7 @@ function TotalsPanel({ report }: { report: EnergyReport }): JSX.Element {
         {t('energy.totals.factorSource')}: <span lang="en" data-testid="energy-factor-source">{report.gridFactor.source}</span>
       </p>
       <p style={{ overflowWrap: 'anywhere', marginBottom: 0 }} data-testid="energy-method" data-method={report.method}>
-        {t('energy.totals.method', { method: report.method })}
+        {t('energy.totals.method', { method: energyMethodLabel(report.method) })}
       </p>
       {report.methodDescription && (
         <p class="muted" style={{ overflowWrap: 'anywhere', marginTop: '4px' }} lang="en" data-testid="energy-method-description">
@@ -420,7 +421,7 @@ function ComponentsPanel({ report }: { report: EnergyReport }): JSX.Element {
         </table>
       </div>
       <p class="muted" style={{ overflowWrap: 'anywhere' }} data-testid="energy-components-method">
-        {t('energy.components.method', { method: report.method })}
+        {t('energy.components.method', { method: energyMethodLabel(report.method) })}
       </p>
     </section>
   );
@@ -548,7 +549,7 @@ function TrendPanel({ trend, report }: { trend: EnergyTrend; report: EnergyRepor
       <p class="muted">{t('energy.trend.note', { bucket: bucketUnit })}</p>
       {report && (
         <p class="muted" style={{ overflowWrap: 'anywhere' }} data-testid="energy-trend-method">
-          {t('energy.trend.method', { method: report.method, factor: formatFactor(report.gridFactor.value, l), year: report.gridFactor.year })}
+          {t('energy.trend.method', { method: energyMethodLabel(report.method), factor: formatFactor(report.gridFactor.value, l), year: report.gridFactor.year })}
         </p>
       )}
       {n === 0 ? (

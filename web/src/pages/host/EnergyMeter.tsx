@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { currentLocale, pick, t } from '../../i18n/index.ts';
 import { ApiError, apiRequest } from '../../ui/api.ts';
 import { ProblemMessage } from '../../ui/components.tsx';
-import { formatCarbonG, formatDecimal, formatEnergyWh, formatFactor, sessionEnergyPath, sessionTime, type Quantity, type SessionEnergy } from '../../ui/energy.ts';
+import { energyMethodLabel, formatCarbonG, formatDecimal, formatEnergyWh, formatFactor, sessionEnergyPath, sessionTime, type Quantity, type SessionEnergy } from '../../ui/energy.ts';
 import { formatClock, formatCount, formatDateTime } from '../../ui/format.ts';
 
 export const ENERGY_METER_REFRESH_MS = 10_000;
@@ -73,7 +73,7 @@ export function EnergyMeter({ sessionId }: { sessionId: string }): JSX.Element {
   const locale = currentLocale();
   const factor = energy ? formatFactor(energy.gridFactor.value, locale) : '';
   // Every figure says, on hover, which method and which factor (with its year and source) made it.
-  const title = energy ? t('energy.meter.figureTitle', { method: energy.method, value: factor, year: energy.gridFactor.year, source: energy.gridFactor.source }) : '';
+  const title = energy ? t('energy.meter.figureTitle', { method: energyMethodLabel(energy.method), value: factor, year: energy.gridFactor.year, source: energy.gridFactor.source }) : '';
   const perHour = energy && energy.gPerSessionHour !== null ? t('energy.perHourValue', { value: formatCarbonG(energy.gPerSessionHour, locale).text }) : '—';
 
   return (
@@ -147,7 +147,7 @@ export function EnergyMeter({ sessionId }: { sessionId: string }): JSX.Element {
             {t('energy.meter.sessionHours')} {durationText(energy.sessionHours)}
           </p>
           <p class="muted" style={{ fontSize: '13px', overflowWrap: 'anywhere' }} data-testid="host-energy-method" data-method={energy.method}>
-            {t('energy.meter.method', { method: energy.method })}
+            {t('energy.meter.method', { method: energyMethodLabel(energy.method) })}
           </p>
           <details data-testid="host-energy-factor" data-year={energy.gridFactor.year} data-region={energy.region.id}>
             <summary>{t('energy.meter.factorSummary', { value: factor, year: energy.gridFactor.year })}</summary>
