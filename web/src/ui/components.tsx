@@ -36,7 +36,7 @@ export function ConnectionIndicator({ status }: { status: ConnectionStatus }): J
   return (
     <span class={`connection connection-${status}`} data-testid="connection-status" data-state={status} data-status={status} role="status" title={t('common.connection.label')}>
       <span class="connection-dot" aria-hidden="true" />
-      <span class="visually-hidden">{t('common.connection.label')}：</span>
+      <span class="visually-hidden">{t('common.labelPrefix', { label: t('common.connection.label') })}</span>
       {t(`common.connection.${status}`)}
     </span>
   );

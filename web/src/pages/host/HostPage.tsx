@@ -387,7 +387,7 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                             class="btn btn-secondary btn-small"
                             data-testid="unpin-button"
                             disabled={busy.has(`pin:${product.id}`)}
-                            aria-label={`${t('host.products.unpin')}：${name}`}
+                            aria-label={`${t('common.labelPrefix', { label: t('host.products.unpin') })}${name}`}
                             onClick={() => togglePin(product)}
                           >
                             {t('host.products.unpin')}
@@ -399,7 +399,7 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                             data-testid="pin-button"
                             disabled={pinsFull || busy.has(`pin:${product.id}`)}
                             title={pinsFull ? t('host.products.pinLimit', { max: MAX_PINS }) : undefined}
-                            aria-label={`${t('host.products.pin')}：${name}`}
+                            aria-label={`${t('common.labelPrefix', { label: t('host.products.pin') })}${name}`}
                             onClick={() => togglePin(product)}
                           >
                             {t('host.products.pin')}
@@ -410,7 +410,7 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                           class="btn btn-ghost btn-small"
                           data-testid="sold-out-toggle"
                           disabled={busy.has(`soldout:${product.id}`)}
-                          aria-label={`${product.markedSoldOut ? t('host.products.unmarkSoldOut') : t('host.products.markSoldOut')}：${name}`}
+                          aria-label={`${t('common.labelPrefix', { label: product.markedSoldOut ? t('host.products.unmarkSoldOut') : t('host.products.markSoldOut') })}${name}`}
                           onClick={() => toggleSoldOut(product)}
                         >
                           {product.markedSoldOut ? t('host.products.unmarkSoldOut') : t('host.products.markSoldOut')}
@@ -420,7 +420,7 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                           class="btn btn-flash btn-small"
                           data-testid="flash-sale-button"
                           disabled={sale !== undefined || product.soldOut || product.stock <= 0}
-                          aria-label={`${t('host.products.flashSale')}：${name}`}
+                          aria-label={`${t('common.labelPrefix', { label: t('host.products.flashSale') })}${name}`}
                           onClick={() => props.onFlashSale(product)}
                         >
                           {t('host.products.flashSale')}
