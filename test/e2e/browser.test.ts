@@ -34,13 +34,19 @@ describe.runIf(chromiumAvailable)('live room in a real browser', () => {
     await expect.poll(() => viewer.getByTestId('connection-status').getAttribute('data-state')).toBe('open');
     expect(await viewer.getByTestId('pinned-item').count()).toBe(0);
 
-    const host = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const host = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await host.goto(`${base}/login?next=/host/demo`);
     await host.getByLabel(/用户名|Name/).fill('hostadmin');
     await host.getByLabel(/密码|Password/).fill(TEST_PASSWORD);
     await host.getByRole('button', { name: /登录|Sign in/ }).click();
     await host.waitForURL(`${base}/host/demo`);
+    // Before going live a flash sale cannot start (the server would refuse it), and the console says why.
+    await host.getByTestId('host-product-row').first().waitFor();
+    expect(await host.locator('[data-testid="flash-sale-button"]:not([disabled])').count()).toBe(0);
+    expect(await host.getByTestId('host-products-note').textContent()).toBe('开播后才能发起秒杀。');
     await host.getByTestId('go-live').click();
+    await expect.poll(() => host.getByTestId('host-products-note').count()).toBe(0);
+    expect(await host.locator('[data-testid="flash-sale-button"]:not([disabled])').count()).toBeGreaterThan(0);
     await expect.poll(() => viewer.getByTestId('session-status').getAttribute('data-status')).toBe('live');
 
     // On a 1280-pixel screen the product table fits its panel: every row's actions are in view, none behind a sideways scroll.

@@ -293,6 +293,11 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
   const pinsFull = pinCount >= MAX_PINS;
   const products = productsInOrder(state);
   const pinned = new Set(state.pins);
+  // What the server allows in this state of the show (src/modules/live-room/service.ts): no pin once
+  // it has ended, and a flash sale only while live.
+  const status = state.session.status;
+  const canPin = status !== 'ended';
+  const canFlash = status === 'live';
 
   const togglePin = (product: ShowcaseProduct): void =>
     run(`pin:${product.id}`, async () => {
@@ -326,6 +331,11 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
           {t('host.products.pinCount', { n: pinCount, max: MAX_PINS })}
         </span>
       </div>
+      {status !== 'live' && (
+        <p class="muted" data-testid="host-products-note">
+          {status === 'ended' ? t('host.products.endedNote') : t('host.products.flashNeedsLive')}
+        </p>
+      )}
       {products.length === 0 ? (
         <p class="muted">{t('host.products.empty')}</p>
       ) : (
@@ -397,7 +407,7 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                             type="button"
                             class="btn btn-primary btn-small"
                             data-testid="pin-button"
-                            disabled={pinsFull || busy.has(`pin:${product.id}`)}
+                            disabled={!canPin || pinsFull || busy.has(`pin:${product.id}`)}
                             title={pinsFull ? t('host.products.pinLimit', { max: MAX_PINS }) : undefined}
                             aria-label={`${t('common.labelPrefix', { label: t('host.products.pin') })}${name}`}
                             onClick={() => togglePin(product)}
@@ -419,7 +429,7 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                           type="button"
                           class="btn btn-flash btn-small"
                           data-testid="flash-sale-button"
-                          disabled={sale !== undefined || product.soldOut || product.stock <= 0}
+                          disabled={!canFlash || sale !== undefined || product.soldOut || product.stock <= 0}
                           aria-label={`${t('common.labelPrefix', { label: t('host.products.flashSale') })}${name}`}
                           onClick={() => props.onFlashSale(product)}
                         >
