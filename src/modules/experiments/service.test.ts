@@ -126,6 +126,37 @@ describe('ExperimentService', () => {
     await s.stop();
   });
 
+  it('records the final analysis at a stop with no new viewer since the last look, with the outcomes that came in since', async () => {
+    const s = make();
+    const created = await s.create(ctx, definition);
+    if (!created.ok) throw new Error(created.code);
+    const id = created.value.id;
+    await s.startExperiment(ctx, id);
+    const assigned = Array.from({ length: 40 }, (_, i) => {
+      const a = s.assign('s1', 'b1', `subject-of-device-${i}`)!;
+      s.served(a, `subject-of-device-${i}`, { items: 4, rankingMicros: 50, at: now });
+      return a;
+    });
+    await s.takeDueLooks(now + 5 * 60_000);
+    let report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks).toHaveLength(1);
+    expect(report.value.latest!.final).toBe(false);
+    const before = report.value.latest!.arms.find((a) => a.arm === 'bandit')!.means.clicks_per_viewer;
+    // Clicks from viewers already counted: no new viewer, so no scheduled look, but the stop analyses them.
+    const bandit = assigned.map((a, i) => ({ a, i })).filter(({ a }) => a.arm === 'bandit');
+    for (const { a, i } of bandit) s.feedback({ id, arm: a.arm }, `device-${i}`, 'click', now + 6 * 60_000);
+    expect((await s.stopExperiment(ctx, id, 'show over')).ok).toBe(true);
+    report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks).toHaveLength(2);
+    expect(report.value.latest!.final).toBe(true);
+    expect(report.value.latest!.fraction).toBe(report.value.looks[0]!.fraction);
+    const after = report.value.latest!.arms.find((a) => a.arm === 'bandit')!.means.clicks_per_viewer;
+    expect(after).toBeCloseTo((before ?? 0) + 1, 9);
+    await s.stop();
+  });
+
   it('refuses simulated experiments outside demo mode, conflicting experiments and unknown rooms', async () => {
     const production = make({ mode: 'production' });
     expect(await production.create(ctx, definition, { simulated: true })).toMatchObject({ ok: false, code: 'SIMULATION_REFUSED' });

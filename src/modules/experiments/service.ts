@@ -306,10 +306,17 @@ export class ExperimentService implements ExperimentArms {
     running.lastLookAt = now;
     const [sums, exposure, stored] = await Promise.all([this.deps.store.unitSums(id), this.deps.store.exposure(id), this.deps.store.looks(id)]);
     const fractions = stored.map((l) => l.fraction);
-    const fraction = informationFraction(running.record.definition, sums);
-    // No new viewers since the last look: nothing to spend alpha on.
-    if (fraction <= (fractions.at(-1) ?? 0) || fraction <= 0) return;
-    fractions.push(fraction);
+    let fraction = informationFraction(running.record.definition, sums);
+    if (fraction <= 0) return;
+    if (fraction <= (fractions.at(-1) ?? 0)) {
+      // No new viewers since the last look: nothing to spend alpha on. At the stop, the final analysis
+      // is still recorded — the last look again, at its own boundary, with the outcomes (orders,
+      // opt-outs, reports) that arrived since — so the verdict is final.
+      if (!stopping || fractions.length === 0) return;
+      fraction = fractions.at(-1)!;
+    } else {
+      fractions.push(fraction);
+    }
     const definition = running.record.definition;
     const fairness =
       this.deps.armFairness && definition.guardrails.some((g) => g.metric === 'fairness_gap')
@@ -317,7 +324,7 @@ export class ExperimentService implements ExperimentArms {
         : undefined;
     const analysis = analyse({ definition, fractions, sums, exposure, stopped: stopping, ...(fairness ? { fairness } : {}) });
     // False when another node took this look first: its record stands.
-    if (!(await this.deps.store.addLook({ experimentId: id, look: fractions.length, fraction, takenAt: now, analysis: JSON.stringify(analysis) }))) return;
+    if (!(await this.deps.store.addLook({ experimentId: id, look: stored.length + 1, fraction, takenAt: now, analysis: JSON.stringify(analysis) }))) return;
     if (fraction >= 1 && !stopping) {
       if (await this.deps.store.setStatus(id, ['running'], 'completed', now, 'planned sample reached')) {
         await this.load();
