@@ -213,6 +213,11 @@ export function createServices(
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
     sessionBrand: async (sessionId) => (await liveRoom.getSession(sessionId))?.brandId,
     allowsPersonalisation: (deviceId, brandId) => consent.allows(deviceId, brandId, 'personalised_recommendations'),
+    brandExists: async (brandId) => (await catalogue.getBrand(brandId)) !== undefined,
+    canManageSession: async (ctx, sessionId) => {
+      const session = await liveRoom.getSession(sessionId);
+      return session !== undefined && liveRoom.canManage(ctx, session);
+    },
     // The fairness_gap guardrail: the audit of each arm's own decisions (the service is built below).
     armFairness: (experimentId: string, brandId: string, arms: readonly string[]): Promise<ArmFairness[]> => fairness.armFairness(experimentId, brandId, arms),
     mode: config.mode,

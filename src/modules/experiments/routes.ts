@@ -1,6 +1,6 @@
 /**
- * Experiments over HTTP, for staff: define (admin, host), start and stop (admin, host), list and
- * read the report (any staff: hosts and compliance officers watch them).
+ * Experiments over HTTP, for staff: define, start and stop (admin; a host only in rooms they host),
+ * list and read the report (any staff: hosts and compliance officers watch them).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';

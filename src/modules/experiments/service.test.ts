@@ -39,6 +39,8 @@ describe('ExperimentService', () => {
       subjectOf: (d) => `subject-of-${d}`,
       sessionBrand: async (s) => (s === 's1' || s === 's2' ? 'b1' : undefined),
       allowsPersonalisation: async () => false,
+      brandExists: async (b) => b === 'b1',
+      canManageSession: async (c, s) => c.actor.kind === 'system' || (c.actor.kind === 'staff' && (c.actor.role === 'admin' || (c.actor.role === 'host' && s === 's1' && c.actor.id === 'host-of-s1'))),
       mode: 'demo',
       onChanged: (id, status) => changes.push(`${id}:${status}`),
       ...over,
@@ -154,6 +156,26 @@ describe('ExperimentService', () => {
     expect(report.value.latest!.fraction).toBe(report.value.looks[0]!.fraction);
     const after = report.value.latest!.arms.find((a) => a.arm === 'bandit')!.means.clicks_per_viewer;
     expect(after).toBeCloseTo((before ?? 0) + 1, 9);
+    await s.stop();
+  });
+
+  it('lets a host run experiments only in rooms they host, and refuses a brand that does not exist', async () => {
+    const s = make();
+    const as = (id: string, role: 'host' | 'admin') => ({ requestId: 'r', locale: 'zh-CN' as const, actor: { kind: 'staff' as const, id, name: id, role } });
+    const host = as('host-of-s1', 'host');
+    const otherHost = as('host-of-nothing', 'host');
+    expect(await s.create(otherHost, definition)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    // Across all of a brand's rooms: an administrator's.
+    expect(await s.create(host, { ...definition, sessionIds: [] })).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect((await s.create(as('admin-1', 'admin'), { ...definition, name: 'brand-wide', sessionIds: [] })).ok).toBe(true);
+    expect(await s.create(ctx, { ...definition, brandId: 'no-such-brand', sessionIds: [] })).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', detail: '/brandId: no brand "no-such-brand"' });
+    const created = await s.create(host, definition);
+    if (!created.ok) throw new Error(created.code);
+    expect(await s.startExperiment(otherHost, created.value.id)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect((await s.startExperiment(host, created.value.id)).ok).toBe(true);
+    expect(await s.stopExperiment(otherHost, created.value.id)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect((await s.get(created.value.id))!.status).toBe('running');
+    expect((await s.stopExperiment(host, created.value.id)).ok).toBe(true);
     await s.stop();
   });
 

@@ -31,6 +31,14 @@ export interface ExperimentDeps {
   sessionBrand(sessionId: string): Promise<string | undefined>;
   /** Whether the viewer allows personalised recommendations from this brand now (consent, minors mode, the switch). */
   allowsPersonalisation(deviceId: string, brandId: string): Promise<boolean>;
+  /** Whether a brand exists. */
+  brandExists(brandId: string): Promise<boolean>;
+  /**
+   * Whether the caller may run the show of this session (an administrator, the system, or its own
+   * host). A host defines, starts and stops experiments only in rooms they host; an experiment
+   * across a brand's rooms (no sessions named) is an administrator's.
+   */
+  canManageSession(ctx: RequestContext, sessionId: string): Promise<boolean>;
   /** 'demo' allows simulated experiments (never in production: LC4). */
   mode: 'demo' | 'production';
   /**
@@ -123,6 +131,9 @@ export class ExperimentService implements ExperimentArms {
     const parsed = parseDefinition(input);
     if (!parsed.ok) return fail('VALIDATION_FAILED', parsed.problems.join('; '), { problems: parsed.problems });
     const d = parsed.value;
+    if (!(await this.deps.brandExists(d.brandId))) return fail('VALIDATION_FAILED', `/brandId: no brand "${d.brandId}"`, { problems: [`/brandId: no brand "${d.brandId}"`] });
+    const denied = await this.#denied(ctx, d.sessionIds);
+    if (denied) return denied;
     for (const [i, s] of d.sessionIds.entries()) {
       const brand = await this.deps.sessionBrand(s);
       if (brand === undefined) return fail('SESSION_NOT_FOUND', `/sessionIds/${i}: no live session "${s}"`);
@@ -146,9 +157,11 @@ export class ExperimentService implements ExperimentArms {
     return ok(viewOf(record));
   }
 
-  async startExperiment(_ctx: RequestContext, id: string): Promise<Result<ExperimentView>> {
+  async startExperiment(ctx: RequestContext, id: string): Promise<Result<ExperimentView>> {
     const record = await this.deps.store.get(id);
     if (!record) return fail('EXPERIMENT_NOT_FOUND');
+    const denied = await this.#denied(ctx, record.definition.sessionIds);
+    if (denied) return denied;
     if (record.status !== 'draft') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a draft can start`);
     await this.load();
     const clash = this.#clashWith(record);
@@ -160,9 +173,11 @@ export class ExperimentService implements ExperimentArms {
   }
 
   /** Stops a running experiment after a last look (its final analysis). */
-  async stopExperiment(_ctx: RequestContext, id: string, reason = 'stopped by operator'): Promise<Result<ExperimentView>> {
+  async stopExperiment(ctx: RequestContext, id: string, reason = 'stopped by operator'): Promise<Result<ExperimentView>> {
     const record = await this.deps.store.get(id);
     if (!record) return fail('EXPERIMENT_NOT_FOUND');
+    const denied = await this.#denied(ctx, record.definition.sessionIds);
+    if (denied) return denied;
     if (record.status !== 'running') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a running experiment can stop`);
     await this.load();
     const running = this.#byId.get(id);
@@ -171,6 +186,17 @@ export class ExperimentService implements ExperimentArms {
     await this.load();
     this.deps.onChanged?.(id, 'stopped');
     return ok(viewOf((await this.deps.store.get(id))!));
+  }
+
+  /** FORBIDDEN unless the caller may run every room of the experiment (a brand-wide one: administrators only). */
+  async #denied(ctx: RequestContext, sessionIds: readonly string[]): Promise<Result<never> | undefined> {
+    const a = ctx.actor;
+    if (a.kind === 'system' || (a.kind === 'staff' && a.role === 'admin')) return undefined;
+    if (sessionIds.length === 0) return fail('FORBIDDEN', 'an experiment across all of a brand’s rooms is an administrator’s');
+    for (const s of sessionIds) {
+      if (!(await this.deps.canManageSession(ctx, s))) return fail('FORBIDDEN', 'you do not host every room of this experiment');
+    }
+    return undefined;
   }
 
   async get(id: string): Promise<ExperimentView | undefined> {
