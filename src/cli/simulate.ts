@@ -157,6 +157,8 @@ export function simulateCommand(): Command {
       if (opts.report !== undefined) {
         const dir = path.dirname(path.resolve(opts.report));
         if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CliError(`--report ${opts.report}: the folder ${dir} does not exist`, 2);
+        // Checked before the run, not after it: a folder there would lose the whole run's results.
+        if (fs.existsSync(opts.report) && fs.statSync(opts.report).isDirectory()) throw new CliError(`--report ${opts.report}: is a folder; name the HTML file to write`, 2);
       }
       const staff = opts.staffName !== undefined ? { name: opts.staffName, password: await staffPassword(opts) } : undefined;
 

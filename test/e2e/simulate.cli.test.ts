@@ -141,6 +141,7 @@ describe('qingliu simulate', { timeout: 120_000 }, () => {
       () => ['--viewers', '10', '--minutes', '2', '--experiment', file('bad-experiment.json', definition('magic'))],
       /^qingliu: the server refused the experiment: \/arms\/1\/policy: unknown model "magic"; known: .*\n$/,
     ],
+    ['--report naming a folder (refused before the run, not after it)', () => ['--viewers', '10', '--minutes', '2', '--report', os.tmpdir()], /^qingliu: --report .*: is a folder; name the HTML file to write\n$/],
     ['an experiment file that is not JSON', () => ['--experiment', file('not-json.json', '{ nope')], /^qingliu: --experiment .*not-json\.json: not valid JSON/],
     ['an unreachable server', () => ['--server', 'http://127.0.0.1:1', '--viewers', '5'], /^qingliu: cannot reach the server at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)\n$/],
     ['--experiment with --server and no staff account', () => ['--server', 'http://127.0.0.1:1', '--experiment', 'exp-0123456789ab'], /^qingliu: --experiment with --server needs a staff account/],

@@ -174,6 +174,9 @@ describe('ExperimentService', () => {
     expect(await s.startExperiment(otherHost, created.value.id)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
     expect((await s.startExperiment(host, created.value.id)).ok).toBe(true);
     expect(await s.stopExperiment(otherHost, created.value.id)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    // The reason: a short line, as over HTTP (the CLI calls the service directly).
+    expect(await s.stopExperiment(host, created.value.id, 'x'.repeat(201))).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', detail: 'reason: 1–200 characters' });
+    expect(await s.stopExperiment(host, created.value.id, 'line\nbreak')).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', detail: 'reason: no control characters' });
     expect((await s.get(created.value.id))!.status).toBe('running');
     expect((await s.stopExperiment(host, created.value.id)).ok).toBe(true);
     await s.stop();

@@ -21,6 +21,9 @@ import { armIndexOf, unitOf } from './assignment.js';
 import { parseDefinition } from './definition.js';
 import type { ArmTotals, Cohort, ExperimentRecord, ExperimentStatus, ExperimentStore, TotalsDelta, UnitDelta } from './ports.js';
 
+/** The longest reason an experiment is stopped for (characters). */
+export const STOP_REASON_MAX = 200;
+
 export interface ExperimentDeps {
   store: ExperimentStore;
   clock: Clock;
@@ -178,6 +181,10 @@ export class ExperimentService implements ExperimentArms {
     if (!record) return fail('EXPERIMENT_NOT_FOUND');
     const denied = await this.#denied(ctx, record.definition.sessionIds);
     if (denied) return denied;
+    // The same rule for the API and the CLI: a short line of text.
+    const length = [...reason].length;
+    if (length < 1 || length > STOP_REASON_MAX) return fail('VALIDATION_FAILED', `reason: 1–${STOP_REASON_MAX} characters`);
+    if ([...reason].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return fail('VALIDATION_FAILED', 'reason: no control characters');
     if (record.status !== 'running') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a running experiment can stop`);
     await this.load();
     const running = this.#byId.get(id);
