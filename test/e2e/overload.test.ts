@@ -14,17 +14,18 @@ import { DIALECTS } from '../support/databases.js';
 import type { Database } from '../../src/storage/index.js';
 
 /**
- * Another transaction (on one of the app's own PostgreSQL connections) takes the decision table:
- * inserts into it wait until `release`, reads go on.
+ * Another transaction (on one of the app's own PostgreSQL connections) takes a table until
+ * `release`: in `exclusive` mode inserts into it wait and reads go on; in `access exclusive` reads
+ * wait too.
  */
-function holdDecisionTable(db: Kysely<Database>): { isTaken: Promise<void>; release: () => void; done: Promise<void> } {
+function holdTable(db: Kysely<Database>, table: 'recommendation_decisions' | 'products', mode: 'exclusive' | 'access exclusive' = 'exclusive'): { isTaken: Promise<void>; release: () => void; done: Promise<void> } {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let taken!: () => void;
   const isTaken = new Promise<void>((resolve) => (taken = resolve));
   const done = db.connection().execute(async (conn) => {
     await sql`begin`.execute(conn);
-    await sql`lock table recommendation_decisions in exclusive mode`.execute(conn);
+    await sql.raw(`lock table ${table} in ${mode} mode`).execute(conn);
     taken();
     await released;
     await sql`commit`.execute(conn);
@@ -175,8 +176,21 @@ describe('a node over its load limit', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    // 40 at once over 40 connections: two are served at a time, the rest refused at the door.
-    const burst = await Promise.all(Array.from({ length: 40 }, () => fetch(`${base}/api/v1/products?limit=50`, { headers: { connection: 'close' } })));
+    // 40 at once over 40 connections while the products table is held: the first two wait on the
+    // database in flight, the rest are refused at the door (without the hold, on a slow machine the
+    // requests need not overlap at all). Then the table is let go and the two are served.
+    const hold = holdTable(app.services.storage.db, 'products', 'access exclusive');
+    await hold.isTaken;
+    let settled = 0;
+    const pending = Array.from({ length: 40 }, () =>
+      fetch(`${base}/api/v1/products?limit=50`, { headers: { connection: 'close' } }).finally(() => {
+        settled++;
+      }),
+    );
+    await waitFor(() => (settled >= 38 ? true : undefined), 'the refusals', 15_000);
+    hold.release();
+    await hold.done;
+    const burst = await Promise.all(pending);
     const statuses = burst.map((r) => r.status);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
     const refused = burst.filter((r) => r.status === 503);
@@ -204,7 +218,7 @@ describe('a node over its load limit', () => {
     const recommend = () => fetch(`${base}/api/v1/sessions/demo/recommendations?k=4`, { headers: { 'x-qingliu-device': `backlog-device-${++device}` } });
 
     // Another transaction holds the decision log: inserts wait, reads go on.
-    const holder = holdDecisionTable(db);
+    const holder = holdTable(db, 'recommendation_decisions');
     await holder.isTaken;
     const lockedAt = Date.now();
     let served = 0;
@@ -267,14 +281,14 @@ describe('a node over its load limit', () => {
     const waitingForLock = async () =>
       Number((await sql<{ n: string }>`select count(*) as n from pg_locks where not granted and relation = 'recommendation_decisions'::regclass`.execute(db)).rows[0]!.n);
 
-    const first = holdDecisionTable(db);
+    const first = holdTable(db, 'recommendation_decisions');
     await first.isTaken;
     await recommend();
     let flushed = false;
     const flush = recommender.flush().then(() => (flushed = true));
     // The write of the first list waits for the table; a second holder queues behind it.
     await waitFor(async () => ((await waitingForLock()) >= 1 ? true : undefined), 'the first write to wait');
-    const second = holdDecisionTable(db);
+    const second = holdTable(db, 'recommendation_decisions');
     await waitFor(async () => ((await waitingForLock()) >= 2 ? true : undefined), 'the second holder to queue');
     // Made after the flush was asked for.
     await recommend();
