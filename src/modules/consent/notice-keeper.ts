@@ -21,11 +21,7 @@ export class NoticeKeeper {
 
   /** Call before appending a decision made on `notice`; a failure here must stop the decision. */
   async keep(notice: NoticeText): Promise<void> {
-    const now = this.clock.now();
-    const last = this.#keptAt.get(notice.hash);
-    if (last !== undefined && now >= last && now - last < NOTICE_USE_REFRESH_MS) return;
-    await this.archive.keep(notice, now);
-    this.#keptAt.set(notice.hash, now);
+    if (!this.#writtenRecently(notice.hash)) await this.keepNow(notice);
   }
 
   /** Writes the text whatever this node remembers writing (the backfill of earlier records' texts). */
@@ -37,12 +33,18 @@ export class NoticeKeeper {
 
   /** For a record made on a text already archived (a withdrawal copies its grant's hash); false when it is not archived. */
   async touch(hash: string): Promise<boolean> {
+    if (this.#writtenRecently(hash)) return true;
     const now = this.clock.now();
-    const last = this.#keptAt.get(hash);
-    if (last !== undefined && now >= last && now - last < NOTICE_USE_REFRESH_MS) return true;
     const archived = await this.archive.touch(hash, now);
     if (archived) this.#keptAt.set(hash, now);
     return archived;
+  }
+
+  /** This node wrote the text's use within the hour (a clock that went back does not count). */
+  #writtenRecently(hash: string): boolean {
+    const now = this.clock.now();
+    const last = this.#keptAt.get(hash);
+    return last !== undefined && now >= last && now - last < NOTICE_USE_REFRESH_MS;
   }
 
   get(hash: string): Promise<ArchivedNotice | undefined> {
