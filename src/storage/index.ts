@@ -2,13 +2,13 @@
  * The storage face: opens SQLite (embedded, one node) or PostgreSQL (many nodes) behind one Kysely
  * instance, runs the versioned migrations, and says what the dialect can do as flags.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type Migration, type MigrationProvider, type SqliteDialectConfig } from 'kysely';
 import type { Database } from './schema.js';
 import { SqliteWriterThread } from './writer-thread.js';
+import { makeDirSync } from '../shared/make-dir.js';
 import { NO_METER, type WorkMeter } from '../shared/work-meter.js';
 import * as m0001 from './migrations/0001-live-room.js';
 import * as m0004 from './migrations/0004-consent.js';
@@ -139,7 +139,7 @@ export async function openStorage(databaseUrl: string, options: OpenStorageOptio
 const messageOf = (err: unknown): string => String((err as Error)?.message ?? err);
 
 function openSqlite(file: string): Storage {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') makeDirSync(path.dirname(file));
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   // Orders, stock and consent must survive a power cut: FULL syncs the WAL on every commit.

@@ -175,5 +175,19 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
     expect(refused.stderr.trim()).toMatch(/^qingliu: could not open PostgreSQL 127\.0\.0\.1:1\/postgres: connect ECONNREFUSED 127\.0\.0\.1:1$/);
     for (const r of [role, refused]) expect(r.stderr).not.toContain('s3cret-pw');
   });
+
+  it('a SQLite file or key file where no folder can be made is one message and exit 1, not a hang', () => {
+    // Under /proc a parent exists but refuses new entries; Node's own recursive mkdir retries that forever.
+    const sqlite = qingliu(['experiments', 'list', '--db', 'sqlite:/proc/qingliu-no-such/q.sqlite']);
+    expect(sqlite.status).toBe(1);
+    expect(sqlite.stderr.trim()).toBe("qingliu: could not open SQLite /proc/qingliu-no-such/q.sqlite: ENOENT: no such file or directory, mkdir '/proc/qingliu-no-such'");
+    expect(sqlite.stdout).toBe('');
+    const keys = qingliu(['experiments', 'list'], { env: { QINGLIU_KEY_FILE: '/proc/qingliu-no-such/keyring.json' } });
+    expect(keys.status).toBe(1);
+    expect(keys.stderr.trim()).toBe(
+      'qingliu: The key file /proc/qingliu-no-such/keyring.json cannot be created (ENOENT): set QINGLIU_KEY_FILE or QINGLIU_DATA_DIR to a folder Qingliu may write.',
+    );
+    expect(keys.stdout).toBe('');
+  });
 });
 

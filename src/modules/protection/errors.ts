@@ -16,6 +16,8 @@ export type ProtectionErrorCode =
   | 'KEY_MATERIAL_MISSING'
   /** Key material exists but cannot be read, is not a valid keyring, or is group/world accessible. */
   | 'KEY_MATERIAL_UNREADABLE'
+  /** A new keyring file cannot be created where it is configured (the folder cannot be made or written). */
+  | 'KEY_FILE_UNWRITABLE'
   /** The key material given is not the one this database's data was protected with. */
   | 'KEY_MATERIAL_MISMATCH'
   /** The provider cannot do this (an environment-supplied keyring cannot add or retire keys). */
@@ -25,7 +27,7 @@ export type ProtectionErrorCode =
   /** A caller passed something malformed (empty field name, bad label …). */
   | 'INVALID_INPUT';
 
-const STARTUP_CODES: ReadonlySet<ProtectionErrorCode> = new Set(['KEY_MATERIAL_MISSING', 'KEY_MATERIAL_UNREADABLE', 'KEY_MATERIAL_MISMATCH']);
+const STARTUP_CODES: ReadonlySet<ProtectionErrorCode> = new Set(['KEY_MATERIAL_MISSING', 'KEY_MATERIAL_UNREADABLE', 'KEY_FILE_UNWRITABLE', 'KEY_MATERIAL_MISMATCH']);
 
 export class ProtectionError extends Error {
   readonly code: ProtectionErrorCode;

@@ -49,6 +49,15 @@ describe('LocalFileKeyProvider', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
+  it('says the key file cannot be created, naming it, when its folder cannot be made (and never hangs on one that refuses entries)', async () => {
+    fs.writeFileSync(path.join(dir, 'plain'), '');
+    await rejectsWith(LocalFileKeyProvider.open(path.join(dir, 'plain', 'keys', 'keyring.json'), { create: true }), 'KEY_FILE_UNWRITABLE', /keyring\.json cannot be created \(ENOTDIR\).*QINGLIU_KEY_FILE/);
+    if (process.platform === 'linux') {
+      const err = await rejectsWith(LocalFileKeyProvider.open('/proc/qingliu-no-such/keyring.json', { create: true }), 'KEY_FILE_UNWRITABLE', /cannot be created \(ENOENT\)/);
+      expect(err.stopsStartup).toBe(true);
+    }
+  });
+
   it('refuses a key file other users can read or write', async () => {
     await LocalFileKeyProvider.open(file, { create: true });
     for (const mode of [0o640, 0o604, 0o620, 0o644]) {

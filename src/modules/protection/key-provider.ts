@@ -16,6 +16,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KEY_BYTES, KEY_ID_PATTERN, open, parseEnvelope, seal } from './aead.js';
 import { ProtectionError } from './errors.js';
+import { makeDir } from '../../shared/make-dir.js';
 
 /** What a wrapped data key is bound to: unwrapping it for another subject fails. */
 export interface WrapContext {
@@ -131,7 +132,8 @@ export class LocalFileKeyProvider implements KeyProvider {
     const now = options.now ?? Date.now;
     const absolute = path.resolve(file);
     let loaded = await readKeyringFile(absolute).catch((err: unknown) => {
-      if (isErrno(err, 'ENOENT')) return undefined;
+      // ENOTDIR: a folder on the way is a file, so there is no key file either.
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
       throw err;
     });
     if (!loaded) {
@@ -244,7 +246,6 @@ function sameStamp(a: FileStamp, b: fs.Stats): boolean {
 }
 
 async function createKeyringFile(file: string, now: number): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const id = newKekId(now);
   const ring: Keyring = {
     current: id,
@@ -252,10 +253,16 @@ async function createKeyringFile(file: string, now: number): Promise<void> {
     pseudonymRoot: randomBytes(KEY_BYTES),
   };
   try {
+    await makeDir(path.dirname(file), 0o700);
     await writeFileAtomically(file, serialiseKeyring(ring), 'create');
   } catch (err) {
     // Another process created it first: use theirs (the caller re-reads the file).
-    if (!isErrno(err, 'EEXIST')) throw err;
+    if (isErrno(err, 'EEXIST')) return;
+    throw new ProtectionError(
+      'KEY_FILE_UNWRITABLE',
+      `The key file ${file} cannot be created (${errnoCode(err)}): set QINGLIU_KEY_FILE or QINGLIU_DATA_DIR to a folder Qingliu may write.`,
+      { cause: err },
+    );
   }
 }
 
@@ -280,7 +287,7 @@ async function readKeyringFile(file: string): Promise<{ keyring: Keyring; stamp:
   try {
     handle = await fsp.open(file, 'r');
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw err;
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw err;
     throw new ProtectionError('KEY_MATERIAL_UNREADABLE', `The key file ${file} cannot be opened (${errnoCode(err)}).`, { cause: err });
   }
   try {

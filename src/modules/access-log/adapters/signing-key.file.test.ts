@@ -24,6 +24,15 @@ describe('FileSigningKeyStore', () => {
     return 'none';
   };
 
+  it('a folder that cannot be made is AUDIT_KEY_UNAVAILABLE naming the key file, never a hang', () => {
+    fs.writeFileSync(path.join(dir, 'plain'), '');
+    expect(code(() => new FileSigningKeyStore(path.join(dir, 'plain', 'keys', 'access-log.pem')).create())).toBe('AUDIT_KEY_UNAVAILABLE');
+    if (process.platform === 'linux') {
+      const store = new FileSigningKeyStore('/proc/qingliu-no-such/access-log.pem');
+      expect(() => store.create()).toThrow('cannot create the folder of the access-log key /proc/qingliu-no-such/access-log.pem (ENOENT)');
+    }
+  });
+
   it('has no key at first; makes one 0600 PKCS#8 file that loads as the same key and signs', () => {
     const store = new FileSigningKeyStore(file);
     expect(store.load()).toBeUndefined();

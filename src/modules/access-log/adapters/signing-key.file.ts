@@ -9,6 +9,7 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { AppError } from '../../../errors/index.js';
 import { ed25519Key } from '../signing.js';
 import type { SigningKey, SigningKeyStore } from '../ports.js';
+import { makeDirSync } from '../../../shared/make-dir.js';
 
 /** Where the key lives under the data directory. */
 export const ACCESS_LOG_KEY_FILE = 'access-log-ed25519.key';
@@ -51,7 +52,11 @@ export class FileSigningKeyStore implements SigningKeyStore {
 
   create(): SigningKey {
     const dir = path.dirname(this.location);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      makeDirSync(dir, 0o700);
+    } catch (err) {
+      throw unavailable(`cannot create the folder of the access-log key ${this.location} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     let fd: number;
