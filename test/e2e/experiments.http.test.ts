@@ -177,9 +177,31 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     expect(bad.json().detail).toContain('/allocation: the shares must sum to 1');
     expect(bad.json().detail).toContain('/arms/1/policy: unknown model "mlp-heavy"');
     expect(bad.json().detail).toContain('/primaryMetric: unknown metric "happiness"');
-    expect((await post('/api/v1/experiments', definition({ extra: 1 }))).json().detail).toContain('unknown field "extra"');
+    // The same entries as every other refused body in the API: one per problem, its field and why.
+    expect(bad.json().errors).toEqual(
+      expect.arrayContaining([
+        { field: 'body.allocation', reason: 'the shares must sum to 1 (they sum to 0.9)' },
+        { field: 'body.arms.1.policy', reason: expect.stringMatching(/^unknown model "mlp-heavy"; known: /) },
+        { field: 'body.primaryMetric', reason: expect.stringMatching(/^unknown metric "happiness"; known: /) },
+      ]),
+    );
+    expect(bad.json()).not.toHaveProperty('problems');
+    const extra = (await post('/api/v1/experiments', definition({ extra: 1 }))).json();
+    expect(extra.detail).toBe('/extra: unknown field');
+    expect(extra.errors).toEqual([{ field: 'body.extra', reason: 'unknown field' }]);
+    expect((await post('/api/v1/experiments', { ...definition(), name: undefined })).json().errors).toEqual([{ field: 'body.name', reason: 'missing required field' }]);
     expect((await post('/api/v1/experiments', definition({ control: 'nobody' }))).json().detail).toContain('/control: no arm "nobody"');
-    expect((await post('/api/v1/experiments', definition({ sessionIds: ['no-such-room'] }))).json().code).toBe('SESSION_NOT_FOUND');
+    // Every unknown room is named, not only the first.
+    const rooms = await post('/api/v1/experiments', definition({ sessionIds: ['no-such-room', 'demo', 'nor-this-one'] }));
+    expect(rooms.statusCode).toBe(404);
+    expect(rooms.json()).toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+      detail: '/sessionIds/0: no live session "no-such-room"; /sessionIds/2: no live session "nor-this-one"',
+      errors: [
+        { field: 'body.sessionIds.0', reason: 'no live session "no-such-room"' },
+        { field: 'body.sessionIds.2', reason: 'no live session "nor-this-one"' },
+      ],
+    });
     expect((await post('/api/v1/experiments', definition({ arms: [{ id: 'a', name: 'A', policy: 'non_personalised' }, { id: 'b', name: 'B', policy: 'non_personalised' }], control: 'a' }))).json().detail).toContain(
       'at least one arm must use a learning model',
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyse, type ArmFairness } from './analysis.js';
-import { parseDefinition, UNIT_METRICS } from './definition.js';
+import { describeProblems, parseDefinition, UNIT_METRICS } from './definition.js';
 import type { ArmUnitSums } from './ports.js';
 
 const definition = (() => {
@@ -19,7 +19,7 @@ const definition = (() => {
     plannedUnitsPerArm: 1_000,
     lookEveryMinutes: 5,
   });
-  if (!r.ok) throw new Error(r.problems.join('; '));
+  if (!r.ok) throw new Error(describeProblems(r.problems));
   return r.value;
 })();
 

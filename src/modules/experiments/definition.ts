@@ -83,38 +83,52 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 const check = ajv.compile(ExperimentDefinition);
 
 /** A validated definition, or every problem found (each naming its field). */
-export function parseDefinition(input: unknown): { ok: true; value: ExperimentDefinition } | { ok: false; problems: string[] } {
+export function parseDefinition(input: unknown): { ok: true; value: ExperimentDefinition } | { ok: false; problems: DefinitionProblem[] } {
   const value = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...DEFINITION_DEFAULTS, ...(input as Record<string, unknown>) } : input;
   if (!check(value)) return { ok: false, problems: (check.errors ?? []).map(describe) };
   const d = value as ExperimentDefinition;
-  const problems: string[] = [];
+  const problems: DefinitionProblem[] = [];
+  const problem = (field: string, reason: string) => problems.push({ field, reason });
   const ids = d.arms.map((a) => a.id);
   d.arms.forEach((arm, i) => {
-    if (!(ARM_POLICIES as readonly string[]).includes(arm.policy)) problems.push(`/arms/${i}/policy: unknown model "${arm.policy}"; known: ${ARM_POLICIES.join(', ')}`);
-    if (arm.id === OUTSIDE_ARM) problems.push(`/arms/${i}/id: "${OUTSIDE_ARM}" is reserved for viewers without personalisation consent`);
-    if (ids.indexOf(arm.id) !== i) problems.push(`/arms/${i}/id: "${arm.id}" is used by more than one arm`);
+    if (!(ARM_POLICIES as readonly string[]).includes(arm.policy)) problem(`/arms/${i}/policy`, `unknown model "${arm.policy}"; known: ${ARM_POLICIES.join(', ')}`);
+    if (arm.id === OUTSIDE_ARM) problem(`/arms/${i}/id`, `"${OUTSIDE_ARM}" is reserved for viewers without personalisation consent`);
+    if (ids.indexOf(arm.id) !== i) problem(`/arms/${i}/id`, `"${arm.id}" is used by more than one arm`);
     if (arm.policy === 'non_personalised' && (arm.epsilon !== undefined || arm.alpha !== undefined)) {
-      problems.push(`/arms/${i}: epsilon and alpha apply to bandit arms only`);
+      problem(`/arms/${i}`, 'epsilon and alpha apply to bandit arms only');
     }
-    if (arm.policy === 'mlp' && arm.alpha !== undefined) problems.push(`/arms/${i}/alpha: the mlp arm has no confidence bonus to widen (it explores by epsilon)`);
+    if (arm.policy === 'mlp' && arm.alpha !== undefined) problem(`/arms/${i}/alpha`, 'the mlp arm has no confidence bonus to widen (it explores by epsilon)');
   });
-  if (d.allocation.length !== d.arms.length) problems.push(`/allocation: ${d.allocation.length} shares for ${d.arms.length} arms`);
+  if (d.allocation.length !== d.arms.length) problem('/allocation', `${d.allocation.length} shares for ${d.arms.length} arms`);
   const total = d.allocation.reduce((a, b) => a + b, 0);
-  if (Math.abs(total - 1) > 1e-6) problems.push(`/allocation: the shares must sum to 1 (they sum to ${+total.toFixed(6)})`);
-  if (!ids.includes(d.control)) problems.push(`/control: no arm "${d.control}" (arms: ${ids.join(', ')})`);
-  if (!d.arms.some((a) => a.policy !== 'non_personalised')) problems.push('/arms: at least one arm must use a learning model (linucb, lints or mlp; a comparison of identical lists measures nothing)');
-  if (!(UNIT_METRICS as readonly string[]).includes(d.primaryMetric)) problems.push(`/primaryMetric: unknown metric "${d.primaryMetric}"; known: ${UNIT_METRICS.join(', ')}`);
+  if (Math.abs(total - 1) > 1e-6) problem('/allocation', `the shares must sum to 1 (they sum to ${+total.toFixed(6)})`);
+  if (!ids.includes(d.control)) problem('/control', `no arm "${d.control}" (arms: ${ids.join(', ')})`);
+  if (!d.arms.some((a) => a.policy !== 'non_personalised')) problem('/arms', 'at least one arm must use a learning model (linucb, lints or mlp; a comparison of identical lists measures nothing)');
+  if (!(UNIT_METRICS as readonly string[]).includes(d.primaryMetric)) problem('/primaryMetric', `unknown metric "${d.primaryMetric}"; known: ${UNIT_METRICS.join(', ')}`);
   d.guardrails.forEach((g, i) => {
-    if (!(GUARDRAIL_METRICS as readonly string[]).includes(g.metric)) problems.push(`/guardrails/${i}/metric: unknown metric "${g.metric}"; known: ${GUARDRAIL_METRICS.join(', ')}`);
+    if (!(GUARDRAIL_METRICS as readonly string[]).includes(g.metric)) problem(`/guardrails/${i}/metric`, `unknown metric "${g.metric}"; known: ${GUARDRAIL_METRICS.join(', ')}`);
   });
-  if (!(SPENDINGS as readonly string[]).includes(d.spending)) problems.push(`/spending: unknown spending function "${d.spending}"; known: ${SPENDINGS.join(', ')}`);
-  if (new Set(d.sessionIds).size !== d.sessionIds.length) problems.push('/sessionIds: a room is listed twice');
+  if (!(SPENDINGS as readonly string[]).includes(d.spending)) problem('/spending', `unknown spending function "${d.spending}"; known: ${SPENDINGS.join(', ')}`);
+  if (new Set(d.sessionIds).size !== d.sessionIds.length) problem('/sessionIds', 'a room is listed twice');
   return problems.length ? { ok: false, problems } : { ok: true, value: d };
 }
 
-function describe(e: ErrorObject): string {
-  const at = e.instancePath || '/';
-  if (e.keyword === 'additionalProperties') return `${at}: unknown field "${String((e.params as { additionalProperty: string }).additionalProperty)}"`;
-  if (e.keyword === 'required') return `${at}: missing field "${String((e.params as { missingProperty: string }).missingProperty)}"`;
-  return `${at}: ${e.message ?? 'is not valid'}`;
+function describe(e: ErrorObject): DefinitionProblem {
+  const at = e.instancePath;
+  if (e.keyword === 'additionalProperties') return { field: `${at}/${String((e.params as { additionalProperty: string }).additionalProperty)}`, reason: 'unknown field' };
+  if (e.keyword === 'required') return { field: `${at}/${String((e.params as { missingProperty: string }).missingProperty)}`, reason: 'missing required field' };
+  return { field: at || '/', reason: e.message ?? 'is not valid' };
 }
+
+/** One problem with a definition: where (a JSON pointer into the definition, "/arms/1/policy") and why. */
+export interface DefinitionProblem {
+  field: string;
+  reason: string;
+}
+
+/** "/arms/1/policy: unknown model …; /allocation: …" — for the CLI and the problem's detail. */
+export const describeProblems = (problems: readonly DefinitionProblem[]): string => problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+
+/** The API's `errors` entries: fields named as everywhere else in the API ("body.arms.1.policy"). */
+export const problemErrors = (problems: readonly DefinitionProblem[]): { field: string; reason: string }[] =>
+  problems.map((p) => ({ field: `body${p.field === '/' ? '' : p.field.replace(/\//g, '.')}`, reason: p.reason }));

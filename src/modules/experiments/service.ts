@@ -18,7 +18,7 @@ import type { ArmReport, ExperimentReport, ExperimentView, LookAnalysis } from '
 
 export type { ArmReport, ExperimentReport, ExperimentView } from './contract.js';
 import { armIndexOf, unitOf } from './assignment.js';
-import { parseDefinition } from './definition.js';
+import { describeProblems, parseDefinition, problemErrors, type DefinitionProblem } from './definition.js';
 import type { ArmTotals, Cohort, ExperimentRecord, ExperimentStatus, ExperimentStore, TotalsDelta, UnitDelta } from './ports.js';
 
 /** The longest reason an experiment is stopped for (characters). */
@@ -132,16 +132,22 @@ export class ExperimentService implements ExperimentArms {
   async create(ctx: RequestContext, input: unknown, opts: { simulated?: boolean } = {}): Promise<Result<ExperimentView>> {
     if (opts.simulated && this.deps.mode !== 'demo') return fail('SIMULATION_REFUSED', 'simulated experiments run only in demo mode');
     const parsed = parseDefinition(input);
-    if (!parsed.ok) return fail('VALIDATION_FAILED', parsed.problems.join('; '), { problems: parsed.problems });
+    if (!parsed.ok) return invalidDefinition(parsed.problems);
     const d = parsed.value;
-    if (!(await this.deps.brandExists(d.brandId))) return fail('VALIDATION_FAILED', `/brandId: no brand "${d.brandId}"`, { problems: [`/brandId: no brand "${d.brandId}"`] });
+    if (!(await this.deps.brandExists(d.brandId))) return invalidDefinition([{ field: '/brandId', reason: `no brand "${d.brandId}"` }]);
     const denied = await this.#denied(ctx, d.sessionIds);
     if (denied) return denied;
+    // Every room named, checked before anything is answered: the operator fixes them all at once.
+    const rooms: DefinitionProblem[] = [];
+    let unknownRooms = 0;
     for (const [i, s] of d.sessionIds.entries()) {
       const brand = await this.deps.sessionBrand(s);
-      if (brand === undefined) return fail('SESSION_NOT_FOUND', `/sessionIds/${i}: no live session "${s}"`);
-      if (brand !== d.brandId) return fail('VALIDATION_FAILED', `/sessionIds/${i}: session "${s}" belongs to another brand`);
+      if (brand === undefined) {
+        unknownRooms += 1;
+        rooms.push({ field: `/sessionIds/${i}`, reason: `no live session "${s}"` });
+      } else if (brand !== d.brandId) rooms.push({ field: `/sessionIds/${i}`, reason: `session "${s}" belongs to another brand` });
     }
+    if (rooms.length) return invalidDefinition(rooms, unknownRooms === rooms.length ? 'SESSION_NOT_FOUND' : 'VALIDATION_FAILED');
     const record: ExperimentRecord = {
       id: `exp-${randomBytes(6).toString('hex')}`,
       brandId: d.brandId,
@@ -183,8 +189,8 @@ export class ExperimentService implements ExperimentArms {
     if (denied) return denied;
     // The same rule for the API and the CLI: a short line of text.
     const length = [...reason].length;
-    if (length < 1 || length > STOP_REASON_MAX) return fail('VALIDATION_FAILED', `reason: 1–${STOP_REASON_MAX} characters`);
-    if ([...reason].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return fail('VALIDATION_FAILED', 'reason: no control characters');
+    if (length < 1 || length > STOP_REASON_MAX) return fail('VALIDATION_FAILED', `reason: 1–${STOP_REASON_MAX} characters`, { errors: [{ field: 'body.reason', reason: `1–${STOP_REASON_MAX} characters` }] });
+    if ([...reason].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return fail('VALIDATION_FAILED', 'reason: no control characters', { errors: [{ field: 'body.reason', reason: 'no control characters' }] });
     if (record.status !== 'running') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a running experiment can stop`);
     await this.load();
     const running = this.#byId.get(id);
@@ -476,4 +482,9 @@ function armReport(arm: string, name: string, policy: string, cohort: Cohort, to
       method: CPU_TIME_METHOD,
     },
   };
+}
+
+/** A refused definition: every problem in the detail (for the CLI) and as the API's `errors` entries. */
+function invalidDefinition<T>(problems: readonly DefinitionProblem[], code: 'VALIDATION_FAILED' | 'SESSION_NOT_FOUND' = 'VALIDATION_FAILED'): Result<T> {
+  return fail(code, describeProblems(problems), { errors: problemErrors(problems) });
 }
