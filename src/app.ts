@@ -696,6 +696,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
   });
+  // Every body Qingliu reads is JSON (or CSV for imports). Fastify also reads text/plain by default,
+  // which the JSON schemas then refuse as a 400; without it, plain text is 415 like any other type
+  // — and a cross-site form, which may send text/plain without a preflight, reaches no handler.
+  app.removeContentTypeParser('text/plain');
 
   // The bus this app opens (from QINGLIU_BUS_URL) it also closes; one given in deps is the caller's.
   const ownsBus = deps.bus === undefined;
