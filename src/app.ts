@@ -313,20 +313,29 @@ export function createServices(
   });
   // Consent, profile and tag reads are cached per node; a change on one node makes the others read again.
   const node = crypto.randomUUID();
-  const tellOtherNodes = (subject: string) => void bus.publish(VIEWER_CHANGED_TOPIC, { subject, node }).catch(onError);
-  consent.onDecided(async ({ subject }) => tellOtherNodes(subject));
+  const tellOtherNodes = (subject: string, refused?: readonly string[]) =>
+    void bus.publish(VIEWER_CHANGED_TOPIC, { subject, node, ...(refused ? { refused } : {}) }).catch(onError);
+  // A decision carries the purposes it leaves refused: other nodes drop what they hold in memory under them.
+  consent.onDecided(async ({ subject, refused }) => tellOtherNodes(subject, refused));
+  /** What each node forgets of a viewer when a decision on another node refuses a purpose (C7). */
+  const onRefusedElsewhere: Array<(subject: string, refused: readonly string[]) => void> = [];
   // Withdrawing the personalised-recommendations consent is an opt-out in the brand's experiments.
   consent.onDecided(async ({ subject, brandId, refused }) => {
     if (refused.includes('personalised_recommendations')) await experiments.noteOptOut(subject, brandId);
   });
-  profile.onChanged(tellOtherNodes);
-  tags.onChanged(tellOtherNodes);
+  profile.onChanged((subject) => tellOtherNodes(subject));
+  tags.onChanged((subject) => tellOtherNodes(subject));
   bus.subscribe(VIEWER_CHANGED_TOPIC, (message) => {
-    const m = message as { subject?: unknown; node?: unknown };
+    const m = message as { subject?: unknown; node?: unknown; refused?: unknown };
     if (typeof m.subject !== 'string' || m.node === node) return;
     consent.forget(m.subject);
     profile.forget(m.subject);
     tags.forget(m.subject);
+    if (Array.isArray(m.refused) && m.refused.every((p) => typeof p === 'string')) for (const forget of onRefusedElsewhere) forget(m.subject, m.refused);
+  });
+  // The viewer's in-session behaviour this node learnt from their events goes with the consent, wherever it was withdrawn.
+  onRefusedElsewhere.push((subject, refused) => {
+    if (refused.includes('personalised_recommendations')) recommender.forgetViewer(subject);
   });
   // The outbound gateway (L1, L2): the only way personal data leaves; its subject ids are the same keyed ids.
   const transfer = transferServiceOn(storage.db, {
@@ -465,6 +474,10 @@ export function createServices(
   // Withdrawing the assistant-memory consent deletes what was kept (C7).
   consent.onDecided(async ({ subject, brandId, refused }) => {
     if (refused.includes('assistant_memory')) await assistant.forgetViewer(subject, brandId);
+  });
+  // Decided on another node: the stored memory is gone already; this node's memory of the show's conversation goes too.
+  onRefusedElsewhere.push((subject, refused) => {
+    if (refused.includes('assistant_memory')) assistant.forgetSessionMemory(subject);
   });
   // An erasure on any node reaches every node's caches: keys, the recommender's view of the viewer, profile,
   // tags, and the assistant's memory of their conversations in running shows (R3).

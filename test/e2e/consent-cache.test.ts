@@ -78,6 +78,36 @@ describe('two nodes on one database and one bus', () => {
     });
   });
 
+  it('forget, on every node, what a viewer’s withdrawal covers: their in-session behaviour and the show’s conversation', async () => {
+    await onTwoNodes(async (a, b) => {
+      const admin = await signIn(a, 'admin');
+      expect((await a.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} })).statusCode).toBe(200);
+      const device = 'two-nodes-withdrawal-00001';
+      const h = { 'x-qingliu-device': device };
+      const notice = (await a.inject({ method: 'GET', url: '/api/v1/consent/notice?brandId=demo-brand&locale=zh-CN' })).json();
+      const decide = (method: string, granted: string[]) =>
+        a.inject({ method: 'POST', url: '/api/v1/consent', payload: { deviceId: device, brandId: 'demo-brand', noticeVersion: notice.version, noticeHash: notice.hash, locale: 'zh-CN', method, granted } });
+      expect((await decide('accept_all', [...PURPOSES])).statusCode).toBe(201);
+
+      // On B: a behaviour event under the consent (B's recommender notes it) and a question (B's session memory).
+      const product = ((await b.inject('/api/v1/sessions/demo')).json() as { products: { id: string; name: { zh: string } }[] }).products[1]!;
+      const viewed = await b.inject({ method: 'POST', url: '/api/v1/sessions/demo/behaviour', payload: { deviceId: device, type: 'click', productId: product.id, clientEventId: 'withdrawal-click-1' } });
+      expect(viewed.json(), viewed.body).toMatchObject({ stored: true });
+      const asked = await b.inject({ method: 'POST', url: '/api/v1/sessions/demo/assistant', headers: h, payload: { question: `${product.name.zh}多少钱`, locale: 'zh-CN' } });
+      expect(asked.json().productIds, asked.body).toEqual([product.id]);
+      const subject = b.services.protection.subjectFor(device, b.services.region);
+      const behaviourOnB = () => b.services.recommender.behaviour.of(subject, Date.now());
+      const memoryOnB = async () => (await b.services.assistant.exportFor(subject, [])).map((r) => r.kind);
+      expect(behaviourOnB()?.viewed.has(product.id)).toBe(true);
+      expect(await memoryOnB()).toContain('session_memory');
+
+      // Withdrawn on A, everything but the strictly necessary: B holds nothing of it any more.
+      expect((await decide('withdraw', [])).statusCode).toBe(201);
+      expect(behaviourOnB()).toBeUndefined();
+      expect(await memoryOnB()).toEqual([]);
+    });
+  });
+
   it('archive the guardian notice at a withdrawal whose grant predates the archive, on another node', async () => {
     await onTwoNodes(async (a, b, storage) => {
       const child = 'two-nodes-child-0000000001';
