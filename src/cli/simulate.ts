@@ -151,6 +151,12 @@ export function simulateCommand(): Command {
       const server = opts.server !== undefined ? serverUrlOf(opts.server) : undefined;
       if (opts.staffPasswordEnv !== undefined && opts.staffName === undefined) throw new CliError('--staff-password-env needs --staff-name', 2);
       if (opts.staffName !== undefined && server === undefined) throw new CliError('--staff-name applies only with --server (in process the simulator makes its own staff account)', 2);
+      if (server === undefined && experiment !== undefined && 'id' in experiment) {
+        throw new CliError(
+          `--experiment ${experiment.id}: an experiment id is read from a running server (--server); in process the simulator starts on a new temporary database, so give a definition file instead`,
+          2,
+        );
+      }
       if (server !== undefined && experiment !== undefined && opts.staffName === undefined) {
         throw new CliError('--experiment with --server needs a staff account: give --staff-name and --staff-password-env', 2);
       }

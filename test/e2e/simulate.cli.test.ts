@@ -145,6 +145,11 @@ describe('qingliu simulate', { timeout: 300_000 }, () => {
     ['--report naming a folder (refused before the run, not after it)', () => ['--viewers', '10', '--minutes', '2', '--report', os.tmpdir()], /^qingliu: --report .*: is a folder; name the HTML file to write\n$/],
     ['an experiment file that is not JSON', () => ['--experiment', file('not-json.json', '{ nope')], /^qingliu: --experiment .*not-json\.json: not valid JSON/],
     ['an unreachable server', () => ['--server', 'http://127.0.0.1:1', '--viewers', '5'], /^qingliu: cannot reach the server at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)\n$/],
+    [
+      'an experiment id in process (its temporary database holds none)',
+      () => ['--experiment', 'exp-0123456789ab'],
+      /^qingliu: --experiment exp-0123456789ab: an experiment id is read from a running server \(--server\); in process the simulator starts on a new temporary database, so give a definition file instead\n$/,
+    ],
     ['--experiment with --server and no staff account', () => ['--server', 'http://127.0.0.1:1', '--experiment', 'exp-0123456789ab'], /^qingliu: --experiment with --server needs a staff account/],
   ];
   for (const [what, args, message] of cases) {

@@ -170,6 +170,8 @@ class FakeTarget implements SimTarget {
       case 'start':
         this.status = 'live';
         return ok(200, { session: { status: 'live' } });
+      case 'experimentReport':
+        return problem(404, 'EXPERIMENT_NOT_FOUND', '');
       case 'experimentCreate':
         return this.options.refuseExperiment ? problem(400, 'VALIDATION_FAILED', this.options.refuseExperiment) : ok(201, { id: 'exp-000000000001' });
       case 'recommendations': {
@@ -581,6 +583,15 @@ describe('simulate against a fake server', () => {
     // The definition was completed with the room's brand and session.
     const created = target.sent.find((r) => r.route === 'experimentCreate')!;
     expect(created.body).toMatchObject({ name: 'x', brandId: 'demo-brand', sessionIds: ['demo'] });
+  });
+
+  it('starts nothing when the experiment id names none on the server, and says so in words', async () => {
+    const target = new FakeTarget({});
+    const run = simulate({ target, scenario: NO_HOST, viewers: 10, experiment: { id: 'exp-0123456789ab' } });
+    await expect(run).rejects.toThrow('no experiment "exp-0123456789ab" on the server (see `qingliu experiments list` there)');
+    const routes = target.sent.map((r) => r.route);
+    expect(routes).not.toContain('start');
+    expect(routes).not.toContain('consent');
   });
 
   it('gives up on a server that stopped answering', async () => {

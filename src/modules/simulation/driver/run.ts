@@ -510,6 +510,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     startExperiment = true;
   } else if (options.experiment && 'id' in options.experiment) {
     const res = await staffSend('experimentReport', `/api/v1/experiments/${encodeURIComponent(options.experiment.id)}`);
+    if (res.code === 'EXPERIMENT_NOT_FOUND') throw new SimulationSetupError(`no experiment "${options.experiment.id}" on the server (see \`qingliu experiments list\` there)`);
     if (res.status !== 200) throw new SimulationSetupError(`experiment ${options.experiment.id}: ${res.detail ?? res.code ?? `HTTP ${res.status}`}`);
     experimentId = options.experiment.id;
   }
