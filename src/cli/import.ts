@@ -34,8 +34,8 @@ export function importCommand(): Command {
           const problems = (result.extensions?.errors ?? []) as RowProblem[];
           if (opts.json) process.stdout.write(`${JSON.stringify({ imported: false, code: result.code, errors: problems }, null, 2)}\n`);
           if (result.code === 'NOT_FOUND') throw new CliError(`no brand "${opts.brand}"`);
-          const lines = problems.map((p) => `  row ${p.row}${p.line ? ` (line ${p.line})` : ''}, ${p.field}: ${p.reason}`);
-          throw new CliError(`${problems.length} problem(s) in ${path.basename(file)}; nothing was imported:\n${lines.join('\n')}`);
+          const lines = problems.map((p) => `  ${whereOf(p)}${p.reason}`);
+          throw new CliError(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`} in ${path.basename(file)}; nothing was imported:\n${lines.join('\n')}`);
         }
         const { created, updated } = result.value;
         if (opts.json) process.stdout.write(`${JSON.stringify({ imported: true, created, updated })}\n`);
@@ -43,4 +43,11 @@ export function importCommand(): Command {
       });
     });
   return cmd;
+}
+
+/** Where a problem is: the file as a whole, the header line (row 0 of a CSV), or a product row. */
+function whereOf(p: { row: number; line?: number; field: string }): string {
+  if (p.field === '(file)') return p.line ? `line ${p.line}: ` : '';
+  if (p.row === 0) return `header${p.line ? ` (line ${p.line})` : ''}, column ${p.field}: `;
+  return `row ${p.row}${p.line ? ` (line ${p.line})` : ''}, ${p.field}: `;
 }

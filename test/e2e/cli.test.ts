@@ -68,13 +68,24 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr.match(/^qingliu: /gm)).toHaveLength(1);
-    expect(r.stderr).toMatch(/3 problem\(s\) in bad\.csv; nothing was imported/);
+    expect(r.stderr).toMatch(/3 problems in bad\.csv; nothing was imported/);
     expect(r.stderr).toMatch(/row 2 \(line 3\), price: /);
     expect(r.stderr).toMatch(/row 4 \(line 5\), category: /);
     expect(r.stderr).toMatch(/row 4 \(line 5\), stock: /);
     expect(r.stderr).not.toMatch(/row [13]\b/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(await productCount()).toBe(before);
+  });
+
+  it('import products: header problems name the header and the column; an empty file says what its first line must hold', () => {
+    const header = qingliu(['import', 'products', write('header.csv', 'sku,name_zh,nameEn,category,price,stock\nA,甲,A,bath,1.00,1\n'), '--db', `sqlite:${db}`]);
+    expect(header.status).toBe(1);
+    expect(header.stderr).toBe(
+      'qingliu: 2 problems in header.csv; nothing was imported:\n  header (line 1), column name_zh: unknown column\n  header (line 1), column nameZh: required column is missing\n',
+    );
+    const empty = qingliu(['import', 'products', write('empty.csv', ''), '--db', `sqlite:${db}`]);
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toBe('qingliu: 1 problem in empty.csv; nothing was imported:\n  the file is empty; its first line must name the columns (sku, nameZh, nameEn, category, price, stock)\n');
   });
 
   it('import products: a good file exits 0 and says what it did; importing it again updates', async () => {
@@ -182,7 +193,8 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
     expect(sqlite.status).toBe(1);
     expect(sqlite.stderr.trim()).toBe("qingliu: could not open SQLite /proc/qingliu-no-such/q.sqlite: ENOENT: no such file or directory, mkdir '/proc/qingliu-no-such'");
     expect(sqlite.stdout).toBe('');
-    const keys = qingliu(['experiments', 'list'], { env: { QINGLIU_KEY_FILE: '/proc/qingliu-no-such/keyring.json' } });
+    // A new data folder: over one that holds protected data, a missing key file is KEY_MATERIAL_MISSING instead.
+    const keys = qingliu(['experiments', 'list'], { env: { QINGLIU_DATA_DIR: path.join(dir, 'fresh-data'), QINGLIU_KEY_FILE: '/proc/qingliu-no-such/keyring.json' } });
     expect(keys.status).toBe(1);
     expect(keys.stderr.trim()).toBe(
       'qingliu: The key file /proc/qingliu-no-such/keyring.json cannot be created (ENOENT): set QINGLIU_KEY_FILE or QINGLIU_DATA_DIR to a folder Qingliu may write.',

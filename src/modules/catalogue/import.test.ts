@@ -195,9 +195,13 @@ describe('parseCatalogue', () => {
       expect(r.ok, content).toBe(false);
       if (!r.ok) expect(r.problems.map((p) => `${p.row}:${p.field}`), content).toEqual(['0:(file)']);
     }
-    const empty = parseCatalogue('', 'csv');
-    expect(empty.ok).toBe(false);
-    if (!empty.ok) expect(empty.problems.filter((p) => p.row === 0 && p.reason === 'required column is missing').map((p) => p.field)).toEqual(['sku', 'nameZh', 'nameEn', 'category', 'price', 'stock']);
+    // An empty file is one problem that says what the first line must hold, not six missing columns.
+    for (const content of ['', '\uFEFF', '\n\r\n  \n']) {
+      expect(parseCatalogue(content, 'csv'), JSON.stringify(content)).toEqual({
+        ok: false,
+        problems: [{ row: 0, field: '(file)', reason: 'the file is empty; its first line must name the columns (sku, nameZh, nameEn, category, price, stock)' }],
+      });
+    }
     const notObjects = parseCatalogue('[1, {"sku": "x"}, null]', 'json');
     expect(notObjects.ok).toBe(false);
     if (!notObjects.ok) expect(notObjects.problems.map((p) => `${p.row}:${p.field}`)).toEqual(['1:(row)', '3:(row)']);

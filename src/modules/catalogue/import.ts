@@ -64,6 +64,10 @@ export function parseCatalogue(content: string, format: CatalogueFormat): ParseO
 type Records = { ok: true; rows: Record<string, unknown>[]; lines?: number[] } | { ok: false; problems: RowProblem[] };
 
 function readCsv(content: string): Records {
+  if (content.replace(/^\uFEFF/, '').trim() === '') {
+    const required = FIELD_NAMES.filter((f) => IMPORT_FIELDS[f]);
+    return { ok: false, problems: [{ row: 0, field: '(file)', reason: `the file is empty; its first line must name the columns (${required.join(', ')})` }] };
+  }
   let parsed: { record: Record<string, string>; info: { lines: number }; raw: string }[];
   try {
     parsed = parseCsv(content.replace(/^\uFEFF/, ''), {
