@@ -1,12 +1,28 @@
+import fs from 'node:fs';
 import { createServices, startProtectionFor, type Services } from '../app.js';
 import { MemoryBus } from '../bus/index.js';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
 import { systemClock } from '../context/index.js';
 import { openStorage } from '../storage/index.js';
+import { CliError } from './index.js';
 
-/** Opens storage and the modules for a one-shot command, and always closes them. */
-export async function withServices<T>(overrides: ConfigOverrides, work: (services: Services, config: Config) => Promise<T>): Promise<T> {
+/**
+ * Opens storage and the modules for a one-shot command, and always closes them. A SQLite file must
+ * exist already (a mistyped --db or data folder would otherwise get a new, empty database and the
+ * command would answer about nothing), except for commands that may set up a deployment (`create`).
+ */
+export async function withServices<T>(
+  overrides: ConfigOverrides,
+  work: (services: Services, config: Config) => Promise<T>,
+  options: { create?: boolean } = {},
+): Promise<T> {
   const config = loadConfig(undefined, overrides);
+  if (!options.create && config.databaseUrl.startsWith('sqlite:')) {
+    const file = config.databaseUrl.slice('sqlite:'.length);
+    if (file !== ':memory:' && !fs.existsSync(file)) {
+      throw new CliError(`no database at ${file}: start the server once (\`qingliu serve\` or \`npm start\`) to create it, or name one with --db or DATABASE_URL`);
+    }
+  }
   const storage = await openStorage(config.databaseUrl);
   const bus = new MemoryBus();
   try {

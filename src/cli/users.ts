@@ -17,7 +17,7 @@ export function usersCommand(): Command {
         const result = await staff.addUser(systemContext('cli users add'), { name: opts.name, role: opts.role, password });
         if (!result.ok) throw new CliError(result.code === 'USER_EXISTS' ? `a staff account named "${opts.name}" exists` : (result.detail ?? result.code));
         process.stdout.write(`created ${result.value.role} account "${result.value.name}"\n`);
-      });
+      }, { create: true }); // the first administrator may be made before the server ever ran
     });
   users
     .command('list')

@@ -189,17 +189,41 @@ describe('qingliu CLI on a SQLite file', { timeout: 120_000 }, () => {
 
   it('a SQLite file or key file where no folder can be made is one message and exit 1, not a hang', () => {
     // Under /proc a parent exists but refuses new entries; Node's own recursive mkdir retries that forever.
-    const sqlite = qingliu(['experiments', 'list', '--db', 'sqlite:/proc/qingliu-no-such/q.sqlite']);
+    // `users add` may create a deployment's database (the first administrator can come before the server).
+    const addAdmin = (args: string[], env?: Record<string, string>) => qingliu(['users', 'add', '--name', 'first-admin', '--role', 'admin', ...args], { input: 'a-long-enough-password\n', ...(env ? { env } : {}) });
+    const sqlite = addAdmin(['--db', 'sqlite:/proc/qingliu-no-such/q.sqlite']);
     expect(sqlite.status).toBe(1);
     expect(sqlite.stderr.trim()).toBe("qingliu: could not open SQLite /proc/qingliu-no-such/q.sqlite: ENOENT: no such file or directory, mkdir '/proc/qingliu-no-such'");
     expect(sqlite.stdout).toBe('');
     // A new data folder: over one that holds protected data, a missing key file is KEY_MATERIAL_MISSING instead.
-    const keys = qingliu(['experiments', 'list'], { env: { QINGLIU_DATA_DIR: path.join(dir, 'fresh-data'), QINGLIU_KEY_FILE: '/proc/qingliu-no-such/keyring.json' } });
+    const keys = addAdmin([], { QINGLIU_DATA_DIR: path.join(dir, 'fresh-data'), QINGLIU_KEY_FILE: '/proc/qingliu-no-such/keyring.json' });
     expect(keys.status).toBe(1);
     expect(keys.stderr.trim()).toBe(
       'qingliu: The key file /proc/qingliu-no-such/keyring.json cannot be created (ENOENT): set QINGLIU_KEY_FILE or QINGLIU_DATA_DIR to a folder Qingliu may write.',
     );
     expect(keys.stdout).toBe('');
+  });
+
+  it('a command that reads or changes a deployment, given a SQLite file that does not exist, says so and creates nothing', () => {
+    const typo = path.join(dir, 'typo', 'qingliu.sqlite');
+    for (const args of [
+      ['experiments', 'list', '--db', `sqlite:${typo}`],
+      ['sessions', 'list', '--db', `sqlite:${typo}`],
+      ['users', 'list', '--db', `sqlite:${typo}`],
+      ['keys', 'rotate', '--db', `sqlite:${typo}`],
+      ['audit-log', 'status', '--db', `sqlite:${typo}`],
+    ]) {
+      const r = qingliu(args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`qingliu: no database at ${typo}: start the server once (\`qingliu serve\` or \`npm start\`) to create it, or name one with --db or DATABASE_URL\n`);
+    }
+    expect(fs.existsSync(path.dirname(typo))).toBe(false);
+    // The default data folder, when it was never used.
+    const fresh = qingliu(['experiments', 'list'], { env: { QINGLIU_DATA_DIR: path.join(dir, 'never-used') } });
+    expect(fresh.status).toBe(1);
+    expect(fresh.stderr).toMatch(/^qingliu: no database at .*never-used\/qingliu\.sqlite: start the server once/);
+    expect(fs.existsSync(path.join(dir, 'never-used'))).toBe(false);
   });
 });
 
