@@ -3,6 +3,7 @@ import { systemContext } from '../context/index.js';
 import { describeProblem, type AccessLogService, type AccessLogStatus, type VerifyReport } from '../modules/access-log/index.js';
 import { CliError, dbOption } from './index.js';
 import { withServices } from './shared.js';
+import { count } from './words.js';
 
 /** The access log of the configured database (its signing key under the data directory). */
 function withAccessLog<T>(db: string | undefined, work: (log: AccessLogService) => Promise<T>): Promise<T> {
@@ -23,7 +24,7 @@ export function auditLogCommand(): Command {
       const report = run.report!;
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(humanReport(report));
-      if (!report.ok) throw new CliError(`access log verification failed: ${report.problems.length} problem(s)`, 1);
+      if (!report.ok) throw new CliError(`access log verification failed: ${count(report.problems.length, 'problem')}`, 1);
     });
   cmd
     .command('checkpoint')
@@ -58,7 +59,7 @@ function humanStatus(s: AccessLogStatus): string {
   else {
     // The account's sign-in name when it still exists, with the id the run recorded.
     const by = v.by.role === 'system' ? 'system' : v.by.name ? `${v.by.role} ${v.by.name} (${v.by.id})` : `${v.by.role} ${v.by.id}`;
-    const outcome = v.status === 'error' ? `could not complete (${v.errorCode ?? 'error'})` : v.status === 'ok' ? 'intact' : `FAILED: ${v.problemCount} problem(s)`;
+    const outcome = v.status === 'error' ? `could not complete (${v.errorCode ?? 'error'})` : v.status === 'ok' ? 'intact' : `FAILED: ${count(v.problemCount, 'problem')}`;
     lines.push(`last verification ${v.startedAt} by ${by}, ${v.durationMs} ms: ${outcome}`);
     if (v.status === 'failed') for (const p of v.report?.problems ?? []) lines.push(`  ${describeProblem(p)}`);
   }

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { COMPARE_DEFAULTS, CompareInputError, ENERGY_RATIO_TARGET, runEnergyCompare, type CompareReport, type ModelReport, type PhaseFigures, type WorkloadReport } from '../modules/energy/compare/index.js';
 import { CliError } from './index.js';
+import { count } from './words.js';
 
 /** The Open Bandit sample shipped with the repository. */
 export const DEFAULT_OBD_DIR = fileURLToPath(new URL('../../datasets/open-bandit-dataset', import.meta.url));
@@ -124,7 +125,7 @@ export function compareTable(r: CompareReport): string {
   const m = r.method;
   const lines = [
     'Light (production linear bandit) vs heavy (multi-layer perceptron): quality, latency, energy and carbon, measured in this run',
-    `machine: ${r.machine.cpu}, ${r.machine.vcpus} vCPUs, Node ${r.machine.node}, load average ${r.machine.loadAverage1m.start.toFixed(1)} → ${r.machine.loadAverage1m.end.toFixed(1)}; ${m.rounds} alternating round(s), medians; seed ${m.seed}`,
+    `machine: ${r.machine.cpu}, ${r.machine.vcpus} vCPUs, Node ${r.machine.node}, load average ${r.machine.loadAverage1m.start.toFixed(1)} → ${r.machine.loadAverage1m.end.toFixed(1)}; ${count(m.rounds, 'alternating round')}, medians; seed ${m.seed}`,
     `energy: ${m.energy}: ${m.power.maxWattsPerVcpu} W per vCPU × PUE ${m.power.pue}; carbon: ${m.factor.id} ${m.factor.kgPerKwh} kg CO2e/kWh (${m.factor.year}, ${m.factor.source})`,
     `RAPL: ${r.rapl.available ? 'read (package joules in the JSON report)' : `not available: ${r.rapl.reason}`}`,
     '',

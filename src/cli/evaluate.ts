@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { describeProblem, ESTIMATOR_NAMES, EVALUATE_DEFAULTS, evaluateLog, loadBanditLog, POLICY_NAMES, type EstimatorName, type EvaluationReport, type PolicyName } from '../modules/evaluation/index.js';
 import { CliError } from './index.js';
+import { count } from './words.js';
 
 /** Repeatable, comma-separated names checked against a list (the message lists the valid ones). */
 function names<T extends string>(kind: string, plural: string, valid: readonly T[]) {
@@ -76,7 +77,7 @@ export function evaluationTable(r: EvaluationReport): string {
   const d = r.details;
   const lines = [
     `Off-policy evaluation of ${d.file}`,
-    `${d.layout === 'obd' ? 'Open Bandit Dataset layout' : 'Qingliu decision-log export'}, ${d.items} items, ${d.positions} position(s), ${d.uniformLog ? 'uniformly random log' : 'non-uniform log'}`,
+    `${d.layout === 'obd' ? 'Open Bandit Dataset layout' : 'Qingliu decision-log export'}, ${d.items} items, ${count(d.positions, 'position')}, ${d.uniformLog ? 'uniformly random log' : 'non-uniform log'}`,
     d.trainRows[0] === d.evalRows[0]
       ? `evaluated on all ${int(r.rows)} rows (trained policies and reward model fitted on the same rows)`
       : `trained on rows 1–${int(d.trainRows[1])} (oldest first); evaluated on rows ${int(d.evalRows[0] + 1)}–${int(d.evalRows[1])}`,

@@ -17,6 +17,7 @@ import {
   type FairnessAudit,
 } from '../modules/fairness/index.js';
 import { CliError } from './index.js';
+import { count } from './words.js';
 
 const wholeNumber = (min: number) => (raw: string): number => {
   const n = Number(raw);
@@ -194,7 +195,7 @@ export function fairnessTable(
       : []),
   );
   const flagged = a.disparities.filter((d) => d.flagged).length;
-  lines.push('', flagged ? `${flagged} gap(s) flagged: outside the band and significant after correction.` : 'No gap flagged.');
+  lines.push('', flagged ? `${count(flagged, 'gap')} flagged: outside the band and significant after correction.` : 'No gap flagged.');
   return `${lines.join('\n')}\n`;
 }
 

@@ -6,6 +6,7 @@ import { DEMO_BRAND_ID, type RowProblem } from '../modules/catalogue/index.js';
 import { CliError, dbOption } from './index.js';
 import { withServices } from './shared.js';
 import { importCatalogue } from '../workflows/import-catalogue.js';
+import { count } from './words.js';
 
 export function importCommand(): Command {
   const cmd = new Command('import').description('import data');
@@ -35,7 +36,7 @@ export function importCommand(): Command {
           if (opts.json) process.stdout.write(`${JSON.stringify({ imported: false, code: result.code, errors: problems }, null, 2)}\n`);
           if (result.code === 'NOT_FOUND') throw new CliError(`no brand "${opts.brand}"`);
           const lines = problems.map((p) => `  ${whereOf(p)}${p.reason}`);
-          throw new CliError(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`} in ${path.basename(file)}; nothing was imported:\n${lines.join('\n')}`);
+          throw new CliError(`${count(problems.length, 'problem')} in ${path.basename(file)}; nothing was imported:\n${lines.join('\n')}`);
         }
         const { created, updated } = result.value;
         if (opts.json) process.stdout.write(`${JSON.stringify({ imported: true, created, updated })}\n`);

@@ -29,6 +29,7 @@ import {
 } from '../modules/simulation/index.js';
 import { CliError } from './index.js';
 import { readSecret } from './shared.js';
+import { count } from './words.js';
 
 const EXPERIMENT_ID = /^exp-[0-9a-f]{12}$/;
 
@@ -237,7 +238,7 @@ export function simulationSummary(r: SimulationReport): string {
   if (r.experiment) {
     const u = r.uplift;
     lines.push(
-      `experiment ${r.experiment.experiment.id} (${r.experiment.experiment.status}), ${r.experiment.looks.length} look(s)` +
+      `experiment ${r.experiment.experiment.id} (${r.experiment.experiment.status}), ${count(r.experiment.looks.length, 'look')}` +
         (u
           ? `: latest look ${u.look} (fraction ${u.fraction.toFixed(3)}): ${u.treatment} − ${u.control} in ${u.metric} = ${fixed(u.difference?.estimate ?? null, 5)} ` +
             `[${fixed(u.difference?.lo ?? null, 5)}, ${fixed(u.difference?.hi ?? null, 5)}], relative ${pct(u.relativeUplift?.estimate ?? null, 1)}; ${u.verdictText}`

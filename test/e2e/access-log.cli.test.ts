@@ -76,7 +76,7 @@ describe('qingliu audit-log on a SQLite file', { timeout: 120_000 }, () => {
       expect.stringMatching(/^position 4: removed-entries: /),
       expect.stringMatching(/^positions 0–5: truncated-log: checkpoint #0 signed 6 entries but only 5 are stored/),
     ]);
-    expect(v.stderr).toBe('qingliu: access log verification failed: 3 problem(s)\n');
+    expect(v.stderr).toBe('qingliu: access log verification failed: 3 problems\n');
 
     const json = qingliu(['audit-log', 'verify', '--json', '--db', dbUrl]);
     expect(json.status).toBe(1);

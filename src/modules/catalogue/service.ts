@@ -15,7 +15,7 @@ export class CatalogueService {
     if (!(await this.store.getBrand(brandId))) return fail('NOT_FOUND', 'no such brand');
     const parsed = parseCatalogue(content, format);
     if (!parsed.ok) {
-      return fail('IMPORT_INVALID', `${parsed.problems.length} problem(s) found; nothing was imported`, { errors: parsed.problems });
+      return fail('IMPORT_INVALID', `${parsed.problems.length} problem${parsed.problems.length === 1 ? '' : 's'} found; nothing was imported`, { errors: parsed.problems });
     }
     return ok(await this.store.importProducts(brandId, parsed.products, this.clock.now()));
   }
