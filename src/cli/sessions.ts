@@ -14,6 +14,7 @@ export function sessionsCommand(): Command {
       await withServices(opts.db ? { databaseUrl: opts.db } : {}, async ({ liveRoom }) => {
         const list = await liveRoom.listSessions(systemContext('cli sessions list'));
         if (opts.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        else if (list.length === 0) process.stderr.write('no live sessions\n');
         else for (const s of list) process.stdout.write(`${s.id}\t${s.status}\t${s.hostName ?? '(no host)'}\t${s.title.zh}\n`);
       });
     });

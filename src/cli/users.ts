@@ -28,6 +28,7 @@ export function usersCommand(): Command {
       await withServices(opts.db ? { databaseUrl: opts.db } : {}, async ({ staff }) => {
         const list = await staff.listUsers(systemContext('cli users list'));
         if (opts.json) process.stdout.write(`${JSON.stringify(list.map(({ id, name, role, disabled }) => ({ id, name, role, disabled })), null, 2)}\n`);
+        else if (list.length === 0) process.stderr.write('no staff accounts (create the first: qingliu users add --name NAME --role admin)\n');
         else for (const u of list) process.stdout.write(`${u.name}\t${u.role}${u.disabled ? '\t(disabled)' : ''}\n`);
       });
     });

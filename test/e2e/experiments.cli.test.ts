@@ -61,6 +61,11 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     expect(qingliu(['start', id]).stdout).toBe(`${id}\trunning\n`);
     const listed = qingliu(['list', '--status', 'running']);
     expect(listed.stdout).toContain(`${id}\trunning\tdemo\tCLI experiment`);
+    // None with a status: nothing on stdout (scripts see no lines), a word for people on stderr.
+    const none = qingliu(['list', '--status', 'completed']);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toBe('no experiments with status completed (define one: qingliu experiments create --file FILE)\n');
     const report = qingliu(['report', id]);
     expect(report.status).toBe(0);
     expect(report.stdout).toContain('CLI experiment');
