@@ -8,7 +8,7 @@ import { ApiError, getRoomState, sendRoomEvent } from './api.ts';
 import type { ChatSendFrame } from '../../../src/modules/chat/contract.ts';
 import { applyChatFrame, EMPTY_CHAT, isChatError, isChatFrame, withChatError, withoutChatError, withPendingSend } from './chat-state.ts';
 import { ChatStore } from './chat-store.ts';
-import type { ClientMessage, RoomState, ServerMessage } from './contract.ts';
+import type { ClientMessage, FlashSaleView, RoomState, ServerMessage } from './contract.ts';
 import { clockOffset } from './countdown.ts';
 import { newClientId } from './ids.ts';
 import { applyServerMessage } from './room-state.ts';
@@ -31,6 +31,11 @@ export interface RoomHandle {
   patch: (update: (state: RoomState) => RoomState) => void;
   /** Socket messages other than state (acks, errors) for the page to react to. */
   lastMessage: ServerMessage | null;
+  /**
+   * The flash sales the socket said had ended, each with its endReason, oldest first (the last
+   * ENDED_FLASH_SALES_KEPT): the room state only drops them, so a page that announces why reads this.
+   */
+  endedFlashSales: FlashSaleView[];
   /** The latest recommendations pushed over the socket (their own slot: never lost behind an ack). */
   recommendations: unknown;
   /** The room's chat as the socket tells it; components that show it subscribe with `useChat`. */
@@ -40,6 +45,8 @@ export interface RoomHandle {
   /** Forgets the last refused chat send (the viewer edited the text). */
   clearChatError: () => void;
 }
+
+export const ENDED_FLASH_SALES_KEPT = 20;
 
 type RoomWrite = Extract<ClientMessage, { type: 'like' | 'add_to_cart' }>;
 const isRoomWrite = (m: ClientMessage): m is RoomWrite => m.type === 'like' || m.type === 'add_to_cart';
@@ -51,6 +58,7 @@ export function useRoom(sessionId: string): RoomHandle {
   const [offsetMs, setOffsetMs] = useState(0);
   const [lastMessage, setLastMessage] = useState<ServerMessage | null>(null);
   const [recommendations, setRecommendations] = useState<unknown>(null);
+  const [endedFlashSales, setEndedFlashSales] = useState<FlashSaleView[]>([]);
   const [chat] = useState(() => new ChatStore());
   const stateRef = useRef<RoomState | null>(null);
   const socketRef = useRef<RoomSocket | null>(null);
@@ -67,6 +75,7 @@ export function useRoom(sessionId: string): RoomHandle {
     let cancelled = false;
     sawSnapshot.current = false;
     chat.set(EMPTY_CHAT);
+    setEndedFlashSales([]);
     const socket = new RoomSocket({
       url: roomSocketUrl(sessionId, location),
       onStatus: setConnection,
@@ -103,6 +112,10 @@ export function useRoom(sessionId: string): RoomHandle {
         const update = applyServerMessage(stateRef.current, message);
         if (update.kind === 'state') commit(update.state);
         else if (update.kind === 'resync') socket.resync();
+        if (message.type === 'flash_sale_ended' && update.kind === 'state') {
+          const sale = message.flashSale;
+          setEndedFlashSales((list) => [...list.slice(1 - ENDED_FLASH_SALES_KEPT), sale]);
+        }
         if (message.type === 'ack' || message.type === 'error') setLastMessage(message);
         if (message.type === 'recommendations') setRecommendations(message.recommendations);
       },
@@ -159,5 +172,5 @@ export function useRoom(sessionId: string): RoomHandle {
   );
   const clearChatError = useCallback(() => chat.update(withoutChatError), [chat]);
 
-  return { state, loadError, connection, offsetMs, send, patch, lastMessage, recommendations, chat, sendChat, clearChatError };
+  return { state, loadError, connection, offsetMs, send, patch, lastMessage, endedFlashSales, recommendations, chat, sendChat, clearChatError };
 }

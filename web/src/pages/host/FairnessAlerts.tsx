@@ -3,7 +3,8 @@
  * alerts (a significant gap between groups of viewers), unacknowledged first, each with its flags in
  * the page's language, its time, a link to the audit's HTML report and an "Acknowledge" button; and
  * "Run a check now" (an on-demand audit of this session) with its flag count and report link.
- * Fetched on mount and every 15 s. Aggregates only: no viewer is identified.
+ * Fetched on mount and every 15 s. Aggregates only: no viewer is identified. A role that may not
+ * run audits (a moderator: POST /fairness/audits is admin, compliance and host) gets no "run" button.
  *
  * Without a session (the compliance console) it lists every session's alerts, each naming its
  * session, with no "run a check" button (the compliance console runs audits in its own form).
@@ -30,7 +31,7 @@ import { checkOutcome } from './fairness-check.ts';
 
 export const FAIRNESS_ALERTS_REFRESH_MS = 15_000;
 
-export function FairnessAlerts({ sessionId, testId = 'host-fairness-alerts' }: { sessionId?: string; testId?: string }): JSX.Element {
+export function FairnessAlerts({ sessionId, testId = 'host-fairness-alerts', canRunCheck = true }: { sessionId?: string; testId?: string; canRunCheck?: boolean }): JSX.Element {
   const [alerts, setAlerts] = useState<FairnessAlert[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
@@ -185,7 +186,7 @@ export function FairnessAlerts({ sessionId, testId = 'host-fairness-alerts' }: {
           </ul>
         ))}
 
-      {sessionId !== undefined && (
+      {sessionId !== undefined && canRunCheck && (
       <div style={{ marginTop: '12px' }}>
         <button type="button" class="btn btn-secondary" data-testid="host-fairness-check" disabled={checking} onClick={() => void runCheck()}>
           {checking ? t('fairness.host.checking') : t('fairness.host.check')}

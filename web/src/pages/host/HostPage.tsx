@@ -2,9 +2,11 @@
  * The host console (/host/:id), desktop first. Runs the show through the host API: go live, end,
  * pins (≤ 3), sold-out, flash sales. Counters are shown read-only; there is no way to set them (LC4).
  * The right-hand column holds the chat: the assistant's questions for the host and moderation.
+ * Each role sees only the controls the server would accept from it (host-abilities.ts): a moderator
+ * gets the chat and the figures, and a note saying the rest is the host's.
  */
 import type { JSX } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { pick, t } from '../../i18n/index.ts';
 import { endFlashSale, endSession, pinProduct, setSoldOut, startSession, unpinProduct } from '../../ui/api.ts';
 import { useStaff } from '../../ui/auth.ts';
@@ -19,7 +21,7 @@ import {
   useToaster,
   type Toaster,
 } from '../../ui/components.tsx';
-import type { Counters, FlashSaleView, RoomState, ShowcaseProduct } from '../../ui/contract.ts';
+import type { Counters, FlashSaleView, RoomState, ShowcaseProduct, StaffRole } from '../../ui/contract.ts';
 import { formatCountdown, remainingMs, useServerNow, useThrottledText } from '../../ui/countdown.ts';
 import { formatCount, formatDateTime } from '../../ui/format.ts';
 import { sessionIdFromPath } from '../../ui/location.ts';
@@ -31,6 +33,8 @@ import { ChatModeration } from './ChatModeration.tsx';
 import { EnergyMeter } from './EnergyMeter.tsx';
 import { FairnessAlerts } from './FairnessAlerts.tsx';
 import { FlashSaleDialog } from './FlashSaleDialog.tsx';
+import { soldOutToAnnounce, SOLD_OUT_NOTICE_MS, withNotices, type SoldOutNotice } from './flash-notices.ts';
+import { hostAbilities, isShowReadOnly, type HostAbilities } from './host-abilities.ts';
 import { HandoffQueue } from './HandoffQueue.tsx';
 import { RecommendationHealth } from './RecommendationHealth.tsx';
 import { RoomExperiments } from './RoomExperiments.tsx';
@@ -48,7 +52,7 @@ export function HostPage(): JSX.Element {
     <>
       <StaffHeader user={staff.user} title={t('host.title')} />
       {sessionId ? (
-        <HostConsole sessionId={sessionId} />
+        <HostConsole sessionId={sessionId} role={staff.user.role} />
       ) : (
         <main class="page-message">
           <h1>{t('errors.codes.SESSION_NOT_FOUND')}</h1>
@@ -79,7 +83,8 @@ function useAction(toaster: Toaster): { busy: Set<string>; run: (key: string, ac
   return { busy, run };
 }
 
-function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
+function HostConsole({ sessionId, role }: { sessionId: string; role: StaffRole }): JSX.Element {
+  const can = hostAbilities(role);
   const room = useRoom(sessionId);
   const toaster = useToaster();
   const { busy, run } = useAction(toaster);
@@ -137,32 +142,39 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
               </div>
             </div>
             <div class="session-actions">
-              {state.session.status === 'scheduled' && (
+              {can.runShow && state.session.status === 'scheduled' && (
                 <button type="button" class="btn btn-primary" data-testid="go-live" disabled={busy.has('session')} onClick={goLive}>
                   {t('host.goLive')}
                 </button>
               )}
-              {state.session.status === 'live' && (
+              {can.runShow && state.session.status === 'live' && (
                 <button type="button" class="btn btn-danger" data-testid="end-live" disabled={busy.has('session')} onClick={() => setConfirmEnd(true)}>
                   {t('host.endLive')}
                 </button>
               )}
             </div>
           </section>
+          {isShowReadOnly(can) && (
+            <p class="role-note" role="note" data-testid="host-role-note" data-role={role}>
+              {t('host.roleNote', { role: t(`common.roles.${role}`) })}
+            </p>
+          )}
 
           <CountersPanel counters={state.counters} />
-          <FlashSalesPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} />
-          <ProductsPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} onFlashSale={setFlashFor} />
-          <RecommendationHealth sessionId={sessionId} state={state} />
+          <FlashSalesPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} can={can} />
+          <ProductsPanel state={state} room={room} sessionId={sessionId} busy={busy} run={run} toaster={toaster} can={can} onFlashSale={setFlashFor} />
+          {can.recommendationHealth && <RecommendationHealth sessionId={sessionId} state={state} />}
           <RoomExperiments sessionId={sessionId} brandId={state.session.brandId} />
-          <FairnessAlerts sessionId={sessionId} />
-          <EnergyMeter sessionId={sessionId} />
+          <FairnessAlerts sessionId={sessionId} canRunCheck={can.runFairnessCheck} />
+          {can.energy && <EnergyMeter sessionId={sessionId} />}
         </div>
 
-        <aside class="host-chat-column" aria-label={t('host.chat.columnLabel')}>
-          <HandoffQueue sessionId={sessionId} chat={room.chat} toaster={toaster} />
-          <ChatModeration sessionId={sessionId} status={state.session.status} chat={room.chat} toaster={toaster} />
-        </aside>
+        {can.moderateChat && (
+          <aside class="host-chat-column" aria-label={t('host.chat.columnLabel')}>
+            <HandoffQueue sessionId={sessionId} chat={room.chat} toaster={toaster} />
+            <ChatModeration sessionId={sessionId} status={state.session.status} chat={room.chat} toaster={toaster} />
+          </aside>
+        )}
       </main>
 
       <Dialog open={confirmEnd} title={t('host.endConfirmTitle')} onClose={() => setConfirmEnd(false)} testId="end-live-dialog">
@@ -178,7 +190,7 @@ function HostConsole({ sessionId }: { sessionId: string }): JSX.Element {
       </Dialog>
       <FlashSaleDialog
         sessionId={sessionId}
-        product={flashFor}
+        product={can.flashSales ? flashFor : null}
         onClose={() => setFlashFor(null)}
         onStarted={(sale, product) => {
           setFlashFor(null);
@@ -230,17 +242,36 @@ interface PanelProps {
   busy: Set<string>;
   run: (key: string, action: () => Promise<void>) => void;
   toaster: Toaster;
+  /** What this role may do (host-abilities.ts). */
+  can: HostAbilities;
 }
 
-function FlashSalesPanel({ state, room, sessionId, busy, run, toaster }: PanelProps): JSX.Element {
+function FlashSalesPanel({ state, room, sessionId, busy, run, toaster, can }: PanelProps): JSX.Element {
   const serverNow = useServerNow(room.offsetMs, state.flashSales.length > 0);
   const byId = new Map(state.products.map((p) => [p.id, p]));
-  const endNow = (sale: FlashSaleView, name: string): void =>
+  const nameOf = (productId: string): string => {
+    const product = byId.get(productId);
+    return product ? pick(product.name) : productId;
+  };
+  const [confirming, setConfirming] = useState<FlashSaleView | null>(null);
+  const notices = useSoldOutNotices(room.endedFlashSales);
+  // A sale that ends while its dialog is open (sold out, on time, another console): nothing left to confirm.
+  const confirmingId = confirming?.id ?? null;
+  const stillRunning = confirmingId !== null && state.flashSales.some((sale) => sale.id === confirmingId);
+  useEffect(() => {
+    if (confirmingId !== null && !stillRunning) setConfirming(null);
+  }, [confirmingId, stillRunning]);
+
+  const endNow = (sale: FlashSaleView): void => {
+    setConfirming(null);
+    const name = nameOf(sale.productId);
     run(`flash:${sale.id}`, async () => {
       const ended = await endFlashSale(sessionId, sale.id);
       room.patch((s) => withFlashSale(s, ended));
       toaster.show('success', t('host.flash.endedToast', { name }));
     });
+  };
+  const shownSale = confirming ? (state.flashSales.find((sale) => sale.id === confirming.id) ?? confirming) : null;
   return (
     <section class="card panel" aria-labelledby="flash-heading" data-testid="active-flash-sales">
       <div class="panel-head">
@@ -248,13 +279,20 @@ function FlashSalesPanel({ state, room, sessionId, busy, run, toaster }: PanelPr
           {t('host.flash.activeHeading')}
         </h2>
       </div>
+      {/* Present before any notice, so screen readers hear each one (politely). */}
+      <div class="flash-notices" role="status" data-testid="flash-sold-out-notices">
+        {notices.map((notice) => (
+          <p class="flash-notice" key={notice.flashSaleId} data-testid="flash-sold-out-notice" data-flash-sale-id={notice.flashSaleId} data-product-id={notice.productId}>
+            {t('host.flash.soldOutNotice', { name: nameOf(notice.productId) })}
+          </p>
+        ))}
+      </div>
       {state.flashSales.length === 0 ? (
         <p class="muted">{t('host.flash.none')}</p>
       ) : (
         <ul class="flash-list">
           {state.flashSales.map((sale) => {
-            const product = byId.get(sale.productId);
-            const name = product ? pick(product.name) : sale.productId;
+            const name = nameOf(sale.productId);
             const leftMs = remainingMs(sale, serverNow);
             return (
               <li class="flash-item" key={sale.id} data-testid="host-flash-sale" data-product-id={sale.productId} data-flash-sale-id={sale.id}>
@@ -269,26 +307,79 @@ function FlashSalesPanel({ state, room, sessionId, busy, run, toaster }: PanelPr
                     {leftMs > 0 ? formatCountdown(leftMs) : t('live.flash.ended')}
                   </span>
                 </span>
-                <button
-                  type="button"
-                  class="btn btn-danger btn-small"
-                  data-testid="flash-sale-end"
-                  disabled={busy.has(`flash:${sale.id}`)}
-                  onClick={() => endNow(sale, name)}
-                >
-                  {t('host.flash.endNow')}
-                </button>
+                {can.flashSales && (
+                  <button
+                    type="button"
+                    class="btn btn-danger btn-small"
+                    data-testid="flash-sale-end"
+                    disabled={busy.has(`flash:${sale.id}`)}
+                    aria-label={t('host.flash.endLabel', { name })}
+                    aria-haspopup="dialog"
+                    onClick={() => setConfirming(sale)}
+                  >
+                    {t('host.flash.endNow')}
+                  </button>
+                )}
               </li>
             );
           })}
         </ul>
       )}
+      <Dialog
+        open={shownSale !== null}
+        title={shownSale ? t('host.flash.endConfirmTitle', { name: nameOf(shownSale.productId) }) : ''}
+        onClose={() => setConfirming(null)}
+        testId="flash-end-dialog"
+      >
+        {shownSale && (
+          <>
+            <p data-testid="flash-end-body">{t('host.flash.endConfirmBody', { price: formatFen(shownSale.priceFen), n: shownSale.remaining })}</p>
+            <div class="dialog-actions">
+              <button type="button" class="btn btn-ghost" data-testid="flash-end-cancel" onClick={() => setConfirming(null)}>
+                {t('common.cancel')}
+              </button>
+              <button type="button" class="btn btn-danger-solid" data-testid="flash-end-confirm" onClick={() => endNow(shownSale)}>
+                {t('host.flash.endNow')}
+              </button>
+            </div>
+          </>
+        )}
+      </Dialog>
     </section>
   );
 }
 
+/** Sold-out notices for the flash sales the socket says sold out: each shown once, for SOLD_OUT_NOTICE_MS. */
+function useSoldOutNotices(ended: readonly FlashSaleView[]): SoldOutNotice[] {
+  const [notices, setNotices] = useState<SoldOutNotice[]>([]);
+  const announced = useRef(new Set<string>());
+  const timers = useRef(new Set<ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const fresh = soldOutToAnnounce(ended, announced.current);
+    if (fresh.length === 0) return;
+    for (const notice of fresh) announced.current.add(notice.flashSaleId);
+    setNotices((shown) => withNotices(shown, fresh));
+    const ids = new Set(fresh.map((notice) => notice.flashSaleId));
+    const timer = setTimeout(() => {
+      timers.current.delete(timer);
+      setNotices((shown) => shown.filter((notice) => !ids.has(notice.flashSaleId)));
+    }, SOLD_OUT_NOTICE_MS);
+    timers.current.add(timer);
+  }, [ended]);
+  useEffect(() => {
+    const pending = timers.current;
+    return () => {
+      for (const timer of pending) clearTimeout(timer);
+      pending.clear();
+    };
+  }, []);
+  return notices;
+}
+
 function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProduct) => void }): JSX.Element {
-  const { state, room, sessionId, busy, run, toaster } = props;
+  const { state, room, sessionId, busy, run, toaster, can } = props;
+  // A role without the host routes (a moderator) reads the table without an actions column.
+  const showActions = can.editShowcase || can.flashSales;
   const pinCount = state.pins.length;
   const pinsFull = pinCount >= MAX_PINS;
   const products = productsInOrder(state);
@@ -331,7 +422,12 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
           {t('host.products.pinCount', { n: pinCount, max: MAX_PINS })}
         </span>
       </div>
-      {status !== 'live' && (
+      {!showActions && (
+        <p class="muted" data-testid="host-products-read-only">
+          {t('host.products.readOnlyNote')}
+        </p>
+      )}
+      {showActions && status !== 'live' && (
         <p class="muted" data-testid="host-products-note">
           {status === 'ended' ? t('host.products.endedNote') : t('host.products.flashNeedsLive')}
         </p>
@@ -353,7 +449,7 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                   {t('host.products.columns.stock')}
                 </th>
                 <th scope="col">{t('host.products.columns.status')}</th>
-                <th scope="col">{t('host.products.columns.actions')}</th>
+                {showActions && <th scope="col">{t('host.products.columns.actions')}</th>}
               </tr>
             </thead>
             <tbody>
@@ -389,54 +485,61 @@ function ProductsPanel(props: PanelProps & { onFlashSale: (product: ShowcaseProd
                         )}
                       </div>
                     </td>
-                    <td>
-                      <div class="row-actions">
-                        {isPinned ? (
-                          <button
-                            type="button"
-                            class="btn btn-secondary btn-small"
-                            data-testid="unpin-button"
-                            disabled={busy.has(`pin:${product.id}`)}
-                            aria-label={`${t('common.labelPrefix', { label: t('host.products.unpin') })}${name}`}
-                            onClick={() => togglePin(product)}
-                          >
-                            {t('host.products.unpin')}
-                          </button>
-                        ) : (
-                          <button
-                            type="button"
-                            class="btn btn-primary btn-small"
-                            data-testid="pin-button"
-                            disabled={!canPin || pinsFull || busy.has(`pin:${product.id}`)}
-                            title={pinsFull ? t('host.products.pinLimit', { max: MAX_PINS }) : undefined}
-                            aria-label={`${t('common.labelPrefix', { label: t('host.products.pin') })}${name}`}
-                            onClick={() => togglePin(product)}
-                          >
-                            {t('host.products.pin')}
-                          </button>
-                        )}
-                        <button
-                          type="button"
-                          class="btn btn-ghost btn-small"
-                          data-testid="sold-out-toggle"
-                          disabled={busy.has(`soldout:${product.id}`)}
-                          aria-label={`${t('common.labelPrefix', { label: product.markedSoldOut ? t('host.products.unmarkSoldOut') : t('host.products.markSoldOut') })}${name}`}
-                          onClick={() => toggleSoldOut(product)}
-                        >
-                          {product.markedSoldOut ? t('host.products.unmarkSoldOut') : t('host.products.markSoldOut')}
-                        </button>
-                        <button
-                          type="button"
-                          class="btn btn-flash btn-small"
-                          data-testid="flash-sale-button"
-                          disabled={!canFlash || sale !== undefined || product.soldOut || product.stock <= 0}
-                          aria-label={`${t('common.labelPrefix', { label: t('host.products.flashSale') })}${name}`}
-                          onClick={() => props.onFlashSale(product)}
-                        >
-                          {t('host.products.flashSale')}
-                        </button>
-                      </div>
-                    </td>
+                    {showActions && (
+                      <td>
+                        <div class="row-actions">
+                          {can.editShowcase &&
+                            (isPinned ? (
+                              <button
+                                type="button"
+                                class="btn btn-secondary btn-small"
+                                data-testid="unpin-button"
+                                disabled={busy.has(`pin:${product.id}`)}
+                                aria-label={`${t('common.labelPrefix', { label: t('host.products.unpin') })}${name}`}
+                                onClick={() => togglePin(product)}
+                              >
+                                {t('host.products.unpin')}
+                              </button>
+                            ) : (
+                              <button
+                                type="button"
+                                class="btn btn-primary btn-small"
+                                data-testid="pin-button"
+                                disabled={!canPin || pinsFull || busy.has(`pin:${product.id}`)}
+                                title={pinsFull ? t('host.products.pinLimit', { max: MAX_PINS }) : undefined}
+                                aria-label={`${t('common.labelPrefix', { label: t('host.products.pin') })}${name}`}
+                                onClick={() => togglePin(product)}
+                              >
+                                {t('host.products.pin')}
+                              </button>
+                            ))}
+                          {can.editShowcase && (
+                            <button
+                              type="button"
+                              class="btn btn-ghost btn-small"
+                              data-testid="sold-out-toggle"
+                              disabled={busy.has(`soldout:${product.id}`)}
+                              aria-label={`${t('common.labelPrefix', { label: product.markedSoldOut ? t('host.products.unmarkSoldOut') : t('host.products.markSoldOut') })}${name}`}
+                              onClick={() => toggleSoldOut(product)}
+                            >
+                              {product.markedSoldOut ? t('host.products.unmarkSoldOut') : t('host.products.markSoldOut')}
+                            </button>
+                          )}
+                          {can.flashSales && (
+                            <button
+                              type="button"
+                              class="btn btn-flash btn-small"
+                              data-testid="flash-sale-button"
+                              disabled={!canFlash || sale !== undefined || product.soldOut || product.stock <= 0}
+                              aria-label={`${t('common.labelPrefix', { label: t('host.products.flashSale') })}${name}`}
+                              onClick={() => props.onFlashSale(product)}
+                            >
+                              {t('host.products.flashSale')}
+                            </button>
+                          )}
+                        </div>
+                      </td>
+                    )}
                   </tr>
                 );
               })}

@@ -2,46 +2,25 @@
  * The host console's "recommendation health" panel: the model version and how many updates it has
  * learned, this session's impressions, the exploration and personalised shares, and per product the
  * impressions, click-through and add-to-cart rates. Names come from the room state; figures from
- * GET /recommendations/health, fetched again every 10 s. A failed refresh is shown, the last figures stay.
+ * GET /recommendations/health, fetched again every 10 s. A failed refresh is shown, the last figures
+ * stay and it is tried again; a refusal (401 signed out, 403 not allowed) stops the refreshes and
+ * says so, since asking again would get the same answer.
  */
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
 import { pick, t } from '../../i18n/index.ts';
 import { ProblemMessage } from '../../ui/components.tsx';
 import type { RoomState } from '../../ui/contract.ts';
 import { formatClock, formatCount } from '../../ui/format.ts';
-import { fetchHealth, formatShare, type RecHealth } from '../../ui/recommendations.ts';
+import { loginUrl } from '../../ui/location.ts';
+import { fetchHealth, formatShare } from '../../ui/recommendations.ts';
+import { useRefreshing } from './use-refreshing.ts';
 import './recommendation-health.css';
 
 export const HEALTH_REFRESH_MS = 10_000;
 
 export function RecommendationHealth({ sessionId, state }: { sessionId: string; state: RoomState }): JSX.Element {
-  const [health, setHealth] = useState<RecHealth | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [updatedAt, setUpdatedAt] = useState<number | null>(null);
-
-  useEffect(() => {
-    let current = true;
-    const load = (): void => {
-      fetchHealth(sessionId).then(
-        (fetched) => {
-          if (!current) return;
-          setHealth(fetched);
-          setError(null);
-          setUpdatedAt(Date.now());
-        },
-        (failure: unknown) => {
-          if (current) setError(failure);
-        },
-      );
-    };
-    load();
-    const timer = setInterval(load, HEALTH_REFRESH_MS);
-    return () => {
-      current = false;
-      clearInterval(timer);
-    };
-  }, [sessionId]);
+  const view = useRefreshing(`health:${sessionId}`, () => fetchHealth(sessionId), { intervalMs: HEALTH_REFRESH_MS });
+  const { data: health, error, updatedAt, refused } = view;
 
   const names = new Map(state.products.map((p) => [p.id, pick(p.name)]));
   const rows = health ? [...health.products].sort((a, b) => b.impressions - a.impressions || a.productId.localeCompare(b.productId)) : [];
@@ -57,13 +36,31 @@ export function RecommendationHealth({ sessionId, state }: { sessionId: string; 
     >
       <div class="panel-head">
         <h2 id="recs-health-title">{t('recs.health.title')}</h2>
-        {updatedAt !== null && <span class="muted recs-health-time">{t('recs.health.refreshed', { time: formatClock(updatedAt) })}</span>}
+        {updatedAt !== null && (
+          <span class="muted recs-health-time">
+            {refused === null ? t('recs.health.refreshed', { time: formatClock(updatedAt) }) : t('recs.health.stoppedAt', { time: formatClock(updatedAt) })}
+          </span>
+        )}
       </div>
-      {error !== null && (
-        <div role="alert">
-          <p class="muted">{t('recs.health.failed')}</p>
-          <ProblemMessage error={error} />
+      {refused !== null ? (
+        <div class="recs-health-stopped" role="alert" data-testid="host-recs-stopped" data-status={refused.status}>
+          <p>
+            {refused.status === 401 ? t('recs.health.signedOut') : t('recs.health.forbidden')}
+            <span class="problem-code"> {t('errors.codeLabel', { code: refused.code })}</span>
+          </p>
+          {refused.status === 401 && (
+            <a href={loginUrl(`${location.pathname}${location.search}`)} data-testid="host-recs-sign-in">
+              {t('recs.health.signInAgain')}
+            </a>
+          )}
         </div>
+      ) : (
+        error !== null && (
+          <div role="alert">
+            <p class="muted">{t('recs.health.failed')}</p>
+            <ProblemMessage error={error} />
+          </div>
+        )
       )}
       {health === null && error === null && <p class="muted">{t('common.loading')}</p>}
       {health && (
