@@ -199,7 +199,9 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     await host.goto(`${base}/host/demo`);
     const health = host.getByTestId('host-recs-health');
     await expect.poll(async () => Number(await health.getAttribute('data-updates')), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
-    expect(await host.getByTestId('host-recs-model-version').textContent()).toBe(t.app.services.recommender.modelVersion);
+    // The model by name, in the page's language, with the version the server sent beneath it.
+    expect(await host.getByTestId('host-recs-model-name').textContent()).toBe('线性 Bandit（第 3 版设计）');
+    expect(await host.getByTestId('host-recs-model-technical').textContent()).toBe(t.app.services.recommender.modelVersion);
     await expect.poll(() => host.getByTestId('host-recs-row').count()).toBeGreaterThan(0);
     await context.close();
     await page.close();

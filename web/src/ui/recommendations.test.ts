@@ -18,6 +18,7 @@ import {
   howItWorksHref,
   newIdempotencyKey,
   parseHowQuery,
+  parseModelVersion,
   parseRecList,
   privacyHref,
   reasonsFor,
@@ -277,5 +278,15 @@ describe('the page helpers', () => {
         throw new Error('x');
       }),
     ).toBe(false);
+  });
+});
+
+describe('parseModelVersion', () => {
+  it('reads the family, design and updates of a production model, and keeps anything else whole', () => {
+    expect(parseModelVersion('qingliu-linear-v3:16')).toEqual({ family: 'linear', design: 3, updates: 16, technical: 'qingliu-linear-v3:16' });
+    expect(parseModelVersion('qingliu-mlp-v1:0')).toEqual({ family: 'mlp', design: 1, updates: 0, technical: 'qingliu-mlp-v1:0' });
+    for (const other of ['experiment:exp-0123456789ab:bandit:4', 'qingliu-linear-v3', 'something-else:3', '']) {
+      expect(parseModelVersion(other)).toEqual({ family: 'other', design: null, updates: null, technical: other });
+    }
   });
 });

@@ -181,6 +181,22 @@ export function labelFor(list: Pick<RecList, 'label'>, locale: LocaleCode): stri
 }
 
 /** A signed number with a fixed number of decimals: +0.500, −1.250, 0.000 (U+2212 for minus). */
+/** Which model a version string names: `qingliu-linear-v3:16` → family "linear", design 3, 16 updates. */
+export interface ModelVersionParts {
+  family: 'linear' | 'mlp' | 'other';
+  design: number | null;
+  updates: number | null;
+  /** The version as the server sent it (for support and the logs). */
+  technical: string;
+}
+
+/** Reads a model version (`<id>:<updates>`, the id ending `-v<design>`); anything else is `other`, kept whole. */
+export function parseModelVersion(version: string): ModelVersionParts {
+  const m = /^qingliu-(linear|mlp)(?:-v(\d+))?:(\d+)$/.exec(version);
+  if (!m) return { family: 'other', design: null, updates: null, technical: version };
+  return { family: m[1] as 'linear' | 'mlp', design: m[2] === undefined ? null : Number(m[2]), updates: Number(m[3]), technical: version };
+}
+
 export function formatSigned(n: number, digits = 3): string {
   const fixed = Math.abs(n).toFixed(digits);
   if (Number(fixed) === 0) return (0).toFixed(digits);

@@ -12,7 +12,7 @@ import { ProblemMessage } from '../../ui/components.tsx';
 import type { RoomState } from '../../ui/contract.ts';
 import { formatClock, formatCount } from '../../ui/format.ts';
 import { loginUrl } from '../../ui/location.ts';
-import { fetchHealth, formatShare } from '../../ui/recommendations.ts';
+import { fetchHealth, formatShare, parseModelVersion } from '../../ui/recommendations.ts';
 import { useRefreshing } from './use-refreshing.ts';
 import './recommendation-health.css';
 
@@ -68,7 +68,9 @@ export function RecommendationHealth({ sessionId, state }: { sessionId: string; 
           <dl class="recs-health-figures">
             <div>
               <dt>{t('recs.health.modelVersion')}</dt>
-              <dd data-testid="host-recs-model-version">{health.modelVersion}</dd>
+              <dd data-testid="host-recs-model-version" data-version={health.modelVersion}>
+                <ModelName version={health.modelVersion} />
+              </dd>
             </div>
             <div>
               <dt>{t('recs.health.updates')}</dt>
@@ -126,5 +128,20 @@ export function RecommendationHealth({ sessionId, state }: { sessionId: string; 
         </>
       )}
     </section>
+  );
+}
+
+/** The model by name ("线性 Bandit（第 3 版设计）"), with the version the server sent beneath it for support. */
+function ModelName({ version }: { version: string }): JSX.Element {
+  const parts = parseModelVersion(version);
+  if (parts.family === 'other' || parts.design === null) return <code>{version}</code>;
+  return (
+    <>
+      <span data-testid="host-recs-model-name">{t(`recs.health.modelName.${parts.family}`, { design: parts.design })}</span>
+      <br />
+      <small class="muted">
+        {t('recs.health.modelTechnical')}: <code data-testid="host-recs-model-technical">{parts.technical}</code>
+      </small>
+    </>
   );
 }
