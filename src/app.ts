@@ -450,7 +450,7 @@ export function createServices(
           roomFacts.delete(sessionId);
           unsubscribe();
           if (m.type === 'products_updated') void facts!.then((f) => f && assistant.invalidateBrand(f.brandId), () => undefined);
-          if (m.type === 'session_status' && m.status === 'ended') assistant.forgetSession(sessionId);
+          if (m.type === 'session_status' && m.status === 'ended') void assistant.forgetSession(sessionId).catch(onError);
         });
       }
       return facts;
@@ -475,17 +475,12 @@ export function createServices(
   consent.onDecided(async ({ subject, brandId, refused }) => {
     if (refused.includes('assistant_memory')) await assistant.forgetViewer(subject, brandId);
   });
-  // Decided on another node: the stored memory is gone already; this node's memory of the show's conversation goes too.
-  onRefusedElsewhere.push((subject, refused) => {
-    if (refused.includes('assistant_memory')) assistant.forgetSessionMemory(subject);
-  });
-  // An erasure on any node reaches every node's caches: keys, the recommender's view of the viewer, profile,
-  // tags, and the assistant's memory of their conversations in running shows (R3).
+  // An erasure on any node reaches every node's caches: keys, the recommender's view of the viewer, profile
+  // and tags (R3). The assistant's memory is in the database: the erasure's transaction deletes it.
   relayErasures(bus, protection, [
     (subject) => recommender.forgetViewer(subject),
     (subject) => profile.forget(subject),
     (subject) => tags.forget(subject),
-    (subject) => assistant.forgetSessionMemory(subject),
   ]);
   const chatErasures = new Map<string, Map<string, string[]>>();
   const sources: PersonalDataSource[] = [];
@@ -636,6 +631,12 @@ export function createServices(
     purge: () => chatStore.purgeMemoryBefore(clock.now()),
   });
   services.extraRetention.push({
+    category: 'assistant_session_memory',
+    basis: 'what the assistant remembers a viewer asked about in one show (no consent needed, AI4): deleted when the show ends; a day after its last use when no node saw the end',
+    keepDays: 1,
+    purge: (cutoff) => chatStore.purgeSessionMemoryBefore(cutoff),
+  });
+  services.extraRetention.push({
     category: 'access_log',
     basis: 'staff access to personal data (S3): entries keep their content 3 years, then only their hash, so the signed log stays verifiable',
     keepDays: ACCESS_LOG_KEEP_DAYS,
@@ -653,8 +654,6 @@ export function createServices(
     liveRoom.forgetCachedCounters();
     roomFacts.clear();
     chat.resync();
-    // An erasure published while the broker was away never reached this node: its conversation memory goes (R3).
-    assistant.forgetAllSessionMemory();
     void experiments.load().catch(onError);
     void gateway.resyncAll().catch(onError);
   });

@@ -29,6 +29,7 @@ import * as m0018 from './migrations/0018-model-update-origins.js';
 import * as m0019 from './migrations/0019-model-update-interest.js';
 import * as m0020 from './migrations/0020-model-update-age.js';
 import * as m0021 from './migrations/0021-notice-texts.js';
+import * as m0022 from './migrations/0022-assistant-session-memory.js';
 
 export type { Database } from './schema.js';
 export { isStorageUnavailable } from './unavailable.js';
@@ -85,6 +86,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-model-update-interest': m0019,
   '0020-model-update-age': m0020,
   '0021-notice-texts': m0021,
+  '0022-assistant-session-memory': m0022,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -652,6 +652,7 @@ export interface Database {
   chat_moderation_log: ChatModerationLogTable;
   assistant_handoffs: AssistantHandoffTable;
   assistant_memory: AssistantMemoryTable;
+  assistant_session_memory: AssistantSessionMemoryTable;
 }
 
 export interface ChatMessageTable {
@@ -733,6 +734,14 @@ export interface AssistantMemoryTable {
   turns_sealed: string;
   updated_at: number;
   expires_at: number;
+}
+
+export interface AssistantSessionMemoryTable {
+  session_id: string;
+  subject: string;
+  /** AES-GCM under the subject's data key: which products were asked about, and what about. */
+  turns_sealed: string;
+  updated_at: number;
 }
 
 export interface EnergySampleTable {

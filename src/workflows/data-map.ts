@@ -254,10 +254,22 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     personal: true,
     protection: 'sealed',
     what: {
-      zh: '仅在您同意“购物助手记忆”时：您问过哪些商品、问了什么方面（不保存原话），以您的密钥加密；未同意时只在本场直播内存中保留',
-      en: 'Only under the assistant-memory consent: which products you asked about and about what (not your words), sealed under your key; without it, kept in memory for the show only',
+      zh: '仅在您同意“购物助手记忆”时跨场保留：您问过哪些商品、问了什么方面（不保存原话），以您的密钥加密',
+      en: 'Kept across shows only under the assistant-memory consent: which products you asked about and about what (not your words), sealed under your key',
     },
     kept: { retentionCategory: 'assistant_memory' },
+  },
+  {
+    category: 'assistant show memory',
+    name: { zh: '购物助手本场记忆', en: 'Assistant memory of this show' },
+    tables: ['assistant_session_memory'],
+    personal: true,
+    protection: 'sealed',
+    what: {
+      zh: '本场直播中您问过哪些商品、问了什么方面（不保存原话），以您的密钥加密，直播结束即删除；无需同意',
+      en: 'Which products you asked about in this show and about what (not your words), sealed under your key and deleted when the show ends; no consent needed',
+    },
+    kept: { retentionCategory: 'assistant_session_memory' },
   },
   {
     category: 'experiments',

@@ -121,6 +121,34 @@ describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
     expect(await store.purgeMemoryBefore(11)).toBe(1);
   });
 
+  it('keeps a viewer\'s memory of each show apart, replaces it in place, and deletes it by show, by viewer, by erasure and by age', async () => {
+    const put = (sessionId: string, subject: string, turnsSealed: string, updatedAt: number) => store.putSessionMemory({ sessionId, subject, turnsSealed, updatedAt });
+    await put('show-1', 'viewer-a', 'a1', 10);
+    await put('show-1', 'viewer-a', 'a2', 20); // the same show and viewer: replaced, not added
+    await put('show-2', 'viewer-a', 'a3', 30);
+    await put('show-1', 'viewer-b', 'b1', 40);
+    expect(await store.sessionMemory('show-1', 'viewer-a')).toEqual({ sessionId: 'show-1', subject: 'viewer-a', turnsSealed: 'a2', updatedAt: 20 });
+    expect(await store.sessionMemory('show-3', 'viewer-a')).toBeUndefined();
+    expect((await store.sessionMemoriesOfSubject('viewer-a')).map((m) => m.turnsSealed)).toEqual(['a2', 'a3']);
+    // The show ends: every viewer's memory of it goes, and nothing of other shows.
+    expect(await store.deleteSessionMemory({ sessionId: 'show-1' })).toBe(2);
+    expect(await store.sessionMemory('show-1', 'viewer-b')).toBeUndefined();
+    expect((await store.sessionMemoriesOfSubject('viewer-a')).map((m) => m.turnsSealed)).toEqual(['a3']);
+    // A viewer withdraws: theirs in every show goes.
+    await put('show-4', 'viewer-a', 'a4', 50);
+    await put('show-4', 'viewer-c', 'c1', 60);
+    expect(await store.deleteSessionMemory({ subject: 'viewer-a' })).toBe(2);
+    expect(await store.sessionMemoriesOfSubject('viewer-a')).toEqual([]);
+    // Erasure takes it with the rest.
+    expect(await store.eraseSubject('viewer-c')).toBe(1);
+    expect(await store.sessionMemoriesOfSubject('viewer-c')).toEqual([]);
+    // Shows whose end no node saw: memory untouched since the cutoff goes, newer stays.
+    await put('show-5', 'viewer-d', 'd1', 100);
+    await put('show-6', 'viewer-d', 'd2', 200);
+    expect(await store.purgeSessionMemoryBefore(150)).toBe(1);
+    expect((await store.sessionMemoriesOfSubject('viewer-d')).map((m) => m.sessionId)).toEqual(['show-6']);
+  });
+
   it('stores a viewer\'s client event id once per room and author: a resend is skipped and reported, and found by its key', async () => {
     const first = msg('r12', 1000, { authorSubject: 'viewer-a', clientEventId: 'evt-1' });
     expect(await store.transaction((s) => s.insertMessages([first]))).toEqual([]);

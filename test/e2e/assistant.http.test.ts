@@ -122,6 +122,11 @@ describe.each(DIALECTS)('the shopping assistant on %s', (dialect) => {
     const db = t.app.services.storage.db;
     const subjectOf = (d: string) => t.app.services.protection.subjectFor(d, t.app.services.region);
     expect(await db.selectFrom('assistant_memory').selectAll().where('subject', '=', subjectOf(withoutConsent)).execute()).toEqual([]);
+    // The show's memory is in the database, sealed (no product id readable in it), for every node.
+    const showMemory = () => db.selectFrom('assistant_session_memory').selectAll().where('session_id', '=', sessionId).execute();
+    const rowsOfShow = await showMemory();
+    expect(rowsOfShow.map((r) => r.subject)).toEqual([subjectOf(withoutConsent)]);
+    expect(rowsOfShow[0]!.turns_sealed).not.toContain(named.id);
 
     const consenting = newDevice();
     await consent(consenting, ['assistant_memory']);
@@ -131,6 +136,7 @@ describe.each(DIALECTS)('the shopping assistant on %s', (dialect) => {
     expect(kept[0]!.turns_sealed).not.toContain(named.id);
     // The show ends: session memory is forgotten; the consented memory carries to the next show.
     expect((await staff('POST', `/api/v1/sessions/${sessionId}/end`, {})).statusCode).toBe(200);
+    await expect.poll(async () => (await showMemory()).length).toBe(0);
     const next = await liveRoom();
     const carried = (await ask(next, { question: '它多少钱', locale: 'zh-CN' }, consenting)).json<AssistantReply>();
     expect(carried.productIds[0]).toBe(named.id);

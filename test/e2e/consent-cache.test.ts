@@ -78,6 +78,25 @@ describe('two nodes on one database and one bus', () => {
     });
   });
 
+  it('share the assistant’s memory of the show: a follow-up on another node knows “它”, and a download there shows it', async () => {
+    await onTwoNodes(async (a, b) => {
+      const admin = await signIn(a, 'admin');
+      expect((await a.inject({ method: 'POST', url: '/api/v1/sessions/demo/start', headers: { cookie: admin.cookie }, payload: {} })).statusCode).toBe(200);
+      const device = 'two-nodes-follow-up-000001';
+      const h = { 'x-qingliu-device': device };
+      const product = ((await b.inject('/api/v1/sessions/demo')).json() as { products: { id: string; name: { zh: string } }[] }).products[2]!;
+      const asked = await b.inject({ method: 'POST', url: '/api/v1/sessions/demo/assistant', headers: h, payload: { question: `${product.name.zh}多少钱`, locale: 'zh-CN' } });
+      expect(asked.json().productIds, asked.body).toEqual([product.id]);
+      const followUp = await a.inject({ method: 'POST', url: '/api/v1/sessions/demo/assistant', headers: h, payload: { question: '它适合多大的宝宝', locale: 'zh-CN' } });
+      expect(followUp.json().productIds, followUp.body).toEqual([product.id]);
+      const download = (await a.inject({ method: 'GET', url: '/api/v1/privacy/data', headers: h })).json() as { chat: { kind: string; sessionId?: string; turns?: { productIds: string[] }[] }[] };
+      const memory = download.chat.filter((r) => r.kind === 'session_memory');
+      expect(memory).toHaveLength(1);
+      expect(memory[0]!.sessionId).toBe('demo');
+      expect(memory[0]!.turns!.map((turn) => turn.productIds[0])).toEqual([product.id, product.id]);
+    });
+  });
+
   it('forget, on every node, what a viewer’s withdrawal covers: their in-session behaviour and the show’s conversation', async () => {
     await onTwoNodes(async (a, b) => {
       const admin = await signIn(a, 'admin');

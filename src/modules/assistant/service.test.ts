@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { RequestContext } from '../../context/index.js';
 import { loadDemoCatalogue, parseCatalogue, type ProductDetail } from '../catalogue/index.js';
 import type { LanguageModel } from './model.js';
-import { AssistantService, type RoomFacts } from './service.js';
+import { AssistantService, type AssistantDeps, type RoomFacts } from './service.js';
+import type { StoredSessionMemory } from '../chat/ports.js';
 
 const demo = loadDemoCatalogue();
 const parsed = parseCatalogue(demo.productsJson, 'json');
@@ -44,6 +45,25 @@ function roomWithSale(over: { soldOut?: boolean; remaining?: number } = {}): Roo
   };
 }
 
+/** No memory across shows (no consent here); the show's memory in a map, as the database keeps it. */
+function showMemoryStore(): AssistantDeps['memoryStore'] {
+  const rows = new Map<string, StoredSessionMemory>();
+  const key = (sessionId: string, subject: string) => `${sessionId}\u0000${subject}`;
+  return {
+    memory: async () => undefined,
+    putMemory: async () => undefined,
+    deleteMemory: async () => 0,
+    sessionMemory: async (sessionId, subject) => rows.get(key(sessionId, subject)),
+    putSessionMemory: async (m) => void rows.set(key(m.sessionId, m.subject), m),
+    sessionMemoriesOfSubject: async (subject) => [...rows.values()].filter((m) => m.subject === subject),
+    deleteSessionMemory: async (of) => {
+      let n = 0;
+      for (const [k, m] of rows) if ('sessionId' in of ? m.sessionId === of.sessionId : m.subject === of.subject) n += Number(rows.delete(k));
+      return n;
+    },
+  };
+}
+
 /** The service over one room's facts, read once (as app.ts keeps them until the showcase changes), at a clock the test sets. */
 function assistantFor(room: RoomFacts, model?: LanguageModel) {
   const clock = { now: T0 + MINUTE };
@@ -60,7 +80,7 @@ function assistantFor(room: RoomFacts, model?: LanguageModel) {
       },
     },
     allowsMemory: async () => false,
-    memoryStore: { memory: async () => undefined, putMemory: async () => undefined, deleteMemory: async () => 0 },
+    memoryStore: showMemoryStore(),
     sealer: { sealTextFor: async (_s, _f, text) => text, openTextFor: async (_s, _f, text) => text },
     subjectOf: (deviceId) => `subject-${deviceId}`,
     clock: { now: () => clock.now },

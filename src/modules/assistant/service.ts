@@ -4,8 +4,10 @@
  * the pinned product for "这个", current prices (a running flash sale's price) and real stock. Every
  * reply is labelled (AI1); unsure answers and requests for a person go to the host's queue.
  *
- * Memory (AI4): what the viewer asked about is kept for the show only, in this process; it is kept
- * across shows (sealed, 30 days) only under the assistant-memory consent. Questions are never logged.
+ * Memory (AI4): what the viewer asked about (products and intents, never the words) is kept for the
+ * show only, sealed in the database so that every node answering the viewer shares it and every
+ * download or erasure sees it, and deleted when the show ends; it is kept across shows (sealed, 30
+ * days) only under the assistant-memory consent. Questions are never logged.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -65,7 +67,7 @@ export interface AssistantDeps {
     addHandoff(input: { sessionId: string; deviceId?: string; question: string; nickname?: string; locale: Locale; reason: string; messageId: string | null }): Promise<HandoffItem>;
   };
   allowsMemory(deviceId: string, brandId: string): Promise<boolean>;
-  memoryStore: Pick<ChatStore, 'memory' | 'putMemory' | 'deleteMemory'>;
+  memoryStore: Pick<ChatStore, 'memory' | 'putMemory' | 'deleteMemory' | 'sessionMemory' | 'putSessionMemory' | 'sessionMemoriesOfSubject' | 'deleteSessionMemory'>;
   sealer: {
     sealTextFor(subject: string, field: { table: string; column: string; rowId: string }, plaintext: string): Promise<string>;
     openTextFor(subject: string, field: { table: string; column: string; rowId: string }, sealed: string): Promise<string>;
@@ -90,11 +92,10 @@ interface LoadedBrand {
 }
 
 const memoryField = (subject: string, brandId: string) => ({ table: 'assistant_memory', column: 'turns', rowId: `${subject}/${brandId}` });
+const sessionMemoryField = (subject: string, sessionId: string) => ({ table: 'assistant_session_memory', column: 'turns', rowId: `${subject}/${sessionId}` });
 
 export class AssistantService {
   readonly #brands = new Map<string, Promise<LoadedBrand>>();
-  /** Session memory: session → subject → turns. Dropped when the show ends. */
-  readonly #sessionMemory = new Map<string, Map<string, Turn[]>>();
   readonly #meter: WorkMeter;
 
   constructor(private readonly deps: AssistantDeps) {
@@ -113,25 +114,15 @@ export class AssistantService {
     this.#brands.delete(brandId);
   }
 
-  /** The show ended: its conversation memory is forgotten (AI4). */
-  forgetSession(sessionId: string): void {
-    this.#sessionMemory.delete(sessionId);
+  /** The show ended: every viewer's conversation memory of it is deleted (AI4), whichever node sees the end. */
+  async forgetSession(sessionId: string): Promise<void> {
+    await this.deps.memoryStore.deleteSessionMemory({ sessionId });
   }
 
-  /** Erasure or withdrawal: the viewer's memory everywhere on this node, and their stored memory. */
+  /** Erasure or withdrawal: the viewer's memory of every running show, and their memory kept across shows (of one brand, or all). */
   async forgetViewer(subject: string, brandId?: string): Promise<void> {
-    this.forgetSessionMemory(subject);
+    await this.deps.memoryStore.deleteSessionMemory({ subject });
     await this.deps.memoryStore.deleteMemory(subject, brandId);
-  }
-
-  /** The bus was away (an erasure may have been missed): every conversation memory on this node goes. */
-  forgetAllSessionMemory(): void {
-    this.#sessionMemory.clear();
-  }
-
-  /** An erasure on another node: this node's memory of the viewer's conversations in running shows goes too. */
-  forgetSessionMemory(subject: string): void {
-    for (const m of this.#sessionMemory.values()) m.delete(subject);
   }
 
   async ask(
@@ -211,9 +202,9 @@ export class AssistantService {
   /** What the assistant keeps about a viewer (the privacy centre's export). */
   async exportFor(subject: string, brandIds: readonly string[]): Promise<Array<Record<string, unknown>>> {
     const out: Array<Record<string, unknown>> = [];
-    for (const [sessionId, m] of this.#sessionMemory) {
-      const turns = m.get(subject);
-      if (turns) out.push({ kind: 'session_memory', sessionId, turns });
+    for (const m of await this.deps.memoryStore.sessionMemoriesOfSubject(subject)) {
+      const turns = await this.#openTurns(subject, sessionMemoryField(subject, m.sessionId), m.turnsSealed);
+      if (turns) out.push({ kind: 'session_memory', sessionId: m.sessionId, turns });
     }
     for (const brandId of brandIds) {
       const stored = await this.deps.memoryStore.memory(subject, brandId, this.deps.clock.now());
@@ -306,9 +297,24 @@ export class AssistantService {
     })();
   }
 
+  /** The viewer's turns in this show so far (none if unreadable: the key is gone). */
+  async #showTurns(sessionId: string, subject: string): Promise<Turn[]> {
+    const stored = await this.deps.memoryStore.sessionMemory(sessionId, subject);
+    if (!stored) return [];
+    return (await this.#openTurns(subject, sessionMemoryField(subject, sessionId), stored.turnsSealed)) ?? [];
+  }
+
+  async #openTurns(subject: string, field: { table: string; column: string; rowId: string }, sealed: string): Promise<Turn[] | undefined> {
+    try {
+      return JSON.parse(await this.deps.sealer.openTextFor(subject, field, sealed)) as Turn[];
+    } catch {
+      return undefined; // unreadable: the key is gone (erased)
+    }
+  }
+
   async #previousProduct(sessionId: string, subject: string, deviceId: string, brandId: string): Promise<string | undefined> {
-    const turns = this.#sessionMemory.get(sessionId)?.get(subject);
-    const last = turns?.[turns.length - 1];
+    const turns = await this.#showTurns(sessionId, subject);
+    const last = turns[turns.length - 1];
     if (last) return last.productIds[0];
     if (!(await this.deps.allowsMemory(deviceId, brandId))) return undefined;
     const stored = await this.deps.memoryStore.memory(subject, brandId, this.deps.clock.now());
@@ -324,12 +330,15 @@ export class AssistantService {
   async #remember(sessionId: string, subject: string, deviceId: string, brandId: string, a: GroundedAnswer): Promise<void> {
     const now = this.deps.clock.now();
     const turn: Turn = { at: now, productIds: [...a.productIds].slice(0, 3), intents: [...a.intents] };
-    let session = this.#sessionMemory.get(sessionId);
-    if (!session) this.#sessionMemory.set(sessionId, (session = new Map()));
-    const turns = session.get(subject) ?? [];
+    const turns = await this.#showTurns(sessionId, subject);
     turns.push(turn);
     if (turns.length > MEMORY_TURNS) turns.splice(0, turns.length - MEMORY_TURNS);
-    session.set(subject, turns);
+    await this.deps.memoryStore.putSessionMemory({
+      sessionId,
+      subject,
+      turnsSealed: await this.deps.sealer.sealTextFor(subject, sessionMemoryField(subject, sessionId), JSON.stringify(turns)),
+      updatedAt: now,
+    });
     // Kept beyond the show only under the assistant-memory consent (AI4); what is kept is which
     // products were asked about and what about, never the words.
     if (!(await this.deps.allowsMemory(deviceId, brandId))) return;

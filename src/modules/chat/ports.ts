@@ -94,6 +94,14 @@ export interface StoredMemory {
   expiresAt: number;
 }
 
+/** A viewer's conversation with the assistant in one show (no consent needed; deleted when it ends). */
+export interface StoredSessionMemory {
+  sessionId: string;
+  subject: string;
+  turnsSealed: string;
+  updatedAt: number;
+}
+
 export interface ChatStore {
   /** Runs `fn` in one transaction: every write inside commits together or not at all. */
   transaction<T>(fn: (store: ChatStore) => Promise<T>): Promise<T>;
@@ -138,10 +146,18 @@ export interface ChatStore {
   memoriesOfSubject(subject: string): Promise<StoredMemory[]>;
   deleteMemory(subject: string, brandId?: string): Promise<number>;
 
-  /** Erasure: deletes the subject's messages, handoffs and memory; bans and log entries stay (pseudonymous, LC3). */
+  sessionMemory(sessionId: string, subject: string): Promise<StoredSessionMemory | undefined>;
+  putSessionMemory(m: StoredSessionMemory): Promise<void>;
+  sessionMemoriesOfSubject(subject: string): Promise<StoredSessionMemory[]>;
+  /** A show ended (every viewer's memory of it), or a viewer withdrew or was erased (theirs in every show). */
+  deleteSessionMemory(of: { sessionId: string } | { subject: string }): Promise<number>;
+
+  /** Erasure: deletes the subject's messages, handoffs and memory (kept and per show); bans and log entries stay (pseudonymous, LC3). */
   eraseSubject(subject: string): Promise<number>;
   purgeMessagesBefore(cutoff: number): Promise<number>;
   purgeLogBefore(cutoff: number): Promise<number>;
   purgeHandoffsBefore(cutoff: number): Promise<number>;
   purgeMemoryBefore(now: number): Promise<number>;
+  /** Shows whose end was never seen by a node (all restarted meanwhile): memory untouched since `cutoff` goes. */
+  purgeSessionMemoryBefore(cutoff: number): Promise<number>;
 }

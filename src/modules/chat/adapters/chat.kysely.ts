@@ -11,6 +11,7 @@ import type {
   StoredHandoff,
   StoredLogEntry,
   StoredMemory,
+  StoredSessionMemory,
   StoredMessage,
 } from '../ports.js';
 
@@ -358,11 +359,35 @@ export class KyselyChatStore implements ChatStore {
     return Number((await q.executeTakeFirst()).numDeletedRows);
   }
 
+  async sessionMemory(sessionId: string, subject: string): Promise<StoredSessionMemory | undefined> {
+    const r = await this.db.selectFrom('assistant_session_memory').selectAll().where('session_id', '=', sessionId).where('subject', '=', subject).executeTakeFirst();
+    return r && toSessionMemory(r);
+  }
+
+  async putSessionMemory(m: StoredSessionMemory): Promise<void> {
+    const values = { turns_sealed: m.turnsSealed, updated_at: m.updatedAt };
+    await this.db
+      .insertInto('assistant_session_memory')
+      .values({ session_id: m.sessionId, subject: m.subject, ...values })
+      .onConflict((oc) => oc.columns(['session_id', 'subject']).doUpdateSet(values))
+      .execute();
+  }
+
+  async sessionMemoriesOfSubject(subject: string): Promise<StoredSessionMemory[]> {
+    return (await this.db.selectFrom('assistant_session_memory').selectAll().where('subject', '=', subject).orderBy('updated_at').execute()).map(toSessionMemory);
+  }
+
+  async deleteSessionMemory(of: { sessionId: string } | { subject: string }): Promise<number> {
+    const q = 'sessionId' in of ? this.db.deleteFrom('assistant_session_memory').where('session_id', '=', of.sessionId) : this.db.deleteFrom('assistant_session_memory').where('subject', '=', of.subject);
+    return Number((await q.executeTakeFirst()).numDeletedRows);
+  }
+
   async eraseSubject(subject: string): Promise<number> {
     const m = await this.db.deleteFrom('chat_messages').where('author_subject', '=', subject).executeTakeFirst();
     const h = await this.db.deleteFrom('assistant_handoffs').where('subject', '=', subject).executeTakeFirst();
     const mem = await this.deleteMemory(subject);
-    return Number(m.numDeletedRows) + Number(h.numDeletedRows) + mem;
+    const shows = await this.deleteSessionMemory({ subject });
+    return Number(m.numDeletedRows) + Number(h.numDeletedRows) + mem + shows;
   }
 
   async purgeMessagesBefore(cutoff: number): Promise<number> {
@@ -382,4 +407,12 @@ export class KyselyChatStore implements ChatStore {
   async purgeMemoryBefore(now: number): Promise<number> {
     return Number((await this.db.deleteFrom('assistant_memory').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
   }
+
+  async purgeSessionMemoryBefore(cutoff: number): Promise<number> {
+    return Number((await this.db.deleteFrom('assistant_session_memory').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
+  }
+}
+
+function toSessionMemory(r: { session_id: string; subject: string; turns_sealed: string; updated_at: number | string | bigint }): StoredSessionMemory {
+  return { sessionId: r.session_id, subject: r.subject, turnsSealed: r.turns_sealed, updatedAt: Number(r.updated_at) };
 }
