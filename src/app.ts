@@ -414,6 +414,8 @@ export function createServices(
   // The assistant: the brand's catalogue and FAQ, the room's live facts, the chat for answers and the queue.
   const assistantContext = systemContext('shopping assistant');
   const roomFacts = new Map<string, Promise<import('./modules/assistant/index.js').RoomFacts | undefined>>();
+  /** Rooms whose show end this node watches for the assistant (room → unsubscribe). */
+  const showsWatched = new Map<string, () => void>();
   const assistant = new AssistantService({
     catalogueOf: async (brandId) => {
       const brand = await catalogue.getBrand(brandId);
@@ -433,6 +435,7 @@ export function createServices(
     },
     // The room's facts are read once and kept until the showcase changes (any room message but counters).
     room: (sessionId) => {
+      watchShowEnd(sessionId);
       let facts = roomFacts.get(sessionId);
       if (!facts) {
         facts = (async () => {
@@ -450,7 +453,6 @@ export function createServices(
           roomFacts.delete(sessionId);
           unsubscribe();
           if (m.type === 'products_updated') void facts!.then((f) => f && assistant.invalidateBrand(f.brandId), () => undefined);
-          if (m.type === 'session_status' && m.status === 'ended') void assistant.forgetSession(sessionId).catch(onError);
         });
       }
       return facts;
@@ -467,13 +469,27 @@ export function createServices(
       : {}),
     onError,
   });
+  // Every room the assistant answered in on this node is watched until its show ends, whatever else
+  // happens in it meanwhile: then every viewer's memory of the show is deleted (AI4). Rows a node
+  // missed (it restarted; an answer in flight at the end) go at the next retention run.
+  function watchShowEnd(sessionId: string): void {
+    if (showsWatched.has(sessionId)) return;
+    const unsubscribe = bus.subscribe(roomTopic(sessionId), (message) => {
+      const m = message as { type?: string; status?: string };
+      if (m.type !== 'session_status' || m.status !== 'ended') return;
+      unsubscribe();
+      showsWatched.delete(sessionId);
+      void assistant.forgetSession(sessionId).catch(onError);
+    });
+    showsWatched.set(sessionId, unsubscribe);
+  }
   chat.onViewerMessage((m) => {
     if (mentionedQuestion(m.message.text) === undefined) return;
     void assistant.answerInChat(m.sessionId, m, assistantContext).catch(onError);
   });
   // Withdrawing the assistant-memory consent deletes what was kept (C7).
   consent.onDecided(async ({ subject, brandId, refused }) => {
-    if (refused.includes('assistant_memory')) await assistant.forgetViewer(subject, brandId);
+    if (refused.includes('assistant_memory')) await assistant.forgetKeptMemory(subject, brandId);
   });
   // An erasure on any node reaches every node's caches: keys, the recommender's view of the viewer, profile
   // and tags (R3). The assistant's memory is in the database: the erasure's transaction deletes it.
@@ -632,9 +648,9 @@ export function createServices(
   });
   services.extraRetention.push({
     category: 'assistant_session_memory',
-    basis: 'what the assistant remembers a viewer asked about in one show (no consent needed, AI4): deleted when the show ends; a day after its last use when no node saw the end',
+    basis: 'what the assistant remembers a viewer asked about in one show (no consent needed, AI4): deleted when the show ends (or at the next hourly run, if no node saw the end), and at the latest a day after its last use',
     keepDays: 1,
-    purge: (cutoff) => chatStore.purgeSessionMemoryBefore(cutoff),
+    purge: (cutoff) => chatStore.purgeSessionMemory(cutoff),
   });
   services.extraRetention.push({
     category: 'access_log',

@@ -142,11 +142,16 @@ describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
     // Erasure takes it with the rest.
     expect(await store.eraseSubject('viewer-c')).toBe(1);
     expect(await store.sessionMemoriesOfSubject('viewer-c')).toEqual([]);
-    // Shows whose end no node saw: memory untouched since the cutoff goes, newer stays.
+    // What the end did not delete: memory of ended shows, and any untouched since the cutoff; a running show's recent memory stays.
+    const db = t.storage.db;
+    await db.insertInto('brands').values({ id: 'memory-brand', name_zh: '品牌', name_en: 'Brand', operator_zh: '运营', operator_en: 'Operator', contact_email: 'a@example.cn', contact_phone: '400', merchant_licence: 'L', created_at: 1 }).execute();
+    const room = (id: string, status: string) => ({ id, brand_id: 'memory-brand', title_zh: id, title_en: id, status, created_at: 1, version: 0 });
+    await db.insertInto('live_sessions').values([room('show-ended', 'ended'), room('show-live', 'live')]).execute();
+    await put('show-ended', 'viewer-d', 'd0', 1_000);
     await put('show-5', 'viewer-d', 'd1', 100);
-    await put('show-6', 'viewer-d', 'd2', 200);
-    expect(await store.purgeSessionMemoryBefore(150)).toBe(1);
-    expect((await store.sessionMemoriesOfSubject('viewer-d')).map((m) => m.sessionId)).toEqual(['show-6']);
+    await put('show-live', 'viewer-d', 'd2', 1_000);
+    expect(await store.purgeSessionMemory(150)).toBe(2);
+    expect((await store.sessionMemoriesOfSubject('viewer-d')).map((m) => m.sessionId)).toEqual(['show-live']);
   });
 
   it('stores a viewer\'s client event id once per room and author: a resend is skipped and reported, and found by its key', async () => {

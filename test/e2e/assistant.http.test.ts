@@ -135,6 +135,8 @@ describe.each(DIALECTS)('the shopping assistant on %s', (dialect) => {
     expect(kept).toHaveLength(1);
     expect(kept[0]!.turns_sealed).not.toContain(named.id);
     // The show ends: session memory is forgotten; the consented memory carries to the next show.
+    // Whatever happens in the room before the end (a pin here), the end deletes the show's memory.
+    expect((await staff('PUT', `/api/v1/sessions/${sessionId}/pins/${products[0]!.id}`, {})).statusCode).toBe(200);
     expect((await staff('POST', `/api/v1/sessions/${sessionId}/end`, {})).statusCode).toBe(200);
     await expect.poll(async () => (await showMemory()).length).toBe(0);
     const next = await liveRoom();
@@ -142,9 +144,10 @@ describe.each(DIALECTS)('the shopping assistant on %s', (dialect) => {
     expect(carried.productIds[0]).toBe(named.id);
     const forgotten = (await ask(next, { question: '它多少钱', locale: 'zh-CN' }, withoutConsent)).json<AssistantReply>();
     expect(forgotten.productIds[0]).not.toBe(named.id);
-    // Withdrawing the consent deletes the kept memory.
+    // Withdrawing the consent deletes the kept memory; the running show's memory needs no consent and stays.
     await consent(consenting, []);
     expect(await db.selectFrom('assistant_memory').selectAll().where('subject', '=', subjectOf(consenting)).execute()).toEqual([]);
+    expect((await db.selectFrom('assistant_session_memory').select('session_id').where('subject', '=', subjectOf(consenting)).execute()).map((r) => r.session_id)).toEqual([next]);
   });
 
   it('files a report on an answer or a recommendation as a complaint ticket in the compliance console (AI6)', async () => {

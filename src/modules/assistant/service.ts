@@ -119,9 +119,17 @@ export class AssistantService {
     await this.deps.memoryStore.deleteSessionMemory({ sessionId });
   }
 
-  /** Erasure or withdrawal: the viewer's memory of every running show, and their memory kept across shows (of one brand, or all). */
-  async forgetViewer(subject: string, brandId?: string): Promise<void> {
+  /** Erasure: the viewer's memory of every running show, and their memory kept across shows. */
+  async forgetViewer(subject: string): Promise<void> {
     await this.deps.memoryStore.deleteSessionMemory({ subject });
+    await this.deps.memoryStore.deleteMemory(subject);
+  }
+
+  /**
+   * The assistant-memory consent withdrawn (or refused) for a brand: what was kept across shows for
+   * it goes. The memory of the running show needs no consent (AI4) and stays until the show ends.
+   */
+  async forgetKeptMemory(subject: string, brandId: string): Promise<void> {
     await this.deps.memoryStore.deleteMemory(subject, brandId);
   }
 

@@ -158,6 +158,6 @@ export interface ChatStore {
   purgeLogBefore(cutoff: number): Promise<number>;
   purgeHandoffsBefore(cutoff: number): Promise<number>;
   purgeMemoryBefore(now: number): Promise<number>;
-  /** Shows whose end was never seen by a node (all restarted meanwhile): memory untouched since `cutoff` goes. */
-  purgeSessionMemoryBefore(cutoff: number): Promise<number>;
+  /** What the show's end did not delete (no node saw it; an answer in flight): memory of ended shows, and any untouched since `cutoff`. */
+  purgeSessionMemory(cutoff: number): Promise<number>;
 }

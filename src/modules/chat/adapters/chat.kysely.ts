@@ -408,8 +408,13 @@ export class KyselyChatStore implements ChatStore {
     return Number((await this.db.deleteFrom('assistant_memory').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
   }
 
-  async purgeSessionMemoryBefore(cutoff: number): Promise<number> {
-    return Number((await this.db.deleteFrom('assistant_session_memory').where('updated_at', '<', cutoff).executeTakeFirst()).numDeletedRows);
+  async purgeSessionMemory(cutoff: number): Promise<number> {
+    const ended = this.db.selectFrom('live_sessions').select('id').where('status', '=', 'ended');
+    const r = await this.db
+      .deleteFrom('assistant_session_memory')
+      .where((eb) => eb.or([eb('updated_at', '<', cutoff), eb('session_id', 'in', ended)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 }
 

@@ -156,8 +156,8 @@ export const CHAT_CATEGORY = 'chat';
 
 /**
  * What the shopping assistant remembers, as the export's `chat` records tell it apart:
- * - `session_memory`: the products asked about in a show that is on, held in the server's memory
- *   for that show only, whatever the consents;
+ * - `session_memory`: the products asked about in a show that is on, kept (sealed) for that show
+ *   only and deleted when it ends, whatever the consents;
  * - `kept_memory`: the same kept (sealed) across shows for a brand, only under the assistant-memory
  *   consent, until its `expiresAt`.
  * Chat messages and questions passed to the host are not memory.
