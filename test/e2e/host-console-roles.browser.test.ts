@@ -11,7 +11,7 @@
  * Debian's Chromium through playwright-core, like the other browser suites (test/support/browser.ts).
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { browserSuite, chromiumAvailable } from '../support/browser.js';
 import { signIn } from '../support/app.js';
@@ -283,6 +283,8 @@ describe.runIf(chromiumAvailable)('the host console per role, in a real browser'
       const res = await suite.t.app.inject({ method: 'PATCH', url: '/api/v1/sessions/demo', headers: { cookie: admin.cookie }, payload: { hostUserId: hostId } });
       expect(res.statusCode, res.body).toBe(200);
     };
+    // Whatever a test left, the next one starts with the room given to nobody.
+    afterEach(() => assignHost(null));
 
     it('stops polling after a 403 (the room was given to another host) and says so', async () => {
       const host = await signIn(suite.t.app, 'host');
@@ -313,7 +315,6 @@ describe.runIf(chromiumAvailable)('the host console per role, in a real browser'
       expect(await stopped.textContent()).toContain(text('zh-CN', 'recs.health.forbidden'));
       expect(await page.getByTestId('host-recs-model-version').count()).toBe(1); // the last figures stay
       await context.close();
-      await assignHost(null);
     }, 60_000);
 
     it('stops polling after a 401 (signed out elsewhere) and offers to sign in again', async () => {
@@ -345,7 +346,6 @@ describe.runIf(chromiumAvailable)('the host console per role, in a real browser'
       const signInLink = page.getByRole('link', { name: text('en', 'recs.health.signInAgain') });
       expect(await signInLink.getAttribute('href')).toBe(`/login?next=${encodeURIComponent('/host/demo')}`);
       await context.close();
-      await assignHost(null);
     }, 60_000);
   });
 });

@@ -106,6 +106,21 @@ describe('RefreshLoop', () => {
     loop.stop();
   });
 
+  it('resumes polling when a reload after a refusal fails otherwise (the page then shows a retrying error, not a stop)', async () => {
+    const { loop, seen, calls } = scripted([problem(403, 'FORBIDDEN'), problem(0, 'NETWORK_ERROR'), 9]);
+    loop.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(calls()).toBe(1);
+    loop.reload();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen.refused).toEqual([problem(403, 'FORBIDDEN'), null]);
+    expect(loop.refused).toBe(false);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls()).toBe(3);
+    expect(seen.data).toEqual([9]);
+    loop.stop();
+  });
+
   it('folds a burst of pokes into one request, and an older answer never wins', async () => {
     let release: ((value: number) => void) | undefined;
     const answers: Promise<number>[] = [new Promise<number>((resolve) => (release = resolve)), Promise.resolve(2)];

@@ -87,6 +87,10 @@ export class RefreshLoop<T> {
         if (refused) {
           this.#refused = true;
           this.#stopTimers();
+        } else if (this.#refused) {
+          // A reload after a refusal failed otherwise (network, 5xx): the refusal may be over, so polling resumes.
+          this.#refused = false;
+          this.#startTimer();
         }
         this.#listener.error(failure, refused);
       },
