@@ -31,7 +31,8 @@ export function experimentsCommand(): Command {
         const list = await experiments.list(opts.status ? { status: opts.status } : {});
         if (opts.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         // Said on stderr: a script reading stdout still gets no lines.
-        else if (list.length === 0) process.stderr.write(`no experiments${opts.status ? ` with status ${opts.status}` : ''} (define one: qingliu experiments create --file FILE)\n`);
+        else if (list.length === 0)
+          process.stderr.write(opts.status ? `no experiments with status ${opts.status} (all of them: qingliu experiments list)\n` : 'no experiments yet (define one: qingliu experiments create --file FILE)\n');
         else
           for (const e of list)
             process.stdout.write(`${e.id}\t${e.status}${e.simulated ? ' (simulated)' : ''}\t${e.definition.sessionIds.join(',') || `all rooms of ${e.brandId}`}\t${e.name}\n`);

@@ -132,7 +132,7 @@ export function simulateCommand(): Command {
     .option('--minutes <m>', 'simulated minutes from the start of the show (default: the whole show)', positiveNumber)
     .option('--speed <x|max>', 'simulated minutes per real minute, or max (default: max in process, 60 with --server)', speedArg)
     .option('--seed <s>', "seed of the audience, the truth and the responses (default: the scenario's)", wholeNumber(0))
-    .option('--experiment <file.json|id>', 'an experiment definition to create, start at the start of the show and stop at its end; or the id of one whose report to read at the end')
+    .option('--experiment <file.json|id>', 'an experiment definition to create, start at the start of the show and stop at its end; or, with --server, the id of one whose report to read at the end')
     .option('--server <url>', 'a running Qingliu server in demo mode (default: the app in this process on a temporary SQLite file)')
     .option('--staff-name <name>', 'with --server: a staff account (admin, or the session’s host) for host actions and experiments')
     .option('--staff-password-env <var>', "with --staff-name: the environment variable holding its password (else it is read from standard input)")

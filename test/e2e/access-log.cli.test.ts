@@ -95,7 +95,7 @@ describe('qingliu audit-log on a SQLite file', { timeout: 120_000 }, () => {
       const r = qingliu(['audit-log', sub, '--db', dbUrl]);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^qingliu: AUDIT_KEY_UNAVAILABLE: the access-log key .*access-log-ed25519\.key is missing, but the log has 1 signed checkpoint\(s\); restore the key file/);
+      expect(r.stderr).toMatch(/^qingliu: AUDIT_KEY_UNAVAILABLE: the access-log key .*access-log-ed25519\.key is missing, but the log has 1 signed checkpoint; restore the key file/);
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
       expect(fs.existsSync(accessLogKeyFile(dataDir))).toBe(false);
     }

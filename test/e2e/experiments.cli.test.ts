@@ -65,7 +65,7 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     const none = qingliu(['list', '--status', 'completed']);
     expect(none.status).toBe(0);
     expect(none.stdout).toBe('');
-    expect(none.stderr).toBe('no experiments with status completed (define one: qingliu experiments create --file FILE)\n');
+    expect(none.stderr).toBe('no experiments with status completed (all of them: qingliu experiments list)\n');
     const report = qingliu(['report', id]);
     expect(report.status).toBe(0);
     expect(report.stdout).toContain('CLI experiment');

@@ -366,6 +366,6 @@ function actorOf(ctx: RequestContext): AccessActor {
 function missingKey(location: string, signed: number): AppError {
   return new AppError(
     'AUDIT_KEY_UNAVAILABLE',
-    `the access-log key ${location} is missing, but the log has ${signed} signed checkpoint(s); restore the key file (a new key is never made for a signed log)`,
+    `the access-log key ${location} is missing, but the log has ${signed} signed ${signed === 1 ? 'checkpoint' : 'checkpoints'}; restore the key file (a new key is never made for a signed log)`,
   );
 }

@@ -257,7 +257,7 @@ export class LiveRoomService {
     const productIds = input.productIds ?? catalogue;
     const known = new Set(catalogue);
     const unknown = productIds.filter((p) => !known.has(p));
-    if (unknown.length) return fail('PRODUCT_NOT_FOUND', `${unknown.length} product id(s) are not in this brand's catalogue`);
+    if (unknown.length) return fail('PRODUCT_NOT_FOUND', `${unknown.length === 1 ? '1 product id is' : `${unknown.length} product ids are`} not in this brand's catalogue`);
     if (new Set(productIds).size !== productIds.length) return fail('VALIDATION_FAILED', 'productIds: each product at most once');
     const created = await this.store.createSession(
       {

@@ -124,7 +124,7 @@ export async function checkKeyMaterial(dataKeys: DataKeyStore, provider: KeyProv
   if (missing.length) {
     throw new ProtectionError(
       'KEY_MATERIAL_MISSING',
-      `Data keys in this database are wrapped under key-encryption key(s) that ${provider.source} does not hold: ` +
+      `Data keys in this database are wrapped under ${missing.length === 1 ? 'a key-encryption key' : 'key-encryption keys'} that ${provider.source} does not hold: ` +
         `${missing.map(([id, n]) => `${id} (${n} key${n === 1 ? '' : 's'})`).join(', ')}. ` +
         'Restore the keyring that holds them; Qingliu does not start without them.',
     );

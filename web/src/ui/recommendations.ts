@@ -180,7 +180,6 @@ export function labelFor(list: Pick<RecList, 'label'>, locale: LocaleCode): stri
   return locale === 'zh-CN' ? list.label.zh : list.label.en;
 }
 
-/** A signed number with a fixed number of decimals: +0.500, −1.250, 0.000 (U+2212 for minus). */
 /** Which model a version string names: `qingliu-linear-v3:16` → family "linear", design 3, 16 updates. */
 export interface ModelVersionParts {
   family: 'linear' | 'mlp' | 'other';
@@ -197,6 +196,7 @@ export function parseModelVersion(version: string): ModelVersionParts {
   return { family: m[1] as 'linear' | 'mlp', design: m[2] === undefined ? null : Number(m[2]), updates: Number(m[3]), technical: version };
 }
 
+/** A signed number with a fixed number of decimals: +0.500, −1.250, 0.000 (U+2212 for minus). */
 export function formatSigned(n: number, digits = 3): string {
   const fixed = Math.abs(n).toFixed(digits);
   if (Number(fixed) === 0) return (0).toFixed(digits);
