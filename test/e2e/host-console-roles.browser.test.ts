@@ -286,6 +286,35 @@ describe.runIf(chromiumAvailable)('the host console per role, in a real browser'
     // Whatever a test left, the next one starts with the room given to nobody.
     afterEach(() => assignHost(null));
 
+    it('shows a host of another session only the figures, says whose it is to run, and asks the server for nothing it refuses', async () => {
+      const host = await signIn(suite.t.app, 'host');
+      const other = await signIn(suite.t.app, 'host');
+      await assignHost(other.id);
+      for (const endpoint of ['/api/v1/sessions/demo/recommendations/health', '/api/v1/sessions/demo/energy']) {
+        expect((await inject('GET', endpoint, host.cookie)).statusCode, endpoint).toBe(403);
+      }
+      const { context, page, errors, refusedRequests } = await consolePage(host, 'zh-CN');
+      const note = page.getByTestId('host-role-note');
+      await note.waitFor();
+      expect(await note.textContent()).toBe(text('zh-CN', 'host.notYourSession'));
+      for (const control of ['go-live', 'end-live', 'pin-button', 'sold-out-toggle', 'flash-sale-button', 'host-recs-health', 'host-energy-meter', 'host-fairness-check']) {
+        expect(await page.getByTestId(control).count(), control).toBe(0);
+      }
+      expect(await page.locator('.host-chat-column').count()).toBe(0);
+      await page.waitForTimeout(500);
+      expect(refusedRequests).toEqual([]);
+      expect(errors).toEqual([]);
+      await context.close();
+
+      // Assigned to them, the same console runs the show.
+      await assignHost(host.id);
+      const mine = await consolePage(host, 'zh-CN');
+      await mine.page.getByTestId('host-recs-model-version').waitFor();
+      expect(await mine.page.getByTestId('host-role-note').count()).toBe(0);
+      expect(await mine.page.getByTestId('end-live').count()).toBe(1);
+      await mine.context.close();
+    }, 60_000);
+
     it('stops polling after a 403 (the room was given to another host) and says so', async () => {
       const host = await signIn(suite.t.app, 'host');
       const other = await signIn(suite.t.app, 'host');

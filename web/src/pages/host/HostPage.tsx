@@ -52,7 +52,7 @@ export function HostPage(): JSX.Element {
     <>
       <StaffHeader user={staff.user} title={t('host.title')} />
       {sessionId ? (
-        <HostConsole sessionId={sessionId} role={staff.user.role} />
+        <HostConsole sessionId={sessionId} role={staff.user.role} userName={staff.user.name} />
       ) : (
         <main class="page-message">
           <h1>{t('errors.codes.SESSION_NOT_FOUND')}</h1>
@@ -83,9 +83,11 @@ function useAction(toaster: Toaster): { busy: Set<string>; run: (key: string, ac
   return { busy, run };
 }
 
-function HostConsole({ sessionId, role }: { sessionId: string; role: StaffRole }): JSX.Element {
-  const can = hostAbilities(role);
+function HostConsole({ sessionId, role, userName }: { sessionId: string; role: StaffRole; userName: string }): JSX.Element {
   const room = useRoom(sessionId);
+  // A host runs only the sessions they are assigned to (the room names its host by account name).
+  const hostsThis = !room.state || room.state.session.hostName === userName;
+  const can = hostAbilities(role, hostsThis);
   const toaster = useToaster();
   const { busy, run } = useAction(toaster);
   const [confirmEnd, setConfirmEnd] = useState(false);
@@ -156,7 +158,7 @@ function HostConsole({ sessionId, role }: { sessionId: string; role: StaffRole }
           </section>
           {isShowReadOnly(can) && (
             <p class="role-note" role="note" data-testid="host-role-note" data-role={role}>
-              {t('host.roleNote', { role: t(`common.roles.${role}`) })}
+              {role === 'host' && !hostsThis ? t('host.notYourSession') : t('host.roleNote', { role: t(`common.roles.${role}`) })}
             </p>
           )}
 

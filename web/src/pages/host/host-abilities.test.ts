@@ -35,4 +35,13 @@ describe('hostAbilities', () => {
     expect(abilities.runShow || abilities.editShowcase || abilities.flashSales || abilities.moderateChat || abilities.recommendationHealth).toBe(false);
     expect(isShowReadOnly(abilities)).toBe(true);
   });
+
+  it('gives a host of another session nothing to do here (the server refuses them every action, the chat too)', () => {
+    const abilities = hostAbilities('host', false);
+    expect(Object.values(abilities).every((can) => can === false)).toBe(true);
+    expect(isShowReadOnly(abilities)).toBe(true);
+    // Whether they host it matters to hosts only.
+    expect(hostAbilities('admin', false)).toEqual(hostAbilities('admin'));
+    expect(hostAbilities('moderator', false)).toEqual(hostAbilities('moderator'));
+  });
 });

@@ -33,7 +33,15 @@ const HEALTH_READERS: readonly StaffRole[] = ['admin', 'host'];
 const FAIRNESS_RUNNERS: readonly StaffRole[] = ['admin', 'compliance', 'host'];
 const ENERGY_READERS: readonly StaffRole[] = ['admin', 'compliance', 'host'];
 
-export function hostAbilities(role: StaffRole): HostAbilities {
+/**
+ * `hostsThisSession`: whether the signed-in host is the one assigned to this session (the room's
+ * `hostName` is the host account's unique name). A host of another room is refused everything here,
+ * chat moderation included (the server's canManage), so the console is theirs to watch only.
+ */
+export function hostAbilities(role: StaffRole, hostsThisSession = true): HostAbilities {
+  if (role === 'host' && !hostsThisSession) {
+    return { runShow: false, editShowcase: false, flashSales: false, moderateChat: false, recommendationHealth: false, runFairnessCheck: false, energy: false };
+  }
   return {
     runShow: HOST_ROUTE.includes(role),
     editShowcase: HOST_ROUTE.includes(role),
