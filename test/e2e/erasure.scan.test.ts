@@ -40,6 +40,12 @@ async function busyViewer(app: FastifyInstance) {
   const subject = app.services.protection.subjectFor(device, app.services.region);
   const sealed = (await app.services.storage.db.selectFrom('viewer_events').select('payload_sealed').where('subject', '=', subject).execute()).map((r) => r.payload_sealed);
   expect(sealed.length).toBe(4);
+  // A question to the assistant: the show's memory of it, sealed in the database.
+  const asked = await app.inject({ method: 'POST', url: '/api/v1/sessions/demo/assistant', headers: h, payload: { question: `${room.products[0].name.zh}多少钱`, locale: 'zh-CN' } });
+  expect(asked.statusCode, asked.body).toBe(200);
+  const memory = await app.services.storage.db.selectFrom('assistant_session_memory').select('turns_sealed').where('subject', '=', subject).execute();
+  expect(memory).toHaveLength(1);
+  sealed.push(memory[0]!.turns_sealed);
   return { device, secret, subject, sealed, h };
 }
 
