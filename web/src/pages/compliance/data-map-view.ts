@@ -47,6 +47,7 @@ export const RETENTION_CATEGORIES = [
   'chat_moderation_log',
   'assistant_handoffs',
   'assistant_memory',
+  'assistant_session_memory',
   'access_log',
   'rights_tickets',
 ] as const;
