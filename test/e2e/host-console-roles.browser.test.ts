@@ -277,6 +277,20 @@ describe.runIf(chromiumAvailable)('the host console per role, in a real browser'
       return () => n;
     };
 
+    /** The next refresh (10 s on) is refused with `status`; then a minute on the page's clock asks nothing more. */
+    const refusedThenQuiet = async (page: Page, status: 401 | 403, requests: () => number): Promise<void> => {
+      const refusal = page.waitForResponse((r) => r.url().includes('/recommendations/health') && r.status() === status);
+      await page.clock.fastForward(10_000);
+      await refusal;
+      await page.waitForTimeout(200);
+      const asked = requests();
+      for (let i = 0; i < 6; i++) {
+        await page.clock.fastForward(10_000);
+        await page.waitForTimeout(100);
+      }
+      expect(requests()).toBe(asked);
+    };
+
     /** The demo room given to `hostId` (null: to nobody), as an administrator does. */
     const assignHost = async (hostId: string | null): Promise<void> => {
       const admin = await liveRoom();
@@ -326,16 +340,7 @@ describe.runIf(chromiumAvailable)('the host console per role, in a real browser'
       await assignHost(other.id);
       expect((await inject('GET', '/api/v1/sessions/demo/recommendations/health', host.cookie)).statusCode).toBe(403);
 
-      const refusal = page.waitForResponse((r) => r.url().includes('/recommendations/health') && r.status() === 403);
-      await page.clock.fastForward(10_000);
-      await refusal;
-      await page.waitForTimeout(200);
-      const asked = requests();
-      for (let i = 0; i < 6; i++) {
-        await page.clock.fastForward(10_000);
-        await page.waitForTimeout(100);
-      }
-      expect(requests()).toBe(asked); // a minute on, not asked again
+      await refusedThenQuiet(page, 403, requests);
 
       const stopped = page.getByTestId('host-recs-stopped');
       await stopped.waitFor();
@@ -357,16 +362,7 @@ describe.runIf(chromiumAvailable)('the host console per role, in a real browser'
       expect(out.statusCode, out.body).toBeLessThan(300);
       expect((await inject('GET', '/api/v1/sessions/demo/recommendations/health', host.cookie)).statusCode).toBe(401);
 
-      const refusal = page.waitForResponse((r) => r.url().includes('/recommendations/health') && r.status() === 401);
-      await page.clock.fastForward(10_000);
-      await refusal;
-      await page.waitForTimeout(200);
-      const asked = requests();
-      for (let i = 0; i < 6; i++) {
-        await page.clock.fastForward(10_000);
-        await page.waitForTimeout(100);
-      }
-      expect(requests()).toBe(asked); // a minute on, not asked again
+      await refusedThenQuiet(page, 401, requests);
 
       const stopped = page.getByTestId('host-recs-stopped');
       await stopped.waitFor();
