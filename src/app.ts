@@ -317,8 +317,6 @@ export function createServices(
     void bus.publish(VIEWER_CHANGED_TOPIC, { subject, node, ...(refused ? { refused } : {}) }).catch(onError);
   // A decision carries the purposes it leaves refused: other nodes drop what they hold in memory under them.
   consent.onDecided(async ({ subject, refused }) => tellOtherNodes(subject, refused));
-  /** What each node forgets of a viewer when a decision on another node refuses a purpose (C7). */
-  const onRefusedElsewhere: Array<(subject: string, refused: readonly string[]) => void> = [];
   // Withdrawing the personalised-recommendations consent is an opt-out in the brand's experiments.
   consent.onDecided(async ({ subject, brandId, refused }) => {
     if (refused.includes('personalised_recommendations')) await experiments.noteOptOut(subject, brandId);
@@ -331,11 +329,8 @@ export function createServices(
     consent.forget(m.subject);
     profile.forget(m.subject);
     tags.forget(m.subject);
-    if (Array.isArray(m.refused) && m.refused.every((p) => typeof p === 'string')) for (const forget of onRefusedElsewhere) forget(m.subject, m.refused);
-  });
-  // The viewer's in-session behaviour this node learnt from their events goes with the consent, wherever it was withdrawn.
-  onRefusedElsewhere.push((subject, refused) => {
-    if (refused.includes('personalised_recommendations')) recommender.forgetViewer(subject);
+    // The viewer's in-session behaviour this node learnt from their events goes with the consent, wherever it was withdrawn (C7).
+    if (Array.isArray(m.refused) && m.refused.includes('personalised_recommendations')) recommender.forgetViewer(m.subject);
   });
   // The outbound gateway (L1, L2): the only way personal data leaves; its subject ids are the same keyed ids.
   const transfer = transferServiceOn(storage.db, {

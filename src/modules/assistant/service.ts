@@ -153,7 +153,9 @@ export class AssistantService {
       return fail('ASSISTANT_UNAVAILABLE', 'the catalogue could not be read');
     }
     const subject = input.deviceId ? this.deps.subjectOf(input.deviceId) : undefined;
-    const previousProductId = subject ? await this.#previousProduct(sessionId, subject, input.deviceId!, room.brandId) : undefined;
+    // The show's turns are read (and opened) once: they give the "它" of this question and take its turn.
+    const turns = subject ? await this.#showTurns(sessionId, subject) : [];
+    const previousProductId = subject ? await this.#previousProduct(turns, subject, input.deviceId!, room.brandId) : undefined;
     const pinned = room.pins[room.pins.length - 1];
 
     const grounded = this.#meter.span('assistant', () => this.#answerWithLiveFacts(brand, room, question, { locale: input.locale, pinned, previousProductId }), sessionId);
@@ -177,7 +179,7 @@ export class AssistantService {
         messageId: input.messageId ?? null,
       });
     }
-    if (subject && grounded.productIds.length > 0) await this.#remember(sessionId, subject, input.deviceId!, room.brandId, grounded);
+    if (subject && grounded.productIds.length > 0) await this.#remember(sessionId, subject, input.deviceId!, room.brandId, turns, grounded);
     const seconds = (performance.now() - started) / 1000;
     for (const l of this.#answerListeners) l(grounded.outcome, seconds);
     return ok({
@@ -217,11 +219,8 @@ export class AssistantService {
     for (const brandId of brandIds) {
       const stored = await this.deps.memoryStore.memory(subject, brandId, this.deps.clock.now());
       if (!stored) continue;
-      try {
-        out.push({ kind: 'kept_memory', brandId, expiresAt: stored.expiresAt, turns: JSON.parse(await this.deps.sealer.openTextFor(subject, memoryField(subject, brandId), stored.turnsSealed)) as unknown });
-      } catch {
-        // unreadable: the key is gone
-      }
+      const turns = await this.#openTurns(subject, memoryField(subject, brandId), stored.turnsSealed);
+      if (turns) out.push({ kind: 'kept_memory', brandId, expiresAt: stored.expiresAt, turns });
     }
     return out;
   }
@@ -320,26 +319,22 @@ export class AssistantService {
     }
   }
 
-  async #previousProduct(sessionId: string, subject: string, deviceId: string, brandId: string): Promise<string | undefined> {
-    const turns = await this.#showTurns(sessionId, subject);
+  /** The product of the show's last turn; before any, the last one kept across shows (under the consent). */
+  async #previousProduct(turns: readonly Turn[], subject: string, deviceId: string, brandId: string): Promise<string | undefined> {
     const last = turns[turns.length - 1];
     if (last) return last.productIds[0];
     if (!(await this.deps.allowsMemory(deviceId, brandId))) return undefined;
     const stored = await this.deps.memoryStore.memory(subject, brandId, this.deps.clock.now());
     if (!stored) return undefined;
-    try {
-      const kept = JSON.parse(await this.deps.sealer.openTextFor(subject, memoryField(subject, brandId), stored.turnsSealed)) as Turn[];
-      return kept[kept.length - 1]?.productIds[0];
-    } catch {
-      return undefined;
-    }
+    const kept = await this.#openTurns(subject, memoryField(subject, brandId), stored.turnsSealed);
+    return kept?.[kept.length - 1]?.productIds[0];
   }
 
-  async #remember(sessionId: string, subject: string, deviceId: string, brandId: string, a: GroundedAnswer): Promise<void> {
+  /** `shown`: the show's turns as read for this question. */
+  async #remember(sessionId: string, subject: string, deviceId: string, brandId: string, shown: readonly Turn[], a: GroundedAnswer): Promise<void> {
     const now = this.deps.clock.now();
     const turn: Turn = { at: now, productIds: [...a.productIds].slice(0, 3), intents: [...a.intents] };
-    const turns = await this.#showTurns(sessionId, subject);
-    turns.push(turn);
+    const turns = [...shown, turn];
     if (turns.length > MEMORY_TURNS) turns.splice(0, turns.length - MEMORY_TURNS);
     await this.deps.memoryStore.putSessionMemory({
       sessionId,
