@@ -122,7 +122,11 @@ describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
   });
 
   it('keeps a viewer\'s memory of each show apart, replaces it in place, and deletes it by show, by viewer, by erasure and by age', async () => {
-    const put = (sessionId: string, subject: string, turnsSealed: string, updatedAt: number) => store.putSessionMemory({ sessionId, subject, turnsSealed, updatedAt });
+    // Each write names what it read (null: nothing yet), as the assistant does.
+    const put = async (sessionId: string, subject: string, turnsSealed: string, updatedAt: number) => {
+      const read = (await store.sessionMemory(sessionId, subject))?.turnsSealed ?? null;
+      expect(await store.putSessionMemory({ sessionId, subject, turnsSealed, updatedAt }, read)).toBe(true);
+    };
     await put('show-1', 'viewer-a', 'a1', 10);
     await put('show-1', 'viewer-a', 'a2', 20); // the same show and viewer: replaced, not added
     await put('show-2', 'viewer-a', 'a3', 30);
@@ -152,6 +156,23 @@ describe.each(DIALECTS)('ChatStore on %s', (dialect) => {
     await put('show-live', 'viewer-d', 'd2', 1_000);
     expect(await store.purgeSessionMemory(150)).toBe(2);
     expect((await store.sessionMemoriesOfSubject('viewer-d')).map((m) => m.sessionId)).toEqual(['show-live']);
+  });
+
+  it('writes a viewer\'s memory of a show only over what the writer read: never over another write, never back after a delete', async () => {
+    const first = { sessionId: 'cas-show', subject: 'cas-viewer', turnsSealed: 'c1', updatedAt: 10 };
+    expect(await store.putSessionMemory(first, null)).toBe(true);
+    // Another writer that also read nothing: refused, the first write stays.
+    expect(await store.putSessionMemory({ ...first, turnsSealed: 'c1-other', updatedAt: 11 }, null)).toBe(false);
+    // A writer that read something else: refused.
+    expect(await store.putSessionMemory({ ...first, turnsSealed: 'c2-stale', updatedAt: 12 }, 'c0')).toBe(false);
+    expect(await store.sessionMemory('cas-show', 'cas-viewer')).toEqual(first);
+    // Over what it read: written.
+    expect(await store.putSessionMemory({ ...first, turnsSealed: 'c2', updatedAt: 20 }, 'c1')).toBe(true);
+    expect(await store.sessionMemory('cas-show', 'cas-viewer')).toMatchObject({ turnsSealed: 'c2', updatedAt: 20 });
+    // Deleted meanwhile (the show ended, an erasure): a writer that read it does not bring it back.
+    await store.deleteSessionMemory({ sessionId: 'cas-show' });
+    expect(await store.putSessionMemory({ ...first, turnsSealed: 'c3', updatedAt: 30 }, 'c2')).toBe(false);
+    expect(await store.sessionMemory('cas-show', 'cas-viewer')).toBeUndefined();
   });
 
   it('stores a viewer\'s client event id once per room and author: a resend is skipped and reported, and found by its key', async () => {

@@ -45,7 +45,7 @@ function roomWithSale(over: { soldOut?: boolean; remaining?: number } = {}): Roo
   };
 }
 
-/** No memory across shows (no consent here); the show's memory in a map, as the database keeps it. */
+/** No memory across shows (no consent here); the show's memory in a map, written as the database does: only over what was read. */
 function showMemoryStore(): AssistantDeps['memoryStore'] {
   const rows = new Map<string, StoredSessionMemory>();
   const key = (sessionId: string, subject: string) => `${sessionId}\u0000${subject}`;
@@ -54,7 +54,11 @@ function showMemoryStore(): AssistantDeps['memoryStore'] {
     putMemory: async () => undefined,
     deleteMemory: async () => 0,
     sessionMemory: async (sessionId, subject) => rows.get(key(sessionId, subject)),
-    putSessionMemory: async (m) => void rows.set(key(m.sessionId, m.subject), m),
+    putSessionMemory: async (m, expected) => {
+      if ((rows.get(key(m.sessionId, m.subject))?.turnsSealed ?? null) !== expected) return false;
+      rows.set(key(m.sessionId, m.subject), m);
+      return true;
+    },
     sessionMemoriesOfSubject: async (subject) => [...rows.values()].filter((m) => m.subject === subject),
     deleteSessionMemory: async (of) => {
       let n = 0;
@@ -67,6 +71,7 @@ function showMemoryStore(): AssistantDeps['memoryStore'] {
 /** The service over one room's facts, read once (as app.ts keeps them until the showcase changes), at a clock the test sets. */
 function assistantFor(room: RoomFacts, model?: LanguageModel) {
   const clock = { now: T0 + MINUTE };
+  let sealed = 0;
   const service = new AssistantService({
     ...(model ? { model } : {}),
     catalogueOf: async () => ({ brand: demo.brand, products: structuredClone(catalogue), faqs: demo.faqs }),
@@ -81,7 +86,8 @@ function assistantFor(room: RoomFacts, model?: LanguageModel) {
     },
     allowsMemory: async () => false,
     memoryStore: showMemoryStore(),
-    sealer: { sealTextFor: async (_s, _f, text) => text, openTextFor: async (_s, _f, text) => text },
+    // Like the real envelope, every sealing differs (its nonce), even of the same text.
+    sealer: { sealTextFor: async (_s, _f, text) => `${++sealed}:${text}`, openTextFor: async (_s, _f, text) => text.slice(text.indexOf(':') + 1) },
     subjectOf: (deviceId) => `subject-${deviceId}`,
     clock: { now: () => clock.now },
     onError: (err) => {
@@ -94,7 +100,7 @@ function assistantFor(room: RoomFacts, model?: LanguageModel) {
     expect(reply.value.outcome, question).toBe('answered');
     return reply.value;
   };
-  return { clock, ask };
+  return { clock, ask, service };
 }
 
 describe('the assistant with the room’s live facts', () => {
@@ -154,5 +160,55 @@ describe('the assistant with the room’s live facts', () => {
     const price = (await ask('这个多少钱')).answer;
     expect(price).not.toMatch(/¥999|秒杀|限量/);
     expect((await ask('how much is this', 'en')).answer).not.toMatch(/¥999|flash/i);
+  });
+});
+
+describe('the viewer’s memory of the show when answers overlap', () => {
+  const device = 'device-overlap-000000000001';
+  const subject = `subject-${device}`;
+  /** A model whose rewording waits until the test lets it go: the question is between its read and its write. */
+  function heldModel() {
+    const held: Array<() => void> = [];
+    const model: LanguageModel = {
+      provider: 'test-model',
+      reword: (_ctx, input) => new Promise((resolve) => held.push(() => resolve({ ok: true, text: input.grounded, provider: 'test-model' }))),
+    };
+    const waiting = async () => {
+      while (held.length === 0) await new Promise((r) => setTimeout(r, 1));
+    };
+    return { model, held, waiting };
+  }
+  const productsOf = async (service: AssistantService) =>
+    ((await service.exportFor(subject, [])).find((m) => m.kind === 'session_memory')?.turns as Array<{ productIds: string[] }> | undefined)?.map((t) => t.productIds[0]);
+
+  it('keeps both turns when a second answer lands while the first is being written', async () => {
+    const { model, held, waiting } = heldModel();
+    const { ask, service } = assistantFor(roomWithSale(), model);
+    const first = ask('这个多少钱', 'zh-CN', device);
+    await waiting();
+    const seat = catalogue.find((p) => p.sku === 'QL-CST-001')!;
+    const second = ask('ISOFIX 安全座椅多少钱', 'zh-CN', device);
+    while (held.length < 2) await new Promise((r) => setTimeout(r, 1));
+    held[1]!(); // the second answer is written first
+    await second;
+    held[0]!();
+    await first;
+    expect(await productsOf(service)).toEqual([seat.id, stroller.id]);
+  });
+
+  it('does not bring back memory deleted while an answer was being written (the show ended, the viewer was erased)', async () => {
+    const { model, held, waiting } = heldModel();
+    const { ask, service } = assistantFor(roomWithSale(), model);
+    const earlier = ask('这个多少钱', 'zh-CN', device);
+    await waiting();
+    held.shift()!();
+    await earlier;
+    expect(await productsOf(service)).toEqual([stroller.id]);
+    const inFlight = ask('这个还有货吗', 'zh-CN', device);
+    await waiting();
+    await service.forgetViewer(subject);
+    held.shift()!();
+    await inFlight;
+    expect(await productsOf(service)).toBeUndefined();
   });
 });

@@ -24,6 +24,8 @@ export const QUESTION_MAX = 300;
 /** How long assistant memory lives under the assistant-memory consent (the notice says 30 days). */
 export const MEMORY_KEEP_DAYS = 30;
 const MEMORY_TURNS = 10;
+/** Writes of one turn tried against answers on other nodes landing meanwhile. */
+const REMEMBER_ATTEMPTS = 3;
 const DAY_MS = 86_400_000;
 /** A brand's index is rebuilt in the background this long after it was built (catalogue changes rebuild it at once). */
 const CATALOGUE_TTL_MS = 60 * 60_000;
@@ -83,6 +85,12 @@ interface Turn {
   at: number;
   productIds: string[];
   intents: string[];
+}
+
+interface ShowTurns {
+  turns: Turn[];
+  /** The sealed text they were read from (null: none yet), for writing back only over the same. */
+  read: string | null;
 }
 
 interface LoadedBrand {
@@ -154,8 +162,8 @@ export class AssistantService {
     }
     const subject = input.deviceId ? this.deps.subjectOf(input.deviceId) : undefined;
     // The show's turns are read (and opened) once: they give the "它" of this question and take its turn.
-    const turns = subject ? await this.#showTurns(sessionId, subject) : [];
-    const previousProductId = subject ? await this.#previousProduct(turns, subject, input.deviceId!, room.brandId) : undefined;
+    const shown = subject ? await this.#showTurns(sessionId, subject) : { turns: [], read: null };
+    const previousProductId = subject ? await this.#previousProduct(shown.turns, subject, input.deviceId!, room.brandId) : undefined;
     const pinned = room.pins[room.pins.length - 1];
 
     const grounded = this.#meter.span('assistant', () => this.#answerWithLiveFacts(brand, room, question, { locale: input.locale, pinned, previousProductId }), sessionId);
@@ -179,7 +187,7 @@ export class AssistantService {
         messageId: input.messageId ?? null,
       });
     }
-    if (subject && grounded.productIds.length > 0) await this.#remember(sessionId, subject, input.deviceId!, room.brandId, turns, grounded);
+    if (subject && grounded.productIds.length > 0) await this.#remember(sessionId, subject, input.deviceId!, room.brandId, shown, grounded);
     const seconds = (performance.now() - started) / 1000;
     for (const l of this.#answerListeners) l(grounded.outcome, seconds);
     return ok({
@@ -304,11 +312,11 @@ export class AssistantService {
     })();
   }
 
-  /** The viewer's turns in this show so far (none if unreadable: the key is gone). */
-  async #showTurns(sessionId: string, subject: string): Promise<Turn[]> {
+  /** The viewer's turns in this show so far (none if unreadable: the key is gone), and the sealed text they were read from. */
+  async #showTurns(sessionId: string, subject: string): Promise<ShowTurns> {
     const stored = await this.deps.memoryStore.sessionMemory(sessionId, subject);
-    if (!stored) return [];
-    return (await this.#openTurns(subject, sessionMemoryField(subject, sessionId), stored.turnsSealed)) ?? [];
+    if (!stored) return { turns: [], read: null };
+    return { turns: (await this.#openTurns(subject, sessionMemoryField(subject, sessionId), stored.turnsSealed)) ?? [], read: stored.turnsSealed };
   }
 
   async #openTurns(subject: string, field: { table: string; column: string; rowId: string }, sealed: string): Promise<Turn[] | undefined> {
@@ -330,18 +338,27 @@ export class AssistantService {
     return kept?.[kept.length - 1]?.productIds[0];
   }
 
-  /** `shown`: the show's turns as read for this question. */
-  async #remember(sessionId: string, subject: string, deviceId: string, brandId: string, shown: readonly Turn[], a: GroundedAnswer): Promise<void> {
+  /**
+   * `shown`: the show's turns as read for this question. The turn is added only to what is still
+   * there: an answer on another node meanwhile is read again and kept too; memory that went meanwhile
+   * (the show ended, the viewer was erased) is not written back, here or across shows.
+   */
+  async #remember(sessionId: string, subject: string, deviceId: string, brandId: string, shown: ShowTurns, a: GroundedAnswer): Promise<void> {
     const now = this.deps.clock.now();
     const turn: Turn = { at: now, productIds: [...a.productIds].slice(0, 3), intents: [...a.intents] };
-    const turns = [...shown, turn];
-    if (turns.length > MEMORY_TURNS) turns.splice(0, turns.length - MEMORY_TURNS);
-    await this.deps.memoryStore.putSessionMemory({
-      sessionId,
-      subject,
-      turnsSealed: await this.deps.sealer.sealTextFor(subject, sessionMemoryField(subject, sessionId), JSON.stringify(turns)),
-      updatedAt: now,
-    });
+    const field = sessionMemoryField(subject, sessionId);
+    let current = shown;
+    let turns: Turn[] = [];
+    for (let attempt = 0; ; attempt++) {
+      turns = [...current.turns, turn];
+      if (turns.length > MEMORY_TURNS) turns.splice(0, turns.length - MEMORY_TURNS);
+      const sealed = await this.deps.sealer.sealTextFor(subject, field, JSON.stringify(turns));
+      if (await this.deps.memoryStore.putSessionMemory({ sessionId, subject, turnsSealed: sealed, updatedAt: now }, current.read)) break;
+      if (attempt + 1 >= REMEMBER_ATTEMPTS) return; // busier than any one viewer asks: this turn is not kept
+      const again = await this.#showTurns(sessionId, subject);
+      if (current.read !== null && again.read === null) return; // deleted meanwhile: nothing comes back
+      current = again;
+    }
     // Kept beyond the show only under the assistant-memory consent (AI4); what is kept is which
     // products were asked about and what about, never the words.
     if (!(await this.deps.allowsMemory(deviceId, brandId))) return;

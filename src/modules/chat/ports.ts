@@ -147,7 +147,12 @@ export interface ChatStore {
   deleteMemory(subject: string, brandId?: string): Promise<number>;
 
   sessionMemory(sessionId: string, subject: string): Promise<StoredSessionMemory | undefined>;
-  putSessionMemory(m: StoredSessionMemory): Promise<void>;
+  /**
+   * Writes the viewer's memory of the show only if it is still what was read: `expected` is the sealed
+   * text read then (null: there was none). False, and nothing written, when it changed or went
+   * meanwhile (another answer on any node, the show's end, an erasure).
+   */
+  putSessionMemory(m: StoredSessionMemory, expected: string | null): Promise<boolean>;
   sessionMemoriesOfSubject(subject: string): Promise<StoredSessionMemory[]>;
   /** A show ended (every viewer's memory of it), or a viewer withdrew or was erased (theirs in every show). */
   deleteSessionMemory(of: { sessionId: string } | { subject: string }): Promise<number>;

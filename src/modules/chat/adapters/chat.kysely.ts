@@ -364,13 +364,25 @@ export class KyselyChatStore implements ChatStore {
     return r && toSessionMemory(r);
   }
 
-  async putSessionMemory(m: StoredSessionMemory): Promise<void> {
-    const values = { turns_sealed: m.turnsSealed, updated_at: m.updatedAt };
-    await this.db
-      .insertInto('assistant_session_memory')
-      .values({ session_id: m.sessionId, subject: m.subject, ...values })
-      .onConflict((oc) => oc.columns(['session_id', 'subject']).doUpdateSet(values))
-      .execute();
+  async putSessionMemory(m: StoredSessionMemory, expected: string | null): Promise<boolean> {
+    if (expected === null) {
+      const r = await this.db
+        .insertInto('assistant_session_memory')
+        .values({ session_id: m.sessionId, subject: m.subject, turns_sealed: m.turnsSealed, updated_at: m.updatedAt })
+        .onConflict((oc) => oc.columns(['session_id', 'subject']).doNothing())
+        .returning('session_id')
+        .execute();
+      return r.length > 0;
+    }
+    // Each sealed text carries its own random nonce, so it names exactly one write.
+    const r = await this.db
+      .updateTable('assistant_session_memory')
+      .set({ turns_sealed: m.turnsSealed, updated_at: m.updatedAt })
+      .where('session_id', '=', m.sessionId)
+      .where('subject', '=', m.subject)
+      .where('turns_sealed', '=', expected)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async sessionMemoriesOfSubject(subject: string): Promise<StoredSessionMemory[]> {
