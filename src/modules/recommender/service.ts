@@ -1083,7 +1083,7 @@ export class RecommenderService {
         x,
         category: byId.get(pick.id)!.product.category,
         explanation,
-        reasons: { zh: topReasons(explanation, this.space, 'zh-CN'), en: topReasons(explanation, this.space, 'en') },
+        reasons: { zh: topReasons(explanation, this.space, 'zh-CN', mu), en: topReasons(explanation, this.space, 'en', mu) },
       };
     });
   }
@@ -1128,8 +1128,8 @@ export class RecommenderService {
         modelVersion: NON_PERSONALISED_VERSION,
       };
       const reasons = {
-        zh: topReasons(explanation, this.space, 'zh-CN'),
-        en: topReasons(explanation, this.space, 'en'),
+        zh: topReasons(explanation, this.space, 'zh-CN', mu),
+        en: topReasons(explanation, this.space, 'en', mu),
       };
       if (position > 0 && same === 0 && reasons.zh.length === 0) {
         reasons.zh.push(DIVERSITY_REASON.zh);

@@ -127,11 +127,12 @@ describe('topReasons', () => {
   theta[space.indexOf('room.flash_sale')] = -1; // negative: never a reason
   const bandit = banditWithTheta(theta);
   const x = space.encode(Object.fromEntries(names.map((n) => [n, 1])));
-  const e = explain(bandit, space, x, meanVector([x, space.encode({})], space.dim));
+  const mu = meanVector([x, space.encode({})], space.dim);
+  const e = explain(bandit, space, x, mu);
 
   it('gives the reasons of the top positive contributions, in order, in each language', () => {
-    expect(topReasons(e, space, 'zh-CN')).toEqual(['主播正在介绍这件商品', '你刚刚看过同类商品', '最近 5 分钟在本直播间很受欢迎']);
-    expect(topReasons(e, space, 'en', 2)).toEqual(['the host is presenting this now', 'you just looked at similar products']);
+    expect(topReasons(e, space, 'zh-CN', mu)).toEqual(['主播正在介绍这件商品', '你刚刚看过同类商品', '最近 5 分钟在本直播间很受欢迎']);
+    expect(topReasons(e, space, 'en', mu, 2)).toEqual(['the host is presenting this now', 'you just looked at similar products']);
     expect(e.contributions[0]!.feature).toBe('product.stock_low');
   });
 
@@ -141,6 +142,25 @@ describe('topReasons', () => {
     const b = banditWithTheta([0, 1]);
     const ex = explain(b, sensitiveSpace, Float64Array.of(1, 1), Float64Array.of(1, 0));
     expect(ex.contributions).toHaveLength(1);
-    expect(topReasons(ex, sensitiveSpace, 'en')).toEqual([]);
+    expect(topReasons(ex, sensitiveSpace, 'en', Float64Array.of(1, 0))).toEqual([]);
+  });
+
+  it('gives no reason for what the product lacks or has less of than the others, though the model weighs it down and so φ is positive', () => {
+    const t = new Array<number>(space.dim).fill(0);
+    t[space.indexOf('product.category.clothing')] = -2; // clothing drew little interest
+    t[space.indexOf('room.popular_5m')] = -1;
+    t[space.indexOf('room.pinned')] = 0.5;
+    const cot = space.encode({ 'product.category.sleep': 1, 'room.popular_5m': 0.1, 'room.pinned': 1 });
+    const others = [space.encode({ 'product.category.clothing': 1, 'room.popular_5m': 0.9 }), space.encode({ 'product.category.clothing': 1, 'room.popular_5m': 0.5 })];
+    const background = meanVector([cot, ...others], space.dim);
+    const ex = explain(banditWithTheta(t), space, cot, background);
+    const phiOf = (f: string) => ex.contributions.find((c) => c.feature === f)?.phi ?? 0;
+    // The exact explanation keeps them (base + Σφ is the score) ...
+    expect(phiOf('product.category.clothing')).toBeGreaterThan(0);
+    expect(phiOf('room.popular_5m')).toBeGreaterThan(0);
+    expect(phiOf('product.category.clothing')).toBeGreaterThan(phiOf('room.pinned'));
+    // ... but the viewer is told only what the cot has: the host is presenting it.
+    expect(topReasons(ex, space, 'en', background)).toEqual(['the host is presenting this now']);
+    expect(topReasons(ex, space, 'zh-CN', background)).toEqual(['主播正在介绍这件商品']);
   });
 });

@@ -115,12 +115,18 @@ export function explainMlp(
 /**
  * The plain-language reasons of the top positive contributions that have one, most important
  * first, without repeats. Sensitive features are never shown (A2), whatever their weight.
+ *
+ * A reason says the product has something ("on flash sale now", "popular in this room"), so it is
+ * given only for a feature the product has more of than the background it is explained against
+ * (the candidates' mean). A feature it lacks can also push it up — when the model weighs that
+ * feature down, φ = θ·(0 − μ) is positive — but "a cot, because clothing draws interest" is false.
  */
-export function topReasons(explanation: Explanation, space: FeatureSpace, locale: ExplanationLocale, n = 3): string[] {
+export function topReasons(explanation: Explanation, space: FeatureSpace, locale: ExplanationLocale, background: Float64Array, n = 3): string[] {
   const out: string[] = [];
   for (const c of explanation.contributions) {
     if (out.length >= n) break;
     if (!(c.phi > 0) || !space.has(c.feature)) continue;
+    if (!(c.value > background[space.indexOf(c.feature)]!)) continue;
     const spec = space.spec(c.feature);
     if (spec.sensitive || !spec.reason) continue;
     const text = locale === 'zh-CN' ? spec.reason.zh : spec.reason.en;
