@@ -150,17 +150,21 @@ for (const { dialect, thread } of VARIANTS) {
         ['not_interested', { clicked: 0, carted: 0, purchased: 0, feedback: 'not_interested' }],
       ];
       for (const [type, expected] of cases) {
-        it(`${type}: first time true and the outcome set; the same key again false and nothing changed`, async () => {
+        it(`${type}: recorded the first time, the outcome set; the same key again a duplicate, for another decision or kind a conflict, and nothing changed`, async () => {
           await store.appendDecisions([decision('d1', 10), decision('d2', 11)]);
-          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type, learned: true, at: 100 })).toBe(true);
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type, learned: true, at: 100 })).toBe('recorded');
           expect(await outcome('d1')).toEqual(expected);
           expect(await outcome('d2')).toEqual({ clicked: 0, carted: 0, purchased: 0, feedback: null });
           expect(await feedbackRows()).toEqual([{ key: 'k1', decisionId: 'd1', type, learned: 1, at: 100 }]);
 
-          // Same key, other decision and type: refused, nothing touched.
+          // Same key, other decision or type: a conflict, nothing touched.
           const other: FeedbackType = type === 'purchase' ? 'dislike' : 'purchase';
-          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd2', type: other, learned: false, at: 200 })).toBe(false);
-          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type, learned: true, at: 100 })).toBe(false);
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd2', type: other, learned: false, at: 200 })).toBe('conflict');
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd2', type, learned: false, at: 200 })).toBe('conflict');
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type: other, learned: false, at: 200 })).toBe('conflict');
+          expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type, learned: true, at: 100 })).toBe('duplicate');
+          // The same kind on the same decision under a new key: the same act again, a duplicate.
+          expect(await store.recordFeedback({ idempotencyKey: 'k2', decisionId: 'd1', type, learned: true, at: 300 })).toBe('duplicate');
           expect(await outcome('d1')).toEqual(expected);
           expect(await outcome('d2')).toEqual({ clicked: 0, carted: 0, purchased: 0, feedback: null });
           expect(await feedbackRows()).toEqual([{ key: 'k1', decisionId: 'd1', type, learned: 1, at: 100 }]);
@@ -169,10 +173,10 @@ for (const { dialect, thread } of VARIANTS) {
 
       it('accumulates outcomes from different keys on one decision; the latest text feedback wins', async () => {
         await store.appendDecisions([decision('d1', 10)]);
-        expect(await store.recordFeedback({ idempotencyKey: 'a', decisionId: 'd1', type: 'click', learned: true, at: 20 })).toBe(true);
-        expect(await store.recordFeedback({ idempotencyKey: 'b', decisionId: 'd1', type: 'add_to_cart', learned: false, at: 21 })).toBe(true);
-        expect(await store.recordFeedback({ idempotencyKey: 'c', decisionId: 'd1', type: 'like', learned: true, at: 22 })).toBe(true);
-        expect(await store.recordFeedback({ idempotencyKey: 'd', decisionId: 'd1', type: 'dislike', learned: true, at: 23 })).toBe(true);
+        expect(await store.recordFeedback({ idempotencyKey: 'a', decisionId: 'd1', type: 'click', learned: true, at: 20 })).toBe('recorded');
+        expect(await store.recordFeedback({ idempotencyKey: 'b', decisionId: 'd1', type: 'add_to_cart', learned: false, at: 21 })).toBe('recorded');
+        expect(await store.recordFeedback({ idempotencyKey: 'c', decisionId: 'd1', type: 'like', learned: true, at: 22 })).toBe('recorded');
+        expect(await store.recordFeedback({ idempotencyKey: 'd', decisionId: 'd1', type: 'dislike', learned: true, at: 23 })).toBe('recorded');
         expect(await outcome('d1')).toEqual({ clicked: 1, carted: 1, purchased: 0, feedback: 'dislike' });
         expect((await feedbackRows()).map((r) => [r.key, r.learned])).toEqual([
           ['a', 1],
@@ -182,14 +186,24 @@ for (const { dialect, thread } of VARIANTS) {
         ]);
       });
 
-      it('concurrent feedback with the same key: exactly one true', async () => {
+      it('concurrent feedback with the same key: exactly one recorded', async () => {
         await store.appendDecisions([decision('d1', 10)]);
         const results = await Promise.all(
           Array.from({ length: 5 }, (_, i) => store.recordFeedback({ idempotencyKey: 'same', decisionId: 'd1', type: 'click', learned: true, at: 100 + i })),
         );
-        expect(results.filter((r) => r)).toHaveLength(1);
+        expect(results.filter((r) => r === 'recorded')).toHaveLength(1);
         expect(await feedbackRows()).toHaveLength(1);
         expect(await outcome('d1')).toEqual({ clicked: 1, carted: 0, purchased: 0, feedback: null });
+      });
+
+      it('concurrent feedback of one kind on one decision under different keys: exactly one recorded, the rest duplicates', async () => {
+        await store.appendDecisions([decision('d1', 10)]);
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.recordFeedback({ idempotencyKey: `key-${i}`, decisionId: 'd1', type: 'purchase', learned: true, at: 100 + i })),
+        );
+        expect(results.filter((r) => r === 'recorded')).toHaveLength(1);
+        expect(results.filter((r) => r === 'duplicate')).toHaveLength(7);
+        expect(await feedbackRows()).toHaveLength(1);
       });
     });
 
@@ -518,7 +532,7 @@ for (const { dialect, thread } of VARIANTS) {
 
         expect(await store.purgeBefore(30)).toBe(0);
         // A used key stays used while its feedback row is kept.
-        expect(await store.recordFeedback({ idempotencyKey: 'k4', decisionId: 'd3', type: 'click', learned: true, at: 50 })).toBe(false);
+        expect(await store.recordFeedback({ idempotencyKey: 'k4', decisionId: 'd3', type: 'click', learned: true, at: 50 })).toBe('conflict');
         expect(await store.purgeBefore(1_000)).toBe(4);
         expect(await store.decisionsBetween(0, 10_000, 100)).toEqual([]);
         expect(await feedbackRows()).toEqual([]);

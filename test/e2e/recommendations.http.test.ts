@@ -300,6 +300,44 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     ]);
   });
 
+  it('counts a kind of feedback once per card whatever the keys, learns a card once, takes feedback only from the viewer it was shown to, and refuses a key reused for other feedback', async () => {
+    const viewer = 'once-per-card-viewer-00001';
+    const other = 'once-per-card-other-000001';
+    await decide(viewer, [...PURPOSES]);
+    await decide(other, [...PURPOSES]);
+    const card = (await recs(viewer)).items[0]!;
+    const popularity = () => t.app.services.recommender.popularity.snapshot('demo', Date.now() + skew).session.get(card.productId) ?? 0;
+    const before = { updates: t.app.services.recommender.updates, popular: popularity() };
+
+    // Forty clicks on one card under forty keys: one is recorded and learnt, the rest are the same act again.
+    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => feedback(card.decisionId, 'click', viewer, `once-click-${dialect}-${i}-key`)));
+    expect(replies.map((r) => r.statusCode)).toEqual(Array(40).fill(202));
+    expect(replies.filter((r) => r.json().duplicate === false)).toHaveLength(1);
+    expect(t.app.services.recommender.updates).toBe(before.updates + 1);
+    expect(popularity()).toBe(before.popular + 1); // one click's weight, not forty
+    // Another kind on the same card is recorded (the funnel: added to the cart) but the card taught the model once already.
+    expect((await feedback(card.decisionId, 'add_to_cart', viewer)).json()).toEqual({ learned: false, duplicate: false });
+    expect(t.app.services.recommender.updates).toBe(before.updates + 1);
+    const [row] = await t.app.services.storage.db.selectFrom('recommendation_decisions').select(['clicked', 'carted']).where('id', '=', card.decisionId).execute();
+    expect([Number(row!.clicked), Number(row!.carted)]).toEqual([1, 1]);
+
+    // Somebody else, or nobody, answering for this viewer's card: as if it had never been shown.
+    const second = (await recs(viewer)).items[1]!;
+    for (const reply of [await feedback(second.decisionId, 'like', other), await feedback(second.decisionId, 'like')]) {
+      expect([reply.statusCode, reply.json().code]).toEqual([404, 'DECISION_NOT_FOUND']);
+    }
+    expect(t.app.services.recommender.updates).toBe(before.updates + 1);
+    expect(await t.app.services.storage.db.selectFrom('recommendation_feedback').select('type').where('decision_id', '=', second.decisionId).execute()).toEqual([]);
+
+    // A key already used for other feedback: 409, nothing recorded.
+    const reused = await feedback(second.decisionId, 'like', viewer, `once-click-${dialect}-0-key`);
+    expect([reused.statusCode, reused.json().code]).toEqual([409, 'DUPLICATE_REQUEST']);
+    expect((await feedback(second.decisionId, 'like', viewer)).json()).toEqual({ learned: true, duplicate: false });
+    // An unknown room is named as such.
+    const nowhere = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/no-such-room/recommendations/feedback', payload: { decisionId: card.decisionId, type: 'click', idempotencyKey: 'nowhere-key-0001' } });
+    expect([nowhere.statusCode, nowhere.json().code]).toEqual([404, 'SESSION_NOT_FOUND']);
+  });
+
   it('never changes a price: viewers of every profile pay the same for the same product (A6)', async () => {
     const viewers = ['parity-consent-0000000001', 'parity-declined-000000001', 'parity-teen-0000000000001'];
     await decide(viewers[0]!, [...PURPOSES]);

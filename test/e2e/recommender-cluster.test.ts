@@ -168,10 +168,32 @@ describe.each(SETUPS)('two nodes on %s and a %s bus', (dialect, busName) => {
     expect(a.services.recommender.ageBandInterest.counts(modelId, '6_12m', category)).toEqual({ shown: 1, positive: 1 });
     expect(b.services.recommender.ageBandInterest.counts(modelId, '6_12m', category)).toEqual({ shown: 1, positive: 1 });
 
+    // Another consenting viewer answering on B for a card A showed the learner: passed on, but A
+    // learns only feedback from the viewer it showed the card to. The learner's own, sent after it
+    // on the same bus, is learnt: one update, not two.
+    const stranger = 'recs-cluster-stranger-00001';
+    await consent(b, stranger);
+    const foreign = await b.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/demo/recommendations/feedback',
+      payload: { decisionId: shownOnA.items[1]!.decisionId, type: 'purchase', idempotencyKey: `recs-cluster-${dialect}-${busName}-${++n}`, deviceId: stranger },
+    });
+    expect(foreign.statusCode, foreign.body).toBe(202);
+    const own = await b.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/demo/recommendations/feedback',
+      payload: { decisionId: shownOnA.items[2]!.decisionId, type: 'dislike', idempotencyKey: `recs-cluster-${dialect}-${busName}-${++n}`, deviceId: learner },
+    });
+    expect(own.statusCode, own.body).toBe(202);
+    await waitFor(() => (a.services.recommender.updates >= start + 5 ? true : undefined), 'node A to learn the learner’s relayed feedback', 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(model(a).updates).toBe(start + 5);
+    await reached(b, start + 5, 'node B to follow');
+
     // What both learnt is stored once each, under the node that learnt it.
     const rows = await a.services.storage.db.selectFrom('model_updates').select(['node', 'seq']).orderBy('node').orderBy('seq').execute();
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     expect(new Set(rows.map((r) => r.node)).size).toBe(2);
-    expect(rows.map((r) => Number(r.seq)).sort()).toEqual([1, 1, 2, 2]);
+    expect(rows.map((r) => Number(r.seq)).sort()).toEqual([1, 1, 2, 2, 3]);
   });
 });

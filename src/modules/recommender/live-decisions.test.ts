@@ -22,7 +22,7 @@ describe('LiveDecisionTable', () => {
     t.add(decision(1));
     x[0] = 99; // the caller's vector is the caller's: the table kept its own copy
     const d0 = t.get('d0')!;
-    expect(d0.facts).toEqual({ id: 'd0', sessionId: 's0', productId: 'p0', personalised: true, createdAt: 1_000, experiment: { id: 'e1', arm: 'b' }, priceFen: 19_900, category: 'toys' });
+    expect(d0.facts).toEqual({ id: 'd0', sessionId: 's0', productId: 'p0', personalised: true, createdAt: 1_000, experiment: { id: 'e1', arm: 'b' }, priceFen: 19_900, category: 'toys', deviceId: 'device-0' });
     expect([...d0.x]).toEqual([1, 2, 3]);
     expect(d0.model).toBe('model-0');
     expect(d0).toMatchObject({ rewarded: false, defaulted: false });

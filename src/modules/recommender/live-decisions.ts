@@ -11,6 +11,8 @@ export interface LiveDecisionFacts {
   readonly experiment?: { readonly id: string; readonly arm: string } | undefined;
   readonly priceFen?: number | undefined;
   readonly category?: string | undefined;
+  /** The device of the viewer it was shown to: feedback comes from them alone. */
+  readonly deviceId?: string | undefined;
 }
 
 /** A decision to keep: its facts, its features, the model that learns from it, and its reward wait. */
@@ -139,7 +141,7 @@ export class LiveDecisionTable<Model> {
     this.#interestCategories[row] = d.interest?.category;
     this.#flags[row] = (d.personalised ? PERSONALISED : 0) | (d.wait ? WAITING : 0);
     this.#due[row] = d.wait?.due ?? Number.POSITIVE_INFINITY;
-    this.#devices[row] = d.wait?.deviceId;
+    this.#devices[row] = d.deviceId ?? d.wait?.deviceId;
     this.#brands[row] = d.wait?.brandId;
     this.#added++;
   }
@@ -168,6 +170,11 @@ export class LiveDecisionTable<Model> {
 
   markRewarded(row: number): void {
     this.#flags[row]! |= REWARDED;
+  }
+
+  /** Feedback that claimed the decision was not recorded after all (a duplicate, a reused key): it may still be rewarded. */
+  clearRewarded(row: number, seq: number): void {
+    if (this.#seq[row] === seq) this.#flags[row]! &= ~REWARDED;
   }
 
   markDefaulted(row: number): void {
@@ -239,6 +246,7 @@ export class LiveDecisionTable<Model> {
         experiment: this.#experiments[row],
         priceFen: Number.isNaN(price) ? undefined : price,
         category: this.#categories[row],
+        deviceId: this.#devices[row],
       },
       x: this.#x.subarray(row * this.dim, (row + 1) * this.dim),
       model: this.#models[row]!,

@@ -46,6 +46,9 @@ export interface DecisionSegments {
 
 export type FeedbackType = 'click' | 'add_to_cart' | 'purchase' | 'like' | 'dislike' | 'not_interested';
 
+/** What recording one feedback did (RecommenderStore.recordFeedback). */
+export type FeedbackRecorded = 'recorded' | 'duplicate' | 'conflict';
+
 export interface ProductHealth {
   productId: string;
   impressions: number;
@@ -118,10 +121,12 @@ export interface RecommenderStore {
   appendDecisions(decisions: readonly DecisionRecord[]): Promise<void>;
   decision(id: string): Promise<DecisionRecord | undefined>;
   /**
-   * Records feedback once per idempotency key and marks the decision's outcome; false (and nothing
-   * changed) when the key was already used.
+   * Records feedback and marks the decision's outcome, once per idempotency key and once per
+   * decision and kind (a second click on one recommendation is the same act again). `duplicate`
+   * (nothing changed): the key, or this kind on this decision, was already recorded; `conflict`
+   * (nothing changed): the key was used for another decision or kind.
    */
-  recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number }): Promise<boolean>;
+  recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number }): Promise<FeedbackRecorded>;
   /** Per product for a session since a time: impressions and outcomes. */
   health(sessionId: string, since: number): Promise<ProductHealth[]>;
   /** Impressions and outcomes over every session since a time, split by personalised or not. */

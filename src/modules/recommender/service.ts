@@ -169,8 +169,9 @@ export interface RecommenderDeps {
   learned?: ModelLearnedChannel;
   /**
    * Feedback on a list another node showed: the decision's features live in that node's memory, so
-   * the reward is passed to it (decision id, reward, time — no viewer identity; consent was checked
-   * where the feedback arrived) and it learns, and replicates, as if the feedback had come to it.
+   * the reward is passed to it (decision id, reward, time, the viewer's keyed pseudonym — never a
+   * device id; consent was checked where the feedback arrived) and, if the list was shown to that
+   * viewer, it learns, and replicates, as if the feedback had come to it.
    */
   feedbackRelay?: { publish(message: RelayedFeedback): Promise<void>; subscribe(handler: (message: unknown) => void): () => void };
 }
@@ -181,6 +182,8 @@ export interface RelayedFeedback {
   decisionId: string;
   reward: number;
   at: number;
+  /** The keyed pseudonym of the viewer who gave it: the deciding node learns only if it is the viewer it showed the list to. */
+  subject: string;
 }
 
 export const FEEDBACK_RELAY_TOPIC = 'recommender.feedback';
@@ -392,7 +395,10 @@ export class RecommenderService {
       const m = message as Partial<RelayedFeedback>;
       if (m.type !== 'relayed_feedback' || typeof m.decisionId !== 'string' || typeof m.reward !== 'number' || typeof m.at !== 'number') return;
       const live = this.#live.get(m.decisionId);
-      if (!live || live.defaulted) return; // not shown here (or forgotten), or its wait is over
+      // Not shown here (or forgotten), its wait is over, or it already taught the model once.
+      if (!live || live.defaulted || live.rewarded) return;
+      // Only the viewer it was shown to teaches the model on their features.
+      if (typeof m.subject !== 'string' || live.facts.deviceId === undefined || this.deps.subjectOf(live.facts.deviceId) !== m.subject) return;
       this.#live.markRewarded(live.row);
       const { reward, at } = m;
       const sessionId = live.facts.sessionId;
@@ -727,6 +733,7 @@ export class RecommenderService {
             experiment,
             priceFen: record.priceFen,
             category: record.category,
+            deviceId: input.deviceId,
             x: item.x,
             model: learnSlot,
             // What parents of this viewer's declared band are shown counts toward the band's interest once it is learnt from.
@@ -752,9 +759,14 @@ export class RecommenderService {
 
   /**
    * Feedback on a recommendation. Refines the model at once only under the model-improvement
-   * consent (F1); always feeds the room's anonymous popularity. Once per idempotency key.
+   * consent (F1); always feeds the room's anonymous popularity. Once per idempotency key, and once
+   * per decision and kind (a second click on one card is the same act again). A decision teaches
+   * the model once, with its earliest reward. A list shown to a viewer takes feedback from that
+   * viewer only.
    */
   async feedback(_ctx: RequestContext, sessionId: string, input: FeedbackInput): Promise<Result<{ learned: boolean; duplicate: boolean }>> {
+    const room = await this.#room(sessionId, this.deps.clock.now());
+    if (!room) return fail('SESSION_NOT_FOUND');
     const shown = this.#live.get(input.decisionId);
     let record: LiveDecisionFacts | DecisionRecord | undefined = shown?.facts;
     if (!record) {
@@ -767,24 +779,32 @@ export class RecommenderService {
       record = await this.deps.store.decision(input.decisionId);
     }
     if (!record || record.sessionId !== sessionId) return fail('DECISION_NOT_FOUND', 'no such recommendation was shown in this session');
-    const room = await this.#room(sessionId, this.deps.clock.now());
-    if (!room) return fail('SESSION_NOT_FOUND');
+    // Shown to a viewer: nobody else answers for them (nor without a device). Another node's
+    // decision names its viewer only by that node's label; the deciding node checks (relay below).
+    const shownTo = shown ? shown.facts.deviceId : (record as DecisionRecord).showViewer;
+    if (shownTo !== undefined && (input.deviceId === undefined || (shown !== undefined && shown.facts.deviceId !== input.deviceId))) {
+      return fail('DECISION_NOT_FOUND', 'no such recommendation was shown to this viewer in this session');
+    }
     // Consent is checked now, on the server: a withdrawal since the decision is honoured.
     const allowed = input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.brandId, 'model_improvement'));
     // Read again after the waits: its reward wait may have ended meanwhile (or, on a node far behind, it left the table).
     const live = shown && this.#live.at(shown.row, shown.seq);
-    // After the reward wait the default reward was learnt: the earliest reward counts, so this one is only recorded.
-    const learned = live !== undefined && allowed && !live.defaulted;
+    // The earliest reward counts: after the reward wait its default, or the first feedback; later ones are only recorded.
+    const learned = live !== undefined && allowed && !live.defaulted && !live.rewarded;
     // What it learns from is taken now: after the waits below its row may hold a newer decision.
     const learning = learned ? { x: live.x.slice(), model: live.model, row: live.row, seq: live.seq } : undefined;
-    if (live && !live.defaulted) this.#live.markRewarded(live.row);
+    // Claimed now (before the awaits below) so that a second feedback arriving meanwhile is not learnt too.
+    const claimed = live !== undefined && !live.defaulted && !live.rewarded ? { row: live.row, seq: live.seq } : undefined;
+    if (claimed) this.#live.markRewarded(claimed.row);
     // Shown by another node (its features are in that node's memory): that node learns it.
     const relay = shown === undefined && allowed && record.personalised && this.deps.feedbackRelay !== undefined;
     await this.flush();
     const at = this.deps.clock.now();
     // `learned`: the reward went to the model that made the decision, here or relayed to its node.
-    const fresh = await this.deps.store.recordFeedback({ idempotencyKey: input.idempotencyKey, decisionId: record.id, type: input.type, learned: learned || relay, at });
-    if (!fresh) return ok({ learned: false, duplicate: true });
+    const recorded = await this.deps.store.recordFeedback({ idempotencyKey: input.idempotencyKey, decisionId: record.id, type: input.type, learned: learned || relay, at });
+    if (recorded !== 'recorded' && claimed) this.#live.clearRewarded(claimed.row, claimed.seq);
+    if (recorded === 'conflict') return fail('DUPLICATE_REQUEST', 'this idempotency key was already used for other feedback');
+    if (recorded === 'duplicate') return ok({ learned: false, duplicate: true });
     const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
     if (learning) {
@@ -794,7 +814,7 @@ export class RecommenderService {
       this.#meter.span('learn', () => learning.model.learn(learning.x, reward, at, interest), sessionId);
       this.#meter.count('learn', 1, sessionId);
     } else if (relay) {
-      const message: RelayedFeedback = { type: 'relayed_feedback', decisionId: record.id, reward: FEEDBACK_REWARD[input.type], at };
+      const message: RelayedFeedback = { type: 'relayed_feedback', decisionId: record.id, reward: FEEDBACK_REWARD[input.type], at, subject: this.deps.subjectOf(input.deviceId!) };
       await this.deps.feedbackRelay!.publish(message).catch(this.deps.onError);
     }
     if (input.type === 'click') this.#noteClick(sessionId, record);

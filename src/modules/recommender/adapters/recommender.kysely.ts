@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, SqliteWriterThread, WriterStatement } from '../../../storage/index.js';
 import type { RecommendationDecisionTable } from '../../../storage/schema.js';
-import type { DecisionRecord, FeedbackType, InterestDelta, ModelUpdateRecord, ProductHealth, RecommenderStore, SnapshotRecord, VersionVector } from '../ports.js';
+import type { DecisionRecord, FeedbackRecorded, FeedbackType, InterestDelta, ModelUpdateRecord, ProductHealth, RecommenderStore, SnapshotRecord, VersionVector } from '../ports.js';
 
 const OUTCOME_COLUMN: Partial<Record<FeedbackType, 'clicked' | 'carted' | 'purchased'>> = {
   click: 'clicked',
@@ -157,18 +157,23 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return r ? decisionOf(r) : undefined;
   }
 
-  async recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number }): Promise<boolean> {
+  async recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number }): Promise<FeedbackRecorded> {
     return this.db.transaction().execute(async (tx) => {
+      // Any unique key: the idempotency key, or this kind on this decision (recommendation_feedback_once).
       const inserted = await tx
         .insertInto('recommendation_feedback')
         .values({ idempotency_key: input.idempotencyKey, decision_id: input.decisionId, type: input.type, learned: input.learned ? 1 : 0, created_at: input.at })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+        .onConflict((oc) => oc.doNothing())
+        .returning('idempotency_key')
+        .execute();
+      if (inserted.length === 0) {
+        const earlier = await tx.selectFrom('recommendation_feedback').select(['decision_id', 'type']).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
+        return earlier && (earlier.decision_id !== input.decisionId || earlier.type !== input.type) ? 'conflict' : 'duplicate';
+      }
       const column = OUTCOME_COLUMN[input.type];
       if (column) await tx.updateTable('recommendation_decisions').set({ [column]: 1 }).where('id', '=', input.decisionId).execute();
       else await tx.updateTable('recommendation_decisions').set({ feedback: input.type }).where('id', '=', input.decisionId).execute();
-      return true;
+      return 'recorded';
     });
   }
 
