@@ -508,6 +508,11 @@ describe('the decision log feeds qingliu evaluate', () => {
       expect(result.report.rows).toBe(48);
       expect(result.report.clicks).toBe(clicks);
       for (const e of result.report.estimates) expect(e.value).toBeCloseTo(clicks / 48, 12);
+      // Qingliu's own models train on the export (its features, the intercept column among them) and are evaluated on the rest.
+      const models = await evaluateLog(loaded.log, { policies: ['linucb', 'lints'], estimators: ['ips', 'snips', 'dm', 'dr'], trainFraction: 0.5, bootstrap: 20 });
+      if (!models.ok) throw new Error(models.message);
+      expect(models.report.estimates).toHaveLength(8);
+      for (const e of models.report.estimates) expect(Number.isFinite(e.value), `${e.policy} ${e.estimator}`).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await t.close();

@@ -58,6 +58,14 @@ export type LoadResult = { ok: true; log: BanditLog } | { ok: false; problem: Lo
 export const OBD_COLUMNS = ['timestamp', 'item_id', 'position', 'click', 'propensity_score'] as const;
 export const QINGLIU_COLUMNS = ['decision_id', 'timestamp', 'item_id', 'position', 'click', 'propensity_score'] as const;
 export const ITEM_CONTEXT_FILE = 'item_context.csv';
+/** The most places a logged slate may have (a live room shows at most 10; the Open Bandit Dataset 3). */
+export const MAX_POSITION = 100;
+const WHOLE = /^\d+$/;
+const CLICK = /^[01](\.0+)?$/;
+const DECIMAL = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** A date, then optionally a time and a zone: "2019-11-24 00:03:13.442536+00:00", "2026-11-29T12:00:00Z". */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
+const BIAS = 'bias';
 export const AFFINITY_PREFIX = 'user-item_affinity_';
 
 export function describeProblem(p: LogProblem): string {
@@ -132,22 +140,27 @@ async function load(dir: string): Promise<BanditLog> {
       itemIndex.set(id, index);
     }
     item[r] = index!;
-    const pos = Number(line[col.get('position')!]);
-    if (!Number.isInteger(pos) || pos < 1) fail(file, `position must be a whole number ≥ 1 (got ${JSON.stringify(line[col.get('position')!])})`, row, 'position');
+    const posText = line[col.get('position')!]!;
+    const pos = WHOLE.test(posText) ? Number(posText) : NaN;
+    if (!Number.isInteger(pos) || pos < 1 || pos > MAX_POSITION) fail(file, `position must be a whole number from 1 to ${MAX_POSITION} (got ${JSON.stringify(posText)})`, row, 'position');
     position[r] = pos;
     const clickText = line[col.get('click')!]!;
-    const c = Number(clickText);
-    if (clickText.trim() === '' || !(c === 0 || c === 1)) fail(file, `click must be 0 or 1 (got ${JSON.stringify(clickText)})`, row, 'click');
+    const c = CLICK.test(clickText) ? Number(clickText) : NaN;
+    if (!(c === 0 || c === 1)) fail(file, `click must be 0 or 1 (got ${JSON.stringify(clickText)})`, row, 'click');
     click[r] = c;
     const pText = line[col.get('propensity_score')!]!;
-    const p = Number(pText);
-    if (pText.trim() === '' || !Number.isFinite(p) || p <= 0 || p > 1) fail(file, `propensity must be a number in (0, 1] (got ${JSON.stringify(pText)})`, row, 'propensity_score');
+    const p = DECIMAL.test(pText) ? Number(pText) : NaN;
+    if (!Number.isFinite(p) || p <= 0 || p > 1) fail(file, `propensity must be a number in (0, 1] (got ${JSON.stringify(pText)})`, row, 'propensity_score');
     propensity[r] = p;
     const tText = line[col.get('timestamp')!]!;
-    const t = /^\d+(\.\d+)?$/.test(tText) ? Number(tText) : Date.parse(tText);
+    const t = /^\d+(\.\d+)?$/.test(tText) ? Number(tText) : ISO_8601.test(tText) ? Date.parse(tText) : NaN;
     if (!Number.isFinite(t)) fail(file, `timestamp must be ISO 8601 or epoch milliseconds (got ${JSON.stringify(tText)})`, row, 'timestamp');
     timestamp[r] = t;
     if (layout === 'qingliu' && line[0] === '') fail(file, 'empty decision id', row, 'decision_id');
+  }
+  // A slate cannot have more places than there are items to fill them.
+  for (let r = 0; r < rows; r++) {
+    if (position[r]! > itemIds.length) fail(file, `position ${position[r]} but only ${itemIds.length} item${itemIds.length === 1 ? '' : 's'} to show`, r + 1, 'position');
   }
 
   // Context columns: everything after the required ones (OBD's leading row index excluded).
@@ -157,6 +170,8 @@ async function load(dir: string): Promise<BanditLog> {
   const affinityColumns: { index: number; item: number }[] = [];
   header.forEach((name, i) => {
     if (fixed.has(i)) return;
+    // The intercept a Qingliu export writes with every decision's features (always 1): every model here has its own.
+    if (layout === 'qingliu' && name === BIAS) return;
     if (name.startsWith(AFFINITY_PREFIX)) {
       const target = itemIndex.get(name.slice(AFFINITY_PREFIX.length));
       // Affinity for an item that is not a candidate cannot matter to any decision here.
@@ -252,6 +267,12 @@ async function readCsv(file: string): Promise<string[][]> {
 }
 
 function columnIndex(file: string, header: readonly string[], required: readonly string[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  header.forEach((name, i) => {
+    const first = seen.get(name);
+    if (first !== undefined && name !== '') fail(file, `header (line 1): the column name appears twice (places ${first + 1} and ${i + 1})`, undefined, name);
+    seen.set(name, i);
+  });
   const map = new Map<string, number>();
   for (const name of required) {
     const i = header.indexOf(name);
