@@ -46,7 +46,7 @@ export const RecommendationsSchema = Type.Object({
     }),
   ),
 });
-export const HOW_IT_WORKS_VERSION = '2026-11-30.2';
+export const HOW_IT_WORKS_VERSION = '2026-12-02.1';
 
 export interface RecommenderRouteDeps {
   /** Whether a staff member may see this session's health (hosts: only sessions they host). */
@@ -197,8 +197,8 @@ export function howItWorks(service: RecommenderService, locale: Locale) {
       en: 'From the products on stage, pick the few you are most likely to click, add to cart or buy. Prices, discounts and coupon eligibility have nothing to do with it: they are the same for everyone.',
     }),
     personalised: pick({
-      zh: '只有在您同意“个性化推荐”、未关闭个性化推荐且不在未成年人模式时，才会使用您在本场直播中的浏览、加购、您的兴趣标签，以及您填写的宝宝月龄段（商品是否适合这个月龄，和同月龄段家长常选哪类商品——只是按月龄段汇总的计数，不涉及任何人）。模型是一个线性上下文老虎机（LinUCB），每条推荐都附带精确的特征贡献（基线加各特征贡献等于得分）。为了继续学习，约 10% 的位置会有意探索，这样的推荐会标明“探索”。在对比实验中，部分观众可能由试验中的神经网络模型推荐：它的特征贡献是一阶近似（梯度 × 输入），会标明近似并给出余项。',
-      en: 'Only if you consented to personalised recommendations, have not switched personalisation off and are not in minors mode do we use what you viewed and added to cart in this stream, your interest tags and the child age band you gave (whether a product suits that age, and which kinds of product parents of children that age choose: counts per age band, about no one in particular). The model is a linear contextual bandit (LinUCB); every recommendation carries its exact feature contributions (the base plus the contributions equals the score). To keep learning, about 10% of positions explore on purpose, and such picks say so. In an A/B experiment some viewers may be served by a neural network under test instead: its contributions are a first-order approximation (gradient × input), labelled so, with the remainder shown.',
+      zh: '只有在您同意“个性化推荐”、未关闭个性化推荐且不在未成年人模式时，才会使用您在本场直播中的浏览、加购、您的兴趣标签，以及您填写的宝宝月龄段（商品是否适合这个月龄，和同月龄段家长常选哪类商品——只是按月龄段汇总的计数，不涉及任何人）。模型是一个线性上下文老虎机（LinUCB），每条推荐都附带精确的特征贡献（基线加各特征贡献等于得分）。为了继续学习，模型会有意探索：约 10% 的位置随机挑选，此外，当模型对某件商品还不确定时，会把它排在模型估计更好的商品之前（不确定性加成）。这两种推荐都会标明“探索”；模型越了解这场直播，后一种就越少。在对比实验中，部分观众可能由试验中的神经网络模型推荐：它的特征贡献是一阶近似（梯度 × 输入），会标明近似并给出余项。',
+      en: 'Only if you consented to personalised recommendations, have not switched personalisation off and are not in minors mode do we use what you viewed and added to cart in this stream, your interest tags and the child age band you gave (whether a product suits that age, and which kinds of product parents of children that age choose: counts per age band, about no one in particular). The model is a linear contextual bandit (LinUCB); every recommendation carries its exact feature contributions (the base plus the contributions equals the score). To keep learning, the model explores on purpose: about 10% of positions are picked at random, and a product the model is still unsure about may be placed ahead of one it scores higher (the uncertainty bonus). Both kinds of pick say so; the more the model knows about the stream, the rarer the second kind. In an A/B experiment some viewers may be served by a neural network under test instead: its contributions are a first-order approximation (gradient × input), labelled so, with the remainder shown.',
     }),
     nonPersonalised: pick({
       zh: '其他情况下，推荐只看直播间本身：主播正在讲解的商品、最近 5 分钟和本场的热度、正在秒杀的商品，并兼顾品类多样性。它们标为“非个性化”，不读取也不保存您的任何个人行为。',

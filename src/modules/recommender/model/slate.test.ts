@@ -42,6 +42,19 @@ describe('selectSlate', () => {
     expect(first!.exploit).toBeLessThan(bandit.exploit(candidates[0]!.x));
   });
 
+  it('does not call a pick explored when it ties the best exploit score, whichever of the tied goes first', () => {
+    // θ̂ = [0, 1]: both score 0.5; the second is less known (a larger bonus), so it goes first.
+    const candidates = [
+      { id: 'known', x: Float64Array.of(0, 0.5) },
+      { id: 'tied', x: Float64Array.of(1, 0.5) },
+    ];
+    const bandit = scorer(1);
+    expect(bandit.exploit(candidates[0]!.x)).toBe(bandit.exploit(candidates[1]!.x));
+    const slate = selectSlate({ candidates, k: 2, bandit, epsilon: 0, rng: new Rng(4) });
+    expect(slate.map((p) => p.id)).toEqual(['tied', 'known']);
+    expect(slate.map((p) => p.explored)).toEqual([false, false]);
+  });
+
   it('logs the exact probability of each pick, and each position’s distribution sums to 1 (property)', () => {
     fc.assert(
       fc.property(

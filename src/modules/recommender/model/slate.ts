@@ -84,7 +84,7 @@ export function selectSlate(request: SlateRequest): SlatePick[] {
   const picks: SlatePick[] = [];
   for (let position = 0; position < k; position++) {
     const greedy = argmaxBy(remaining, rank);
-    const greedyByExploit = argmaxBy(remaining, exploit);
+    const bestExploit = exploit[argmaxBy(remaining, exploit)]!;
     const m = remaining.length;
     let slot = remaining.indexOf(greedy);
     if (epsilon > 0 && rng.next() < epsilon) slot = rng.int(m);
@@ -97,7 +97,9 @@ export function selectSlate(request: SlateRequest): SlatePick[] {
       exploit: exploit[chosen]!,
       bonus: bonus[chosen]!,
       propensity: (chosen === greedy ? 1 - epsilon : 0) + epsilon / m,
-      explored: chosen !== greedyByExploit,
+      // Explored: shown ahead of something the model scores higher (by ε, or by the uncertainty
+      // bonus). A pick that ties the best score is not one, whichever of the tied it is.
+      explored: exploit[chosen]! < bestExploit - EXPLOIT_TIE,
     });
   }
   return picks;
@@ -113,6 +115,9 @@ export function positionPropensities(remaining: readonly number[], scores: Array
   const greedy = argmaxBy(remaining, scores);
   return remaining.map((i) => (i === greedy ? 1 - epsilon : 0) + epsilon / m);
 }
+
+/** Exploit scores this close are a tie (the model's arithmetic, not its preference). */
+const EXPLOIT_TIE = 1e-12;
 
 /** The index (from `among`) with the highest score; equal scores go to the earlier candidate. */
 function argmaxBy(among: readonly number[], scores: ArrayLike<number>): number {
