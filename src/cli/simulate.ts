@@ -91,7 +91,7 @@ function experimentOf(value: string): ExperimentOption {
     throw new CliError(`--experiment ${value}: neither an experiment id (exp- and 12 hex digits) nor a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 2);
   }
   try {
-    return { definition: JSON.parse(text) as unknown };
+    return { definition: JSON.parse(withoutBom(text)) as unknown };
   } catch (err) {
     throw new CliError(`--experiment ${value}: not valid JSON (${(err as Error).message})`, 2);
   }
@@ -166,11 +166,29 @@ export function simulateCommand(): Command {
         if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CliError(`--report ${opts.report}: the folder ${dir} does not exist`, 2);
         // Checked before the run, not after it: a folder there would lose the whole run's results.
         if (fs.existsSync(opts.report) && fs.statSync(opts.report).isDirectory()) throw new CliError(`--report ${opts.report}: is a folder; name the HTML file to write`, 2);
+        checkWritable(opts.report);
       }
       const staff = opts.staffName !== undefined ? { name: opts.staffName, password: await staffPassword(opts) } : undefined;
 
-      const target: SimTarget = server !== undefined ? createHttpTarget({ url: server, ...(staff ? { staff } : {}) }) : await createInjectTarget();
       const bar = progressBar();
+      // Ctrl-C ends the show early, as a shutting-down server would: the viewers leave, the room is
+      // left as a host leaves it, the experiment it started is stopped, the temporary database goes,
+      // and the report covers what ran. A second Ctrl-C leaves at once.
+      const interrupt = new AbortController();
+      const onSigint = () => {
+        if (interrupt.signal.aborted) process.exit(130);
+        bar.clear();
+        process.stderr.write('qingliu: interrupted: ending the show early (the report covers what ran); Ctrl-C again to leave at once\n');
+        interrupt.abort();
+      };
+      process.on('SIGINT', onSigint);
+      let target: SimTarget;
+      try {
+        target = server !== undefined ? createHttpTarget({ url: server, ...(staff ? { staff } : {}) }) : await createInjectTarget();
+      } catch (err) {
+        process.off('SIGINT', onSigint);
+        throw err;
+      }
       let report: SimulationReport;
       try {
         report = await simulate({
@@ -185,6 +203,7 @@ export function simulateCommand(): Command {
           sessionId: opts.session,
           k: opts.k,
           onProgress: bar.update,
+          signal: interrupt.signal,
         });
       } catch (err) {
         bar.clear();
@@ -195,14 +214,30 @@ export function simulateCommand(): Command {
         throw err;
       } finally {
         await target.close();
+        process.off('SIGINT', onSigint);
       }
       bar.clear();
+      process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : simulationSummary(report));
       if (opts.report !== undefined) {
         fs.writeFileSync(opts.report, await renderHtmlReport(report));
         process.stderr.write(`qingliu: wrote the HTML report to ${opts.report}\n`);
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : simulationSummary(report));
+      if (interrupt.signal.aborted) throw new CliError('the show was ended early by Ctrl-C: the figures cover only what ran', 130);
     });
+}
+
+/** A file saved with a byte-order mark (some Windows editors): the mark is not part of the JSON. */
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+/** The report can be written: tried before the run (a file made to try is removed again). */
+function checkWritable(file: string): void {
+  const existed = fs.existsSync(file);
+  try {
+    fs.closeSync(fs.openSync(file, existed ? 'r+' : 'wx'));
+    if (!existed) fs.unlinkSync(file);
+  } catch (err) {
+    throw new CliError(`--report ${file}: cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 2);
+  }
 }
 
 const pct = (x: number | null, digits = 2) => (x === null ? '—' : `${(x * 100).toFixed(digits)} %`);

@@ -144,6 +144,12 @@ describe('qingliu simulate', { timeout: 300_000 }, () => {
     ],
     ['--report naming a folder (refused before the run, not after it)', () => ['--viewers', '10', '--minutes', '2', '--report', os.tmpdir()], /^qingliu: --report .*: is a folder; name the HTML file to write\n$/],
     ['an experiment file that is not JSON', () => ['--experiment', file('not-json.json', '{ nope')], /^qingliu: --experiment .*not-json\.json: not valid JSON/],
+    [
+      'an experiment file saved with a byte-order mark (read as the JSON it is)',
+      () => ['--viewers', '10', '--minutes', '2', '--experiment', file('bom-experiment.json', `\uFEFF${JSON.stringify(definition('magic'))}`)],
+      /^qingliu: the server refused the experiment: \/arms\/1\/policy: unknown model "magic"/,
+    ],
+    ['--report where nothing can be written (refused before the run)', () => ['--viewers', '10', '--minutes', '2', '--report', '/proc/qingliu-report.html'], /^qingliu: --report \/proc\/qingliu-report\.html: cannot be written \(E[A-Z]+\)\n$/],
     ['an unreachable server', () => ['--server', 'http://127.0.0.1:1', '--viewers', '5'], /^qingliu: cannot reach the server at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)\n$/],
     [
       'an experiment id in process (its temporary database holds none)',
@@ -161,6 +167,30 @@ describe('qingliu simulate', { timeout: 300_000 }, () => {
       expect(r.status).toBe(2);
     });
   }
+
+  it('Ctrl-C ends the show early: the report of what ran, exit 130, and the temporary database removed', async () => {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, TMPDIR: tmp, QINGLIU_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1' };
+    const report = path.join(dir, 'interrupted.html');
+    const child = spawn(process.execPath, [BIN, 'simulate', '--viewers', '20000', '--minutes', '60', '--seed', '3', '--json', '--report', report], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Interrupted once the show runs: its temporary database exists.
+    const running = () => fs.readdirSync(tmp).some((f) => f.startsWith('qingliu-simulate-') && fs.existsSync(path.join(tmp, f, 'simulation.sqlite')));
+    while (!running()) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 2_000));
+    child.kill('SIGINT');
+    const status = await closed;
+    expect(status).toBe(130);
+    expect(stderr).toMatch(/^qingliu: interrupted: ending the show early/);
+    expect(stderr).toMatch(/qingliu: the show was ended early by Ctrl-C: the figures cover only what ran\n$/);
+    const parsed = JSON.parse(stdout) as { viewers: number; requests: { total: number } };
+    expect(parsed.requests.total).toBeGreaterThan(0);
+    expect(fs.readFileSync(report, 'utf8')).toMatch(/^<!doctype html>/i);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('qingliu-simulate-'))).toEqual([]);
+  });
 
   it('a production server: one message, exit 2, and nothing stored', async () => {
     const t = await testApp('sqlite', { env: { QINGLIU_MODE: 'production' } });

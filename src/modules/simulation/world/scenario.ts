@@ -533,7 +533,8 @@ export function readScenarioFile(file: string): Scenario {
   } catch (e) {
     throw new ScenarioError([{ path: '', message: `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }], file);
   }
-  return loadScenario(text, file);
+  // A byte-order mark (some Windows editors save one) is not part of the JSON.
+  return loadScenario(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
 }
 
 /** The scenarios shipped in the repository's `scenarios/` folder. */
