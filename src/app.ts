@@ -212,6 +212,7 @@ export function createServices(
     region,
     subjectOf: (deviceId) => protection.subjectFor(deviceId, region),
     sessionBrand: async (sessionId) => (await liveRoom.getSession(sessionId))?.brandId,
+    sessionEnded: async (sessionId) => (await liveRoom.getSession(sessionId))?.status === 'ended',
     allowsPersonalisation: (deviceId, brandId) => consent.allows(deviceId, brandId, 'personalised_recommendations'),
     brandExists: async (brandId) => (await catalogue.getBrand(brandId)) !== undefined,
     canManageSession: async (ctx, sessionId) => {
@@ -265,7 +266,11 @@ export function createServices(
         const m = message as { type?: string; status?: string };
         if (!isRoomBookkeeping(m)) onChange();
         // The show ended: its viewer-label key is forgotten, so the labels lead to no one.
-        if (m.type === 'session_status' && m.status === 'ended') recommender.forgetShow(sessionId);
+        if (m.type === 'session_status' && m.status === 'ended') {
+          recommender.forgetShow(sessionId);
+          // An experiment whose rooms have all ended concludes now (else at the next scheduled check).
+          void experiments.noteSessionEnded(sessionId).catch(onError);
+        }
       });
     },
   }, {

@@ -47,7 +47,7 @@ export function experimentsCommand(): Command {
     .action(async (opts: { file: string; json?: boolean; db?: string }) => {
       let definition: unknown;
       try {
-        definition = JSON.parse(fs.readFileSync(opts.file, 'utf8'));
+        definition = JSON.parse(fs.readFileSync(opts.file, 'utf8').replace(/^\uFEFF/, ''));
       } catch (err) {
         throw new CliError(`${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`, 2);
       }
@@ -100,7 +100,7 @@ export function reportText(r: ExperimentReport): string {
   const d = e.definition;
   const lines = [
     `${e.name} (${e.id})${e.simulated ? ' — SIMULATED' : ''}`,
-    `status ${e.status}${e.stopReason ? ` (${e.stopReason})` : ''}; rooms: ${d.sessionIds.join(', ') || `all rooms of ${e.brandId}`}; primary metric ${d.primaryMetric}; α ${d.alpha} (${d.spending}); planned ${d.plannedUnitsPerArm} viewers per arm; a look every ${d.lookEveryMinutes} min`,
+    `status ${e.status}${e.stopReason ? ` (${e.stopReason})` : ''}; rooms: ${d.sessionIds.join(', ') || `all rooms of ${e.brandId}`}; primary metric ${d.primaryMetric}; α ${d.alpha} (${d.spending}); planned ${d.plannedUnitsPerArm} viewers per arm; a look every ${d.lookEveryMinutes === 1 ? 'minute' : `${d.lookEveryMinutes} min`}`,
     '',
     'arm\tcohort\tviewers\tlists\tCTR\tcart rate\torders\tGMV (¥)\tWh per 1,000 lists',
     ...r.arms.map((a) =>
@@ -109,14 +109,17 @@ export function reportText(r: ExperimentReport): string {
     '',
   ];
   const latest = r.latest;
-  if (!latest) lines.push(`no look yet: the first analysis runs within ${d.lookEveryMinutes} minutes of the start`);
+  if (!latest) lines.push(`no look yet: the first analysis runs within ${d.lookEveryMinutes === 1 ? 'a minute' : `${d.lookEveryMinutes} minutes`} of the start`);
   else {
     lines.push(`look ${latest.look} at ${new Date(latest.takenAt).toISOString()}: ${pct(latest.fraction, 1)} of the planned sample, boundary z = ${num(latest.bound)}${latest.final ? ' (final)' : ''}`);
     for (const c of latest.comparisons) {
       const diff = c.difference;
       const up = c.relativeUplift;
       lines.push(
-        `${c.treatment} vs ${c.control}: ${c.metric} difference ${diff ? `${num(diff.estimate, 4)} [${num(diff.lo, 4)}, ${num(diff.hi, 4)}]` : '—'}; relative uplift ${up ? `${pct(up.estimate, 1)} [${pct(up.lo, 1)}, ${pct(up.hi, 1)}]` : '—'} → ${c.verdict.text.en}`,
+        diff
+          ? `${c.treatment} vs ${c.control}: ${c.metric} difference ${num(diff.estimate, 4)} [${num(diff.lo, 4)}, ${num(diff.hi, 4)}]; relative uplift ${up ? `${pct(up.estimate, 1)} [${pct(up.lo, 1)}, ${pct(up.hi, 1)}]` : '—'} → ${c.verdict.text.en}`
+          : // No interval at this look (too few viewers, or nothing varies yet): none is claimed.
+            `${c.treatment} vs ${c.control}: ${c.metric} difference — (not enough data yet) → ${c.verdict.text.en}`,
       );
       for (const g of c.guardrails) {
         lines.push(`  guardrail ${metricName(g.metric as GuardrailMetric).en}: ${g.breached ? 'BREACHED' : 'ok'}${g.difference ? ` (difference ${num(g.difference.estimate, 4)} [${num(g.difference.lo, 4)}, ${num(g.difference.hi, 4)}], margin ${g.margin})` : ` (margin ${g.margin})`}`);

@@ -94,10 +94,10 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
   };
 
   /** A signed-in staff member's browser (the admin's session cookie). */
-  const staffPage = async (locale = 'zh-CN'): Promise<{ context: BrowserContext; page: Page; errors: string[] }> => {
+  const staffPage = async (locale = 'zh-CN', cookie = admin.cookie): Promise<{ context: BrowserContext; page: Page; errors: string[] }> => {
     // Reduced motion: the charts draw without animation, so what is checked and shot is the final drawing.
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale, reducedMotion: 'reduce' });
-    const [name, ...value] = admin.cookie.split('=');
+    const [name, ...value] = cookie.split('=');
     await context.addCookies([{ name: name!, value: value.join('='), url: base }]);
     const page = await context.newPage();
     const errors: string[] = [];
@@ -137,7 +137,11 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     expect((await report(id)).latest).not.toBeNull();
 
     // A simulated experiment (the simulator's, demo mode only), left as a draft.
-    const simulated = await t.app.services.experiments.create(systemContext('simulator'), definition({ name: '模拟：个性化推荐 / Simulated run' }), { simulated: true });
+    const simulated = await t.app.services.experiments.create(
+      systemContext('simulator'),
+      definition({ name: '模拟：个性化推荐 / Simulated run', arms: [definition().arms[0], { id: 'neural', name: 'MLP', policy: 'mlp' }] }),
+      { simulated: true },
+    );
     if (!simulated.ok) throw new Error(`simulated experiment refused: ${simulated.code}`);
     simulatedId = simulated.value.id;
 
@@ -198,7 +202,10 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
       units += shown;
     }
     expect(units).toBe(24);
-    expect(await page.getByTestId('experiment-energy-method').textContent()).toContain('ccf-linear');
+    // The energy method and the method note in the page's language, not the server's English.
+    expect(await page.getByTestId('experiment-energy-method').textContent()).toContain('Cloud Carbon Footprint 线性模型');
+    expect(await page.getByTestId('experiment-energy-method').textContent()).not.toContain('CPU time at full utilisation');
+    expect(await page.locator('[data-testid="experiment-arm-row"][data-arm="bandit"]').textContent()).toContain('LinUCB 线性多臂老虎机');
 
     // Guardrails (the defaults: opt-out and report rate), none breached.
     const guardrails = page.getByTestId('experiment-guardrail-row');
@@ -219,6 +226,8 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     // The method, and the read-only definition.
     await page.getByTestId('experiment-method').locator('summary').click();
     expect(await page.getByTestId('experiment-method').textContent()).toContain('Lan–DeMets');
+    expect(await page.getByTestId('experiment-method-text').textContent()).toContain('成组序贯设计');
+    expect(await page.getByTestId('experiment-method').textContent()).not.toContain('Group-sequential');
     expect(await page.getByTestId('experiment-start').count()).toBe(0);
     expect(await page.getByTestId('experiment-stop').isVisible()).toBe(true);
     await shot(page, 'running-zh');
@@ -260,6 +269,9 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     expect(await page.getByTestId('experiment-not-started').isVisible()).toBe(true);
     expect(await page.getByTestId('experiment-charts-empty').isVisible()).toBe(true);
     expect(await page.getByTestId('experiment-start').isVisible()).toBe(true);
+    // The heavier model's arm is named in the page's language, not "mlp".
+    await page.getByTestId('experiment-definition').locator('summary').click({ timeout: 8000 });
+    expect(await page.getByTestId('experiment-definition').locator('tbody').textContent({ timeout: 8000 })).toContain('多层感知机（较重模型）');
     await shot(page, 'simulated-draft');
 
     // Starting it while the other experiment runs in the same room is refused, and the reason shown.
@@ -269,9 +281,14 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
 
     await page.goto(`${base}/experiments/exp-000000000000`);
     await expect.poll(() => page.getByTestId('experiment-page-error').textContent()).toContain('没有这个实验');
+    // Not an id at all: the same answer, not a refused request.
+    await page.goto(`${base}/experiments/nonsense`);
+    await page.locator('main.page-message h1').waitFor({ timeout: 8000 });
+    expect(await page.locator('main.page-message h1').textContent()).toContain('没有这个实验');
+    expect(await page.locator('body').textContent()).not.toContain('VALIDATION_FAILED');
     expect(errors).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 
   it('the host console lists the room’s experiments with their verdicts and links', async () => {
     const { context, page, errors } = await staffPage();
@@ -347,4 +364,78 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('offers start and stop to a host only in experiments whose every room they host', async () => {
+    const other = await signIn(t.app, 'host', 'exphost-other');
+    const mine = await signIn(t.app, 'host', 'exphost-demo');
+    const assigned = await t.app.inject({ method: 'PATCH', url: '/api/v1/sessions/demo', headers: { cookie: admin.cookie }, payload: { hostUserId: mine.id } });
+    expect(assigned.statusCode, assigned.body).toBe(200);
+    try {
+      // A host of another room: read-only, as the server would refuse them.
+      const a = await staffPage('zh-CN', other.cookie);
+      await a.page.goto(`${base}/experiments/${simulatedId}`);
+      await a.page.getByTestId('experiment-page').waitFor();
+      await a.page.getByText('只有管理员和主持本实验全部直播间的主播').waitFor();
+      expect(await a.page.getByTestId('experiment-start').count()).toBe(0);
+      expect(a.errors).toEqual([]);
+      await a.context.close();
+      // The room's own host: the button, once the room's host is known.
+      const b = await staffPage('zh-CN', mine.cookie);
+      await b.page.goto(`${base}/experiments/${simulatedId}`);
+      await b.page.getByTestId('experiment-start').waitFor({ timeout: 10_000 });
+      expect(b.errors).toEqual([]);
+      await b.context.close();
+    } finally {
+      await t.app.inject({ method: 'PATCH', url: '/api/v1/sessions/demo', headers: { cookie: admin.cookie }, payload: { hostUserId: null } });
+    }
+  }, 60_000);
+
+  it('shows a stop right after a look as that look, final, with no interval while nothing varies, in both languages', async () => {
+    // The first experiment has stopped: the room is free for this one. No click yet, so nothing varies.
+    const created = await post('/api/v1/experiments', definition({ name: 'Clicks, stopped at once', primaryMetric: 'clicks_per_viewer', lookEveryMinutes: 1 }));
+    expect(created.statusCode, created.body).toBe(201);
+    const stopId = (created.json() as { id: string }).id;
+    expect((await post(`/api/v1/experiments/${stopId}/start`)).statusCode).toBe(200);
+    for (let i = 0; i < 24; i++) await recs(device(i));
+    await t.app.services.experiments.takeDueLooks(Date.now() + 2 * 60_000);
+    // Stopped with no new viewer since the look, and without a body.
+    const stopped = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${stopId}/stop`, headers: { cookie: admin.cookie } });
+    expect(stopped.statusCode, stopped.body).toBe(200);
+
+    const { context, page, errors } = await staffPage();
+    await page.goto(`${base}/experiments/${stopId}`);
+    const root = page.getByTestId('experiment-page');
+    await root.waitFor();
+    expect(await root.getAttribute('data-looks')).toBe('1');
+    expect(await page.getByTestId('experiment-stop-reason-shown').textContent()).toBe('由操作人员停止（未填写原因）');
+    expect(await page.getByTestId('experiment-verdict').getAttribute('data-final')).toBe('true');
+    expect(await page.getByTestId('experiment-difference').textContent()).toBe('数据不足，暂无区间');
+    expect(await page.locator('body').textContent()).not.toContain('[0.00, 0.00]');
+    for (const row of await page.getByTestId('experiment-guardrail-row').all()) expect(await row.textContent()).toContain('数据不足，暂无区间');
+    await expect.poll(() => renderedCharts(page), { timeout: 15_000 }).toBe(4);
+    // One look, once: in every chart's table and on its axis.
+    for (const kind of ['difference', 'uplift', 'means']) {
+      const chart = page.locator(`[data-testid="experiment-chart"][data-chart="${kind}"]`);
+      expect(await chart.locator('tbody tr').count(), kind).toBe(1);
+      expect(await chart.locator('tbody th').first().textContent(), kind).toBe('1');
+    }
+    await context.close();
+
+    const en = await staffPage('en-GB');
+    await en.page.goto(`${base}/experiments/${stopId}?lang=en`);
+    await en.page.getByTestId('experiment-page').waitFor();
+    expect(await en.page.getByTestId('experiment-stop-reason-shown').textContent()).toBe('stopped by an operator (no reason given)');
+    expect(await en.page.getByTestId('experiment-difference').textContent()).toBe('not enough data yet');
+    const text = (await en.page.locator('main').textContent()) ?? '';
+    expect(text).toContain('every minute');
+    expect(text).not.toMatch(/[；：]/);
+    expect(text).not.toContain('mlp');
+    await expect.poll(() => renderedCharts(en.page), { timeout: 15_000 }).toBe(4);
+    const means = await en.page.locator('[data-testid="experiment-chart"][data-chart="means"] svg').textContent();
+    expect(means).toContain('Clicks per viewer');
+    expect(means).not.toContain('(per viewer)');
+    await shot(en.page, 'stopped-at-once-en');
+    expect([...errors, ...en.errors]).toEqual([]);
+    await en.context.close();
+  }, 90_000);
 });

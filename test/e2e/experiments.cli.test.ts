@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
+import { systemContext } from '../../src/context/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/qingliu.js');
@@ -76,6 +77,37 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     expect(json.arms.map((a: { arm: string }) => a.arm)).toEqual(['control', 'ts', 'outside']);
     expect(qingliu(['stop', id, '--reason', 'done']).stdout).toBe(`${id}\tstopped\n`);
     expect(JSON.parse(qingliu(['report', id, '--json']).stdout).experiment.stopReason).toBe('done');
+  });
+
+  it('reports a stop right after a look as that look, final, and claims no interval while nothing varies', async () => {
+    // Viewers served through the services on the same database file; a look; a stop with no new viewer.
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', QINGLIU_DATA_DIR: path.join(dir, 'data') }, { databaseUrl: `sqlite:${db}` }), { logger: false });
+    let id: string;
+    try {
+      const experiments = app.services.experiments;
+      const created = await experiments.create(systemContext('test'), { ...definition, name: 'CLI repeated look', lookEveryMinutes: 1 });
+      if (!created.ok) throw new Error(created.code);
+      id = created.value.id;
+      await experiments.startExperiment(systemContext('test'), id);
+      for (let i = 0; i < 40; i++) {
+        const a = experiments.assign('demo', 'demo-brand', `cli-subject-${i}`)!;
+        experiments.served(a, `cli-subject-${i}`, { items: 3, rankingMicros: 40, at: Date.now() });
+      }
+      await experiments.takeDueLooks(Date.now() + 2 * 60_000);
+      expect((await experiments.stopExperiment(systemContext('test'), id)).ok).toBe(true);
+    } finally {
+      await app.close();
+    }
+    const report = qingliu(['report', id]);
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/^look 1 at .*: 4\.0 % of the planned sample, .*\(final\)$/m);
+    expect(report.stdout).not.toMatch(/^look 2 /m);
+    expect(report.stdout).toContain('a look every minute');
+    expect(report.stdout).toContain('conversion difference — (not enough data yet) → not enough data yet');
+    expect(report.stdout).not.toContain('[0.0000, 0.0000]');
+    const json = JSON.parse(qingliu(['report', id, '--json']).stdout);
+    expect(json.looks.map((l: { look: number; final: boolean }) => [l.look, l.final])).toEqual([[1, true]]);
+    expect(json.experiment.stopReasonCode).toBe('stopped_by_operator');
   });
 
   it('refuses bad input with one message and a non-zero exit, storing nothing', () => {

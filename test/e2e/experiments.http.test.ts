@@ -10,6 +10,7 @@ import { PURPOSES } from '../../src/modules/consent/index.js';
 import { buildApp } from '../../src/app.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
 import { DIALECTS, freshStorage } from '../support/databases.js';
+import { waitFor } from '../support/ws.js';
 
 const BRAND = 'demo-brand';
 
@@ -221,6 +222,66 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     expect((await post('/api/v1/experiments', definition(), moderator.cookie)).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${a}`, headers: { cookie: moderator.cookie } })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${a}` })).statusCode).toBe(401);
+  });
+
+  it('names every problem of a definition at once: the schema’s, the semantic ones and the unknown rooms', async () => {
+    const bad = await post(
+      '/api/v1/experiments',
+      definition({ arms: [{ id: 'control', name: 'A', policy: 'non_personalised' }, { id: 'b', name: 'B', policy: 'mlp-heavy' }], allocation: [0.5, 0.4], sessionIds: ['demo', 'nosuch'] }),
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('VALIDATION_FAILED');
+    expect(bad.json().errors).toEqual([
+      { field: 'body.arms.1.policy', reason: expect.stringMatching(/^unknown model "mlp-heavy"; known: .*mlp/) },
+      { field: 'body.allocation', reason: 'the shares must sum to 1 (they sum to 0.9)' },
+      { field: 'body.sessionIds.1', reason: 'no live session "nosuch"' },
+    ]);
+    // A schema problem does not hide the others.
+    const many = await post('/api/v1/experiments', definition({ allocation: [0.5, 0.5, 0.2], control: 'c', primaryMetric: 'ctr', plannedUnitsPerArm: 20 }));
+    expect(many.statusCode).toBe(400);
+    expect(many.json().errors).toEqual(
+      expect.arrayContaining([
+        { field: 'body.plannedUnitsPerArm', reason: 'must be >= 100' },
+        { field: 'body.allocation', reason: '3 shares for 2 arms' },
+        { field: 'body.allocation', reason: 'the shares must sum to 1 (they sum to 1.2)' },
+        { field: 'body.control', reason: 'no arm "c" (arms: control, bandit)' },
+        { field: 'body.primaryMetric', reason: expect.stringMatching(/^unknown metric "ctr"; known: /) },
+      ]),
+    );
+    expect(many.json().errors).toHaveLength(5);
+    expect(await t.app.services.storage.db.selectFrom('experiments').selectAll().execute()).toHaveLength(0);
+  });
+
+  it('stops without a body, or with an empty JSON body: the reason is optional', async () => {
+    for (const request of [{}, { headers: { 'content-type': 'application/json' }, payload: '' }]) {
+      const id = (await post('/api/v1/experiments', definition())).json().id as string;
+      expect((await post(`/api/v1/experiments/${id}/start`)).statusCode).toBe(200);
+      const res = await t.app.inject({ method: 'POST', url: `/api/v1/experiments/${id}/stop`, ...request, headers: { cookie: admin.cookie, ...(request.headers ?? {}) } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'stopped', stopReason: 'stopped by operator', stopReasonCode: 'stopped_by_operator' });
+    }
+    // A body that is there is still checked.
+    const id = (await post('/api/v1/experiments', definition())).json().id as string;
+    await post(`/api/v1/experiments/${id}/start`);
+    expect((await post(`/api/v1/experiments/${id}/stop`, { reason: '' })).statusCode).toBe(400);
+    expect((await post(`/api/v1/experiments/${id}/stop`, { why: 'x' })).statusCode).toBe(400);
+    const typed = await post(`/api/v1/experiments/${id}/stop`, { reason: '演示结束' });
+    expect(typed.json()).toMatchObject({ status: 'stopped', stopReason: '演示结束', stopReasonCode: null });
+  });
+
+  it('concludes an experiment when its room ends, and refuses one in an ended room', async () => {
+    const id = (await post('/api/v1/experiments', definition({ sessionIds: ['demo'] }))).json().id as string;
+    expect((await post(`/api/v1/experiments/${id}/start`)).statusCode).toBe(200);
+    await recs(device(1));
+    expect((await post('/api/v1/sessions/demo/end', {})).statusCode).toBe(200);
+    await waitFor(async () => ((await report(id)).experiment.status === 'stopped' ? true : undefined), 'the experiment to conclude when its room ended', 10_000);
+    expect((await report(id)).experiment).toMatchObject({ status: 'stopped', stopReasonCode: 'room_ended' });
+    // The room is over: a new experiment there is refused, naming it; so is a list.
+    const refused = await post('/api/v1/experiments', definition({ sessionIds: ['demo'] }));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors).toEqual([{ field: 'body.sessionIds.0', reason: 'the live session "demo" has ended' }]);
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': device(1) } });
+    expect([list.statusCode, list.json().code]).toEqual([409, 'SESSION_ENDED']);
   });
 });
 

@@ -56,3 +56,16 @@ describe('the fairness_gap guardrail', () => {
     expect(g).toMatchObject({ metric: 'fairness_gap', breached: false, newGaps: [], difference: null });
   });
 });
+
+describe('a look where neither arm varies yet', () => {
+  it('reports no interval (not a zero-width one) and says there is not enough data', () => {
+    const d = { ...definition, guardrails: [{ metric: 'opt_out_rate' }] };
+    const a = analyse({ definition: d, fractions: [0.44], sums: [sums('control', 440, 0), sums('bandit', 440, 0)], exposure: [] });
+    const c = a.comparisons[0]!;
+    expect(c).toMatchObject({ difference: null, relativeUplift: null, z: null, crossed: false, verdict: { kind: 'not_enough_data' } });
+    expect(c.guardrails[0]).toMatchObject({ metric: 'opt_out_rate', difference: null, breached: false });
+    // With variation there is an interval again.
+    const b = analyse({ definition: d, fractions: [0.44], sums: [sums('control', 440, 10), sums('bandit', 440, 20)], exposure: [] });
+    expect(b.comparisons[0]!.difference!.hi).toBeGreaterThan(b.comparisons[0]!.difference!.lo);
+  });
+});

@@ -80,6 +80,9 @@ export function analyse(input: {
   const run = (treatment: string, m: UnitMetric) => {
     const r = sequentialAnalysis({ looks: input.fractions, alpha: alphaPerComparison, spending, control: metricSums(d.control, m), treatment: metricSums(treatment, m) });
     bound = r.bound;
+    // Neither arm varies yet (standard error 0, e.g. no order at all): the interval would collapse to a
+    // point and claim a certainty there is not. Nothing is reported, as with too few viewers.
+    if (r.difference && !(r.difference.se > 0)) return { ...r, difference: undefined, relativeUplift: undefined, z: undefined, crossed: false };
     return r;
   };
   const controlName = d.arms.find((a) => a.id === d.control)!.name;
@@ -104,7 +107,7 @@ export function analyse(input: {
       const margin = g.margin ?? 0;
       const r = run(t.id, metric);
       const diff = r.difference ?? null;
-      const breached = diff !== null && diff.se > 0 && (HIGHER_IS_WORSE.has(metric) ? diff.lo > margin : diff.hi < -margin);
+      const breached = diff !== null && (HIGHER_IS_WORSE.has(metric) ? diff.lo > margin : diff.hi < -margin);
       return { metric, margin, difference: diff ? { estimate: diff.estimate, lo: diff.lo, hi: diff.hi } : null, breached };
     });
     return {
@@ -156,7 +159,7 @@ function verdictOf(v: {
       text: { zh: `触发护栏：${names.map((n) => n.zh).join('、')}`, en: `guardrail breached: ${names.map((n) => n.en).join(', ')}` },
     };
   }
-  if (!v.difference || v.difference.se === 0) {
+  if (!v.difference) {
     return { kind: 'not_enough_data', final: v.final, text: { zh: '数据不足', en: 'not enough data yet' } };
   }
   if (v.crossed) {
@@ -167,4 +170,21 @@ function verdictOf(v: {
   return v.final
     ? { kind: 'no_detectable_difference', final: true, text: { zh: '未发现可检测的差异', en: 'no detectable difference' } }
     : { kind: 'no_detectable_difference', final: false, text: { zh: '暂未发现可检测的差异', en: 'no detectable difference yet' } };
+}
+
+/**
+ * A stored analysis as the report shows it. Analyses stored by earlier versions reported a
+ * zero-width interval when neither arm varied (standard error 0): such an interval is dropped, as
+ * `analyse` does now, so it never reads as a certain result.
+ */
+export function withoutEmptyIntervals(look: LookAnalysis): LookAnalysis {
+  const empty = (i: { lo: number; hi: number; se?: number } | null | undefined): boolean => !!i && (i.se !== undefined ? !(i.se > 0) : !(i.hi > i.lo));
+  return {
+    ...look,
+    comparisons: look.comparisons.map((c) => ({
+      ...c,
+      ...(empty(c.difference) ? { difference: null, relativeUplift: null, z: null, crossed: false } : {}),
+      guardrails: c.guardrails.map((g) => (empty(g.difference) ? { ...g, difference: null } : g)),
+    })),
+  };
 }

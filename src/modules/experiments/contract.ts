@@ -7,6 +7,16 @@
 export type ExperimentStatus = 'draft' | 'running' | 'stopped' | 'completed';
 export type Bilingual = { zh: string; en: string };
 
+/** The models an arm may use (the server's ARM_POLICIES: definition.ts checks at compile time that they match). */
+export type ArmPolicyName = 'non_personalised' | 'linucb' | 'lints' | 'mlp';
+
+/**
+ * Why an experiment ended, as a stable code the pages translate: stopped with no reason given, the
+ * planned sample reached, every room it ran in ended, the simulator's run ended. Null when an operator
+ * gave their own reason (`stopReason` then holds it as typed) or the experiment has not ended.
+ */
+export type StopReasonCode = 'stopped_by_operator' | 'planned_sample_reached' | 'room_ended' | 'simulation_ended';
+
 export interface ArmDefinitionView {
   id: string;
   name: string;
@@ -43,7 +53,10 @@ export interface ExperimentView {
   createdAt: number;
   startedAt: number | null;
   stoppedAt: number | null;
+  /** The reason as stored: an operator's own words as typed, or the English text of a `stopReasonCode`. */
   stopReason: string | null;
+  /** The reason as a code when it is one of the known ones (always present in the server's answers). */
+  stopReasonCode?: StopReasonCode | null;
 }
 
 export interface IntervalView {
@@ -64,7 +77,10 @@ export interface Verdict {
 export interface GuardrailResult {
   metric: string;
   margin: number;
-  /** treatment − control with its repeated interval (none for exposure_gini and fairness_gap). */
+  /**
+   * treatment − control with its repeated interval; null for exposure_gini and fairness_gap, and
+   * while there is nothing to measure (an arm has fewer than 2 viewers, or neither arm varies yet).
+   */
   difference: IntervalView | null;
   breached: boolean;
   /** fairness_gap: the viewer-segment gaps the treatment arm's audit flags and the control's does not. */
@@ -75,7 +91,13 @@ export interface Comparison {
   treatment: string;
   control: string;
   metric: string;
+  /**
+   * treatment − control with its repeated interval. Null while there is nothing to measure: an arm
+   * has fewer than 2 viewers, or neither arm varies yet (standard error 0, e.g. no order at all) —
+   * such an interval would collapse to a point and claim a certainty there is not.
+   */
   difference: (IntervalView & { se: number }) | null;
+  /** The relative uplift with its repeated interval; null as `difference`, and when control's mean is 0. */
   relativeUplift: IntervalView | null;
   z: number | null;
   crossed: boolean;
@@ -96,6 +118,11 @@ export interface ArmSummary {
 }
 
 export interface LookAnalysis {
+  /**
+   * The look's number (1, 2, …; its boundary follows from the looks before it). The final analysis
+   * taken at a stop with no new viewer since the last look repeats that look's fraction and
+   * boundary: the report shows it in that look's place, under the same number, as final.
+   */
   look: number;
   fraction: number;
   /** The boundary (critical z) of this look for each comparison's share of alpha. */
@@ -120,7 +147,14 @@ export interface ArmReport {
   orders: number;
   gmvYuan: number;
   /** Energy of the ranking work per 1,000 lists served, with the method that estimated it. */
-  energy: { rankingCpuMsPer1000: number | null; whPer1000: number | null; method: string };
+  energy: {
+    rankingCpuMsPer1000: number | null;
+    whPer1000: number | null;
+    /** The method in English words. */
+    method: string;
+    /** The method as a stable id the pages translate ('ccf-linear'; always present in the server's answers). */
+    methodId?: string;
+  };
 }
 
 export interface ExperimentReport {
@@ -129,5 +163,6 @@ export interface ExperimentReport {
   /** The analysis of every scheduled look so far, oldest first. */
   looks: (LookAnalysis & { takenAt: number })[];
   latest: (LookAnalysis & { takenAt: number }) | null;
+  /** How the results are computed, in English (the pages show their own translation). */
   method: string;
 }

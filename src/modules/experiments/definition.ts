@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ARM_POLICIES, OUTSIDE_ARM } from '../recommender/index.js';
 import { SPENDINGS } from './stats/index.js';
-import type { DefinitionView } from './contract.js';
+import type { ArmPolicyName, DefinitionView } from './contract.js';
 
 /** Per-viewer metrics an experiment can be judged on (the primary metric and guardrails). */
 export const UNIT_METRICS = ['conversion', 'gmv_per_viewer', 'clicks_per_viewer', 'carts_per_viewer', 'opt_out_rate', 'report_rate'] as const;
@@ -68,6 +68,10 @@ const toView = (d: ExperimentDefinition): DefinitionView => d;
 const fromView = (d: DefinitionView): ExperimentDefinition => d;
 void toView;
 void fromView;
+// The pages' list of arm policies is the server's (both ways, so a new model cannot be missed there).
+type ServerPolicy = (typeof ARM_POLICIES)[number];
+const policiesMatch: [ServerPolicy] extends [ArmPolicyName] ? ([ArmPolicyName] extends [ServerPolicy] ? true : false) : false = true;
+void policiesMatch;
 
 /** Defaults an operator may leave out. */
 export const DEFINITION_DEFAULTS = {
@@ -82,35 +86,58 @@ export const DEFINITION_DEFAULTS = {
 const ajv = new Ajv({ allErrors: true, strict: true });
 const check = ajv.compile(ExperimentDefinition);
 
-/** A validated definition, or every problem found (each naming its field). */
+/**
+ * A validated definition, or every problem found (each naming its field): the schema's and the
+ * checks a schema cannot make, together — a field the schema refuses is left out of the checks that
+ * need it, the others still run, so the operator fixes everything at once.
+ */
 export function parseDefinition(input: unknown): { ok: true; value: ExperimentDefinition } | { ok: false; problems: DefinitionProblem[] } {
   const value = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...DEFINITION_DEFAULTS, ...(input as Record<string, unknown>) } : input;
-  if (!check(value)) return { ok: false, problems: (check.errors ?? []).map(describe) };
-  const d = value as ExperimentDefinition;
+  const valid = check(value);
+  const problems: DefinitionProblem[] = valid ? [] : (check.errors ?? []).map(describe);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) problems.push(...semanticProblems(value as Record<string, unknown>));
+  return problems.length ? { ok: false, problems } : { ok: true, value: value as ExperimentDefinition };
+}
+
+const isString = (x: unknown): x is string => typeof x === 'string';
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The checks a schema cannot make, on whatever parts of the definition have the right shape. */
+function semanticProblems(d: Record<string, unknown>): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   const problem = (field: string, reason: string) => problems.push({ field, reason });
-  const ids = d.arms.map((a) => a.id);
-  d.arms.forEach((arm, i) => {
-    if (!(ARM_POLICIES as readonly string[]).includes(arm.policy)) problem(`/arms/${i}/policy`, `unknown model "${arm.policy}"; known: ${ARM_POLICIES.join(', ')}`);
+  const arms = Array.isArray(d.arms) ? d.arms : undefined;
+  const ids = arms?.map((a) => (isRecord(a) && isString(a.id) ? a.id : undefined));
+  arms?.forEach((arm, i) => {
+    if (!isRecord(arm)) return;
+    const policy = arm.policy;
+    if (isString(policy) && !(ARM_POLICIES as readonly string[]).includes(policy)) problem(`/arms/${i}/policy`, `unknown model "${policy}"; known: ${ARM_POLICIES.join(', ')}`);
     if (arm.id === OUTSIDE_ARM) problem(`/arms/${i}/id`, `"${OUTSIDE_ARM}" is reserved for viewers without personalisation consent`);
-    if (ids.indexOf(arm.id) !== i) problem(`/arms/${i}/id`, `"${arm.id}" is used by more than one arm`);
-    if (arm.policy === 'non_personalised' && (arm.epsilon !== undefined || arm.alpha !== undefined)) {
-      problem(`/arms/${i}`, 'epsilon and alpha apply to bandit arms only');
-    }
-    if (arm.policy === 'mlp' && arm.alpha !== undefined) problem(`/arms/${i}/alpha`, 'the mlp arm has no confidence bonus to widen (it explores by epsilon)');
+    if (isString(arm.id) && ids!.indexOf(arm.id) !== i) problem(`/arms/${i}/id`, `"${arm.id}" is used by more than one arm`);
+    if (policy === 'non_personalised' && (arm.epsilon !== undefined || arm.alpha !== undefined)) problem(`/arms/${i}`, 'epsilon and alpha apply to bandit arms only');
+    if (policy === 'mlp' && arm.alpha !== undefined) problem(`/arms/${i}/alpha`, 'the mlp arm has no confidence bonus to widen (it explores by epsilon)');
   });
-  if (d.allocation.length !== d.arms.length) problem('/allocation', `${d.allocation.length} shares for ${d.arms.length} arms`);
-  const total = d.allocation.reduce((a, b) => a + b, 0);
-  if (Math.abs(total - 1) > 1e-6) problem('/allocation', `the shares must sum to 1 (they sum to ${+total.toFixed(6)})`);
-  if (!ids.includes(d.control)) problem('/control', `no arm "${d.control}" (arms: ${ids.join(', ')})`);
-  if (!d.arms.some((a) => a.policy !== 'non_personalised')) problem('/arms', 'at least one arm must use a learning model (linucb, lints or mlp; a comparison of identical lists measures nothing)');
-  if (!(UNIT_METRICS as readonly string[]).includes(d.primaryMetric)) problem('/primaryMetric', `unknown metric "${d.primaryMetric}"; known: ${UNIT_METRICS.join(', ')}`);
-  d.guardrails.forEach((g, i) => {
-    if (!(GUARDRAIL_METRICS as readonly string[]).includes(g.metric)) problem(`/guardrails/${i}/metric`, `unknown metric "${g.metric}"; known: ${GUARDRAIL_METRICS.join(', ')}`);
-  });
-  if (!(SPENDINGS as readonly string[]).includes(d.spending)) problem('/spending', `unknown spending function "${d.spending}"; known: ${SPENDINGS.join(', ')}`);
-  if (new Set(d.sessionIds).size !== d.sessionIds.length) problem('/sessionIds', 'a room is listed twice');
-  return problems.length ? { ok: false, problems } : { ok: true, value: d };
+  const allocation = Array.isArray(d.allocation) && d.allocation.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (d.allocation as number[]) : undefined;
+  if (allocation && arms && allocation.length !== arms.length) problem('/allocation', `${allocation.length} shares for ${arms.length} arms`);
+  if (allocation) {
+    const total = allocation.reduce((a, b) => a + b, 0);
+    if (Math.abs(total - 1) > 1e-6) problem('/allocation', `the shares must sum to 1 (they sum to ${+total.toFixed(6)})`);
+  }
+  if (isString(d.control) && ids && !ids.includes(d.control)) problem('/control', `no arm "${d.control}" (arms: ${ids.filter(isString).join(', ')})`);
+  if (arms && arms.length > 0 && arms.every((a) => isRecord(a) && a.policy === 'non_personalised')) {
+    problem('/arms', 'at least one arm must use a learning model (linucb, lints or mlp; a comparison of identical lists measures nothing)');
+  }
+  if (isString(d.primaryMetric) && !(UNIT_METRICS as readonly string[]).includes(d.primaryMetric)) problem('/primaryMetric', `unknown metric "${d.primaryMetric}"; known: ${UNIT_METRICS.join(', ')}`);
+  if (Array.isArray(d.guardrails)) {
+    d.guardrails.forEach((g, i) => {
+      if (isRecord(g) && isString(g.metric) && !(GUARDRAIL_METRICS as readonly string[]).includes(g.metric)) {
+        problem(`/guardrails/${i}/metric`, `unknown metric "${g.metric}"; known: ${GUARDRAIL_METRICS.join(', ')}`);
+      }
+    });
+  }
+  if (isString(d.spending) && !(SPENDINGS as readonly string[]).includes(d.spending)) problem('/spending', `unknown spending function "${d.spending}"; known: ${SPENDINGS.join(', ')}`);
+  if (Array.isArray(d.sessionIds) && new Set(d.sessionIds).size !== d.sessionIds.length) problem('/sessionIds', 'a room is listed twice');
+  return problems;
 }
 
 function describe(e: ErrorObject): DefinitionProblem {

@@ -75,6 +75,14 @@ export function experimentRoutes(service: ExperimentService) {
           params: Id,
           body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false })),
         },
+        // The reason is optional, so is the body: none at all, or an empty one sent as JSON, is "no reason".
+        onRequest: async (request) => {
+          const length = request.headers['content-length'];
+          if (request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) delete request.headers['content-type'];
+        },
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) request.body = {};
+        },
       },
       async (request) => {
         const reason = (request.body as { reason?: string } | undefined)?.reason;

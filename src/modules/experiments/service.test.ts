@@ -151,11 +151,113 @@ describe('ExperimentService', () => {
     expect((await s.stopExperiment(ctx, id, 'show over')).ok).toBe(true);
     report = await s.report(id);
     if (!report.ok) throw new Error(report.code);
-    expect(report.value.looks).toHaveLength(2);
+    // The final analysis repeats look 1 (its fraction and boundary) and takes its place: one look 1, final.
+    expect(report.value.looks).toHaveLength(1);
+    expect(report.value.looks.map((l) => l.look)).toEqual([1]);
+    expect(report.value.latest!.look).toBe(1);
     expect(report.value.latest!.final).toBe(true);
-    expect(report.value.latest!.fraction).toBe(report.value.looks[0]!.fraction);
+    expect(report.value.latest!.fraction).toBe(0.2);
     const after = report.value.latest!.arms.find((a) => a.arm === 'bandit')!.means.clicks_per_viewer;
     expect(after).toBeCloseTo((before ?? 0) + 1, 9);
+    expect(report.value.experiment).toMatchObject({ stopReason: 'show over', stopReasonCode: null });
+    await s.stop();
+  });
+
+  it('numbers looks consistently when a stop repeats the last look after several, and reports no interval while nothing varies', async () => {
+    const s = make();
+    const created = await s.create(ctx, { ...definition, primaryMetric: 'conversion', guardrails: [{ metric: 'opt_out_rate' }] });
+    if (!created.ok) throw new Error(created.code);
+    const id = created.value.id;
+    await s.startExperiment(ctx, id);
+    const serve = (from: number, to: number) => {
+      for (let i = from; i < to; i++) s.served(s.assign('s1', 'b1', `subject-${i}`)!, `subject-${i}`, { items: 4, rankingMicros: 50, at: now });
+    };
+    serve(0, 40);
+    await s.takeDueLooks(now + 5 * 60_000);
+    serve(40, 88);
+    await s.takeDueLooks(now + 10 * 60_000);
+    expect((await s.stopExperiment(ctx, id)).ok).toBe(true);
+    const report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks.map((l) => [l.look, l.fraction, l.final])).toEqual([
+      [1, 0.2, false],
+      [2, 0.44, true],
+    ]);
+    // No order, no opt-out: neither arm varies, so no interval is claimed (a point [0, 0] would look certain).
+    const c = report.value.latest!.comparisons[0]!;
+    expect(c).toMatchObject({ difference: null, relativeUplift: null, z: null, crossed: false, verdict: { kind: 'not_enough_data' } });
+    expect(c.guardrails[0]).toMatchObject({ metric: 'opt_out_rate', difference: null, breached: false });
+    expect(report.value.experiment).toMatchObject({ status: 'stopped', stopReason: 'stopped by operator', stopReasonCode: 'stopped_by_operator' });
+    expect(report.value.arms[0]!.energy.methodId).toBe('ccf-linear');
+    await s.stop();
+  });
+
+  it('shows analyses stored by earlier versions without a duplicated look or a zero-width interval', async () => {
+    const s = make();
+    const created = await s.create(ctx, definition);
+    if (!created.ok) throw new Error(created.code);
+    const id = created.value.id;
+    const point = { estimate: 0, lo: 0, hi: 0 };
+    const analysis = (final: boolean) =>
+      JSON.stringify({
+        look: 1,
+        fraction: 0.44,
+        bound: 8.5,
+        alphaPerComparison: 0.05,
+        final,
+        arms: [],
+        comparisons: [
+          {
+            treatment: 'bandit',
+            control: 'control',
+            metric: 'clicks_per_viewer',
+            difference: { ...point, se: 0 },
+            relativeUplift: null,
+            z: null,
+            crossed: false,
+            guardrails: [{ metric: 'opt_out_rate', margin: 0, difference: point, breached: false }],
+            verdict: { kind: 'not_enough_data', final, text: { zh: '数据不足', en: 'not enough data yet' } },
+          },
+        ],
+      });
+    const store = new KyselyExperimentStore(storage.db);
+    await store.addLook({ experimentId: id, look: 1, fraction: 0.44, takenAt: now + 1, analysis: analysis(false) });
+    await store.addLook({ experimentId: id, look: 2, fraction: 0.44, takenAt: now + 2, analysis: analysis(true) });
+    const report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks.map((l) => [l.look, l.final, l.takenAt])).toEqual([[1, true, now + 2]]);
+    expect(report.value.latest!.comparisons[0]!.difference).toBeNull();
+    expect(report.value.latest!.comparisons[0]!.guardrails[0]!.difference).toBeNull();
+  });
+
+  it('refuses to create or start an experiment in an ended room, and concludes one whose rooms have all ended', async () => {
+    const ended = new Set<string>();
+    const s = make({ sessionEnded: async (id) => ended.has(id) });
+    ended.add('s2');
+    const refused = await s.create(ctx, { ...definition, sessionIds: ['s1', 's2'] });
+    expect(refused).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', detail: '/sessionIds/1: the live session "s2" has ended' });
+    // Defined while the room was live, started after it ended: refused, naming the room.
+    ended.clear();
+    const late = await s.create(ctx, { ...definition, name: 'late', sessionIds: ['s2'] });
+    if (!late.ok) throw new Error(late.code);
+    ended.add('s2');
+    expect(await s.startExperiment(ctx, late.value.id)).toMatchObject({ ok: false, code: 'EXPERIMENT_STATE', detail: '/sessionIds/0: the live session "s2" has ended' });
+
+    const created = await s.create(ctx, { ...definition, sessionIds: ['s1'] });
+    if (!created.ok) throw new Error(created.code);
+    const id = created.value.id;
+    expect((await s.startExperiment(ctx, id)).ok).toBe(true);
+    for (let i = 0; i < 30; i++) s.served(s.assign('s1', 'b1', `subject-${i}`)!, `subject-${i}`, { items: 4, rankingMicros: 50, at: now });
+    await s.concludeEndedRooms();
+    expect((await s.get(id))!.status).toBe('running');
+    ended.add('s1');
+    await s.noteSessionEnded('s1');
+    const report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.experiment).toMatchObject({ status: 'stopped', stopReasonCode: 'room_ended' });
+    expect(report.value.latest).toMatchObject({ look: 1, final: true });
+    expect(changes).toContain(`${id}:stopped`);
+    expect(s.assign('s1', 'b1', 'subject-1')).toBeUndefined();
     await s.stop();
   });
 

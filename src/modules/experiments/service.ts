@@ -13,8 +13,8 @@ import type { Clock, RequestContext } from '../../context/index.js';
 import { Lru } from '../../shared/lru.js';
 import { OUTSIDE_ARM, type ArmAssignment, type ArmPolicy, type ExperimentArms, type FeedbackType } from '../recommender/index.js';
 import { cpuTimeEnergyKwh, CPU_TIME_METHOD } from '../energy/index.js';
-import { analyse, informationFraction, type ArmFairness } from './analysis.js';
-import type { ArmReport, ExperimentReport, ExperimentView, LookAnalysis } from './contract.js';
+import { analyse, informationFraction, withoutEmptyIntervals, type ArmFairness } from './analysis.js';
+import type { ArmReport, ExperimentReport, ExperimentView, LookAnalysis, StopReasonCode } from './contract.js';
 
 export type { ArmReport, ExperimentReport, ExperimentView } from './contract.js';
 import { armIndexOf, unitOf } from './assignment.js';
@@ -24,6 +24,25 @@ import type { ArmTotals, Cohort, ExperimentRecord, ExperimentStatus, ExperimentS
 /** The longest reason an experiment is stopped for (characters). */
 export const STOP_REASON_MAX = 200;
 
+/**
+ * The reasons the system records (and the simulator gives), stored in English words as always and
+ * reported with a stable code the pages translate. Any other reason is an operator's own, kept as typed.
+ */
+export const STOP_REASONS: Readonly<Record<StopReasonCode, string>> = {
+  stopped_by_operator: 'stopped by operator',
+  planned_sample_reached: 'planned sample reached',
+  room_ended: 'every room of the experiment ended',
+  simulation_ended: 'simulation ended',
+};
+
+export function stopReasonCode(reason: string | null): StopReasonCode | null {
+  if (reason === null) return null;
+  return (Object.keys(STOP_REASONS) as StopReasonCode[]).find((code) => STOP_REASONS[code] === reason) ?? null;
+}
+
+/** The energy method's stable id (the pages translate it). */
+export const ENERGY_METHOD_ID = 'ccf-linear';
+
 export interface ExperimentDeps {
   store: ExperimentStore;
   clock: Clock;
@@ -32,6 +51,12 @@ export interface ExperimentDeps {
   subjectOf(deviceId: string): string;
   /** The brand of a live session, or undefined when there is no such session. */
   sessionBrand(sessionId: string): Promise<string | undefined>;
+  /**
+   * Whether a session has ended (its show is over for good). When given, experiments are neither
+   * created nor started in an ended room, and a running experiment whose rooms have all ended is
+   * concluded (a final look, stopped as "room_ended") at the next schedule check.
+   */
+  sessionEnded?(sessionId: string): Promise<boolean>;
   /** Whether the viewer allows personalised recommendations from this brand now (consent, minors mode, the switch). */
   allowsPersonalisation(deviceId: string, brandId: string): Promise<boolean>;
   /** Whether a brand exists. */
@@ -114,7 +139,13 @@ export class ExperimentService implements ExperimentArms {
     const flush = setInterval(() => void this.flush(), this.options.flushMs);
     // Each tick also re-reads which experiments run: one started or stopped elsewhere (another node
     // whose message was missed, or the CLI on a single-node deployment) takes effect within a tick.
-    const tick = setInterval(() => void this.load().then(() => this.takeDueLooks(this.deps.clock.now()), this.deps.onError), this.options.tickMs);
+    const tick = setInterval(
+      () =>
+        void this.load()
+          .then(() => this.concludeEndedRooms())
+          .then(() => this.takeDueLooks(this.deps.clock.now()), this.deps.onError),
+      this.options.tickMs,
+    );
     flush.unref();
     tick.unref();
     this.#timers.push(flush, tick);
@@ -131,23 +162,32 @@ export class ExperimentService implements ExperimentArms {
 
   async create(ctx: RequestContext, input: unknown, opts: { simulated?: boolean } = {}): Promise<Result<ExperimentView>> {
     if (opts.simulated && this.deps.mode !== 'demo') return fail('SIMULATION_REFUSED', 'simulated experiments run only in demo mode');
+    // Every problem at once — the definition's, the brand's and each room's — so the operator fixes them all in one go.
     const parsed = parseDefinition(input);
+    const problems: DefinitionProblem[] = parsed.ok ? [] : [...parsed.problems];
+    const raw = (typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
+    const brandId = parsed.ok ? parsed.value.brandId : typeof raw.brandId === 'string' && !problems.some((p) => p.field === '/brandId') ? raw.brandId : undefined;
+    const sessionIds = parsed.ok
+      ? parsed.value.sessionIds
+      : raw.sessionIds === undefined
+        ? []
+        : Array.isArray(raw.sessionIds) && raw.sessionIds.every((x) => typeof x === 'string') && !problems.some((p) => p.field.startsWith('/sessionIds'))
+          ? (raw.sessionIds as string[])
+          : undefined;
+    if (sessionIds !== undefined) {
+      const denied = await this.#denied(ctx, sessionIds);
+      if (denied) return denied;
+    }
+    if (brandId !== undefined && !(await this.deps.brandExists(brandId))) problems.push({ field: '/brandId', reason: `no brand "${brandId}"` });
+    let unknownRooms = 0;
+    for (const [i, s] of (sessionIds ?? []).entries()) {
+      const problem = await this.#roomProblem(s, brandId);
+      if (problem === 'unknown') unknownRooms += 1;
+      if (problem) problems.push({ field: `/sessionIds/${i}`, reason: roomReason(s, problem) });
+    }
+    if (problems.length) return invalidDefinition(problems, unknownRooms === problems.length ? 'SESSION_NOT_FOUND' : 'VALIDATION_FAILED');
     if (!parsed.ok) return invalidDefinition(parsed.problems);
     const d = parsed.value;
-    if (!(await this.deps.brandExists(d.brandId))) return invalidDefinition([{ field: '/brandId', reason: `no brand "${d.brandId}"` }]);
-    const denied = await this.#denied(ctx, d.sessionIds);
-    if (denied) return denied;
-    // Every room named, checked before anything is answered: the operator fixes them all at once.
-    const rooms: DefinitionProblem[] = [];
-    let unknownRooms = 0;
-    for (const [i, s] of d.sessionIds.entries()) {
-      const brand = await this.deps.sessionBrand(s);
-      if (brand === undefined) {
-        unknownRooms += 1;
-        rooms.push({ field: `/sessionIds/${i}`, reason: `no live session "${s}"` });
-      } else if (brand !== d.brandId) rooms.push({ field: `/sessionIds/${i}`, reason: `session "${s}" belongs to another brand` });
-    }
-    if (rooms.length) return invalidDefinition(rooms, unknownRooms === rooms.length ? 'SESSION_NOT_FOUND' : 'VALIDATION_FAILED');
     const record: ExperimentRecord = {
       id: `exp-${randomBytes(6).toString('hex')}`,
       brandId: d.brandId,
@@ -172,6 +212,13 @@ export class ExperimentService implements ExperimentArms {
     const denied = await this.#denied(ctx, record.definition.sessionIds);
     if (denied) return denied;
     if (record.status !== 'draft') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a draft can start`);
+    // A room may have ended since the experiment was defined: it would never get a viewer.
+    const ended: DefinitionProblem[] = [];
+    for (const [i, s] of record.definition.sessionIds.entries()) {
+      const problem = await this.#roomProblem(s, record.brandId);
+      if (problem) ended.push({ field: `/sessionIds/${i}`, reason: roomReason(s, problem) });
+    }
+    if (ended.length) return fail('EXPERIMENT_STATE', describeProblems(ended), { errors: problemErrors(ended) });
     await this.load();
     const clash = this.#clashWith(record);
     if (clash) return fail('EXPERIMENT_CONFLICT', `experiment ${clash.id} already runs in ${clash.where}`);
@@ -182,7 +229,7 @@ export class ExperimentService implements ExperimentArms {
   }
 
   /** Stops a running experiment after a last look (its final analysis). */
-  async stopExperiment(ctx: RequestContext, id: string, reason = 'stopped by operator'): Promise<Result<ExperimentView>> {
+  async stopExperiment(ctx: RequestContext, id: string, reason: string = STOP_REASONS.stopped_by_operator): Promise<Result<ExperimentView>> {
     const record = await this.deps.store.get(id);
     if (!record) return fail('EXPERIMENT_NOT_FOUND');
     const denied = await this.#denied(ctx, record.definition.sessionIds);
@@ -199,6 +246,51 @@ export class ExperimentService implements ExperimentArms {
     await this.load();
     this.deps.onChanged?.(id, 'stopped');
     return ok(viewOf((await this.deps.store.get(id))!));
+  }
+
+  /** Why a room cannot take part in an experiment of this brand: it does not exist, is another brand's, or has ended. */
+  async #roomProblem(sessionId: string, brandId: string | undefined): Promise<RoomProblem | undefined> {
+    const brand = await this.deps.sessionBrand(sessionId);
+    if (brand === undefined) return 'unknown';
+    if (brandId !== undefined && brand !== brandId) return 'other_brand';
+    if (this.deps.sessionEnded && (await this.deps.sessionEnded(sessionId))) return 'ended';
+    return undefined;
+  }
+
+  /**
+   * Concludes every running experiment whose rooms have all ended (its show is over, no viewer can
+   * join): a final look, then stopped with the reason "room_ended". Checked on every schedule tick, so
+   * an end missed by this node (a restart, another node's room) is still seen; `noteSessionEnded` is
+   * the prompt path when the live room announces the end. Brand-wide experiments cover rooms yet to
+   * come and are left running.
+   */
+  async concludeEndedRooms(): Promise<void> {
+    const sessionEnded = this.deps.sessionEnded;
+    if (!sessionEnded) return;
+    for (const running of [...this.#byId.values()]) {
+      const rooms = running.record.definition.sessionIds;
+      if (rooms.length === 0) continue;
+      let allEnded = true;
+      for (const s of rooms) if (!(await sessionEnded(s))) allEnded = false;
+      if (allEnded) await this.#conclude(running.record.id, STOP_REASONS.room_ended);
+    }
+  }
+
+  /** A room's show ended: the experiments running only in ended rooms are concluded now. */
+  async noteSessionEnded(sessionId: string): Promise<void> {
+    if (![...this.#byId.values()].some((r) => r.record.definition.sessionIds.includes(sessionId))) return;
+    await this.concludeEndedRooms();
+  }
+
+  /** The final look and the stop, by the system. */
+  async #conclude(id: string, reason: string): Promise<void> {
+    const running = this.#byId.get(id);
+    if (!running) return;
+    await this.#serially(() => this.#takeLook(running, this.deps.clock.now(), true));
+    if (await this.deps.store.setStatus(id, ['running'], 'stopped', this.deps.clock.now(), reason)) {
+      await this.load();
+      this.deps.onChanged?.(id, 'stopped');
+    }
   }
 
   /** FORBIDDEN unless the caller may run every room of the experiment (a brand-wide one: administrators only). */
@@ -226,7 +318,14 @@ export class ExperimentService implements ExperimentArms {
     if (!record) return fail('EXPERIMENT_NOT_FOUND');
     await this.flush();
     const [totals, sums, stored] = await Promise.all([this.deps.store.totals(id), this.deps.store.unitSums(id), this.deps.store.looks(id)]);
-    const looks = stored.map((l) => ({ ...(JSON.parse(l.analysis) as LookAnalysis), takenAt: l.takenAt }));
+    // One entry per look: the final analysis taken at a stop with no new viewer repeats the last look
+    // (its fraction and boundary, with the outcomes that arrived since) and takes its place.
+    const looks: (LookAnalysis & { takenAt: number })[] = [];
+    for (const l of stored) {
+      const analysis = { ...withoutEmptyIntervals(JSON.parse(l.analysis) as LookAnalysis), takenAt: l.takenAt };
+      if (looks.length > 0 && looks[looks.length - 1]!.look === analysis.look) looks[looks.length - 1] = analysis;
+      else looks.push(analysis);
+    }
     const arms: ArmReport[] = [
       ...record.definition.arms.map((a) => armReport(a.id, a.name, a.policy, 'in', totals, sums.find((s) => s.arm === a.id)?.units ?? 0)),
       armReport(OUTSIDE_ARM, 'Outside (no personalisation consent)', 'non_personalised', 'outside', totals, null),
@@ -365,7 +464,7 @@ export class ExperimentService implements ExperimentArms {
     // False when another node took this look first: its record stands.
     if (!(await this.deps.store.addLook({ experimentId: id, look: stored.length + 1, fraction, takenAt: now, analysis: JSON.stringify(analysis) }))) return;
     if (fraction >= 1 && !stopping) {
-      if (await this.deps.store.setStatus(id, ['running'], 'completed', now, 'planned sample reached')) {
+      if (await this.deps.store.setStatus(id, ['running'], 'completed', now, STOP_REASONS.planned_sample_reached)) {
         await this.load();
         this.deps.onChanged?.(id, 'completed');
       }
@@ -458,6 +557,7 @@ function viewOf(r: ExperimentRecord): ExperimentView {
     startedAt: r.startedAt,
     stoppedAt: r.stoppedAt,
     stopReason: r.stopReason,
+    stopReasonCode: stopReasonCode(r.stopReason),
   };
 }
 
@@ -480,8 +580,22 @@ function armReport(arm: string, name: string, policy: string, cohort: Cohort, to
       rankingCpuMsPer1000: cpuMsPer1000,
       whPer1000: cpuMsPer1000 === null ? null : cpuTimeEnergyKwh(cpuMsPer1000 / 1000) * 1000,
       method: CPU_TIME_METHOD,
+      methodId: ENERGY_METHOD_ID,
     },
   };
+}
+
+type RoomProblem = 'unknown' | 'other_brand' | 'ended';
+
+function roomReason(sessionId: string, problem: RoomProblem): string {
+  switch (problem) {
+    case 'unknown':
+      return `no live session "${sessionId}"`;
+    case 'other_brand':
+      return `session "${sessionId}" belongs to another brand`;
+    case 'ended':
+      return `the live session "${sessionId}" has ended`;
+  }
 }
 
 /** A refused definition: every problem in the detail (for the CLI) and as the API's `errors` entries. */

@@ -7,6 +7,7 @@ import { apiRequest } from './api.ts';
 import type { ExperimentReport, ExperimentStatus, ExperimentView } from '../../../src/modules/experiments/contract.ts';
 
 export type {
+  ArmPolicyName,
   ArmReport,
   ArmSummary,
   Bilingual,
@@ -18,6 +19,7 @@ export type {
   GuardrailResult,
   IntervalView,
   LookAnalysis,
+  StopReasonCode,
   Verdict,
   VerdictKind,
 } from '../../../src/modules/experiments/contract.ts';

@@ -10,6 +10,7 @@
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { getRoomState } from '../../ui/api.ts';
 import { useLazyChart } from '../../ui/lazy-chart.ts';
 import { pick, t } from '../../i18n/index.ts';
 import { useStaff } from '../../ui/auth.ts';
@@ -27,6 +28,7 @@ import {
   type ExperimentReport,
   type ExperimentStatus,
   type ExperimentView,
+  type IntervalView,
   type LookAnalysis,
 } from '../../ui/experiments.ts';
 import { formatClock, formatCount, formatDateTime } from '../../ui/format.ts';
@@ -42,7 +44,6 @@ import {
   displayDigits,
   displayScale,
   energyBars,
-  energyMethods,
   experimentIdFromPath,
   fixed,
   formatDifference,
@@ -56,7 +57,11 @@ import {
   formatYuanAmount,
   fractionPercent,
   giniPair,
+  isArmPolicyName,
+  isEnergyMethodId,
   isKnownMetric,
+  isStopReasonCode,
+  mayOperateExperiment,
   metricKind,
   minutesUntilNextLook,
   reportStage,
@@ -75,8 +80,15 @@ type Look = LookAnalysis & { takenAt: number };
 // ---- names in the page's language ----
 
 const metricLabel = (metric: string): string => (isKnownMetric(metric) ? t(`experiment.metrics.${metric}`) : metric);
-const POLICIES = ['non_personalised', 'linucb', 'lints'] as const;
-const policyLabel = (policy: string): string => ((POLICIES as readonly string[]).includes(policy) ? t(`experiment.policies.${policy as (typeof POLICIES)[number]}`) : policy);
+const policyLabel = (policy: string): string => (isArmPolicyName(policy) ? t(`experiment.policies.${policy}`) : policy);
+/** Why it ended: a known reason in the page's language, an operator's own words as typed. */
+const stopReasonLabel = (experiment: Pick<ExperimentView, 'stopReason' | 'stopReasonCode'>): string =>
+  isStopReasonCode(experiment.stopReasonCode) ? t(`experiment.stopReasons.${experiment.stopReasonCode}`) : (experiment.stopReason ?? '');
+/** The energy method in the page's language when it is a known one; the server's words otherwise. */
+const energyMethodLabel = (energy: ArmReport['energy']): string => (isEnergyMethodId(energy.methodId) ? t(`experiment.energyMethods.${energy.methodId}`) : energy.method);
+const energyMethodLabels = (arms: readonly ArmReport[]): string[] => [...new Set(arms.map((a) => energyMethodLabel(a.energy)))];
+/** Items of a list in a sentence: "；" in Chinese, "; " in English. */
+const listed = (items: readonly string[]): string => items.join(t('experiment.listSeparator'));
 const SPENDINGS = ['obrien_fleming', 'pocock'] as const;
 const spendingLabel = (spending: string): string =>
   (SPENDINGS as readonly string[]).includes(spending) ? t(`experiment.spendings.${spending as (typeof SPENDINGS)[number]}`) : spending;
@@ -197,8 +209,8 @@ function ExperimentConsole({ id, user }: { id: string; user: StaffUser }): JSX.E
           <summary>
             <h2>{t('experiment.method.title')}</h2>
           </summary>
-          <p lang="en" class="exp-method-text">
-            {report.method}
+          <p class="exp-method-text" data-testid="experiment-method-text">
+            {t('experiment.method.text')}
           </p>
           {report.latest && (
             <p>{t('experiment.method.bound', { bound: fixed(report.latest.bound, 3), alpha: fixed(report.latest.alphaPerComparison, 4) })}</p>
@@ -220,7 +232,7 @@ function Header(props: { experiment: ExperimentView; user: StaffUser; onChanged:
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const [confirmStop, setConfirmStop] = useState(false);
-  const operator = canOperateExperiments(user.role);
+  const operator = useMayOperate(experiment, user);
 
   const act = async (action: () => Promise<unknown>, done: string): Promise<void> => {
     setBusy(true);
@@ -294,7 +306,7 @@ function Header(props: { experiment: ExperimentView; user: StaffUser; onChanged:
         <Fact label={t('experiment.facts.stoppedAt')}>{experiment.stoppedAt === null ? t('experiment.facts.notYet') : formatDateTime(experiment.stoppedAt)}</Fact>
         {experiment.stopReason && (
           <Fact label={t('experiment.facts.stopReason')} testId="experiment-stop-reason-shown">
-            {experiment.stopReason}
+            {stopReasonLabel(experiment)}
           </Fact>
         )}
         <Fact label={t('experiment.facts.primaryMetric')} testId="experiment-primary-metric">
@@ -303,12 +315,14 @@ function Header(props: { experiment: ExperimentView; user: StaffUser; onChanged:
         <Fact label={t('experiment.facts.guardrails')}>
           {d.guardrails.length === 0
             ? t('experiment.facts.noGuardrails')
-            : d.guardrails.map((g) => t('experiment.facts.guardrailItem', { metric: metricLabel(g.metric), margin: formatMargin(g.metric, g.margin ?? defaultMargin(g.metric)) })).join('；')}
+            : listed(d.guardrails.map((g) => t('experiment.facts.guardrailItem', { metric: metricLabel(g.metric), margin: formatMargin(g.metric, g.margin ?? defaultMargin(g.metric)) })))}
         </Fact>
         <Fact label={t('experiment.facts.alpha')}>{t('experiment.facts.alphaValue', { alpha: String(d.alpha) })}</Fact>
         <Fact label={t('experiment.facts.spending')}>{spendingLabel(d.spending)}</Fact>
         <Fact label={t('experiment.facts.plannedPerArm')}>{t('experiment.facts.plannedValue', { n: formatCount(d.plannedUnitsPerArm) })}</Fact>
-        <Fact label={t('experiment.facts.lookEvery')}>{t('experiment.facts.lookEveryValue', { n: d.lookEveryMinutes })}</Fact>
+        <Fact label={t('experiment.facts.lookEvery')}>
+          {d.lookEveryMinutes === 1 ? t('experiment.facts.lookEveryOne') : t('experiment.facts.lookEveryValue', { n: d.lookEveryMinutes })}
+        </Fact>
         <Fact label={t('experiment.facts.created')}>{t('experiment.facts.createdValue', { name: experiment.createdBy, time: formatDateTime(experiment.createdAt) })}</Fact>
       </dl>
       {!operator && (experiment.status === 'draft' || experiment.status === 'running') && <p class="muted">{t('experiment.actions.readOnly')}</p>}
@@ -322,6 +336,35 @@ function Header(props: { experiment: ExperimentView; user: StaffUser; onChanged:
       />
     </section>
   );
+}
+
+/**
+ * Whether the user may start and stop this experiment (the server's rule): an administrator; a host of
+ * every room it names (read from the rooms, as the host console decides); not before that is known.
+ */
+function useMayOperate(experiment: ExperimentView, user: StaffUser): boolean {
+  const rooms = experiment.definition.sessionIds;
+  const needsRooms = user.role === 'host' && rooms.length > 0;
+  const [hosts, setHosts] = useState<(string | null)[] | null>(null);
+  const key = rooms.join('\n');
+  useEffect(() => {
+    if (!needsRooms) return;
+    let current = true;
+    setHosts(null);
+    Promise.all(rooms.map((s) => getRoomState(s).then((state) => state.session.hostName))).then(
+      (found) => {
+        if (current) setHosts(found);
+      },
+      () => {
+        // Not known: no buttons (the server would refuse anyway if they did not host the rooms).
+        if (current) setHosts([]);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [needsRooms, key]);
+  return canOperateExperiments(user.role) && mayOperateExperiment(user, experiment.definition, needsRooms ? hosts : null);
 }
 
 /** The server's default margins: 0, and 0.1 for the exposure Gini. */
@@ -422,7 +465,7 @@ function Verdicts({ report, updatedAt }: { report: ExperimentReport; updatedAt: 
       {stage === 'waiting' && (
         <div data-testid="experiment-first-look">
           <p class="exp-verdict-text">
-            {t('experiment.results.firstLook', { n: minutesUntilNextLook(d.lookEveryMinutes, experiment.startedAt ?? experiment.createdAt, Date.now()) })}
+            {firstLookText(minutesUntilNextLook(d.lookEveryMinutes, experiment.startedAt ?? experiment.createdAt, Date.now()))}
           </p>
           <p class="muted">{t('experiment.results.firstLookNote')}</p>
         </div>
@@ -435,6 +478,12 @@ function Verdicts({ report, updatedAt }: { report: ExperimentReport; updatedAt: 
     </section>
   );
 }
+
+const firstLookText = (minutes: number): string => (minutes === 1 ? t('experiment.results.firstLookOne') : t('experiment.results.firstLook', { n: minutes }));
+
+/** A difference with its interval, or "not enough data yet" when the look has none (no variation to measure yet). */
+const differenceText = (metric: string, interval: IntervalView | null | undefined): string =>
+  interval ? formatDifference(metric, interval) : t('experiment.results.noInterval');
 
 function VerdictCard({ definition, comparison }: { definition: DefinitionView; comparison: Comparison }): JSX.Element {
   const { verdict } = comparison;
@@ -460,11 +509,11 @@ function VerdictCard({ definition, comparison }: { definition: DefinitionView; c
           <dt>
             {t('experiment.results.difference')} · {metricLabel(comparison.metric)}
           </dt>
-          <dd data-testid="experiment-difference">{formatDifference(comparison.metric, comparison.difference)}</dd>
+          <dd data-testid="experiment-difference">{differenceText(comparison.metric, comparison.difference)}</dd>
         </div>
         <div>
           <dt>{t('experiment.results.uplift')}</dt>
-          <dd data-testid="experiment-uplift">{formatUplift(comparison.relativeUplift)}</dd>
+          <dd data-testid="experiment-uplift">{comparison.difference ? formatUplift(comparison.relativeUplift) : t('experiment.results.noInterval')}</dd>
         </div>
       </dl>
     </article>
@@ -535,7 +584,8 @@ function units(metric: string): { difference: string; level: string; suffixDiffe
     case 'money':
       return { difference: t('experiment.units.yuan'), level: t('experiment.units.yuan'), suffixDifference: t('experiment.units.yuan'), suffixLevel: t('experiment.units.yuan') };
     case 'count':
-      return { difference: t('experiment.units.perViewer'), level: t('experiment.units.perViewer'), suffixDifference: '', suffixLevel: '' };
+      // The metric's name already says "per viewer" ("clicks per viewer", "人均点击"): its levels need no unit.
+      return { difference: t('experiment.units.perViewer'), level: '', suffixDifference: '', suffixLevel: '' };
     case 'index':
       return { difference: '', level: '', suffixDifference: '', suffixLevel: '' };
   }
@@ -562,8 +612,8 @@ function IntervalTable({ points, format }: { points: IntervalPoint[]; format: (p
         </tr>
       </thead>
       <tbody>
-        {points.map((p) => (
-          <tr key={p.look}>
+        {points.map((p, i) => (
+          <tr key={`${p.look}-${i}`}>
             <th scope="row">{p.look}</th>
             <td>{formatDateTime(p.takenAt)}</td>
             <td class="num">{fractionPercent(p.fraction)}%</td>
@@ -649,11 +699,11 @@ function Charts({ report }: { report: ExperimentReport }): JSX.Element {
   };
   const meansSummary = t('experiment.charts.summaryLines', {
     title: meansTitle,
-    values: means.map((m) => `${m.name} ${formatLevel(metric, m.values[m.values.length - 1] ?? null)}`).join('；'),
+    values: listed(means.map((m) => `${m.name} ${formatLevel(metric, m.values[m.values.length - 1] ?? null)}`)),
   });
 
   const bars = energyBars(report.arms);
-  const methods = energyMethods(report.arms);
+  const methods = energyMethodLabels(report.arms);
   const energyTitle = t('experiment.charts.energyTitle');
   const energySpec: ChartSpec = {
     kind: 'bars',
@@ -667,7 +717,7 @@ function Charts({ report }: { report: ExperimentReport }): JSX.Element {
   };
   const energySummary = t('experiment.charts.summaryBars', {
     title: energyTitle,
-    values: bars.map((b) => `${b.cohort === 'outside' ? t('experiment.arms.outsideName') : b.name} ${formatWh(b.wh)} Wh`).join('；'),
+    values: listed(bars.map((b) => `${b.cohort === 'outside' ? t('experiment.arms.outsideName') : b.name} ${formatWh(b.wh)} Wh`)),
   });
 
   return (
@@ -705,7 +755,7 @@ function Charts({ report }: { report: ExperimentReport }): JSX.Element {
                 </thead>
                 <tbody>
                   {looks.map((look, i) => (
-                    <tr key={look.look}>
+                    <tr key={`${look.look}-${i}`}>
                       <th scope="row">{look.look}</th>
                       <td class="num">{fractionPercent(look.fraction)}%</td>
                       {means.map((m) => (
@@ -766,7 +816,7 @@ function Charts({ report }: { report: ExperimentReport }): JSX.Element {
 
 function ArmsTable({ report }: { report: ExperimentReport }): JSX.Element {
   const d = report.experiment.definition;
-  const methods = energyMethods(report.arms);
+  const methods = energyMethodLabels(report.arms);
   const share = (arm: string): string | null => {
     const i = d.arms.findIndex((a) => a.id === arm);
     return i < 0 ? null : formatShare(d.allocation[i] ?? 0);
@@ -832,9 +882,9 @@ function ArmsTable({ report }: { report: ExperimentReport }): JSX.Element {
                   <td class="num">{formatRate(a.cartRate)}</td>
                   <td class="num">{formatCount(a.orders)}</td>
                   <td class="num">{formatYuanAmount(a.gmvYuan)}</td>
-                  <td class="num" title={a.energy.method}>
+                  <td class="num" title={energyMethodLabel(a.energy)}>
                     {formatWh(a.energy.whPer1000)}
-                    {methods.length > 1 && <sup>{methods.indexOf(a.energy.method) + 1}</sup>}
+                    {methods.length > 1 && <sup>{methods.indexOf(energyMethodLabel(a.energy)) + 1}</sup>}
                   </td>
                 </tr>
               );
@@ -908,7 +958,7 @@ function Guardrails({ definition, latest }: { definition: DefinitionView; latest
                         ? guardrail.newGaps && guardrail.newGaps.length > 0
                           ? t('experiment.guardrails.fairnessGaps', {
                               n: guardrail.newGaps.length,
-                              gaps: guardrail.newGaps.map((g) => pick(g)).join('；'),
+                              gaps: listed(guardrail.newGaps.map((g) => pick(g))),
                             })
                           : t('experiment.guardrails.fairnessNone')
                         : gini
@@ -917,7 +967,7 @@ function Guardrails({ definition, latest }: { definition: DefinitionView; latest
                             treatment: formatLevel('exposure_gini', gini.treatment),
                             difference: formatDifferenceEstimate('exposure_gini', gini.difference),
                           })
-                        : formatDifference(guardrail.metric, guardrail.difference)}
+                        : differenceText(guardrail.metric, guardrail.difference)}
                     </td>
                     <td>
                       {guardrail.breached ? (

@@ -11,6 +11,11 @@ import {
   energyBars,
   energyMethods,
   experimentIdFromPath,
+  ARM_POLICY_NAMES,
+  isArmPolicyName,
+  isStopReasonCode,
+  mayOperateExperiment,
+  STOP_REASON_CODES,
   formatDifference,
   formatDifferenceEstimate,
   formatLevel,
@@ -116,6 +121,33 @@ describe('experiment page rules', () => {
     expect(experimentIdFromPath('/experiments/a/b')).toBeNull();
     expect(experimentIdFromPath('/experiments/%E0%A4%A')).toBeNull();
     expect(experimentIdFromPath('/host/demo')).toBeNull();
+    // Only an id that can exist: anything else is "no such experiment", not a refused request.
+    expect(experimentIdFromPath('/experiments/nonsense')).toBeNull();
+    expect(experimentIdFromPath('/experiments/exp-0123456789AB')).toBeNull();
+    expect(experimentIdFromPath('/experiments/exp-0123456789abc')).toBeNull();
+  });
+
+  it('offers start and stop as the server allows them: administrators, and hosts of every room it names', () => {
+    const rooms = { sessionIds: ['demo', 'second'] };
+    expect(mayOperateExperiment({ role: 'admin', name: 'a' }, rooms, null)).toBe(true);
+    expect(mayOperateExperiment({ role: 'admin', name: 'a' }, { sessionIds: [] }, null)).toBe(true);
+    expect(mayOperateExperiment({ role: 'host', name: 'h' }, rooms, ['h', 'h'])).toBe(true);
+    expect(mayOperateExperiment({ role: 'host', name: 'h' }, rooms, ['h', 'other'])).toBe(false);
+    expect(mayOperateExperiment({ role: 'host', name: 'h' }, rooms, ['h', null])).toBe(false);
+    // Not known yet, or could not be read: no buttons.
+    expect(mayOperateExperiment({ role: 'host', name: 'h' }, rooms, null)).toBe(false);
+    expect(mayOperateExperiment({ role: 'host', name: 'h' }, rooms, [])).toBe(false);
+    // Across all of a brand's rooms: an administrator's only.
+    expect(mayOperateExperiment({ role: 'host', name: 'h' }, { sessionIds: [] }, [])).toBe(false);
+    expect(mayOperateExperiment({ role: 'compliance', name: 'c' }, rooms, ['c', 'c'])).toBe(false);
+  });
+
+  it('knows every arm policy and stop reason the server names', () => {
+    expect(ARM_POLICY_NAMES).toEqual(['non_personalised', 'linucb', 'lints', 'mlp']);
+    expect(isArmPolicyName('mlp')).toBe(true);
+    expect(isArmPolicyName('mlp-heavy')).toBe(false);
+    expect(STOP_REASON_CODES).toContain('room_ended');
+    expect(isStopReasonCode(null)).toBe(false);
   });
 
   it('formats differences with their intervals in the metric’s unit, with real minus signs', () => {

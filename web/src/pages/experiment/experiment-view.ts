@@ -3,21 +3,58 @@
  * formatting differences and intervals in each metric's unit ("+1.2 pp [−0.4, +2.8]"), the
  * information fraction as a percentage, when the first look is due, and the series the charts draw.
  */
-import type { ArmReport, Comparison, DefinitionView, ExperimentReport, IntervalView, LookAnalysis } from '../../ui/experiments.ts';
+import type { ArmPolicyName, ArmReport, Comparison, DefinitionView, ExperimentReport, IntervalView, LookAnalysis, StopReasonCode } from '../../ui/experiments.ts';
 
 /** The real minus sign (U+2212), as typeset figures use. */
 export const MINUS = '\u2212';
 export const DASH = '—';
 
-/** `/experiments/exp-0123456789ab` → its id; null for any other path or malformed encoding. */
+/** An experiment's id: "exp-" and 12 hex digits (the server's pattern). */
+export const EXPERIMENT_ID = /^exp-[0-9a-f]{12}$/;
+
+/** `/experiments/exp-0123456789ab` → its id; null for any other path, a malformed encoding or an id that cannot exist. */
 export function experimentIdFromPath(pathname: string): string | null {
   const match = /^\/experiments\/([^/]+)\/?$/.exec(pathname);
   if (!match?.[1]) return null;
   try {
-    return decodeURIComponent(match[1]);
+    const id = decodeURIComponent(match[1]);
+    return EXPERIMENT_ID.test(id) ? id : null;
   } catch {
     return null;
   }
+}
+
+// ---- the server's codes the page names (each list checked against the contract's type) ----
+
+/** Every model an arm may use: each needs `experiment.policies.<name>` (the type checks none is missing). */
+export const ARM_POLICY_NAMES = ['non_personalised', 'linucb', 'lints', 'mlp'] as const satisfies readonly ArmPolicyName[];
+const everyPolicyNamed: [Exclude<ArmPolicyName, (typeof ARM_POLICY_NAMES)[number]>] extends [never] ? true : false = true;
+void everyPolicyNamed;
+export const isArmPolicyName = (policy: string): policy is ArmPolicyName => (ARM_POLICY_NAMES as readonly string[]).includes(policy);
+
+/** Every reason code the server gives for an experiment's end: each needs `experiment.stopReasons.<code>`. */
+export const STOP_REASON_CODES = ['stopped_by_operator', 'planned_sample_reached', 'room_ended', 'simulation_ended'] as const satisfies readonly StopReasonCode[];
+const everyReasonNamed: [Exclude<StopReasonCode, (typeof STOP_REASON_CODES)[number]>] extends [never] ? true : false = true;
+void everyReasonNamed;
+export const isStopReasonCode = (code: string | null | undefined): code is StopReasonCode => (STOP_REASON_CODES as readonly string[]).includes(code ?? '');
+
+/** Energy methods the page names in its language (`experiment.energyMethods.<id>`); others show the server's words. */
+export const ENERGY_METHOD_IDS = ['ccf-linear'] as const;
+export type EnergyMethodId = (typeof ENERGY_METHOD_IDS)[number];
+export const isEnergyMethodId = (id: string | undefined): id is EnergyMethodId => (ENERGY_METHOD_IDS as readonly string[]).includes(id ?? '');
+
+// ---- who may start and stop it (the server's rule, mirrored) ----
+
+/**
+ * Whether this user may start or stop the experiment, as the server decides: an administrator
+ * always; a host only when the experiment names rooms and they host every one of them (the rooms'
+ * hosts by account name, as the host console compares; null while not known yet); never anyone else.
+ */
+export function mayOperateExperiment(user: { role: string; name: string }, definition: Pick<DefinitionView, 'sessionIds'>, roomHosts: readonly (string | null)[] | null): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role !== 'host') return false;
+  if (definition.sessionIds.length === 0 || roomHosts === null || roomHosts.length !== definition.sessionIds.length) return false;
+  return roomHosts.every((host) => host === user.name);
 }
 
 // ---- metrics and their units ----

@@ -125,10 +125,7 @@ export function RoomExperiments({ sessionId, brandId }: { sessionId: string; bra
                         <span class="muted">{experiment.status === 'draft' ? t('experiment.statuses.draft') : t('host.experiments.noVerdict')}</span>
                       ) : (
                         verdicts.map((v) => (
-                          <div key={v.treatment}>
-                            {verdicts.length > 1 && <span class="muted">{v.name}：</span>}
-                            {pick(v.text)}
-                          </div>
+                          <div key={v.treatment}>{verdicts.length > 1 ? t('host.experiments.verdictOf', { name: v.name, verdict: pick(v.text) }) : pick(v.text)}</div>
                         ))
                       )}
                     </td>
