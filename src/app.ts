@@ -328,6 +328,10 @@ export function createServices(
   });
   profile.onChanged((subject) => tellOtherNodes(subject));
   tags.onChanged((subject) => tellOtherNodes(subject));
+  // Whatever changed what the viewer allows or what is known of them, their open lists follow at once.
+  consent.onDecided(async ({ subject }) => gateway.refreshViewerEverywhere(subject));
+  profile.onChanged((subject) => gateway.refreshViewerEverywhere(subject));
+  tags.onChanged((subject) => gateway.refreshViewerEverywhere(subject));
   bus.subscribe(VIEWER_CHANGED_TOPIC, (message) => {
     const m = message as { subject?: unknown; node?: unknown; refused?: unknown };
     if (typeof m.subject !== 'string' || m.node === node) return;
@@ -336,6 +340,7 @@ export function createServices(
     tags.forget(m.subject);
     // The viewer's in-session behaviour this node learnt from their events goes with the consent, wherever it was withdrawn (C7).
     if (Array.isArray(m.refused) && m.refused.includes('personalised_recommendations')) recommender.forgetViewer(m.subject);
+    gateway.refreshViewerEverywhere(m.subject);
   });
   // The outbound gateway (L1, L2): the only way personal data leaves; its subject ids are the same keyed ids.
   const transfer = transferServiceOn(storage.db, {

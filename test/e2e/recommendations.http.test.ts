@@ -390,6 +390,11 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
       expect([res.statusCode, res.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     }
     expect(await t.app.services.storage.db.selectFrom('recommendation_feedback').selectAll().execute()).toEqual([]);
+    // A show not yet on: nothing is ranked, logged or learnt.
+    await t.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: { cookie: admin.cookie }, payload: { id: 'not-yet-live', brandId: BRAND, title: { zh: '预告', en: 'Coming up' } } });
+    const early = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/not-yet-live/recommendations' });
+    expect([early.statusCode, early.json().code]).toEqual([409, 'SESSION_NOT_LIVE']);
+    expect(await t.app.services.storage.db.selectFrom('recommendation_decisions').select('id').where('session_id', '=', 'not-yet-live').execute()).toEqual([]);
   });
 
   it('shows hosts the health of their room, publishes how it works, and exports the decision log', async () => {
@@ -431,6 +436,21 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     expect(pushed.items[0]!.productId).toBe(target.id);
     socket.send({ type: 'watch_recommendations', k: 99 });
     expect((await socket.next('error')).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('pushes a non-personalised list to a page left open when the viewer switches personalisation off elsewhere (another tab, the privacy centre)', async () => {
+    const viewer = 'open-tab-viewer-000000001';
+    await decide(viewer, [...PURPOSES]);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const socket = await connectViewer(t.app, 'demo');
+    await socket.next('snapshot');
+    socket.send({ type: 'watch_recommendations', k: 3, deviceId: viewer });
+    expect(((await socket.next('recommendations')).recommendations as { personalised: boolean }).personalised).toBe(true);
+    const off = await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/personalisation', headers: { 'x-qingliu-device': viewer }, payload: { brandId: BRAND, on: false } });
+    expect(off.statusCode, off.body).toBe(200);
+    let pushed = (await socket.next('recommendations')).recommendations as { personalised: boolean };
+    while (pushed.personalised) pushed = (await socket.next('recommendations')).recommendations as { personalised: boolean };
+    expect(pushed.personalised).toBe(false);
   });
 });
 

@@ -190,6 +190,17 @@ export class LiveRoomGateway {
     for (const v of room.viewers) if (v.recs && v.recs.key === key) void this.#pushRecommendations(sessionId, v).catch(this.onError);
   }
 
+  /**
+   * The viewer's consent, personalisation switch, profile or tags changed (here or on another
+   * node): every list of theirs open on this node is recomputed, so a page open in another tab
+   * stops showing a personalised list the viewer no longer allows, without a reload.
+   */
+  refreshViewerEverywhere(key: string): void {
+    for (const [sessionId, room] of this.#rooms) {
+      for (const v of room.viewers) if (v.recs && v.recs.key === key) void this.#pushRecommendations(sessionId, v).catch(this.onError);
+    }
+  }
+
   /** Viewers in the room on every node: this node's, plus what the others last said. */
   viewerCount(sessionId: string): number {
     const room = this.#rooms.get(sessionId);

@@ -273,6 +273,8 @@ interface Picked {
 /** A room as the recommender sees it, rebuilt at most once a second or at once after a showcase change. */
 interface RoomView {
   brandId: string;
+  /** The show's status when the view was built (scheduled, live, ended). */
+  status: string;
   at: number;
   startedAt: number | null;
   /** Available products with their non-personal feature vectors (behaviour left at 0). */
@@ -603,6 +605,9 @@ export class RecommenderService {
     if (this.#live.hasDue(now, MAX_AWAITING)) void this.settleRewards();
     const room = await this.#room(sessionId, now);
     if (!room) return fail('SESSION_NOT_FOUND');
+    // Recommendations are for a show that is on: nothing is ranked, logged or learnt before or after it.
+    if (room.status === 'ended') return fail('SESSION_ENDED', 'the show has ended: recommendations are for the live show');
+    if (room.status !== 'live') return fail('SESSION_NOT_LIVE', 'recommendations start when the show goes live');
     // One server-side consent read answers both questions (consent, minors mode, the switch).
     const allowed = input.deviceId !== undefined ? await this.deps.consent.effective(input.deviceId, room.brandId) : NOTHING_ALLOWED;
     const subject = allowed.has('personalised_recommendations') ? this.deps.subjectOf(input.deviceId!) : undefined;
@@ -1068,7 +1073,7 @@ export class RecommenderService {
     const sale = new Map(room.flashSales.filter((f) => f.status === 'active' && f.endsAt > now).map((f) => [f.productId, f.priceFen]));
     const audit = new Map(room.products.map((p) => [p.id, { priceFen: sale.get(p.id) ?? p.priceFen, listPriceFen: p.listPriceFen, category: p.category }]));
     const contexts = new Map(candidates.map((c) => [c.product.id, this.#nonPersonalContext(c.x)]));
-    return { brandId: room.session.brandId, startedAt: room.session.startedAt ?? null, at: now, candidates, audit, nonPersonalised: new Map(), contexts };
+    return { brandId: room.session.brandId, status: room.session.status, startedAt: room.session.startedAt ?? null, at: now, candidates, audit, nonPersonalised: new Map(), contexts };
   }
 
   #nonPersonalisedCached(room: RoomView, k: number): Picked[] {
