@@ -503,3 +503,107 @@ export function privacyHref(brandId: string | null, from: string | null): string
   const s = q.toString();
   return s ? `/privacy?${s}` : '/privacy';
 }
+
+// ---------------------------------------------------------------- what the viewer said, kept on this device
+
+/** The feedback kept on the device: a viewer's 👍, 👎 and 不感兴趣 in a room outlive a reload. */
+export type KeptFeedback = 'like' | 'dislike' | 'not_interested';
+const KEPT_TYPES: ReadonlySet<string> = new Set<KeptFeedback>(['like', 'dislike', 'not_interested']);
+/** At most this many products are remembered per room (the newest win). */
+export const ROOM_FEEDBACK_MAX = 200;
+const validProductId = (id: string): boolean => id.length > 0 && id.length <= 128;
+
+/** The part of Storage used here, so tests can pass a fake. */
+export type FeedbackStorage = Pick<Storage, 'getItem' | 'setItem'>;
+
+function localStore(): FeedbackStorage | undefined {
+  try {
+    return globalThis.localStorage ?? undefined; // the getter itself can throw
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a room's feedback is kept: localStorage `qingliu.recs.<session id>`, on this device only. The
+ * server is never told what a viewer hid (a viewer without consent has nothing stored about them).
+ */
+export const roomFeedbackKey = (sessionId: string): string => `qingliu.recs.${sessionId}`;
+
+/**
+ * The 👍, 👎 and 不感兴趣 this device gave in the room, by product (each with a fresh key: it is never
+ * sent again). Anything unreadable is ignored.
+ */
+export function readRoomFeedback(sessionId: string, storage: FeedbackStorage | undefined = localStore()): GivenByProduct {
+  const out = new Map<string, GivenFeedback>();
+  try {
+    const raw = storage?.getItem(roomFeedbackKey(sessionId));
+    if (!raw) return out;
+    const parsed: unknown = JSON.parse(raw);
+    if (!isRecord(parsed)) return out;
+    for (const [productId, type] of Object.entries(parsed)) {
+      if (out.size >= ROOM_FEEDBACK_MAX) break;
+      if (typeof type === 'string' && KEPT_TYPES.has(type) && validProductId(productId)) out.set(productId, { type: type as KeptFeedback, idempotencyKey: newIdempotencyKey() });
+    }
+  } catch {
+    // blocked or malformed: nothing kept
+  }
+  return out;
+}
+
+/** Keeps the room's given feedback (not the failed, and only 👍, 👎 and 不感兴趣) on this device. */
+export function writeRoomFeedback(sessionId: string, given: GivenByProduct, storage: FeedbackStorage | undefined = localStore()): void {
+  const kept: Record<string, KeptFeedback> = {};
+  const entries = [...given.entries()].filter(([productId, f]) => !f.failed && KEPT_TYPES.has(f.type) && validProductId(productId));
+  for (const [productId, f] of entries.slice(-ROOM_FEEDBACK_MAX)) kept[productId] = f.type as KeptFeedback;
+  try {
+    storage?.setItem(roomFeedbackKey(sessionId), JSON.stringify(kept));
+  } catch {
+    // storage blocked: remembered for this page view only
+  }
+}
+
+/** The products the viewer hid (不感兴趣 given and not failed): never shown again in the room. */
+export function hiddenProducts(given: GivenByProduct): ReadonlySet<string> {
+  const hidden = new Set<string>();
+  for (const [productId, f] of given) if (f.type === 'not_interested' && !f.failed) hidden.add(productId);
+  return hidden;
+}
+
+// ---------------------------------------------------------------- when to ask for a list again
+
+/** The purposes that change what the recommender does for a viewer. */
+export const RECS_PURPOSES: readonly string[] = ['personalised_recommendations', 'model_improvement'];
+
+/**
+ * What in the viewer's consent changes their list: the allowed purposes that matter (sorted, as a
+ * key; null while not known), and how many decisions were recorded on this page (`epoch`).
+ */
+export interface RecsConsent {
+  effective: string | null;
+  epoch: number;
+}
+
+/** The key of the purposes that matter among those allowed now; null when they are not known. */
+export function recsConsentKey(effective: readonly string[] | null | undefined): string | null {
+  if (!effective) return null;
+  return RECS_PURPOSES.filter((p) => effective.includes(p)).join(',');
+}
+
+/**
+ * Whether the viewer's consent changed since the list was asked for: `ask` again only when what is
+ * allowed really changed; `adopt` what became known (the server already answered with it — a status
+ * arriving is no change); `wait` while it is not known. A decision recorded since, with the purposes
+ * not known when asked, is asked again.
+ */
+export function consentChange(asked: RecsConsent, now: RecsConsent): 'ask' | 'adopt' | 'wait' {
+  if (now.effective === null) return 'wait';
+  if (asked.effective === null) return asked.epoch === now.epoch ? 'adopt' : 'ask';
+  return asked.effective === now.effective ? 'adopt' : 'ask';
+}
+
+/** The rows worth showing at this precision: those whose φ does not round to 0. */
+export function shownContributionRows(rows: readonly ContributionRow[], digits = 3): { shown: ContributionRow[]; omitted: number } {
+  const shown = rows.filter((r) => Number(Math.abs(r.phi).toFixed(digits)) !== 0);
+  return { shown, omitted: rows.length - shown.length };
+}

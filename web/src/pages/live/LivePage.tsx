@@ -20,7 +20,7 @@ import {
   ToastRegion,
   useToaster,
 } from '../../ui/components.tsx';
-import { parseRecList, sendRecFeedback, socketCarriesRecommendations, type RecList } from '../../ui/recommendations.ts';
+import { parseRecList, recsConsentKey, sendRecFeedback, socketCarriesRecommendations, type RecList, type RecsConsent } from '../../ui/recommendations.ts';
 import { storedDeviceId } from '../../ui/device.ts';
 import { sendBehaviour } from '../../ui/behaviour.ts';
 import { isMinorMode, isModal, type ConsentReceipt } from '../../ui/consent.ts';
@@ -71,20 +71,24 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
   const [reporting, setReporting] = useState<ReportSubject | null>(null);
   const { state } = room;
   const status = state?.session.status;
-  const onConsentRecorded = useCallback((receipt: ConsentReceipt) => toaster.show('success', t('consent.recorded', { id: receipt.consentId })), []);
+  // Decisions recorded on this page (the recommendations ask again when one changed what is allowed).
+  const [consentEpoch, setConsentEpoch] = useState(0);
+  const onConsentRecorded = useCallback((receipt: ConsentReceipt) => {
+    setConsentEpoch((n) => n + 1);
+    toaster.show('success', t('consent.recorded', { id: receipt.consentId }));
+  }, []);
   const consent = useConsent(state?.brand.id ?? null, onConsentRecorded);
   // Before a decision the banner is a modal over the page; the page stays in the DOM, inert only then.
   const pageInert = isModal(consent.view);
   // Recommendations: the decision a product was opened from (its purchase is that card's feedback),
-  // the list last pushed over the socket, and what in the viewer's consent changes the list.
+  // the list last pushed over the socket, and what in the viewer's consent changes the list: the
+  // purposes allowed now (they fold in minors mode and the personalisation switch). A browser that had
+  // no device id when the page opened has none allowed; one that had waits for its status (unknown).
   const buyingDecision = useRef<string | null>(null);
   const [pushedRecs, setPushedRecs] = useState<RecList | null>(null);
-  const recsConsentKey = JSON.stringify([
-    consent.status?.current?.consentId ?? null,
-    consent.status?.effective ?? null,
-    consent.profile?.personalisation ?? null,
-    consent.profile?.mode ?? null,
-  ]);
+  const [hadDevice] = useState(() => storedDeviceId() !== null);
+  const recsEffective = consent.status ? recsConsentKey(consent.status.effective) : hadDevice ? null : recsConsentKey([]);
+  const recsConsent: RecsConsent = useMemo(() => ({ effective: recsEffective, epoch: consentEpoch }), [recsEffective, consentEpoch]);
 
   useEffect(() => {
     document.title = state ? t('live.documentTitle', { title: pick(state.session.title) }) : t('live.defaultTitle');
@@ -197,23 +201,27 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
             <Stream session={state.session} />
             <EngageBar likes={state.counters.likes} cartCount={cartCount} onLike={like} canLike={state.session.status === 'live'} />
             <Showcase state={state} offsetMs={room.offsetMs} actions={actions} part="pinned" />
-            {/* Right under what is on stage: on a phone the full list and the recommendations come after it. */}
+            {/* Right after what is on stage, before the chat and the full list (56 products can follow).
+                Only while the show is on: the server ranks nothing before or after it. */}
+            {state.session.status === 'live' && (
+              <div data-slot="recommendations">
+                <Recommendations
+                  sessionId={sessionId}
+                  state={state}
+                  offsetMs={room.offsetMs}
+                  consent={recsConsent}
+                  connection={SOCKET_RECS ? room.connection : null}
+                  send={room.send}
+                  pushed={pushedRecs}
+                  actions={recActions}
+                />
+              </div>
+            )}
+            {/* Under what is on stage and the recommendations: on a phone the full list comes after it. */}
             <ChatPanel sessionId={sessionId} room={room} products={state.products} onReport={setReporting} />
           </div>
           <div class="live-column">
             <Showcase state={state} offsetMs={room.offsetMs} actions={actions} part="list" />
-            <div data-slot="recommendations">
-              <Recommendations
-                sessionId={sessionId}
-                state={state}
-                offsetMs={room.offsetMs}
-                consentKey={recsConsentKey}
-                socketReady={SOCKET_RECS && room.connection === 'open'}
-                send={room.send}
-                pushed={pushedRecs}
-                actions={recActions}
-              />
-            </div>
           </div>
         </main>
         <footer class="live-footer">{t('live.footer')}</footer>
