@@ -318,6 +318,12 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     // Another kind on the same card is recorded (the funnel: added to the cart) but the card taught the model once already.
     expect((await feedback(card.decisionId, 'add_to_cart', viewer)).json()).toEqual({ learned: false, duplicate: false });
     expect(t.app.services.recommender.updates).toBe(before.updates + 1);
+    // An order is the room's own event and counts in popularity once; the purchase feedback that follows adds nothing more.
+    const order = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/orders', headers: { 'x-qingliu-device': viewer }, payload: { productId: card.productId, quantity: 1, clientOrderId: `once-order-${dialect}-0001` } });
+    expect(order.statusCode, order.body).toBe(201);
+    expect(popularity()).toBe(before.popular + 1 + 3);
+    expect((await feedback(card.decisionId, 'purchase', viewer)).json()).toEqual({ learned: false, duplicate: false });
+    expect(popularity()).toBe(before.popular + 1 + 3);
     const [row] = await t.app.services.storage.db.selectFrom('recommendation_decisions').select(['clicked', 'carted']).where('id', '=', card.decisionId).execute();
     expect([Number(row!.clicked), Number(row!.carted)]).toEqual([1, 1]);
 

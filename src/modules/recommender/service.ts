@@ -82,6 +82,12 @@ export const DIVERSITY_PENALTY = 1;
 export const FEEDBACK_REWARD: Record<FeedbackType, number> = { click: 1, add_to_cart: 1, purchase: 1, like: 1, dislike: 0, not_interested: 0 };
 /** How much each kind of room activity adds to anonymous popularity. */
 export const POPULARITY_WEIGHT = { like: 0.5, click: 1, add_to_cart: 2, purchase: 3 } as const;
+/**
+ * What feedback on a card adds to popularity: only acts the room does not count itself. An order and
+ * an add-to-cart are the room's own events (noteActivity), counted there once, card or not; the
+ * feedback that follows them would count them twice.
+ */
+export const FEEDBACK_POPULARITY_WEIGHT: Readonly<Partial<Record<FeedbackType, number>>> = { click: POPULARITY_WEIGHT.click, like: POPULARITY_WEIGHT.like };
 
 export interface RecommenderOptions {
   defaultK: number;
@@ -769,7 +775,25 @@ export class RecommenderService {
    * the model once, with its earliest reward. A list shown to a viewer takes feedback from that
    * viewer only.
    */
-  async feedback(_ctx: RequestContext, sessionId: string, input: FeedbackInput): Promise<Result<{ learned: boolean; duplicate: boolean }>> {
+  async feedback(ctx: RequestContext, sessionId: string, input: FeedbackInput): Promise<Result<{ learned: boolean; duplicate: boolean }>> {
+    // One at a time per card on this node: which of two feedbacks on one card teaches the model is
+    // then decided in order, never lost between them.
+    const before = this.#feedbackInFlight.get(input.decisionId);
+    const run = (before ?? Promise.resolve()).then(
+      () => this.#feedback(ctx, sessionId, input),
+      () => this.#feedback(ctx, sessionId, input),
+    );
+    this.#feedbackInFlight.set(input.decisionId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#feedbackInFlight.get(input.decisionId) === run) this.#feedbackInFlight.delete(input.decisionId);
+    }
+  }
+
+  readonly #feedbackInFlight = new Map<string, Promise<Result<{ learned: boolean; duplicate: boolean }>>>();
+
+  async #feedback(_ctx: RequestContext, sessionId: string, input: FeedbackInput): Promise<Result<{ learned: boolean; duplicate: boolean }>> {
     const room = await this.#room(sessionId, this.deps.clock.now());
     if (!room) return fail('SESSION_NOT_FOUND');
     const shown = this.#live.get(input.decisionId);
@@ -810,7 +834,7 @@ export class RecommenderService {
     if (recorded !== 'recorded' && claimed) this.#live.clearRewarded(claimed.row, claimed.seq);
     if (recorded === 'conflict') return fail('DUPLICATE_REQUEST', 'this idempotency key was already used for other feedback');
     if (recorded === 'duplicate') return ok({ learned: false, duplicate: true });
-    const weight = POPULARITY_WEIGHT[input.type as keyof typeof POPULARITY_WEIGHT];
+    const weight = FEEDBACK_POPULARITY_WEIGHT[input.type];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);
     if (learning) {
       const reward = FEEDBACK_REWARD[input.type];

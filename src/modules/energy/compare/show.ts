@@ -31,7 +31,7 @@
  */
 import { loadDemoCatalogue } from '../../catalogue/index.js';
 import { SIGNAL_WEIGHTS } from '../../interest-tags/index.js';
-import { AgeBandCounts, DEFAULT_REWARD, interestDelta, type InterestItem, FEEDBACK_REWARD, MODEL_ID, POPULARITY_WEIGHT, PRIOR_WEIGHTS, RECOMMENDER_DEFAULTS, priceBandOf } from '../../recommender/index.js';
+import { AgeBandCounts, DEFAULT_REWARD, interestDelta, type InterestItem, FEEDBACK_REWARD, FEEDBACK_POPULARITY_WEIGHT, MODEL_ID, POPULARITY_WEIGHT, PRIOR_WEIGHTS, RECOMMENDER_DEFAULTS, priceBandOf } from '../../recommender/index.js';
 import {
   FEATURES,
   FeatureSpace,
@@ -625,7 +625,7 @@ function playShow(space: FeatureSpace, fx: FeatureIndex, scenario: Scenario, aud
       const item = items[action.position]!;
       const feedback = (type: keyof typeof FEEDBACK_REWARD) => {
         tally.feedback++;
-        const weight = (POPULARITY_WEIGHT as Record<string, number>)[type];
+        const weight = FEEDBACK_POPULARITY_WEIGHT[type];
         if (weight !== undefined) notePopularity(product, weight, now);
         if (!canLearn) return;
         item.rewarded = true;
