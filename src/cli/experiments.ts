@@ -108,6 +108,24 @@ export function reportText(r: ExperimentReport): string {
     ),
     '',
   ];
+  // Every look so far, oldest first: the repeated intervals are valid at each of them.
+  if (r.looks.length > 1) {
+    lines.push('look\ttaken at\tof the plan\tboundary z\tprimary difference [95 % repeated interval]');
+    for (const look of r.looks) {
+      const c = look.comparisons[0];
+      const diff = c?.difference;
+      lines.push(
+        [
+          `${look.look}${look.final ? ' (final)' : ''}`,
+          new Date(look.takenAt).toISOString(),
+          pct(look.fraction, 1),
+          num(look.bound),
+          diff ? `${c.treatment} − ${c.control} ${num(diff.estimate, 4)} [${num(diff.lo, 4)}, ${num(diff.hi, 4)}]` : '— (not enough data yet)',
+        ].join('\t'),
+      );
+    }
+    lines.push('');
+  }
   const latest = r.latest;
   if (!latest) lines.push(`no look yet: the first analysis runs within ${d.lookEveryMinutes === 1 ? 'a minute' : `${d.lookEveryMinutes} minutes`} of the start`);
   else {

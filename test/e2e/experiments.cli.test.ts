@@ -110,6 +110,33 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     expect(json.experiment.stopReasonCode).toBe('stopped_by_operator');
   });
 
+  it('lists every look taken so far, oldest first, not only the latest', async () => {
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', QINGLIU_DATA_DIR: path.join(dir, 'data') }, { databaseUrl: `sqlite:${db}` }), { logger: false });
+    let id: string;
+    try {
+      const experiments = app.services.experiments;
+      const created = await experiments.create(systemContext('test'), { ...definition, name: 'CLI every look', lookEveryMinutes: 1 });
+      if (!created.ok) throw new Error(created.code);
+      id = created.value.id;
+      await experiments.startExperiment(systemContext('test'), id);
+      for (const [from, minutes] of [[0, 2], [40, 4]] as const) {
+        for (let i = from; i < from + 40; i++) {
+          const a = experiments.assign('demo', 'demo-brand', `cli-every-${i}`)!;
+          experiments.served(a, `cli-every-${i}`, { items: 3, rankingMicros: 40, at: Date.now() });
+        }
+        await experiments.takeDueLooks(Date.now() + minutes * 60_000);
+      }
+      expect((await experiments.stopExperiment(systemContext('test'), id)).ok).toBe(true);
+    } finally {
+      await app.close();
+    }
+    const report = qingliu(['report', id]);
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/^look\ttaken at\tof the plan\tboundary z\tprimary difference/m);
+    expect(report.stdout).toMatch(/^1\t\S+\t4\.0 %\t/m);
+    expect(report.stdout).toMatch(/^2 \(final\)\t\S+\t8\.0 %\t/m);
+  });
+
   it('refuses bad input with one message and a non-zero exit, storing nothing', () => {
     const before = qingliu(['list', '--json']);
     const count = JSON.parse(before.stdout).length as number;
