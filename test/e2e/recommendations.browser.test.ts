@@ -478,6 +478,9 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     expect(await page.locator('[data-testid="how-recs-group"][data-group="behaviour"]').count()).toBe(1);
     expect(await page.getByTestId('how-recs-never').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('how-recs-weight').count()).toBeGreaterThan(0);
+    // Every weight and the model named in words, never by a code name.
+    expect(await page.locator('[data-testid="how-recs-weight"][data-feature="diversity"] th').textContent()).toBe('多样性：同品类已在列表中时每件扣分');
+    expect(await root.textContent()).toContain('类型：线性上下文老虎机（LinUCB）');
     expect(await page.getByTestId('how-recs-privacy-link').getAttribute('href')).toBe('/privacy?brand=demo-brand&from=demo');
     expect(await root.getAttribute('data-version')).toBeTruthy();
     expect(await page.locator('h1').textContent()).toBe('推荐是如何工作的');

@@ -82,7 +82,7 @@ export function HowRecommendationsPage(): JSX.Element {
               <tbody>
                 {Object.entries(how.nonPersonalisedWeights).map(([name, weight]) => (
                   <tr key={name} data-testid="how-recs-weight" data-feature={name}>
-                    <th scope="row">{how.features.find((f) => f.name === name)?.label ?? name}</th>
+                    <th scope="row">{name === 'diversity' ? t('howRecs.diversity') : (how.features.find((f) => f.name === name)?.label ?? name)}</th>
                     <td class="num">{formatSigned(weight, 2)}</td>
                   </tr>
                 ))}
@@ -136,7 +136,7 @@ export function HowRecommendationsPage(): JSX.Element {
           <section class="card how-recs-section" aria-labelledby="how-model">
             <h2 id="how-model">{t('howRecs.model')}</h2>
             <ul>
-              <li>{t('howRecs.modelKind', { kind: how.model.kind })}</li>
+              <li>{t('howRecs.modelKind', { kind: how.model.kind === 'linucb' || how.model.kind === 'lints' ? t(`howRecs.kinds.${how.model.kind}`) : how.model.kind })}</li>
               <li>{t('howRecs.epsilon', { epsilon: how.model.epsilon })}</li>
               <li data-testid="how-recs-model-version">{t('howRecs.modelVersion', { version: how.model.version })}</li>
             </ul>
