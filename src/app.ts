@@ -897,7 +897,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     recommenderRoutes(services.recommender, {
       canSeeSession: async (request, sessionId) => {
         const session = await liveRoom.getSession(sessionId);
-        return session !== undefined && liveRoom.canManage(request.ctx, session);
+        return session === undefined ? undefined : liveRoom.canManage(request.ctx, session);
       },
       sessionStart: async (sessionId) => (await liveRoom.getSession(sessionId))?.startedAt ?? undefined,
     }),

@@ -411,6 +411,9 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     await feedback(shown.items[0]!.decisionId, 'click', viewer);
     const host = await signIn(t.app, 'host');
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations/health', headers: { cookie: host.cookie } })).statusCode).toBe(403);
+    // No such room: said so, not "forbidden".
+    const nowhere = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/no-such-room/recommendations/health', headers: { cookie: admin.cookie } });
+    expect([nowhere.statusCode, nowhere.json().code]).toEqual([404, 'SESSION_NOT_FOUND']);
     const health = (await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations/health', headers: { cookie: admin.cookie } })).json();
     expect(health.impressions).toBe(8);
     expect(health.personalisedShare).toBe(0.5);

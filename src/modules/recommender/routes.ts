@@ -49,8 +49,8 @@ export const RecommendationsSchema = Type.Object({
 export const HOW_IT_WORKS_VERSION = '2026-12-02.1';
 
 export interface RecommenderRouteDeps {
-  /** Whether a staff member may see this session's health (hosts: only sessions they host). */
-  canSeeSession(request: FastifyRequest, sessionId: string): Promise<boolean>;
+  /** Whether a staff member may see this session's health (hosts: only sessions they host); undefined when there is no such session. */
+  canSeeSession(request: FastifyRequest, sessionId: string): Promise<boolean | undefined>;
   /** When the session went live (health figures count from then), or undefined. */
   sessionStart(sessionId: string): Promise<number | undefined>;
 }
@@ -127,16 +127,18 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
     app.get(
       '/api/v1/sessions/:sessionId/recommendations/health',
       {
-        config: { access: ['host', 'admin', 'moderator'] },
+        config: { access: ['host', 'admin'] },
         schema: {
           tags: ['recommendations'],
-          summary: 'Recommendation health for the host console: impressions, click-through and add-to-cart rates, exploration share',
+          summary: 'Recommendation health for the host console: impressions, click-through and add-to-cart rates, exploration share (the room\'s host and administrators)',
           params: SessionParams,
         },
       },
       async (request) => {
         const { sessionId } = request.params as { sessionId: string };
-        if (!(await deps.canSeeSession(request, sessionId))) throw new AppError('FORBIDDEN');
+        const may = await deps.canSeeSession(request, sessionId);
+        if (may === undefined) throw new AppError('SESSION_NOT_FOUND');
+        if (!may) throw new AppError('FORBIDDEN');
         return service.health(sessionId, (await deps.sessionStart(sessionId)) ?? 0);
       },
     );
