@@ -326,12 +326,14 @@ export function createServices(
   consent.onDecided(async ({ subject, brandId, refused }) => {
     if (refused.includes('personalised_recommendations')) await experiments.noteOptOut(subject, brandId);
   });
-  profile.onChanged((subject) => tellOtherNodes(subject));
-  tags.onChanged((subject) => tellOtherNodes(subject));
   // Whatever changed what the viewer allows or what is known of them, their open lists follow at once.
   consent.onDecided(async ({ subject }) => gateway.refreshViewerEverywhere(subject));
-  profile.onChanged((subject) => gateway.refreshViewerEverywhere(subject));
-  tags.onChanged((subject) => gateway.refreshViewerEverywhere(subject));
+  for (const changed of [profile, tags]) {
+    changed.onChanged((subject) => {
+      tellOtherNodes(subject);
+      gateway.refreshViewerEverywhere(subject);
+    });
+  }
   bus.subscribe(VIEWER_CHANGED_TOPIC, (message) => {
     const m = message as { subject?: unknown; node?: unknown; refused?: unknown };
     if (typeof m.subject !== 'string' || m.node === node) return;

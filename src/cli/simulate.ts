@@ -91,7 +91,7 @@ function experimentOf(value: string): ExperimentOption {
     throw new CliError(`--experiment ${value}: neither an experiment id (exp- and 12 hex digits) nor a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 2);
   }
   try {
-    return { definition: JSON.parse(withoutBom(text)) as unknown };
+    return { definition: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
   } catch (err) {
     throw new CliError(`--experiment ${value}: not valid JSON (${(err as Error).message})`, 2);
   }
@@ -225,9 +225,6 @@ export function simulateCommand(): Command {
       if (interrupt.signal.aborted) throw new CliError('the show was ended early by Ctrl-C: the figures cover only what ran', 130);
     });
 }
-
-/** A file saved with a byte-order mark (some Windows editors): the mark is not part of the JSON. */
-const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 /** The report can be written: tried before the run (a file made to try is removed again). */
 function checkWritable(file: string): void {

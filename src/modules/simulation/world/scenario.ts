@@ -534,7 +534,7 @@ export function readScenarioFile(file: string): Scenario {
     throw new ScenarioError([{ path: '', message: `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }], file);
   }
   // A byte-order mark (some Windows editors save one) is not part of the JSON.
-  return loadScenario(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
+  return loadScenario(text.replace(/^\uFEFF/, ''), file);
 }
 
 /** The scenarios shipped in the repository's `scenarios/` folder. */
