@@ -120,7 +120,7 @@ export function reportText(r: ExperimentReport): string {
           new Date(look.takenAt).toISOString(),
           pct(look.fraction, 1),
           num(look.bound),
-          diff ? `${c.treatment} − ${c.control} ${num(diff.estimate, 4)} [${num(diff.lo, 4)}, ${num(diff.hi, 4)}]` : '— (not enough data yet)',
+          diff ? `${c.treatment} − ${c.control} ${num(diff.estimate, 4)} [${num(diff.lo, 4)}, ${num(diff.hi, 4)}]` : `— (${c?.verdict.text.en ?? 'no comparison'})`,
         ].join('\t'),
       );
     }
@@ -137,7 +137,7 @@ export function reportText(r: ExperimentReport): string {
         diff
           ? `${c.treatment} vs ${c.control}: ${c.metric} difference ${num(diff.estimate, 4)} [${num(diff.lo, 4)}, ${num(diff.hi, 4)}]; relative uplift ${up ? `${pct(up.estimate, 1)} [${pct(up.lo, 1)}, ${pct(up.hi, 1)}]` : '—'} → ${c.verdict.text.en}`
           : // No interval at this look (too few viewers, or nothing varies yet): none is claimed.
-            `${c.treatment} vs ${c.control}: ${c.metric} difference — (not enough data yet) → ${c.verdict.text.en}`,
+            `${c.treatment} vs ${c.control}: ${c.metric} difference — (no interval) → ${c.verdict.text.en}`,
       );
       for (const g of c.guardrails) {
         lines.push(`  guardrail ${metricName(g.metric as GuardrailMetric).en}: ${g.breached ? 'BREACHED' : 'ok'}${g.difference ? ` (difference ${num(g.difference.estimate, 4)} [${num(g.difference.lo, 4)}, ${num(g.difference.hi, 4)}], margin ${g.margin})` : ` (margin ${g.margin})`}`);

@@ -103,7 +103,7 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     expect(report.stdout).toMatch(/^look 1 at .*: 4\.0 % of the planned sample, .*\(final\)$/m);
     expect(report.stdout).not.toMatch(/^look 2 /m);
     expect(report.stdout).toContain('a look every minute');
-    expect(report.stdout).toContain('conversion difference — (not enough data yet) → not enough data yet');
+    expect(report.stdout).toContain('conversion difference — (no interval) → not enough data to conclude');
     expect(report.stdout).not.toContain('[0.0000, 0.0000]');
     const json = JSON.parse(qingliu(['report', id, '--json']).stdout);
     expect(json.looks.map((l: { look: number; final: boolean }) => [l.look, l.final])).toEqual([[1, true]]);

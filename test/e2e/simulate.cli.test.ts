@@ -108,7 +108,18 @@ describe('qingliu simulate', { timeout: 300_000 }, () => {
     expect(report.perArm.map((a) => a.arm)).toEqual(['bandit', 'control', 'outside']);
     for (const arm of report.perArm) expect(arm.lists).toBeGreaterThan(0);
     expect(report.uplift).toMatchObject({ metric: 'conversion', treatment: 'bandit', control: 'control', look: e.looks.at(-1)!.look });
-    expect(report.uplift!.difference).not.toBeNull();
+    // The uplift is the latest look's: treatment's conversion less control's. Arms are drawn by the
+    // server's salt, so a run may see no order in either arm; nothing varies then and no interval is
+    // given (a zero-width one would claim a certainty there is not).
+    const means = new Map(e.latest!.arms.map((a) => [a.arm, a.means.conversion]));
+    const [control, bandit] = [means.get('control')!, means.get('bandit')!];
+    if (control === 0 && bandit === 0) {
+      expect(report.uplift!.difference).toBeNull();
+      expect(['not_enough_data', 'guardrail_breached']).toContain(report.uplift!.verdict);
+    } else {
+      expect(report.uplift!.difference!.estimate).toBeCloseTo(bandit - control, 12);
+      expect(report.uplift!.difference!.lo).toBeLessThan(report.uplift!.difference!.hi);
+    }
     const page = fs.readFileSync(html, 'utf8');
     expect(page).toMatch(/<title>SIMULATION 模拟/);
     expect(page.match(/<svg[\s>]/g)!.length).toBe(4);

@@ -64,6 +64,10 @@ describe('a look where neither arm varies yet', () => {
     const c = a.comparisons[0]!;
     expect(c).toMatchObject({ difference: null, relativeUplift: null, z: null, crossed: false, verdict: { kind: 'not_enough_data' } });
     expect(c.guardrails[0]).toMatchObject({ metric: 'opt_out_rate', difference: null, breached: false });
+    expect(c.verdict.text.en).toBe('not enough data yet');
+    // The final look of such an experiment does not promise more data.
+    const last = analyse({ definition: d, fractions: [1], sums: [sums('control', 440, 0), sums('bandit', 440, 0)], exposure: [] }).comparisons[0]!;
+    expect(last.verdict).toEqual({ kind: 'not_enough_data', final: true, text: { zh: '数据不足，无法得出结论', en: 'not enough data to conclude' } });
     // With variation there is an interval again.
     const b = analyse({ definition: d, fractions: [0.44], sums: [sums('control', 440, 10), sums('bandit', 440, 20)], exposure: [] });
     expect(b.comparisons[0]!.difference!.hi).toBeGreaterThan(b.comparisons[0]!.difference!.lo);

@@ -160,7 +160,10 @@ function verdictOf(v: {
     };
   }
   if (!v.difference) {
-    return { kind: 'not_enough_data', final: v.final, text: { zh: '数据不足', en: 'not enough data yet' } };
+    // A final look says the experiment ended without the data to conclude, not that more is coming.
+    return v.final
+      ? { kind: 'not_enough_data', final: true, text: { zh: '数据不足，无法得出结论', en: 'not enough data to conclude' } }
+      : { kind: 'not_enough_data', final: false, text: { zh: '数据不足', en: 'not enough data yet' } };
   }
   if (v.crossed) {
     const treatmentAhead = v.difference.estimate > 0 !== HIGHER_IS_WORSE.has(v.metric);
