@@ -31,6 +31,7 @@ import * as m0020 from './migrations/0020-model-update-age.js';
 import * as m0021 from './migrations/0021-notice-texts.js';
 import * as m0022 from './migrations/0022-assistant-session-memory.js';
 import * as m0023 from './migrations/0023-feedback-once-per-decision.js';
+import * as m0024 from './migrations/0024-feedback-order.js';
 
 export type { Database } from './schema.js';
 export { isStorageUnavailable } from './unavailable.js';
@@ -89,6 +90,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021-notice-texts': m0021,
   '0022-assistant-session-memory': m0022,
   '0023-feedback-once-per-decision': m0023,
+  '0024-feedback-order': m0024,
 };
 
 class StaticMigrations implements MigrationProvider {

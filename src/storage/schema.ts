@@ -563,6 +563,8 @@ export interface RecommendationFeedbackTable {
   type: string;
   learned: number;
   created_at: number;
+  /** A purchase's order (0024); null for other kinds and for purchases recorded before. */
+  order_id: string | null;
 }
 
 export interface ModelSnapshotTable {

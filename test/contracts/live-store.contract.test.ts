@@ -180,6 +180,10 @@ for (const dialect of DIALECTS) {
       const room = await store.readRoom('s1');
       expect(room?.openFlashSales.map((f) => f.id)).toEqual(['f2']);
       expect(room?.counters).toEqual({ likes: 0, addToCart: 0, orders: 1, unitsSold: 2 });
+      // An order is read by its id, in its own session only.
+      expect(await store.order('s1', 'o1')).toEqual({ id: 'o1', sessionId: 's1', productId: ids[0]!, clientOrderId: 'client-1', quantity: 2, unitPriceFen: 800, flashSaleId: 'f1', replayOffsetMs: 5, createdAt: 50 });
+      expect(await store.order('s2', 'o1')).toBeUndefined();
+      expect(await store.order('s1', 'o9')).toBeUndefined();
       // The same client order id cannot be stored twice in a session.
       await expect(
         store.inRoom('s1', (room) =>

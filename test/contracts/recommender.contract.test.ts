@@ -205,6 +205,22 @@ for (const { dialect, thread } of VARIANTS) {
         expect(results.filter((r) => r === 'duplicate')).toHaveLength(7);
         expect(await feedbackRows()).toHaveLength(1);
       });
+
+      it('lets an order answer for one decision only: a purchase elsewhere naming it changes nothing', async () => {
+        await store.appendDecisions([decision('d1', 10), decision('d2', 11)]);
+        expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type: 'purchase', learned: true, at: 100, orderId: 'order-1' })).toBe('recorded');
+        // The same request again is a duplicate; another decision naming the order is refused.
+        expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type: 'purchase', learned: true, at: 101, orderId: 'order-1' })).toBe('duplicate');
+        expect(await store.recordFeedback({ idempotencyKey: 'k2', decisionId: 'd2', type: 'purchase', learned: true, at: 102, orderId: 'order-1' })).toBe('order_used');
+        expect(await outcome('d2')).toEqual({ clicked: 0, carted: 0, purchased: 0, feedback: null });
+        // Two decisions racing for one order: one has it.
+        await store.appendDecisions([decision('d3', 12), decision('d4', 13)]);
+        const raced = await Promise.all(['d3', 'd4'].map((d, i) => store.recordFeedback({ idempotencyKey: `race-${i}`, decisionId: d, type: 'purchase', learned: true, at: 103, orderId: 'order-2' })));
+        expect(raced.sort()).toEqual(['order_used', 'recorded']);
+        // Feedback without an order (other kinds) never collides on it.
+        expect(await store.recordFeedback({ idempotencyKey: 'k5', decisionId: 'd2', type: 'click', learned: true, at: 104 })).toBe('recorded');
+        expect(await store.recordFeedback({ idempotencyKey: 'k6', decisionId: 'd2', type: 'like', learned: true, at: 105 })).toBe('recorded');
+      });
     });
 
     describe('health, personalised count and summary', () => {

@@ -314,7 +314,7 @@ describe('an experiment across a restart', () => {
           const fb = await first.inject({
             method: 'POST',
             url: '/api/v1/sessions/demo/recommendations/feedback',
-            payload: { decisionId: list.items[0].decisionId, type: 'purchase', idempotencyKey: `restart-exp-${i}`, deviceId: d },
+            payload: { decisionId: list.items[0].decisionId, type: 'like', idempotencyKey: `restart-exp-${i}`, deviceId: d },
           });
           if (fb.json().learned) learnt++;
         }

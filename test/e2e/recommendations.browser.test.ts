@@ -261,6 +261,25 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     await page.close();
   }, 30_000);
 
+  it('buying a recommended product sends its purchase with the order placed, which answers for that card', async () => {
+    const page = await newViewer();
+    await page.locator('[data-testid="age-band"][data-band="adult"]').check();
+    await page.getByTestId('consent-accept-all').click();
+    await page.getByTestId('consent-dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('recs-item').count(), { timeout: 10_000 }).toBe(4);
+    const opened = await clickOnCard(page.getByTestId('recs-view').first());
+    const dialog = page.getByTestId('buy-dialog');
+    await dialog.waitFor();
+    await dialog.getByTestId('buy-submit').click();
+    await page.getByTestId('toast-success').first().waitFor({ timeout: 10_000 });
+    const orders = await db().selectFrom('orders').select(['id', 'product_id']).where('session_id', '=', 'demo').orderBy('created_at', 'desc').execute();
+    expect(orders[0]?.product_id).toBe(opened.productId);
+    await expect
+      .poll(async () => (await feedbackFor(opened.decisionId)).map((r) => [r.type, r.order_id]).sort(), { timeout: 10_000 })
+      .toEqual([['click', null], ['purchase', orders[0]!.id]]);
+    await page.close();
+  }, 30_000);
+
   it('one page load asks for one list: not again as the consent status and profile arrive, once more when accepting changes what is allowed', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     const page = await context.newPage();

@@ -55,8 +55,17 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as { personalised: boolean; label: { zh: string; en: string }; modelVersion: string; items: Item[] };
   };
-  const feedback = (decisionId: string, type: string, deviceId?: string, key = `fb-${dialect}-${++n}-key`) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId, type, idempotencyKey: key, ...(deviceId ? { deviceId } : {}) } });
+  const feedback = (decisionId: string, type: string, deviceId?: string, key = `fb-${dialect}-${++n}-key`, orderId?: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/demo/recommendations/feedback',
+      payload: { decisionId, type, idempotencyKey: key, ...(deviceId ? { deviceId } : {}), ...(orderId ? { orderId } : {}) },
+    });
+  const placeOrder = async (deviceId: string, productId: string, clientOrderId: string) => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/orders', headers: { 'x-qingliu-device': deviceId }, payload: { productId, quantity: 1, clientOrderId } });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json() as { order: { id: string } }).order.id;
+  };
   const room = async () => (await t.app.inject('/api/v1/sessions/demo')).json() as RoomState;
   const personalRows = () => t.app.services.storage.db.selectFrom('viewer_events').selectAll().execute();
   const expectExact = (item: Item) => {
@@ -319,10 +328,9 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     expect((await feedback(card.decisionId, 'add_to_cart', viewer)).json()).toEqual({ learned: false, duplicate: false });
     expect(t.app.services.recommender.updates).toBe(before.updates + 1);
     // An order is the room's own event and counts in popularity once; the purchase feedback that follows adds nothing more.
-    const order = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/demo/orders', headers: { 'x-qingliu-device': viewer }, payload: { productId: card.productId, quantity: 1, clientOrderId: `once-order-${dialect}-0001` } });
-    expect(order.statusCode, order.body).toBe(201);
+    const order = await placeOrder(viewer, card.productId, `once-order-${dialect}-0001`);
     expect(popularity()).toBe(before.popular + 1 + 3);
-    expect((await feedback(card.decisionId, 'purchase', viewer)).json()).toEqual({ learned: false, duplicate: false });
+    expect((await feedback(card.decisionId, 'purchase', viewer, undefined, order)).json()).toEqual({ learned: false, duplicate: false });
     expect(popularity()).toBe(before.popular + 1 + 3);
     const [row] = await t.app.services.storage.db.selectFrom('recommendation_decisions').select(['clicked', 'carted']).where('id', '=', card.decisionId).execute();
     expect([Number(row!.clicked), Number(row!.carted)]).toEqual([1, 1]);
@@ -342,6 +350,46 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     // An unknown room is named as such.
     const nowhere = await t.app.inject({ method: 'POST', url: '/api/v1/sessions/no-such-room/recommendations/feedback', payload: { decisionId: card.decisionId, type: 'click', idempotencyKey: 'nowhere-key-0001' } });
     expect([nowhere.statusCode, nowhere.json().code]).toEqual([404, 'SESSION_NOT_FOUND']);
+  });
+
+  it('takes a purchase only with the order it placed: in this room, of the card’s product, after the card was shown, and for one card only', async () => {
+    const viewer = 'purchase-order-viewer-0001';
+    await decide(viewer, [...PURPOSES]);
+    const [card, other] = (await recs(viewer)).items as [Item, Item];
+    const before = t.app.services.recommender.updates;
+    const purchased = async () => (await t.app.services.recommender.flush(), t.app.services.storage.db).selectFrom('recommendation_decisions').select('purchased').where('id', 'in', [card.decisionId, other.decisionId]).orderBy('id').execute();
+    const refused = async (reply: Awaited<ReturnType<typeof feedback>>, status: number, code: string) => {
+      expect([reply.statusCode, reply.json().code], reply.body).toEqual([status, code]);
+      expect((await purchased()).map((r) => Number(r.purchased))).toEqual([0, 0]);
+      expect(t.app.services.recommender.updates).toBe(before);
+    };
+
+    // No order named, an order that does not exist, an order of another product, an order placed before the card was shown.
+    await refused(await feedback(card.decisionId, 'purchase', viewer), 400, 'VALIDATION_FAILED');
+    await refused(await feedback(card.decisionId, 'purchase', viewer, undefined, 'no-such-order-00000001'), 404, 'ORDER_NOT_FOUND');
+    const elsewhere = await placeOrder(viewer, other.productId, `purchase-order-${dialect}-other`);
+    await refused(await feedback(card.decisionId, 'purchase', viewer, undefined, elsewhere), 409, 'ORDER_NOT_OF_RECOMMENDATION');
+    const earlier = await placeOrder(viewer, card.productId, `purchase-order-${dialect}-early`);
+    await t.app.services.storage.db.updateTable('orders').set({ created_at: Date.now() + skew - 60_000 }).where('id', '=', earlier).execute();
+    await refused(await feedback(card.decisionId, 'purchase', viewer, undefined, earlier), 409, 'ORDER_NOT_OF_RECOMMENDATION');
+    // Only a purchase names an order.
+    await refused(await feedback(card.decisionId, 'like', viewer, undefined, elsewhere), 400, 'VALIDATION_FAILED');
+
+    // The order it placed: recorded and learnt; the same request again is a duplicate.
+    const bought = await placeOrder(viewer, card.productId, `purchase-order-${dialect}-card`);
+    const key = `purchase-order-${dialect}-key1`;
+    expect((await feedback(card.decisionId, 'purchase', viewer, key, bought)).json()).toEqual({ learned: true, duplicate: false });
+    expect((await feedback(card.decisionId, 'purchase', viewer, key, bought)).json()).toEqual({ learned: false, duplicate: true });
+    expect(t.app.services.recommender.updates).toBe(before + 1);
+
+    // That order answers for that card only, even on another card of the same product.
+    const again = (await recs(viewer)).items.find((i) => i.productId === card.productId);
+    expect(again).toBeDefined();
+    const claimed = await feedback(again!.decisionId, 'purchase', viewer, undefined, bought);
+    expect([claimed.statusCode, claimed.json().code]).toEqual([409, 'ORDER_ALREADY_CLAIMED']);
+    const rows = await t.app.services.storage.db.selectFrom('recommendation_feedback').select(['decision_id', 'order_id']).where('order_id', '=', bought).execute();
+    expect(rows).toEqual([{ decision_id: card.decisionId, order_id: bought }]);
+    expect(t.app.services.recommender.updates).toBe(before + 1);
   });
 
   it('never changes a price: viewers of every profile pay the same for the same product (A6)', async () => {
@@ -480,7 +528,7 @@ describe('the model survives a restart', () => {
     expect(declared.statusCode, declared.body).toBe(200);
     for (let i = 0; i < 5; i++) {
       const item = (await first.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations', headers: { 'x-qingliu-device': device } })).json().items[0];
-      await first.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId: item.decisionId, type: i % 2 ? 'dislike' : 'purchase', idempotencyKey: `restart-key-${i}-0`, deviceId: device } });
+      await first.inject({ method: 'POST', url: '/api/v1/sessions/demo/recommendations/feedback', payload: { decisionId: item.decisionId, type: i % 2 ? 'dislike' : 'like', idempotencyKey: `restart-key-${i}-0`, deviceId: device } });
     }
     const version = first.services.recommender.modelVersion;
     const card = (await first.inject({ method: 'GET', url: '/api/v1/recommender/model-card', headers: { cookie: admin.cookie } })).json();

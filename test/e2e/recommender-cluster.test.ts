@@ -88,7 +88,7 @@ describe.each(SETUPS)('two nodes on %s and a %s bus', (dialect, busName) => {
   };
   let n = 0;
   /** Feedback on the first item a node showed the viewer: learnt there (the viewer consented to model improvement). */
-  const learnOn = async (node: FastifyInstance, deviceId: string, type: 'purchase' | 'dislike') => {
+  const learnOn = async (node: FastifyInstance, deviceId: string, type: 'like' | 'dislike') => {
     const shown = await recs(node, deviceId);
     expect(shown.personalised).toBe(true);
     const res = await node.inject({
@@ -124,7 +124,7 @@ describe.each(SETUPS)('two nodes on %s and a %s bus', (dialect, busName) => {
     expect(before.modelVersion).toBe(model(b).version);
 
     // Learnt on A: B's model follows.
-    await learnOn(a, learner, 'purchase');
+    await learnOn(a, learner, 'like');
     expect(model(a).updates).toBe(start + 1);
     const ms = await reached(b, start + 1, 'node B to learn what node A learnt');
     expect(model(b)).toEqual(model(a));
@@ -140,7 +140,7 @@ describe.each(SETUPS)('two nodes on %s and a %s bus', (dialect, busName) => {
 
     // And the other way: learnt on B (two updates), A follows; the two models are the same again.
     await learnOn(b, learner, 'dislike');
-    await learnOn(b, learner, 'purchase');
+    await learnOn(b, learner, 'like');
     await reached(a, start + 3, 'node A to learn what node B learnt');
     expect(model(a)).toEqual(model(b));
 
@@ -154,10 +154,18 @@ describe.each(SETUPS)('two nodes on %s and a %s bus', (dialect, busName) => {
     const modelId = shownOnA.modelVersion.split(':')[0]!;
     const category = ((await a.inject('/api/v1/sessions/demo')).json() as { products: { id: string; category: string }[] }).products.find((x) => x.id === shownOnA.items[0]!.productId)!.category;
     expect(a.services.recommender.ageBandInterest.counts(modelId, '6_12m', category).positive).toBe(0);
+    // A purchase on B of a card A showed: the order, placed on B, is found by B and answers for the card.
+    const placed = await b.inject({
+      method: 'POST',
+      url: '/api/v1/sessions/demo/orders',
+      headers: { 'x-qingliu-device': learner },
+      payload: { productId: shownOnA.items[0]!.productId, quantity: 1, clientOrderId: `recs-cluster-order-${dialect}-${busName}` },
+    });
+    expect(placed.statusCode, placed.body).toBe(201);
     const crossed = await b.inject({
       method: 'POST',
       url: '/api/v1/sessions/demo/recommendations/feedback',
-      payload: { decisionId: shownOnA.items[0]!.decisionId, type: 'purchase', idempotencyKey: `recs-cluster-${dialect}-${busName}-${++n}`, deviceId: learner },
+      payload: { decisionId: shownOnA.items[0]!.decisionId, type: 'purchase', idempotencyKey: `recs-cluster-${dialect}-${busName}-${++n}`, deviceId: learner, orderId: (placed.json() as { order: { id: string } }).order.id },
     });
     expect(crossed.statusCode, crossed.body).toBe(202);
     expect(crossed.json()).toEqual({ learned: true, duplicate: false });
@@ -176,7 +184,7 @@ describe.each(SETUPS)('two nodes on %s and a %s bus', (dialect, busName) => {
     const foreign = await b.inject({
       method: 'POST',
       url: '/api/v1/sessions/demo/recommendations/feedback',
-      payload: { decisionId: shownOnA.items[1]!.decisionId, type: 'purchase', idempotencyKey: `recs-cluster-${dialect}-${busName}-${++n}`, deviceId: stranger },
+      payload: { decisionId: shownOnA.items[1]!.decisionId, type: 'like', idempotencyKey: `recs-cluster-${dialect}-${busName}-${++n}`, deviceId: stranger },
     });
     expect(foreign.statusCode, foreign.body).toBe(202);
     const own = await b.inject({

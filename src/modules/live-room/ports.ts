@@ -138,6 +138,8 @@ export interface LiveStore {
     now: number,
   ): Promise<{ duplicates: boolean[]; counters: CounterRecord }>;
   counters(sessionId: string): Promise<CounterRecord | undefined>;
+  /** An order placed in this session, by its id; undefined when there is none there. */
+  order(sessionId: string, orderId: string): Promise<OrderRecord | undefined>;
   sessionHasProduct(sessionId: string, productId: string): Promise<boolean>;
   /** Sessions not yet ended whose showcase holds any of these products. */
   openSessionsWithProducts(productIds: readonly string[]): Promise<string[]>;

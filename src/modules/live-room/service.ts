@@ -152,6 +152,11 @@ export class LiveRoomService {
     return this.store.getSession(sessionId);
   }
 
+  /** An order placed in this session (what it bought and when); undefined when there is none there. */
+  order(sessionId: string, orderId: string): Promise<OrderRecord | undefined> {
+    return this.store.order(sessionId, orderId);
+  }
+
   sessionHasProduct(sessionId: string, productId: string): Promise<boolean> {
     return this.store.sessionHasProduct(sessionId, productId);
   }

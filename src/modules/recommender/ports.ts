@@ -47,7 +47,7 @@ export interface DecisionSegments {
 export type FeedbackType = 'click' | 'add_to_cart' | 'purchase' | 'like' | 'dislike' | 'not_interested';
 
 /** What recording one feedback did (RecommenderStore.recordFeedback). */
-export type FeedbackRecorded = 'recorded' | 'duplicate' | 'conflict';
+export type FeedbackRecorded = 'recorded' | 'duplicate' | 'conflict' | 'order_used';
 
 export interface ProductHealth {
   productId: string;
@@ -124,9 +124,10 @@ export interface RecommenderStore {
    * Records feedback and marks the decision's outcome, once per idempotency key and once per
    * decision and kind (a second click on one recommendation is the same act again). `duplicate`
    * (nothing changed): the key, or this kind on this decision, was already recorded; `conflict`
-   * (nothing changed): the key was used for another decision or kind.
+   * (nothing changed): the key was used for another decision or kind; `order_used` (nothing
+   * changed): a purchase's order already answers for another recommendation.
    */
-  recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number }): Promise<FeedbackRecorded>;
+  recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number; orderId?: string }): Promise<FeedbackRecorded>;
   /** Per product for a session since a time: impressions and outcomes. */
   health(sessionId: string, since: number): Promise<ProductHealth[]>;
   /** Impressions and outcomes over every session since a time, split by personalised or not. */

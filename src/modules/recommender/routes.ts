@@ -111,6 +111,9 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
               type: Type.Union(FEEDBACK_TYPES.map((t) => Type.Literal(t))),
               idempotencyKey: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
               deviceId: Type.Optional(Type.String({ pattern: DEVICE.source })),
+              orderId: Type.Optional(
+                Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'A purchase: the id of the order it placed in this session (required then; refused for other kinds)' }),
+              ),
             },
             { additionalProperties: false },
           ),
@@ -119,7 +122,7 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
       },
       async (request, reply) => {
         const { sessionId } = request.params as { sessionId: string };
-        const body = request.body as { decisionId: string; type: FeedbackType; idempotencyKey: string; deviceId?: string };
+        const body = request.body as { decisionId: string; type: FeedbackType; idempotencyKey: string; deviceId?: string; orderId?: string };
         return reply.status(202).send(unwrap(await service.feedback(request.ctx, sessionId, body)));
       },
     );

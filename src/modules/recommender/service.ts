@@ -147,7 +147,11 @@ export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
 
 export interface RecommenderDeps {
   store: RecommenderStore;
-  rooms: { roomState(sessionId: string, viewers: number): Promise<RoomState | undefined> };
+  rooms: {
+    roomState(sessionId: string, viewers: number): Promise<RoomState | undefined>;
+    /** An order placed in this session: what a purchase on a recommendation names. */
+    order(sessionId: string, orderId: string): Promise<{ productId: string; createdAt: number } | undefined>;
+  };
   consent: {
     allows(deviceId: string, brandId: string, purpose: Purpose): Promise<boolean>;
     effective(deviceId: string, brandId: string): Promise<ReadonlySet<Purpose>>;
@@ -249,6 +253,8 @@ export interface FeedbackInput {
   decisionId: string;
   type: FeedbackType;
   idempotencyKey: string;
+  /** A purchase's order (required for a purchase, refused for other kinds). */
+  orderId?: string;
 }
 
 export interface HealthReport {
@@ -307,6 +313,11 @@ const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
 const LABEL_NOT_PERSONALISED = { zh: '非个性化', en: 'Not personalised' };
 const DIVERSITY_REASON = { zh: '为你挑选了不同品类', en: 'picked to show you different categories' };
 const MAX_LIVE_DECISIONS = 100_000;
+/**
+ * How far an order may seem to precede the recommendation it came from: the two times come from
+ * the clocks of the nodes that took them, which may differ a little.
+ */
+const ORDER_CLOCK_SLACK_MS = 5_000;
 /** The most decisions one write of the decision log takes (see flush). */
 const MAX_DECISIONS_PER_WRITE = 2_000;
 /**
@@ -814,6 +825,17 @@ export class RecommenderService {
     if (shownTo !== undefined && (input.deviceId === undefined || (shown !== undefined && shown.facts.deviceId !== input.deviceId))) {
       return fail('DECISION_NOT_FOUND', 'no such recommendation was shown to this viewer in this session');
     }
+    // A purchase names its order: placed in this room, of this product, after the card was shown.
+    // Nobody claims a purchase without buying, and one order answers for one card (the store).
+    if (input.type === 'purchase') {
+      if (input.orderId === undefined) return fail('VALIDATION_FAILED', 'orderId: a purchase names the order that made it');
+      const order = await this.deps.rooms.order(sessionId, input.orderId);
+      if (!order) return fail('ORDER_NOT_FOUND');
+      if (order.productId !== record.productId) return fail('ORDER_NOT_OF_RECOMMENDATION', 'the order is of another product');
+      if (order.createdAt < record.createdAt - ORDER_CLOCK_SLACK_MS) return fail('ORDER_NOT_OF_RECOMMENDATION', 'the order was placed before the recommendation was shown');
+    } else if (input.orderId !== undefined) {
+      return fail('VALIDATION_FAILED', `orderId: only a purchase names an order, not ${input.type}`);
+    }
     // Consent is checked now, on the server: a withdrawal since the decision is honoured.
     const allowed = input.deviceId !== undefined && (await this.deps.consent.allows(input.deviceId, room.brandId, 'model_improvement'));
     // Read again after the waits: its reward wait may have ended meanwhile (or, on a node far behind, it left the table).
@@ -830,9 +852,17 @@ export class RecommenderService {
     await this.flush();
     const at = this.deps.clock.now();
     // `learned`: the reward went to the model that made the decision, here or relayed to its node.
-    const recorded = await this.deps.store.recordFeedback({ idempotencyKey: input.idempotencyKey, decisionId: record.id, type: input.type, learned: learned || relay, at });
+    const recorded = await this.deps.store.recordFeedback({
+      idempotencyKey: input.idempotencyKey,
+      decisionId: record.id,
+      type: input.type,
+      learned: learned || relay,
+      at,
+      ...(input.orderId !== undefined ? { orderId: input.orderId } : {}),
+    });
     if (recorded !== 'recorded' && claimed) this.#live.clearRewarded(claimed.row, claimed.seq);
     if (recorded === 'conflict') return fail('DUPLICATE_REQUEST', 'this idempotency key was already used for other feedback');
+    if (recorded === 'order_used') return fail('ORDER_ALREADY_CLAIMED');
     if (recorded === 'duplicate') return ok({ learned: false, duplicate: true });
     const weight = FEEDBACK_POPULARITY_WEIGHT[input.type];
     if (weight !== undefined) this.popularity.note(sessionId, record.productId, weight, at);

@@ -23,6 +23,7 @@ import {
   privacyHref,
   reasonsFor,
   requestK,
+  sendPurchaseFeedback,
   sendRecFeedback,
   showcaseKey,
   socketCarriesRecommendations,
@@ -173,6 +174,17 @@ describe('feedback', () => {
         throw new Error('sync');
       }),
     ).toBeNull();
+  });
+
+  it('names the order a purchase placed, and never rejects', async () => {
+    const bodies: unknown[] = [];
+    const answer = await sendPurchaseFeedback('demo', 'dec-123456', 'order-0000-0001', 'device-id-1234567890', async (_s, body) => {
+      bodies.push(body);
+      return { learned: true, duplicate: false };
+    });
+    expect(answer).toEqual({ learned: true, duplicate: false });
+    expect(bodies[0]).toMatchObject({ decisionId: 'dec-123456', type: 'purchase', orderId: 'order-0000-0001', deviceId: 'device-id-1234567890' });
+    expect(await sendPurchaseFeedback('demo', 'd', 'o', null, () => Promise.reject(new Error('down')))).toBeNull();
   });
 });
 

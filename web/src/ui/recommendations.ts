@@ -336,6 +336,8 @@ export interface FeedbackBody {
   type: FeedbackType;
   idempotencyKey: string;
   deviceId?: string;
+  /** A purchase: the order it placed (the server checks it is of this card's product, placed after it was shown). */
+  orderId?: string;
 }
 
 /** The feedback body; the device id only when the browser already has one. */
@@ -449,12 +451,32 @@ export function sendRecFeedback(
   idempotencyKey?: string,
   onFailure: (failure: FeedbackFailure) => void = () => undefined,
 ): Promise<{ learned: boolean; duplicate: boolean } | null> {
+  return sendBody(sessionId, feedbackBody(decisionId, type, deviceId, idempotencyKey), post, onFailure);
+}
+
+/** A purchase on a card: its feedback names the order placed, which answers for this card only. */
+export function sendPurchaseFeedback(
+  sessionId: string,
+  decisionId: string,
+  orderId: string,
+  deviceId: string | null,
+  post: (sessionId: string, body: FeedbackBody) => Promise<{ learned: boolean; duplicate: boolean }> = postFeedback,
+): Promise<{ learned: boolean; duplicate: boolean } | null> {
+  return sendBody(sessionId, { ...feedbackBody(decisionId, 'purchase', deviceId), orderId }, post, () => undefined);
+}
+
+function sendBody(
+  sessionId: string,
+  body: FeedbackBody,
+  post: (sessionId: string, body: FeedbackBody) => Promise<{ learned: boolean; duplicate: boolean }>,
+  onFailure: (failure: FeedbackFailure) => void,
+): Promise<{ learned: boolean; duplicate: boolean } | null> {
   const failed = (err: unknown) => {
     onFailure(failureOf(err));
     return null;
   };
   try {
-    return post(sessionId, feedbackBody(decisionId, type, deviceId, idempotencyKey)).catch(failed);
+    return post(sessionId, body).catch(failed);
   } catch (err) {
     return Promise.resolve(failed(err));
   }

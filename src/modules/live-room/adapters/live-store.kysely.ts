@@ -219,6 +219,11 @@ export class KyselyLiveStore implements LiveStore {
     return countersOf(this.db, sessionId);
   }
 
+  async order(sessionId: string, orderId: string): Promise<OrderRecord | undefined> {
+    const r = await this.db.selectFrom('orders').selectAll().where('id', '=', orderId).where('session_id', '=', sessionId).executeTakeFirst();
+    return r && orderOf(r);
+  }
+
   async sessionHasProduct(sessionId: string, productId: string): Promise<boolean> {
     const r = await this.db
       .selectFrom('session_products')
@@ -377,18 +382,7 @@ class KyselyRoomTx implements RoomTx {
       .where('session_id', '=', this.session.id)
       .where('client_order_id', '=', clientOrderId)
       .executeTakeFirst();
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      sessionId: r.session_id,
-      productId: r.product_id,
-      clientOrderId: r.client_order_id,
-      quantity: Number(r.quantity),
-      unitPriceFen: Number(r.unit_price_fen),
-      flashSaleId: r.flash_sale_id,
-      replayOffsetMs: r.replay_offset_ms === null ? null : Number(r.replay_offset_ms),
-      createdAt: Number(r.created_at),
-    };
+    return r && orderOf(r);
   }
 
   async insertOrder(o: OrderRecord): Promise<void> {
@@ -527,4 +521,18 @@ async function countersOf(db: Db, sessionId: string): Promise<CounterRecord | un
 
 function zeroCounters(): CounterRecord {
   return { likes: 0, addToCart: 0, orders: 0, unitsSold: 0 };
+}
+
+function orderOf(r: Selectable<Database['orders']>): OrderRecord {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    productId: r.product_id,
+    clientOrderId: r.client_order_id,
+    quantity: Number(r.quantity),
+    unitPriceFen: Number(r.unit_price_fen),
+    flashSaleId: r.flash_sale_id,
+    replayOffsetMs: r.replay_offset_ms === null ? null : Number(r.replay_offset_ms),
+    createdAt: Number(r.created_at),
+  };
 }

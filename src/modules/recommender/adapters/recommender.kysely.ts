@@ -157,18 +157,21 @@ export class KyselyRecommenderStore implements RecommenderStore {
     return r ? decisionOf(r) : undefined;
   }
 
-  async recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number }): Promise<FeedbackRecorded> {
+  async recordFeedback(input: { idempotencyKey: string; decisionId: string; type: FeedbackType; learned: boolean; at: number; orderId?: string }): Promise<FeedbackRecorded> {
     return this.db.transaction().execute(async (tx) => {
-      // Any unique key: the idempotency key, or this kind on this decision (recommendation_feedback_once).
+      // Any unique key: the idempotency key, this kind on this decision (recommendation_feedback_once),
+      // or a purchase's order (recommendation_feedback_order).
       const inserted = await tx
         .insertInto('recommendation_feedback')
-        .values({ idempotency_key: input.idempotencyKey, decision_id: input.decisionId, type: input.type, learned: input.learned ? 1 : 0, created_at: input.at })
+        .values({ idempotency_key: input.idempotencyKey, decision_id: input.decisionId, type: input.type, learned: input.learned ? 1 : 0, created_at: input.at, order_id: input.orderId ?? null })
         .onConflict((oc) => oc.doNothing())
         .returning('idempotency_key')
         .execute();
       if (inserted.length === 0) {
         const earlier = await tx.selectFrom('recommendation_feedback').select(['decision_id', 'type']).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
-        return earlier && (earlier.decision_id !== input.decisionId || earlier.type !== input.type) ? 'conflict' : 'duplicate';
+        if (earlier) return earlier.decision_id !== input.decisionId || earlier.type !== input.type ? 'conflict' : 'duplicate';
+        const same = await tx.selectFrom('recommendation_feedback').select('idempotency_key').where('decision_id', '=', input.decisionId).where('type', '=', input.type).executeTakeFirst();
+        return same ? 'duplicate' : 'order_used';
       }
       const column = OUTCOME_COLUMN[input.type];
       if (column) await tx.updateTable('recommendation_decisions').set({ [column]: 1 }).where('id', '=', input.decisionId).execute();

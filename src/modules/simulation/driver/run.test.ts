@@ -110,6 +110,10 @@ class FakeTarget implements SimTarget {
   status: 'scheduled' | 'live';
   readonly products = Array.from({ length: 12 }, (_, i) => product(i));
   ordersPlaced = 0;
+  /** Orders placed and not yet named by a purchase's feedback (id → product). */
+  readonly orders = new Map<string, string>();
+  /** Purchase feedback that named an order placed here. */
+  purchaseFeedback = 0;
   priceChanges = 0;
 
   constructor(readonly options: FakeOptions = {}) {
@@ -189,7 +193,20 @@ class FakeTarget implements SimTarget {
           for (const p of this.products) p.priceFen = Math.round(p.priceFen * 1.1);
           this.priceChanges++;
         }
-        return ok(201, { order: { productId: body.productId, quantity: 1, unitPriceFen: body.expectedUnitPriceFen }, duplicate: false });
+        const id = `order-${this.ordersPlaced}`;
+        this.orders.set(id, body.productId);
+        return ok(201, { order: { id, productId: body.productId, quantity: 1, unitPriceFen: body.expectedUnitPriceFen }, duplicate: false });
+      }
+      case 'feedback': {
+        // As the server: a purchase names an order placed here (once), and only a purchase does.
+        const body = r.body as { type: string; orderId?: string };
+        if ((body.type === 'purchase') !== (body.orderId !== undefined)) return problem(400, 'VALIDATION_FAILED', 'orderId: a purchase, and only a purchase, names its order');
+        if (body.orderId !== undefined) {
+          if (!this.orders.has(body.orderId)) return problem(404, 'ORDER_NOT_FOUND', 'no such order');
+          this.orders.delete(body.orderId);
+          this.purchaseFeedback++;
+        }
+        return ok(202, { learned: false, duplicate: false });
       }
       case 'consent':
         return ok(201, {});
@@ -198,7 +215,7 @@ class FakeTarget implements SimTarget {
         return ok(200, { id: 'x', answer: '…', aiGenerated: true, label: 'AI生成 / AI-generated', sources: [], handoff: outcome === 'handoff', outcome, productIds: [] });
       }
       default:
-        return ok(r.route === 'feedback' || r.route === 'behaviour' || r.route === 'events' ? 202 : 200, {});
+        return ok(r.route === 'behaviour' || r.route === 'events' ? 202 : 200, {});
     }
   }
 }
@@ -564,6 +581,9 @@ describe('simulate against a fake server', () => {
     // … so only orders from the list already on screen meet the old price: at most 3 per change (4 slots).
     expect(refused).toBeLessThanOrEqual(3 * target.priceChanges);
     expect(report.orders.placed).toBe(target.ordersPlaced);
+    // Every order placed from a card is named, once, by that card's purchase feedback.
+    expect(target.purchaseFeedback).toBe(target.ordersPlaced);
+    expect(target.orders.size).toBe(0);
   });
 
   it('stops at the first answer of a production server, having sent nothing else', async () => {

@@ -653,8 +653,14 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     const viewer = { deviceId: v.deviceId, ...asViewer(v) };
     const behaviour = (type: string, productId: string) =>
       send({ route: 'behaviour', path: `${base}/behaviour`, ...asViewer(v), body: { deviceId: v.deviceId, type, clientEventId: id('b'), productId } });
-    const feedback = (type: string, decisionId: string) =>
-      send({ route: 'feedback', path: `${base}/recommendations/feedback`, ...asViewer(v), body: { decisionId, type, idempotencyKey: id('f'), deviceId: v.deviceId } });
+    // A purchase names the order it placed (the server ties the order to this card alone).
+    const feedback = (type: string, decisionId: string, orderId?: string) =>
+      send({
+        route: 'feedback',
+        path: `${base}/recommendations/feedback`,
+        ...asViewer(v),
+        body: { decisionId, type, idempotencyKey: id('f'), deviceId: v.deviceId, ...(orderId !== undefined ? { orderId } : {}) },
+      });
     for (const action of actions) {
       const pair = shown[action.position];
       if (!pair) continue;
@@ -687,10 +693,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
           // now rather than at the next minute's tick — later lists are judged and answered at the
           // price the server charges; only the list already on screen can meet the old price.
           if (order.code !== undefined && ROOM_CHANGED_CODES.has(order.code)) await refreshRoom();
-          const placed = (order.body as { order?: { unitPriceFen?: unknown; quantity?: unknown } } | undefined)?.order;
-          if (order.status === 201 && placed && typeof placed.unitPriceFen === 'number') {
+          const placed = (order.body as { order?: { id?: unknown; unitPriceFen?: unknown; quantity?: unknown } } | undefined)?.order;
+          if (order.status === 201 && placed && typeof placed.unitPriceFen === 'number' && typeof placed.id === 'string') {
             tally.order(arm, v.index, placed.unitPriceFen * (typeof placed.quantity === 'number' ? placed.quantity : 1));
-            await feedback('purchase', item.decisionId);
+            await feedback('purchase', item.decisionId, placed.id);
             await behaviour('purchase', productId);
           }
           break;

@@ -20,7 +20,7 @@ import {
   ToastRegion,
   useToaster,
 } from '../../ui/components.tsx';
-import { parseRecList, recsConsentKey, sendRecFeedback, socketCarriesRecommendations, type RecList, type RecsConsent } from '../../ui/recommendations.ts';
+import { parseRecList, recsConsentKey, sendPurchaseFeedback, sendRecFeedback, socketCarriesRecommendations, type RecList, type RecsConsent } from '../../ui/recommendations.ts';
 import { storedDeviceId } from '../../ui/device.ts';
 import { sendBehaviour } from '../../ui/behaviour.ts';
 import { isMinorMode, isModal, type ConsentReceipt } from '../../ui/consent.ts';
@@ -163,7 +163,7 @@ function LiveRoom({ sessionId }: { sessionId: string }): JSX.Element {
 
   const onOrdered = useCallback((order: Order) => {
     setBuying(null);
-    if (buyingDecision.current) void sendRecFeedback(sessionId, buyingDecision.current, 'purchase', storedDeviceId());
+    if (buyingDecision.current) void sendPurchaseFeedback(sessionId, buyingDecision.current, order.id, storedDeviceId());
     buyingDecision.current = null;
     sendBehaviour(sessionId, 'purchase', order.productId);
     const amount = formatFen(order.unitPriceFen * order.quantity);
