@@ -797,6 +797,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(cookie);
   const simulatedTraffic = new SimulatedTraffic();
   installSimulatedTraffic(app, { mode: config.mode, traffic: simulatedTraffic, now: () => clock.now() });
+  // An experiment running in a room simulated viewers reach is marked simulated, whoever created it.
+  simulatedTraffic.onRoom((sessionId) => void services.experiments.noteSimulatedTraffic(sessionId).catch((err: unknown) => app.log.error({ err }, 'marking an experiment simulated failed')));
   installSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {

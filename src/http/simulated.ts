@@ -14,8 +14,15 @@ export const SIMULATED_LABEL_MS = 10 * 60_000;
 
 export class SimulatedTraffic {
   readonly #rooms = new Map<string, { first: number; last: number; requests: number }>();
+  readonly #listeners: ((sessionId: string) => void)[] = [];
+
+  /** Told of every simulated request to a room (e.g. to mark what runs there as simulated). */
+  onRoom(listener: (sessionId: string) => void): void {
+    this.#listeners.push(listener);
+  }
 
   note(sessionId: string, at: number): void {
+    for (const listener of this.#listeners) listener(sessionId);
     const r = this.#rooms.get(sessionId);
     if (r) {
       r.last = Math.max(r.last, at);

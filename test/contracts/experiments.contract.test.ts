@@ -86,6 +86,15 @@ for (const dialect of DIALECTS) {
       expect((await store.get('e2'))!.simulated).toBe(true);
     });
 
+    it('marks an experiment simulated once, and never unmarks it', async () => {
+      await store.insert(record('e1'));
+      expect(await store.markSimulated('e1')).toBe(true);
+      expect(await store.markSimulated('e1')).toBe(false);
+      expect(await store.markSimulated('nope')).toBe(false);
+      await store.setStatus('e1', ['draft'], 'running', 10);
+      expect(await store.get('e1')).toMatchObject({ simulated: true, status: 'running' });
+    });
+
     it('changes status only from the expected ones (compare-and-set), stamping start and stop', async () => {
       await store.insert(record('e1'));
       expect(await store.setStatus('e1', ['running'], 'stopped', 5)).toBe(false);

@@ -65,6 +65,27 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
   };
   const device = (i: number) => `exp-${dialect}-viewer-${String(i).padStart(6, '0')}`;
 
+  it('marks an operator’s experiment simulated once simulated viewers reach its room, a brand-wide one too, and lists it so', async () => {
+    for (const over of [{}, { sessionIds: [] }]) {
+      const created = await post('/api/v1/experiments', definition(over));
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      expect(created.json().simulated).toBe(false);
+      expect((await post(`/api/v1/experiments/${id}/start`)).json().status).toBe('running');
+      // Real viewers leave it as it is.
+      await recs(device(900));
+      await t.app.services.experiments.flush();
+      expect((await report(id)).experiment.simulated).toBe(false);
+      // A simulated viewer reaches the room (demo mode): from then on it is shown as simulated.
+      const simulated = await t.app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations?k=3', headers: { 'x-qingliu-device': device(901), 'x-qingliu-simulated': '1' } });
+      expect(simulated.statusCode, simulated.body).toBe(200);
+      await expect.poll(async () => (await report(id)).experiment.simulated).toBe(true);
+      const listed = (await t.app.inject({ method: 'GET', url: '/api/v1/experiments', headers: { cookie: admin.cookie } })).json() as { items: { id: string; simulated: boolean }[] };
+      expect(listed.items.find((e) => e.id === id)!.simulated).toBe(true);
+      expect((await post(`/api/v1/experiments/${id}/stop`, { reason: 'next case' })).statusCode).toBe(200);
+    }
+  });
+
   it('splits consenting viewers by keyed hash, keeps the rest outside, counts outcomes per arm and looks on schedule', async () => {
     const created = await post('/api/v1/experiments', definition());
     expect(created.statusCode, created.body).toBe(201);

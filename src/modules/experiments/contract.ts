@@ -46,7 +46,7 @@ export interface ExperimentView {
   brandId: string;
   name: string;
   status: ExperimentStatus;
-  /** Created by the simulator (demo mode only): shown as simulated everywhere. */
+  /** Created by the simulator, or served simulated viewers (demo mode only): shown as simulated everywhere. */
   simulated: boolean;
   definition: DefinitionView;
   createdBy: string;

@@ -13,7 +13,7 @@ export interface ExperimentRecord {
   readonly name: string;
   readonly definition: ExperimentDefinition;
   readonly status: ExperimentStatus;
-  /** Created by the simulator (demo mode only): everything shown of it says so. */
+  /** Created by the simulator, or served simulated viewers (demo mode only): everything shown of it says so. */
   readonly simulated: boolean;
   readonly assignmentSalt: string;
   readonly createdBy: string;
@@ -97,6 +97,8 @@ export interface ExperimentStore {
   list(filter: { status?: ExperimentStatus; brandId?: string }): Promise<ExperimentRecord[]>;
   /** Compare-and-set on the status: true when it was one of `from` and is now `to`. */
   setStatus(id: string, from: readonly ExperimentStatus[], to: ExperimentStatus, at: number, reason?: string): Promise<boolean>;
+  /** Marks it simulated (it served simulated viewers); false when it already was, or does not exist. */
+  markSimulated(id: string): Promise<boolean>;
   /** Adds the deltas (creating rows as needed), all in one transaction. */
   applyDeltas(units: readonly UnitDelta[], totals: readonly TotalsDelta[]): Promise<void>;
   /** Adds to an existing unit (and its arm's totals); the unit's arm, or undefined when it has no row. */

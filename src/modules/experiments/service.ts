@@ -133,6 +133,7 @@ export class ExperimentService implements ExperimentArms {
     this.#bySession = bySession;
     this.#byBrand = byBrand;
     this.#byId = byId;
+    this.#simulatedRooms = new Set();
   }
 
   start(): void {
@@ -357,6 +358,32 @@ export class ExperimentService implements ExperimentArms {
       ...(arm.alpha !== undefined ? { alpha: arm.alpha } : {}),
     };
   }
+
+  /**
+   * Simulated viewers (demo mode) reached this room: the experiment running there is marked
+   * simulated from now on, whoever created it, so its figures are never read as a real audience's
+   * (LC4). Cheap per request: nothing to do unless an unmarked experiment runs, and each room is
+   * looked up once per reading of the running experiments.
+   */
+  async noteSimulatedTraffic(sessionId: string): Promise<void> {
+    if (this.#simulatedRooms.has(sessionId)) return;
+    const unmarked = [...this.#byId.values()].some((r) => !r.record.simulated);
+    if (!unmarked) return;
+    this.#simulatedRooms.add(sessionId);
+    let running = this.#bySession.get(sessionId);
+    if (!running && this.#byBrand.size > 0) {
+      const brand = await this.deps.sessionBrand(sessionId);
+      running = brand === undefined ? undefined : this.#byBrand.get(brand);
+    }
+    if (!running || running.record.simulated) return;
+    if (await this.deps.store.markSimulated(running.record.id)) {
+      await this.load();
+      this.deps.onChanged?.(running.record.id, running.record.status);
+    }
+  }
+
+  /** Rooms already looked at by noteSimulatedTraffic since the running experiments were last read. */
+  #simulatedRooms = new Set<string>();
 
   /** The running experiment covering this room (its own, or its brand's brand-wide one). */
   #runningIn(sessionId: string, brandId: string): Running | undefined {

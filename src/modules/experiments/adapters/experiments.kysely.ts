@@ -76,6 +76,11 @@ export class KyselyExperimentStore implements ExperimentStore {
     return n(r.numUpdatedRows) === 1;
   }
 
+  async markSimulated(id: string): Promise<boolean> {
+    const r = await this.db.updateTable('experiments').set({ simulated: 1 }).where('id', '=', id).where('simulated', '=', 0).executeTakeFirst();
+    return n(r.numUpdatedRows) === 1;
+  }
+
   async applyDeltas(units: readonly UnitDelta[], totals: readonly TotalsDelta[]): Promise<void> {
     if (units.length === 0 && totals.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
