@@ -263,7 +263,7 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     expect(many.json().errors).toEqual(
       expect.arrayContaining([
         { field: 'body.plannedUnitsPerArm', reason: 'must be >= 100' },
-        { field: 'body.allocation', reason: '3 shares for 2 arms' },
+        { field: 'body.allocation', reason: '3 shares for 2 arms: one share per arm, in arm order' },
         { field: 'body.allocation', reason: 'the shares must sum to 1 (they sum to 1.2)' },
         { field: 'body.control', reason: 'no arm "c" (arms: control, bandit)' },
         { field: 'body.primaryMetric', reason: expect.stringMatching(/^unknown metric "ctr"; known: /) },

@@ -118,7 +118,11 @@ function semanticProblems(d: Record<string, unknown>): DefinitionProblem[] {
     if (policy === 'mlp' && arm.alpha !== undefined) problem(`/arms/${i}/alpha`, 'the mlp arm has no confidence bonus to widen (it explores by epsilon)');
   });
   const allocation = Array.isArray(d.allocation) && d.allocation.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (d.allocation as number[]) : undefined;
-  if (allocation && arms && allocation.length !== arms.length) problem('/allocation', `${allocation.length} shares for ${arms.length} arms`);
+  // One share per arm (a list too short or long for any experiment is already named by the schema).
+  const counted = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  if (allocation && arms && allocation.length >= 2 && allocation.length <= 5 && allocation.length !== arms.length) {
+    problem('/allocation', `${counted(allocation.length, 'share', 'shares')} for ${counted(arms.length, 'arm', 'arms')}: one share per arm, in arm order`);
+  }
   if (allocation) {
     const total = allocation.reduce((a, b) => a + b, 0);
     if (Math.abs(total - 1) > 1e-6) problem('/allocation', `the shares must sum to 1 (they sum to ${+total.toFixed(6)})`);
