@@ -218,6 +218,11 @@ describe('parseCatalogue', () => {
     expect(r).toMatchObject({ ok: false, problems: [{ row: 2, field: 'price', line: 5 }] });
   });
 
+  it('names the line where a quote that is never closed opens, not the end of the file', () => {
+    const r = parseCatalogue(`${HEADER}\nA1,甲,A,bath,1.00,1\nA2,"乙,B,bath,2.00,1\nA3,丙,C,bath,3.00,1\nA4,丁,D,bath,4.00,1\n`, 'csv');
+    expect(r).toEqual({ ok: false, problems: [{ row: 0, field: '(file)', line: 3, reason: 'not valid CSV (CSV_QUOTE_NOT_CLOSED): the quote opened on this line is never closed' }] });
+  });
+
   // RowProblem.line is where the record starts, even when a quoted cell spans lines 3–5.
   it('gives the line where a record spanning several lines starts', () => {
     const r = parseCatalogue(`${HEADER},descriptionEn\nA1,甲,A,bath,1.00,1,x\nA2,乙,B,bath,oops,1,"one\ntwo\nthree"\n`, 'csv');

@@ -3,6 +3,7 @@
  * field and reason; the caller imports nothing unless the whole file is valid.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
+import { csvErrorReport } from '../../shared/csv-error.js';
 import type { Bilingual, Faq, ProductInput, RowProblem } from './types.js';
 
 export type CatalogueFormat = 'csv' | 'json';
@@ -80,10 +81,11 @@ function readCsv(content: string): Records {
     }) as typeof parsed;
   } catch (err) {
     const e = err as { lines?: number; code?: string };
-    return {
-      ok: false,
-      problems: [{ row: 0, field: '(file)', reason: `not valid CSV${e.code ? ` (${e.code})` : ''}`, ...(e.lines ? { line: e.lines } : {}) }],
-    };
+    // An unclosed quote is reported where it opened (csv-parse names the end of the file).
+    const report = e.code === 'CSV_QUOTE_NOT_CLOSED' ? csvErrorReport(content.replace(/^\uFEFF/, ''), err) : undefined;
+    const line = report?.line ?? e.lines;
+    const reason = report ? `not valid CSV (${e.code}): the quote opened on this line is never closed` : `not valid CSV${e.code ? ` (${e.code})` : ''}`;
+    return { ok: false, problems: [{ row: 0, field: '(file)', reason, ...(line ? { line } : {}) }] };
   }
   const header = parsed[0] ? Object.keys(parsed[0].record) : headerOf(content);
   const unknown = header.filter((h) => !(FIELD_NAMES as string[]).includes(h));

@@ -213,6 +213,11 @@ describe('loading', () => {
   };
   const row = (values: string) => `${HEADER}\n0,2019-11-24 00:00:01+00:00,0,1,0,0.5,u1,0,0,0,0\n${values}`;
 
+  it('names the line where a quote that is never closed opens', async () => {
+    const text = `${HEADER}\n0,2019-11-24 00:00:01+00:00,0,1,0,0.5,u1,0,0,0,0\n1,"2019-11-24 00:00:02+00:00,1,1,0,0.5,u1,0,0,0,0\n2,2019-11-24 00:00:03+00:00,1,1,0,0.5,u1,0,0,0,0\n`;
+    expect(await bad({ 'item_context.csv': ITEMS, 'log.csv': text })).toBe('log.csv: not valid CSV: the quote opened on line 3 is never closed');
+  });
+
   it('names file, 1-based data row and column for each kind of bad value', async () => {
     expect(await bad({ 'item_context.csv': ITEMS, 'log.csv': row('1,2019-11-24 00:00:02+00:00,1,1,0,1.5,u1,0,0,0,0') })).toBe('log.csv, row 2, column propensity_score: propensity must be a number in (0, 1] (got "1.5")');
     expect(await bad({ 'item_context.csv': ITEMS, 'log.csv': row('1,2019-11-24 00:00:02+00:00,1,1,0,0,u1,0,0,0,0') })).toMatch(/^log.csv, row 2, column propensity_score: /);

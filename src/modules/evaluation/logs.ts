@@ -13,6 +13,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { csvErrorReport } from '../../shared/csv-error.js';
 
 export type LogLayout = 'obd' | 'qingliu';
 
@@ -254,8 +255,7 @@ async function readCsv(file: string): Promise<string[][]> {
   try {
     table = parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true }) as string[][];
   } catch (err) {
-    const e = err as Error & { lines?: number };
-    return fail(file, `not valid CSV${e.lines !== undefined ? ` near line ${e.lines}` : ''}: ${e.message}`);
+    return fail(file, csvErrorReport(text, err).message);
   }
   if (table.length === 0) fail(file, 'empty file (no header row)');
   if (table.length === 1) fail(file, 'no data rows (only a header)');

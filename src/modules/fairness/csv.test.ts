@@ -44,7 +44,7 @@ describe('decision logs', () => {
     ['a short row', 'segment,recommended,bought\na,1\n', COLS, 'd.csv, row 1 (line 2): has 2 fields, the header has 3'],
     ['an empty file', '', COLS, 'd.csv: empty file (no header row)'],
     ['only a header', 'segment,recommended,bought\n', COLS, 'd.csv: no data rows (only a header)'],
-    ['an unclosed quote', 'segment,recommended,bought\n"a,1,0\n', COLS, 'd.csv: not valid CSV near line'],
+    ['an unclosed quote', 'segment,recommended,bought\n"a,1,0\n', COLS, 'd.csv: not valid CSV: the quote opened on line 2 is never closed'],
     ['a repeated header name', 'segment,segment,recommended,bought\na,b,1,0\n', COLS, 'd.csv, column segment: the header names this column more than once'],
   ];
   for (const [what, text, cols, message] of bad) {

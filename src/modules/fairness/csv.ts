@@ -13,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
+import { csvErrorReport } from '../../shared/csv-error.js';
 import { compareNames, type DecisionColumns } from './metrics/group.js';
 import type { RankingColumns } from './metrics/exposure.js';
 
@@ -141,8 +142,7 @@ export function scanCsv(text: string, file: string, onHeader: (header: string[])
       });
     } catch (err) {
       if (err instanceof Problem) throw err;
-      const e = err as Error & { lines?: number };
-      fail(file, `not valid CSV${e.lines !== undefined ? ` near line ${e.lines}` : ''}: ${e.message}`);
+      fail(file, csvErrorReport(body, err).message);
     }
   }
   if (width < 0) fail(file, 'empty file (no header row)');
