@@ -98,6 +98,17 @@ export function evaluationTable(r: EvaluationReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   lines.push(fmt(header), ...rows.map(fmt));
+  // IPS, DR and their intervals are unbiased, not bounded: a click-through rate below 0 % or above
+  // 100 % is the estimator's noise at this sample size, never a rate to read as such.
+  const outside = r.estimates.filter((e) => [e.value, ...e.ci95].some((v) => Number.isFinite(v) && (v < 0 || v > 1)));
+  if (outside.length > 0) {
+    const names = [...new Set(outside.map((e) => `${e.policy} ${e.estimator}`))].join(', ');
+    lines.push(
+      '',
+      `note: ${names}: an estimate or interval outside 0–100 % — these estimators are unbiased but not bounded, so such a value means too few`,
+      '      evaluated rows (or too large weights) for this policy; read it as "not measurable here", not as a rate.',
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
