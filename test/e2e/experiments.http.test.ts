@@ -150,9 +150,10 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     await t.app.services.experiments.takeDueLooks(Date.now() + 6 * 60_000);
     const r = await report(id);
     expect(r.looks).toHaveLength(1);
-    expect(r.latest.fraction).toBeCloseTo(40 / 200, 10);
     const arm = (a: string, cohort = 'in') => r.arms.find((x: { arm: string; cohort: string }) => x.arm === a && x.cohort === cohort);
     expect(arm('control').units + arm('bandit').units).toBe(40);
+    // The information on the difference, 1/(1/n_control + 1/n_bandit), over the plan's (100 per arm: 50).
+    expect(r.latest.fraction).toBeCloseTo(1 / (1 / arm('control').units + 1 / arm('bandit').units) / 50, 10);
     expect(arm('control').units).toBe(sizes.get('control'));
     expect(arm('bandit').requests).toBe(2 * sizes.get('bandit')! + 1);
     expect(arm('bandit').impressions).toBe(3 * (2 * sizes.get('bandit')! + 1));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse, type ArmFairness } from './analysis.js';
+import { analyse, informationFraction, type ArmFairness } from './analysis.js';
 import { describeProblems, parseDefinition, UNIT_METRICS } from './definition.js';
 import type { ArmUnitSums } from './ports.js';
 
@@ -71,5 +71,31 @@ describe('a look where neither arm varies yet', () => {
     // With variation there is an interval again.
     const b = analyse({ definition: d, fractions: [0.44], sums: [sums('control', 440, 10), sums('bandit', 440, 20)], exposure: [] });
     expect(b.comparisons[0]!.difference!.hi).toBeGreaterThan(b.comparisons[0]!.difference!.lo);
+  });
+});
+
+describe('the information fraction', () => {
+  const units = (counts: Record<string, number>): ArmUnitSums[] =>
+    Object.entries(counts).map(([arm, n]) => ({ arm, units: n, metrics: Object.fromEntries(UNIT_METRICS.map((m) => [m, { units: n, sum: 0, sumSquares: 0 }])) as ArmUnitSums['metrics'] }));
+  const plan = (over: Partial<typeof definition> = {}) => ({ ...definition, plannedUnitsPerArm: 100, ...over });
+
+  it('is units per arm over the plan when the arms are equal, capped at 1', () => {
+    expect(informationFraction(plan(), units({ control: 40, bandit: 40 }))).toBeCloseTo(0.4, 12);
+    expect(informationFraction(plan(), units({ control: 150, bandit: 150 }))).toBe(1);
+  });
+
+  it('lets the small arm set the pace with unequal arms: the total alone never completes it', () => {
+    // 20 and 180 viewers are 200 in all (the plan's total) but the precision of 1/(1/20 + 1/180) = 18 of 50.
+    expect(informationFraction(plan(), units({ control: 20, bandit: 180 }))).toBeCloseTo(18 / 50, 12);
+    expect(informationFraction(plan(), units({ control: 0, bandit: 200 }))).toBe(0);
+    expect(informationFraction(plan(), units({ bandit: 10 }))).toBe(0);
+  });
+
+  it('takes the least informed treatment when there are several', () => {
+    const three = plan({
+      arms: [...definition.arms, { id: 'ts', name: 'Thompson', policy: 'lints' }],
+      allocation: [0.4, 0.3, 0.3],
+    } as Partial<typeof definition>);
+    expect(informationFraction(three, units({ control: 60, bandit: 60, ts: 30 }))).toBeCloseTo(1 / (1 / 60 + 1 / 30) / 50, 12);
   });
 });

@@ -18,8 +18,22 @@ const EMPTY: ArmSums = { units: 0, sum: 0, sumSquares: 0 };
 
 /** Information fraction: units in the comparison over the planned total, capped at 1. */
 export function informationFraction(definition: ExperimentDefinition, sums: readonly ArmUnitSums[]): number {
-  const units = sums.reduce((n, s) => n + s.units, 0);
-  return Math.min(1, units / (definition.plannedUnitsPerArm * definition.arms.length));
+  // The information on a difference in means grows as 1/(1/n_control + 1/n_treatment); the plan is
+  // `plannedUnitsPerArm` in each arm, i.e. P/2. With equal arms this is simply units per arm ÷ P;
+  // with unequal allocation the small arm sets the pace, so the design's precision is reached
+  // before the final look, never only the total number of viewers. Each treatment is compared with
+  // control: the least informed comparison counts.
+  const units = new Map(sums.map((s) => [s.arm, s.units]));
+  const control = units.get(definition.control) ?? 0;
+  const planned = definition.plannedUnitsPerArm / 2;
+  let fraction = Infinity;
+  for (const arm of definition.arms) {
+    if (arm.id === definition.control) continue;
+    const treatment = units.get(arm.id) ?? 0;
+    const information = control > 0 && treatment > 0 ? 1 / (1 / control + 1 / treatment) : 0;
+    fraction = Math.min(fraction, information / planned);
+  }
+  return Number.isFinite(fraction) ? Math.min(1, fraction) : 0;
 }
 
 /**

@@ -27,6 +27,12 @@ const definition = {
   lookEveryMinutes: 5,
 };
 
+/** The information fraction of a report's latest look from its arms' units (plan: 100 per arm). */
+const fractionOf = (arms: readonly { arm: string; units: number }[]) => {
+  const n = (id: string) => arms.find((a) => a.arm === id)!.units;
+  return Math.min(1, 1 / (1 / n('control') + 1 / n('bandit')) / 50);
+};
+
 describe('ExperimentService', () => {
   let storage: Storage;
   const now = 1_000_000;
@@ -89,7 +95,8 @@ describe('ExperimentService', () => {
     let report = await s.report(id);
     if (!report.ok) throw new Error(report.code);
     expect(report.value.looks).toHaveLength(1);
-    expect(report.value.latest!.fraction).toBeCloseTo(60 / 200, 12);
+    expect(report.value.latest!.fraction).toBeCloseTo(fractionOf(report.value.latest!.arms), 12);
+    expect(report.value.latest!.fraction).toBeLessThanOrEqual(60 / 200); // equal arms at most, fewer when they differ
     // Due again but no new viewer: no look (no alpha spent on nothing).
     await s.takeDueLooks(now + 10 * 60_000);
     report = await s.report(id);
@@ -156,7 +163,7 @@ describe('ExperimentService', () => {
     expect(report.value.looks.map((l) => l.look)).toEqual([1]);
     expect(report.value.latest!.look).toBe(1);
     expect(report.value.latest!.final).toBe(true);
-    expect(report.value.latest!.fraction).toBe(0.2);
+    expect(report.value.latest!.fraction).toBeCloseTo(fractionOf(report.value.latest!.arms), 12);
     const after = report.value.latest!.arms.find((a) => a.arm === 'bandit')!.means.clicks_per_viewer;
     expect(after).toBeCloseTo((before ?? 0) + 1, 9);
     expect(report.value.experiment).toMatchObject({ stopReason: 'show over', stopReasonCode: null });
@@ -179,10 +186,12 @@ describe('ExperimentService', () => {
     expect((await s.stopExperiment(ctx, id)).ok).toBe(true);
     const report = await s.report(id);
     if (!report.ok) throw new Error(report.code);
-    expect(report.value.looks.map((l) => [l.look, l.fraction, l.final])).toEqual([
-      [1, 0.2, false],
-      [2, 0.44, true],
+    expect(report.value.looks.map((l) => [l.look, l.final])).toEqual([
+      [1, false],
+      [2, true],
     ]);
+    expect(report.value.looks[1]!.fraction).toBeCloseTo(fractionOf(report.value.latest!.arms), 12);
+    expect(report.value.looks[0]!.fraction).toBeLessThan(report.value.looks[1]!.fraction);
     // No order, no opt-out: neither arm varies, so no interval is claimed (a point [0, 0] would look certain).
     const c = report.value.latest!.comparisons[0]!;
     expect(c).toMatchObject({ difference: null, relativeUplift: null, z: null, crossed: false, verdict: { kind: 'not_enough_data' } });
