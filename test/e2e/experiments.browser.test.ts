@@ -440,4 +440,43 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     expect([...errors, ...en.errors]).toEqual([]);
     await en.context.close();
   }, 90_000);
+
+  it('with two arms against control, says each interval is at 97.5 % and all of them together at 95 %', async () => {
+    const created = await post(
+      '/api/v1/experiments',
+      definition({
+        name: 'Two bandits',
+        arms: [
+          { id: 'control', name: '非个性化', policy: 'non_personalised' },
+          { id: 'bandit', name: 'LinUCB', policy: 'linucb' },
+          { id: 'ts', name: 'Thompson', policy: 'lints' },
+        ],
+        allocation: [0.4, 0.3, 0.3],
+        primaryMetric: 'clicks_per_viewer',
+        lookEveryMinutes: 1,
+      }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const id3 = (created.json() as { id: string }).id;
+    // One experiment per room at a time: the room is freed first.
+    const running = (await t.app.inject({ method: 'GET', url: '/api/v1/experiments?status=running', headers: { cookie: admin.cookie } })).json() as { items: { id: string }[] };
+    for (const e of running.items) expect((await post(`/api/v1/experiments/${e.id}/stop`, { reason: 'room freed' })).statusCode).toBe(200);
+    expect((await post(`/api/v1/experiments/${id3}/start`)).statusCode).toBe(200);
+    for (let i = 0; i < 24; i++) await recs(device(i));
+    await t.app.services.experiments.takeDueLooks(Date.now() + 2 * 60_000);
+
+    const { context, page, errors } = await staffPage('en-GB');
+    await page.goto(`${base}/experiments/${id3}?lang=en`);
+    await page.getByTestId('experiment-page').waitFor();
+    await page.getByTestId('experiment-interval-note').waitFor();
+    expect(await page.getByTestId('experiment-interval-note').textContent()).toBe(
+      "In brackets: each comparison's 97.5 % repeated confidence interval — with 2 arms compared with control, α is split between them, so all 2 intervals together hold with 95 % confidence — valid however many looks are taken.",
+    );
+    await expect.poll(() => renderedCharts(page), { timeout: 15_000 }).toBeGreaterThan(0);
+    for (const chart of await page.locator('[data-testid="experiment-chart"][data-chart="difference"]').all()) expect(await chart.textContent()).toContain('97.5 % repeated interval');
+    expect(await page.locator('[data-testid="experiment-chart"][data-chart="difference"]').count()).toBe(2);
+    expect(errors).toEqual([]);
+    await context.close();
+    expect((await post(`/api/v1/experiments/${id3}/stop`, { reason: 'done' })).statusCode).toBe(200);
+  }, 60_000);
 });

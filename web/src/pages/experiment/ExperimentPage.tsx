@@ -94,7 +94,13 @@ const spendingLabel = (spending: string): string =>
   (SPENDINGS as readonly string[]).includes(spending) ? t(`experiment.spendings.${spending as (typeof SPENDINGS)[number]}`) : spending;
 /** The arm's name as shown: the outside cohort in the page's language, the others as the operator named them. */
 const armLabel = (arm: Pick<ArmReport, 'cohort' | 'name'>): string => (arm.cohort === 'outside' ? t('experiment.arms.outsideName') : arm.name);
-const confidenceLevel = (alpha: number): string => fixed((1 - alpha) * 100, alpha * 100 < 1 ? 1 : 0);
+/** How many arms are compared with control (each at α divided by this number). */
+const treatmentCount = (d: DefinitionView): number => Math.max(1, d.arms.filter((a) => a.id !== d.control).length);
+/** 95, 97.5, 98.3: whole when it is whole, else to one decimal (α split between several comparisons). */
+const confidenceLevel = (alpha: number): string => {
+  const level = (1 - alpha) * 100;
+  return fixed(level, Math.abs(level - Math.round(level)) < 1e-9 ? 0 : 1);
+};
 
 function StatusBadge({ status, testId }: { status: ExperimentStatus; testId?: string }): JSX.Element {
   return (
@@ -459,7 +465,11 @@ function Verdicts({ report, updatedAt }: { report: ExperimentReport; updatedAt: 
               <VerdictCard key={c.treatment} definition={d} comparison={c} />
             ))}
           </div>
-          <p class="muted">{t('experiment.results.interval', { level: confidenceLevel(d.alpha) })}</p>
+          <p class="muted" data-testid="experiment-interval-note">
+            {treatmentCount(d) > 1
+              ? t('experiment.results.intervalSeveral', { level: confidenceLevel(d.alpha / treatmentCount(d)), family: confidenceLevel(d.alpha), n: treatmentCount(d) })
+              : t('experiment.results.interval', { level: confidenceLevel(d.alpha) })}
+          </p>
         </>
       )}
       {stage === 'waiting' && (
@@ -633,7 +643,8 @@ function Charts({ report }: { report: ExperimentReport }): JSX.Element {
   const scale = displayScale(metric);
   const digits = displayDigits(metric);
   const categories = looks.map(lookLabel);
-  const level = confidenceLevel(d.alpha);
+  // Each comparison's own level: with several treatments α is split between them (Bonferroni).
+  const level = confidenceLevel(d.alpha / treatmentCount(d));
   const latestLabel = looks.length ? lookLabel(looks[looks.length - 1]!) : '';
   const treatments = d.arms.filter((a) => a.id !== d.control);
   const controlName = armName(d, d.control);
