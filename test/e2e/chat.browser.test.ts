@@ -200,7 +200,7 @@ describe.runIf(chromiumAvailable)('live chat and the assistant in a real browser
     await alice.getByTestId('assistant-ask').click();
     const note = alice.locator('[data-testid="assistant-reply"][data-handoff="true"]').last().getByTestId('handoff-note');
     await note.waitFor({ timeout: 15_000 });
-    expect(await note.textContent()).toBe('已转给主播。主播会在直播间聊天里公开回答，不显示你的问题和昵称。');
+    expect(await note.textContent()).toBe('已转给主播。主播会在直播间聊天里公开回答，不显示您的问题和昵称。');
 
     let host: BrowserContext | undefined;
     try {

@@ -68,6 +68,12 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
   };
   const room = async () => (await t.app.inject('/api/v1/sessions/demo')).json() as RoomState;
   const personalRows = () => t.app.services.storage.db.selectFrom('viewer_events').selectAll().execute();
+  /** The reasons as the card shows them: English ones capitalised, Chinese ones saying 您, none twice. */
+  const expectWording = (item: Item) => {
+    for (const reason of item.reasons.en) expect(reason).toMatch(/^\p{Lu}/u);
+    for (const reason of item.reasons.zh) expect(reason).not.toContain('你');
+    expect(new Set(item.reasons.en).size).toBe(item.reasons.en.length);
+  };
   const expectExact = (item: Item) => {
     const sum = item.explanation.base + item.explanation.contributions.reduce((s, c) => s + c.phi, 0);
     expect(Math.abs(sum - item.explanation.score)).toBeLessThan(1e-9);
@@ -86,6 +92,7 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
         expect(item.explanation.exploration).toEqual({ active: false, bonus: 0 });
         expect(item.explanation.contributions.every((c) => !c.feature.startsWith('behaviour.'))).toBe(true);
         expectExact(item);
+        expectWording(item);
       }
     }
     // Diversity: the four picks are not all one category.
@@ -97,7 +104,11 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     const after = await recs(declined);
     expect(after.items[0]!.productId).toBe(target.id);
     expect(after.items[0]!.reasons.zh).toContain('主播正在介绍这件商品');
-    expect(after.items[0]!.reasons.en).toContain('the host is presenting this now');
+    expect(after.items[0]!.reasons.en).toContain('The host is presenting this now');
+    // Said once: not again as "presented a few minutes ago" (the pin is that recent too).
+    expect(after.items[0]!.reasons.zh).not.toContain('主播刚刚介绍过这件商品');
+    expect(after.items[0]!.reasons.en).not.toContain('The host presented this a few minutes ago');
+    for (const item of after.items) expectWording(item);
     expect(await personalRows()).toEqual([]);
   });
 
@@ -118,8 +129,9 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
       // The exploration bonus is its own term, never a feature contribution.
       expect(item.explanation.contributions.some((c) => c.feature.includes('bonus') || c.feature.includes('explor'))).toBe(false);
     }
-    const sameCategory = list.items.filter((i) => i.reasons.zh.includes('你刚刚看过同类商品'));
+    const sameCategory = list.items.filter((i) => i.reasons.zh.includes('您刚刚看过同类商品'));
     expect(sameCategory.length).toBeGreaterThan(0);
+    for (const item of list.items) expectWording(item);
 
     await t.app.inject({ method: 'PUT', url: '/api/v1/privacy/personalisation', headers: { 'x-qingliu-device': viewer }, payload: { brandId: BRAND, on: false } });
     expect((await recs(viewer)).personalised).toBe(false);
@@ -181,7 +193,7 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
       const fit = item.explanation.contributions.find((c) => c.feature === 'profile.child_age_fit');
       // Contributions are relative to the candidates' mean, so a fitting product's term is positive.
       if (fit) expect(fit.value).toBe(fits ? 1 : 0);
-      if (fits && fit && fit.phi > 0 && item.reasons.en.length < 3) expect(item.reasons.en).toContain('it suits the age you gave for your child');
+      if (fits && fit && fit.phi > 0 && item.reasons.en.length < 3) expect(item.reasons.en).toContain('It suits the age you gave for your child');
     }
     expect(list.items.some((i) => i.explanation.contributions.some((c) => c.feature === 'profile.child_age_fit'))).toBe(true);
     // Declared child ages never reach the decision log (personal features are not logged).
@@ -261,13 +273,13 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     for (const v of valueFor(newborn, 'diapers')) expect(v).toBeCloseTo(expectedNewborn, 12);
     for (const v of valueFor(preschool, 'diapers')) expect(v).toBeCloseTo(expectedPreschool, 12);
     // It reaches the viewer's reasons, on cards it lifts and only there.
-    const REASON = 'parents of children your child’s age often choose this kind of product';
+    const REASON = 'Parents of children your child’s age often choose this kind of product';
     let explained = 0;
     for (const item of [...newborn.items, ...preschool.items]) {
       if (!item.reasons.en.includes(REASON)) continue;
       explained++;
       expect(item.explanation.contributions.find((c) => c.feature === 'profile.age_band_popular')!.phi).toBeGreaterThan(0);
-      expect(item.reasons.zh).toContain('和你宝宝同月龄段的家长常选这类商品');
+      expect(item.reasons.zh).toContain('和您宝宝同月龄段的家长常选这类商品');
     }
     expect(explained).toBeGreaterThan(0);
     // Counts only: no device id, subject or band-and-person pair is kept.

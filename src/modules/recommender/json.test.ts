@@ -29,7 +29,7 @@ const item = (i: number, over: Partial<RecommendationItem> = {}): Recommendation
   position: i,
   personalised: false,
   propensity: 1,
-  reasons: { zh: ['主播正在介绍这件商品'], en: ['the host is presenting this now'] },
+  reasons: { zh: ['主播正在介绍这件商品'], en: ['The host is presenting this now'] },
   explanation: explanation(),
   ...over,
 });
@@ -120,14 +120,14 @@ describe('recommendationsBody', () => {
     // The fair re-ranker gives a moved item a new reasons object and keeps its explanation object.
     const original = item(0);
     recommendationsJson(list({ items: [original] }));
-    const moved = { ...original, position: 1, reasons: { zh: [...original.reasons.zh, '为了曝光公平'], en: [...original.reasons.en, 'for fair exposure'] } };
+    const moved = { ...original, position: 1, reasons: { zh: [...original.reasons.zh, '为了曝光公平'], en: [...original.reasons.en, 'For fair exposure'] } };
     const body = JSON.parse(recommendationsJson(list({ items: [item(2), moved] })));
-    expect(body.items[1].reasons.en).toEqual(['the host is presenting this now', 'for fair exposure']);
+    expect(body.items[1].reasons.en).toEqual(['The host is presenting this now', 'For fair exposure']);
     expect(body.items[1].position).toBe(1);
   });
 
   it('writes UTF-8 bytes, shared items from kept bytes, personalised ones and the rest as text', () => {
-    const shared = item(0, { reasons: { zh: ['主播正在介绍这件商品 😀'], en: ['the host is presenting this now'] } });
+    const shared = item(0, { reasons: { zh: ['主播正在介绍这件商品 😀'], en: ['The host is presenting this now'] } });
     const mixed = list({ items: [shared, item(1, { personalised: true, propensity: 0.5, explanation: explanation({ modelVersion: 'linucb-7' }) }), item(2)] });
     const body = recommendationsBody(mixed);
     expect(Buffer.isBuffer(body)).toBe(true);

@@ -129,7 +129,8 @@ export interface RecommenderOptions {
 
 /** What the re-ranker did to a list: nothing (off), held out, ran and kept the order, or changed it. */
 export type RerankState = 'holdout' | 'kept' | 'changed';
-const RERANK_REASON = { zh: '为让各类商品获得与其受欢迎程度相称的曝光而调整了顺序', en: 'moved so that each kind of product gets attention in proportion to its appeal' };
+/** Added to a card the re-ranker moved up (English capitalised, as every reason: it is an item of its own). */
+export const RERANK_REASON = { zh: '为让各类商品获得与其受欢迎程度相称的曝光而调整了顺序', en: 'Moved so that each kind of product gets attention in proportion to its appeal' };
 
 export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
   defaultK: 4,
@@ -311,7 +312,8 @@ export const DEFAULT_REWARD = 0;
 
 const LABEL_PERSONALISED = { zh: '个性化推荐', en: 'Personalised' };
 const LABEL_NOT_PERSONALISED = { zh: '非个性化', en: 'Not personalised' };
-const DIVERSITY_REASON = { zh: '为你挑选了不同品类', en: 'picked to show you different categories' };
+/** A card with no reason of its own, placed for variety (Chinese says 您, as the live room does). */
+export const DIVERSITY_REASON = { zh: '为您挑选了不同品类', en: 'Picked to show you different categories' };
 const MAX_LIVE_DECISIONS = 100_000;
 /**
  * How far an order may seem to precede the recommendation it came from: the two times come from

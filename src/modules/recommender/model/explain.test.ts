@@ -131,9 +131,29 @@ describe('topReasons', () => {
   const e = explain(bandit, space, x, mu);
 
   it('gives the reasons of the top positive contributions, in order, in each language', () => {
-    expect(topReasons(e, space, 'zh-CN', mu)).toEqual(['主播正在介绍这件商品', '你刚刚看过同类商品', '最近 5 分钟在本直播间很受欢迎']);
-    expect(topReasons(e, space, 'en', mu, 2)).toEqual(['the host is presenting this now', 'you just looked at similar products']);
+    expect(topReasons(e, space, 'zh-CN', mu)).toEqual(['主播正在介绍这件商品', '您刚刚看过同类商品', '最近 5 分钟在本直播间很受欢迎']);
+    expect(topReasons(e, space, 'en', mu, 2)).toEqual(['The host is presenting this now', 'You just looked at similar products']);
     expect(e.contributions[0]!.feature).toBe('product.stock_low');
+  });
+
+  it('never gives two reasons that say the same thing: the stronger stays and the next distinct reason takes the place', () => {
+    // A product just pinned: the host presents it now and presented it moments ago; it is popular now and all show.
+    const t = new Array<number>(space.dim).fill(0);
+    t[space.indexOf('room.pinned')] = 3;
+    t[space.indexOf('room.pinned_recent')] = 1;
+    t[space.indexOf('room.popular_5m')] = 2;
+    t[space.indexOf('room.popular_session')] = 1;
+    t[space.indexOf('room.flash_sale')] = 0.5;
+    const pinned = space.encode({ 'room.pinned': 1, 'room.pinned_recent': 1, 'room.popular_5m': 1, 'room.popular_session': 1, 'room.flash_sale': 1 });
+    const background = meanVector([pinned, space.encode({}), space.encode({})], space.dim);
+    const ex = explain(banditWithTheta(t), space, pinned, background);
+    expect(ex.contributions.map((c) => c.feature).slice(0, 4)).toEqual(['room.pinned', 'room.popular_5m', 'room.pinned_recent', 'room.popular_session']);
+    expect(topReasons(ex, space, 'en', background)).toEqual(['The host is presenting this now', 'Popular in this room in the last 5 minutes', 'On flash sale now']);
+    expect(topReasons(ex, space, 'zh-CN', background)).toEqual(['主播正在介绍这件商品', '最近 5 分钟在本直播间很受欢迎', '正在秒杀']);
+    // Without the stronger one, the other of its kind is given.
+    const recent = space.encode({ 'room.pinned_recent': 1, 'room.popular_session': 1 });
+    const bg2 = meanVector([recent, space.encode({})], space.dim);
+    expect(topReasons(explain(banditWithTheta(t), space, recent, bg2), space, 'en', bg2)).toEqual(['The host presented this a few minutes ago', 'Popular in this stream']);
   });
 
   it('never shows a sensitive feature as a reason', () => {
@@ -160,7 +180,7 @@ describe('topReasons', () => {
     expect(phiOf('room.popular_5m')).toBeGreaterThan(0);
     expect(phiOf('product.category.clothing')).toBeGreaterThan(phiOf('room.pinned'));
     // ... but the viewer is told only what the cot has: the host is presenting it.
-    expect(topReasons(ex, space, 'en', background)).toEqual(['the host is presenting this now']);
+    expect(topReasons(ex, space, 'en', background)).toEqual(['The host is presenting this now']);
     expect(topReasons(ex, space, 'zh-CN', background)).toEqual(['主播正在介绍这件商品']);
   });
 });

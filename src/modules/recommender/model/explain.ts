@@ -114,23 +114,31 @@ export function explainMlp(
 
 /**
  * The plain-language reasons of the top positive contributions that have one, most important
- * first, without repeats. Sensitive features are never shown (A2), whatever their weight.
+ * first, without repeats: of reasons that say the same thing (one `reasonTopic`, e.g. the host
+ * presenting it now and a few minutes ago) only the strongest is given, and the next distinct
+ * reason takes the other's place. Sensitive features are never shown (A2), whatever their weight.
  *
- * A reason says the product has something ("on flash sale now", "popular in this room"), so it is
+ * A reason says the product has something ("On flash sale now", "Popular in this room"), so it is
  * given only for a feature the product has more of than the background it is explained against
  * (the candidates' mean). A feature it lacks can also push it up — when the model weighs that
  * feature down, φ = θ·(0 − μ) is positive — but "a cot, because clothing draws interest" is false.
  */
 export function topReasons(explanation: Explanation, space: FeatureSpace, locale: ExplanationLocale, background: Float64Array, n = 3): string[] {
   const out: string[] = [];
+  const topics = new Set<string>();
+  // Contributions come strongest first, so the first reason of a topic is the one kept.
   for (const c of explanation.contributions) {
     if (out.length >= n) break;
     if (!(c.phi > 0) || !space.has(c.feature)) continue;
     if (!(c.value > background[space.indexOf(c.feature)]!)) continue;
     const spec = space.spec(c.feature);
     if (spec.sensitive || !spec.reason) continue;
+    const topic = spec.reasonTopic ?? spec.name;
+    if (topics.has(topic)) continue;
     const text = locale === 'zh-CN' ? spec.reason.zh : spec.reason.en;
-    if (!out.includes(text)) out.push(text);
+    if (out.includes(text)) continue;
+    topics.add(topic);
+    out.push(text);
   }
   return out;
 }

@@ -40,17 +40,27 @@ describe('the default feature space', () => {
 
   it('gives viewer-facing reasons in both languages for the named features', () => {
     const space = defaultFeatureSpace();
-    expect(space.spec('behaviour.same_category_viewed').reason).toEqual({ zh: '你刚刚看过同类商品', en: 'you just looked at similar products' });
-    expect(space.spec('room.pinned').reason).toEqual({ zh: '主播正在介绍这件商品', en: 'the host is presenting this now' });
-    expect(space.spec('room.popular_5m').reason).toEqual({ zh: '最近 5 分钟在本直播间很受欢迎', en: 'popular in this room in the last 5 minutes' });
-    expect(space.spec('room.flash_sale').reason).toEqual({ zh: '正在秒杀', en: 'on flash sale now' });
+    expect(space.spec('behaviour.same_category_viewed').reason).toEqual({ zh: '您刚刚看过同类商品', en: 'You just looked at similar products' });
+    expect(space.spec('room.pinned').reason).toEqual({ zh: '主播正在介绍这件商品', en: 'The host is presenting this now' });
+    expect(space.spec('room.popular_5m').reason).toEqual({ zh: '最近 5 分钟在本直播间很受欢迎', en: 'Popular in this room in the last 5 minutes' });
+    expect(space.spec('room.flash_sale').reason).toEqual({ zh: '正在秒杀', en: 'On flash sale now' });
     // A category's reason reads as English whatever the category's name (never 'bath have been …').
-    expect(space.spec('product.category.bath').reason).toEqual({ zh: '洗浴用品近期很受关注', en: 'the bath category has been drawing interest lately' });
-    expect(space.spec('product.category.stroller').reason!.en).toBe('the strollers category has been drawing interest lately');
+    expect(space.spec('product.category.bath').reason).toEqual({ zh: '洗浴用品近期很受关注', en: 'The bath category has been drawing interest lately' });
+    expect(space.spec('product.category.stroller').reason!.en).toBe('The strollers category has been drawing interest lately');
     for (const f of FEATURES) {
       expect(f.label.zh.length && f.label.en.length).toBeGreaterThan(0);
       if (f.reason) expect(f.reason.zh.length && f.reason.en.length).toBeGreaterThan(0);
     }
+  });
+
+  it('starts every English reason with a capital letter: each stands as an item of its own in the list', () => {
+    const lower = FEATURES.filter((f) => f.reason && !/^\p{Lu}/u.test(f.reason.en)).map((f) => f.reason!.en);
+    expect(lower).toEqual([]);
+  });
+
+  it('addresses the viewer as 您 in every Chinese reason, as the live room and its privacy dialogs do', () => {
+    const informal = FEATURES.filter((f) => f.reason?.zh.includes('你')).map((f) => f.reason!.zh);
+    expect(informal).toEqual([]);
   });
 
   it('marks behaviour and profile features personal, product and room ones not', () => {

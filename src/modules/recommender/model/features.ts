@@ -27,8 +27,13 @@ export interface FeatureSpec {
   group: FeatureGroup;
   sensitive: boolean;
   label: Bilingual;
-  /** Shown to the viewer when this feature is one of the top positive contributions (A2). */
+  /**
+   * Shown to the viewer when this feature is one of the top positive contributions (A2). English
+   * starts with a capital (each reason is an item of its own); Chinese addresses the viewer as 您.
+   */
   reason?: Bilingual;
+  /** Reasons of one topic say the same thing to a viewer: only the strongest of them is shown. */
+  reasonTopic?: string;
 }
 
 export type FeatureErrorCode = 'SENSITIVE_FEATURE' | 'UNLISTED_FEATURE' | 'UNKNOWN_FEATURE' | 'DUPLICATE_FEATURE' | 'SPEC_MISMATCH' | 'INVALID_VALUE';
@@ -111,8 +116,8 @@ export function categoryWords(category: string): Bilingual | null {
 
 const BIAS_SPEC: FeatureSpec = Object.freeze({ name: BIAS, group: 'product', sensitive: false, label: { zh: '基线', en: 'baseline' } });
 
-const spec = (name: string, group: FeatureGroup, label: Bilingual, reason?: Bilingual): FeatureSpec =>
-  Object.freeze(reason ? { name, group, sensitive: false, label, reason } : { name, group, sensitive: false, label });
+const spec = (name: string, group: FeatureGroup, label: Bilingual, reason?: Bilingual, reasonTopic?: string): FeatureSpec =>
+  Object.freeze({ name, group, sensitive: false, label, ...(reason ? { reason } : {}), ...(reasonTopic ? { reasonTopic } : {}) });
 
 /**
  * The default Qingliu features, in encoding order (31 dimensions). `behaviour.*` and `profile.*`
@@ -127,42 +132,47 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   ...PRODUCT_CATEGORIES.map((c) =>
     spec(categoryFeature(c), 'product', { zh: `品类：${CATEGORY_LABELS[c].zh}`, en: `category: ${CATEGORY_LABELS[c].en}` }, {
       zh: `${CATEGORY_LABELS[c].zh}近期很受关注`,
-      en: `the ${CATEGORY_LABELS[c].en} category has been drawing interest lately`,
+      en: `The ${CATEGORY_LABELS[c].en} category has been drawing interest lately`,
     }),
   ),
-  spec(priceBandFeature('low'), 'product', { zh: '价位：较低', en: 'price band: low' }, { zh: '价格实惠', en: 'it is in the lower price range' }),
-  spec(priceBandFeature('mid'), 'product', { zh: '价位：中等', en: 'price band: mid' }, { zh: '中等价位', en: 'it is in the mid price range' }),
-  spec(priceBandFeature('high'), 'product', { zh: '价位：较高', en: 'price band: high' }, { zh: '品质价位', en: 'it is in the premium price range' }),
-  spec('product.on_sale', 'product', { zh: '低于标价', en: 'below list price' }, { zh: '现价低于标价', en: 'it is priced below its list price' }),
+  spec(priceBandFeature('low'), 'product', { zh: '价位：较低', en: 'price band: low' }, { zh: '价格实惠', en: 'It is in the lower price range' }),
+  spec(priceBandFeature('mid'), 'product', { zh: '价位：中等', en: 'price band: mid' }, { zh: '中等价位', en: 'It is in the mid price range' }),
+  spec(priceBandFeature('high'), 'product', { zh: '价位：较高', en: 'price band: high' }, { zh: '品质价位', en: 'It is in the premium price range' }),
+  spec('product.on_sale', 'product', { zh: '低于标价', en: 'below list price' }, { zh: '现价低于标价', en: 'It is priced below its list price' }),
   // No viewer-facing reason: "few left" as a persuasion line is an urgency nudge (A9). The label
   // still appears in the full explanation.
   spec('product.stock_low', 'product', { zh: '库存较少', en: 'low stock' }),
-  spec('room.pinned', 'room', { zh: '主播讲解中', en: 'pinned by the host' }, { zh: '主播正在介绍这件商品', en: 'the host is presenting this now' }),
-  spec('room.pinned_recent', 'room', { zh: '刚被讲解', en: 'recently pinned' }, { zh: '主播刚刚介绍过这件商品', en: 'the host presented this a few minutes ago' }),
-  spec('room.flash_sale', 'room', { zh: '秒杀中', en: 'flash sale' }, { zh: '正在秒杀', en: 'on flash sale now' }),
-  spec('room.popular_5m', 'room', { zh: '5 分钟热度', en: 'popularity, last 5 minutes' }, {
-    zh: '最近 5 分钟在本直播间很受欢迎',
-    en: 'popular in this room in the last 5 minutes',
-  }),
-  spec('room.popular_session', 'room', { zh: '本场热度', en: 'popularity this session' }, { zh: '本场直播很受欢迎', en: 'popular in this stream' }),
+  // A pin is recent only while it lasts: "presenting now" and "presented a few minutes ago" are one reason.
+  spec('room.pinned', 'room', { zh: '主播讲解中', en: 'pinned by the host' }, { zh: '主播正在介绍这件商品', en: 'The host is presenting this now' }, 'host_presenting'),
+  spec('room.pinned_recent', 'room', { zh: '刚被讲解', en: 'recently pinned' }, { zh: '主播刚刚介绍过这件商品', en: 'The host presented this a few minutes ago' }, 'host_presenting'),
+  spec('room.flash_sale', 'room', { zh: '秒杀中', en: 'flash sale' }, { zh: '正在秒杀', en: 'On flash sale now' }),
+  // Popular now and popular this show both tell the viewer "others here like it": one reason.
+  spec(
+    'room.popular_5m',
+    'room',
+    { zh: '5 分钟热度', en: 'popularity, last 5 minutes' },
+    { zh: '最近 5 分钟在本直播间很受欢迎', en: 'Popular in this room in the last 5 minutes' },
+    'popular_here',
+  ),
+  spec('room.popular_session', 'room', { zh: '本场热度', en: 'popularity this session' }, { zh: '本场直播很受欢迎', en: 'Popular in this stream' }, 'popular_here'),
   spec('behaviour.same_category_viewed', 'behaviour', { zh: '看过同类商品', en: 'viewed similar products' }, {
-    zh: '你刚刚看过同类商品',
-    en: 'you just looked at similar products',
+    zh: '您刚刚看过同类商品',
+    en: 'You just looked at similar products',
   }),
   spec('behaviour.same_category_carted', 'behaviour', { zh: '同类商品已加购', en: 'similar product in cart' }, {
-    zh: '你把同类商品加入了购物车',
-    en: 'you added a similar product to your cart',
+    zh: '您把同类商品加入了购物车',
+    en: 'You added a similar product to your cart',
   }),
-  spec('behaviour.viewed_this', 'behaviour', { zh: '看过这件商品', en: 'viewed this product' }, { zh: '你刚刚看过这件商品', en: 'you looked at this product' }),
-  spec('behaviour.carted_this', 'behaviour', { zh: '已在购物车', en: 'in your cart' }, { zh: '这件商品在你的购物车里', en: 'this product is in your cart' }),
-  spec('behaviour.tag_weight', 'behaviour', { zh: '兴趣标签', en: 'interest tags' }, { zh: '符合你的兴趣标签', en: 'it matches your interest tags' }),
+  spec('behaviour.viewed_this', 'behaviour', { zh: '看过这件商品', en: 'viewed this product' }, { zh: '您刚刚看过这件商品', en: 'You looked at this product' }),
+  spec('behaviour.carted_this', 'behaviour', { zh: '已在购物车', en: 'in your cart' }, { zh: '这件商品在您的购物车里', en: 'This product is in your cart' }),
+  spec('behaviour.tag_weight', 'behaviour', { zh: '兴趣标签', en: 'interest tags' }, { zh: '符合您的兴趣标签', en: 'It matches your interest tags' }),
   spec('profile.child_age_fit', 'profile', { zh: '适合宝宝月龄', en: 'fits your child’s age' }, {
-    zh: '适合你告诉我们的宝宝月龄',
-    en: 'it suits the age you gave for your child',
+    zh: '适合您告诉我们的宝宝月龄',
+    en: 'It suits the age you gave for your child',
   }),
   spec('profile.age_band_popular', 'profile', { zh: '同月龄段家长的选择', en: 'chosen by parents of same-age children' }, {
-    zh: '和你宝宝同月龄段的家长常选这类商品',
-    en: 'parents of children your child’s age often choose this kind of product',
+    zh: '和您宝宝同月龄段的家长常选这类商品',
+    en: 'Parents of children your child’s age often choose this kind of product',
   }),
 ]);
 
