@@ -404,6 +404,18 @@ describe.each(DIALECTS)('recommendations on %s', (dialect) => {
     expect(t.app.services.recommender.updates).toBe(before + 1);
   });
 
+  it('documents the error answers of its routes as problem details', async () => {
+    const spec = (await t.app.inject('/api/docs/json')).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const codes = (path: string, method: string) => Object.keys(spec.paths[path]![method]!.responses).sort();
+    expect(codes('/api/v1/sessions/{sessionId}/recommendations', 'get')).toEqual(['200', '400', '404', '409', '429']);
+    expect(codes('/api/v1/sessions/{sessionId}/recommendations/feedback', 'post')).toEqual(['202', '400', '404', '409', '429']);
+    expect(codes('/api/v1/sessions/{sessionId}/recommendations/health', 'get')).toEqual(['200', '401', '403', '404']);
+    // And an error answer still carries everything the problem details say (the schema keeps extra fields).
+    const nowhere = await t.app.inject('/api/v1/sessions/no-such-room/recommendations');
+    expect(nowhere.statusCode).toBe(404);
+    expect(nowhere.json()).toMatchObject({ status: 404, code: 'SESSION_NOT_FOUND', title: expect.any(String), type: expect.any(String) });
+  });
+
   it('never changes a price: viewers of every profile pay the same for the same product (A6)', async () => {
     const viewers = ['parity-consent-0000000001', 'parity-declined-000000001', 'parity-teen-0000000000001'];
     await decide(viewers[0]!, [...PURPOSES]);

@@ -14,7 +14,32 @@ import { DIVERSITY_PENALTY, FEEDBACK_REWARD, NON_PERSONALISED_WEIGHTS, type Reco
 import type { FeedbackType } from './ports.js';
 import { recommendationsBody } from './json.js';
 
+/** An error answer: RFC 9457 problem details with a stable code (docs/errors.md). */
+const Problem = { $ref: 'Problem#' };
 const DEVICE = /^[A-Za-z0-9_-]{16,128}$/;
+const Share = Type.Number({ minimum: 0, maximum: 1 });
+/** The host console's recommendation health (HealthReport). */
+const HealthSchema = Type.Object({
+  sessionId: Type.String(),
+  since: Type.Integer({ description: 'Counted from (ms since the epoch): the show’s start' }),
+  modelVersion: Type.String(),
+  updates: Type.Integer({ minimum: 0 }),
+  impressions: Type.Integer({ minimum: 0 }),
+  explorationShare: Share,
+  personalisedShare: Share,
+  products: Type.Array(
+    Type.Object({
+      productId: Type.String(),
+      impressions: Type.Integer({ minimum: 0 }),
+      clicks: Type.Integer({ minimum: 0 }),
+      carts: Type.Integer({ minimum: 0 }),
+      purchases: Type.Integer({ minimum: 0 }),
+      explored: Type.Integer({ minimum: 0 }),
+      ctr: Share,
+      cartRate: Share,
+    }),
+  ),
+});
 const SessionParams = Type.Object({ sessionId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
 const FEEDBACK_TYPES = Object.keys(FEEDBACK_REWARD) as FeedbackType[];
 const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
@@ -77,7 +102,8 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
             { k: Type.Optional(Type.Integer({ minimum: 1, maximum: service.options.maxK })), viewer: Type.Optional(Type.String({ maxLength: 128 })) },
             { additionalProperties: false },
           ),
-          response: { 200: RecommendationsSchema },
+          // 404 SESSION_NOT_FOUND, 409 SESSION_NOT_LIVE / SESSION_ENDED, 400 a bad k or viewer, 429 too many.
+          response: { 200: RecommendationsSchema, 400: Problem, 404: Problem, 409: Problem, 429: Problem },
         },
       },
       async (request, reply) => {
@@ -117,7 +143,8 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
             },
             { additionalProperties: false },
           ),
-          response: { 202: Type.Object({ learned: Type.Boolean(), duplicate: Type.Boolean() }) },
+          // 404 SESSION_NOT_FOUND / DECISION_NOT_FOUND / ORDER_NOT_FOUND; 409 DUPLICATE_REQUEST / ORDER_NOT_OF_RECOMMENDATION / ORDER_ALREADY_CLAIMED.
+          response: { 202: Type.Object({ learned: Type.Boolean(), duplicate: Type.Boolean() }), 400: Problem, 404: Problem, 409: Problem, 429: Problem },
         },
       },
       async (request, reply) => {
@@ -135,6 +162,7 @@ export function recommenderRoutes(service: RecommenderService, deps: Recommender
           tags: ['recommendations'],
           summary: 'Recommendation health for the host console: impressions, click-through and add-to-cart rates, exploration share (the room\'s host and administrators)',
           params: SessionParams,
+          response: { 200: HealthSchema, 401: Problem, 403: Problem, 404: Problem },
         },
       },
       async (request) => {
