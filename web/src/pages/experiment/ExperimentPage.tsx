@@ -66,7 +66,9 @@ import {
   minutesUntilNextLook,
   reportStage,
   stopReasonProblem,
+  upliftAxisLimit,
   upliftSeries,
+  cutAt,
   verdictTone,
   type IntervalPoint,
 } from './experiment-view.ts';
@@ -667,7 +669,10 @@ function Charts({ report }: { report: ExperimentReport }): JSX.Element {
       }),
     );
     const last = points[points.length - 1];
+    // Relative uplift: long early intervals are cut at an axis fitted to the latest look (said below the chart).
+    const limit = kind === 'uplift' ? upliftAxisLimit(points) : null;
     const spec: ChartSpec = {
+      ...(limit !== null ? { limit: limit * 100 } : {}),
       kind: 'interval',
       categories,
       estimate: points.map((p) => chartValue(p.estimate, s)),
@@ -693,6 +698,7 @@ function Charts({ report }: { report: ExperimentReport }): JSX.Element {
           { label: t('experiment.charts.zero'), colour: '#2a211d', kind: 'zero' },
         ]}
         table={<IntervalTable points={points} format={format} />}
+        {...(limit !== null && cutAt(points, limit) ? { note: t('experiment.charts.upliftCut', { limit: Math.round(limit * 100) }) } : {})}
       />
     );
   };

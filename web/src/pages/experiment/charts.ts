@@ -32,6 +32,8 @@ export interface IntervalChartSpec extends Axes {
   lo: Value[];
   hi: Value[];
   colour: string;
+  /** The axis runs from −limit to +limit (in the chart's units); values past it are drawn cut at its edge. */
+  limit?: number;
 }
 
 export interface LinesChartSpec extends Axes {
@@ -110,7 +112,11 @@ function labelledLast(values: readonly Value[], spec: Pick<Axes, 'digits' | 'uni
   );
 }
 
-function intervalOption(spec: IntervalChartSpec): ChartOption {
+function intervalOption(full: IntervalChartSpec): ChartOption {
+  // Cut at the axis' edge when it has one: the band and bars then end there instead of stretching it.
+  const limit = full.limit;
+  const cut = (values: Value[]): Value[] => (limit === undefined ? values : values.map((v) => (v === null ? null : Math.max(-limit, Math.min(limit, v)))));
+  const spec = { ...full, estimate: cut(full.estimate), lo: cut(full.lo), hi: cut(full.hi) };
   const colour = spec.colour;
   const width = spec.lo.map((lo, i) => {
     const hi = spec.hi[i];
@@ -136,7 +142,8 @@ function intervalOption(spec: IntervalChartSpec): ChartOption {
       z: 5,
     },
   ];
-  return { ...baseOption(), xAxis: xAxis(spec, true), yAxis: yAxis(spec), series };
+  const y = yAxis(spec);
+  return { ...baseOption(), xAxis: xAxis(spec, true), yAxis: limit === undefined ? y : ({ ...(y as object), min: -limit, max: limit } as ChartOption['yAxis']), series };
 }
 
 function linesOption(spec: LinesChartSpec): ChartOption {

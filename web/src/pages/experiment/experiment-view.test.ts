@@ -34,8 +34,11 @@ import {
   signed,
   stopReasonProblem,
   TREATMENT_COLOURS,
+  upliftAxisLimit,
   upliftSeries,
+  cutAt,
   verdictTone,
+  type IntervalPoint,
 } from './experiment-view.ts';
 
 const definition: DefinitionView = {
@@ -280,5 +283,36 @@ describe('experiments on the other pages', () => {
   it('puts running experiments first, then drafts, newest first within each', () => {
     const list = [view({ id: 'a', status: 'stopped', createdAt: 9 }), view({ id: 'b', status: 'draft', createdAt: 1 }), view({ id: 'c', status: 'running', createdAt: 2 }), view({ id: 'd', status: 'draft', createdAt: 5 })];
     expect([...list].sort(byRelevance).map((e) => e.id)).toEqual(['c', 'd', 'b', 'a']);
+  });
+});
+
+describe('the relative-uplift chart’s axis', () => {
+  const point = (look: number, estimate: number | null, lo: number | null, hi: number | null): IntervalPoint => ({ look, fraction: look / 10, takenAt: look, estimate, lo, hi });
+
+  it('is left to the chart while every interval is within ±100 %', () => {
+    expect(upliftAxisLimit([point(1, 0.2, -0.5, 0.9), point(2, 0.1, -0.2, 0.4)])).toBeNull();
+    expect(upliftAxisLimit([point(1, null, null, null)])).toBeNull();
+  });
+
+  it('fits the latest look when an early one reaches thousands of percent, and says which are cut', () => {
+    const points = [point(1, 4, -12, 40), point(2, 0.3, -0.4, 1.1), point(3, 0.25, -0.1, 0.6)];
+    // The latest reaches 60 %: at least ±100 %.
+    expect(upliftAxisLimit(points)).toBe(1);
+    expect(cutAt(points, 1)).toBe(true);
+    // A latest interval of ±180 % → 1.8 × 1.2 = 2.16, rounded up to a whole 50 %: ±250 %.
+    const wide = [point(1, 4, -12, 40), point(2, 0.5, -0.8, 1.8)];
+    expect(upliftAxisLimit(wide)).toBe(2.5);
+    // Nothing past the latest look's own reach: no limit at all.
+    expect(upliftAxisLimit([point(1, 0.5, -0.2, 1.2), point(2, 1, -0.9, 3)])).toBeNull();
+  });
+
+  it('cuts the drawn band and bars at the edge, and fixes the axis there', async () => {
+    const { chartOption } = await import('./charts.ts');
+    const option = chartOption({ kind: 'interval', categories: ['1', '2'], estimate: [400, 30], lo: [-1200, -40], hi: [4000, 110], colour: '#000', xName: 'x', yName: 'y', unit: '%', digits: 1, limit: 150 });
+    expect(option.yAxis).toMatchObject({ min: -150, max: 150 });
+    const series = option.series as { data: unknown[] }[];
+    // The band's low end and its width: −150 and 300 at the first look, as drawn; the second is whole.
+    expect(series[0]!.data).toEqual([-150, -40]);
+    expect(series[1]!.data).toEqual([300, 150]);
   });
 });

@@ -252,6 +252,26 @@ export const differenceSeries = (looks: readonly Look[], treatment: string): Int
 /** The relative uplift and its interval, per look. */
 export const upliftSeries = (looks: readonly Look[], treatment: string): IntervalPoint[] => intervalPoints(looks, treatment, (c) => c.relativeUplift);
 
+/**
+ * Where the relative-uplift chart's axis stops (a share; 2 = ±200 %), or null when every interval fits
+ * within ±100 %. Early looks, while control's mean is near zero, give relative intervals of thousands
+ * of percent that would flatten the later, informative ones; so the axis is fitted to the latest
+ * look with an interval (at least ±100 %, rounded up to a whole 50 %) and longer intervals are cut at
+ * its edge (the table beside the chart gives them in full).
+ */
+export function upliftAxisLimit(points: readonly IntervalPoint[]): number | null {
+  const extent = (p: IntervalPoint) => Math.max(Math.abs(p.lo ?? 0), Math.abs(p.hi ?? 0), Math.abs(p.estimate ?? 0));
+  const widest = Math.max(0, ...points.map(extent));
+  if (widest <= 1) return null;
+  const latest = [...points].reverse().find((p) => p.lo !== null && p.hi !== null);
+  const limit = Math.max(1, Math.ceil((latest ? extent(latest) * 1.2 : 1) * 2) / 2);
+  return widest > limit ? limit : null;
+}
+
+/** Whether any of these intervals reaches past ±limit (it is then cut at the chart's edge). */
+export const cutAt = (points: readonly IntervalPoint[], limit: number | null): boolean =>
+  limit !== null && points.some((p) => [p.lo, p.hi, p.estimate].some((v) => v !== null && Math.abs(v) > limit));
+
 /** Each arm's mean of `metric` per look (arms in definition order; null where an arm had no viewers). */
 export function armMeanSeries(looks: readonly Look[], definition: DefinitionView, metric: string): { arm: string; name: string; values: (number | null)[] }[] {
   return definition.arms.map((arm) => ({
