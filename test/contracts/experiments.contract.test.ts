@@ -86,6 +86,16 @@ for (const dialect of DIALECTS) {
       expect((await store.get('e2'))!.simulated).toBe(true);
     });
 
+    it('deletes a draft only', async () => {
+      await store.insert(record('e1'));
+      await store.insert(record('e2'));
+      await store.setStatus('e2', ['draft'], 'running', 10);
+      expect(await store.deleteDraft('e2')).toBe(false);
+      expect(await store.deleteDraft('e1')).toBe(true);
+      expect(await store.deleteDraft('e1')).toBe(false);
+      expect((await store.list({})).map((e) => e.id)).toEqual(['e2']);
+    });
+
     it('marks an experiment simulated once, and never unmarks it', async () => {
       await store.insert(record('e1'));
       expect(await store.markSimulated('e1')).toBe(true);

@@ -65,6 +65,26 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
   };
   const device = (i: number) => `exp-${dialect}-viewer-${String(i).padStart(6, '0')}`;
 
+  it('discards a draft (it served no one), never a started experiment', async () => {
+    const draft = (await post('/api/v1/experiments', definition())).json().id as string;
+    const del = (id: string) => t.app.inject({ method: 'DELETE', url: `/api/v1/experiments/${id}`, headers: { cookie: admin.cookie } });
+    const gone = await del(draft);
+    expect(gone.statusCode, gone.body).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${draft}`, headers: { cookie: admin.cookie } })).json().code).toBe('EXPERIMENT_NOT_FOUND');
+    const again = await del(draft);
+    expect([again.statusCode, again.json().code]).toEqual([404, 'EXPERIMENT_NOT_FOUND']);
+    // Started: kept, whatever happens (stopping is the way out), and so is its record after the stop.
+    const started = (await post('/api/v1/experiments', definition())).json().id as string;
+    expect((await post(`/api/v1/experiments/${started}/start`)).statusCode).toBe(200);
+    const refused = await del(started);
+    expect([refused.statusCode, refused.json().code]).toEqual([409, 'EXPERIMENT_STATE']);
+    expect((await post(`/api/v1/experiments/${started}/stop`, { reason: 'done' })).statusCode).toBe(200);
+    expect((await del(started)).statusCode).toBe(409);
+    expect((await report(started)).experiment.status).toBe('stopped');
+    // Not for anyone signed out.
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/experiments/${started}` })).statusCode).toBe(401);
+  });
+
   it('marks an operator’s experiment simulated once simulated viewers reach its room, a brand-wide one too, and lists it so', async () => {
     for (const over of [{}, { sessionIds: [] }]) {
       const created = await post('/api/v1/experiments', definition(over));

@@ -97,6 +97,8 @@ export interface ExperimentStore {
   list(filter: { status?: ExperimentStatus; brandId?: string }): Promise<ExperimentRecord[]>;
   /** Compare-and-set on the status: true when it was one of `from` and is now `to`. */
   setStatus(id: string, from: readonly ExperimentStatus[], to: ExperimentStatus, at: number, reason?: string): Promise<boolean>;
+  /** Deletes a draft (it never ran, so nothing else refers to it); false when it is not a draft now. */
+  deleteDraft(id: string): Promise<boolean>;
   /** Marks it simulated (it served simulated viewers); false when it already was, or does not exist. */
   markSimulated(id: string): Promise<boolean>;
   /** Adds the deltas (creating rows as needed), all in one transaction. */

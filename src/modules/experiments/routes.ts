@@ -59,6 +59,15 @@ export function experimentRoutes(service: ExperimentService) {
       async (request) => unwrap(await service.report((request.params as { id: string }).id)),
     );
 
+    app.delete(
+      '/api/v1/experiments/:id',
+      { config: { access: operators }, schema: { tags: ['experiments'], summary: 'Discard a draft (never started: it served no one); a started experiment is stopped instead', params: Id } },
+      async (request, reply) => {
+        unwrap(await service.discardDraft(request.ctx, (request.params as { id: string }).id));
+        return reply.status(204).send();
+      },
+    );
+
     app.post(
       '/api/v1/experiments/:id/start',
       { config: { access: operators }, schema: { tags: ['experiments'], summary: 'Start a draft experiment', params: Id } },

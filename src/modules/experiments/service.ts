@@ -229,6 +229,21 @@ export class ExperimentService implements ExperimentArms {
     return ok(viewOf((await this.deps.store.get(id))!));
   }
 
+  /**
+   * Discards a draft: defined but never started, it served no one and has no figures, so nothing is
+   * lost. A started experiment is kept whatever happens (stop it instead): its record is the
+   * account of what viewers were shown.
+   */
+  async discardDraft(ctx: RequestContext, id: string): Promise<Result<{ id: string }>> {
+    const record = await this.deps.store.get(id);
+    if (!record) return fail('EXPERIMENT_NOT_FOUND');
+    const denied = await this.#denied(ctx, record.definition.sessionIds);
+    if (denied) return denied;
+    if (record.status !== 'draft') return fail('EXPERIMENT_STATE', `it is ${record.status}; only a draft can be discarded (stop a running experiment instead)`);
+    if (!(await this.deps.store.deleteDraft(id))) return fail('EXPERIMENT_STATE', 'it changed meanwhile; reload');
+    return ok({ id });
+  }
+
   /** Stops a running experiment after a last look (its final analysis). */
   async stopExperiment(ctx: RequestContext, id: string, reason: string = STOP_REASONS.stopped_by_operator): Promise<Result<ExperimentView>> {
     const record = await this.deps.store.get(id);

@@ -76,6 +76,11 @@ export class KyselyExperimentStore implements ExperimentStore {
     return n(r.numUpdatedRows) === 1;
   }
 
+  async deleteDraft(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('experiments').where('id', '=', id).where('status', '=', 'draft').executeTakeFirst();
+    return n(r.numDeletedRows) === 1;
+  }
+
   async markSimulated(id: string): Promise<boolean> {
     const r = await this.db.updateTable('experiments').set({ simulated: 1 }).where('id', '=', id).where('simulated', '=', 0).executeTakeFirst();
     return n(r.numUpdatedRows) === 1;

@@ -90,6 +90,8 @@ interface FakeOptions {
   production?: boolean;
   live?: boolean;
   refuseExperiment?: string;
+  /** The server refuses to start the experiment (e.g. another already runs in the room). */
+  refuseExperimentStart?: boolean;
   personalisedFor?: (deviceId: string) => boolean;
   /** Every this many orders every price rises by 10 %: orders at an older price are refused (PRICE_CHANGED). */
   raisePricesEvery?: number;
@@ -178,6 +180,10 @@ class FakeTarget implements SimTarget {
         return problem(404, 'EXPERIMENT_NOT_FOUND', '');
       case 'experimentCreate':
         return this.options.refuseExperiment ? problem(400, 'VALIDATION_FAILED', this.options.refuseExperiment) : ok(201, { id: 'exp-000000000001' });
+      case 'experimentStart':
+        return this.options.refuseExperimentStart ? problem(409, 'EXPERIMENT_CONFLICT', 'experiment exp-000000000009 already runs in session demo') : ok(200, { status: 'running' });
+      case 'experimentDiscard':
+        return { status: 204, body: undefined, ms: 1 };
       case 'recommendations': {
         const personalised = this.options.personalisedFor?.(r.deviceId ?? '') ?? false;
         const first = Number(r.deviceId?.charCodeAt(5) ?? 0) % 8;
@@ -590,6 +596,16 @@ describe('simulate against a fake server', () => {
     const target = new FakeTarget({ production: true });
     await expect(simulate({ target, scenario: NO_HOST, viewers: 10 })).rejects.toBeInstanceOf(SimulationRefusedError);
     expect(target.sent.map((r) => r.route)).toEqual(['room']);
+  });
+
+  it('discards the draft it created when the server will not start it, and says why', async () => {
+    const target = new FakeTarget({ refuseExperimentStart: true, live: true });
+    const run = simulate({ target, scenario: NO_HOST, viewers: 10, experiment: { definition: { name: 'x' } } });
+    await expect(run).rejects.toThrow('starting experiment exp-000000000001 failed: experiment exp-000000000009 already runs in session demo');
+    const routes = target.sent.map((r) => r.route);
+    expect(routes.slice(routes.indexOf('experimentCreate'))).toEqual(['experimentCreate', 'experimentStart', 'experimentDiscard']);
+    expect(target.sent.at(-1)!.path).toBe('/api/v1/experiments/exp-000000000001');
+    expect(routes).not.toContain('consent');
   });
 
   it('starts nothing when the server refuses the experiment, and says why', async () => {

@@ -518,13 +518,21 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   // ---- the show starts ----
   const showStart = target.now();
   const epochOf = (minute: number) => showStart + Math.round(minute * 60_000);
+  // The draft this run created is discarded if the show cannot begin: it served no one.
+  const discardDraft = async (why: string): Promise<never> => {
+    if (startExperiment && experimentId) {
+      const res = await staffSend('experimentDiscard', `/api/v1/experiments/${experimentId}`);
+      if (res.status !== 204) why += `; the draft experiment ${experimentId} could not be discarded (${res.code ?? `HTTP ${res.status}`}): discard it on the server`;
+    }
+    throw new SimulationSetupError(why);
+  };
   if (room.status !== 'live') {
     const res = await staffSend('start', `${base}/start`);
-    if (res.status !== 200) throw new SimulationSetupError(`starting session "${sessionId}" failed: ${res.detail ?? res.code ?? `HTTP ${res.status}`}`);
+    if (res.status !== 200) await discardDraft(`starting session "${sessionId}" failed: ${res.detail ?? res.code ?? `HTTP ${res.status}`}`);
   }
   if (startExperiment && experimentId) {
     const res = await staffSend('experimentStart', `/api/v1/experiments/${experimentId}/start`);
-    if (res.status !== 200) throw new SimulationSetupError(`starting experiment ${experimentId} failed: ${res.detail ?? res.code ?? `HTTP ${res.status}`}`);
+    if (res.status !== 200) await discardDraft(`starting experiment ${experimentId} failed: ${res.detail ?? res.code ?? `HTTP ${res.status}`}`);
   }
   const refreshRoom = async () => {
     const res = await send({ route: 'room', path: base });

@@ -40,6 +40,7 @@ export const ROUTES = {
   endFlashSale: { method: 'POST', label: 'POST /api/v1/sessions/:id/flash-sales/:fid/end' },
   experimentCreate: { method: 'POST', label: 'POST /api/v1/experiments' },
   experimentStart: { method: 'POST', label: 'POST /api/v1/experiments/:id/start' },
+  experimentDiscard: { method: 'DELETE', label: 'DELETE /api/v1/experiments/:id' },
   experimentStop: { method: 'POST', label: 'POST /api/v1/experiments/:id/stop' },
   experimentReport: { method: 'GET', label: 'GET /api/v1/experiments/:id' },
   simulationLabel: { method: 'GET', label: 'GET /api/v1/sessions/:id/simulation' },
