@@ -75,6 +75,19 @@ export function experimentsCommand(): Command {
     });
   }
   cmd
+    .command('discard')
+    .description('discard a draft experiment (never started, it served no one); a started one is stopped instead')
+    .argument('<id>', 'experiment id')
+    .addOption(dbOption())
+    .action(async (id: string, opts: { db?: string }) => {
+      checkId(id);
+      await withServices(db(opts), async ({ experiments }) => {
+        const r = await experiments.discardDraft(systemContext('cli experiments discard'), id);
+        if (!r.ok) throw new CliError(r.code === 'EXPERIMENT_NOT_FOUND' ? `no experiment "${id}"` : `${id}: ${r.detail ?? r.code}`);
+        process.stdout.write(`${id}	discarded\n`);
+      });
+    });
+  cmd
     .command('report')
     .description('the report: figures per arm, every scheduled look, the latest verdict')
     .argument('<id>', 'experiment id')

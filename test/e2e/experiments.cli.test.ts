@@ -67,6 +67,11 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     expect(none.status).toBe(0);
     expect(none.stdout).toBe('');
     expect(none.stderr).toBe('no experiments with status completed (all of them: qingliu experiments list)\n');
+    // A draft made by mistake goes; then it is not found.
+    const mistake = JSON.parse(qingliu(['create', '--file', write('mistake.json', { ...definition, name: 'Mistake' }), '--json']).stdout).id as string;
+    expect(qingliu(['discard', mistake]).stdout).toBe(`${mistake}\tdiscarded\n`);
+    const twice = qingliu(['discard', mistake]);
+    expect([twice.status, twice.stderr]).toEqual([1, `qingliu: no experiment "${mistake}"\n`]);
     const report = qingliu(['report', id]);
     expect(report.status).toBe(0);
     expect(report.stdout).toContain('CLI experiment');
@@ -75,6 +80,9 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     const json = JSON.parse(qingliu(['report', id, '--json']).stdout);
     expect(json.experiment).toMatchObject({ id, status: 'running', simulated: false });
     expect(json.arms.map((a: { arm: string }) => a.arm)).toEqual(['control', 'ts', 'outside']);
+    // A started experiment is never discarded.
+    const kept = qingliu(['discard', id]);
+    expect([kept.status, kept.stderr]).toEqual([1, `qingliu: ${id}: it is running; only a draft can be discarded (stop a running experiment instead)\n`]);
     expect(qingliu(['stop', id, '--reason', 'done']).stdout).toBe(`${id}\tstopped\n`);
     expect(JSON.parse(qingliu(['report', id, '--json']).stdout).experiment.stopReason).toBe('done');
   });
