@@ -216,7 +216,11 @@ for (const { dialect, thread } of VARIANTS) {
         // Two decisions racing for one order: one has it.
         await store.appendDecisions([decision('d3', 12), decision('d4', 13)]);
         const raced = await Promise.all(['d3', 'd4'].map((d, i) => store.recordFeedback({ idempotencyKey: `race-${i}`, decisionId: d, type: 'purchase', learned: true, at: 103, orderId: 'order-2' })));
-        expect(raced.sort()).toEqual(['order_used', 'recorded']);
+        expect([...raced].sort()).toEqual(['order_used', 'recorded']);
+        // The same key with another order is another request; a card that has its purchase cannot take another's order.
+        expect(await store.recordFeedback({ idempotencyKey: 'k1', decisionId: 'd1', type: 'purchase', learned: true, at: 101, orderId: 'order-9' })).toBe('conflict');
+        const winner = raced.indexOf('recorded') === 0 ? 'd3' : 'd4';
+        expect(await store.recordFeedback({ idempotencyKey: 'k9', decisionId: winner, type: 'purchase', learned: true, at: 101, orderId: 'order-1' })).toBe('order_used');
         // Feedback without an order (other kinds) never collides on it.
         expect(await store.recordFeedback({ idempotencyKey: 'k5', decisionId: 'd2', type: 'click', learned: true, at: 104 })).toBe('recorded');
         expect(await store.recordFeedback({ idempotencyKey: 'k6', decisionId: 'd2', type: 'like', learned: true, at: 105 })).toBe('recorded');

@@ -168,10 +168,15 @@ export class KyselyRecommenderStore implements RecommenderStore {
         .returning('idempotency_key')
         .execute();
       if (inserted.length === 0) {
-        const earlier = await tx.selectFrom('recommendation_feedback').select(['decision_id', 'type']).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
-        if (earlier) return earlier.decision_id !== input.decisionId || earlier.type !== input.type ? 'conflict' : 'duplicate';
-        const same = await tx.selectFrom('recommendation_feedback').select('idempotency_key').where('decision_id', '=', input.decisionId).where('type', '=', input.type).executeTakeFirst();
-        return same ? 'duplicate' : 'order_used';
+        // The same key again: the same request (duplicate) only if it said the same thing, its order included.
+        const earlier = await tx.selectFrom('recommendation_feedback').select(['decision_id', 'type', 'order_id']).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
+        if (earlier) return earlier.decision_id !== input.decisionId || earlier.type !== input.type || (earlier.order_id ?? undefined) !== input.orderId ? 'conflict' : 'duplicate';
+        // An order that already answers for another recommendation, whatever this one has recorded.
+        if (input.orderId !== undefined) {
+          const owner = await tx.selectFrom('recommendation_feedback').select('decision_id').where('order_id', '=', input.orderId).executeTakeFirst();
+          if (owner && owner.decision_id !== input.decisionId) return 'order_used';
+        }
+        return 'duplicate';
       }
       const column = OUTCOME_COLUMN[input.type];
       if (column) await tx.updateTable('recommendation_decisions').set({ [column]: 1 }).where('id', '=', input.decisionId).execute();
