@@ -154,6 +154,13 @@ describe('topReasons', () => {
     const recent = space.encode({ 'room.pinned_recent': 1, 'room.popular_session': 1 });
     const bg2 = meanVector([recent, space.encode({})], space.dim);
     expect(topReasons(explain(banditWithTheta(t), space, recent, bg2), space, 'en', bg2)).toEqual(['The host presented this a few minutes ago', 'Popular in this stream']);
+    // A model that weighs recency above the pin still says the product on stage is being presented now.
+    const u = new Array<number>(space.dim).fill(0);
+    u[space.indexOf('room.pinned')] = 0.5;
+    u[space.indexOf('room.pinned_recent')] = 3;
+    const ex2 = explain(banditWithTheta(u), space, pinned, background);
+    expect(ex2.contributions[0]!.feature).toBe('room.pinned_recent');
+    expect(topReasons(ex2, space, 'en', background)[0]).toBe('The host is presenting this now');
   });
 
   it('never shows a sensitive feature as a reason', () => {

@@ -114,9 +114,9 @@ export function explainMlp(
 
 /**
  * The plain-language reasons of the top positive contributions that have one, most important
- * first, without repeats: of reasons that say the same thing (one `reasonTopic`, e.g. the host
- * presenting it now and a few minutes ago) only the strongest is given, and the next distinct
- * reason takes the other's place. Sensitive features are never shown (A2), whatever their weight.
+ * first, without repeats: reasons that say the same thing (one `reasonTopic`, e.g. the host
+ * presenting it now and a few minutes ago) are given once, in the words listed first, and the next
+ * distinct reason takes the other's place. Sensitive features are never shown (A2), whatever their weight.
  *
  * A reason says the product has something ("On flash sale now", "Popular in this room"), so it is
  * given only for a feature the product has more of than the background it is explained against
@@ -124,21 +124,26 @@ export function explainMlp(
  * feature down, φ = θ·(0 − μ) is positive — but "a cot, because clothing draws interest" is false.
  */
 export function topReasons(explanation: Explanation, space: FeatureSpace, locale: ExplanationLocale, background: Float64Array, n = 3): string[] {
+  const shown = explanation.contributions.filter((c) => {
+    if (!(c.phi > 0) || !space.has(c.feature)) return false;
+    if (!(c.value > background[space.indexOf(c.feature)]!)) return false;
+    const spec = space.spec(c.feature);
+    return !spec.sensitive && spec.reason !== undefined;
+  });
   const out: string[] = [];
   const topics = new Set<string>();
-  // Contributions come strongest first, so the first reason of a topic is the one kept.
-  for (const c of explanation.contributions) {
+  // Contributions come strongest first: a topic takes the place of its strongest reason, and says it
+  // with the reason listed first in the feature space ("presenting now" before "a few minutes ago"),
+  // whichever of them the model happened to weigh more.
+  for (const c of shown) {
     if (out.length >= n) break;
-    if (!(c.phi > 0) || !space.has(c.feature)) continue;
-    if (!(c.value > background[space.indexOf(c.feature)]!)) continue;
-    const spec = space.spec(c.feature);
-    if (spec.sensitive || !spec.reason) continue;
-    const topic = spec.reasonTopic ?? spec.name;
+    const topic = space.spec(c.feature).reasonTopic ?? c.feature;
     if (topics.has(topic)) continue;
-    const text = locale === 'zh-CN' ? spec.reason.zh : spec.reason.en;
-    if (out.includes(text)) continue;
     topics.add(topic);
-    out.push(text);
+    const first = shown.filter((x) => (space.spec(x.feature).reasonTopic ?? x.feature) === topic).sort((a, b) => space.indexOf(a.feature) - space.indexOf(b.feature))[0]!;
+    const reason = space.spec(first.feature).reason!;
+    const text = locale === 'zh-CN' ? reason.zh : reason.en;
+    if (!out.includes(text)) out.push(text);
   }
   return out;
 }

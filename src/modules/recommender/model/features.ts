@@ -142,7 +142,8 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
   // No viewer-facing reason: "few left" as a persuasion line is an urgency nudge (A9). The label
   // still appears in the full explanation.
   spec('product.stock_low', 'product', { zh: '库存较少', en: 'low stock' }),
-  // A pin is recent only while it lasts: "presenting now" and "presented a few minutes ago" are one reason.
+  // "Presenting now" and "presented a few minutes ago" are one reason: a product on stage has both
+  // (its recency is highest while pinned), and the words listed first are the ones shown.
   spec('room.pinned', 'room', { zh: '主播讲解中', en: 'pinned by the host' }, { zh: '主播正在介绍这件商品', en: 'The host is presenting this now' }, 'host_presenting'),
   spec('room.pinned_recent', 'room', { zh: '刚被讲解', en: 'recently pinned' }, { zh: '主播刚刚介绍过这件商品', en: 'The host presented this a few minutes ago' }, 'host_presenting'),
   spec('room.flash_sale', 'room', { zh: '秒杀中', en: 'flash sale' }, { zh: '正在秒杀', en: 'On flash sale now' }),
