@@ -385,15 +385,21 @@ export class ExperimentService implements ExperimentArms {
     const unmarked = [...this.#byId.values()].some((r) => !r.record.simulated);
     if (!unmarked) return;
     this.#simulatedRooms.add(sessionId);
-    let running = this.#bySession.get(sessionId);
-    if (!running && this.#byBrand.size > 0) {
-      const brand = await this.deps.sessionBrand(sessionId);
-      running = brand === undefined ? undefined : this.#byBrand.get(brand);
-    }
-    if (!running || running.record.simulated) return;
-    if (await this.deps.store.markSimulated(running.record.id)) {
-      await this.load();
-      this.deps.onChanged?.(running.record.id, running.record.status);
+    try {
+      let running = this.#bySession.get(sessionId);
+      if (!running && this.#byBrand.size > 0) {
+        const brand = await this.deps.sessionBrand(sessionId);
+        running = brand === undefined ? undefined : this.#byBrand.get(brand);
+      }
+      if (!running || running.record.simulated) return;
+      if (await this.deps.store.markSimulated(running.record.id)) {
+        await this.load();
+        this.deps.onChanged?.(running.record.id, running.record.status);
+      }
+    } catch (err) {
+      // Not marked (the database did not answer): the room's next simulated request tries again.
+      this.#simulatedRooms.delete(sessionId);
+      throw err;
     }
   }
 
