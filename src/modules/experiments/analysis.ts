@@ -17,7 +17,7 @@ export const EXPOSURE_GINI_MARGIN = 0.1;
 const EMPTY: ArmSums = { units: 0, sum: 0, sumSquares: 0 };
 
 /** Information fraction: units in the comparison over the planned total, capped at 1. */
-export function informationFraction(definition: ExperimentDefinition, sums: readonly ArmUnitSums[]): number {
+export function informationFraction(definition: ExperimentDefinition, sums: readonly Pick<ArmUnitSums, 'arm' | 'units'>[]): number {
   // The information on a difference in means grows as 1/(1/n_control + 1/n_treatment); the plan is
   // `plannedUnitsPerArm` in each arm, i.e. P/2. With equal arms this is simply units per arm ÷ P;
   // with unequal allocation the small arm sets the pace, so the design's precision is reached

@@ -135,6 +135,52 @@ describe('ExperimentService', () => {
     await s.stop();
   });
 
+  it('compares a new look with the looks taken before on one scale, also those stored under an earlier measure', async () => {
+    const s = make();
+    const created = await s.create(ctx, { ...definition, allocation: [0.2, 0.8] });
+    if (!created.ok) throw new Error(created.code);
+    const id = created.value.id;
+    await s.startExperiment(ctx, id);
+    const serve = (from: number, to: number) => {
+      for (let i = from; i < to; i++) s.served(s.assign('s1', 'b1', `subject-${i}`)!, `subject-${i}`, { items: 4, rankingMicros: 50, at: now });
+    };
+    serve(0, 100);
+    await s.takeDueLooks(now + 5 * 60_000);
+    // As stored by a version that counted the total: 100 of 200 planned viewers, 0.5 — far above the
+    // information the unequal arms hold (about 0.3).
+    await storage.db.updateTable('experiment_looks').set({ fraction: 0.5 }).where('experiment_id', '=', id).execute();
+    serve(100, 110);
+    await s.takeDueLooks(now + 10 * 60_000);
+    const report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks).toHaveLength(2);
+    expect(report.value.looks[1]!.fraction).toBeCloseTo(fractionOf(report.value.latest!.arms), 12);
+    expect(report.value.looks[1]!.fraction).toBeLessThan(0.5);
+    await s.stop();
+  });
+
+  it('records a final look, with not enough data, when stopped while an arm has no viewer', async () => {
+    const s = make();
+    const created = await s.create(ctx, { ...definition, allocation: [0.01, 0.99] });
+    if (!created.ok) throw new Error(created.code);
+    const id = created.value.id;
+    await s.startExperiment(ctx, id);
+    let served = 0;
+    for (let i = 0; served < 6 && i < 500; i++) {
+      const a = s.assign('s1', 'b1', `subject-${i}`)!;
+      if (a.arm !== 'bandit') continue;
+      s.served(a, `subject-${i}`, { items: 4, rankingMicros: 50, at: now });
+      served++;
+    }
+    expect((await s.stopExperiment(ctx, id, 'too early')).ok).toBe(true);
+    const report = await s.report(id);
+    if (!report.ok) throw new Error(report.code);
+    expect(report.value.looks).toHaveLength(1);
+    expect(report.value.latest).toMatchObject({ final: true, fraction: 6 / 200 });
+    expect(report.value.latest!.comparisons[0]!.verdict).toMatchObject({ kind: 'not_enough_data', final: true });
+    await s.stop();
+  });
+
   it('records the final analysis at a stop with no new viewer since the last look, with the outcomes that came in since', async () => {
     const s = make();
     const created = await s.create(ctx, definition);

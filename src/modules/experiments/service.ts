@@ -18,7 +18,7 @@ import type { ArmReport, ExperimentReport, ExperimentView, LookAnalysis, StopRea
 
 export type { ArmReport, ExperimentReport, ExperimentView } from './contract.js';
 import { armIndexOf, unitOf } from './assignment.js';
-import { describeProblems, parseDefinition, problemErrors, type DefinitionProblem } from './definition.js';
+import { describeProblems, parseDefinition, problemErrors, type DefinitionProblem, type ExperimentDefinition } from './definition.js';
 import type { ArmTotals, Cohort, ExperimentRecord, ExperimentStatus, ExperimentStore, TotalsDelta, UnitDelta } from './ports.js';
 
 /** The longest reason an experiment is stopped for (characters). */
@@ -491,9 +491,15 @@ export class ExperimentService implements ExperimentArms {
     const id = running.record.id;
     running.lastLookAt = now;
     const [sums, exposure, stored] = await Promise.all([this.deps.store.unitSums(id), this.deps.store.exposure(id), this.deps.store.looks(id)]);
-    const fractions = stored.map((l) => l.fraction);
+    const fractions = lookFractions(running.record.definition, stored);
     let fraction = informationFraction(running.record.definition, sums);
-    if (fraction <= 0) return;
+    if (fraction <= 0) {
+      // An arm has no viewer yet: no information on the difference. A stop still records its final
+      // look (verdict: not enough data), at the share of the planned viewers that came.
+      const units = sums.reduce((n, x) => n + x.units, 0);
+      if (!stopping || units === 0) return;
+      fraction = Math.min(1, units / (running.record.definition.plannedUnitsPerArm * running.record.definition.arms.length));
+    }
     if (fraction <= (fractions.at(-1) ?? 0)) {
       // No new viewers since the last look: nothing to spend alpha on. At the stop, the final analysis
       // is still recorded — the last look again, at its own boundary, with the outcomes (orders,
@@ -520,6 +526,7 @@ export class ExperimentService implements ExperimentArms {
   }
 
   // ---- buffering ----
+
 
   /** Writes the buffered counts (one transaction). */
   flush(): Promise<void> {
@@ -649,4 +656,26 @@ function roomReason(sessionId: string, problem: RoomProblem): string {
 /** A refused definition: every problem in the detail (for the CLI) and as the API's `errors` entries. */
 function invalidDefinition<T>(problems: readonly DefinitionProblem[], code: 'VALIDATION_FAILED' | 'SESSION_NOT_FOUND' = 'VALIDATION_FAILED'): Result<T> {
   return fail(code, describeProblems(problems), { errors: problemErrors(problems) });
+}
+
+/**
+ * The information fractions of the looks already taken, as the current measure gives them (from
+ * each stored analysis' units per arm), so a new look is compared with them on one scale — also
+ * for an experiment that ran across an upgrade that changed the measure. Falls back to the stored
+ * fractions when a stored analysis does not say (or the sequence would not rise).
+ */
+function lookFractions(definition: ExperimentDefinition, stored: readonly { fraction: number; analysis: string }[]): number[] {
+  const recomputed = stored.map((l) => {
+    try {
+      const arms = (JSON.parse(l.analysis) as { arms?: { arm?: unknown; units?: unknown }[] }).arms ?? [];
+      return informationFraction(
+        definition,
+        arms.flatMap((a) => (typeof a.arm === 'string' && typeof a.units === 'number' ? [{ arm: a.arm, units: a.units }] : [])),
+      );
+    } catch {
+      return Number.NaN;
+    }
+  });
+  const rising = recomputed.every((f, i) => f > 0 && Number.isFinite(f) && (i === 0 || f > recomputed[i - 1]!));
+  return rising ? recomputed : stored.map((l) => l.fraction);
 }
