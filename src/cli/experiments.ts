@@ -123,7 +123,9 @@ export function reportText(r: ExperimentReport): string {
   ];
   // Every look so far, oldest first: the repeated intervals are valid at each of them.
   if (r.looks.length > 1) {
-    lines.push('look\ttaken at\tof the plan\tboundary z\tprimary difference [95 % repeated interval]');
+    // Each comparison's own level: α is split between the arms compared with control.
+    const level = +((1 - r.looks.at(-1)!.alphaPerComparison) * 100).toFixed(2);
+    lines.push(`look\ttaken at\tof the plan\tboundary z\tprimary difference [${level} % repeated interval]`);
     for (const look of r.looks) {
       const c = look.comparisons[0];
       const diff = c?.difference;
@@ -142,7 +144,7 @@ export function reportText(r: ExperimentReport): string {
   const latest = r.latest;
   if (!latest) lines.push(`no look yet: the first analysis runs within ${d.lookEveryMinutes === 1 ? 'a minute' : `${d.lookEveryMinutes} minutes`} of the start`);
   else {
-    lines.push(`look ${latest.look} at ${new Date(latest.takenAt).toISOString()}: ${pct(latest.fraction, 1)} of the planned sample, boundary z = ${num(latest.bound)}${latest.final ? ' (final)' : ''}`);
+    lines.push(`look ${latest.look} at ${new Date(latest.takenAt).toISOString()}: ${pct(latest.fraction, 1)} of the planned sample (by precision), boundary z = ${num(latest.bound)}${latest.final ? ' (final)' : ''}`);
     for (const c of latest.comparisons) {
       const diff = c.difference;
       const up = c.relativeUplift;

@@ -183,7 +183,7 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     const percent = Math.floor(expected.latest!.fraction * 100);
     expect(percent).toBeLessThanOrEqual(12); // 24 viewers of 2 × 100 planned: 12 % with equal arms, less when they differ
     expect(percent).toBeGreaterThan(0);
-    expect(await page.getByTestId('experiment-fraction-text').textContent()).toBe(`已达计划样本的 ${percent}%`);
+    expect(await page.getByTestId('experiment-fraction-text').textContent()).toBe(`已达计划样本精度的 ${percent}%`);
     expect(await page.getByTestId('experiment-schedule-note').textContent()).toBe('结果按计划时间更新，多看不会影响结论');
     expect(await page.getByTestId('experiment-difference').textContent()).toMatch(/pp \[/);
 
@@ -244,7 +244,7 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.getByTestId('experiment-verdict-text').textContent()).toBe(expected.latest!.comparisons[0]!.verdict.text.en);
     expect(await page.getByTestId('experiment-status').textContent()).toContain('Running');
-    expect(await page.getByTestId('experiment-fraction-text').textContent()).toBe(`${Math.floor(expected.latest!.fraction * 100)} % of the planned sample`);
+    expect(await page.getByTestId('experiment-fraction-text').textContent()).toBe(`${Math.floor(expected.latest!.fraction * 100)} % of the planned sample (by precision)`);
     expect(await page.getByTestId('experiment-schedule-note').textContent()).toBe('Results update on schedule; looking more often does not change them');
     expect(await page.locator('[data-testid="experiment-arm-row"][data-cohort="outside"] [data-testid="experiment-arm-cohort"]').textContent()).toBe(
       'outside — no personalisation consent',
@@ -356,7 +356,7 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     await expect.poll(() => page.getByTestId('experiment-verdict').getAttribute('data-final')).toBe('true');
     expect(await page.getByTestId('experiment-verdict-final').textContent()).toBe('最终结论');
     const stopped = await report(id);
-    expect(await page.getByTestId('experiment-fraction-text').textContent()).toBe(`已达计划样本的 ${Math.floor(stopped.latest!.fraction * 100)}%`);
+    expect(await page.getByTestId('experiment-fraction-text').textContent()).toBe(`已达计划样本精度的 ${Math.floor(stopped.latest!.fraction * 100)}%`);
     await expect.poll(() => renderedCharts(page), { timeout: 15_000 }).toBe(4);
     await shot(page, 'stopped');
 
@@ -440,6 +440,26 @@ describe.runIf(chromiumAvailable)('experiments in a real browser', () => {
     expect([...errors, ...en.errors]).toEqual([]);
     await en.context.close();
   }, 90_000);
+
+  it('discards a draft from the page after asking, and then says so', async () => {
+    const created = await post('/api/v1/experiments', definition({ name: 'Made by mistake' }));
+    expect(created.statusCode, created.body).toBe(201);
+    const draftId = (created.json() as { id: string }).id;
+    const { context, page, errors } = await staffPage();
+    await page.goto(`${base}/experiments/${draftId}`);
+    await page.getByTestId('experiment-page').waitFor();
+    // Declining the question keeps it.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.getByTestId('experiment-discard').click();
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${draftId}`, headers: { cookie: admin.cookie } })).statusCode).toBe(200);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('experiment-discard').click();
+    await page.getByTestId('experiment-discarded').waitFor();
+    expect(await page.getByTestId('experiment-discarded').textContent()).toBe('草稿“Made by mistake”已丢弃。它从未运行，因此没有保留其他数据。');
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/experiments/${draftId}`, headers: { cookie: admin.cookie } })).statusCode).toBe(404);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('with two arms against control, says each interval is at 97.5 % and all of them together at 95 %', async () => {
     const created = await post(

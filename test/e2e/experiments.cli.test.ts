@@ -108,7 +108,7 @@ describe('qingliu experiments on a SQLite file', { timeout: 180_000 }, () => {
     }
     const report = qingliu(['report', id]);
     expect(report.status, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(/^look 1 at .*: [34]\.\d % of the planned sample, .*\(final\)$/m);
+    expect(report.stdout).toMatch(/^look 1 at .*: [34]\.\d % of the planned sample \(by precision\), .*\(final\)$/m);
     expect(report.stdout).not.toMatch(/^look 2 /m);
     expect(report.stdout).toContain('a look every minute');
     expect(report.stdout).toContain('conversion difference — (no interval) → not enough data to conclude');

@@ -15,7 +15,8 @@ function flatten(tree: Tree, prefix = ''): [string, string][] {
   });
 }
 
-const VIEWER = ['live.', 'recs.', 'consent.', 'privacy.', 'guardian.', 'howRecs.'];
+/** `errors.` too: the live room shows the server's refusals (a chat ban, a spending limit) in these words. */
+const VIEWER = ['live.', 'recs.', 'consent.', 'privacy.', 'guardian.', 'howRecs.', 'errors.'];
 /** Staff pages under those keys (the host console's recommendation health). */
 const STAFF = ['recs.health.'];
 

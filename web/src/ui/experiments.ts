@@ -50,6 +50,8 @@ export const listExperiments = (filter: { status?: ExperimentStatusFilter; brand
   apiRequest('GET', experimentListPath(filter));
 export const fetchExperimentReport = (id: string): Promise<ExperimentReport> => apiRequest('GET', experimentApiPath(id));
 export const startExperiment = (id: string): Promise<ExperimentView> => apiRequest('POST', `${experimentApiPath(id)}/start`);
+/** Discards a draft (never started); the server refuses any other with EXPERIMENT_STATE. */
+export const discardExperiment = (id: string): Promise<void> => apiRequest('DELETE', experimentApiPath(id));
 /** Stops a running experiment; a blank reason is left out (the server then records its default). */
 export const stopExperiment = (id: string, reason = ''): Promise<ExperimentView> =>
   apiRequest('POST', `${experimentApiPath(id)}/stop`, stopBody(reason));

@@ -20,6 +20,7 @@ import {
   canOperateExperiments,
   experimentBadgeClass,
   fetchExperimentReport,
+  discardExperiment,
   startExperiment,
   stopExperiment,
   type ArmReport,
@@ -67,6 +68,7 @@ import {
   reportStage,
   stopReasonProblem,
   upliftAxisLimit,
+  confidenceLevel,
   upliftSeries,
   cutAt,
   verdictTone,
@@ -98,11 +100,6 @@ const spendingLabel = (spending: string): string =>
 const armLabel = (arm: Pick<ArmReport, 'cohort' | 'name'>): string => (arm.cohort === 'outside' ? t('experiment.arms.outsideName') : arm.name);
 /** How many arms are compared with control (each at α divided by this number). */
 const treatmentCount = (d: DefinitionView): number => Math.max(1, d.arms.filter((a) => a.id !== d.control).length);
-/** 95, 97.5, 98.3: whole when it is whole, else to one decimal (α split between several comparisons). */
-const confidenceLevel = (alpha: number): string => {
-  const level = (1 - alpha) * 100;
-  return fixed(level, Math.abs(level - Math.round(level)) < 1e-9 ? 0 : 1);
-};
 
 function StatusBadge({ status, testId }: { status: ExperimentStatus; testId?: string }): JSX.Element {
   return (
@@ -174,6 +171,7 @@ function useReport(id: string): { report: ExperimentReport | null; error: unknow
 function ExperimentConsole({ id, user }: { id: string; user: StaffUser }): JSX.Element {
   const { report, error, updatedAt, reload } = useReport(id);
   const toaster = useToaster();
+  const [discarded, setDiscarded] = useState<string | null>(null);
   const experiment = report?.experiment;
   useEffect(() => {
     document.title = experiment
@@ -181,6 +179,13 @@ function ExperimentConsole({ id, user }: { id: string; user: StaffUser }): JSX.E
       : t('experiment.title');
   });
 
+  if (discarded !== null) {
+    return (
+      <main class="page-message" data-testid="experiment-discarded">
+        <p>{t('experiment.actions.discarded', { name: discarded })}</p>
+      </main>
+    );
+  }
   if (!report) {
     if (error !== null) {
       return (
@@ -202,7 +207,7 @@ function ExperimentConsole({ id, user }: { id: string; user: StaffUser }): JSX.E
         data-simulated={report.experiment.simulated ? 'true' : 'false'}
         data-looks={report.looks.length}
       >
-        <Header experiment={report.experiment} user={user} onChanged={reload} toaster={toaster} />
+        <Header experiment={report.experiment} user={user} onChanged={reload} onDiscarded={() => setDiscarded(report.experiment.name)} toaster={toaster} />
         {error !== null && (
           <div class="card panel" role="alert">
             <p class="muted">{t('experiment.results.refreshFailed')}</p>
@@ -234,8 +239,8 @@ function ExperimentConsole({ id, user }: { id: string; user: StaffUser }): JSX.E
 
 // ---- header: what it is, its settings, start and stop ----
 
-function Header(props: { experiment: ExperimentView; user: StaffUser; onChanged: () => void; toaster: Toaster }): JSX.Element {
-  const { experiment, user, onChanged, toaster } = props;
+function Header(props: { experiment: ExperimentView; user: StaffUser; onChanged: () => void; onDiscarded: () => void; toaster: Toaster }): JSX.Element {
+  const { experiment, user, onChanged, onDiscarded, toaster } = props;
   const d = experiment.definition;
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -281,6 +286,26 @@ function Header(props: { experiment: ExperimentView; user: StaffUser; onChanged:
                 onClick={() => void act(() => startExperiment(experiment.id), t('experiment.actions.started'))}
               >
                 {busy ? t('experiment.actions.working') : t('experiment.actions.start')}
+              </button>
+            )}
+            {experiment.status === 'draft' && (
+              <button
+                type="button"
+                class="btn btn-secondary"
+                data-testid="experiment-discard"
+                disabled={busy}
+                onClick={() => {
+                  if (!window.confirm(t('experiment.actions.discardConfirm'))) return;
+                  setBusy(true);
+                  setActionError(null);
+                  discardExperiment(experiment.id).then(onDiscarded, (failure: unknown) => {
+                    setActionError(failure);
+                    setBusy(false);
+                    onChanged();
+                  });
+                }}
+              >
+                {t('experiment.actions.discard')}
               </button>
             )}
             {experiment.status === 'running' && (

@@ -15,7 +15,7 @@ export { mountChart, type ChartHandle };
 type Value = number | null;
 
 interface Axes {
-  /** The x axis' name (e.g. "look (share of the planned sample)"). */
+  /** The x axis' name (e.g. "look (share of the planned sample, by precision)"). */
   xName: string;
   /** The y axis' name with its unit. */
   yName: string;

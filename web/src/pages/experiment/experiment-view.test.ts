@@ -37,6 +37,7 @@ import {
   upliftAxisLimit,
   upliftSeries,
   cutAt,
+  confidenceLevel,
   verdictTone,
   type IntervalPoint,
 } from './experiment-view.ts';
@@ -314,5 +315,15 @@ describe('the relative-uplift chart’s axis', () => {
     // The band's low end and its width: −150 and 300 at the first look, as drawn; the second is whole.
     expect(series[0]!.data).toEqual([-150, -40]);
     expect(series[1]!.data).toEqual([300, 150]);
+  });
+});
+
+describe('a confidence level as shown', () => {
+  it('is exact when it can be and never higher than it is', () => {
+    expect(confidenceLevel(0.05)).toBe('95');
+    expect(confidenceLevel(0.025)).toBe('97.5');
+    expect(confidenceLevel(0.0005)).toBe('99.95');
+    expect(confidenceLevel(0.05 / 3)).toBe('98.3');
+    expect(confidenceLevel(0.01 / 3)).toBe('99.6');
   });
 });

@@ -93,6 +93,19 @@ export function fixed(x: number, digits: number): string {
   return x < 0 ? `${MINUS}${text}` : text;
 }
 
+/**
+ * 95, 97.5, 99.95, 98.3: exact when one or two decimals say it, else rounded down to one (α split
+ * between several comparisons; a level is never shown higher than it is, e.g. 99.95 never as 100.0).
+ */
+export const confidenceLevel = (alpha: number): string => {
+  const level = (1 - alpha) * 100;
+  for (const digits of [0, 1, 2]) {
+    const scaled = level * 10 ** digits;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6) return fixed(Math.round(scaled) / 10 ** digits, digits);
+  }
+  return fixed(Math.floor(level * 10) / 10, 1);
+};
+
 /** Like `fixed`, with a `+` on positive values: "+1.2", "−0.4", "0.0". */
 export function signed(x: number, digits: number): string {
   const text = fixed(x, digits);
