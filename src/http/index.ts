@@ -174,7 +174,25 @@ export function installErrorHandling(app: FastifyInstance): void {
     return sendProblem(reply, 'INTERNAL');
   });
 
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]}`));
+  // The API's routes by path pattern, to tell "no such path" (404) from "not with this method" (405).
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    const source = `^${route.url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+').replace(/\*/g, '.*')}/?$`;
+    let entry = routes.find((r) => r.pattern.source === source);
+    if (!entry) routes.push((entry = { pattern: new RegExp(source), methods: new Set() }));
+    for (const method of [route.method].flat()) entry.methods.add(method);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]));
+    if (allowed.size > 0 && !allowed.has(request.method)) {
+      const allow = [...allowed].sort().join(', ');
+      reply.header('allow', allow);
+      return sendProblem(reply, 'METHOD_NOT_ALLOWED', `${request.method} ${path}: allowed ${allow}`);
+    }
+    return sendProblem(reply, 'ROUTE_NOT_FOUND', `${request.method} ${path}`);
+  });
 }
 
 function fieldOf(part: string, instancePath: string, params: Record<string, unknown>): string {

@@ -70,7 +70,7 @@ const BAD: BadRequest[] = [
   { name: 'a body over the limit, not even JSON', method: 'POST', url: '/api/v1/sessions/demo/events', body: 'x'.repeat(BODY_LIMIT * 3), contentType: 'application/json', status: 413, code: 'PAYLOAD_TOO_LARGE' },
   { name: 'an unknown route', method: 'GET', url: '/api/v1/nope', status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'an unknown route under a session', method: 'POST', url: '/api/v1/sessions/demo/refunds', body: { all: true }, status: 404, code: 'ROUTE_NOT_FOUND' },
-  { name: 'a known path with an unknown method', method: 'DELETE', url: '/api/v1/sessions/demo', asAdmin: true, status: 404, code: 'ROUTE_NOT_FOUND' },
+  { name: 'a known path with a method it does not take', method: 'DELETE', url: '/api/v1/sessions/demo', asAdmin: true, status: 405, code: 'METHOD_NOT_ALLOWED' },
   { name: 'an unknown session', method: 'GET', url: '/api/v1/sessions/no-such-room', status: 404, code: 'SESSION_NOT_FOUND' },
   { name: 'an order in an unknown session', method: 'POST', url: '/api/v1/sessions/no-such-room/orders', body: orderBody(), status: 404, code: 'SESSION_NOT_FOUND' },
   { name: 'a like in an unknown session', method: 'POST', url: '/api/v1/sessions/no-such-room/events', body: { type: 'like', clientEventId: 'abcdefgh' }, status: 404, code: 'SESSION_NOT_FOUND' },
@@ -131,6 +131,16 @@ describe.each(DIALECTS)('bad input over HTTP on %s', (dialect) => {
     }
     return t.app.inject({ method: bad.method, url: fill(bad.url), headers, ...(payload !== undefined ? { payload } : {}) });
   }
+
+  it('says which methods a known path takes (405 with Allow), and 404 for a path that does not exist', async () => {
+    const wrong = await send({ method: 'PUT', url: '/api/v1/sessions/demo/recommendations/feedback', body: {} });
+    expect([wrong.statusCode, wrong.json().code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    expect(wrong.headers.allow).toBe('POST');
+    const room = await send({ method: 'DELETE', url: '/api/v1/sessions/demo' });
+    expect(room.statusCode).toBe(405);
+    expect(String(room.headers.allow).split(', ')).toEqual(expect.arrayContaining(['GET', 'PATCH']));
+    expect((await send({ method: 'GET', url: '/api/v1/sessions/demo/nothing-here' })).statusCode).toBe(404);
+  });
 
   it('a valid order does change what is stored (so the checks below can see a write)', async () => {
     const before = await stored();
