@@ -507,5 +507,12 @@ describe.runIf(chromiumAvailable)('recommendations in a real browser', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('How recommendations work');
     await expect.poll(() => root.textContent()).toContain('Never used');
     await page.close();
+    // A link that asks for English (?lang=en) is shown in English to a reader whose browser and choice are Chinese.
+    const shared = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await shared.goto(`${base}/recommendations?brand=demo-brand&lang=en`);
+    await shared.getByTestId('how-recs-page').waitFor();
+    await expect.poll(() => shared.locator('h1').textContent()).toBe('How recommendations work');
+    expect(await shared.locator('html').getAttribute('lang')).toBe('en');
+    await shared.close();
   }, 20_000);
 });

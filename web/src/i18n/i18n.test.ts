@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { categoryLabel, currentLocale, errorCodeMessage, i18n, pick, t } from './index.ts';
+import { categoryLabel, currentLocale, errorCodeMessage, i18n, localeAsked, pick, t } from './index.ts';
 
 afterEach(async () => {
   await i18n.changeLanguage('zh-CN');
@@ -9,6 +9,13 @@ describe('i18n', () => {
   it('defaults to Simplified Chinese', () => {
     expect(currentLocale()).toBe('zh-CN');
     expect(t('common.status.live')).toBe('直播中');
+  });
+
+  it('takes the language a link asks for, and only a known one', () => {
+    expect(localeAsked('?lang=en')).toBe('en');
+    expect(localeAsked('?brand=demo-brand&lang=zh-CN')).toBe('zh-CN');
+    expect(localeAsked('?lang=fr')).toBeUndefined();
+    expect(localeAsked('')).toBeUndefined();
   });
 
   it('switches to English and interpolates', async () => {

@@ -1,6 +1,6 @@
 /**
  * One i18next instance for every page. Simplified Chinese is the default; the viewer's choice is kept
- * in localStorage (`qingliu.locale`) and mirrored on `<html lang>`.
+ * in localStorage (`qingliu.locale`) and mirrored on `<html lang>`; a link's `?lang=` wins for its view.
  */
 import i18next from 'i18next';
 import zhCN from './zh-CN.json';
@@ -31,10 +31,19 @@ function storedLocale(): Locale {
   }
 }
 
+/**
+ * The language a link asks for (`?lang=en`, e.g. one shared with an English-speaking reader): every
+ * page is shown in it for that view, without changing the stored choice. Anything else is ignored.
+ */
+export function localeAsked(search: string): Locale | undefined {
+  const asked = new URLSearchParams(search).get('lang');
+  return isLocale(asked) ? asked : undefined;
+}
+
 export const i18n = i18next.createInstance();
 void i18n.init({
   resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
-  lng: storedLocale(),
+  lng: localeAsked(globalThis.location?.search ?? '') ?? storedLocale(),
   fallbackLng: DEFAULT_LOCALE,
   supportedLngs: LOCALES,
   // Preact escapes text it renders; escaping here too would show entities.
