@@ -10,11 +10,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { browserSuite, chromiumAvailable } from '../support/browser.js';
 import { signIn } from '../support/app.js';
+import { seedTierSteeredLog } from '../support/decision-log.js';
 
 const PHONE = { width: 390, height: 844 };
 const BRAND = 'demo-brand';
 const DEVICE = 'narrow-device-000000000001';
-const TIERS = ['tier1', 'tier2', 'tier3_plus'] as const;
 
 /** Each section's route and what shows once its content has loaded. */
 const SECTIONS: { route: string; ready: string; open?: (page: Page) => Promise<void> }[] = [
@@ -181,46 +181,7 @@ describe.runIf(chromiumAvailable)('compliance console on a 390 px phone', () => 
     });
     expect(experiment.statusCode, experiment.body).toBe(201);
 
-    const db = app.services.storage.db;
-    const products = await db.selectFrom('products').select(['id', 'category', 'price_fen', 'list_price_fen']).where('brand_id', '=', BRAND).orderBy('price_fen').orderBy('id').execute();
-    const rows = [];
-    let k = 0;
-    for (const tier of TIERS) {
-      for (let list = 0; list < 40; list++) {
-        for (let position = 1; position <= 3; position++) {
-          const index = (list % 3) + position - 1;
-          const p = tier === 'tier1' ? products[products.length - 1 - index]! : products[index]!;
-          k++;
-          rows.push({
-            id: `narrow-${String(k).padStart(6, '0')}`,
-            session_id: 'demo',
-            product_id: p.id,
-            position,
-            propensity: 1,
-            explored: 0,
-            personalised: 1,
-            model_version: 'test',
-            context: '{}',
-            region: 'cn',
-            created_at: startedAt,
-            clicked: k % 5 === 0 ? 1 : 0,
-            carted: 0,
-            purchased: 0,
-            feedback: null,
-            experiment_id: null,
-            arm: null,
-            price_fen: p.price_fen,
-            list_price_fen: p.list_price_fen,
-            category: p.category,
-            seg_child_age: null,
-            seg_city_tier: tier,
-            seg_device: k <= 12 ? 'ios' : 'android',
-            seg_visitor: null,
-          });
-        }
-      }
-    }
-    await db.insertInto('recommendation_decisions').values(rows).execute();
+    await seedTierSteeredLog(app.services.storage.db, { brandId: BRAND, sessionId: 'demo', at: startedAt, idPrefix: 'narrow', lists: 40, perList: 3, smallGroup: 12 });
     for (const scope of [{ sessionId: 'demo' }, { brandId: BRAND }]) {
       const audit = await as(officer, '/api/v1/fairness/audits', scope);
       expect(audit.statusCode, audit.body).toBe(201);

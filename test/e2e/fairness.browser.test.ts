@@ -17,10 +17,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { FairnessAlert, FairnessReport } from '../../src/modules/fairness/index.js';
 import { chromiumAvailable, launchChromium, listenLocally } from '../support/browser.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
+import { seedTierSteeredLog, TIERS } from '../support/decision-log.js';
 
 const BRAND = 'demo-brand';
 const SHOTS = process.env.QINGLIU_SCREENSHOTS ?? 'test-results';
-const TIERS = ['tier1', 'tier2', 'tier3_plus'] as const;
 /** Lists per tier, and products per list. */
 const LISTS = 40;
 const PER_LIST = 3;
@@ -74,47 +74,8 @@ describe.runIf(chromiumAvailable)('fairness audits in a real browser', () => {
     const startedAt = (started.json() as { session: { startedAt: number } }).session.startedAt;
 
     // The decision log: tier-1 lists hold the dearest products, the other tiers the cheapest.
-    const db = t.app.services.storage.db;
-    const products = await db.selectFrom('products').select(['id', 'category', 'price_fen', 'list_price_fen']).where('brand_id', '=', BRAND).orderBy('price_fen').orderBy('id').execute();
-    expect(products.length).toBeGreaterThan(PER_LIST + 3);
-    const rows = [];
-    let k = 0;
-    for (const tier of TIERS) {
-      for (let list = 0; list < LISTS; list++) {
-        for (let position = 1; position <= PER_LIST; position++) {
-          const index = (list % 3) + position - 1;
-          const p = tier === 'tier1' ? products[products.length - 1 - index]! : products[index]!;
-          k++;
-          rows.push({
-            id: `fair-browser-${String(k).padStart(6, '0')}`,
-            session_id: 'demo',
-            product_id: p.id,
-            position,
-            propensity: 1,
-            explored: 0,
-            personalised: 1,
-            model_version: 'test',
-            context: '{}',
-            region: 'cn',
-            created_at: startedAt,
-            clicked: k % 5 === 0 ? 1 : 0,
-            carted: 0,
-            purchased: 0,
-            feedback: null,
-            experiment_id: null,
-            arm: null,
-            price_fen: p.price_fen,
-            list_price_fen: p.list_price_fen,
-            category: p.category,
-            seg_child_age: null,
-            seg_city_tier: tier,
-            seg_device: k <= SMALL_GROUP ? 'ios' : 'android',
-            seg_visitor: null,
-          });
-        }
-      }
-    }
-    await db.insertInto('recommendation_decisions').values(rows).execute();
+    const seeded = await seedTierSteeredLog(t.app.services.storage.db, { brandId: BRAND, sessionId: 'demo', at: startedAt, idPrefix: 'fair-browser', lists: LISTS, perList: PER_LIST, smallGroup: SMALL_GROUP });
+    expect(seeded).toBe(TIERS.length * LISTS * PER_LIST);
     browser = await launchChromium();
   }, 90_000);
 
