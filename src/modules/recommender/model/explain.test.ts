@@ -163,6 +163,25 @@ describe('topReasons', () => {
     expect(topReasons(ex2, space, 'en', background)[0]).toBe('The host is presenting this now');
   });
 
+  it('says "you looked at this product" once, not also "similar products": looking at a product counts for its category too', () => {
+    const t = new Array<number>(space.dim).fill(0);
+    // A model that weighs the category signals above the product's own.
+    t[space.indexOf('behaviour.same_category_viewed')] = 2;
+    t[space.indexOf('behaviour.viewed_this')] = 1;
+    t[space.indexOf('behaviour.same_category_carted')] = 1.5;
+    t[space.indexOf('behaviour.carted_this')] = 0.5;
+    t[space.indexOf('room.flash_sale')] = 0.2;
+    const looked = space.encode({ 'behaviour.same_category_viewed': 1, 'behaviour.viewed_this': 1, 'behaviour.same_category_carted': 1, 'behaviour.carted_this': 1, 'room.flash_sale': 1 });
+    const background = meanVector([looked, space.encode({}), space.encode({})], space.dim);
+    const ex = explain(banditWithTheta(t), space, looked, background);
+    expect(topReasons(ex, space, 'en', background)).toEqual(['You looked at this product', 'This product is in your cart', 'On flash sale now']);
+    expect(topReasons(ex, space, 'zh-CN', background)).toEqual(['您刚刚看过这件商品', '这件商品在您的购物车里', '正在秒杀']);
+    // A sibling of what the viewer looked at and carted: the category's words.
+    const sibling = space.encode({ 'behaviour.same_category_viewed': 1, 'behaviour.same_category_carted': 1 });
+    const bg2 = meanVector([sibling, space.encode({})], space.dim);
+    expect(topReasons(explain(banditWithTheta(t), space, sibling, bg2), space, 'en', bg2)).toEqual(['You just looked at similar products', 'You added a similar product to your cart']);
+  });
+
   it('never shows a sensitive feature as a reason', () => {
     const religion = { name: 'profile.religion', group: 'profile' as const, sensitive: true, label: { zh: '宗教信仰', en: 'religion' }, reason: { zh: 'x', en: 'x' } };
     const sensitiveSpace = new FeatureSpace([religion], { separateConsent: new Set(['profile.religion']), allowUnlisted: true });

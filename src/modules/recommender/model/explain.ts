@@ -9,7 +9,7 @@
  * feature scores of exploratory actions do not explain the choice).
  */
 import type { LinearBandit } from './bandit.js';
-import type { FeatureSpace } from './features.js';
+import { REASON_TOPIC_ORDER, type FeatureSpace } from './features.js';
 import type { MlpRanker } from './mlp.js';
 
 export interface Contribution {
@@ -112,6 +112,9 @@ export function explainMlp(
   };
 }
 
+/** A card gives its top two or three reasons, never more (a fourth would bury the first). */
+export const REASONS_SHOWN = 3;
+
 /**
  * The plain-language reasons of the top positive contributions that have one, most important
  * first, without repeats: reasons that say the same thing (one `reasonTopic`, e.g. the host
@@ -123,7 +126,7 @@ export function explainMlp(
  * (the candidates' mean). A feature it lacks can also push it up — when the model weighs that
  * feature down, φ = θ·(0 − μ) is positive — but "a cot, because clothing draws interest" is false.
  */
-export function topReasons(explanation: Explanation, space: FeatureSpace, locale: ExplanationLocale, background: Float64Array, n = 3): string[] {
+export function topReasons(explanation: Explanation, space: FeatureSpace, locale: ExplanationLocale, background: Float64Array, n = REASONS_SHOWN): string[] {
   const shown = explanation.contributions.filter((c) => {
     if (!(c.phi > 0) || !space.has(c.feature)) return false;
     if (!(c.value > background[space.indexOf(c.feature)]!)) return false;
@@ -133,14 +136,21 @@ export function topReasons(explanation: Explanation, space: FeatureSpace, locale
   const out: string[] = [];
   const topics = new Set<string>();
   // Contributions come strongest first: a topic takes the place of its strongest reason, and says it
-  // with the reason listed first in the feature space ("presenting now" before "a few minutes ago"),
-  // whichever of them the model happened to weigh more.
+  // in its most specific words (REASON_TOPIC_ORDER: "presenting now" before "a few minutes ago",
+  // "you looked at this product" before "similar products"), whichever the model weighed more.
+  const place = (feature: string, topic: string): number => {
+    if (!Object.hasOwn(REASON_TOPIC_ORDER, topic)) return 0;
+    const at = REASON_TOPIC_ORDER[topic]!.indexOf(feature);
+    return at >= 0 ? at : Number.MAX_SAFE_INTEGER;
+  };
   for (const c of shown) {
     if (out.length >= n) break;
     const topic = space.spec(c.feature).reasonTopic ?? c.feature;
     if (topics.has(topic)) continue;
     topics.add(topic);
-    const first = shown.filter((x) => (space.spec(x.feature).reasonTopic ?? x.feature) === topic).sort((a, b) => space.indexOf(a.feature) - space.indexOf(b.feature))[0]!;
+    const first = shown
+      .filter((x) => (space.spec(x.feature).reasonTopic ?? x.feature) === topic)
+      .sort((a, b) => place(a.feature, topic) - place(b.feature, topic) || space.indexOf(a.feature) - space.indexOf(b.feature))[0]!;
     const reason = space.spec(first.feature).reason!;
     const text = locale === 'zh-CN' ? reason.zh : reason.en;
     if (!out.includes(text)) out.push(text);

@@ -156,16 +156,25 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
     'popular_here',
   ),
   spec('room.popular_session', 'room', { zh: '本场热度', en: 'popularity this session' }, { zh: '本场直播很受欢迎', en: 'Popular in this stream' }, 'popular_here'),
-  spec('behaviour.same_category_viewed', 'behaviour', { zh: '看过同类商品', en: 'viewed similar products' }, {
-    zh: '您刚刚看过同类商品',
-    en: 'You just looked at similar products',
-  }),
-  spec('behaviour.same_category_carted', 'behaviour', { zh: '同类商品已加购', en: 'similar product in cart' }, {
-    zh: '您把同类商品加入了购物车',
-    en: 'You added a similar product to your cart',
-  }),
-  spec('behaviour.viewed_this', 'behaviour', { zh: '看过这件商品', en: 'viewed this product' }, { zh: '您刚刚看过这件商品', en: 'You looked at this product' }),
-  spec('behaviour.carted_this', 'behaviour', { zh: '已在购物车', en: 'in your cart' }, { zh: '这件商品在您的购物车里', en: 'This product is in your cart' }),
+  // Looking at a product also counts for its category, so a product the viewer looked at has both
+  // reasons: one topic, said in the words of the product itself (REASON_TOPIC_ORDER). The same for
+  // the cart.
+  spec(
+    'behaviour.same_category_viewed',
+    'behaviour',
+    { zh: '看过同类商品', en: 'viewed similar products' },
+    { zh: '您刚刚看过同类商品', en: 'You just looked at similar products' },
+    'viewed_by_you',
+  ),
+  spec(
+    'behaviour.same_category_carted',
+    'behaviour',
+    { zh: '同类商品已加购', en: 'similar product in cart' },
+    { zh: '您把同类商品加入了购物车', en: 'You added a similar product to your cart' },
+    'carted_by_you',
+  ),
+  spec('behaviour.viewed_this', 'behaviour', { zh: '看过这件商品', en: 'viewed this product' }, { zh: '您刚刚看过这件商品', en: 'You looked at this product' }, 'viewed_by_you'),
+  spec('behaviour.carted_this', 'behaviour', { zh: '已在购物车', en: 'in your cart' }, { zh: '这件商品在您的购物车里', en: 'This product is in your cart' }, 'carted_by_you'),
   spec('behaviour.tag_weight', 'behaviour', { zh: '兴趣标签', en: 'interest tags' }, { zh: '符合您的兴趣标签', en: 'It matches your interest tags' }),
   spec('profile.child_age_fit', 'profile', { zh: '适合宝宝月龄', en: 'fits your child’s age' }, {
     zh: '适合您告诉我们的宝宝月龄',
@@ -176,6 +185,19 @@ export const FEATURES: readonly FeatureSpec[] = Object.freeze([
     en: 'Parents of children your child’s age often choose this kind of product',
   }),
 ]);
+
+/**
+ * Within a reason topic, which words are said when the product has more than one of its reasons:
+ * the first of these it has. The most specific come first ("presenting now" before "a few minutes
+ * ago", "you looked at this product" before "similar products"). A topic not listed here says the
+ * reason listed first in the feature space.
+ */
+export const REASON_TOPIC_ORDER: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  host_presenting: ['room.pinned', 'room.pinned_recent'],
+  popular_here: ['room.popular_5m', 'room.popular_session'],
+  viewed_by_you: ['behaviour.viewed_this', 'behaviour.same_category_viewed'],
+  carted_by_you: ['behaviour.carted_this', 'behaviour.same_category_carted'],
+});
 
 /** The allow-list: every feature Qingliu may rank with without separate consent. */
 export const ALLOWED_FEATURES: readonly FeatureSpec[] = FEATURES;
