@@ -40,6 +40,7 @@ import {
   priceBandFeature,
   selectSlate,
   topReasons,
+  REASONS_SHOWN,
   type BanditKind,
   type Explanation,
   type PriceBand,
@@ -131,6 +132,18 @@ export interface RecommenderOptions {
 export type RerankState = 'holdout' | 'kept' | 'changed';
 /** Added to a card the re-ranker moved up (English capitalised, as every reason: it is an item of its own). */
 export const RERANK_REASON = { zh: '为让各类商品获得与其受欢迎程度相称的曝光而调整了顺序', en: 'Moved so that each kind of product gets attention in proportion to its appeal' };
+
+/**
+ * A moved card's reasons: its strongest reasons, then why it moved. A card says at most
+ * `REASONS_SHOWN` (its top two or three), so the move takes the place of the weakest when all three
+ * are in use.
+ */
+export function movedReasons(reasons: { zh: readonly string[]; en: readonly string[] }): { zh: string[]; en: string[] } {
+  return {
+    zh: [...reasons.zh.slice(0, REASONS_SHOWN - 1), RERANK_REASON.zh],
+    en: [...reasons.en.slice(0, REASONS_SHOWN - 1), RERANK_REASON.en],
+  };
+}
 
 export const RECOMMENDER_DEFAULTS: RecommenderOptions = {
   defaultK: 4,
@@ -1022,7 +1035,7 @@ export class RecommenderService {
         items = r.order.map((i, slot) => {
           const p = ranked[i]!;
           if (i === slot) return p;
-          const moved = i > slot ? { zh: [...p.reasons.zh, RERANK_REASON.zh], en: [...p.reasons.en, RERANK_REASON.en] } : p.reasons;
+          const moved = i > slot ? movedReasons(p.reasons) : p.reasons;
           return { ...p, position: slot, reasons: moved };
         });
       }

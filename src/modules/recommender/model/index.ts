@@ -28,7 +28,7 @@ export {
   type PriceBand,
 } from './features.js';
 export { LinearBandit, type BanditKind, type BanditSnapshot, type LinearBanditOptions } from './bandit.js';
-export { explain, explainMlp, topReasons, meanVector, type Explanation, type Contribution, type ExplanationLocale } from './explain.js';
+export { explain, explainMlp, topReasons, meanVector, REASONS_SHOWN, type Explanation, type Contribution, type ExplanationLocale } from './explain.js';
 export { FAIR_RERANK_DEFAULTS, fairRerank, positionExposure, type ExposureLedger, type FairRerankOptions, type RerankResult } from './fair-rerank.js';
 export { MLP_DEFAULTS, MlpRanker, type FitHistory, type FitOptions, type MlpOptions, type MlpSnapshot, type TrainOptions } from './mlp.js';
 export { selectSlate, scoreOnly, positionPropensities, type SlateCandidate, type SlatePick, type SlateRequest, type SlateScorer } from './slate.js';
