@@ -527,7 +527,6 @@ export class ExperimentService implements ExperimentArms {
 
   // ---- buffering ----
 
-
   /** Writes the buffered counts (one transaction). */
   flush(): Promise<void> {
     if (this.#unitDeltas.size === 0 && this.#totalDeltas.size === 0) return this.#flushing;
