@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { browserSuite, chromiumAvailable } from '../support/browser.js';
 import { signIn } from '../support/app.js';
+import { crossBorderRecipient } from '../support/fixtures.js';
 
 const CJK = /[\u4e00-\u9fff]/;
 const DEVICE = 'labels-device-00000000001';
@@ -84,17 +85,7 @@ describe.runIf(chromiumAvailable)('compliance console labels in a real browser',
       method: 'POST',
       url: '/api/v1/compliance/transfer/destinations',
       headers: { cookie: officer.cookie },
-      payload: {
-        id: 'sg-labels',
-        recipientName: 'Lion City Analytics Pte. Ltd.',
-        contact: 'dpo@lioncity.example',
-        region: 'sg',
-        purpose: { zh: '分析直播间聊天以改进客服问答', en: 'Analyse live-room chat to improve support answers' },
-        method: { zh: '自动化分析，保存 30 天', en: 'Automated analysis, kept 30 days' },
-        rights: { zh: '发送邮件至 dpo@lioncity.example', en: 'Write to dpo@lioncity.example' },
-        categories: [{ id: 'chat_text', zh: '聊天内容', en: 'Chat text', sensitive: false }],
-        baseUrl: 'https://analytics.example.com/in',
-      },
+      payload: crossBorderRecipient({ id: 'sg-labels' }),
     });
     expect(created.statusCode, created.body).toBe(201);
     const { page, errors, close } = await open('cross-border');

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { browserSuite, chromiumAvailable } from '../support/browser.js';
 import { signIn } from '../support/app.js';
 import { seedTierSteeredLog } from '../support/decision-log.js';
+import { crossBorderRecipient, demoExperiment } from '../support/fixtures.js';
 
 const PHONE = { width: 390, height: 844 };
 const BRAND = 'demo-brand';
@@ -145,17 +146,15 @@ describe.runIf(chromiumAvailable)('compliance console on a 390 px phone', () => 
     expect((await as(officer, '/api/v1/compliance/access-log/verify')).statusCode).toBe(200);
 
     // A cross-border recipient with a long address.
-    const destination = await as(officer, '/api/v1/compliance/transfer/destinations', {
-      id: 'sg-narrow',
-      recipientName: 'Lion City Analytics Pte. Ltd.',
-      contact: 'data-protection-officer@lioncity-analytics.example',
-      region: 'sg',
-      purpose: { zh: '分析直播间聊天以改进客服问答', en: 'Analyse live-room chat to improve support answers' },
-      method: { zh: '自动化分析，保存 30 天', en: 'Automated analysis, kept 30 days' },
-      rights: { zh: '发送邮件至 dpo@lioncity.example', en: 'Write to dpo@lioncity.example' },
-      categories: [{ id: 'chat_text', zh: '聊天内容', en: 'Chat text', sensitive: false }],
-      baseUrl: 'https://analytics.lioncity-analytics.example.com/ingest/live-room-chat/v1',
-    });
+    const destination = await as(
+      officer,
+      '/api/v1/compliance/transfer/destinations',
+      crossBorderRecipient({
+        id: 'sg-narrow',
+        contact: 'data-protection-officer@lioncity-analytics.example',
+        baseUrl: 'https://analytics.lioncity-analytics.example.com/ingest/live-room-chat/v1',
+      }),
+    );
     expect(destination.statusCode, destination.body).toBe(201);
 
     // The room goes live and serves lists (energy), an experiment is defined, and the decision log gets
@@ -165,20 +164,7 @@ describe.runIf(chromiumAvailable)('compliance console on a 390 px phone', () => 
     const startedAt = (started.json() as { session: { startedAt: number } }).session.startedAt;
     for (let i = 0; i < 5; i++) expect((await app.inject({ method: 'GET', url: '/api/v1/sessions/demo/recommendations' })).statusCode).toBe(200);
     await app.services.energy.sample();
-    const experiment = await as(admin, '/api/v1/experiments', {
-      name: '个性化推荐对比 / Personalised recommendations against the non-personalised list',
-      brandId: BRAND,
-      sessionIds: ['demo'],
-      arms: [
-        { id: 'control', name: '非个性化', policy: 'non_personalised' },
-        { id: 'bandit', name: 'LinUCB', policy: 'linucb' },
-      ],
-      allocation: [0.5, 0.5],
-      control: 'control',
-      primaryMetric: 'conversion',
-      plannedUnitsPerArm: 100,
-      lookEveryMinutes: 5,
-    });
+    const experiment = await as(admin, '/api/v1/experiments', demoExperiment({ name: '个性化推荐对比 / Personalised recommendations against the non-personalised list' }));
     expect(experiment.statusCode, experiment.body).toBe(201);
 
     await seedTierSteeredLog(app.services.storage.db, { brandId: BRAND, sessionId: 'demo', at: startedAt, idPrefix: 'narrow', lists: 40, perList: 3, smallGroup: 12 });

@@ -15,25 +15,12 @@ import { systemContext } from '../../src/context/index.js';
 import { PURPOSES } from '../../src/modules/consent/index.js';
 import { chromiumAvailable, launchChromium, listenLocally } from '../support/browser.js';
 import { signIn, testApp, type TestApp } from '../support/app.js';
+import { demoExperiment } from '../support/fixtures.js';
 
 const BRAND = 'demo-brand';
 const SHOTS = process.env.QINGLIU_SCREENSHOTS ?? 'test-results';
 
-const definition = (over: Record<string, unknown> = {}) => ({
-  name: '个性化推荐对比 / Personalised vs not',
-  brandId: BRAND,
-  sessionIds: ['demo'],
-  arms: [
-    { id: 'control', name: '非个性化', policy: 'non_personalised' },
-    { id: 'bandit', name: 'LinUCB', policy: 'linucb' },
-  ],
-  allocation: [0.5, 0.5],
-  control: 'control',
-  primaryMetric: 'conversion',
-  plannedUnitsPerArm: 100,
-  lookEveryMinutes: 5,
-  ...over,
-});
+const definition = demoExperiment;
 
 interface Report {
   experiment: { status: string };
