@@ -64,15 +64,15 @@ export function simulationCoverageReport(r: SimulationCoverageResult): string {
     `Experiment coverage — ${o.runs} simulated A/B runs in the baby-care world, ${o.unitsPerArm} viewers per arm, ${o.looks} scheduled looks, seed ${o.seed}`,
     `True conversion (reference audience of 50,000): one slate for all ${pct(t.a, 3)}, per child age band ${pct(t.b, 3)}; difference ${(t.difference * 100).toFixed(3)} points (relative ${pct(t.relativeUplift)})`,
     '',
-    '| spending | runs covering the truth at every look | 95 % interval (Wilson) | relative uplift covered | found B better at the last look | wrong sign | mean half-width at the last look | seconds |',
-    '|---|---|---|---|---|---|---|---|',
+    '| spending | runs covering the truth at every look | 95 % interval (Wilson) | relative uplift covered | found B better at the last look | wrong sign | mean half-width at the last look | mean viewers per run | seconds |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, c] of [
     ['O’Brien–Fleming (default)', r.obrienFleming],
     ['Pocock', r.pocock],
   ] as const) {
     lines.push(
-      `| ${name} | ${pct(c.coverage)} | ${pct(c.coverageInterval[0])} – ${pct(c.coverageInterval[1])} | ${pct(c.relativeUpliftCoverage)} | ${pct(c.power)} | ${pct(c.wrongSign)} | ${(c.meanHalfWidthAtFinalLook * 100).toFixed(2)} points | ${c.seconds.toFixed(0)} |`,
+      `| ${name} | ${pct(c.coverage)} | ${pct(c.coverageInterval[0])} – ${pct(c.coverageInterval[1])} | ${pct(c.relativeUpliftCoverage)} | ${pct(c.power)} | ${pct(c.wrongSign)} | ${(c.meanHalfWidthAtFinalLook * 100).toFixed(2)} points | ${c.meanViewers.toFixed(0)} | ${c.seconds.toFixed(0)} |`,
     );
   }
   const met = r.obrienFleming.coverage >= COVERAGE_TARGET.lo && r.obrienFleming.coverage <= COVERAGE_TARGET.hi;

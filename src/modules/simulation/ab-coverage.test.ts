@@ -25,6 +25,11 @@ describe('A/B coverage in the simulated world (the experiments’ own analysis)'
     expect(r.coverage).toBeLessThanOrEqual(0.99);
     expect(r.wrongSign).toBe(0);
     expect(r.coverageInterval[0]).toBeLessThanOrEqual(r.coverage);
+    // Looks are scheduled by the server's information fraction, so a run goes on until the smaller
+    // arm's precision is reached: never fewer than the planned 600 viewers, more when the hash's
+    // split is uneven (as it is in most runs).
+    expect(r.meanViewers).toBeGreaterThan(600);
+    expect(r.meanViewers).toBeLessThan(700);
   }, 60_000);
 
   it('computes Wilson intervals', () => {

@@ -13,11 +13,13 @@
  *
  * Each run draws a fresh audience, assigns arms by the keyed hash the server uses, lets every viewer
  * respond through the world's cascade (`respond`, their own seeded draws), and takes looks at
- * equally spaced information fractions in order of arrival. A run covers when every look's repeated
- * interval holds the true difference.
+ * equally spaced information fractions in order of arrival — the server's own measure
+ * (`informationFraction`: the information on the difference over its planned value, so a run whose
+ * hash split the arms unequally goes on until the smaller arm's precision is reached, as the server
+ * does). A run covers when every look's repeated interval holds the true difference.
  */
 import { Rng } from '../../shared/rng.js';
-import { analyse, armIndexOf, unitOf, type UnitMetric } from '../experiments/index.js';
+import { analyse, armIndexOf, informationFraction, unitOf, type UnitMetric } from '../experiments/index.js';
 import { loadDemoCatalogue } from '../catalogue/index.js';
 import type { ArmUnitSums } from '../experiments/ports.js';
 import type { ExperimentDefinition } from '../experiments/definition.js';
@@ -40,7 +42,7 @@ export interface CoverageOptions {
   /** The room's products (static: no host script in coverage runs). */
   products: readonly ProductView[];
   runs: number;
-  /** Planned (and reached) units per arm: the last look is at information fraction 1. */
+  /** Planned units per arm: the last look is at information fraction 1 (by the server's measure). */
   unitsPerArm: number;
   looks: number;
   k: number;
@@ -68,8 +70,13 @@ export interface CoverageResult {
   wrongSign: number;
   meanEstimate: number;
   meanHalfWidthAtFinalLook: number;
+  /** Viewers a run needed to reach the planned information (2 × unitsPerArm with an even split). */
+  meanViewers: number;
   seconds: number;
 }
+
+/** Audience drawn per run, as a multiple of the planned total; a run stops at information fraction 1. */
+const AUDIENCE_MARGIN = 1.25;
 
 /** Best k products by an item score, best first (the most examined slot gets the best item). */
 function topK(products: readonly ProductView[], score: (p: ProductView) => number, k: number): ProductView[] {
@@ -154,12 +161,15 @@ export function abCoverage(options: CoverageOptions): CoverageResult {
   let wrong = 0;
   let estimateSum = 0;
   let halfWidthSum = 0;
+  let viewersSum = 0;
   for (let run = 0; run < runs; run++) {
     const runSeed = mixSeed(seed, 'run', run);
     // The run's assignment salt (32 bytes), seeded so that runs are reproducible.
     const saltRng = new Rng(mixSeed(runSeed, 'salt'));
     const salt = Array.from({ length: 8 }, () => saltRng.nextUint32().toString(16).padStart(8, '0')).join('');
-    const audience = generateAudience({ ...scenario, audience: { ...scenario.audience, viewers: 2 * unitsPerArm } }, runSeed).sort((x, y) => x.arrivalMinute - y.arrivalMinute || x.index - y.index);
+    // More viewers than planned arrive than the run needs: the hash's split is not exactly even, and
+    // the run ends at the look where the information fraction reaches 1, not at a head count.
+    const audience = generateAudience({ ...scenario, audience: { ...scenario.audience, viewers: Math.ceil(2 * unitsPerArm * AUDIENCE_MARGIN) } }, runSeed).sort((x, y) => x.arrivalMinute - y.arrivalMinute || x.index - y.index);
     // Per arm, running sums in arrival order; a look at each fraction j/looks of the planned total.
     const sums = { a: { units: 0, sum: 0, sumSquares: 0 }, b: { units: 0, sum: 0, sumSquares: 0 } };
     const fractions: number[] = [];
@@ -180,10 +190,13 @@ export function abCoverage(options: CoverageOptions): CoverageResult {
       s.units++;
       s.sum += converted;
       s.sumSquares += converted;
-      const fraction = (i + 1) / audience.length;
+      const fraction = informationFraction(definition, [
+        { arm: 'a', units: sums.a.units },
+        { arm: 'b', units: sums.b.units },
+      ]);
       if (fraction + 1e-12 >= nextLook / options.looks) {
         nextLook++;
-        fractions.push(Math.min(1, fraction));
+        fractions.push(fraction);
         const unitSums: ArmUnitSums[] = (['a', 'b'] as const).map((id) => ({ arm: id, units: sums[id].units, metrics: { [METRIC]: { ...sums[id] } } as ArmUnitSums['metrics'] }));
         last = analyse({ definition, fractions, sums: unitSums, exposure: [] });
         const c = last.comparisons[0]!;
@@ -191,8 +204,13 @@ export function abCoverage(options: CoverageOptions): CoverageResult {
           if (!(c.difference.lo <= truth && truth <= c.difference.hi)) allCovered = false;
           if (c.relativeUplift && !(c.relativeUplift.lo <= trueUplift && trueUplift <= c.relativeUplift.hi)) allUpliftCovered = false;
         }
+        if (fraction >= 1) {
+          viewersSum += i + 1;
+          break;
+        }
       }
     }
+    if (nextLook <= options.looks) throw new Error(`coverage run ${run}: the audience ended before the planned information was reached`);
     if (allCovered) covered++;
     if (allUpliftCovered) upliftCovered++;
     const c = last!.comparisons[0]!;
@@ -219,6 +237,7 @@ export function abCoverage(options: CoverageOptions): CoverageResult {
     wrongSign: wrong / runs,
     meanEstimate: estimateSum / runs,
     meanHalfWidthAtFinalLook: halfWidthSum / runs,
+    meanViewers: viewersSum / runs,
     seconds: (performance.now() - started) / 1000,
   };
 }
