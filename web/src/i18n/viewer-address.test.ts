@@ -26,4 +26,8 @@ describe('how the viewer is addressed in Chinese', () => {
     expect(viewerFacing.filter(([, text]) => text.includes('您')).length).toBeGreaterThan(0);
     expect(viewerFacing.filter(([, text]) => text.includes('你'))).toEqual([]);
   });
+
+  it('is 您 on the staff pages too (host and compliance consoles, sign-in): one product, one voice', () => {
+    expect(flatten(zhCN).filter(([, text]) => text.includes('你'))).toEqual([]);
+  });
 });
